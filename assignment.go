@@ -1,0 +1,195 @@
+package volmatch
+
+import "time"
+
+// InviteStatus is where an invitation is.
+type InviteStatus string
+
+// Invitation statuses.
+const (
+	InviteSent     InviteStatus = "sent"
+	InviteAccepted InviteStatus = "accepted"
+	InviteDeclined InviteStatus = "declined"
+	InviteExpired  InviteStatus = "expired"
+)
+
+// Invitation asks a volunteer to serve one shift of a need.
+type Invitation struct {
+	ID          string       `json:"id"`
+	Need        string       `json:"need"`
+	Shift       string       `json:"shift"`
+	Volunteer   string       `json:"volunteer"`
+	Org         string       `json:"org"`
+	Status      InviteStatus `json:"status"`
+	Rank        int          `json:"rank,omitempty"` // rank when shown, 0 if not from a ranking
+	Score       float64      `json:"score,omitempty"`
+	Wave        int          `json:"wave,omitempty"` // emergency dispatch wave, 0 otherwise
+	SentAt      time.Time    `json:"sent_at"`
+	RespondedAt time.Time    `json:"responded_at,omitzero"`
+}
+
+// AssignmentStatus is where an assignment (a reserved slot) is.
+type AssignmentStatus string
+
+// Assignment statuses. Reserved and checked-in assignments hold a slot and
+// the volunteer's time; completed ones keep the slot; no-show and cancelled
+// ones free both.
+const (
+	AssignReserved  AssignmentStatus = "reserved"
+	AssignCheckedIn AssignmentStatus = "checked_in"
+	AssignCompleted AssignmentStatus = "completed"
+	AssignNoShow    AssignmentStatus = "no_show"
+	AssignCancelled AssignmentStatus = "cancelled"
+)
+
+// Holds reports whether an assignment in this status holds its slot and the
+// volunteer's time.
+func (s AssignmentStatus) Holds() bool {
+	return s == AssignReserved || s == AssignCheckedIn || s == AssignCompleted
+}
+
+// Assignment is a volunteer holding a slot of a shift.
+type Assignment struct {
+	ID        string           `json:"id"`
+	Need      string           `json:"need"`
+	Shift     string           `json:"shift"`
+	Volunteer string           `json:"volunteer"`
+	Org       string           `json:"org"`
+	Invite    string           `json:"invite,omitempty"`
+	Start     time.Time        `json:"start"`
+	End       time.Time        `json:"end"`
+	Status    AssignmentStatus `json:"status"`
+	CreatedAt time.Time        `json:"created_at"`
+	CheckIn   time.Time        `json:"check_in,omitzero"`
+	CheckOut  time.Time        `json:"check_out,omitzero"`
+	Hours     float64          `json:"hours,omitempty"`
+	Rating    int              `json:"rating,omitempty"`
+}
+
+// Reservation asks the store to reserve a slot of a shift for a volunteer
+// directly (batch assignment), without an invitation.
+type Reservation struct {
+	Need      string `json:"need"`
+	Shift     string `json:"shift"`
+	Volunteer string `json:"volunteer"`
+}
+
+// StepKind names a step in an assignment's life.
+type StepKind string
+
+// Steps.
+const (
+	StepCheckIn  StepKind = "checkin"
+	StepCheckOut StepKind = "checkout"
+	StepNoShow   StepKind = "no_show"
+	StepCancel   StepKind = "cancel"
+	StepRate     StepKind = "rate"
+)
+
+// Step moves an assignment on: check in, check out with hours, mark a
+// no-show, cancel, or rate (1–5, by the recipient side, after completion).
+type Step struct {
+	Kind   StepKind  `json:"kind"`
+	At     time.Time `json:"at"`
+	Hours  float64   `json:"hours,omitempty"`
+	Rating int       `json:"rating,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Apply applies the step to a, returning the event to append and how the
+// volunteer's stats change. Every store calls it so the life of an
+// assignment has one definition. It returns ECONFLICT for a step that the
+// assignment's status does not allow and EINVALID for bad values.
+func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error) {
+	var ev Event
+	var stats func(*VolunteerStats)
+	switch s.Kind {
+	case StepCheckIn:
+		if a.Status != AssignReserved {
+			return ev, nil, Errorf(ECONFLICT, "cannot check in an assignment that is %s", a.Status)
+		}
+		a.Status, a.CheckIn = AssignCheckedIn, s.At
+		ev = NeedEvent(EventCheckIn, n, s.At)
+	case StepCheckOut:
+		if a.Status != AssignCheckedIn {
+			return ev, nil, Errorf(ECONFLICT, "cannot check out an assignment that is %s", a.Status)
+		}
+		if s.Hours < 0 || s.Hours > 24*7 {
+			return ev, nil, FieldError("hours", "must be between 0 and 168, got %v", s.Hours)
+		}
+		h := s.Hours
+		if h == 0 {
+			h = s.At.Sub(a.CheckIn).Hours()
+			if h < 0 {
+				return ev, nil, FieldError("at", "check-out is before check-in")
+			}
+			h = float64(int(h*4+0.5)) / 4 // quarter hours
+		}
+		a.Status, a.CheckOut, a.Hours = AssignCompleted, s.At, h
+		ev = NeedEvent(EventCheckOut, n, s.At)
+		ev.Hours = h
+		stats = func(st *VolunteerStats) { st.Hours += h; st.Completed++; st.Load-- }
+	case StepNoShow:
+		if a.Status != AssignReserved {
+			return ev, nil, Errorf(ECONFLICT, "cannot mark a no-show on an assignment that is %s", a.Status)
+		}
+		a.Status = AssignNoShow
+		ev = NeedEvent(EventNoShow, n, s.At)
+		stats = func(st *VolunteerStats) { st.NoShows++; st.Load-- }
+	case StepCancel:
+		if a.Status != AssignReserved {
+			return ev, nil, Errorf(ECONFLICT, "cannot cancel an assignment that is %s", a.Status)
+		}
+		a.Status = AssignCancelled
+		ev = NeedEvent(EventCancelled, n, s.At)
+		ev.Reason = s.Reason
+		stats = func(st *VolunteerStats) { st.Cancelled++; st.Load-- }
+	case StepRate:
+		if a.Status != AssignCompleted {
+			return ev, nil, Errorf(ECONFLICT, "only a completed assignment can be rated; this one is %s", a.Status)
+		}
+		if a.Rating != 0 {
+			return ev, nil, Errorf(ECONFLICT, "the assignment is already rated")
+		}
+		if s.Rating < 1 || s.Rating > 5 {
+			return ev, nil, FieldError("rating", "must be 1 to 5, got %d", s.Rating)
+		}
+		a.Rating = s.Rating
+		ev = NeedEvent(EventRated, n, s.At)
+		ev.Rating = s.Rating
+	default:
+		return ev, nil, FieldError("kind", "unknown step %q", s.Kind)
+	}
+	ev.Shift, ev.Volunteer, ev.Assignment, ev.Invite = a.Shift, a.Volunteer, a.ID, a.Invite
+	ev.ShiftStart, ev.ShiftEnd = a.Start, a.End
+	if stats != nil {
+		inner := stats
+		stats = func(st *VolunteerStats) { inner(st); st.Reliability = st.ReliabilityScore() }
+	}
+	return ev, stats, nil
+}
+
+// CheckReservation decides whether a volunteer may take a slot of shift:
+// the need must be open, the shift not full (filled counts the assignments
+// holding it), and none of the volunteer's holding assignments may overlap
+// it. It returns ECONFLICT naming the reason.
+func CheckReservation(n *Need, shift Shift, filled int, held []*Assignment, volunteer string) error {
+	if n.Status != NeedOpen && n.Status != "" {
+		return Errorf(ECONFLICT, "need %s is %s", n.ID, n.Status)
+	}
+	if filled >= shift.Slots {
+		return Errorf(ECONFLICT, "shift %s of need %s is full (%d of %d slots)", shift.ID, n.ID, filled, shift.Slots)
+	}
+	for _, a := range held {
+		if a.Volunteer != volunteer || !a.Status.Holds() {
+			continue
+		}
+		if a.Need == n.ID && a.Shift == shift.ID {
+			return Errorf(ECONFLICT, "volunteer already holds a slot of shift %s", shift.ID)
+		}
+		if Overlap(a.Start, a.End, shift.Start, shift.End) {
+			return Errorf(ECONFLICT, "volunteer already serves shift %s of need %s at that time", a.Shift, a.Need)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package volmatch
+
+import "time"
+
+// EventType names a step in the lifecycle log.
+type EventType string
+
+// Event types. Evaluation reads only the event log, so each event carries the
+// need's attributes it is grouped by (district, street, domain, target group,
+// organisation).
+const (
+	EventNeedPosted     EventType = "need.posted"
+	EventMatchShown     EventType = "match.shown"
+	EventInviteSent     EventType = "invite.sent"
+	EventInviteAccepted EventType = "invite.accepted"
+	EventInviteDeclined EventType = "invite.declined"
+	EventInviteExpired  EventType = "invite.expired"
+	EventCheckIn        EventType = "checkin"
+	EventCheckOut       EventType = "checkout"
+	EventNoShow         EventType = "no_show"
+	EventCancelled      EventType = "cancelled"
+	EventRated          EventType = "rated"
+	EventNeedClosed     EventType = "need.closed"
+	EventDispatchWave   EventType = "dispatch.wave"
+)
+
+// Event is one entry of the append-only lifecycle log. Seq is given by the
+// store on append and orders the log.
+type Event struct {
+	Seq  uint64    `json:"seq"`
+	Type EventType `json:"type"`
+	At   time.Time `json:"at"`
+
+	Need        string `json:"need,omitempty"`
+	Org         string `json:"org,omitempty"`
+	District    string `json:"district,omitempty"`
+	Street      string `json:"street,omitempty"`
+	Domain      string `json:"domain,omitempty"`
+	TargetGroup string `json:"target_group,omitempty"`
+	Urgency     string `json:"urgency,omitempty"`
+
+	Shift      string    `json:"shift,omitempty"`
+	ShiftStart time.Time `json:"shift_start,omitzero"`
+	ShiftEnd   time.Time `json:"shift_end,omitzero"`
+	Volunteer  string    `json:"volunteer,omitempty"`
+	Invite     string    `json:"invite,omitempty"`
+	Assignment string    `json:"assignment,omitempty"`
+
+	// need.posted: the shifts asked and the eligible supply within reach.
+	Shifts   []Shift `json:"shifts,omitempty"`
+	Eligible int     `json:"eligible,omitempty"`
+
+	// match.shown: the candidate's rank (1-based), score and its parts; a
+	// listing shown at once shares a Batch id.
+	Rank      int         `json:"rank,omitempty"`
+	Score     float64     `json:"score,omitempty"`
+	Breakdown []Component `json:"breakdown,omitempty"`
+	Batch     string      `json:"batch,omitempty"`
+
+	Hours  float64 `json:"hours,omitempty"`  // checkout
+	Rating int     `json:"rating,omitempty"` // rated
+	Wave   int     `json:"wave,omitempty"`   // dispatch.wave, invite.sent by dispatch
+	Tier   string  `json:"tier,omitempty"`   // dispatch.wave: street, district, city
+	Count  int     `json:"count,omitempty"`  // dispatch.wave: invitations sent
+	Reason string  `json:"reason,omitempty"`
+}
+
+// NeedEvent returns an event of the type about need n at t, with the need's
+// grouping attributes filled in.
+func NeedEvent(typ EventType, n *Need, at time.Time) Event {
+	return Event{
+		Type: typ, At: at, Need: n.ID, Org: n.Org, District: n.District, Street: n.Street,
+		Domain: n.Domain, TargetGroup: n.TargetGroup, Urgency: string(n.Urgency),
+	}
+}

@@ -1,0 +1,44 @@
+package volmatch
+
+import (
+	"math"
+	"time"
+)
+
+// Beijing is the time zone in which hours of the week are read: UTC+8, which
+// has had no daylight saving since 1991. A fixed zone keeps the result the
+// same on machines without tzdata.
+var Beijing = time.FixedZone("CST", 8*3600)
+
+// Point is a WGS-84/GCJ-02 coordinate in degrees.
+type Point struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// Validate reports a point outside the valid coordinate range. field names the
+// point in the error ("home", "point").
+func (p Point) Validate(field string) error {
+	switch {
+	case math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90:
+		return FieldError(field+".lat", "latitude must be between -90 and 90, got %v", p.Lat)
+	case math.IsNaN(p.Lng) || p.Lng < -180 || p.Lng > 180:
+		return FieldError(field+".lng", "longitude must be between -180 and 180, got %v", p.Lng)
+	case p.Lat == 0 && p.Lng == 0:
+		return FieldError(field, "point is missing (0,0)")
+	}
+	return nil
+}
+
+const earthRadiusKm = 6371.0088
+
+// DistanceKm returns the great-circle (haversine) distance between a and b in
+// kilometres.
+func DistanceKm(a, b Point) float64 {
+	const rad = math.Pi / 180
+	dLat := (b.Lat - a.Lat) * rad
+	dLng := (b.Lng - a.Lng) * rad
+	s := math.Sin(dLat/2)*math.Sin(dLat/2) +
+		math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(s)))
+}

@@ -1,0 +1,255 @@
+package volmatch
+
+import (
+	"strings"
+	"time"
+)
+
+// Mode is a service mode of the Beijing measures (§9).
+type Mode string
+
+// Service modes.
+const (
+	ModeConcentrated Mode = "concentrated" // 集中服务: many volunteers, one time and place
+	ModePairing      Mode = "pairing"      // 结对服务: a lasting one-to-one tie
+	ModeMenu         Mode = "menu"         // 菜单式服务: volunteers pick from a menu
+)
+
+// Urgency of a need.
+type Urgency string
+
+// Urgencies.
+const (
+	UrgencyNormal    Urgency = "normal"
+	UrgencyUrgent    Urgency = "urgent"
+	UrgencyEmergency Urgency = "emergency" // 应急动员
+)
+
+// NeedStatus is where a need is in its life.
+type NeedStatus string
+
+// Need statuses.
+const (
+	NeedOpen      NeedStatus = "open"
+	NeedClosed    NeedStatus = "closed"
+	NeedCancelled NeedStatus = "cancelled"
+)
+
+// Target groups (服务对象).
+const (
+	TargetElderly   = "elderly"    // 老年人
+	TargetChildren  = "children"   // 儿童
+	TargetDisabled  = "disabled"   // 残疾人
+	TargetDifficult = "difficulty" // 困境儿童
+	TargetResidents = "residents"  // 社区居民
+)
+
+// TargetGroups lists the target groups with their Chinese names.
+var TargetGroups = map[string]string{
+	TargetElderly:   "老年人",
+	TargetChildren:  "儿童",
+	TargetDisabled:  "残疾人",
+	TargetDifficult: "困境儿童",
+	TargetResidents: "社区居民",
+}
+
+// Shift is one period of service with a number of volunteer slots. ID is
+// unique within its need.
+type Shift struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Slots int       `json:"slots"`
+	// Filled is derived: the reservations held (accepted, checked in or done).
+	Filled int `json:"filled"`
+}
+
+// Hours returns the shift's length in hours.
+func (s Shift) Hours() float64 { return s.End.Sub(s.Start).Hours() }
+
+// Overlaps reports whether the two shifts share any instant.
+func (s Shift) Overlaps(o Shift) bool { return Overlap(s.Start, s.End, o.Start, o.End) }
+
+// Overlap reports whether [a0,a1) and [b0,b1) intersect.
+func Overlap(a0, a1, b0, b1 time.Time) bool { return a0.Before(b1) && b0.Before(a1) }
+
+// Requirements are a need's hard gates.
+type Requirements struct {
+	Skills       []SkillLevel `json:"skills,omitempty"`       // each at a minimum level
+	Certificates []string     `json:"certificates,omitempty"` // valid on the shift's date
+	Trainings    []string     `json:"trainings,omitempty"`    // completed (先培训再上岗)
+	Insurance    bool         `json:"insurance,omitempty"`    // insured on the shift's date
+	Languages    []string     `json:"languages,omitempty"`    // at least one spoken
+}
+
+// RecipientPreferences are what the person served asked for (pairing).
+type RecipientPreferences struct {
+	Gender    string   `json:"gender,omitempty"`    // "f", "m" or empty
+	MaxAge    int      `json:"max_age,omitempty"`   // of the volunteer, 0 = any
+	Languages []string `json:"languages,omitempty"` // dialects and languages preferred
+	Weekly    Week     `json:"weekly,omitempty"`    // hours the recipient wants visits
+	Notes     string   `json:"notes,omitempty"`     // free text
+}
+
+// Need is a community need (需求) posted by an organisation.
+type Need struct {
+	ID          string                `json:"id"`
+	Org         string                `json:"org"`
+	Title       string                `json:"title"`
+	Description string                `json:"description,omitempty"`
+	Domain      string                `json:"domain"`       // taxonomy key of a domain or service
+	TargetGroup string                `json:"target_group"` // see TargetGroups
+	Mode        Mode                  `json:"mode"`
+	Urgency     Urgency               `json:"urgency"`
+	Point       Point                 `json:"point"`
+	District    string                `json:"district"`
+	Street      string                `json:"street"`
+	Station     string                `json:"station,omitempty"`
+	RadiusKm    float64               `json:"radius_km"`
+	Shifts      []Shift               `json:"shifts"`
+	Requires    Requirements          `json:"requires"`
+	Recipient   *RecipientPreferences `json:"recipient,omitempty"`
+	Status      NeedStatus            `json:"status"`
+	PostedAt    time.Time             `json:"posted_at"`
+	UpdatedAt   time.Time             `json:"updated_at"`
+}
+
+// Shift returns the shift with the id.
+func (n *Need) Shift(id string) (Shift, bool) {
+	for _, s := range n.Shifts {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Shift{}, false
+}
+
+// Slots returns the slots asked over all shifts.
+func (n *Need) Slots() int {
+	t := 0
+	for _, s := range n.Shifts {
+		t += s.Slots
+	}
+	return t
+}
+
+// Validate checks the fields a client writes.
+func (n *Need) Validate() error {
+	if err := validID("id", n.ID); err != nil {
+		return err
+	}
+	if err := validID("org", n.Org); err != nil {
+		return err
+	}
+	if strings.TrimSpace(n.Title) == "" {
+		return FieldError("title", "is required")
+	}
+	if len(n.Title) > 400 {
+		return FieldError("title", "must be at most 400 bytes")
+	}
+	if len(n.Description) > 20000 {
+		return FieldError("description", "must be at most 20000 bytes")
+	}
+	if strings.TrimSpace(n.Domain) == "" {
+		return FieldError("domain", "is required")
+	}
+	if n.TargetGroup != "" {
+		if _, ok := TargetGroups[n.TargetGroup]; !ok {
+			return FieldError("target_group", "unknown target group %q", n.TargetGroup)
+		}
+	}
+	switch n.Mode {
+	case ModeConcentrated, ModePairing, ModeMenu:
+	case "":
+		return FieldError("mode", "is required (concentrated, pairing or menu)")
+	default:
+		return FieldError("mode", "must be concentrated, pairing or menu, got %q", n.Mode)
+	}
+	switch n.Urgency {
+	case UrgencyNormal, UrgencyUrgent, UrgencyEmergency:
+	case "":
+		return FieldError("urgency", "is required (normal, urgent or emergency)")
+	default:
+		return FieldError("urgency", "must be normal, urgent or emergency, got %q", n.Urgency)
+	}
+	switch n.Status {
+	case NeedOpen, NeedClosed, NeedCancelled, "":
+	default:
+		return FieldError("status", "must be open, closed or cancelled, got %q", n.Status)
+	}
+	if err := n.Point.Validate("point"); err != nil {
+		return err
+	}
+	if n.RadiusKm <= 0 || n.RadiusKm > 200 {
+		return FieldError("radius_km", "must be above 0 and at most 200, got %v", n.RadiusKm)
+	}
+	if len(n.Shifts) == 0 {
+		return FieldError("shifts", "at least one shift is required")
+	}
+	if len(n.Shifts) > 500 {
+		return FieldError("shifts", "at most 500 shifts per need")
+	}
+	ids := map[string]bool{}
+	for i, s := range n.Shifts {
+		f := fieldIndex("shifts", i)
+		if err := validID(f+".id", s.ID); err != nil {
+			return err
+		}
+		if ids[s.ID] {
+			return FieldError(f+".id", "shift id %q is used twice", s.ID)
+		}
+		ids[s.ID] = true
+		if s.Start.IsZero() {
+			return FieldError(f+".start", "is required")
+		}
+		if s.End.IsZero() {
+			return FieldError(f+".end", "is required")
+		}
+		if !s.End.After(s.Start) {
+			return FieldError(f+".end", "must be after start")
+		}
+		if s.End.Sub(s.Start) > 7*24*time.Hour {
+			return FieldError(f+".end", "a shift lasts at most 7 days")
+		}
+		if s.Slots < 1 {
+			return FieldError(f+".slots", "must be at least 1, got %d", s.Slots)
+		}
+		if s.Slots > 10000 {
+			return FieldError(f+".slots", "must be at most 10000, got %d", s.Slots)
+		}
+	}
+	if err := validSkills("requires.skills", n.Requires.Skills); err != nil {
+		return err
+	}
+	if err := validTags("requires.certificates", n.Requires.Certificates); err != nil {
+		return err
+	}
+	if err := validTags("requires.trainings", n.Requires.Trainings); err != nil {
+		return err
+	}
+	if err := validTags("requires.languages", n.Requires.Languages); err != nil {
+		return err
+	}
+	if r := n.Recipient; r != nil {
+		if r.Gender != "" && r.Gender != "f" && r.Gender != "m" {
+			return FieldError("recipient.gender", "must be f, m or empty, got %q", r.Gender)
+		}
+		if r.MaxAge < 0 {
+			return FieldError("recipient.max_age", "must not be negative")
+		}
+	}
+	return nil
+}
+
+// CheckSkills reports a domain or required skill key that known does not hold.
+func (n *Need) CheckSkills(known func(key string) bool) error {
+	if !known(n.Domain) {
+		return FieldError("domain", "unknown domain key %q", n.Domain)
+	}
+	for i, s := range n.Requires.Skills {
+		if !known(s.Skill) {
+			return FieldError(fieldIndex("requires.skills", i)+".skill", "unknown skill key %q", s.Skill)
+		}
+	}
+	return nil
+}

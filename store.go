@@ -1,0 +1,240 @@
+package volmatch
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the whole state of volmatch. Two implementations exist:
+// store/bolt (embedded, one process) and store/redis (shared by replicas);
+// store/storetest is the conformance suite both pass.
+//
+// Every method returns ENOTFOUND for a missing record, ECONFLICT for a
+// write that clashes with the state (an existing ID, a full shift, an
+// overlapping shift, a step the status forbids), EINVALID for a record that
+// fails Validate, and EUNAVAILABLE when the backing server cannot be reached.
+// An acknowledged write is durable. A failed write writes nothing.
+type Store interface {
+	VolunteerStore
+	NeedStore
+	PoolStore
+	StationStore
+	InvitationStore
+	AssignmentStore
+	EventLog
+	ChangeFeed
+	TokenStore
+	// Ping reports whether the store can serve (EUNAVAILABLE when not).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// ListOptions page through a listing ordered by ID: After is the last ID of
+// the previous page ("" for the first), Limit the page size (a store treats
+// 0 as 100).
+type ListOptions struct {
+	After string
+	Limit int
+}
+
+// VolunteerFilter selects volunteers in a listing; empty fields match all.
+type VolunteerFilter struct {
+	ListOptions
+	District string
+	Street   string
+	Skill    string
+	Pool     string
+}
+
+// Match reports whether v passes the filter's field conditions.
+func (f VolunteerFilter) Match(v *Volunteer) bool {
+	if f.District != "" && v.District != f.District || f.Street != "" && v.Street != f.Street {
+		return false
+	}
+	if f.Skill != "" && v.SkillLevelOf(f.Skill) == 0 {
+		return false
+	}
+	if f.Pool != "" && !contains(v.Pools, f.Pool) {
+		return false
+	}
+	return true
+}
+
+// NeedFilter selects needs in a listing; empty fields match all.
+type NeedFilter struct {
+	ListOptions
+	Org      string
+	District string
+	Domain   string
+	Status   NeedStatus
+	Mode     Mode
+	Urgency  Urgency
+}
+
+// Match reports whether n passes the filter's field conditions.
+func (f NeedFilter) Match(n *Need) bool {
+	return (f.Org == "" || n.Org == f.Org) && (f.District == "" || n.District == f.District) &&
+		(f.Domain == "" || n.Domain == f.Domain) && (f.Status == "" || n.Status == f.Status) &&
+		(f.Mode == "" || n.Mode == f.Mode) && (f.Urgency == "" || n.Urgency == f.Urgency)
+}
+
+// VolunteerStore keeps volunteers.
+type VolunteerStore interface {
+	// CreateVolunteer stores a new volunteer; ECONFLICT if the ID exists.
+	CreateVolunteer(ctx context.Context, v *Volunteer) error
+	// UpdateVolunteer replaces a volunteer's client-written fields, keeping
+	// the derived Stats; ENOTFOUND if missing.
+	UpdateVolunteer(ctx context.Context, v *Volunteer) error
+	// PutVolunteers creates or replaces all of vs in one transaction (import).
+	PutVolunteers(ctx context.Context, vs []*Volunteer) error
+	// Volunteer returns one volunteer; ENOTFOUND if missing.
+	Volunteer(ctx context.Context, id string) (*Volunteer, error)
+	// DeleteVolunteer removes a volunteer; ENOTFOUND if missing.
+	DeleteVolunteer(ctx context.Context, id string) error
+	// Volunteers lists in ID order; the second result is the next cursor
+	// ("" on the last page).
+	Volunteers(ctx context.Context, f VolunteerFilter) ([]*Volunteer, string, error)
+	// EachVolunteer calls fn for every volunteer in ID order (index builds).
+	EachVolunteer(ctx context.Context, fn func(*Volunteer) error) error
+}
+
+// NeedStore keeps needs. A need's shifts carry Filled as the store counts it.
+type NeedStore interface {
+	// CreateNeed stores a new need and appends need.posted; ECONFLICT if the
+	// ID exists.
+	CreateNeed(ctx context.Context, n *Need) error
+	// UpdateNeed replaces a need; ENOTFOUND if missing; ECONFLICT if a shift
+	// that holds assignments is removed, moved or shrunk below its filled
+	// slots. Closing it appends need.closed.
+	UpdateNeed(ctx context.Context, n *Need) error
+	// PutNeeds creates or replaces all of ns in one transaction (import),
+	// appending need.posted for the new ones.
+	PutNeeds(ctx context.Context, ns []*Need) error
+	Need(ctx context.Context, id string) (*Need, error)
+	// DeleteNeed removes a need; ECONFLICT if it holds assignments.
+	DeleteNeed(ctx context.Context, id string) error
+	Needs(ctx context.Context, f NeedFilter) ([]*Need, string, error)
+	EachNeed(ctx context.Context, fn func(*Need) error) error
+}
+
+// PoolStore keeps talent pools.
+type PoolStore interface {
+	CreatePool(ctx context.Context, p *TalentPool) error
+	UpdatePool(ctx context.Context, p *TalentPool) error
+	Pool(ctx context.Context, id string) (*TalentPool, error)
+	DeletePool(ctx context.Context, id string) error
+	Pools(ctx context.Context, o ListOptions) ([]*TalentPool, string, error)
+	PutPools(ctx context.Context, ps []*TalentPool) error
+}
+
+// StationStore keeps service stations.
+type StationStore interface {
+	CreateStation(ctx context.Context, s *Station) error
+	UpdateStation(ctx context.Context, s *Station) error
+	Station(ctx context.Context, id string) (*Station, error)
+	DeleteStation(ctx context.Context, id string) error
+	Stations(ctx context.Context, o ListOptions) ([]*Station, string, error)
+	PutStations(ctx context.Context, ss []*Station) error
+}
+
+// InvitationFilter selects invitations; empty fields match all.
+type InvitationFilter struct {
+	ListOptions
+	Need      string
+	Volunteer string
+	Org       string
+	Status    InviteStatus
+}
+
+// InvitationStore keeps invitations and turns an accepted one into a
+// reservation.
+type InvitationStore interface {
+	// CreateInvitation stores a sent invitation and appends invite.sent;
+	// ENOTFOUND if the need, shift or volunteer is missing; ECONFLICT if the
+	// ID exists or the volunteer already has a live invitation to the shift.
+	CreateInvitation(ctx context.Context, inv *Invitation) error
+	Invitation(ctx context.Context, id string) (*Invitation, error)
+	Invitations(ctx context.Context, f InvitationFilter) ([]*Invitation, string, error)
+	// Accept reserves the invitation's slot atomically: the invitation must
+	// be sent, the shift not full, the volunteer free of overlapping
+	// assignments (CheckReservation); the invitation, the new assignment and
+	// the invite.accepted event are written together. ECONFLICT otherwise.
+	Accept(ctx context.Context, inviteID string, at time.Time) (*Assignment, error)
+	// Decline marks a sent invitation declined and appends invite.declined.
+	Decline(ctx context.Context, inviteID string, at time.Time) (*Invitation, error)
+}
+
+// AssignmentFilter selects assignments; empty fields match all.
+type AssignmentFilter struct {
+	ListOptions
+	Need      string
+	Shift     string
+	Volunteer string
+	Org       string
+	Status    AssignmentStatus
+}
+
+// AssignmentStore keeps reserved slots and their lives.
+type AssignmentStore interface {
+	// Reserve reserves every slot of rs or none (batch assignment commit),
+	// appending invite.accepted for each; ECONFLICT naming the first clash.
+	Reserve(ctx context.Context, rs []Reservation, at time.Time) ([]*Assignment, error)
+	Assignment(ctx context.Context, id string) (*Assignment, error)
+	Assignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, string, error)
+	// Advance applies a step (Step.Apply) and its event and stats together.
+	Advance(ctx context.Context, id string, s Step) (*Assignment, error)
+}
+
+// EventLog is the append-only lifecycle log.
+type EventLog interface {
+	// AppendEvents appends events in order, giving each its Seq.
+	AppendEvents(ctx context.Context, evs ...Event) error
+	// Events returns up to limit events with Seq > after, in Seq order.
+	Events(ctx context.Context, after uint64, limit int) ([]Event, error)
+}
+
+// ChangeKind names the kind of record a change concerns.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeVolunteer ChangeKind = "volunteer"
+	ChangeNeed      ChangeKind = "need"
+	ChangePool      ChangeKind = "pool"
+	ChangeStation   ChangeKind = "station"
+)
+
+// Change is one entry of the store's change sequence, which the derived
+// indexes follow: the record of Kind with ID was written or deleted.
+type Change struct {
+	Seq     uint64     `json:"seq"`
+	Kind    ChangeKind `json:"kind"`
+	ID      string     `json:"id"`
+	Deleted bool       `json:"deleted,omitempty"`
+}
+
+// ChangeFeed is the sequence of changes to volunteers, needs, pools and
+// stations (a need's fill counts included), in commit order.
+type ChangeFeed interface {
+	// Changes returns up to limit changes with Seq > after, in Seq order.
+	Changes(ctx context.Context, after uint64, limit int) ([]Change, error)
+	// LastChange returns the Seq of the newest change (0 when none).
+	LastChange(ctx context.Context) (uint64, error)
+}
+
+// TokenStore keeps hashed bearer tokens.
+type TokenStore interface {
+	// CreateToken stores a token; ECONFLICT if its hash exists.
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash returns a token; ENOTFOUND if missing.
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
