@@ -111,7 +111,11 @@ type Need struct {
 	Recipient   *RecipientPreferences `json:"recipient,omitempty"`
 	Status      NeedStatus            `json:"status"`
 	PostedAt    time.Time             `json:"posted_at"`
-	UpdatedAt   time.Time             `json:"updated_at"`
+	// Supply is derived, set by the service when the need is posted: the
+	// volunteers within reach who pass every hard gate for some shift. The
+	// store copies it into need.posted (Event.Eligible) for the gap map.
+	Supply    int       `json:"supply"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Shift returns the shift with the id.

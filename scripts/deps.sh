@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs and is missing: redis-server (store/redis
+# tests), Chromium and a Chinese font (the dashboard's browser test).
+# Without root it only reports. In CI (CI=true) anything still missing fails.
+set -euo pipefail
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || missing+=(fonts-wqy-microhei)
+
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || true
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+	missing=()
+	command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+	fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || missing+=(fonts-wqy-microhei)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "${CI:-}" = true ]; then
+		echo "deps: missing ${missing[*]} (CI needs every tool)" >&2
+		exit 1
+	fi
+	echo "deps: missing ${missing[*]}; the tests that need them will fail" >&2
+fi
