@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"volmatch"
+	"volmatch/store/bolt"
+)
+
+// storeConfig says which store the CLI opens: the embedded bbolt file under
+// DataDir, or (once store/redis exists) the Redis server at RedisURL.
+type storeConfig struct {
+	DataDir  string
+	RedisURL string // empty: the embedded store
+	// NoSync skips fsync on commit (bulk loads that can be redone).
+	NoSync bool
+}
+
+// openStore opens the store under dataDir (creating dataDir), the one place
+// the CLI chooses a store.
+func openStore(ctx context.Context, dataDir string) (volmatch.Store, error) {
+	return openStoreConfig(ctx, storeConfig{DataDir: dataDir})
+}
+
+// openStoreConfig opens the store cfg names and checks that it serves.
+func openStoreConfig(ctx context.Context, cfg storeConfig) (volmatch.Store, error) {
+	if cfg.RedisURL != "" {
+		// The Redis store plugs in here: return redis.Open(ctx, cfg.RedisURL, ...).
+		return nil, fmt.Errorf("open store: --redis is not available in this build")
+	}
+	if cfg.DataDir == "" {
+		return nil, fmt.Errorf("open store: a data folder is required (--data DIR)")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("open store: create data folder: %w", err)
+	}
+	st, err := bolt.Open(filepath.Join(cfg.DataDir, bolt.FileName), bolt.Options{NoSync: cfg.NoSync})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := st.Ping(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
+}

@@ -1,0 +1,200 @@
+package bolt
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"volmatch"
+)
+
+// heldBy returns the volunteer's assignments that hold a slot.
+func heldBy(tx *bbolt.Tx, volunteer string) ([]*volmatch.Assignment, error) {
+	b := tx.Bucket(bAssignments)
+	var out []*volmatch.Assignment
+	for _, id := range suffixes(tx.Bucket(bAsgByVol), volunteer) {
+		var a volmatch.Assignment
+		ok, err := getJSON(b, []byte(id), &a)
+		if err != nil {
+			return nil, err
+		}
+		if ok && a.Status.Holds() {
+			out = append(out, &a)
+		}
+	}
+	return out, nil
+}
+
+// reserve checks and writes one reservation in tx: the assignment, its
+// indexes, the fill count, the volunteer's load, the change and the
+// invite.accepted event. missing is the code for a missing need, shift or
+// volunteer (ECONFLICT for an accept, whose invitation existed).
+func reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, missing string) (*volmatch.Assignment, error) {
+	n, ok, err := loadNeed(tx, r.Need)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, volmatch.Errorf(missing, "need %s not found", r.Need)
+	}
+	sh, ok := n.Shift(r.Shift)
+	if !ok {
+		return nil, volmatch.Errorf(missing, "shift %s of need %s not found", r.Shift, r.Need)
+	}
+	if tx.Bucket(bVolunteers).Get([]byte(r.Volunteer)) == nil {
+		return nil, volmatch.Errorf(missing, "volunteer %s not found", r.Volunteer)
+	}
+	held, err := heldBy(tx, r.Volunteer)
+	if err != nil {
+		return nil, err
+	}
+	if err := volmatch.CheckReservation(n, sh, sh.Filled, held, r.Volunteer); err != nil {
+		return nil, err
+	}
+	b := tx.Bucket(bAssignments)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return nil, fmt.Errorf("bolt: assignment sequence: %w", err)
+	}
+	a := &volmatch.Assignment{
+		ID: fmt.Sprintf("A%012d", seq), Need: n.ID, Shift: sh.ID, Volunteer: r.Volunteer, Org: n.Org,
+		Invite: invite, Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved, CreatedAt: at,
+	}
+	if err := putJSON(b, []byte(a.ID), a); err != nil {
+		return nil, err
+	}
+	if err := tx.Bucket(bAsgByVol).Put(key(a.Volunteer, a.ID), nil); err != nil {
+		return nil, fmt.Errorf("bolt: index assignment %s: %w", a.ID, err)
+	}
+	if err := tx.Bucket(bAsgByShift).Put(key(a.Need, a.Shift, a.ID), nil); err != nil {
+		return nil, fmt.Errorf("bolt: index assignment %s: %w", a.ID, err)
+	}
+	if err := addFill(tx, a.Need, a.Shift, 1); err != nil {
+		return nil, err
+	}
+	if err := updateStats(tx, a.Volunteer, func(st *volmatch.VolunteerStats) { st.Load++ }); err != nil {
+		return nil, err
+	}
+	ev := volmatch.NeedEvent(volmatch.EventInviteAccepted, n, at)
+	ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+	ev.Volunteer, ev.Invite, ev.Assignment = a.Volunteer, invite, a.ID
+	if err := appendEvent(tx, ev); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Reserve reserves every slot of rs or none, in order, each counting the
+// ones before it; ENOTFOUND for a missing need, shift or volunteer and
+// ECONFLICT for a clash, naming the reservation (reservations[i]).
+func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.Time) ([]*volmatch.Assignment, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	out := make([]*volmatch.Assignment, 0, len(rs))
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		out = out[:0]
+		for i, r := range rs {
+			a, err := reserve(tx, r, "", at, volmatch.ENOTFOUND)
+			if err != nil {
+				return atIndex("reservations", i, err)
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Assignment returns one assignment; ENOTFOUND if missing.
+func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment, error) {
+	var a volmatch.Assignment
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bAssignments), []byte(id), &a)
+		if err == nil && !ok {
+			err = volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Assignments lists assignments in ID order (the order they were made).
+func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([]*volmatch.Assignment, string, error) {
+	keep := func(a *volmatch.Assignment) bool {
+		return (f.Need == "" || a.Need == f.Need) && (f.Shift == "" || a.Shift == f.Shift) &&
+			(f.Volunteer == "" || a.Volunteer == f.Volunteer) && (f.Org == "" || a.Org == f.Org) &&
+			(f.Status == "" || a.Status == f.Status)
+	}
+	var out []*volmatch.Assignment
+	var next string
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		b := tx.Bucket(bAssignments)
+		switch {
+		case f.Volunteer != "":
+			out, next, err = listIDs(b, suffixes(tx.Bucket(bAsgByVol), f.Volunteer), f.ListOptions, keep)
+		case f.Need != "" && f.Shift != "":
+			out, next, err = listIDs(b, suffixes(tx.Bucket(bAsgByShift), f.Need, f.Shift), f.ListOptions, keep)
+		default:
+			out, next, err = list(b, f.ListOptions, keep)
+		}
+		return err
+	})
+	return out, next, err
+}
+
+// Advance applies a step (volmatch.Step.Apply) and writes together the
+// assignment, the volunteer's stats, the fill count when the slot is freed,
+// the event and the changes. ENOTFOUND for a missing assignment; ECONFLICT
+// or EINVALID as Apply says. A zero s.At is now.
+func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*volmatch.Assignment, error) {
+	if step.At.IsZero() {
+		step.At = s.now()
+	}
+	var a volmatch.Assignment
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bAssignments)
+		ok, err := getJSON(b, []byte(id), &a)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+		}
+		n, err := needOrStub(tx, a.Need, a.Org)
+		if err != nil {
+			return err
+		}
+		held := a.Status.Holds()
+		ev, stats, err := step.Apply(&a, n)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(b, []byte(a.ID), &a); err != nil {
+			return err
+		}
+		if stats != nil {
+			if err := updateStats(tx, a.Volunteer, stats); err != nil {
+				return err
+			}
+		}
+		if held && !a.Status.Holds() {
+			if err := addFill(tx, a.Need, a.Shift, -1); err != nil {
+				return err
+			}
+		}
+		return appendEvent(tx, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}

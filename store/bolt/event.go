@@ -1,0 +1,85 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"volmatch"
+)
+
+// AppendEvents appends events in order in one transaction, giving each its
+// Seq (the caller's Seq is ignored) and At now when zero; EINVALID for an
+// event without a type.
+func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
+	for i, ev := range evs {
+		if ev.Type == "" {
+			return atIndex("events", i, volmatch.FieldError("type", "is required"))
+		}
+	}
+	now := s.now()
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		for _, ev := range evs {
+			if ev.At.IsZero() {
+				ev.At = now
+			}
+			if err := appendEvent(tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// seqRange decodes up to limit values with a key above after from a
+// sequence-keyed bucket; limit <= 0 means 100.
+func seqRange[T any](b *bbolt.Bucket, after uint64, limit int) ([]T, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []T
+	c := b.Cursor()
+	for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, fmt.Errorf("bolt: decode entry %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// Events returns up to limit events (100 when limit <= 0) with Seq > after,
+// in Seq order.
+func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]volmatch.Event, error) {
+	var out []volmatch.Event
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		out, err = seqRange[volmatch.Event](tx.Bucket(bEvents), after, limit)
+		return err
+	})
+	return out, err
+}
+
+// Changes returns up to limit changes (100 when limit <= 0) with Seq >
+// after, in Seq order.
+func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
+	var out []volmatch.Change
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		out, err = seqRange[volmatch.Change](tx.Bucket(bChanges), after, limit)
+		return err
+	})
+	return out, err
+}
+
+// LastChange returns the Seq of the newest change (0 when none).
+func (s *Store) LastChange(ctx context.Context) (uint64, error) {
+	var seq uint64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		seq = tx.Bucket(bChanges).Sequence()
+		return nil
+	})
+	return seq, err
+}

@@ -1,0 +1,215 @@
+package bolt
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"volmatch"
+)
+
+// CreateInvitation stores a sent invitation and appends invite.sent. The
+// need must exist and be open (ECONFLICT when not), its shift and the
+// volunteer must exist (ENOTFOUND naming which); ECONFLICT if the ID exists
+// or the volunteer already has a live invitation to the shift. Status
+// becomes sent, Org the need's organisation, SentAt now when zero.
+func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
+	for _, f := range []struct{ name, v string }{{"id", inv.ID}, {"need", inv.Need}, {"shift", inv.Shift}, {"volunteer", inv.Volunteer}} {
+		if err := volmatch.ValidID(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if inv.Status != "" && inv.Status != volmatch.InviteSent {
+		return volmatch.FieldError("status", "a new invitation is sent, got %q", inv.Status)
+	}
+	c := *inv
+	c.Status = volmatch.InviteSent
+	c.RespondedAt = time.Time{}
+	if c.SentAt.IsZero() {
+		c.SentAt = s.now()
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bInvitations)
+		if b.Get([]byte(c.ID)) != nil {
+			return volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID)
+		}
+		n, ok, err := loadNeed(tx, c.Need)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need)
+		}
+		if n.Status != volmatch.NeedOpen {
+			return volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status)
+		}
+		sh, ok := n.Shift(c.Shift)
+		if !ok {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, n.ID)
+		}
+		if tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) == nil {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer)
+		}
+		live := tx.Bucket(bLiveInvites)
+		lk := key(c.Volunteer, c.Need, c.Shift)
+		if id := live.Get(lk); id != nil {
+			return volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, id, c.Shift, c.Need)
+		}
+		c.Org = n.Org
+		if err := putJSON(b, []byte(c.ID), &c); err != nil {
+			return err
+		}
+		if err := live.Put(lk, []byte(c.ID)); err != nil {
+			return fmt.Errorf("bolt: index invitation %s: %w", c.ID, err)
+		}
+		ev := volmatch.NeedEvent(volmatch.EventInviteSent, n, c.SentAt)
+		ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+		ev.Volunteer, ev.Invite = c.Volunteer, c.ID
+		ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
+		return appendEvent(tx, ev)
+	})
+	if err == nil {
+		*inv = c
+	}
+	return err
+}
+
+// Invitation returns one invitation; ENOTFOUND if missing.
+func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation, error) {
+	var inv volmatch.Invitation
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bInvitations), []byte(id), &inv)
+		if err == nil && !ok {
+			err = volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
+}
+
+// Invitations lists invitations in ID order.
+func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([]*volmatch.Invitation, string, error) {
+	keep := func(inv *volmatch.Invitation) bool {
+		return (f.Need == "" || inv.Need == f.Need) && (f.Volunteer == "" || inv.Volunteer == f.Volunteer) &&
+			(f.Org == "" || inv.Org == f.Org) && (f.Status == "" || inv.Status == f.Status)
+	}
+	var out []*volmatch.Invitation
+	var next string
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		out, next, err = list(tx.Bucket(bInvitations), f.ListOptions, keep)
+		return err
+	})
+	return out, next, err
+}
+
+// loadSent reads an invitation that must still be sent.
+func loadSent(tx *bbolt.Tx, id string) (*volmatch.Invitation, error) {
+	var inv volmatch.Invitation
+	ok, err := getJSON(tx.Bucket(bInvitations), []byte(id), &inv)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+	}
+	if inv.Status != volmatch.InviteSent {
+		return nil, volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is %s", id, inv.Status)
+	}
+	return &inv, nil
+}
+
+// respond writes an answered invitation and drops it from the live index.
+func respond(tx *bbolt.Tx, inv *volmatch.Invitation, status volmatch.InviteStatus, at time.Time) error {
+	inv.Status, inv.RespondedAt = status, at
+	if err := putJSON(tx.Bucket(bInvitations), []byte(inv.ID), inv); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bLiveInvites).Delete(key(inv.Volunteer, inv.Need, inv.Shift)); err != nil {
+		return fmt.Errorf("bolt: unindex invitation %s: %w", inv.ID, err)
+	}
+	return nil
+}
+
+// Accept reserves the invitation's slot atomically (see
+// volmatch.InvitationStore): ENOTFOUND for a missing invitation, ECONFLICT
+// when it is not sent, the need or shift is gone, or CheckReservation
+// refuses.
+func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*volmatch.Assignment, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	var a *volmatch.Assignment
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		inv, err := loadSent(tx, inviteID)
+		if err != nil {
+			return err
+		}
+		a, err = reserve(tx, volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer}, inv.ID, at, volmatch.ECONFLICT)
+		if err != nil {
+			return err
+		}
+		return respond(tx, inv, volmatch.InviteAccepted, at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Decline marks a sent invitation declined, counts it in the volunteer's
+// Stats.Declined and appends invite.declined; ENOTFOUND if missing,
+// ECONFLICT when it is not sent.
+func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*volmatch.Invitation, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	var inv *volmatch.Invitation
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		inv, err = loadSent(tx, inviteID)
+		if err != nil {
+			return err
+		}
+		if err := respond(tx, inv, volmatch.InviteDeclined, at); err != nil {
+			return err
+		}
+		if err := updateStats(tx, inv.Volunteer, func(st *volmatch.VolunteerStats) { st.Declined++ }); err != nil {
+			return err
+		}
+		n, err := needOrStub(tx, inv.Need, inv.Org)
+		if err != nil {
+			return err
+		}
+		ev := volmatch.NeedEvent(volmatch.EventInviteDeclined, n, at)
+		ev.Shift, ev.Volunteer, ev.Invite = inv.Shift, inv.Volunteer, inv.ID
+		if sh, ok := n.Shift(inv.Shift); ok {
+			ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
+		}
+		return appendEvent(tx, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// updateStats applies fn to a volunteer's stored Stats and records the
+// change; a deleted volunteer is skipped.
+func updateStats(tx *bbolt.Tx, id string, fn func(*volmatch.VolunteerStats)) error {
+	b := tx.Bucket(bVolunteers)
+	var v volmatch.Volunteer
+	ok, err := getJSON(b, []byte(id), &v)
+	if err != nil || !ok {
+		return err
+	}
+	fn(&v.Stats)
+	if err := putJSON(b, []byte(id), &v); err != nil {
+		return err
+	}
+	return appendChange(tx, volmatch.ChangeVolunteer, id, false)
+}

@@ -1,0 +1,274 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"volmatch"
+)
+
+// fills returns the stored fill count of every shift of need id.
+func fills(tx *bbolt.Tx, id string) map[string]int {
+	out := map[string]int{}
+	b := tx.Bucket(bFills)
+	for _, shift := range suffixes(b, id) {
+		if v := b.Get(key(id, shift)); len(v) == 8 {
+			out[shift] = int(binary.BigEndian.Uint64(v))
+		}
+	}
+	return out
+}
+
+func fill(tx *bbolt.Tx, need, shift string) int {
+	if v := tx.Bucket(bFills).Get(key(need, shift)); len(v) == 8 {
+		return int(binary.BigEndian.Uint64(v))
+	}
+	return 0
+}
+
+// addFill changes a shift's fill count by delta and records the need change.
+func addFill(tx *bbolt.Tx, need, shift string, delta int) error {
+	n := fill(tx, need, shift) + delta
+	if n < 0 {
+		return fmt.Errorf("bolt: fill count of shift %s of need %s would go below zero", shift, need)
+	}
+	b := tx.Bucket(bFills)
+	var err error
+	if n == 0 {
+		err = b.Delete(key(need, shift))
+	} else {
+		err = b.Put(key(need, shift), u64(uint64(n)))
+	}
+	if err != nil {
+		return fmt.Errorf("bolt: fill count of shift %s of need %s: %w", shift, need, err)
+	}
+	return appendChange(tx, volmatch.ChangeNeed, need, false)
+}
+
+// loadNeed reads need id with its shifts' Filled set from the fill counts.
+func loadNeed(tx *bbolt.Tx, id string) (*volmatch.Need, bool, error) {
+	var n volmatch.Need
+	ok, err := getJSON(tx.Bucket(bNeeds), []byte(id), &n)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	setFilled(tx, &n)
+	return &n, true, nil
+}
+
+func setFilled(tx *bbolt.Tx, n *volmatch.Need) {
+	f := fills(tx, n.ID)
+	for i := range n.Shifts {
+		n.Shifts[i].Filled = f[n.Shifts[i].ID]
+	}
+}
+
+// needOrStub returns the need for an event, or a stub with the ID when the
+// need was deleted.
+func needOrStub(tx *bbolt.Tx, id, org string) (*volmatch.Need, error) {
+	n, ok, err := loadNeed(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return &volmatch.Need{ID: id, Org: org}, nil
+	}
+	return n, nil
+}
+
+// copyNeed copies n deep enough that setting Filled does not touch the caller.
+func copyNeed(n *volmatch.Need) *volmatch.Need {
+	c := *n
+	c.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
+	return &c
+}
+
+type needWrite int
+
+const (
+	needCreate needWrite = iota
+	needUpdate
+	needPut
+)
+
+// writeNeed stores n (already validated and copied) by mode in tx, appending
+// its change and events; it refuses shift edits that would strand
+// assignments.
+func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, mode needWrite) error {
+	b := tx.Bucket(bNeeds)
+	old, exists, err := loadNeed(tx, n.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case mode == needCreate && exists:
+		return volmatch.Errorf(volmatch.ECONFLICT, "need %s already exists", n.ID)
+	case mode == needUpdate && !exists:
+		return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", n.ID)
+	}
+	n.UpdatedAt = now
+	if exists {
+		if n.PostedAt.IsZero() {
+			n.PostedAt = old.PostedAt
+		}
+		if n.Status == "" {
+			n.Status = old.Status
+		}
+		if n.Supply == 0 {
+			n.Supply = old.Supply
+		}
+		for _, os := range old.Shifts {
+			if os.Filled == 0 {
+				continue
+			}
+			ns, ok := n.Shift(os.ID)
+			switch {
+			case !ok:
+				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be removed", os.ID, n.ID, os.Filled)
+			case !ns.Start.Equal(os.Start) || !ns.End.Equal(os.End):
+				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be moved", os.ID, n.ID, os.Filled)
+			case ns.Slots < os.Filled:
+				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments; slots cannot go below that (asked %d)", os.ID, n.ID, os.Filled, ns.Slots)
+			}
+		}
+	}
+	if n.Status == "" {
+		n.Status = volmatch.NeedOpen
+	}
+	if n.PostedAt.IsZero() {
+		n.PostedAt = now
+	}
+	stored := copyNeed(n)
+	for i := range stored.Shifts {
+		stored.Shifts[i].Filled = 0 // derived: never stored
+	}
+	if err := putJSON(b, []byte(n.ID), stored); err != nil {
+		return err
+	}
+	if err := appendChange(tx, volmatch.ChangeNeed, n.ID, false); err != nil {
+		return err
+	}
+	setFilled(tx, n)
+	if !exists {
+		ev := volmatch.NeedEvent(volmatch.EventNeedPosted, n, n.PostedAt)
+		ev.Shifts = append([]volmatch.Shift(nil), stored.Shifts...)
+		ev.Eligible = n.Supply
+		return appendEvent(tx, ev)
+	}
+	if n.Status == volmatch.NeedClosed && old.Status != volmatch.NeedClosed {
+		return appendEvent(tx, volmatch.NeedEvent(volmatch.EventNeedClosed, n, now))
+	}
+	return nil
+}
+
+// CreateNeed stores a new need and appends need.posted; ECONFLICT if the ID
+// exists. It sets Status (open when empty), PostedAt (now when zero),
+// UpdatedAt and the shifts' Filled on n.
+func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
+	return s.saveNeed(ctx, n, needCreate)
+}
+
+// UpdateNeed replaces a need, keeping PostedAt, and Status and Supply when
+// they are empty; ENOTFOUND if missing; ECONFLICT if a shift holding
+// assignments is removed, moved or shrunk below its fill. Closing it
+// appends need.closed.
+func (s *Store) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
+	return s.saveNeed(ctx, n, needUpdate)
+}
+
+func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, mode needWrite) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	c := copyNeed(n)
+	now := s.now()
+	if err := s.update(ctx, func(tx *bbolt.Tx) error { return writeNeed(tx, c, now, mode) }); err != nil {
+		return err
+	}
+	*n = *c
+	return nil
+}
+
+// PutNeeds creates or replaces all of ns in one transaction (import),
+// appending need.posted for the new ones; the shift rules of UpdateNeed
+// apply to the replaced ones.
+func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
+	cs := make([]*volmatch.Need, len(ns))
+	for i, n := range ns {
+		if err := n.Validate(); err != nil {
+			return atIndex("needs", i, err)
+		}
+		cs[i] = copyNeed(n)
+	}
+	now := s.now()
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		for i, c := range cs {
+			if err := writeNeed(tx, c, now, needPut); err != nil {
+				return atIndex("needs", i, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Need returns one need with its shifts' Filled; ENOTFOUND if missing.
+func (s *Store) Need(ctx context.Context, id string) (*volmatch.Need, error) {
+	var n *volmatch.Need
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var ok bool
+		var err error
+		n, ok, err = loadNeed(tx, id)
+		if err == nil && !ok {
+			err = volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// DeleteNeed removes a need; ENOTFOUND if missing; ECONFLICT if any
+// assignment names it (close or cancel it instead, so records stay whole).
+func (s *Store) DeleteNeed(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bNeeds)
+		if b.Get([]byte(id)) == nil {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", id)
+		}
+		if len(suffixes(tx.Bucket(bAsgByShift), id)) > 0 {
+			return volmatch.Errorf(volmatch.ECONFLICT, "need %s holds assignments; close or cancel it instead", id)
+		}
+		if err := b.Delete([]byte(id)); err != nil {
+			return err
+		}
+		return appendChange(tx, volmatch.ChangeNeed, id, true)
+	})
+}
+
+// Needs lists needs in ID order, with their shifts' Filled.
+func (s *Store) Needs(ctx context.Context, f volmatch.NeedFilter) ([]*volmatch.Need, string, error) {
+	var out []*volmatch.Need
+	var next string
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		out, next, err = list(tx.Bucket(bNeeds), f.ListOptions, f.Match)
+		for _, n := range out {
+			setFilled(tx, n)
+		}
+		return err
+	})
+	return out, next, err
+}
+
+// EachNeed calls fn for every need in ID order, with their shifts' Filled.
+func (s *Store) EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error {
+	return each(ctx, s, bNeeds, func(tx *bbolt.Tx, n *volmatch.Need) error {
+		setFilled(tx, n)
+		return nil
+	}, fn)
+}

@@ -1,0 +1,48 @@
+package bolt
+
+import (
+	"context"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"volmatch"
+)
+
+// CreateToken stores a token (CreatedAt now when zero); EINVALID if it fails
+// Validate, ECONFLICT if its hash exists.
+func (s *Store) CreateToken(ctx context.Context, t *volmatch.Token) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	c := *t
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now()
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bTokens)
+		if b.Get([]byte(c.Hash)) != nil {
+			return volmatch.Errorf(volmatch.ECONFLICT, "a token with this hash already exists")
+		}
+		return putJSON(b, []byte(c.Hash), &c)
+	})
+	if err == nil {
+		*t = c
+	}
+	return err
+}
+
+// TokenByHash returns a token; ENOTFOUND if missing.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (*volmatch.Token, error) {
+	var t volmatch.Token
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bTokens), []byte(hash), &t)
+		if err == nil && !ok {
+			err = volmatch.Errorf(volmatch.ENOTFOUND, "token not found")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
