@@ -1,0 +1,533 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"volmatch"
+)
+
+// Internal keys kept in the Bleve index beside the documents.
+var (
+	keySeq         = []byte("volmatch.seq")
+	keyFingerprint = []byte("volmatch.fingerprint")
+)
+
+// Search limits.
+const (
+	DefaultLimit = 20   // hits per page when Query.Limit is 0
+	MaxLimit     = 1000 // most hits per page
+	bulkBatch    = 1000 // documents per Bleve batch in Bulk
+)
+
+// Text is the Bleve full-text and "near me" index over needs and volunteers.
+// It is derived from the store (see Follower) and safe for concurrent use.
+// It holds no personal information: volunteer names and phones are not
+// indexed, and no field is stored.
+type Text struct {
+	path string // "" in memory
+	opts Options
+	im   *mapping.IndexMappingImpl
+	syn  bool // the mapping has the synonym field
+
+	mu  sync.RWMutex // guards idx against Reset
+	idx bleve.Index
+}
+
+// Open opens the index at path, creating it when missing. An index built
+// with other synonym groups or an older mapping is dropped and created anew
+// (its Seq is then 0, so a Follower rebuilds it).
+func Open(path string, o Options) (*Text, error) {
+	t, err := newText(path, o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
+		idx, err := bleve.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("index: open %s: %w", path, err)
+		}
+		fp, err := idx.GetInternal(keyFingerprint)
+		if err == nil && string(fp) == o.fingerprint() {
+			t.idx = idx
+			return t, nil
+		}
+		// Built by another mapping or taxonomy: derived data, drop it.
+		if cerr := idx.Close(); cerr != nil {
+			return nil, fmt.Errorf("index: close stale %s: %w", path, cerr)
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return nil, fmt.Errorf("index: drop stale %s: %w", path, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	if err := t.create(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// OpenMem returns an index held in memory, for tests and short runs. It uses
+// the scorch engine without a path (bleve.NewMemOnly's engine has no synonym
+// support).
+func OpenMem(o Options) (*Text, error) {
+	t, err := newText("", o)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.create(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func newText(path string, o Options) (*Text, error) {
+	im, err := buildMapping(o)
+	if err != nil {
+		return nil, fmt.Errorf("index: build mapping: %w", err)
+	}
+	return &Text{path: path, opts: o, im: im, syn: len(o.groups()) > 0}, nil
+}
+
+// create makes a new empty index, writes the fingerprint and indexes the
+// synonym groups. The caller holds mu or owns t alone.
+func (t *Text) create() error {
+	var (
+		idx bleve.Index
+		err error
+	)
+	if t.path == "" {
+		idx, err = bleve.NewUsing("", t.im, scorch.Name, scorch.Name, nil)
+	} else {
+		idx, err = bleve.New(t.path, t.im)
+	}
+	if err != nil {
+		return fmt.Errorf("index: create %q: %w", t.path, err)
+	}
+	b := idx.NewBatch()
+	for i, g := range t.opts.groups() {
+		if err := b.IndexSynonym(synonymIDPrefix+strconv.Itoa(i), synonymCollection,
+			&bleve.SynonymDefinition{Synonyms: g}); err != nil {
+			_ = idx.Close()
+			return fmt.Errorf("index: synonym group %d: %w", i, err)
+		}
+	}
+	b.SetInternal(keyFingerprint, []byte(t.opts.fingerprint()))
+	if err := idx.Batch(b); err != nil {
+		_ = idx.Close()
+		return fmt.Errorf("index: write synonyms: %w", err)
+	}
+	t.idx = idx
+	return nil
+}
+
+// Reset drops every document and the applied Seq, keeping the synonyms: the
+// first step of a rebuild. On disk the directory is removed and created anew.
+func (t *Text) Reset() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.idx != nil {
+		if err := t.idx.Close(); err != nil {
+			return fmt.Errorf("index: reset: close: %w", err)
+		}
+		t.idx = nil
+	}
+	if t.path != "" {
+		if err := os.RemoveAll(t.path); err != nil {
+			return fmt.Errorf("index: reset: remove %s: %w", t.path, err)
+		}
+	}
+	return t.create()
+}
+
+// Close closes the index.
+func (t *Text) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.idx == nil {
+		return nil
+	}
+	err := t.idx.Close()
+	t.idx = nil
+	if err != nil {
+		return fmt.Errorf("index: close: %w", err)
+	}
+	return nil
+}
+
+// with runs fn on the open index under the read lock.
+func (t *Text) with(fn func(idx bleve.Index) error) error {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.idx == nil {
+		return volmatch.Errorf(volmatch.EUNAVAILABLE, "text index is closed")
+	}
+	return fn(t.idx)
+}
+
+// UpsertNeed indexes or re-indexes a need.
+func (t *Text) UpsertNeed(n *volmatch.Need) error {
+	return t.with(func(idx bleve.Index) error {
+		if err := idx.Index(docID(volmatch.ChangeNeed, n.ID), newNeedDoc(n)); err != nil {
+			return fmt.Errorf("index: need %s: %w", n.ID, err)
+		}
+		return nil
+	})
+}
+
+// UpsertVolunteer indexes or re-indexes a volunteer.
+func (t *Text) UpsertVolunteer(v *volmatch.Volunteer) error {
+	return t.with(func(idx bleve.Index) error {
+		if err := idx.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v)); err != nil {
+			return fmt.Errorf("index: volunteer %s: %w", v.ID, err)
+		}
+		return nil
+	})
+}
+
+// Delete removes a need or volunteer; removing a missing one is no error.
+// Other kinds are not indexed and are ignored.
+func (t *Text) Delete(kind volmatch.ChangeKind, id string) error {
+	if kind != volmatch.ChangeNeed && kind != volmatch.ChangeVolunteer {
+		return nil
+	}
+	return t.with(func(idx bleve.Index) error {
+		if err := idx.Delete(docID(kind, id)); err != nil {
+			return fmt.Errorf("index: delete %s %s: %w", kind, id, err)
+		}
+		return nil
+	})
+}
+
+// Bulk indexes many records in batches of 1,000; it stops between batches
+// when ctx is done.
+func (t *Text) Bulk(ctx context.Context, vs []*volmatch.Volunteer, ns []*volmatch.Need) error {
+	return t.with(func(idx bleve.Index) error {
+		b := idx.NewBatch()
+		flush := func() error {
+			if b.Size() == 0 {
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := idx.Batch(b); err != nil {
+				return fmt.Errorf("index: bulk: %w", err)
+			}
+			b.Reset()
+			return nil
+		}
+		add := func(id string, doc any) error {
+			if err := b.Index(id, doc); err != nil {
+				return fmt.Errorf("index: bulk %s: %w", id, err)
+			}
+			if b.Size() >= bulkBatch {
+				return flush()
+			}
+			return nil
+		}
+		for _, v := range vs {
+			if err := add(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v)); err != nil {
+				return err
+			}
+		}
+		for _, n := range ns {
+			if err := add(docID(volmatch.ChangeNeed, n.ID), newNeedDoc(n)); err != nil {
+				return err
+			}
+		}
+		return flush()
+	})
+}
+
+// Seq returns the store change Seq the index has applied (0 for a new index).
+func (t *Text) Seq() (uint64, error) {
+	var seq uint64
+	err := t.with(func(idx bleve.Index) error {
+		b, err := idx.GetInternal(keySeq)
+		if err != nil {
+			return fmt.Errorf("index: read seq: %w", err)
+		}
+		if len(b) == 8 {
+			seq = binary.BigEndian.Uint64(b)
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// SetSeq records the store change Seq the index has applied.
+func (t *Text) SetSeq(seq uint64) error {
+	return t.with(func(idx bleve.Index) error {
+		if err := idx.SetInternal(keySeq, binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+			return fmt.Errorf("index: write seq: %w", err)
+		}
+		return nil
+	})
+}
+
+// Count returns the number of needs and volunteers indexed.
+func (t *Text) Count(ctx context.Context) (needs, volunteers uint64, err error) {
+	for _, k := range []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer} {
+		r, err := t.Search(ctx, Query{Kind: k, Limit: -1})
+		if err != nil {
+			return 0, 0, err
+		}
+		if k == volmatch.ChangeNeed {
+			needs = r.Total
+		} else {
+			volunteers = r.Total
+		}
+	}
+	return needs, volunteers, nil
+}
+
+// Query is a search over the index. Every set field narrows the result.
+type Query struct {
+	// Text is free Chinese or other text. Each word (split at spaces and
+	// punctuation) must occur in the need's title or description or the
+	// volunteer's bio, as written or as a taxonomy synonym.
+	Text string
+	// Kind is "" for both, volmatch.ChangeNeed or volmatch.ChangeVolunteer.
+	Kind volmatch.ChangeKind
+	// Near sorts the hits by distance from the point (nearest first, ties by
+	// ID) instead of by score; WithinKm > 0 drops hits farther away.
+	Near     *volmatch.Point
+	WithinKm float64
+	// District and Domain keep records with the district code and domain
+	// key (a volunteer's preferred domains); Skill keeps needs requiring the
+	// skill key and volunteers holding it.
+	District, Domain, Skill string
+	// Status keeps needs with the status; it does not restrict volunteers.
+	Status volmatch.NeedStatus
+	// Limit is the page size (0: DefaultLimit; at most MaxLimit), Offset the
+	// hits skipped.
+	Limit  int
+	Offset int
+}
+
+// Hit is one search result.
+type Hit struct {
+	Kind  volmatch.ChangeKind `json:"kind"`
+	ID    string              `json:"id"`
+	Score float64             `json:"score"`
+	// DistanceKm is the distance from Query.Near (when set).
+	DistanceKm float64 `json:"distance_km,omitempty"`
+}
+
+// Result is a page of hits and the number of all matching records.
+type Result struct {
+	Hits  []Hit  `json:"hits"`
+	Total uint64 `json:"total"`
+}
+
+// validate checks q and returns its page size. A Limit of -1 (internal)
+// asks for the count only.
+func (q Query) validate() (int, error) {
+	switch q.Kind {
+	case "", volmatch.ChangeNeed, volmatch.ChangeVolunteer:
+	default:
+		return 0, volmatch.FieldError("kind", "must be need, volunteer or empty, got %q", q.Kind)
+	}
+	if q.Near != nil {
+		if err := q.Near.Validate("near"); err != nil {
+			return 0, err
+		}
+	}
+	if q.WithinKm < 0 || q.WithinKm > 20000 {
+		return 0, volmatch.FieldError("within_km", "must be between 0 and 20000, got %v", q.WithinKm)
+	}
+	if q.WithinKm > 0 && q.Near == nil {
+		return 0, volmatch.FieldError("within_km", "needs a point to measure from (near)")
+	}
+	if q.Offset < 0 || q.Offset > 100000 {
+		return 0, volmatch.FieldError("offset", "must be between 0 and 100000, got %d", q.Offset)
+	}
+	switch {
+	case q.Limit == -1:
+		return 0, nil
+	case q.Limit == 0:
+		return DefaultLimit, nil
+	case q.Limit < 0 || q.Limit > MaxLimit:
+		return 0, volmatch.FieldError("limit", "must be between 1 and %d, got %d", MaxLimit, q.Limit)
+	}
+	if len(q.Text) > 1000 {
+		return 0, volmatch.FieldError("text", "must be at most 1000 bytes")
+	}
+	return q.Limit, nil
+}
+
+// words splits query text at spaces and punctuation.
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
+	})
+}
+
+// Search runs q. Without Near the hits are ordered by score, ties by ID;
+// with Near by distance, ties by ID.
+func (t *Text) Search(ctx context.Context, q Query) (Result, error) {
+	limit, err := q.validate()
+	if err != nil {
+		return Result{}, err
+	}
+	kinds := []volmatch.ChangeKind{q.Kind}
+	if q.Kind == "" && q.Near != nil {
+		// Needs and volunteers keep their points in different fields, and a
+		// distance sort reads one field: search each kind and merge.
+		kinds = []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer}
+	}
+	var res Result
+	err = t.with(func(idx bleve.Index) error {
+		for _, k := range kinds {
+			r, err := t.searchKind(ctx, idx, q, k, q.Offset+limit)
+			if err != nil {
+				return err
+			}
+			res.Total += r.Total
+			res.Hits = append(res.Hits, r.Hits...)
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if len(kinds) > 1 {
+		slices.SortFunc(res.Hits, func(a, b Hit) int {
+			return cmp.Or(cmp.Compare(a.DistanceKm, b.DistanceKm),
+				strings.Compare(docID(a.Kind, a.ID), docID(b.Kind, b.ID)))
+		})
+	}
+	if q.Offset >= len(res.Hits) {
+		res.Hits = nil
+	} else {
+		res.Hits = res.Hits[q.Offset:min(len(res.Hits), q.Offset+limit)]
+	}
+	if res.Hits == nil {
+		res.Hits = []Hit{}
+	}
+	return res, nil
+}
+
+// searchKind runs q for one kind ("" for both, only without Near), returning
+// the first size hits.
+func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind volmatch.ChangeKind, size int) (Result, error) {
+	var filters []query.Query
+	term := func(field, value string) *query.TermQuery {
+		tq := bleve.NewTermQuery(value)
+		tq.SetField(field)
+		return tq
+	}
+	if kind != "" {
+		filters = append(filters, term(fieldKind, string(kind)))
+	} else {
+		filters = append(filters, bleve.NewDisjunctionQuery(
+			term(fieldKind, typeNeed), term(fieldKind, typeVolunteer)))
+	}
+	for _, f := range []struct{ field, value string }{
+		{fieldDistrict, q.District}, {fieldDomain, q.Domain}, {fieldSkill, q.Skill},
+	} {
+		if f.value != "" {
+			filters = append(filters, term(f.field, f.value))
+		}
+	}
+	if q.Status != "" {
+		switch kind {
+		case volmatch.ChangeNeed:
+			filters = append(filters, term(fieldStatus, string(q.Status)))
+		case "":
+			filters = append(filters, bleve.NewDisjunctionQuery(
+				term(fieldStatus, string(q.Status)), term(fieldKind, typeVolunteer)))
+		}
+	}
+	geoField := fieldPoint
+	if kind == volmatch.ChangeVolunteer {
+		geoField = fieldHome
+	}
+	if q.Near != nil && q.WithinKm > 0 {
+		gq := bleve.NewGeoDistanceQuery(q.Near.Lng, q.Near.Lat, strconv.FormatFloat(q.WithinKm, 'f', -1, 64)+"km")
+		gq.SetField(geoField)
+		filters = append(filters, gq)
+	}
+
+	var musts []query.Query
+	for _, w := range words(q.Text) {
+		mq := bleve.NewMatchQuery(w)
+		mq.SetField(fieldText)
+		mq.SetOperator(query.MatchQueryOperatorAnd)
+		if !t.syn {
+			musts = append(musts, mq)
+			continue
+		}
+		sq := bleve.NewMatchQuery(w)
+		sq.SetField(fieldTextSyn)
+		musts = append(musts, bleve.NewDisjunctionQuery(mq, sq))
+	}
+
+	var qq query.Query
+	switch {
+	case len(musts) == 0 || q.Near != nil:
+		// Filters only, or sorted by distance: no scoring needed, and the
+		// conjunction lets the most selective clause drive the search.
+		qq = bleve.NewConjunctionQuery(append(musts, filters...)...)
+	default:
+		bq := bleve.NewBooleanQuery()
+		bq.AddMust(musts...)
+		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
+		qq = bq
+	}
+
+	req := bleve.NewSearchRequestOptions(qq, max(size, 0), 0, false)
+	if q.Near != nil {
+		gs, err := search.NewSortGeoDistance(geoField, "km", q.Near.Lng, q.Near.Lat, false)
+		if err != nil {
+			return Result{}, fmt.Errorf("index: distance sort: %w", err)
+		}
+		req.SortByCustom(search.SortOrder{gs, &search.SortDocID{}})
+		req.Score = "none"
+	} else if len(musts) == 0 {
+		req.SortBy([]string{"_id"})
+		req.Score = "none"
+	} else {
+		req.SortBy([]string{"-_score", "_id"})
+	}
+	sr, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
+		return Result{}, fmt.Errorf("index: search: %w", err)
+	}
+	res := Result{Total: sr.Total, Hits: make([]Hit, 0, len(sr.Hits))}
+	for _, h := range sr.Hits {
+		k, id, ok := splitDocID(h.ID)
+		if !ok {
+			continue
+		}
+		hit := Hit{Kind: k, ID: id, Score: h.Score}
+		if q.Near != nil && len(h.DecodedSort) > 0 {
+			if d, err := strconv.ParseFloat(h.DecodedSort[0], 64); err == nil {
+				hit.DistanceKm = d
+			}
+		}
+		res.Hits = append(res.Hits, hit)
+	}
+	return res, nil
+}
