@@ -1,0 +1,307 @@
+// Package storetest is the conformance suite that every volmatch.Store
+// passes: store/bolt runs it against a real bbolt file and store/redis
+// against a real redis-server. A store's test calls Run with a function that
+// opens a fresh, empty store:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) volmatch.Store {
+//			st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true, Now: storetest.Now})
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			t.Cleanup(func() { st.Close() })
+//			return st
+//		})
+//	}
+//
+// The suite passes explicit times to every call that takes one and never
+// depends on the store's clock, but a store that can take a clock should be
+// given Now so that what it stamps is reproducible.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"volmatch"
+)
+
+// Epoch is the fixed instant of the suite: Monday 2 June 2025, 08:00 in
+// Beijing. Shifts are placed relative to it.
+var Epoch = time.Date(2025, 6, 2, 8, 0, 0, 0, volmatch.Beijing)
+
+// Now is the fixed clock to give a store under test: it always returns Epoch.
+func Now() time.Time { return Epoch }
+
+// Run runs the conformance suite; open returns a fresh, empty store for each
+// subtest (and registers its cleanup with t.Cleanup).
+func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, st volmatch.Store)
+	}{
+		{"Ping", testPing},
+		{"Volunteers", testVolunteers},
+		{"PutVolunteers", testPutVolunteers},
+		{"Needs", testNeeds},
+		{"NeedShiftRules", testNeedShiftRules},
+		{"PutNeeds", testPutNeeds},
+		{"Pools", testPools},
+		{"Stations", testStations},
+		{"Tokens", testTokens},
+		{"ListVolunteers", testListVolunteers},
+		{"ListNeeds", testListNeeds},
+		{"ListLimits", testListLimits},
+		{"Each", testEach},
+		{"Invitations", testInvitations},
+		{"Accept", testAccept},
+		{"AcceptFull", testAcceptFull},
+		{"Decline", testDecline},
+		{"Overlap", testOverlap},
+		{"ConcurrentAccept", testConcurrentAccept},
+		{"Reserve", testReserve},
+		{"ReserveAllOrNothing", testReserveAllOrNothing},
+		{"ListAssignments", testListAssignments},
+		{"Advance", testAdvance},
+		{"AdvanceFreesSlot", testAdvanceFreesSlot},
+		{"Events", testEvents},
+		{"Changes", testChanges},
+		{"FailedWriteWritesNothing", testFailedWrites},
+		{"Context", testContext},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+	}
+}
+
+// at returns Epoch plus h hours.
+func at(h float64) time.Time { return Epoch.Add(time.Duration(h * float64(time.Hour))) }
+
+// volunteer returns a valid volunteer in Chaoyang.
+func volunteer(id string) *volmatch.Volunteer {
+	var w volmatch.Week
+	for h := 0; h < volmatch.HoursPerWeek; h++ {
+		w.Set(h)
+	}
+	return &volmatch.Volunteer{
+		ID: id, Name: "测试志愿者", Phone: "13800000000", Gender: "f", BirthYear: 1990,
+		Home: volmatch.Point{Lat: 39.92, Lng: 116.44}, District: "110105", Street: "110105001000",
+		MaxTravelKm: 10, Skills: []volmatch.SkillLevel{{Skill: "first_aid", Level: 2}},
+		Certificates: []volmatch.Certificate{{Name: "急救证", Expires: at(24 * 365)}},
+		Trainings:    []string{"basic"}, InsuredUntil: at(24 * 365), Languages: []string{"zh"},
+		PreferredDomains: []string{"elderly_care"}, Availability: w,
+		Consent: volmatch.Consent{ShareContact: true},
+	}
+}
+
+// shift returns a shift starting h hours after Epoch, lasting d hours.
+func shift(id string, h, d float64, slots int) volmatch.Shift {
+	return volmatch.Shift{ID: id, Start: at(h), End: at(h + d), Slots: slots}
+}
+
+// need returns a valid open need of org with the shifts.
+func need(id, org string, shifts ...volmatch.Shift) *volmatch.Need {
+	return &volmatch.Need{
+		ID: id, Org: org, Title: "社区助老服务", Description: "陪伴独居老人", Domain: "elderly_care",
+		TargetGroup: volmatch.TargetElderly, Mode: volmatch.ModeConcentrated, Urgency: volmatch.UrgencyNormal,
+		Point: volmatch.Point{Lat: 39.93, Lng: 116.45}, District: "110105", Street: "110105001000",
+		RadiusKm: 5, Shifts: shifts, PostedAt: at(-24), Supply: 7,
+	}
+}
+
+// wantCode fails unless err carries the code.
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if got := volmatch.ErrorCode(err); got != code {
+		t.Fatalf("%s: error code %q (%v), want %q", what, got, err, code)
+	}
+}
+
+// must fails on a non-nil error.
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// jsonOf renders v as JSON so that records compare by value (times with
+// equal instants and offsets compare equal).
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal %T: %v", v, err)
+	}
+	return string(b)
+}
+
+// sameJSON fails unless got and want render to the same JSON.
+func sameJSON(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if g, w := jsonOf(t, got), jsonOf(t, want); g != w {
+		t.Fatalf("%s:\n got  %s\n want %s", what, g, w)
+	}
+}
+
+// allEvents reads the whole event log.
+func allEvents(t *testing.T, st volmatch.Store) []volmatch.Event {
+	t.Helper()
+	var out []volmatch.Event
+	var after uint64
+	for {
+		evs, err := st.Events(context.Background(), after, 1000)
+		must(t, "Events", err)
+		if len(evs) == 0 {
+			return out
+		}
+		out = append(out, evs...)
+		after = evs[len(evs)-1].Seq
+	}
+}
+
+// eventsOf returns the events of a type.
+func eventsOf(evs []volmatch.Event, typ volmatch.EventType) []volmatch.Event {
+	var out []volmatch.Event
+	for _, e := range evs {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// allChanges reads the whole change feed.
+func allChanges(t *testing.T, st volmatch.Store) []volmatch.Change {
+	t.Helper()
+	var out []volmatch.Change
+	var after uint64
+	for {
+		cs, err := st.Changes(context.Background(), after, 1000)
+		must(t, "Changes", err)
+		if len(cs) == 0 {
+			return out
+		}
+		out = append(out, cs...)
+		after = cs[len(cs)-1].Seq
+	}
+}
+
+// allAssignments lists every assignment matching f, following the cursor.
+func allAssignments(t *testing.T, st volmatch.Store, f volmatch.AssignmentFilter) []*volmatch.Assignment {
+	t.Helper()
+	var out []*volmatch.Assignment
+	for {
+		as, next, err := st.Assignments(context.Background(), f)
+		must(t, "Assignments", err)
+		out = append(out, as...)
+		if next == "" {
+			return out
+		}
+		f.After = next
+	}
+}
+
+// snapshot is what a failed write must leave unchanged.
+type snapshot struct {
+	Events      []volmatch.Event
+	Changes     []volmatch.Change
+	LastChange  uint64
+	Assignments []*volmatch.Assignment
+	Needs       []*volmatch.Need
+	Volunteers  []*volmatch.Volunteer
+	Invitations []*volmatch.Invitation
+}
+
+func takeSnapshot(t *testing.T, st volmatch.Store) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	s := snapshot{Events: allEvents(t, st), Changes: allChanges(t, st), Assignments: allAssignments(t, st, volmatch.AssignmentFilter{})}
+	var err error
+	s.LastChange, err = st.LastChange(ctx)
+	must(t, "LastChange", err)
+	must(t, "EachNeed", st.EachNeed(ctx, func(n *volmatch.Need) error { s.Needs = append(s.Needs, n); return nil }))
+	must(t, "EachVolunteer", st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error { s.Volunteers = append(s.Volunteers, v); return nil }))
+	f := volmatch.InvitationFilter{ListOptions: volmatch.ListOptions{Limit: 1000}}
+	for {
+		invs, next, err := st.Invitations(ctx, f)
+		must(t, "Invitations", err)
+		s.Invitations = append(s.Invitations, invs...)
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	return s
+}
+
+// unchanged fails if the store's state moved since before.
+func unchanged(t *testing.T, what string, st volmatch.Store, before snapshot) {
+	t.Helper()
+	after := takeSnapshot(t, st)
+	if g, w := jsonOf(t, after), jsonOf(t, before); g != w {
+		t.Fatalf("%s wrote something:\n after  %s\n before %s", what, g, w)
+	}
+}
+
+// seed writes volunteers and needs through the import path.
+func seed(t *testing.T, st volmatch.Store, vols []*volmatch.Volunteer, needs ...*volmatch.Need) {
+	t.Helper()
+	ctx := context.Background()
+	if len(vols) > 0 {
+		must(t, "PutVolunteers", st.PutVolunteers(ctx, vols))
+	}
+	for _, n := range needs {
+		must(t, "CreateNeed "+n.ID, st.CreateNeed(ctx, n))
+	}
+}
+
+// vols returns n volunteers V000, V001, ...
+func vols(n int) []*volmatch.Volunteer {
+	out := make([]*volmatch.Volunteer, n)
+	for i := range out {
+		out[i] = volunteer(fmt.Sprintf("V%03d", i))
+	}
+	return out
+}
+
+// invite creates a sent invitation.
+func invite(t *testing.T, st volmatch.Store, id, needID, shiftID, vol string) *volmatch.Invitation {
+	t.Helper()
+	inv := &volmatch.Invitation{ID: id, Need: needID, Shift: shiftID, Volunteer: vol, Status: volmatch.InviteSent, SentAt: at(0)}
+	must(t, "CreateInvitation "+id, st.CreateInvitation(context.Background(), inv))
+	return inv
+}
+
+// filled returns the Filled of a need's shift as the store reports it.
+func filled(t *testing.T, st volmatch.Store, needID, shiftID string) int {
+	t.Helper()
+	n, err := st.Need(context.Background(), needID)
+	must(t, "Need "+needID, err)
+	sh, ok := n.Shift(shiftID)
+	if !ok {
+		t.Fatalf("need %s has no shift %s", needID, shiftID)
+	}
+	return sh.Filled
+}
+
+func testPing(t *testing.T, st volmatch.Store) {
+	must(t, "Ping", st.Ping(context.Background()))
+}
+
+func testContext(t *testing.T, st volmatch.Store) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := st.CreateVolunteer(ctx, volunteer("V1")); err == nil {
+		t.Fatalf("CreateVolunteer with a cancelled context = nil, want an error")
+	}
+	if _, err := st.Volunteer(context.Background(), "V1"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+		t.Fatalf("Volunteer after a cancelled create: %v, want not found", err)
+	}
+	if _, err := st.Need(ctx, "N1"); err == nil {
+		t.Fatalf("Need with a cancelled context = nil error, want an error")
+	}
+}
