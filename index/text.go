@@ -531,3 +531,39 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 	}
 	return res, nil
 }
+
+// textChange is one record to write or delete in apply.
+type textChange struct {
+	kind volmatch.ChangeKind
+	id   string
+	v    *volmatch.Volunteer // nil: not a volunteer upsert
+	n    *volmatch.Need      // nil: not a need upsert
+}
+
+// apply writes the changes and the new Seq in one Bleve batch, so that the
+// recorded Seq never runs ahead of the documents.
+func (t *Text) apply(cs []textChange, seq uint64) error {
+	return t.with(func(idx bleve.Index) error {
+		b := idx.NewBatch()
+		for _, c := range cs {
+			id := docID(c.kind, c.id)
+			var err error
+			switch {
+			case c.v != nil:
+				err = b.Index(id, newVolunteerDoc(c.v))
+			case c.n != nil:
+				err = b.Index(id, newNeedDoc(c.n))
+			case c.kind == volmatch.ChangeNeed || c.kind == volmatch.ChangeVolunteer:
+				b.Delete(id)
+			}
+			if err != nil {
+				return fmt.Errorf("index: apply %s %s: %w", c.kind, c.id, err)
+			}
+		}
+		b.SetInternal(keySeq, binary.BigEndian.AppendUint64(nil, seq))
+		if err := idx.Batch(b); err != nil {
+			return fmt.Errorf("index: apply changes up to %d: %w", seq, err)
+		}
+		return nil
+	})
+}

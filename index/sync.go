@@ -1,0 +1,335 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"volmatch"
+)
+
+// Source is what a Follower reads: the store's change feed and the current
+// records. Every volmatch.Store is a Source.
+type Source interface {
+	volmatch.ChangeFeed
+	// Volunteer returns a volunteer; ENOTFOUND when it was deleted.
+	Volunteer(ctx context.Context, id string) (*volmatch.Volunteer, error)
+	// Need returns a need; ENOTFOUND when it was deleted.
+	Need(ctx context.Context, id string) (*volmatch.Need, error)
+	EachVolunteer(ctx context.Context, fn func(*volmatch.Volunteer) error) error
+	EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error
+}
+
+// FeatureSink is what a Follower updates in the in-memory feature index;
+// *Features is one. A sink that also has a Reset() method is emptied before
+// a rebuild.
+type FeatureSink interface {
+	Upsert(v *volmatch.Volunteer)
+	Delete(id string)
+}
+
+// FollowerOptions tune a Follower; the zero value works.
+type FollowerOptions struct {
+	// Logger receives progress and errors of Run (IDs and counts only, never
+	// personal data); nil discards.
+	Logger *slog.Logger
+	// Batch is the number of changes read per call to the feed and the
+	// number of records per Bleve batch in a rebuild (1,000 when 0).
+	Batch int
+	// Progress, when set, is called during a rebuild with the records
+	// indexed so far; total is -1 because the store does not count.
+	Progress func(done, total int)
+}
+
+// Follower keeps the text index and the feature index in step with the
+// store by applying its change feed. It is safe for concurrent use: calls
+// are serialised.
+type Follower struct {
+	src      Source
+	text     *Text
+	features FeatureSink // may be nil
+	log      *slog.Logger
+	batch    int
+	progress func(done, total int)
+
+	mu  sync.Mutex
+	seq uint64 // the last change applied to both indexes
+}
+
+// NewFollower returns a follower of src that updates text and features
+// (either may be nil). Call Start before CatchUp or Run.
+func NewFollower(src Source, text *Text, features FeatureSink, o FollowerOptions) *Follower {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Batch <= 0 {
+		o.Batch = 1000
+	}
+	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
+		progress: o.Progress}
+}
+
+// Seq returns the last store change applied to both indexes.
+func (f *Follower) Seq() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seq
+}
+
+// Start brings both indexes up to date. The feature index, which lives in
+// memory, is always loaded in full from the store. The text index is
+// rebuilt when it is new or was emptied (Seq 0 while the store has
+// changes) or when it claims changes the store does not have (another
+// store); otherwise it catches up from its Seq.
+func (f *Follower) Start(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	last, err := f.src.LastChange(ctx)
+	if err != nil {
+		return fmt.Errorf("index: follower start: %w", err)
+	}
+	var textSeq uint64
+	if f.text != nil {
+		if textSeq, err = f.text.Seq(); err != nil {
+			return err
+		}
+	}
+	if f.text != nil && (textSeq == 0 && last > 0 || textSeq > last) {
+		if err := f.rebuild(ctx, last); err != nil {
+			return err
+		}
+	} else {
+		// Load the features as of now (at least last); the changes after
+		// the text index's Seq are then applied to both, which repeats some
+		// on the features harmlessly: every change re-reads the record.
+		if err := f.loadFeatures(ctx); err != nil {
+			return err
+		}
+		f.seq = textSeq
+		if f.text == nil {
+			f.seq = last
+		}
+	}
+	n, err := f.catchUp(ctx)
+	if err != nil {
+		return err
+	}
+	f.log.Info("index: follower started", "seq", f.seq, "caught_up", n)
+	return nil
+}
+
+// Rebuild drops the text index and rebuilds both indexes from the store.
+func (f *Follower) Rebuild(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	last, err := f.src.LastChange(ctx)
+	if err != nil {
+		return fmt.Errorf("index: rebuild: %w", err)
+	}
+	if err := f.rebuild(ctx, last); err != nil {
+		return err
+	}
+	_, err = f.catchUp(ctx)
+	return err
+}
+
+// rebuild empties the text index and fills both indexes from the store,
+// then records last, read before the store was walked, as applied: changes
+// made during the walk are applied again by the next catch-up. The text
+// index keeps Seq 0 until the end, so an interrupted rebuild starts over.
+func (f *Follower) rebuild(ctx context.Context, last uint64) error {
+	begin := time.Now()
+	if f.text != nil {
+		if err := f.text.Reset(); err != nil {
+			return err
+		}
+	}
+	if r, ok := f.features.(interface{ Reset() }); ok {
+		r.Reset()
+	}
+	var (
+		pending []textChange
+		done    int
+	)
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if f.text != nil {
+			if err := f.text.apply(pending, 0); err != nil {
+				return err
+			}
+		}
+		done += len(pending)
+		pending = pending[:0]
+		if f.progress != nil {
+			f.progress(done, -1)
+		}
+		return nil
+	}
+	add := func(c textChange) error {
+		pending = append(pending, c)
+		if len(pending) >= f.batch {
+			return flush()
+		}
+		return nil
+	}
+	err := f.src.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
+		if f.features != nil {
+			f.features.Upsert(v)
+		}
+		return add(textChange{kind: volmatch.ChangeVolunteer, id: v.ID, v: v})
+	})
+	if err != nil {
+		return fmt.Errorf("index: rebuild volunteers: %w", err)
+	}
+	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
+		return add(textChange{kind: volmatch.ChangeNeed, id: n.ID, n: n})
+	})
+	if err != nil {
+		return fmt.Errorf("index: rebuild needs: %w", err)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if f.text != nil {
+		if err := f.text.SetSeq(last); err != nil {
+			return err
+		}
+	}
+	f.seq = last
+	f.log.Info("index: rebuilt from the store", "records", done, "seq", last,
+		"took", time.Since(begin).Round(time.Millisecond))
+	return nil
+}
+
+// loadFeatures upserts every volunteer into the feature index.
+func (f *Follower) loadFeatures(ctx context.Context) error {
+	if f.features == nil {
+		return nil
+	}
+	if r, ok := f.features.(interface{ Reset() }); ok {
+		r.Reset()
+	}
+	err := f.src.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
+		f.features.Upsert(v)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index: load features: %w", err)
+	}
+	return nil
+}
+
+// CatchUp applies every change after the last applied one to both indexes
+// and returns the number of changes applied. A record that cannot be found
+// any more is deleted from the indexes.
+func (f *Follower) CatchUp(ctx context.Context) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.catchUp(ctx)
+}
+
+func (f *Follower) catchUp(ctx context.Context) (int, error) {
+	applied := 0
+	for {
+		cs, err := f.src.Changes(ctx, f.seq, f.batch)
+		if err != nil {
+			return applied, fmt.Errorf("index: read changes after %d: %w", f.seq, err)
+		}
+		if len(cs) == 0 {
+			return applied, nil
+		}
+		if err := f.applyChanges(ctx, cs); err != nil {
+			return applied, err
+		}
+		applied += len(cs)
+		f.seq = cs[len(cs)-1].Seq
+		if len(cs) < f.batch {
+			return applied, nil
+		}
+	}
+}
+
+// applyChanges applies one page of changes: each record once, as it is now.
+func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error {
+	type ref struct {
+		kind volmatch.ChangeKind
+		id   string
+	}
+	seen := make(map[ref]bool, len(cs))
+	var out []textChange
+	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
+		c := cs[i]
+		r := ref{c.Kind, c.ID}
+		if seen[r] || c.Kind != volmatch.ChangeVolunteer && c.Kind != volmatch.ChangeNeed {
+			continue
+		}
+		seen[r] = true
+		tc := textChange{kind: c.Kind, id: c.ID}
+		if !c.Deleted {
+			var err error
+			switch c.Kind {
+			case volmatch.ChangeVolunteer:
+				tc.v, err = f.src.Volunteer(ctx, c.ID)
+			case volmatch.ChangeNeed:
+				tc.n, err = f.src.Need(ctx, c.ID)
+			}
+			if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+				tc.v, tc.n, err = nil, nil, nil // deleted since: delete it here
+			}
+			if err != nil {
+				return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
+			}
+		}
+		out = append(out, tc)
+	}
+	if f.text != nil {
+		if err := f.text.apply(out, cs[len(cs)-1].Seq); err != nil {
+			return err
+		}
+	}
+	if f.features != nil {
+		for _, tc := range out {
+			if tc.kind != volmatch.ChangeVolunteer {
+				continue
+			}
+			if tc.v != nil {
+				f.features.Upsert(tc.v)
+			} else {
+				f.features.Delete(tc.id)
+			}
+		}
+	}
+	return nil
+}
+
+// Run calls CatchUp every interval until ctx is done, so that the indexes
+// follow writes made by other replicas. Errors are logged and retried.
+func (f *Follower) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := f.CatchUp(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			f.log.Warn("index: catch-up failed", "seq", f.Seq(), "err", err)
+			continue
+		}
+		if n > 0 {
+			f.log.Debug("index: caught up", "changes", n, "seq", f.Seq())
+		}
+	}
+}
