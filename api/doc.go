@@ -1,0 +1,75 @@
+// Package api is the HTTP service of volmatch on gin: the route table, bearer
+// token roles, privacy of volunteers' contact details, strict request
+// decoding with problem+json errors (RFC 9457), Prometheus metrics and the
+// OpenAPI document.
+//
+// # Using it
+//
+//	srv := api.New(api.Deps{Store: st, Search: s, Sync: f, Ranker: r, Taxonomy: tax}, api.Options{})
+//	http.ListenAndServe(addr, srv.Handler())
+//
+// api imports neither the index nor the stores: it declares what it needs
+// (Searcher, Syncer, Ranker, Taxonomy) and cmd/volmatch adapts the concrete
+// types to them.
+//
+// # Conventions for adding an endpoint
+//
+//   - Every route is registered in routes.go, in the one function
+//     (*Server).routes, through r.handle(method, path, roles, op, handler).
+//     The op (an Op) documents it for the OpenAPI document: summary,
+//     parameters, request and response types (Go values whose JSON schema is
+//     derived by reflection). A route outside the table does not exist, and a
+//     test checks that gin's routes and the document agree.
+//   - A handler is about 20 lines: decode (s.decode for bodies, the query
+//     helpers for parameters), validate, check the scope (the role check is
+//     done by the table; record-level scope by the can* helpers in auth.go),
+//     call the store, s.synced(ctx) after a successful write, respond with
+//     c.JSON. Errors go through s.fail(c, err) and nothing else.
+//   - Request and response types live in this package (types.go).
+//   - Lists answer {"items": [...], "next": "..."}; limit (1..1000, default
+//     100) and cursor (the opaque "next" of the previous page) are read by
+//     listOptions.
+//
+// # Decisions
+//
+// Status codes. An EINVALID error from decoding (malformed JSON, a value of
+// the wrong type, an unknown field, more than one JSON value, an empty body)
+// or from a malformed query parameter answers 400 Bad Request: the request
+// was not understood. A body that decodes but breaks a rule of the domain
+// (a required field left empty, coordinates out of range, a shift ending
+// before it starts, slots below 1, an unknown skill key) answers 422
+// Unprocessable Content: JSON cannot tell a missing field from an empty one,
+// so "missing required field" is a rule of the domain. Either way the
+// problem's "field" member names the field (a JSON path like
+// "shifts[0].end"). The mapping from error codes to statuses is the one
+// table in errors.go.
+//
+// Roles. admin may do everything. A social worker is scoped to an
+// organisation: they create, change and delete needs of that organisation
+// only (a need they post takes their organisation; naming another is 403),
+// see matches, send invitations and manage assignments of those needs, and
+// read volunteers masked. Needs are public postings without personal data,
+// so every role may read and search them; writes are scoped. A volunteer
+// reads and replaces their own record (unmasked to themself), lists and
+// answers their own invitations, lists their assignments, checks in and out
+// and cancels their own. A planner reads needs and stations and (with issue
+// 5) the evaluation aggregates; never a volunteer, a pool (its members are
+// people), an invitation or an assignment. Talent pools and stations are
+// written by admins only.
+//
+// Privacy. A volunteer's name and phone reach a social worker only when the
+// volunteer accepted an invitation of that worker's organisation and gave
+// Consent.ShareContact; otherwise the record is Masked. Hidden preferences are
+// never returned. The request log carries method, route, status, latency and
+// role only: no query string, body or path values (they may hold names).
+//
+// Writes and search. After every successful write the handler calls the
+// Syncer's CatchUp, so the write is visible to search and matching at once
+// (read your writes); the follower loop, wired in cmd, catches up writes of
+// other replicas in the background.
+//
+// Sending invitations to several volunteers is one store write per
+// volunteer: the handler checks every volunteer first, but a clash found by
+// the store midway leaves the earlier invitations sent (they are listed in
+// the problem's detail).
+package api

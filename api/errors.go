@@ -1,0 +1,182 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"volmatch"
+)
+
+// Problem is an RFC 9457 problem document. Field names the request field
+// the problem concerns (a JSON path such as "shifts[0].end", or a query
+// parameter), empty when none; Errors repeats it in the list form that some
+// clients expect.
+type Problem struct {
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail,omitempty"`
+	Code   string         `json:"code"`
+	Field  string         `json:"field,omitempty"`
+	Errors []ProblemField `json:"errors,omitempty"`
+}
+
+// ProblemField is one field's problem.
+type ProblemField struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// statuses is the one table from error codes to HTTP statuses. EINVALID is
+// 422 here; malformed requests (see malformed) answer 400.
+var statuses = map[string]int{
+	volmatch.EINVALID:      http.StatusUnprocessableEntity,
+	volmatch.ENOTFOUND:     http.StatusNotFound,
+	volmatch.ECONFLICT:     http.StatusConflict,
+	volmatch.EUNAUTHORIZED: http.StatusUnauthorized,
+	volmatch.EFORBIDDEN:    http.StatusForbidden,
+	volmatch.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	volmatch.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	volmatch.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errMalformed marks an EINVALID error about the form of the request (bad
+// JSON, wrong type, unknown field, bad query parameter): 400, not 422.
+type errMalformed struct{ err *volmatch.Error }
+
+func (e *errMalformed) Error() string { return e.err.Error() }
+func (e *errMalformed) Unwrap() error { return e.err }
+
+// malformed returns a 400 error about field.
+func malformed(field, format string, args ...any) error {
+	return &errMalformed{volmatch.FieldError(field, format, args...)}
+}
+
+// problemFor turns an error into its problem document.
+func problemFor(err error) Problem {
+	code := volmatch.ErrorCode(err)
+	status, ok := statuses[code]
+	if !ok {
+		code, status = volmatch.EINTERNAL, http.StatusInternalServerError
+	}
+	var m *errMalformed
+	if errors.As(err, &m) {
+		status = http.StatusBadRequest
+	}
+	p := Problem{
+		Type:   "https://volmatch.example/problems/" + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Code:   code,
+		Detail: volmatch.ErrorMessage(err),
+		Field:  volmatch.ErrorField(err),
+	}
+	if code == volmatch.EINTERNAL {
+		p.Detail = "internal error"
+	}
+	if p.Field != "" {
+		p.Errors = []ProblemField{{Field: p.Field, Detail: p.Detail}}
+	}
+	return p
+}
+
+// fail answers err as problem+json and aborts the chain. Internal errors are
+// logged (their text carries no personal data: stores name records by ID).
+func (s *Server) fail(c *gin.Context, err error) {
+	p := problemFor(err)
+	if p.Status >= 500 {
+		s.opt.Logger.Error("request failed", "route", c.FullPath(), "status", p.Status, "err", err)
+	}
+	writeProblem(c, p)
+}
+
+func writeProblem(c *gin.Context, p Problem) {
+	b, _ := json.Marshal(p)
+	c.Abort()
+	c.Data(p.Status, "application/problem+json", b)
+}
+
+// decode reads the body into v strictly: one JSON value, no unknown fields,
+// at most Options.MaxBody bytes (the limit is set by a middleware).
+func (s *Server) decode(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return malformed("", "the body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+// decodeError turns an encoding/json error into a 400 (or 413) naming the
+// field where it can.
+func decodeError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return volmatch.Errorf(volmatch.ETOOLARGE, "the body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, io.EOF):
+		return malformed("", "the request body is empty; a JSON object is expected")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed("", "the body ends in the middle of a JSON value")
+	case errors.As(err, &syn):
+		return malformed("", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return malformed("", "the body must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		}
+		return malformed(field, "must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return malformed(name, "unknown field %q", name)
+	}
+	// Errors of a type's own UnmarshalJSON (times, availability weeks).
+	return malformed("", "invalid value: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "object"
+	case "slice", "array":
+		return "array"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "integer"
+	case "float32", "float64":
+		return "number"
+	case "bool":
+		return "boolean"
+	}
+	return k
+}
+
+// errNotFoundRoute answers unknown paths.
+func (s *Server) noRoute(c *gin.Context) {
+	s.fail(c, volmatch.Errorf(volmatch.ENOTFOUND, "no route %s", c.Request.URL.Path))
+}
+
+func (s *Server) noMethod(c *gin.Context) {
+	writeProblem(c, Problem{
+		Type: "https://volmatch.example/problems/method_not_allowed", Title: http.StatusText(405),
+		Status: 405, Code: "method_not_allowed", Detail: fmt.Sprintf("method %s is not allowed here", c.Request.Method),
+	})
+}
