@@ -72,7 +72,9 @@ func (s *Server) routes() {
 	s.handle(r, "", get, "/openapi.json", public, Op{Summary: "This OpenAPI document", Tag: "health", Raw: "application/json"}, s.openapi)
 
 	v1 := e.Group("/v1")
-	h := func(method, path string, rs roles, op Op, f gin.HandlerFunc) { s.handle(v1, "/v1", method, path, rs, op, f) }
+	h := func(method, path string, rs roles, op Op, f gin.HandlerFunc) {
+		s.handle(v1, "/v1", method, path, rs, op, f)
+	}
 	h(get, "/me", anyRole, Op{Summary: "The caller's role and scope", Tag: "auth", Resp: Me{}}, s.me)
 
 	needFilters := withPage(q("org", "organisation"), q("district", "district code"), q("domain", "domain key"),
