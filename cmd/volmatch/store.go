@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
+
 	"volmatch"
 	"volmatch/store/bolt"
 )
@@ -17,6 +19,13 @@ type storeConfig struct {
 	RedisURL string // empty: the embedded store
 	// NoSync skips fsync on commit (bulk loads that can be redone).
 	NoSync bool
+}
+
+// addStoreFlags registers the flags that choose the store (--data, and the
+// place for --redis) on a command that opens one.
+func addStoreFlags(cmd *cobra.Command, cfg *storeConfig) {
+	cmd.Flags().StringVar(&cfg.DataDir, "data", "data", "data folder holding the store file "+bolt.FileName)
+	// The Redis store adds: cmd.Flags().StringVar(&cfg.RedisURL, "redis", "", "redis://host:6379/0").
 }
 
 // openStore opens the store under dataDir (creating dataDir), the one place
