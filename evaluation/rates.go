@@ -1,0 +1,96 @@
+package evaluation
+
+import (
+	"volmatch"
+)
+
+// RatesReport holds the service rates.
+type RatesReport struct {
+	// SlotsAsked is the slots of the shifts of the needs posted in the
+	// window (cohort); SlotsFilled the slots held at the end of the log by
+	// assignments that were reserved, checked in or completed (a slot freed
+	// by a no-show or a cancellation is not filled unless taken again),
+	// counted per shift up to its slots; FillRate = SlotsFilled / SlotsAsked.
+	SlotsAsked  int     `json:"slots_asked"`
+	SlotsFilled int     `json:"slots_filled"`
+	FillRate    float64 `json:"fill_rate"`
+
+	// Invitations answered in the window: accepted (invite.accepted with an
+	// invitation), declined and expired; AcceptanceRate = accepted /
+	// (accepted + declined + expired).
+	InvitesAccepted int     `json:"invites_accepted"`
+	InvitesDeclined int     `json:"invites_declined"`
+	InvitesExpired  int     `json:"invites_expired"`
+	AcceptanceRate  float64 `json:"acceptance_rate"`
+
+	// Assignments resolved in the window: completed (checkout), no-show and
+	// cancelled. Each rate is its count over Resolved = the sum of the
+	// three, so the three rates add up to 1.
+	Completed        int     `json:"completed"`
+	NoShows          int     `json:"no_shows"`
+	Cancelled        int     `json:"cancelled"`
+	Resolved         int     `json:"resolved"`
+	CompletionRate   float64 `json:"completion_rate"`
+	NoShowRate       float64 `json:"no_show_rate"`
+	CancellationRate float64 `json:"cancellation_rate"`
+
+	Satisfaction Satisfaction `json:"satisfaction"`
+}
+
+// Satisfaction summarises the ratings (1–5, by the recipient side) given in
+// the window.
+type Satisfaction struct {
+	Ratings int     `json:"ratings"`
+	Mean    float64 `json:"mean"` // 0 when there are no ratings
+	// Distribution counts the ratings by value: index 0 holds the 1-star
+	// ratings, index 4 the 5-star ones.
+	Distribution [5]int `json:"distribution"`
+}
+
+// Rates computes the rates report.
+func Rates(events []volmatch.Event, f Filter) RatesReport {
+	return newLedger(events, f).rates()
+}
+
+func (l *ledger) rates() RatesReport {
+	var r RatesReport
+	for _, n := range l.cohort {
+		for _, s := range n.shifts {
+			r.SlotsAsked += s.Slots
+			r.SlotsFilled += n.filled(s)
+		}
+	}
+	r.FillRate = ratio(float64(r.SlotsFilled), float64(r.SlotsAsked))
+	sum := 0
+	l.window(func(ev *volmatch.Event) {
+		switch ev.Type {
+		case volmatch.EventInviteAccepted:
+			if ev.Invite != "" {
+				r.InvitesAccepted++
+			}
+		case volmatch.EventInviteDeclined:
+			r.InvitesDeclined++
+		case volmatch.EventInviteExpired:
+			r.InvitesExpired++
+		case volmatch.EventCheckOut:
+			r.Completed++
+		case volmatch.EventNoShow:
+			r.NoShows++
+		case volmatch.EventCancelled:
+			r.Cancelled++
+		case volmatch.EventRated:
+			if ev.Rating >= 1 && ev.Rating <= 5 {
+				r.Satisfaction.Ratings++
+				r.Satisfaction.Distribution[ev.Rating-1]++
+				sum += ev.Rating
+			}
+		}
+	})
+	r.AcceptanceRate = ratio(float64(r.InvitesAccepted), float64(r.InvitesAccepted+r.InvitesDeclined+r.InvitesExpired))
+	r.Resolved = r.Completed + r.NoShows + r.Cancelled
+	r.CompletionRate = ratio(float64(r.Completed), float64(r.Resolved))
+	r.NoShowRate = ratio(float64(r.NoShows), float64(r.Resolved))
+	r.CancellationRate = ratio(float64(r.Cancelled), float64(r.Resolved))
+	r.Satisfaction.Mean = ratio(float64(sum), float64(r.Satisfaction.Ratings))
+	return r
+}
