@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"ReserveAllOrNothing", testReserveAllOrNothing},
 		{"ListAssignments", testListAssignments},
 		{"Advance", testAdvance},
+		{"Invariants", testInvariants},
 		{"AdvanceFreesSlot", testAdvanceFreesSlot},
 		{"Events", testEvents},
 		{"Changes", testChanges},
