@@ -286,7 +286,7 @@ func (t *Text) SetSeq(seq uint64) error {
 // Count returns the number of needs and volunteers indexed.
 func (t *Text) Count(ctx context.Context) (needs, volunteers uint64, err error) {
 	for _, k := range []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer} {
-		r, err := t.Search(ctx, Query{Kind: k, Limit: -1})
+		r, err := t.Search(ctx, Query{Kind: k, countOnly: true})
 		if err != nil {
 			return 0, 0, err
 		}
@@ -321,6 +321,8 @@ type Query struct {
 	// hits skipped.
 	Limit  int
 	Offset int
+
+	countOnly bool // Total only, no hits (Count)
 }
 
 // Hit is one search result.
@@ -338,8 +340,7 @@ type Result struct {
 	Total uint64 `json:"total"`
 }
 
-// validate checks q and returns its page size. A Limit of -1 (internal)
-// asks for the count only.
+// validate checks q and returns its page size.
 func (q Query) validate() (int, error) {
 	switch q.Kind {
 	case "", volmatch.ChangeNeed, volmatch.ChangeVolunteer:
@@ -361,7 +362,7 @@ func (q Query) validate() (int, error) {
 		return 0, volmatch.FieldError("offset", "must be between 0 and 100000, got %d", q.Offset)
 	}
 	switch {
-	case q.Limit == -1:
+	case q.countOnly:
 		return 0, nil
 	case q.Limit == 0:
 		return DefaultLimit, nil
@@ -435,9 +436,12 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 		tq.SetField(field)
 		return tq
 	}
+	ws := words(q.Text)
 	if kind != "" {
 		filters = append(filters, term(fieldKind, string(kind)))
-	} else {
+	} else if len(ws) == 0 {
+		// Only needs and volunteers have text; without text, keep the
+		// synonym definitions (documents too) out.
 		filters = append(filters, bleve.NewDisjunctionQuery(
 			term(fieldKind, typeNeed), term(fieldKind, typeVolunteer)))
 	}
@@ -468,7 +472,7 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 	}
 
 	var musts []query.Query
-	for _, w := range words(q.Text) {
+	for _, w := range ws {
 		mq := bleve.NewMatchQuery(w)
 		mq.SetField(fieldText)
 		mq.SetOperator(query.MatchQueryOperatorAnd)
@@ -487,6 +491,8 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 		// Filters only, or sorted by distance: no scoring needed, and the
 		// conjunction lets the most selective clause drive the search.
 		qq = bleve.NewConjunctionQuery(append(musts, filters...)...)
+	case len(filters) == 0:
+		qq = bleve.NewConjunctionQuery(musts...)
 	default:
 		bq := bleve.NewBooleanQuery()
 		bq.AddMust(musts...)
