@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/datasets"
 	"volmatch/index"
 )
 
@@ -382,5 +383,81 @@ func TestBulkCancelled(t *testing.T) {
 	vs, ns := fixture()
 	if err := tx.Bulk(ctx, vs, ns); !errors.Is(err, context.Canceled) {
 		t.Errorf("Bulk(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+// TestSearchTaxonomySynonyms uses the real taxonomy's groups.
+func TestSearchTaxonomySynonyms(t *testing.T) {
+	groups := datasets.LoadTaxonomy().SynonymGroups()
+	if len(groups) == 0 {
+		t.Fatal("the taxonomy has no synonym groups")
+	}
+	tx, err := index.OpenMem(index.Options{Synonyms: groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close()
+	ns := []*volmatch.Need{
+		need("n1", "陪同就医", "陪同社区老人去医院。", tiananmen),
+		need("n2", "义务理发", "为行动不便老人上门理发。", wangfujing),
+		need("n3", "心肺复苏培训", "", sanlitun),
+	}
+	if err := tx.Bulk(context.Background(), nil, ns); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"陪诊", []string{"n1"}},
+		{"就医陪护", []string{"n1"}},
+		{"义剪", []string{"n2"}},
+		{"AED使用", []string{"n3"}},
+		{"cpr", []string{"n3"}},
+		{"理发", []string{"n2"}},
+	} {
+		if got := searchIDs(t, tx, index.Query{Text: tc.text}); !slices.Equal(got, tc.want) {
+			t.Errorf("Search(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkSearch measures searches on 20,000 generated volunteers and 2,000
+// needs in an index on disk, with the taxonomy's synonyms.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	p := datasets.Generate(datasets.GenOptions{Volunteers: 20000, Needs: 2000, Seed: 1})
+	tx, err := index.Open(filepath.Join(b.TempDir(), "text.bleve"),
+		index.Options{Synonyms: datasets.LoadTaxonomy().SynonymGroups()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Close()
+	if err := tx.Bulk(ctx, p.Volunteers, p.Needs); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		q    index.Query
+	}{
+		{"text/needs", index.Query{Text: "心理咨询", Kind: volmatch.ChangeNeed}},
+		{"text/both", index.Query{Text: "陪伴 老人"}},
+		{"text/volunteers-skill", index.Query{Text: "垃圾分类", Kind: volmatch.ChangeVolunteer, District: "110105"}},
+		{"near/needs-5km", index.Query{Kind: volmatch.ChangeNeed, Near: &tiananmen, WithinKm: 5, Status: volmatch.NeedOpen}},
+		{"near/volunteers-3km", index.Query{Kind: volmatch.ChangeVolunteer, Near: &tiananmen, WithinKm: 3}},
+		{"near/both-5km", index.Query{Near: &tiananmen, WithinKm: 5}},
+		{"near+text/needs", index.Query{Text: "老人", Kind: volmatch.ChangeNeed, Near: &tiananmen, WithinKm: 10}},
+	} {
+		r, err := tx.Search(ctx, bc.q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%s/total=%d", bc.name, r.Total), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := tx.Search(ctx, bc.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
