@@ -303,7 +303,8 @@ func (t *Text) Count(ctx context.Context) (needs, volunteers uint64, err error) 
 type Query struct {
 	// Text is free Chinese or other text. Each word (split at spaces and
 	// punctuation) must occur in the need's title or description or the
-	// volunteer's bio, as written or as a taxonomy synonym.
+	// volunteer's bio, as written or as a taxonomy synonym. A word of one
+	// Chinese character matches any text holding it.
 	Text string
 	// Kind is "" for both, volmatch.ChangeNeed or volmatch.ChangeVolunteer.
 	Kind volmatch.ChangeKind
@@ -476,13 +477,23 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 		mq := bleve.NewMatchQuery(w)
 		mq.SetField(fieldText)
 		mq.SetOperator(query.MatchQueryOperatorAnd)
-		if !t.syn {
-			musts = append(musts, mq)
-			continue
+		alts := []query.Query{mq}
+		if r := []rune(w); len(r) == 1 && unicode.Is(unicode.Han, r[0]) {
+			// The text holds bigrams; one character is found inside them.
+			wq := bleve.NewWildcardQuery("*" + w + "*")
+			wq.SetField(fieldText)
+			alts = append(alts, wq)
 		}
-		sq := bleve.NewMatchQuery(w)
-		sq.SetField(fieldTextSyn)
-		musts = append(musts, bleve.NewDisjunctionQuery(mq, sq))
+		if t.syn {
+			sq := bleve.NewMatchQuery(w)
+			sq.SetField(fieldTextSyn)
+			alts = append(alts, sq)
+		}
+		if len(alts) == 1 {
+			musts = append(musts, mq)
+		} else {
+			musts = append(musts, bleve.NewDisjunctionQuery(alts...))
+		}
 	}
 
 	var qq query.Query

@@ -140,6 +140,8 @@ func TestSearch(t *testing.T) {
 		{name: "every word must match", q: index.Query{Text: "老人 陪诊"}, want: []string{"n4"}},
 		{name: "words with synonym and plain", q: index.Query{Text: "心理咨询，独居"}, want: []string{"n1"}},
 		{name: "no match", q: index.Query{Text: "潜水"}, want: []string{}},
+		{name: "one character", q: index.Query{Text: "老"}, want: []string{"n1", "n4", "v3"}},
+		{name: "one character, end of a word", q: index.Query{Text: "诊"}, want: []string{"n4"}},
 		{name: "skill is a key, not text", q: index.Query{Skill: "first_aid"}, want: []string{"n2", "v1", "v2"}, ordered: true},
 		{name: "skill name is not indexed as text", q: index.Query{Text: "first_aid"}, want: []string{}},
 		{name: "district filter", q: index.Query{District: "110105", Kind: volmatch.ChangeNeed}, want: []string{"n2", "n3"}, ordered: true},
@@ -442,6 +444,7 @@ func BenchmarkSearch(b *testing.B) {
 	}{
 		{"text/needs", index.Query{Text: "心理咨询", Kind: volmatch.ChangeNeed}},
 		{"text/both", index.Query{Text: "陪伴 老人"}},
+		{"text/one-character", index.Query{Text: "老", Kind: volmatch.ChangeNeed}},
 		{"text/volunteers-skill", index.Query{Text: "垃圾分类", Kind: volmatch.ChangeVolunteer, District: "110105"}},
 		{"near/needs-5km", index.Query{Kind: volmatch.ChangeNeed, Near: &tiananmen, WithinKm: 5, Status: volmatch.NeedOpen}},
 		{"near/volunteers-3km", index.Query{Kind: volmatch.ChangeVolunteer, Near: &tiananmen, WithinKm: 3}},
