@@ -1,0 +1,280 @@
+package api_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"volmatch"
+	"volmatch/api"
+	"volmatch/datasets"
+	"volmatch/index"
+	"volmatch/store/bolt"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// searcher adapts the Bleve index to api.Searcher, as cmd/volmatch does.
+type searcher struct{ t *index.Text }
+
+func (s searcher) Search(ctx context.Context, q api.SearchQuery) (api.SearchResult, error) {
+	r, err := s.t.Search(ctx, index.Query{Text: q.Text, Kind: volmatch.ChangeKind(q.Kind), Near: q.Near,
+		WithinKm: q.WithinKm, District: q.District, Domain: q.Domain, Limit: q.Limit, Offset: q.Offset})
+	if err != nil {
+		return api.SearchResult{}, err
+	}
+	out := api.SearchResult{Total: int(r.Total)}
+	for _, h := range r.Hits {
+		out.Hits = append(out.Hits, api.SearchHit{Kind: string(h.Kind), ID: h.ID, Score: h.Score, DistanceKm: h.DistanceKm})
+	}
+	return out, nil
+}
+
+// exhaustiveRanker scores every volunteer of the store: distance within the
+// need's radius and the volunteer's reach, the required skills, free at the
+// shift; score 1 - distance/radius. It stands for the matcher in these
+// tests of the HTTP layer.
+type exhaustiveRanker struct{ st volmatch.Store }
+
+func (r exhaustiveRanker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptions) (api.Ranking, error) {
+	out := api.Ranking{Exclusions: volmatch.Exclusions{}}
+	eligible := map[string]bool{}
+	err := r.st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
+		out.Considered++
+		for _, sh := range n.Shifts {
+			if o.Shift != "" && sh.ID != o.Shift {
+				continue
+			}
+			d := volmatch.DistanceKm(n.Point, v.Home)
+			gate := ""
+			switch {
+			case d > n.RadiusKm || v.MaxTravelKm > 0 && d > v.MaxTravelKm:
+				gate = "distance"
+			case !hasSkills(v, n.Requires.Skills):
+				gate = "skill"
+			}
+			if gate != "" {
+				out.Exclusions[gate]++
+				continue
+			}
+			eligible[v.ID] = true
+			c := volmatch.Component{Name: "distance", Value: 1 - d/n.RadiusKm, Weight: 1}
+			out.Matches = append(out.Matches, volmatch.Match{Volunteer: v.ID, Need: n.ID, Shift: sh.ID,
+				Score: c.Contribution(), DistanceKm: d, Breakdown: []volmatch.Component{c}})
+		}
+		return nil
+	})
+	slices.SortFunc(out.Matches, func(a, b volmatch.Match) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Volunteer, b.Volunteer), strings.Compare(a.Shift, b.Shift))
+	})
+	if len(out.Matches) > o.K {
+		out.Matches = out.Matches[:o.K]
+	}
+	for i := range out.Matches {
+		out.Matches[i].Rank = i + 1
+	}
+	out.Eligible = len(eligible)
+	return out, err
+}
+
+func hasSkills(v *volmatch.Volunteer, req []volmatch.SkillLevel) bool {
+	for _, s := range req {
+		if v.SkillLevelOf(s.Skill) < s.Level {
+			return false
+		}
+	}
+	return true
+}
+
+// env is a real server on 127.0.0.1:0 over a real bbolt file and a real
+// Bleve index, with a token per role.
+type env struct {
+	t      *testing.T
+	st     *bolt.Store
+	srv    *httptest.Server
+	api    *api.Server
+	logs   *syncBuffer
+	tokens map[string]string // admin, sw1 (org1), sw2 (org2), vol1 (v1), vol2 (v2), planner
+	now    time.Time
+}
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, volmatch.Beijing) // a Monday
+
+func newEnv(t *testing.T, o api.Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tax := datasets.LoadTaxonomy()
+	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { text.Close() })
+	fol := index.NewFollower(st, text, nil, index.FollowerOptions{})
+	if err := fol.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, st: st, logs: &syncBuffer{}, tokens: map[string]string{}}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if o.Rate == 0 {
+		o.Rate = -1
+	}
+	e.api = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: exhaustiveRanker{st}, Taxonomy: tax}, o)
+	e.srv = httptest.NewServer(e.api.Handler())
+	t.Cleanup(e.srv.Close)
+	for name, tok := range map[string]volmatch.Token{
+		"admin":   {Role: volmatch.RoleAdmin},
+		"sw1":     {Role: volmatch.RoleSocialWorker, Org: "org1"},
+		"sw2":     {Role: volmatch.RoleSocialWorker, Org: "org2"},
+		"vol1":    {Role: volmatch.RoleVolunteer, Volunteer: "v1"},
+		"vol2":    {Role: volmatch.RoleVolunteer, Volunteer: "v2"},
+		"planner": {Role: volmatch.RolePlanner},
+	} {
+		secret := volmatch.NewSecret()
+		tok.Hash, tok.CreatedAt = volmatch.HashToken(secret), time.Now()
+		if err := st.CreateToken(ctx, &tok); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[name] = secret
+	}
+	return e
+}
+
+// do sends a request as who ("" for none) with body (a string is sent as is,
+// anything else as JSON) and decodes the answer into out when non-nil.
+func (e *env) do(who, method, path string, body any, out any) (int, []byte) {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if secret, ok := e.tokens[who]; ok {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	} else if who != "" {
+		req.Header.Set("Authorization", "Bearer "+who) // an unknown token
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+	return resp.StatusCode, b
+}
+
+// must sends a request and fails the test unless the status is want.
+func (e *env) must(want int, who, method, path string, body any, out any) {
+	e.t.Helper()
+	if got, b := e.do(who, method, path, body, out); got != want {
+		e.t.Fatalf("%s %s as %s = %d %s, want %d", method, path, who, got, b, want)
+	}
+}
+
+// Test people: names and phones that must never reach a log.
+var people = []struct{ id, name, phone string }{
+	{"v1", "王小明", "13812345678"},
+	{"v2", "李秀英", "13987654321"},
+	{"v3", "张伟东", "13700001111"},
+}
+
+func volunteer(id, name, phone string, lat, lng float64) volmatch.Volunteer {
+	var w volmatch.Week
+	for h := 0; h < volmatch.HoursPerWeek; h++ {
+		w.Set(h)
+	}
+	return volmatch.Volunteer{
+		ID: id, Name: name, Phone: phone, Home: volmatch.Point{Lat: lat, Lng: lng},
+		District: "110105", Street: "110105001000", MaxTravelKm: 10,
+		Skills:       []volmatch.SkillLevel{{Skill: "sign_language", Level: 2}},
+		Availability: w, Consent: volmatch.Consent{ShareContact: true},
+		Bio:          "会手语，愿意陪同就医",
+	}
+}
+
+func need(id, org string) volmatch.Need {
+	return volmatch.Need{
+		ID: id, Org: org, Title: "手语翻译陪同听障老人就医", Description: "陪同社区听障老人去医院复查",
+		Domain: "disability_help", TargetGroup: volmatch.TargetDisabled, Mode: volmatch.ModeConcentrated,
+		Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.92, Lng: 116.44}, District: "110105",
+		Street: "110105001000", RadiusKm: 8,
+		Shifts: []volmatch.Shift{{ID: "s1", Start: t0.Add(48 * time.Hour), End: t0.Add(51 * time.Hour), Slots: 2}},
+		Requires: volmatch.Requirements{Skills: []volmatch.SkillLevel{{Skill: "sign_language", Level: 1}}},
+	}
+}
+
+// seedVolunteers registers the test people near the need's point.
+func (e *env) seedVolunteers() {
+	e.t.Helper()
+	for i, p := range people {
+		v := volunteer(p.id, p.name, p.phone, 39.92+0.005*float64(i), 116.44)
+		e.must(201, "admin", "POST", "/v1/volunteers", v, nil)
+	}
+}
+
+// events returns every event of the log.
+func (e *env) events() []volmatch.Event {
+	e.t.Helper()
+	evs, err := e.st.Events(context.Background(), 0, 1<<20)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return evs
+}
