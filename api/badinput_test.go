@@ -13,7 +13,7 @@ import (
 // snapshot counts everything a request could write.
 type snapshot struct {
 	needs, volunteers, pools, stations, invitations, assignments, events int
-	lastChange                                                          uint64
+	lastChange                                                           uint64
 }
 
 func (e *env) snapshot() snapshot {

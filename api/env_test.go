@@ -245,7 +245,7 @@ func volunteer(id, name, phone string, lat, lng float64) volmatch.Volunteer {
 		District: "110105", Street: "110105001000", MaxTravelKm: 10,
 		Skills:       []volmatch.SkillLevel{{Skill: "sign_language", Level: 2}},
 		Availability: w, Consent: volmatch.Consent{ShareContact: true},
-		Bio:          "会手语，愿意陪同就医",
+		Bio: "会手语，愿意陪同就医",
 	}
 }
 
@@ -255,7 +255,7 @@ func need(id, org string) volmatch.Need {
 		Domain: "disability_help", TargetGroup: volmatch.TargetDisabled, Mode: volmatch.ModeConcentrated,
 		Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.92, Lng: 116.44}, District: "110105",
 		Street: "110105001000", RadiusKm: 8,
-		Shifts: []volmatch.Shift{{ID: "s1", Start: t0.Add(48 * time.Hour), End: t0.Add(51 * time.Hour), Slots: 2}},
+		Shifts:   []volmatch.Shift{{ID: "s1", Start: t0.Add(48 * time.Hour), End: t0.Add(51 * time.Hour), Slots: 2}},
 		Requires: volmatch.Requirements{Skills: []volmatch.SkillLevel{{Skill: "sign_language", Level: 1}}},
 	}
 }
