@@ -19,7 +19,8 @@
 // distance. Volunteer names and phones are never indexed and no field is
 // stored: a hit carries only the kind, the ID, the score and the distance.
 //
-//	t, err := index.Open(filepath.Join(dir, "text.bleve"), index.Options{Synonyms: datasets.SynonymGroups()})
+//	t, err := index.Open(filepath.Join(dir, "text.bleve"), index.Options{
+//		Synonyms: datasets.LoadTaxonomy().SynonymGroups()})
 //	...
 //	res, err := t.Search(ctx, index.Query{Text: "心理咨询 老人", Kind: volmatch.ChangeNeed,
 //		Near: &volmatch.Point{Lat: 39.91, Lng: 116.40}, WithinKm: 5})

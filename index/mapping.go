@@ -59,7 +59,8 @@ const (
 type Options struct {
 	// Synonyms are groups of equivalent terms (Chinese), from the skill
 	// taxonomy: a query for any term of a group finds text holding another.
-	// An index built with other groups is rebuilt when opened.
+	// An index on disk built with other groups is emptied by Open, and a
+	// Follower then rebuilds it.
 	Synonyms [][]string
 }
 

@@ -464,3 +464,29 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+func ExampleText_Search() {
+	ctx := context.Background()
+	t, err := index.OpenMem(index.Options{Synonyms: [][]string{{"心理疏导", "心理咨询"}}})
+	if err != nil {
+		panic(err)
+	}
+	defer t.Close()
+	_ = t.UpsertNeed(&volmatch.Need{ID: "n1", Title: "独居老人心理疏导", Domain: "psychology",
+		Point: volmatch.Point{Lat: 39.9087, Lng: 116.3975}, Status: volmatch.NeedOpen})
+	_ = t.UpsertNeed(&volmatch.Need{ID: "n2", Title: "垃圾分类宣传", Domain: "environment",
+		Point: volmatch.Point{Lat: 39.9334, Lng: 116.4548}, Status: volmatch.NeedOpen})
+
+	res, _ := t.Search(ctx, index.Query{Text: "心理咨询"})
+	for _, h := range res.Hits {
+		fmt.Println(h.Kind, h.ID)
+	}
+	res, _ = t.Search(ctx, index.Query{Near: &volmatch.Point{Lat: 39.9149, Lng: 116.4109}, WithinKm: 10})
+	for _, h := range res.Hits {
+		fmt.Printf("%s %.1f km\n", h.ID, h.DistanceKm)
+	}
+	// Output:
+	// need n1
+	// n1 1.3 km
+	// n2 4.3 km
+}
