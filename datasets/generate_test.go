@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -367,10 +368,16 @@ func TestGenerateSupply(t *testing.T) {
 	p := Generate(GenOptions{Volunteers: 20000, Needs: 500, Seed: 11})
 	well, none := 0, 0
 	for _, n := range p.Needs {
+		var near []*volmatch.Volunteer
+		for _, v := range p.Volunteers {
+			if math.Abs(v.Home.Lat-n.Point.Lat)*111 <= n.RadiusKm && math.Abs(v.Home.Lng-n.Point.Lng)*80 <= n.RadiusKm {
+				near = append(near, v)
+			}
+		}
 		best := 0
 		for _, s := range n.Shifts {
 			c := 0
-			for _, v := range p.Volunteers {
+			for _, v := range near {
 				if eligible(v, n, s) {
 					c++
 				}
