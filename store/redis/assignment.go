@@ -1,0 +1,256 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"volmatch"
+)
+
+// An assignment is asg:ID (JSON, IDs A000000000001 on from the counter
+// seq:asg, given inside the reservation script). Sorted sets index them by
+// volunteer (ix:asgvol:V), by shift (ix:asgshift:N:S) and by need
+// (ix:asgneed:N); the hash held:V maps each of the volunteer's holding
+// assignments to "NEED\tSHIFT\tSTART\tEND" for the overlap check.
+
+func (s *Store) asgKey(id string) string { return s.k("asg", id) }
+
+// reservation is one slot to reserve, with the invitation it answers.
+type reservation struct {
+	volmatch.Reservation
+	invite, inviteRaw, inviteNew string
+}
+
+// reserve runs the reservation script over what build returns, reading the
+// needs and retrying while they change. missing is the code for a missing
+// need, shift or volunteer. Refusals of a batch (more than one, or what is
+// "reserve") name the reservation.
+func (s *Store) reserve(ctx context.Context, what string, build func() ([]reservation, error), at time.Time, missing string) ([]*volmatch.Assignment, error) {
+	for try := 0; try < maxTries; try++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("redis: %s: %w", what, err)
+		}
+		rs, err := build()
+		if err != nil {
+			return nil, err
+		}
+		needs := map[string]needState{}
+		args := []any{s.p, len(rs)}
+		parts := make([][2]string, len(rs))
+		for i, r := range rs {
+			st, ok := needs[r.Need]
+			if !ok {
+				if st, err = s.loadNeed(ctx, r.Need); err != nil {
+					return nil, err
+				}
+				needs[r.Need] = st
+			}
+			var preA, preB string
+			n := st.n
+			sh, hasShift := volmatch.Shift{}, false
+			if n == nil {
+				preA = missing + ":" + fmt.Sprintf("need %s not found", r.Need)
+				n = &volmatch.Need{ID: r.Need}
+			} else if sh, hasShift = n.Shift(r.Shift); !hasShift {
+				preA = missing + ":" + fmt.Sprintf("shift %s of need %s not found", r.Shift, r.Need)
+			} else if n.Status != volmatch.NeedOpen && n.Status != "" {
+				preB = volmatch.ECONFLICT + ":" + fmt.Sprintf("need %s is %s", n.ID, n.Status)
+			}
+			a := volmatch.Assignment{
+				Need: n.ID, Shift: sh.ID, Volunteer: r.Volunteer, Org: n.Org, Invite: r.invite,
+				Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved, CreatedAt: at,
+			}
+			aj := string(mustJSON(&a))
+			if !strings.HasPrefix(aj, `{"id":"",`) {
+				return nil, fmt.Errorf("redis: encoded assignment does not start with its id")
+			}
+			ev := volmatch.NeedEvent(volmatch.EventInviteAccepted, n, at)
+			ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+			ev.Volunteer, ev.Invite, ev.Assignment = r.Volunteer, r.invite, "\x01"
+			eb, err := eventJSON(ev)
+			if err != nil {
+				return nil, err
+			}
+			evBefore, evAfter, ok := strings.Cut(string(eb), `"assignment":"\u0001"`)
+			if !ok {
+				return nil, fmt.Errorf("redis: encoded event lacks its assignment")
+			}
+			parts[i] = [2]string{`{"id":"`, `"` + aj[8:]}
+			args = append(args, r.invite, r.inviteRaw, r.inviteNew, liveField(r.Volunteer, r.Need, r.Shift),
+				r.Need, st.ver, r.Shift, sh.Slots, tkey(sh.Start), tkey(sh.End),
+				r.Volunteer, missing, preA, preB,
+				parts[i][0], parts[i][1], evBefore+`"assignment":"`, `"`+evAfter)
+		}
+		res, err := reserveScript.Run(ctx, s.c, s.keys, args...).Result()
+		if err != nil {
+			return nil, s.err(what, err)
+		}
+		if tab, ok := res.([]any); ok && len(tab) == len(rs)+1 && tab[0] == "OK" {
+			out := make([]*volmatch.Assignment, len(rs))
+			for i := range rs {
+				id, _ := tab[i+1].(string)
+				var a volmatch.Assignment
+				if err := json.Unmarshal([]byte(parts[i][0]+id+parts[i][1]), &a); err != nil {
+					return nil, fmt.Errorf("redis: decode assignment %s: %w", id, err)
+				}
+				out[i] = &a
+			}
+			return out, nil
+		}
+		str, _ := res.(string)
+		if str == "RETRY" {
+			backoff(try)
+			continue
+		}
+		if rest, ok := strings.CutPrefix(str, "E:"); ok {
+			idx, rest, _ := strings.Cut(rest, ":")
+			code, msg, _ := strings.Cut(rest, ":")
+			e := volmatch.Errorf(code, "%s", msg)
+			if what == "reserve" {
+				i, _ := strconv.Atoi(idx)
+				return nil, atIndex("reservations", i, e)
+			}
+			return nil, e
+		}
+		return nil, fmt.Errorf("redis: %s: unexpected script answer %v", what, res)
+	}
+	return nil, fmt.Errorf("redis: %s: %w", what, volmatch.Errorf(volmatch.EUNAVAILABLE, "the need kept changing; try again"))
+}
+
+// Reserve reserves every slot of rs or none in one script, in order, each
+// counting the ones before it; ENOTFOUND for a missing need, shift or
+// volunteer and ECONFLICT for a clash, naming the reservation
+// (reservations[i]).
+func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.Time) ([]*volmatch.Assignment, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	if len(rs) == 0 {
+		return []*volmatch.Assignment{}, nil
+	}
+	return s.reserve(ctx, "reserve", func() ([]reservation, error) {
+		out := make([]reservation, len(rs))
+		for i, r := range rs {
+			out[i] = reservation{Reservation: r}
+		}
+		return out, nil
+	}, at, volmatch.ENOTFOUND)
+}
+
+// Assignment returns one assignment; ENOTFOUND if missing.
+func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment, error) {
+	var a volmatch.Assignment
+	_, ok, err := s.getJSON(ctx, s.asgKey(id), &a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+	}
+	return &a, nil
+}
+
+// Assignments lists assignments in ID order (the order they were made).
+func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([]*volmatch.Assignment, string, error) {
+	keep := func(a *volmatch.Assignment) bool {
+		return (f.Need == "" || a.Need == f.Need) && (f.Shift == "" || a.Shift == f.Shift) &&
+			(f.Volunteer == "" || a.Volunteer == f.Volunteer) && (f.Org == "" || a.Org == f.Org) &&
+			(f.Status == "" || a.Status == f.Status)
+	}
+	set := s.k("ids", "asg")
+	switch {
+	case f.Volunteer != "":
+		set = s.k("ix", "asgvol", f.Volunteer)
+	case f.Need != "" && f.Shift != "":
+		set = s.k("ix", "asgshift", f.Need, f.Shift)
+	case f.Need != "":
+		set = s.k("ix", "asgneed", f.Need)
+	}
+	return list(ctx, s, set, s.asgKey, f.ListOptions, keep, nil)
+}
+
+// Advance applies a step (volmatch.Step.Apply) and writes together, in one
+// script, the assignment, the volunteer's stats, the fill count and held
+// interval when the slot is freed, the event and the changes. ENOTFOUND for
+// a missing assignment; ECONFLICT or EINVALID as Apply says. A zero s.At is
+// now.
+func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*volmatch.Assignment, error) {
+	if step.At.IsZero() {
+		step.At = s.now()
+	}
+	var a volmatch.Assignment
+	err := s.apply(ctx, "advance", func(o *ops) error {
+		a = volmatch.Assignment{}
+		raw, ok, err := s.getJSON(ctx, s.asgKey(id), &a)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+		}
+		st, err := s.loadNeed(ctx, a.Need)
+		if err != nil {
+			return err
+		}
+		held := a.Status.Holds()
+		ev, stats, err := step.Apply(&a, needOrStub(st, a.Need, a.Org))
+		if err != nil {
+			return err
+		}
+		o.eq(s.asgKey(id), raw)
+		o.heq(s.k("nver"), a.Need, st.ver)
+		o.set(s.asgKey(id), mustJSON(&a))
+		if stats != nil {
+			if err := s.advanceStats(ctx, o, a.Volunteer, stats); err != nil {
+				return err
+			}
+		}
+		if held && !a.Status.Holds() {
+			o.hincr(s.fillKey(a.Need), a.Shift, -1, true)
+			o.hdel(s.k("held", a.Volunteer), a.ID)
+			o.change(volmatch.ChangeNeed, a.Need, false)
+		}
+		return o.event(ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// advanceStats adds the stats change of a step: the load as an increment,
+// the rest as a compare-and-set of the core JSON; a deleted volunteer is
+// skipped.
+func (s *Store) advanceStats(ctx context.Context, o *ops, vol string, fn func(*volmatch.VolunteerStats)) error {
+	p := s.c.TxPipeline()
+	ex := p.Exists(ctx, s.volKey(vol))
+	h := p.HGetAll(ctx, s.vstKey(vol))
+	if _, err := p.Exec(ctx); err != nil {
+		return s.err("read volunteer stats", err)
+	}
+	if ex.Val() == 0 {
+		o.exists(s.volKey(vol), false)
+		return nil
+	}
+	cur, err := decodeStats(h.Val())
+	if err != nil {
+		return err
+	}
+	next := cur
+	fn(&next)
+	o.exists(s.volKey(vol), true)
+	o.heq(s.vstKey(vol), "core", h.Val()["core"])
+	o.hset(s.vstKey(vol), "core", coreJSON(next))
+	if d := next.Load - cur.Load; d != 0 {
+		o.hincr(s.vstKey(vol), "load", d, false)
+	}
+	if d := next.Declined - cur.Declined; d != 0 {
+		o.hincr(s.vstKey(vol), "declined", d, false)
+	}
+	o.change(volmatch.ChangeVolunteer, vol, false)
+	return nil
+}

@@ -1,0 +1,68 @@
+// Package redis is the shared store of volmatch: the whole volmatch.Store
+// in Redis (go-redis v9), so that several API replicas serve one state. It
+// is the only package that imports go-redis.
+//
+//	st, err := redis.Open(ctx, "redis://127.0.0.1:6379/0", redis.Options{})
+//	if err != nil { ... }   // EUNAVAILABLE when the server cannot be reached
+//	defer st.Close()
+//
+// # Keys
+//
+// Every key of one deployment carries the same hash tag, {vm} by default
+// (Options.Namespace):
+//
+//	{vm}:vol:ID  {vm}:vst:ID        volunteer JSON (Stats zero); its stats hash
+//	{vm}:need:ID {vm}:fill:ID        need JSON (Filled zero); shift -> fill count
+//	{vm}:nver                        need ID -> version stamp, new on each write
+//	{vm}:pool:ID {vm}:station:ID {vm}:tok:HASH
+//	{vm}:inv:ID  {vm}:live           invitation JSON; VOL:NEED:SHIFT -> live invitation
+//	{vm}:asg:ID  {vm}:held:VOL       assignment JSON; the volunteer's holding
+//	                                 assignments -> NEED \t SHIFT \t START \t END
+//	{vm}:ids:KIND                    sorted set of IDs (score 0): ZRANGEBYLEX pages
+//	{vm}:ix:asgvol:V  {vm}:ix:asgshift:N:S  {vm}:ix:asgneed:N   assignment indexes
+//	{vm}:events {vm}:seq:events      the event log: a stream with IDs SEQ-0
+//	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0
+//	{vm}:seq:asg                     assignment counter (IDs A000000000001 on)
+//
+// # Atomicity
+//
+// Every write is one Lua script, so it is applied whole or not at all, and
+// each appends its events and changes in the same script (Seq is a counter
+// INCRed there: dense, in commit order). A reservation (Accept, Reserve) is
+// one script that checks, in the order and words of
+// volmatch.CheckReservation, the slot capacity (fill:N) and the volunteer's
+// overlapping shifts (held:V, times as fixed-width sortable nanoseconds),
+// then writes the assignment, the fill count, the held interval, the load,
+// the invitation, the invite.accepted event and the changes. Reserve runs
+// one script over the whole batch, each reservation counting the ones
+// before it: all or nothing. Advance writes the step, the stats, the freed
+// slot and the event in one script.
+//
+// Writes that depend on a record read first (update a need, accept,
+// advance) are compare-and-set: the script checks the record (or the need's
+// version stamp) is as read, answers RETRY otherwise, and the Go side reads
+// again; reservations on one shift never retry because of each other, only
+// when the need itself changes.
+//
+// # Redis Cluster
+//
+// A reservation touches the need's keys and the volunteer's keys, and every
+// write appends to the one change stream, so all keys of a deployment share
+// one hash tag and hence one slot: correct under any concurrency, but one
+// deployment's data lives on one shard (Cluster then gives failover and a
+// shared installation, not spread). Deployments with different namespaces
+// land in different slots. Spreading bulk records (volunteer bodies) over
+// slots would make their writes two-step (record, then ledger), which this
+// store does not do: correctness first.
+//
+// # Failures
+//
+// Dial, read and write are bounded by Options.Timeout (1 s) and go-redis
+// does not retry (a retried script could run twice when only its reply was
+// lost), so an unreachable server gives EUNAVAILABLE quickly; the pool
+// dials again on the next call, so a restarted server is used without
+// restarting the process. With appendonly yes and appendfsync always, every
+// acknowledged write survives a server restart. A call that fails with
+// EUNAVAILABLE after its script reached the server may still have been
+// applied (its reply was lost); it was not acknowledged.
+package redis

@@ -1,0 +1,219 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"volmatch"
+)
+
+// An invitation is inv:ID (JSON); the hash live maps VOLUNTEER:NEED:SHIFT
+// to the ID of the sent (live) invitation of that volunteer to that shift.
+
+func (s *Store) invKey(id string) string { return s.k("inv", id) }
+
+func liveField(vol, need, shift string) string { return vol + ":" + need + ":" + shift }
+
+// CreateInvitation stores a sent invitation and appends invite.sent. The
+// need must exist and be open (ECONFLICT when not), its shift and the
+// volunteer must exist (ENOTFOUND naming which); ECONFLICT if the ID exists
+// or the volunteer already has a live invitation to the shift. Status
+// becomes sent, Org the need's organisation, SentAt now when zero.
+func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
+	for _, f := range []struct{ name, v string }{{"id", inv.ID}, {"need", inv.Need}, {"shift", inv.Shift}, {"volunteer", inv.Volunteer}} {
+		if err := volmatch.ValidID(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if inv.Status != "" && inv.Status != volmatch.InviteSent {
+		return volmatch.FieldError("status", "a new invitation is sent, got %q", inv.Status)
+	}
+	c := *inv
+	c.Status = volmatch.InviteSent
+	c.RespondedAt = time.Time{}
+	if c.SentAt.IsZero() {
+		c.SentAt = s.now()
+	}
+	err := s.apply(ctx, "create invitation", func(o *ops) error {
+		n, err := s.c.Exists(ctx, s.invKey(c.ID)).Result()
+		if err != nil {
+			return s.err("read invitation", err)
+		}
+		if n > 0 {
+			return volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID)
+		}
+		st, err := s.loadNeed(ctx, c.Need)
+		if err != nil {
+			return err
+		}
+		if st.n == nil {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need)
+		}
+		if st.n.Status != volmatch.NeedOpen {
+			return volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", st.n.ID, st.n.Status)
+		}
+		sh, ok := st.n.Shift(c.Shift)
+		if !ok {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, c.Need)
+		}
+		if n, err := s.c.Exists(ctx, s.volKey(c.Volunteer)).Result(); err != nil {
+			return s.err("read volunteer", err)
+		} else if n == 0 {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer)
+		}
+		lf := liveField(c.Volunteer, c.Need, c.Shift)
+		live, _, err := s.hget(ctx, s.k("live"), lf)
+		if err != nil {
+			return err
+		}
+		if live != "" {
+			return volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, live, c.Shift, c.Need)
+		}
+		c.Org = st.n.Org
+		o.absent(s.invKey(c.ID), volmatch.ECONFLICT, fmt.Sprintf("invitation %s already exists", c.ID))
+		o.heq(s.k("nver"), c.Need, st.ver)
+		o.exists(s.volKey(c.Volunteer), true)
+		o.heq(s.k("live"), lf, "")
+		o.set(s.invKey(c.ID), mustJSON(&c))
+		o.zadd(s.k("ids", "inv"), c.ID)
+		o.hset(s.k("live"), lf, c.ID)
+		ev := volmatch.NeedEvent(volmatch.EventInviteSent, st.n, c.SentAt)
+		ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+		ev.Volunteer, ev.Invite = c.Volunteer, c.ID
+		ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
+		return o.event(ev)
+	})
+	if err == nil {
+		*inv = c
+	}
+	return err
+}
+
+// hget reads a hash field; ok false when missing.
+func (s *Store) hget(ctx context.Context, key, field string) (string, bool, error) {
+	v, err := s.c.HGet(ctx, key, field).Result()
+	if err != nil {
+		if err == goredis.Nil {
+			return "", false, nil
+		}
+		return "", false, s.err("read", err)
+	}
+	return v, true, nil
+}
+
+// Invitation returns one invitation; ENOTFOUND if missing.
+func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation, error) {
+	var inv volmatch.Invitation
+	_, ok, err := s.getJSON(ctx, s.invKey(id), &inv)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+	}
+	return &inv, nil
+}
+
+// Invitations lists invitations in ID order.
+func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([]*volmatch.Invitation, string, error) {
+	keep := func(inv *volmatch.Invitation) bool {
+		return (f.Need == "" || inv.Need == f.Need) && (f.Volunteer == "" || inv.Volunteer == f.Volunteer) &&
+			(f.Org == "" || inv.Org == f.Org) && (f.Status == "" || inv.Status == f.Status)
+	}
+	return list(ctx, s, s.k("ids", "inv"), s.invKey, f.ListOptions, keep, nil)
+}
+
+// loadSent reads an invitation that must still be sent, with its raw JSON.
+func (s *Store) loadSent(ctx context.Context, id string) (*volmatch.Invitation, string, error) {
+	var inv volmatch.Invitation
+	raw, ok, err := s.getJSON(ctx, s.invKey(id), &inv)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		return nil, "", volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+	}
+	if inv.Status != volmatch.InviteSent {
+		return nil, "", volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is %s", id, inv.Status)
+	}
+	return &inv, raw, nil
+}
+
+// Accept reserves the invitation's slot atomically in one script (see
+// volmatch.InvitationStore): ENOTFOUND for a missing invitation, ECONFLICT
+// when it is not sent, the need, shift or volunteer is gone, or the checks
+// of CheckReservation refuse.
+func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*volmatch.Assignment, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	var inv *volmatch.Invitation
+	as, err := s.reserve(ctx, "accept", func() ([]reservation, error) {
+		var raw string
+		var err error
+		inv, raw, err = s.loadSent(ctx, inviteID)
+		if err != nil {
+			return nil, err
+		}
+		acc := *inv
+		acc.Status, acc.RespondedAt = volmatch.InviteAccepted, at
+		return []reservation{{
+			Reservation: volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer},
+			invite:      inv.ID, inviteRaw: raw, inviteNew: string(mustJSON(&acc)),
+		}}, nil
+	}, at, volmatch.ECONFLICT)
+	if err != nil {
+		return nil, err
+	}
+	return as[0], nil
+}
+
+// Decline marks a sent invitation declined, counts it in the volunteer's
+// Stats.Declined and appends invite.declined; ENOTFOUND if missing,
+// ECONFLICT when it is not sent.
+func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*volmatch.Invitation, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	var inv *volmatch.Invitation
+	err := s.apply(ctx, "decline", func(o *ops) error {
+		var raw string
+		var err error
+		inv, raw, err = s.loadSent(ctx, inviteID)
+		if err != nil {
+			return err
+		}
+		st, err := s.loadNeed(ctx, inv.Need)
+		if err != nil {
+			return err
+		}
+		volExists, err := s.c.Exists(ctx, s.volKey(inv.Volunteer)).Result()
+		if err != nil {
+			return s.err("read volunteer", err)
+		}
+		inv.Status, inv.RespondedAt = volmatch.InviteDeclined, at
+		o.eq(s.invKey(inv.ID), raw)
+		o.heq(s.k("nver"), inv.Need, st.ver)
+		o.exists(s.volKey(inv.Volunteer), volExists > 0)
+		o.set(s.invKey(inv.ID), mustJSON(inv))
+		o.hdel(s.k("live"), liveField(inv.Volunteer, inv.Need, inv.Shift))
+		if volExists > 0 {
+			o.hincr(s.vstKey(inv.Volunteer), "declined", 1, false)
+			o.change(volmatch.ChangeVolunteer, inv.Volunteer, false)
+		}
+		n := needOrStub(st, inv.Need, inv.Org)
+		ev := volmatch.NeedEvent(volmatch.EventInviteDeclined, n, at)
+		ev.Shift, ev.Volunteer, ev.Invite = inv.Shift, inv.Volunteer, inv.ID
+		if sh, ok := n.Shift(inv.Shift); ok {
+			ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
+		}
+		return o.event(ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}

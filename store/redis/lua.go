@@ -1,0 +1,174 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// Both scripts take the same four KEYS, all under the store's one hash tag:
+// the event counter, the event stream, the change counter and the change
+// stream. The other keys they touch are named in ARGV; they share the hash
+// tag, so in Redis Cluster they live in the same slot as KEYS[1].
+//
+// A script answers "OK" (or a table for reserve), "RETRY" when a
+// compare-and-set condition found the state changed since the caller read
+// it (the caller reads again and retries), or "E:<code>:<message>" for a
+// refusal. Every check runs before the first write, so a refused or retried
+// script writes nothing.
+
+// applySrc runs a list of operations given flat in ARGV: first every check
+// (absent, present, eq, heq, ex, zempty), then every write in order.
+const applySrc = `
+local a = ARGV
+local arity = {absent=4, present=4, eq=3, heq=4, ex=3, zempty=4,
+  set=3, del=2, hset=4, hdel=3, hincr=5, zadd=3, zrem=3, event=2, change=4}
+local n = #a
+local i = 1
+while i <= n do
+  local op = a[i]
+  local w = arity[op]
+  if w == nil then return redis.error_reply('volmatch: unknown op ' .. tostring(op)) end
+  if op == 'absent' then
+    if redis.call('EXISTS', a[i+1]) == 1 then return 'E:' .. a[i+2] .. ':' .. a[i+3] end
+  elseif op == 'present' then
+    if redis.call('EXISTS', a[i+1]) == 0 then return 'E:' .. a[i+2] .. ':' .. a[i+3] end
+  elseif op == 'zempty' then
+    if redis.call('ZCARD', a[i+1]) ~= 0 then return 'E:' .. a[i+2] .. ':' .. a[i+3] end
+  elseif op == 'eq' then
+    local v = redis.call('GET', a[i+1]) or ''
+    if v ~= a[i+2] then return 'RETRY' end
+  elseif op == 'heq' then
+    local v = redis.call('HGET', a[i+1], a[i+2]) or ''
+    if v ~= a[i+3] then return 'RETRY' end
+  elseif op == 'ex' then
+    if redis.call('EXISTS', a[i+1]) ~= tonumber(a[i+2]) then return 'RETRY' end
+  end
+  i = i + w
+end
+i = 1
+while i <= n do
+  local op = a[i]
+  if op == 'set' then
+    redis.call('SET', a[i+1], a[i+2])
+  elseif op == 'del' then
+    redis.call('DEL', a[i+1])
+  elseif op == 'hset' then
+    redis.call('HSET', a[i+1], a[i+2], a[i+3])
+  elseif op == 'hdel' then
+    redis.call('HDEL', a[i+1], a[i+2])
+  elseif op == 'hincr' then
+    local v = redis.call('HINCRBY', a[i+1], a[i+2], a[i+3])
+    if v == 0 and a[i+4] == '1' then redis.call('HDEL', a[i+1], a[i+2]) end
+  elseif op == 'zadd' then
+    redis.call('ZADD', a[i+1], 0, a[i+2])
+  elseif op == 'zrem' then
+    redis.call('ZREM', a[i+1], a[i+2])
+  elseif op == 'event' then
+    local s = redis.call('INCR', KEYS[1])
+    redis.call('XADD', KEYS[2], s .. '-0', 'e', '{"seq":' .. s .. string.sub(a[i+1], 9))
+  elseif op == 'change' then
+    local s = redis.call('INCR', KEYS[3])
+    redis.call('XADD', KEYS[4], s .. '-0', 'k', a[i+1], 'i', a[i+2], 'd', a[i+3])
+  end
+  i = i + arity[op]
+end
+return 'OK'
+`
+
+// reserveWidth is the number of ARGV entries per reservation.
+const reserveWidth = 18
+
+// reserveSrc reserves a batch of slots, all or none. ARGV[1] is the key
+// prefix, ARGV[2] the number of reservations, then reserveWidth entries
+// each:
+//
+//	+1 invitation ID ("" for a direct reservation)   +2 its JSON as read
+//	+3 its JSON once accepted                          +4 its live-index field
+//	+5 need ID   +6 need version as read   +7 shift ID   +8 slots
+//	+9 shift start  +10 shift end (fixed-width sortable digits)
+//	+11 volunteer ID  +12 code for a missing volunteer
+//	+13 refusal found by the caller before the volunteer check ("code:msg")
+//	+14 refusal found by the caller after it (the need's status)
+//	+15 assignment JSON up to its ID   +16 after its ID
+//	+17 event JSON up to the assignment ID   +18 after it
+//
+// The checks are those of volmatch.CheckReservation in the order of
+// store/bolt, each reservation counting the ones before it in the batch. It
+// answers a table: "OK" followed by the new assignment IDs.
+const reserveSrc = `
+local P = ARGV[1]
+local k = tonumber(ARGV[2])
+local W = 18
+local addFill = {}
+local addHeld = {}
+for j = 0, k - 1 do
+  local b = 2 + j * W
+  local inv, need, shift, vol = ARGV[b+1], ARGV[b+5], ARGV[b+7], ARGV[b+11]
+  local st, en = ARGV[b+9], ARGV[b+10]
+  local slots = tonumber(ARGV[b+8])
+  local function refuse(code, msg) return 'E:' .. j .. ':' .. code .. ':' .. msg end
+  if inv ~= '' then
+    if (redis.call('GET', P .. 'inv:' .. inv) or '') ~= ARGV[b+2] then return 'RETRY' end
+  end
+  if (redis.call('HGET', P .. 'nver', need) or '') ~= ARGV[b+6] then return 'RETRY' end
+  if ARGV[b+13] ~= '' then return 'E:' .. j .. ':' .. ARGV[b+13] end
+  if redis.call('EXISTS', P .. 'vol:' .. vol) == 0 then
+    return refuse(ARGV[b+12], 'volunteer ' .. vol .. ' not found')
+  end
+  if ARGV[b+14] ~= '' then return 'E:' .. j .. ':' .. ARGV[b+14] end
+  local fk = need .. '\t' .. shift
+  local filled = tonumber(redis.call('HGET', P .. 'fill:' .. need, shift) or '0') + (addFill[fk] or 0)
+  if filled >= slots then
+    return refuse('conflict', 'shift ' .. shift .. ' of need ' .. need .. ' is full (' .. filled .. ' of ' .. slots .. ' slots)')
+  end
+  local h = redis.call('HGETALL', P .. 'held:' .. vol)
+  local ids, byid = {}, {}
+  for x = 1, #h, 2 do ids[#ids+1] = h[x]; byid[h[x]] = h[x+1] end
+  table.sort(ids)
+  local list = {}
+  for _, id in ipairs(ids) do list[#list+1] = byid[id] end
+  for _, v in ipairs(addHeld[vol] or {}) do list[#list+1] = v end
+  for _, v in ipairs(list) do
+    local hn, hs, hst, hen = string.match(v, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
+    if hn == need and hs == shift then
+      return refuse('conflict', 'volunteer already holds a slot of shift ' .. shift)
+    end
+    if hst < en and st < hen then
+      return refuse('conflict', 'volunteer already serves shift ' .. hs .. ' of need ' .. hn .. ' at that time')
+    end
+  end
+  addFill[fk] = (addFill[fk] or 0) + 1
+  addHeld[vol] = addHeld[vol] or {}
+  table.insert(addHeld[vol], need .. '\t' .. shift .. '\t' .. st .. '\t' .. en)
+end
+local out = {'OK'}
+local function change(kind, id)
+  local s = redis.call('INCR', KEYS[3])
+  redis.call('XADD', KEYS[4], s .. '-0', 'k', kind, 'i', id, 'd', '0')
+end
+for j = 0, k - 1 do
+  local b = 2 + j * W
+  local inv, need, shift, vol = ARGV[b+1], ARGV[b+5], ARGV[b+7], ARGV[b+11]
+  local aid = string.format('A%012d', redis.call('INCR', P .. 'seq:asg'))
+  redis.call('SET', P .. 'asg:' .. aid, ARGV[b+15] .. aid .. ARGV[b+16])
+  redis.call('ZADD', P .. 'ids:asg', 0, aid)
+  redis.call('ZADD', P .. 'ix:asgvol:' .. vol, 0, aid)
+  redis.call('ZADD', P .. 'ix:asgshift:' .. need .. ':' .. shift, 0, aid)
+  redis.call('ZADD', P .. 'ix:asgneed:' .. need, 0, aid)
+  redis.call('HINCRBY', P .. 'fill:' .. need, shift, 1)
+  redis.call('HSET', P .. 'held:' .. vol, aid, need .. '\t' .. shift .. '\t' .. ARGV[b+9] .. '\t' .. ARGV[b+10])
+  redis.call('HINCRBY', P .. 'vst:' .. vol, 'load', 1)
+  change('need', need)
+  change('volunteer', vol)
+  local s = redis.call('INCR', KEYS[1])
+  redis.call('XADD', KEYS[2], s .. '-0', 'e', '{"seq":' .. s .. string.sub(ARGV[b+17], 9) .. aid .. ARGV[b+18])
+  if inv ~= '' then
+    redis.call('SET', P .. 'inv:' .. inv, ARGV[b+3])
+    redis.call('HDEL', P .. 'live', ARGV[b+4])
+  end
+  out[#out+1] = aid
+end
+return out
+`
+
+var (
+	applyScript   = goredis.NewScript(applySrc)
+	reserveScript = goredis.NewScript(reserveSrc)
+)

@@ -1,0 +1,265 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"volmatch"
+)
+
+// A need is need:ID (JSON, shifts with Filled zero), its fill counts in the
+// hash fill:ID (shift -> holding assignments) and its version in the hash
+// nver (ID -> a fresh stamp on every write). Reservations check the
+// version, so they never act on a need that changed after it was read.
+
+func (s *Store) needKey(id string) string { return s.k("need", id) }
+func (s *Store) fillKey(id string) string { return s.k("fill", id) }
+
+// needState is a need as read: the record with Filled set, its raw fill
+// counts and its version ("" when missing).
+type needState struct {
+	n     *volmatch.Need
+	fills map[string]string
+	ver   string
+}
+
+// loadNeed reads need id, its fills and version in one transaction.
+func (s *Store) loadNeed(ctx context.Context, id string) (needState, error) {
+	p := s.c.TxPipeline()
+	g := p.Get(ctx, s.needKey(id))
+	f := p.HGetAll(ctx, s.fillKey(id))
+	v := p.HGet(ctx, s.k("nver"), id)
+	if _, err := p.Exec(ctx); err != nil && err != goredis.Nil {
+		return needState{}, s.err("read need", err)
+	}
+	st := needState{fills: f.Val(), ver: v.Val()}
+	raw, err := g.Result()
+	if err == goredis.Nil {
+		return st, nil
+	}
+	var n volmatch.Need
+	if err := json.Unmarshal([]byte(raw), &n); err != nil {
+		return st, fmt.Errorf("redis: decode need %s: %w", id, err)
+	}
+	setFilled(&n, st.fills)
+	st.n = &n
+	return st, nil
+}
+
+func setFilled(n *volmatch.Need, fills map[string]string) {
+	for i := range n.Shifts {
+		n.Shifts[i].Filled, _ = strconv.Atoi(fills[n.Shifts[i].ID])
+	}
+}
+
+// fillPrep reads a need's fill counts along with its record.
+func (s *Store) fillPrep(p goredis.Pipeliner, id string) func(*volmatch.Need) error {
+	h := p.HGetAll(context.Background(), s.fillKey(id))
+	return func(n *volmatch.Need) error {
+		setFilled(n, h.Val())
+		return nil
+	}
+}
+
+// needOrStub returns the need for an event, or a stub with the ID when the
+// need was deleted.
+func needOrStub(st needState, id, org string) *volmatch.Need {
+	if st.n == nil {
+		return &volmatch.Need{ID: id, Org: org}
+	}
+	return st.n
+}
+
+func copyNeed(n *volmatch.Need) *volmatch.Need {
+	c := *n
+	c.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
+	return &c
+}
+
+type needWrite int
+
+const (
+	needCreate needWrite = iota
+	needUpdate
+	needPut
+)
+
+// writeNeed reads the stored need, applies the rules of store/bolt
+// (defaults, the shift rules, need.posted and need.closed) to n (a copy) and
+// adds the writes, conditioned on the need and its fills as read.
+func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now time.Time, mode needWrite) error {
+	st, err := s.loadNeed(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	old, exists := st.n, st.n != nil
+	switch {
+	case mode == needCreate && exists:
+		return volmatch.Errorf(volmatch.ECONFLICT, "need %s already exists", n.ID)
+	case mode == needUpdate && !exists:
+		return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", n.ID)
+	}
+	n.UpdatedAt = now
+	if exists {
+		if n.PostedAt.IsZero() {
+			n.PostedAt = old.PostedAt
+		}
+		if n.Status == "" {
+			n.Status = old.Status
+		}
+		if n.Supply == 0 {
+			n.Supply = old.Supply
+		}
+		for _, os := range old.Shifts {
+			if os.Filled == 0 {
+				continue
+			}
+			ns, ok := n.Shift(os.ID)
+			switch {
+			case !ok:
+				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be removed", os.ID, n.ID, os.Filled)
+			case !ns.Start.Equal(os.Start) || !ns.End.Equal(os.End):
+				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be moved", os.ID, n.ID, os.Filled)
+			case ns.Slots < os.Filled:
+				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments; slots cannot go below that (asked %d)", os.ID, n.ID, os.Filled, ns.Slots)
+			}
+		}
+	}
+	if n.Status == "" {
+		n.Status = volmatch.NeedOpen
+	}
+	if n.PostedAt.IsZero() {
+		n.PostedAt = now
+	}
+	stored := copyNeed(n)
+	for i := range stored.Shifts {
+		stored.Shifts[i].Filled = 0 // derived: never stored
+	}
+	// The conditions: the version as read (absent for a new need) and every
+	// fill count as read, so a reservation in between makes this round retry.
+	o.heq(s.k("nver"), n.ID, st.ver)
+	if mode == needCreate {
+		o.absent(s.needKey(n.ID), volmatch.ECONFLICT, fmt.Sprintf("need %s already exists", n.ID))
+	}
+	for shift, v := range st.fills {
+		o.heq(s.fillKey(n.ID), shift, v)
+	}
+	o.set(s.needKey(n.ID), mustJSON(stored))
+	o.hset(s.k("nver"), n.ID, nonce())
+	o.zadd(s.k("ids", "need"), n.ID)
+	o.change(volmatch.ChangeNeed, n.ID, false)
+	setFilled(n, st.fills)
+	if !exists {
+		ev := volmatch.NeedEvent(volmatch.EventNeedPosted, n, n.PostedAt)
+		ev.Shifts = append([]volmatch.Shift(nil), stored.Shifts...)
+		ev.Eligible = n.Supply
+		return o.event(ev)
+	}
+	if n.Status == volmatch.NeedClosed && old.Status != volmatch.NeedClosed {
+		return o.event(volmatch.NeedEvent(volmatch.EventNeedClosed, n, now))
+	}
+	return nil
+}
+
+// CreateNeed stores a new need and appends need.posted; ECONFLICT if the ID
+// exists. It sets Status (open when empty), PostedAt (now when zero),
+// UpdatedAt and the shifts' Filled on n.
+func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
+	return s.saveNeed(ctx, n, needCreate)
+}
+
+// UpdateNeed replaces a need, keeping PostedAt, and Status and Supply when
+// they are empty; ENOTFOUND if missing; ECONFLICT if a shift holding
+// assignments is removed, moved or shrunk below its fill. Closing it
+// appends need.closed.
+func (s *Store) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
+	return s.saveNeed(ctx, n, needUpdate)
+}
+
+func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, mode needWrite) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	now := s.now()
+	var c *volmatch.Need
+	err := s.apply(ctx, "save need", func(o *ops) error {
+		c = copyNeed(n)
+		return s.writeNeed(ctx, o, c, now, mode)
+	})
+	if err != nil {
+		return err
+	}
+	*n = *c
+	return nil
+}
+
+// PutNeeds creates or replaces all of ns in one script (import), appending
+// need.posted for the new ones; the shift rules of UpdateNeed apply to the
+// replaced ones.
+func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
+	for i, n := range ns {
+		if err := n.Validate(); err != nil {
+			return atIndex("needs", i, err)
+		}
+	}
+	// A later copy of an ID replaces an earlier one within the batch; the
+	// store reads each need once, so only the last copy is written.
+	last := map[string]int{}
+	for i, n := range ns {
+		last[n.ID] = i
+	}
+	now := s.now()
+	return s.applyOn(ctx, s.bulk, "put needs", func(o *ops) error {
+		for i, n := range ns {
+			if last[n.ID] != i {
+				continue
+			}
+			if err := s.writeNeed(ctx, o, copyNeed(n), now, needPut); err != nil {
+				return atIndex("needs", i, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Need returns one need with its shifts' Filled; ENOTFOUND if missing.
+func (s *Store) Need(ctx context.Context, id string) (*volmatch.Need, error) {
+	st, err := s.loadNeed(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.n == nil {
+		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", id)
+	}
+	return st.n, nil
+}
+
+// DeleteNeed removes a need; ENOTFOUND if missing; ECONFLICT if any
+// assignment names it (close or cancel it instead, so records stay whole).
+func (s *Store) DeleteNeed(ctx context.Context, id string) error {
+	return s.apply(ctx, "delete need", func(o *ops) error {
+		o.present(s.needKey(id), volmatch.ENOTFOUND, fmt.Sprintf("need %s not found", id))
+		o.zempty(s.k("ix", "asgneed", id), volmatch.ECONFLICT, fmt.Sprintf("need %s holds assignments; close or cancel it instead", id))
+		o.del(s.needKey(id))
+		o.del(s.fillKey(id))
+		o.hdel(s.k("nver"), id)
+		o.zrem(s.k("ids", "need"), id)
+		o.change(volmatch.ChangeNeed, id, true)
+		return nil
+	})
+}
+
+// Needs lists needs in ID order, with their shifts' Filled.
+func (s *Store) Needs(ctx context.Context, f volmatch.NeedFilter) ([]*volmatch.Need, string, error) {
+	return list(ctx, s, s.k("ids", "need"), s.needKey, f.ListOptions, f.Match, s.fillPrep)
+}
+
+// EachNeed calls fn for every need in ID order, with their shifts' Filled.
+func (s *Store) EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error {
+	return each(ctx, s, s.k("ids", "need"), s.needKey, s.fillPrep, fn)
+}
