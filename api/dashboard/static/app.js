@@ -1,0 +1,323 @@
+// The planner dashboard: reads the evaluation API and draws it with ECharts.
+// The bearer token comes from the URL fragment (#token=..., never sent to the
+// server in a URL) or the sign-in form, and is kept in sessionStorage.
+(function () {
+  'use strict';
+
+  var I18N = {
+    zh: {
+      title: '志愿服务全流程评估', from: '开始', to: '结束', district: '区', domain: '领域', all: '全部',
+      apply: '应用', switch: 'English', token: '访问令牌', signin: '进入', funnel: '需求漏斗', weekly: '每周趋势',
+      map: '各区', fillRate: '补位率', unfilled: '未满足名额', gaps: '供需缺口（区 × 时段，未满足名额）',
+      ranking: '推荐质量：各名次接受率', fairness: '公平：星级分布',
+      footer: '数据来自事件日志；不含任何个人信息。地图边界：Vonng/adcode (CC BY 4.0)。',
+      loading: '加载中…', loaded: '已更新', needToken: '请输入规划人员或管理员的访问令牌', failed: '加载失败：',
+      k_needs: '发布需求', k_fill: '补位率', k_completion: '完成率', k_noshow: '爽约率', k_rating: '平均评分',
+      k_hours: '服务时长（小时）', k_active: '活跃志愿者', k_gini: '时长基尼系数', k_ndcg: 'NDCG@10', k_fill_time: '补满用时中位数（小时）',
+      posted: '发布', filled: '已补位名额', completed: '完成服务', hoursAxis: '服务时长', acceptRate: '接受率',
+      rank: '名次', stars: '星', noStar: '无星', volunteers: '志愿者人数', ndcgLine: 'NDCG@10'
+    },
+    en: {
+      title: 'Volunteer service: full-process evaluation', from: 'From', to: 'To', district: 'District', domain: 'Domain', all: 'All',
+      apply: 'Apply', switch: '中文', token: 'Access token', signin: 'Sign in', funnel: 'Need funnel', weekly: 'Weekly trends',
+      map: 'Districts', fillRate: 'Fill rate', unfilled: 'Unfilled slots', gaps: 'Supply–demand gaps (district × time of week, unfilled slots)',
+      ranking: 'Ranking quality: acceptance by position', fairness: 'Fairness: star levels',
+      footer: 'Figures come from the event log; no personal data. Boundaries: Vonng/adcode (CC BY 4.0).',
+      loading: 'Loading…', loaded: 'Updated', needToken: 'Enter a planner or admin access token', failed: 'Failed to load: ',
+      k_needs: 'Needs posted', k_fill: 'Fill rate', k_completion: 'Completion rate', k_noshow: 'No-show rate', k_rating: 'Mean rating',
+      k_hours: 'Hours delivered', k_active: 'Active volunteers', k_gini: 'Gini of hours', k_ndcg: 'NDCG@10', k_fill_time: 'Median hours to fill',
+      posted: 'Posted', filled: 'Slots filled', completed: 'Completed', hoursAxis: 'Hours', acceptRate: 'Acceptance rate',
+      rank: 'Rank', stars: 'stars', noStar: 'none', volunteers: 'Volunteers', ndcgLine: 'NDCG@10'
+    }
+  };
+
+  // KPI cards: key, label key, the API path to the figure, its format.
+  var KPIS = [
+    ['needs_posted', 'k_needs', function (s) { return s.funnel.needs[0].count; }, 'int'],
+    ['fill_rate', 'k_fill', function (s) { return s.rates.fill_rate; }, 'pct'],
+    ['completion_rate', 'k_completion', function (s) { return s.rates.completion_rate; }, 'pct'],
+    ['no_show_rate', 'k_noshow', function (s) { return s.rates.no_show_rate; }, 'pct'],
+    ['mean_rating', 'k_rating', function (s) { return s.rates.satisfaction.mean; }, 'dec2'],
+    ['hours', 'k_hours', function (s) { return s.hours.hours; }, 'dec1'],
+    ['active_volunteers', 'k_active', function (s) { return s.hours.active_volunteers; }, 'int'],
+    ['gini', 'k_gini', function (s) { return s.fairness.gini; }, 'dec3'],
+    ['ndcg_at_k', 'k_ndcg', function (s) { return s.ranking.ndcg_at_k; }, 'dec3'],
+    ['median_hours_to_fill', 'k_fill_time', function (s) { return s.funnel.time_to_fill.median_hours; }, 'dec1']
+  ];
+
+  var FORMAT = {
+    int: function (x) { return String(Math.round(x)); },
+    pct: function (x) { return (x * 100).toFixed(1) + '%'; },
+    dec1: function (x) { return x.toFixed(1); },
+    dec2: function (x) { return x.toFixed(2); },
+    dec3: function (x) { return x.toFixed(3); }
+  };
+  window.volmatchFormat = FORMAT; // the browser test formats the API's figures the same way
+
+  var lang = localStorage.getItem('volmatch.lang') || 'zh';
+  var ref = { districts: [], domains: [] };
+  var last = null; // the last summary, redrawn on a language switch
+  var charts = {};
+
+  function t(key) { return I18N[lang][key] || key; }
+  function $(id) { return document.getElementById(id); }
+
+  function token() {
+    var m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
+    if (m) {
+      sessionStorage.setItem('volmatch.token', decodeURIComponent(m[1]));
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    return sessionStorage.getItem('volmatch.token') || '';
+  }
+
+  function status(text, isError) {
+    var s = $('status');
+    s.textContent = text;
+    s.className = isError ? 'error' : '';
+  }
+
+  function api(path) {
+    return fetch(path, { headers: { Authorization: 'Bearer ' + token() } }).then(function (r) {
+      if (!r.ok) {
+        return r.json().catch(function () { return {}; }).then(function (p) {
+          var err = new Error((p.title || r.status) + (p.detail ? ': ' + p.detail : ''));
+          err.status = r.status;
+          throw err;
+        });
+      }
+      return r.json();
+    });
+  }
+
+  function districtName(code) {
+    for (var i = 0; i < ref.districts.length; i++) {
+      if (ref.districts[i].code === code) return ref.districts[i].name;
+    }
+    return code;
+  }
+
+  function translate() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.title = t('title') + ' · volmatch';
+    var els = document.querySelectorAll('[data-i18n]');
+    for (var i = 0; i < els.length; i++) els[i].textContent = t(els[i].getAttribute('data-i18n'));
+    fillSelect($('f-domain'), ref.domains.map(function (d) { return [d.key, lang === 'zh' ? d.name : d.name_en]; }));
+  }
+
+  function fillSelect(sel, options) {
+    var keep = sel.value;
+    while (sel.options.length > 1) sel.remove(1);
+    options.forEach(function (o) {
+      var opt = document.createElement('option');
+      opt.value = o[0];
+      opt.textContent = o[1];
+      sel.appendChild(opt);
+    });
+    sel.value = keep;
+  }
+
+  function query() {
+    var p = new URLSearchParams();
+    if ($('f-from').value) p.set('from', $('f-from').value);
+    if ($('f-to').value) p.set('to', $('f-to').value);
+    if ($('f-district').value) p.set('district', $('f-district').value);
+    if ($('f-domain').value) p.set('domain', $('f-domain').value);
+    var s = p.toString();
+    return s ? '?' + s : '';
+  }
+
+  function chart(id) {
+    if (!charts[id]) {
+      charts[id] = echarts.init($(id));
+      charts[id].on('finished', function () { $(id).setAttribute('data-rendered', 'true'); });
+    }
+    return charts[id];
+  }
+
+  function drawKPIs(s) {
+    var box = $('kpis');
+    box.textContent = '';
+    KPIS.forEach(function (k) {
+      var v = k[2](s);
+      var card = document.createElement('div');
+      card.className = 'card';
+      card.setAttribute('data-kpi', k[0]);
+      card.setAttribute('data-format', k[3]);
+      card.setAttribute('data-value', String(v));
+      var label = document.createElement('div');
+      label.className = 'label';
+      label.textContent = t(k[1]);
+      var value = document.createElement('div');
+      value.className = 'value';
+      value.textContent = FORMAT[k[3]](v);
+      card.appendChild(label);
+      card.appendChild(value);
+      box.appendChild(card);
+    });
+  }
+
+  function drawFunnel(s) {
+    chart('c-funnel').setOption({
+      tooltip: { trigger: 'item', formatter: '{b}: {c}' },
+      series: [{
+        type: 'funnel', sort: 'none', left: '10%', width: '80%', minSize: '8%', gap: 2,
+        label: { show: true, position: 'inside', formatter: '{b} {c}' },
+        data: s.funnel.needs.map(function (st) { return { name: label(st.label), value: st.count }; })
+      }]
+    }, true);
+  }
+
+  // label picks the Chinese or the English half of "中文 English" labels.
+  function label(l) {
+    var i = l.search(/[A-Za-z]/);
+    if (i <= 0) return l;
+    return lang === 'zh' ? l.slice(0, i).trim() : l.slice(i).trim();
+  }
+
+  function drawWeekly(s) {
+    var w = s.weekly || [];
+    chart('c-weekly').setOption({
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 50, right: 50, top: 40, bottom: 30 },
+      xAxis: { type: 'category', data: w.map(function (x) { return x.week; }) },
+      yAxis: [{ type: 'value' }, { type: 'value', name: t('hoursAxis') }],
+      series: [
+        { name: t('posted'), type: 'line', data: w.map(function (x) { return x.posted; }) },
+        { name: t('filled'), type: 'line', data: w.map(function (x) { return x.filled; }) },
+        { name: t('completed'), type: 'line', data: w.map(function (x) { return x.completed; }) },
+        { name: t('hoursAxis'), type: 'bar', yAxisIndex: 1, data: w.map(function (x) { return Math.round(x.hours * 10) / 10; }) }
+      ]
+    }, true);
+  }
+
+  function drawMap(s) {
+    var metric = $('map-metric').value;
+    var data = s.gaps.districts.map(function (d) {
+      return { name: districtName(d.district), value: metric === 'fill_rate' ? Math.round(d.fill_rate * 1000) / 10 : d.unfilled };
+    });
+    var max = 1;
+    data.forEach(function (d) { max = Math.max(max, d.value); });
+    chart('c-map').setOption({
+      tooltip: { trigger: 'item', formatter: function (p) { return p.name + ': ' + (p.value === undefined || isNaN(p.value) ? '—' : p.value + (metric === 'fill_rate' ? '%' : '')); } },
+      visualMap: {
+        min: 0, max: metric === 'fill_rate' ? 100 : max, calculable: true, left: 10, bottom: 10,
+        inRange: { color: metric === 'fill_rate' ? ['#b71c1c', '#fbc02d', '#2e7d32'] : ['#e8f5e9', '#fbc02d', '#b71c1c'] }
+      },
+      series: [{ type: 'map', map: 'beijing', roam: true, label: { show: true, fontSize: 10 }, data: data }]
+    }, true);
+  }
+
+  function drawGaps(s) {
+    var buckets = s.gaps.buckets;
+    var districts = [];
+    var cells = {};
+    s.gaps.cells.forEach(function (c) {
+      if (districts.indexOf(c.district) < 0) districts.push(c.district);
+      var k = c.district + '|' + c.time_of_week;
+      cells[k] = (cells[k] || 0) + c.unfilled;
+    });
+    districts.sort();
+    var data = [];
+    var max = 1;
+    districts.forEach(function (d, y) {
+      buckets.forEach(function (b, x) {
+        var v = cells[d + '|' + b.key] || 0;
+        max = Math.max(max, v);
+        data.push([x, y, v]);
+      });
+    });
+    chart('c-gaps').setOption({
+      tooltip: { position: 'top' },
+      grid: { left: 90, right: 20, top: 10, bottom: 90 },
+      xAxis: { type: 'category', data: buckets.map(function (b) { return label(b.label); }), axisLabel: { rotate: 35 } },
+      yAxis: { type: 'category', data: districts.map(districtName) },
+      visualMap: { min: 0, max: max, show: false, inRange: { color: ['#fff8e1', '#ff8f00', '#b71c1c'] } },
+      series: [{ type: 'heatmap', data: data, label: { show: true, fontSize: 9 } }]
+    }, true);
+  }
+
+  function drawRanking(s) {
+    var pos = s.ranking.by_position || [];
+    chart('c-ranking').setOption({
+      tooltip: { trigger: 'axis' },
+      grid: { left: 50, right: 20, top: 30, bottom: 30 },
+      title: { text: 'NDCG@' + s.ranking.k + ' ' + s.ranking.ndcg_at_k.toFixed(3) + '  MRR ' + s.ranking.mrr.toFixed(3), textStyle: { fontSize: 12 }, right: 10 },
+      xAxis: { type: 'category', name: t('rank'), data: pos.map(function (p) { return p.rank; }) },
+      yAxis: { type: 'value', axisLabel: { formatter: function (v) { return (v * 100).toFixed(0) + '%'; } } },
+      series: [{ name: t('acceptRate'), type: 'bar', data: pos.map(function (p) { return p.accept_rate; }), itemStyle: { color: '#1565c0' } }]
+    }, true);
+  }
+
+  function drawFairness(s) {
+    var names = [t('noStar'), '1★', '2★', '3★', '4★', '5★'];
+    chart('c-fairness').setOption({
+      tooltip: { trigger: 'axis' },
+      grid: { left: 50, right: 20, top: 30, bottom: 30 },
+      title: { text: 'Gini ' + s.fairness.gini.toFixed(3) + '  Top10% ' + (s.fairness.top_decile_share * 100).toFixed(1) + '%', textStyle: { fontSize: 12 }, right: 10 },
+      xAxis: { type: 'category', data: names },
+      yAxis: { type: 'value', name: t('volunteers') },
+      series: [{ type: 'bar', data: s.hours.stars, itemStyle: { color: '#2e7d32' } }]
+    }, true);
+  }
+
+  function draw(s) {
+    drawKPIs(s);
+    drawFunnel(s);
+    drawWeekly(s);
+    drawMap(s);
+    drawGaps(s);
+    drawRanking(s);
+    drawFairness(s);
+  }
+
+  function load() {
+    status(t('loading'));
+    return api('/v1/evaluation/summary' + query()).then(function (s) {
+      last = s;
+      draw(s);
+      document.body.setAttribute('data-loaded', 'true');
+      status(t('loaded') + ' ' + new Date().toLocaleTimeString());
+    }).catch(function (err) {
+      status(t('failed') + err.message, true);
+      if (err.status === 401 || err.status === 403) $('login').hidden = false;
+    });
+  }
+
+  function start() {
+    translate();
+    if (!token()) {
+      $('login').hidden = false;
+      status(t('needToken'));
+      return;
+    }
+    Promise.all([api('/v1/reference'), api('/v1/geo/districts')]).then(function (r) {
+      ref = r[0];
+      echarts.registerMap('beijing', r[1]);
+      fillSelect($('f-district'), ref.districts.map(function (d) { return [d.code, d.name]; }));
+      translate();
+      return load();
+    }).catch(function (err) {
+      status(t('failed') + err.message, true);
+      if (err.status === 401 || err.status === 403) $('login').hidden = false;
+    });
+  }
+
+  $('filters').addEventListener('submit', function (e) { e.preventDefault(); load(); });
+  $('map-metric').addEventListener('change', function () { if (last) drawMap(last); });
+  $('lang').addEventListener('click', function () {
+    lang = lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem('volmatch.lang', lang);
+    translate();
+    if (last) draw(last);
+  });
+  $('login').addEventListener('submit', function (e) {
+    e.preventDefault();
+    sessionStorage.setItem('volmatch.token', $('token').value);
+    $('login').hidden = true;
+    start();
+  });
+  window.addEventListener('resize', function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+  start();
+})();
