@@ -399,3 +399,14 @@ func TestGenerateSupply(t *testing.T) {
 		t.Errorf("no need is impossible: the population should leave some unmet demand")
 	}
 }
+
+// BenchmarkGenerate measures the generator at benchmark sizes.
+func BenchmarkGenerate(b *testing.B) {
+	for _, n := range []int{20000, 200000} {
+		b.Run(fmt.Sprintf("volunteers=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				Generate(GenOptions{Volunteers: n, Needs: n / 40, Seed: 1})
+			}
+		})
+	}
+}
