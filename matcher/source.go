@@ -1,0 +1,34 @@
+package matcher
+
+import "volmatch"
+
+// Source yields the volunteers that may be eligible for a need. It must never
+// omit one that is eligible for some shift of the need; it may yield any
+// number that are not (the scorer gates each exactly).
+type Source interface {
+	Candidates(n *volmatch.Need, fn func(v *volmatch.Volunteer))
+}
+
+// Pruner is a Source that skips volunteers it proves ineligible and accounts
+// for them, so that exclusion counts stay exact.
+type Pruner interface {
+	Source
+	// Prune calls fn for every volunteer that may be eligible for one of
+	// shifts (shifts of n, at least one) and returns, for every volunteer
+	// it did not pass to fn, a count under the first hard gate
+	// (scoring.Gate) that volunteer fails on shifts[0]. Every volunteer it
+	// skips must be ineligible for all of shifts. Entries are positive.
+	Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *volmatch.Volunteer)) volmatch.Exclusions
+}
+
+// All returns the exhaustive Source: it yields every volunteer of vs, in
+// order. vs is read at each call, not copied.
+func All(vs []*volmatch.Volunteer) Source { return all(vs) }
+
+type all []*volmatch.Volunteer
+
+func (a all) Candidates(_ *volmatch.Need, fn func(v *volmatch.Volunteer)) {
+	for _, v := range a {
+		fn(v)
+	}
+}

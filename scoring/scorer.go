@@ -1,0 +1,408 @@
+package scoring
+
+import (
+	"math"
+	"time"
+
+	"volmatch"
+)
+
+// Taxonomy is what the scorer needs of the skill taxonomy (package datasets
+// provides one). A nil Taxonomy relates nothing and takes every key for its
+// own domain.
+type Taxonomy interface {
+	// Related reports whether two different keys are related (one lists the
+	// other, or one is the other's parent).
+	Related(a, b string) bool
+	// DomainOf returns the top-level domain or service of a key, the key
+	// itself for a top-level one, "" when unknown.
+	DomainOf(key string) string
+}
+
+// Options configure a Scorer; the zero value gives the defaults.
+type Options struct {
+	// Weights multiply the soft scores; all zero means DefaultWeights.
+	Weights Weights
+	// DistanceHalfKm is the distance at which the distance score halves
+	// (3 km when 0).
+	DistanceHalfKm float64
+	// SlackHours is the window before and after a shift that
+	// availability_slack looks at (3 hours when 0).
+	SlackHours int
+}
+
+// Scorer applies the hard gates and computes the weighted soft scores. It is
+// immutable and safe for concurrent use; a Prepared is not.
+type Scorer struct {
+	tax    Taxonomy
+	w      Weights
+	wa     [NumComponents]float64
+	halfKm float64
+	slack  time.Duration
+}
+
+// NewScorer returns a scorer over the taxonomy (nil is allowed) with the
+// options. Invalid weights (negative, NaN) are replaced by the defaults;
+// check them first with Weights.Validate.
+func NewScorer(tax Taxonomy, o Options) *Scorer {
+	if o.Weights.IsZero() || o.Weights.Validate() != nil {
+		o.Weights = DefaultWeights()
+	}
+	if !(o.DistanceHalfKm > 0) || math.IsInf(o.DistanceHalfKm, 0) {
+		o.DistanceHalfKm = 3
+	}
+	if o.SlackHours <= 0 {
+		o.SlackHours = 3
+	}
+	return &Scorer{tax: tax, w: o.Weights, wa: o.Weights.array(), halfKm: o.DistanceHalfKm,
+		slack: time.Duration(o.SlackHours) * time.Hour}
+}
+
+// Weights returns the weights in use.
+func (sc *Scorer) Weights() Weights { return sc.w }
+
+// Gate is the package-level Gate: the first hard gate of n's shift s that v
+// fails, "" when all pass. It allocates nothing.
+func (sc *Scorer) Gate(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift) string {
+	return Gate(v, n, s)
+}
+
+// Score returns v's score for n's shift s and its breakdown, whether or not
+// v passes the gates.
+func (sc *Scorer) Score(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift) (float64, []volmatch.Component) {
+	p := sc.Prepare(n, []volmatch.Shift{s})
+	vals := p.Values(v, 0)
+	return p.sum(&vals), sc.Breakdown(vals)
+}
+
+// Evaluate returns the first failing gate ("" when v passes), the score and
+// the breakdown of v for n's shift s.
+func (sc *Scorer) Evaluate(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift) (string, float64, []volmatch.Component) {
+	score, bd := sc.Score(v, n, s)
+	return Gate(v, n, s), score, bd
+}
+
+// Breakdown turns component values (in the order of Names) into a
+// breakdown with the scorer's weights.
+func (sc *Scorer) Breakdown(vals [NumComponents]float64) []volmatch.Component {
+	names := Names()
+	out := make([]volmatch.Component, NumComponents)
+	for i := range out {
+		out[i] = volmatch.Component{Name: names[i], Value: vals[i], Weight: sc.wa[i]}
+	}
+	return out
+}
+
+func (sc *Scorer) related(a, b string) bool { return sc.tax != nil && sc.tax.Related(a, b) }
+
+func (sc *Scorer) domainOf(k string) string {
+	if sc.tax == nil {
+		return k
+	}
+	if d := sc.tax.DomainOf(k); d != "" {
+		return d
+	}
+	return k
+}
+
+// Result is the outcome of evaluating a volunteer for one prepared shift.
+type Result struct {
+	// Reason is the first hard gate that fails, "" when the volunteer passes.
+	Reason string
+	// DistanceKm from home to the need's point; 0 when a gate before
+	// distance failed.
+	DistanceKm float64
+	// Score and Values (in the order of Names) are set only when Reason is
+	// "": the score is the sum of Values[i]×weight[i] added in order.
+	Score  float64
+	Values [NumComponents]float64
+}
+
+// preparedShift is a shift with its hours and slack window precomputed.
+type preparedShift struct {
+	s       volmatch.Shift
+	hours   volmatch.Week
+	around  volmatch.Week // the slack window, shift hours removed
+	aroundN int
+}
+
+// Prepared is a need made ready for evaluating many volunteers: its shifts'
+// hours of the week and slack windows are computed once and taxonomy
+// look-ups are memoised. It is not safe for concurrent use (the memo), and
+// the need must not change while it is used.
+type Prepared struct {
+	sc     *Scorer
+	n      *volmatch.Need
+	shifts []preparedShift
+	top    string // DomainOf(n.Domain)
+
+	// memo of held skill key -> bits: i < 62 Related to required skill i,
+	// 62 same domain as the need, 63 related to the need's domain.
+	skillMemo map[string]uint64
+	prefMemo  map[string]float64
+
+	// the last volunteer evaluated: their distance and shift-independent
+	// values, so that evaluating them on several shifts computes these once
+	distV    *volmatch.Volunteer
+	dist     float64
+	within   bool
+	valsV    *volmatch.Volunteer
+	lastVals [NumComponents]float64
+}
+
+// Prepare readies n for evaluating volunteers on shifts (n.Shifts when
+// shifts is nil); shift indexes in Prepared's methods index this list.
+func (sc *Scorer) Prepare(n *volmatch.Need, shifts []volmatch.Shift) *Prepared {
+	if shifts == nil {
+		shifts = n.Shifts
+	}
+	p := &Prepared{sc: sc, n: n, top: sc.domainOf(n.Domain),
+		skillMemo: map[string]uint64{}, prefMemo: map[string]float64{}}
+	p.shifts = make([]preparedShift, len(shifts))
+	for i, s := range shifts {
+		ps := preparedShift{s: s, hours: volmatch.ShiftHours(s.Start, s.End)}
+		ps.around = sc.slackWindow(s, ps.hours)
+		ps.aroundN = ps.around.Count()
+		p.shifts[i] = ps
+	}
+	return p
+}
+
+// slackWindow returns the hours of the week up to sc.slack before the start
+// and after the end of s, clipped to the calendar days the shift touches
+// (Beijing time), without the shift's own hours.
+func (sc *Scorer) slackWindow(s volmatch.Shift, hours volmatch.Week) volmatch.Week {
+	if !s.End.After(s.Start) {
+		return volmatch.Week{}
+	}
+	st, en := s.Start.In(volmatch.Beijing), s.End.In(volmatch.Beijing)
+	dayStart := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, volmatch.Beijing)
+	dayEnd := time.Date(en.Year(), en.Month(), en.Day(), 0, 0, 0, 0, volmatch.Beijing)
+	if en.After(dayEnd) {
+		dayEnd = dayEnd.AddDate(0, 0, 1)
+	}
+	b0 := s.Start.Add(-sc.slack)
+	if b0.Before(dayStart) {
+		b0 = dayStart
+	}
+	a1 := s.End.Add(sc.slack)
+	if a1.After(dayEnd) {
+		a1 = dayEnd
+	}
+	before := volmatch.ShiftHours(b0, s.Start)
+	after := volmatch.ShiftHours(s.End, a1)
+	var w volmatch.Week
+	for i := range w {
+		w[i] = (before[i] | after[i]) &^ hours[i]
+	}
+	return w
+}
+
+// Need returns the prepared need.
+func (p *Prepared) Need() *volmatch.Need { return p.n }
+
+// Shift returns the i-th prepared shift.
+func (p *Prepared) Shift(i int) volmatch.Shift { return p.shifts[i].s }
+
+// Len returns the number of prepared shifts.
+func (p *Prepared) Len() int { return len(p.shifts) }
+
+// Gate returns the first hard gate of shift i that v fails ("" when all
+// pass), as the package-level Gate does, without the busy gate.
+func (p *Prepared) Gate(v *volmatch.Volunteer, i int) string {
+	ps := &p.shifts[i]
+	n := p.n
+	switch {
+	case !HasSkills(v, n.Requires.Skills):
+		return GateSkill
+	case !HasCertificates(v, n.Requires.Certificates, ps.s.End):
+		return GateCertificate
+	case !HasTrainings(v, n.Requires.Trainings):
+		return GateTraining
+	case n.Requires.Insurance && !v.InsuredUntil.After(ps.s.End):
+		return GateInsurance
+	case !SpeaksAny(v, n.Requires.Languages):
+		return GateLanguage
+	}
+	p.reach(v)
+	if !p.within {
+		return GateDistance
+	}
+	if !availableHours(v, ps.hours, ps.s.Start, ps.s.End) {
+		return GateAvailability
+	}
+	return ""
+}
+
+// reach memoises Reach for the last volunteer.
+func (p *Prepared) reach(v *volmatch.Volunteer) {
+	if p.distV != v {
+		p.distV = v
+		p.dist, p.within = Reach(v, p.n)
+	}
+}
+
+// Evaluate gates v on shift i and, when v passes, scores them. Evaluating
+// the same volunteer on several shifts in a row reuses the parts that do not
+// depend on the shift.
+func (p *Prepared) Evaluate(v *volmatch.Volunteer, i int) Result {
+	ps := &p.shifts[i]
+	r := Result{Reason: p.Gate(v, i)}
+	if r.Reason == GateSkill || r.Reason == GateCertificate || r.Reason == GateTraining ||
+		r.Reason == GateInsurance || r.Reason == GateLanguage {
+		return r
+	}
+	p.reach(v)
+	r.DistanceKm = p.dist
+	if r.Reason != "" {
+		return r
+	}
+	p.static(v)
+	r.Values = p.lastVals
+	r.Values[2] = p.slackValue(v, ps)
+	r.Score = p.sum(&r.Values)
+	return r
+}
+
+// Values returns v's component values for shift i (in the order of Names),
+// whether or not v passes the gates.
+func (p *Prepared) Values(v *volmatch.Volunteer, i int) [NumComponents]float64 {
+	p.static(v)
+	vals := p.lastVals
+	vals[2] = p.slackValue(v, &p.shifts[i])
+	return vals
+}
+
+func (p *Prepared) sum(vals *[NumComponents]float64) float64 {
+	t := 0.0
+	for i, x := range vals {
+		t += x * p.sc.wa[i]
+	}
+	return t
+}
+
+// static computes the shift-independent values of v once per run of
+// evaluations of the same volunteer.
+func (p *Prepared) static(v *volmatch.Volunteer) {
+	if p.valsV == v {
+		return
+	}
+	p.reach(v)
+	p.valsV = v
+	p.lastVals = [NumComponents]float64{
+		p.skillFit(v),
+		math.Exp2(-p.dist / p.sc.halfKm),
+		0,
+		reliability(v.Stats),
+		1 / (1 + float64(max(v.Stats.Load, 0))),
+		p.domainPreference(v),
+	}
+}
+
+func reliability(s volmatch.VolunteerStats) float64 {
+	r := s.Reliability
+	if r == 0 || math.IsNaN(r) {
+		r = s.ReliabilityScore()
+	}
+	return min(max(r, 0), 1)
+}
+
+func (p *Prepared) slackValue(v *volmatch.Volunteer, ps *preparedShift) float64 {
+	if ps.aroundN == 0 {
+		return 1
+	}
+	return float64(v.Availability.And(ps.around).Count()) / float64(ps.aroundN)
+}
+
+const (
+	bitSameDomain    = 62
+	bitRelatedDomain = 63
+)
+
+// skillBits returns the memoised relations of a held skill key.
+func (p *Prepared) skillBits(k string) uint64 {
+	if b, ok := p.skillMemo[k]; ok {
+		return b
+	}
+	var b uint64
+	for i, r := range p.n.Requires.Skills {
+		if i < bitSameDomain && r.Skill != k && p.sc.related(k, r.Skill) {
+			b |= 1 << uint(i)
+		}
+	}
+	d := p.sc.domainOf(k)
+	if d == p.top {
+		b |= 1 << bitSameDomain
+	}
+	if p.sc.related(k, p.n.Domain) || p.sc.related(d, p.top) || p.top != p.n.Domain && p.sc.related(d, p.n.Domain) {
+		b |= 1 << bitRelatedDomain
+	}
+	p.skillMemo[k] = b
+	return b
+}
+
+func (p *Prepared) skillFit(v *volmatch.Volunteer) float64 {
+	req := p.n.Requires.Skills
+	if len(req) == 0 {
+		best := 0.0
+		for _, s := range v.Skills {
+			l := ClampLevel(s.Level)
+			if l == 0 {
+				continue
+			}
+			b := p.skillBits(s.Skill)
+			f := 0.0
+			switch {
+			case b&(1<<bitSameDomain) != 0:
+				f = float64(l) / 3
+			case b&(1<<bitRelatedDomain) != 0:
+				f = 0.5 * float64(l) / 3
+			}
+			best = max(best, f)
+		}
+		return best
+	}
+	total := 0.0
+	for i, r := range req {
+		m := clampMin(r.Level)
+		l := LevelOf(v, r.Skill)
+		base := 0.0
+		if l >= m {
+			base = float64(l-m+1) / float64(4-m)
+		}
+		rel := 0.0
+		if i < bitSameDomain && base < 1 {
+			for _, s := range v.Skills {
+				hl := ClampLevel(s.Level)
+				if hl == 0 || s.Skill == r.Skill {
+					continue
+				}
+				if p.skillBits(s.Skill)&(1<<uint(i)) != 0 {
+					rel = max(rel, float64(hl)/3)
+				}
+			}
+		}
+		total += base + (1-base)*0.5*rel
+	}
+	return total / float64(len(req))
+}
+
+func (p *Prepared) domainPreference(v *volmatch.Volunteer) float64 {
+	best := 0.0
+	for _, d := range v.PreferredDomains {
+		f, ok := p.prefMemo[d]
+		if !ok {
+			switch {
+			case d == p.n.Domain:
+				f = 1
+			case d == p.top:
+				f = 0.75
+			case p.sc.related(d, p.n.Domain) || p.sc.related(d, p.top):
+				f = 0.5
+			}
+			p.prefMemo[d] = f
+		}
+		best = max(best, f)
+	}
+	return best
+}
