@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -66,7 +67,7 @@ type ImportError struct {
 // Error lists up to 20 bad rows.
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "datasets: %d bad rows", len(e.Rows))
+	fmt.Fprintf(&b, "datasets: %s", plural(len(e.Rows), "bad row"))
 	for i, r := range e.Rows {
 		if i == 20 {
 			fmt.Fprintf(&b, "\n... and %d more", len(e.Rows)-20)
@@ -80,10 +81,10 @@ func (e *ImportError) Error() string {
 
 // Unwrap returns the EINVALID application error that the rows amount to.
 func (e *ImportError) Unwrap() error {
-	ve := volmatch.Errorf(volmatch.EINVALID, "%d bad rows", len(e.Rows))
+	ve := volmatch.Errorf(volmatch.EINVALID, "%s", plural(len(e.Rows), "bad row"))
 	if len(e.Rows) > 0 {
 		ve.Field = e.Rows[0].Field
-		ve.Message = fmt.Sprintf("%d bad rows; first: %s", len(e.Rows), e.Rows[0].String())
+		ve.Message = fmt.Sprintf("%s; first: %s", plural(len(e.Rows), "bad row"), e.Rows[0].String())
 	}
 	return ve
 }
@@ -272,28 +273,58 @@ func jsonFailure(err error) (string, string) {
 		return "availability", msg
 	}
 	if strings.Contains(msg, "parsing time") {
-		return "", "time must be RFC 3339, like 2026-11-05T18:00:00+08:00: " + msg
+		// The message would echo the value; say what is wanted instead.
+		return "", "must be an RFC 3339 time, like 2026-11-05T18:00:00+08:00"
 	}
 	return "", msg
 }
 
-func (rd *rowReader) decodeJSON(row int, line []byte) error {
-	var (
-		rec any
-		id  string
-	)
-	switch rd.kind {
+func newRecord(kind string) any {
+	switch kind {
 	case KindVolunteers:
-		rec = &volmatch.Volunteer{}
+		return &volmatch.Volunteer{}
 	case KindNeeds:
-		rec = &volmatch.Need{}
+		return &volmatch.Need{}
 	case KindPools:
-		rec = &volmatch.TalentPool{}
-	case KindStations:
-		rec = &volmatch.Station{}
+		return &volmatch.TalentPool{}
 	}
+	return &volmatch.Station{}
+}
+
+// locateField finds the top-level field whose value fails to decode when
+// the decoder's error names none (a bad time or week inside it): each field
+// is decoded alone. "" when the line is not an object or no field fails
+// alone.
+func locateField(line []byte, kind string) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(line, &obj) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if err != nil {
+			continue
+		}
+		if strictJSON(one, newRecord(kind)) != nil {
+			return k
+		}
+	}
+	return ""
+}
+
+func (rd *rowReader) decodeJSON(row int, line []byte) error {
+	var id string
+	rec := newRecord(rd.kind)
 	if err := strictJSON(line, rec); err != nil {
 		f, msg := jsonFailure(err)
+		if f == "" {
+			f = locateField(line, rd.kind)
+		}
 		return rd.fail(row, f, msg)
 	}
 	switch x := rec.(type) {
@@ -346,6 +377,13 @@ func (rd *rowReader) add(row int, id string, rec any, column func(string) string
 		rd.batch.Stations = append(rd.batch.Stations, x)
 	}
 	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 // rowString is a helper for messages about a value read from a cell.

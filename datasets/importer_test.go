@@ -62,6 +62,7 @@ func TestReadRejectsBadRows(t *testing.T) {
 {"id":"N4","org":"o1","title":"探访","domain":"elderly_care","mode":"menu","urgency":"normal","point":{"lat":39.9,"lng":116.4},"radius_km":5,"shifts":[{"id":"s1","start":"2026-11-05T18:00:00+08:00","end":"2026-11-05T17:00:00+08:00","slots":2}]}
 {"id":"N5","org":"o1","title":"探访","domain":"astrology","mode":"menu","urgency":"normal","point":{"lat":39.9,"lng":116.4},"radius_km":5,"shifts":[{"id":"s1","start":"2026-11-05T18:00:00+08:00","end":"2026-11-05T20:00:00+08:00","slots":2}]}
 {"id":"N6","radius_km":"five"}
+{"id":"N7","posted_at":"yesterday"}
 {"id":"N1","org":"o1","title":"探访","domain":"elderly_care","mode":"menu","urgency":"normal","point":{"lat":39.9,"lng":116.4},"radius_km":5,"shifts":[{"id":"s1","start":"2026-11-05T18:00:00+08:00","end":"2026-11-05T20:00:00+08:00","slots":2}]}
 `,
 			want: []RowError{
@@ -70,7 +71,8 @@ func TestReadRejectsBadRows(t *testing.T) {
 				{Row: 5, Field: "shifts[0].end"},
 				{Row: 6, Field: "domain"},
 				{Row: 7, Field: "radius_km"},
-				{Row: 8, Field: "id"},
+				{Row: 8, Field: "posted_at"},
+				{Row: 9, Field: "id"},
 			},
 		},
 	}
