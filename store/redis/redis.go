@@ -209,18 +209,18 @@ const maxTries = 100
 // ops is a list of operations for the apply script.
 type ops struct{ args []any }
 
-func (o *ops) add(a ...any)                           { o.args = append(o.args, a...) }
-func (o *ops) absent(key, code, msg string)           { o.add("absent", key, code, msg) }
-func (o *ops) present(key, code, msg string)          { o.add("present", key, code, msg) }
-func (o *ops) zempty(key, code, msg string)           { o.add("zempty", key, code, msg) }
-func (o *ops) eq(key, val string)                     { o.add("eq", key, val) }
-func (o *ops) heq(key, field, val string)             { o.add("heq", key, field, val) }
-func (o *ops) set(key string, val []byte)             { o.add("set", key, val) }
-func (o *ops) del(key string)                         { o.add("del", key) }
-func (o *ops) hset(key, field string, val any)        { o.add("hset", key, field, val) }
-func (o *ops) hdel(key, field string)                 { o.add("hdel", key, field) }
-func (o *ops) zadd(key, member string)                { o.add("zadd", key, member) }
-func (o *ops) zrem(key, member string)                { o.add("zrem", key, member) }
+func (o *ops) add(a ...any)                    { o.args = append(o.args, a...) }
+func (o *ops) absent(key, code, msg string)    { o.add("absent", key, code, msg) }
+func (o *ops) present(key, code, msg string)   { o.add("present", key, code, msg) }
+func (o *ops) zempty(key, code, msg string)    { o.add("zempty", key, code, msg) }
+func (o *ops) eq(key, val string)              { o.add("eq", key, val) }
+func (o *ops) heq(key, field, val string)      { o.add("heq", key, field, val) }
+func (o *ops) set(key string, val []byte)      { o.add("set", key, val) }
+func (o *ops) del(key string)                  { o.add("del", key) }
+func (o *ops) hset(key, field string, val any) { o.add("hset", key, field, val) }
+func (o *ops) hdel(key, field string)          { o.add("hdel", key, field) }
+func (o *ops) zadd(key, member string)         { o.add("zadd", key, member) }
+func (o *ops) zrem(key, member string)         { o.add("zrem", key, member) }
 func (o *ops) hincr(key, field string, by int, drop0 bool) {
 	d := "0"
 	if drop0 {
