@@ -25,7 +25,7 @@ type storeConfig struct {
 // place for --redis) on a command that opens one.
 func addStoreFlags(cmd *cobra.Command, cfg *storeConfig) {
 	cmd.Flags().StringVar(&cfg.DataDir, "data", "data", "data folder holding the store file "+bolt.FileName)
-	// The Redis store adds: cmd.Flags().StringVar(&cfg.RedisURL, "redis", "", "redis://host:6379/0").
+	addRedisFlag(cmd, cfg) // redis.go
 }
 
 // openStore opens the store under dataDir (creating dataDir), the one place
@@ -37,8 +37,7 @@ func openStore(ctx context.Context, dataDir string) (volmatch.Store, error) {
 // openStoreConfig opens the store cfg names and checks that it serves.
 func openStoreConfig(ctx context.Context, cfg storeConfig) (volmatch.Store, error) {
 	if cfg.RedisURL != "" {
-		// The Redis store plugs in here: return redis.Open(ctx, cfg.RedisURL, ...).
-		return nil, fmt.Errorf("open store: --redis is not available in this build")
+		return openRedis(ctx, cfg) // redis.go
 	}
 	if cfg.DataDir == "" {
 		return nil, fmt.Errorf("open store: a data folder is required (--data DIR)")
