@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"volmatch/api"
+)
+
+func init() { register(newServeCmd) }
+
+// serveOptions are the flags of serve (demo shares the HTTP ones).
+type serveOptions struct {
+	Addr  string
+	Rate  float64
+	Burst int
+}
+
+func addServeFlags(cmd *cobra.Command, o *serveOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (HOST:PORT; port 0 picks a free one)")
+	f.Float64Var(&o.Rate, "rate", 50, "requests per second allowed per token (negative: no limit)")
+	f.IntVar(&o.Burst, "burst", 100, "burst of requests allowed per token")
+}
+
+// newServeCmd is `volmatch serve`: the API over the store in --data.
+func newServeCmd(e *env) *cobra.Command {
+	var cfg storeConfig
+	var so serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API over the store in --data",
+		Long: `Serve opens the store, opens the search index under DATA/index (rebuilt when
+missing, caught up when behind), loads the feature index, follows the store's
+change feed in the background and serves the API until SIGINT or SIGTERM,
+then shuts down gracefully. ` + AdminTokenEnv + `, when set, is created as an
+admin token.`,
+		Example: `  VOLMATCH_ADMIN_TOKEN=secret volmatch serve --data data --addr 127.0.0.1:8080`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
+				AdminToken: adminTokenFromEnv(), API: api.Options{Rate: so.Rate, Burst: so.Burst}})
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			defer svc.Close()
+			return svc.serve(ctx, so.Addr, func(url string) {
+				fmt.Fprintf(e.stdout, "volmatch: serving on %s\n", url)
+			})
+		},
+	}
+	addStoreFlags(cmd, &cfg)
+	addServeFlags(cmd, &so)
+	return cmd
+}
+
+// serve listens on addr, calls ready with the URL, follows the store in the
+// background and serves until ctx ends, then shuts down gracefully.
+func (s *service) serve(ctx context.Context, addr string, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{Handler: s.api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.follower.Run(runCtx, time.Second)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	ready("http://" + ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"volmatch"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// binary builds the volmatch command once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "volmatch-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "volmatch")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// proc is a running volmatch process whose stdout lines are collected.
+type proc struct {
+	cmd    *exec.Cmd
+	lines  chan string
+	stderr *bytes.Buffer
+	mu     *sync.Mutex
+	done   chan error
+}
+
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, lines: make(chan string, 1000), stderr: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
+	cmd.Stderr = lockedWriter{p.mu, p.stderr}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	return p
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// waitLine returns the first stdout line with prefix, failing when the
+// process ends first.
+func (p *proc) waitLine(t *testing.T, prefix string) string {
+	t.Helper()
+	for l := range p.lines {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.Fatalf("process ended without printing %q; stderr:\n%s", prefix, p.stderr.String())
+	return ""
+}
+
+func call(t *testing.T, method, u, token string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %s: %v", method, u, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func crashNeed(i int) volmatch.Need {
+	t0 := time.Date(2026, 11, 3, 9, 0, 0, 0, volmatch.Beijing)
+	return volmatch.Need{
+		ID: fmt.Sprintf("crash-%03d", i), Org: "org1", Title: fmt.Sprintf("社区应急演练第%d场", i),
+		Domain: "emergency_response", TargetGroup: volmatch.TargetResidents, Mode: volmatch.ModeConcentrated,
+		Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.9 + float64(i)*1e-4, Lng: 116.4},
+		District: "110105", RadiusKm: 5,
+		Shifts: []volmatch.Shift{{ID: "s1", Start: t0, End: t0.Add(2 * time.Hour), Slots: 3}},
+	}
+}
+
+// TestServeCrash kills the server (SIGKILL) during a burst of 200
+// concurrent creates, restarts it on the same data folder and finds every
+// acknowledged need in the store and in the search index.
+func TestServeCrash(t *testing.T) {
+	data := t.TempDir()
+	const admin = "crash-test-admin-secret"
+	env := []string{AdminTokenEnv + "=" + admin}
+	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--rate", "-1"}
+	p := start(t, env, args...)
+	base := strings.TrimPrefix(p.waitLine(t, "volmatch: serving on "), "volmatch: serving on ")
+
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	var once sync.Once
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, _ := json.Marshal(crashNeed(i))
+			req, _ := http.NewRequest("POST", base+"/v1/needs", bytes.NewReader(b))
+			req.Header.Set("Authorization", "Bearer "+admin)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return // the server died before answering: not acknowledged
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				return
+			}
+			mu.Lock()
+			acked = append(acked, fmt.Sprintf("crash-%03d", i))
+			n := len(acked)
+			mu.Unlock()
+			if n == 60 {
+				once.Do(func() {
+					_ = p.cmd.Process.Signal(syscall.SIGKILL)
+					close(killed)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case <-killed:
+	default:
+		t.Fatalf("the burst ended with %d acknowledged writes before the kill", len(acked))
+	}
+	<-p.done
+	t.Logf("%d of 200 creates acknowledged before SIGKILL", len(acked))
+
+	p2 := start(t, env, args...)
+	base = strings.TrimPrefix(p2.waitLine(t, "volmatch: serving on "), "volmatch: serving on ")
+	if s := call(t, "GET", base+"/readyz", "", nil, nil); s != 200 {
+		t.Fatalf("readyz after restart = %d", s)
+	}
+	for _, id := range acked {
+		if s := call(t, "GET", base+"/v1/needs/"+id, admin, nil, nil); s != 200 {
+			t.Errorf("acknowledged need %s after restart: GET = %d, want 200", id, s)
+		}
+	}
+	found := map[string]bool{}
+	for offset := 0; ; offset += 100 {
+		var sr struct {
+			Items []struct{ ID string }
+			Next  string
+		}
+		q := url.Values{"q": {"演练"}, "kind": {"need"}, "limit": {"100"}, "offset": {fmt.Sprint(offset)}}
+		if s := call(t, "GET", base+"/v1/search?"+q.Encode(), admin, nil, &sr); s != 200 {
+			t.Fatalf("search after restart = %d", s)
+		}
+		for _, it := range sr.Items {
+			found[it.ID] = true
+		}
+		if sr.Next == "" {
+			break
+		}
+	}
+	for _, id := range acked {
+		if !found[id] {
+			t.Errorf("acknowledged need %s is not found by search after restart", id)
+		}
+	}
+	// Graceful shutdown on SIGTERM.
+	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
+	for range p2.lines {
+	}
+	if err := <-p2.done; err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+}
+
+// TestDemoSmoke runs a small demo and uses every printed token.
+func TestDemoSmoke(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "demo")
+	p := start(t, nil, "demo", "--data", data, "--volunteers", "2000", "--needs", "200", "--weeks", "1",
+		"--addr", "127.0.0.1:0", "--rate", "-1")
+	base := strings.TrimSpace(strings.TrimPrefix(p.waitLine(t, "URL: "), "URL: "))
+	p.waitLine(t, "Tokens")
+	toks := map[string][2]string{} // role -> secret, scope
+	for len(toks) < 4 {
+		f := strings.Fields(p.waitLine(t, "  "))
+		if len(f) < 2 {
+			continue
+		}
+		scope := ""
+		if len(f) > 2 {
+			scope = strings.Trim(f[2], "()")
+		}
+		toks[f[0]] = [2]string{f[1], scope}
+	}
+	for role, tok := range toks {
+		var me struct{ Role, Org, Volunteer string }
+		if s := call(t, "GET", base+"/v1/me", tok[0], nil, &me); s != 200 || me.Role != role {
+			t.Errorf("GET /v1/me with the %s token = %d %+v", role, s, me)
+		}
+	}
+	sw, vol, planner := toks["social_worker"], toks["volunteer"], toks["planner"]
+	var needs struct{ Items []volmatch.Need }
+	if s := call(t, "GET", base+"/v1/needs?org="+sw[1], sw[0], nil, &needs); s != 200 || len(needs.Items) == 0 {
+		t.Fatalf("needs of the social worker's org %s = %d, %d items", sw[1], s, len(needs.Items))
+	}
+	if s := call(t, "GET", base+"/v1/volunteers/"+vol[1], vol[0], nil, nil); s != 200 {
+		t.Errorf("the volunteer's own record = %d", s)
+	}
+	if s := call(t, "GET", base+"/v1/volunteers", planner[0], nil, nil); s != 403 {
+		t.Errorf("planner listing volunteers = %d, want 403", s)
+	}
+	var sr struct{ Total int }
+	q := url.Values{"q": {"手语"}}
+	if s := call(t, "GET", base+"/v1/search?"+q.Encode(), sw[0], nil, &sr); s != 200 || sr.Total == 0 {
+		t.Errorf("search 手语 = %d, total %d", s, sr.Total)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	for range p.lines {
+	}
+	if err := <-p.done; err != nil {
+		t.Fatalf("demo after SIGTERM: %v", err)
+	}
+}

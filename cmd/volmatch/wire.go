@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"volmatch"
+	"volmatch/api"
+	"volmatch/datasets"
+	"volmatch/index"
+)
+
+// AdminTokenEnv names the environment variable whose value, when set at
+// start, becomes an admin bearer token (created if missing).
+const AdminTokenEnv = "VOLMATCH_ADMIN_TOKEN"
+
+// service is the running set of parts behind the API: the store, the text
+// index and its follower, and the API server over them.
+type service struct {
+	store    volmatch.Store
+	text     *index.Text
+	follower *index.Follower
+	api      *api.Server
+}
+
+// wireOptions say how to assemble a service.
+type wireOptions struct {
+	Store  storeConfig
+	API    api.Options
+	Logger *slog.Logger
+	// Progress is where long steps (index rebuilds) draw progress; nil for
+	// none.
+	Progress io.Writer
+	// AdminToken, when not empty, is created as an admin token if missing.
+	AdminToken string
+}
+
+// wire opens the store and the Bleve index under the data folder (rebuilt
+// when missing, caught up when behind), loads the feature index and builds
+// the API server.
+func wire(ctx context.Context, o wireOptions) (*service, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := openStoreConfig(ctx, o.Store)
+	if err != nil {
+		return nil, err
+	}
+	s := &service{store: st}
+	if err := s.open(ctx, o); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *service) open(ctx context.Context, o wireOptions) error {
+	tax := datasets.LoadTaxonomy()
+	var err error
+	if s.text, err = index.Open(filepath.Join(o.Store.DataDir, "index"), index.Options{Synonyms: tax.SynonymGroups()}); err != nil {
+		return fmt.Errorf("open index: %w", err)
+	}
+	fo := index.FollowerOptions{Logger: o.Logger}
+	if o.Progress != nil {
+		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
+			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+		fo.Progress = func(done, _ int) { _ = bar.Set(done) }
+	}
+	features := newFeatures()
+	s.follower = index.NewFollower(s.store, s.text, features, fo)
+	if err := s.follower.Start(ctx); err != nil {
+		return fmt.Errorf("start index follower: %w", err)
+	}
+	if err := ensureAdminToken(ctx, s.store, o.AdminToken); err != nil {
+		return err
+	}
+	if o.API.Logger == nil {
+		o.API.Logger = o.Logger
+	}
+	s.api = api.New(api.Deps{
+		Store:    s.store,
+		Search:   textSearcher{s.text},
+		Sync:     s.follower,
+		Ranker:   newRanker(features, tax),
+		Taxonomy: tax,
+	}, o.API)
+	return nil
+}
+
+// Close closes the index and the store.
+func (s *service) Close() error {
+	var errs []error
+	if s.text != nil {
+		errs = append(errs, s.text.Close())
+	}
+	errs = append(errs, s.store.Close())
+	return errors.Join(errs...)
+}
+
+// ensureAdminToken creates an admin token with the secret unless it exists.
+func ensureAdminToken(ctx context.Context, st volmatch.Store, secret string) error {
+	if secret == "" {
+		return nil
+	}
+	hash := volmatch.HashToken(secret)
+	if _, err := st.TokenByHash(ctx, hash); err == nil {
+		return nil
+	} else if volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+		return fmt.Errorf("%s: %w", AdminTokenEnv, err)
+	}
+	tok := &volmatch.Token{Hash: hash, Role: volmatch.RoleAdmin, Name: AdminTokenEnv, CreatedAt: time.Now()}
+	if err := st.CreateToken(ctx, tok); err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+		return fmt.Errorf("%s: %w", AdminTokenEnv, err)
+	}
+	return nil
+}
+
+// adminTokenFromEnv reads AdminTokenEnv.
+func adminTokenFromEnv() string { return os.Getenv(AdminTokenEnv) }
+
+// textSearcher adapts the Bleve index to api.Searcher.
+type textSearcher struct{ t *index.Text }
+
+func (s textSearcher) Search(ctx context.Context, q api.SearchQuery) (api.SearchResult, error) {
+	r, err := s.t.Search(ctx, index.Query{Text: q.Text, Kind: volmatch.ChangeKind(q.Kind), Near: q.Near,
+		WithinKm: q.WithinKm, District: q.District, Domain: q.Domain, Limit: q.Limit, Offset: q.Offset})
+	if err != nil {
+		return api.SearchResult{}, err
+	}
+	out := api.SearchResult{Total: int(r.Total), Hits: make([]api.SearchHit, len(r.Hits))}
+	for i, h := range r.Hits {
+		out.Hits[i] = api.SearchHit{Kind: string(h.Kind), ID: h.ID, Score: h.Score, DistanceKm: h.DistanceKm}
+	}
+	return out, nil
+}
+// features is the in-memory feature index the follower keeps; nil until the
+// index package provides it.
+type features = index.FeatureSink
+
+func newFeatures() features { return nil }
+
+// newRanker adapts matcher.Rank over the feature index to api.Ranker; nil
+// (matches answer 503) until the matcher is in.
+func newRanker(f features, tax *datasets.Taxonomy) api.Ranker { return nil }
