@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -244,6 +245,12 @@ func TestGenerateDeterministic(t *testing.T) {
 	a, b := dump(Generate(o)), dump(Generate(o))
 	if !bytes.Equal(a, b) {
 		t.Errorf("Generate(%+v) gave different bytes on two runs", o)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one := dump(Generate(o))
+	runtime.GOMAXPROCS(prev)
+	if !bytes.Equal(a, one) {
+		t.Errorf("Generate(%+v) on one CPU differs from %d CPUs", o, prev)
 	}
 	if c := dump(Generate(GenOptions{Volunteers: 5000, Needs: 300, Seed: 43})); bytes.Equal(a, c) {
 		t.Errorf("seeds 42 and 43 gave the same population")
