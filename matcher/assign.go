@@ -1,0 +1,600 @@
+package matcher
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"volmatch"
+	"volmatch/matcher/flow"
+	"volmatch/scoring"
+)
+
+// AssignOptions configure Assign and GreedyAssign. The zero value gives one
+// shift per volunteer, no fairness cost and a scale of 1e6.
+type AssignOptions struct {
+	// MaxPerVolunteer is the most shifts one volunteer takes in the plan
+	// (default 1).
+	MaxPerVolunteer int
+	// FairnessStep is the score given up for each additional shift a
+	// volunteer takes: the k-th shift of a volunteer (k = 0, 1, ...) costs
+	// k × FairnessStep, so the plan spreads shifts over volunteers unless
+	// the better fit is worth it.
+	FairnessStep float64
+	// Scale turns scores into the solver's integer costs: a score s costs
+	// −round(s × Scale). Default 1e6, so scores are exact to 1e-6.
+	Scale float64
+	// Held are assignments already held: a volunteer is not planned into a
+	// shift overlapping one they hold (the busy gate).
+	Held []volmatch.Assignment
+}
+
+func (o AssignOptions) withDefaults() AssignOptions {
+	if o.MaxPerVolunteer <= 0 {
+		o.MaxPerVolunteer = 1
+	}
+	if o.Scale <= 0 {
+		o.Scale = 1e6
+	}
+	if o.FairnessStep < 0 {
+		o.FairnessStep = 0
+	}
+	return o
+}
+
+// Placement is one volunteer planned into one shift of a need.
+type Placement struct {
+	Volunteer string  `json:"volunteer"`
+	Need      string  `json:"need"`
+	Shift     string  `json:"shift"`
+	Score     float64 `json:"score"`
+}
+
+// ShiftFill is how a plan fills one shift.
+type ShiftFill struct {
+	Need    string    `json:"need"`
+	Shift   string    `json:"shift"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Free    int       `json:"free"`    // slots free before the plan
+	Planned int       `json:"planned"` // slots the plan fills
+}
+
+// Plan is a batch assignment.
+type Plan struct {
+	// Placements are sorted by need, shift and volunteer ID.
+	Placements []Placement `json:"placements"`
+	// Total is the sum of the placements' scores.
+	Total float64 `json:"total"`
+	// Objective is Total less the fairness costs: what the plan maximises.
+	Objective float64 `json:"objective"`
+	// Bound is the min-cost flow's optimum of the objective: no
+	// conflict-free plan does better (up to the rounding of scores to
+	// 1/Scale). Objective == Bound when the flow needed no repair.
+	Bound float64 `json:"bound"`
+	// Shifts lists every shift with free slots that was planned, in need
+	// and shift order.
+	Shifts []ShiftFill `json:"shifts"`
+	// Unfilled is the number of free slots the plan leaves empty.
+	Unfilled int `json:"unfilled"`
+	// Volunteers is the number of volunteers with at least one eligible
+	// shift, Eligible the number of eligible (volunteer, shift) pairs.
+	Volunteers int `json:"volunteers"`
+	Eligible   int `json:"eligible"`
+	// Exact reports that no volunteer's eligible shifts form an interval
+	// chain, so the flow expressed every conflict and Objective is optimal.
+	Exact bool `json:"exact"`
+	// Repaired counts the placements the conflict repair dropped, Refilled
+	// those it added back greedily.
+	Repaired int `json:"repaired"`
+	Refilled int `json:"refilled"`
+	// Pivots is the number of network simplex pivots.
+	Pivots int `json:"pivots"`
+}
+
+// Assign plans many volunteers into many shifts (集中服务), maximising the
+// total score less the fairness costs, exactly, as a min-cost flow over the
+// sparse graph of eligible pairs:
+//
+//	source ─(MaxPerVolunteer parallel arcs, the k-th costing k×FairnessStep)→ volunteer
+//	volunteer ─(capacity 1)→ time slice ─(capacity 1, cost −score)→ shift
+//	shift ─(capacity: free slots)→ sink;  source ─(cost 0)→ sink (bypass)
+//
+// The source supplies, and the sink takes, every free slot; the bypass arc
+// carries what is better left unfilled, so the flow's amount is free and its
+// least cost is the greatest score. A pair is eligible when the need is open,
+// the shift has free slots, the volunteer comes from src.Candidates, passes
+// every hard gate of sc (the busy gate against o.Held included) and scores
+// above 0.
+//
+// # Overlapping shifts
+//
+// A volunteer serves at most one shift at a time. The volunteer's eligible
+// shifts, sorted by start, are cut into time slices: a shift joins the
+// current slice when it starts before every shift of the slice ends (so the
+// slice's shifts all share an instant), and opens a new slice otherwise.
+// Each slice is a node of capacity 1. When the shifts that overlap form
+// cliques (every two of a group overlap, the common case of one event's
+// parallel shifts) the slices are exactly the groups and the flow is
+// exact. An interval chain — A overlaps B, B overlaps C, A does not overlap
+// C — falls into two slices ({A,B},{C}), so the flow may give the volunteer
+// B and C at once: the flow is then a relaxation and its optimum (Bound) an
+// upper bound. The plan is made conflict-free by a repair step: for each
+// volunteer given overlapping shifts, the best-scoring subset without
+// overlap is kept (weighted interval scheduling) and the rest dropped; then
+// the freed slots are refilled greedily, highest score first, by eligible
+// volunteers who are free and under their cap. The loss is at most the
+// dropped scores less the refilled ones, and it is reported: Bound −
+// Objective. Since each of a volunteer's planned shifts lies in a distinct
+// slice and the shifts of a slice share an instant, at most c planned shifts
+// overlap at any time, where c is the most slices one instant of the
+// volunteer's eligible shifts meets; the kept subset is at least 1/c of the
+// volunteer's flow score.
+//
+// Ties are broken by IDs: the same input gives the same plan. Assign honours
+// ctx (ctx.Err() is returned) and returns an error only for a cancelled
+// context or a solver failure.
+func Assign(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
+	o = o.withDefaults()
+	b, err := collect(ctx, needs, src, sc, o)
+	if err != nil {
+		return Plan{}, err
+	}
+	return b.solve(ctx)
+}
+
+// GreedyAssign plans the same batch as Assign by taking the eligible pairs
+// highest score first (ties by volunteer, need and shift ID) whenever the
+// shift has a free slot, the volunteer is under the cap and free at that
+// time, and the score beats the fairness cost. It is the baseline Assign is
+// measured against; Bound is 0.
+func GreedyAssign(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
+	o = o.withDefaults()
+	b, err := collect(ctx, needs, src, sc, o)
+	if err != nil {
+		return Plan{}, err
+	}
+	st := b.newState()
+	order := b.byScore()
+	for _, p := range order {
+		st.tryAdd(p)
+	}
+	plan := b.plan(st)
+	plan.Exact = false
+	return plan, nil
+}
+
+// batch is the eligible-pair graph of an assignment problem.
+type batch struct {
+	o      AssignOptions
+	vols   []*volmatch.Volunteer // sorted by ID
+	shifts []batchShift          // in need ID order, then the need's shift order
+	// pairs are grouped by volunteer (in vols order), then sorted by the
+	// shift's start, end and index; volStart[v] is the first pair of v.
+	pairs    []batchPair
+	volStart []int
+}
+
+type batchShift struct {
+	need *volmatch.Need
+	s    volmatch.Shift
+	free int
+}
+
+type batchPair struct {
+	vol, shift int32
+	score      float64
+	gain       int64 // round(score × Scale) > 0
+}
+
+// collect finds the eligible pairs.
+func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (*batch, error) {
+	ns := append([]*volmatch.Need(nil), needs...)
+	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
+	held := map[string][]volmatch.Assignment{}
+	for _, a := range o.Held {
+		held[a.Volunteer] = append(held[a.Volunteer], a)
+	}
+	b := &batch{o: o}
+	volIdx := map[string]int32{}
+	var stamp []int // the last need each volunteer was offered for, against duplicates
+	type rawPair struct {
+		vol, shift int32
+		score      float64
+		gain       int64
+	}
+	var raw []rawPair
+	for ni, n := range ns {
+		if n.Status != volmatch.NeedOpen && n.Status != "" {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		first := len(b.shifts)
+		var open []volmatch.Shift
+		for _, s := range n.Shifts {
+			if free := s.Slots - s.Filled; free > 0 {
+				b.shifts = append(b.shifts, batchShift{need: n, s: s, free: free})
+				open = append(open, s)
+			}
+		}
+		if len(open) == 0 {
+			continue
+		}
+		p := sc.Prepare(n, open)
+		candidates(src, n, open, func(v *volmatch.Volunteer) {
+			vi, ok := volIdx[v.ID]
+			if !ok {
+				vi = int32(len(b.vols))
+				volIdx[v.ID] = vi
+				b.vols = append(b.vols, v)
+				stamp = append(stamp, -1)
+			}
+			if stamp[vi] == ni {
+				return
+			}
+			stamp[vi] = ni
+			hv := held[v.ID]
+			for i, s := range open {
+				res := p.Evaluate(v, i)
+				if res.Reason != "" {
+					if scoring.ShiftIndependent(res.Reason) {
+						break
+					}
+					continue
+				}
+				if scoring.Busy(hv, s) {
+					continue
+				}
+				gain := int64(math.Round(res.Score * o.Scale))
+				if gain <= 0 {
+					continue
+				}
+				raw = append(raw, rawPair{vi, int32(first + i), res.Score, gain})
+			}
+		})
+	}
+	// Renumber volunteers in ID order so that the plan does not depend on
+	// the order the source yields them in.
+	order := make([]int32, len(b.vols))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(i, j int) bool { return b.vols[order[i]].ID < b.vols[order[j]].ID })
+	rank := make([]int32, len(order))
+	vols := make([]*volmatch.Volunteer, len(order))
+	for r, old := range order {
+		rank[old] = int32(r)
+		vols[r] = b.vols[old]
+	}
+	b.vols = vols
+	b.pairs = make([]batchPair, len(raw))
+	for i, p := range raw {
+		b.pairs[i] = batchPair{vol: rank[p.vol], shift: p.shift, score: p.score, gain: p.gain}
+	}
+	sort.Slice(b.pairs, func(i, j int) bool {
+		p, q := &b.pairs[i], &b.pairs[j]
+		if p.vol != q.vol {
+			return p.vol < q.vol
+		}
+		sp, sq := &b.shifts[p.shift].s, &b.shifts[q.shift].s
+		if !sp.Start.Equal(sq.Start) {
+			return sp.Start.Before(sq.Start)
+		}
+		if !sp.End.Equal(sq.End) {
+			return sp.End.Before(sq.End)
+		}
+		return p.shift < q.shift
+	})
+	b.volStart = make([]int, len(b.vols)+1)
+	for _, p := range b.pairs {
+		b.volStart[p.vol+1]++
+	}
+	for v := 0; v < len(b.vols); v++ {
+		b.volStart[v+1] += b.volStart[v]
+	}
+	return b, nil
+}
+
+// fairnessCost returns the integer cost of a volunteer's k-th shift
+// (k = 0, 1, ...).
+func (b *batch) fairnessCost(k int) int64 {
+	return int64(k) * int64(math.Round(b.o.FairnessStep*b.o.Scale))
+}
+
+// solve builds the flow, solves it and repairs the conflicts a chain let
+// through.
+func (b *batch) solve(ctx context.Context) (Plan, error) {
+	const source, sink = 0, 1
+	g := flow.NewGraph(2 + len(b.shifts))
+	var supply int64
+	for si, s := range b.shifts {
+		supply += int64(s.free)
+		g.AddArc(2+si, sink, 0, int64(s.free), 0)
+	}
+	g.SetSupply(source, supply)
+	g.SetSupply(sink, -supply)
+	g.AddArc(source, sink, 0, supply, 0)
+	g.Grow(len(b.pairs) + len(b.vols)*(b.o.MaxPerVolunteer+1))
+	arcOf := make([]int, len(b.pairs))
+	exact := true
+	for v := range b.vols {
+		ps := b.pairs[b.volStart[v]:b.volStart[v+1]]
+		if len(ps) == 0 {
+			continue
+		}
+		slice, nSlices, chain := b.slices(ps)
+		if chain {
+			exact = false
+		}
+		take := min(b.o.MaxPerVolunteer, nSlices)
+		vn := g.AddNodes(1)
+		if b.o.FairnessStep == 0 {
+			g.AddArc(source, vn, 0, int64(take), 0)
+		} else {
+			for k := 0; k < take; k++ {
+				g.AddArc(source, vn, 0, 1, b.fairnessCost(k))
+			}
+		}
+		// A slice of one shift needs no node of its own.
+		size := make([]int, nSlices)
+		for _, s := range slice {
+			size[s]++
+		}
+		sliceNode := make([]int, nSlices)
+		for s := range sliceNode {
+			sliceNode[s] = vn
+			if size[s] > 1 && nSlices > 1 {
+				sliceNode[s] = g.AddNodes(1)
+				g.AddArc(vn, sliceNode[s], 0, 1, 0)
+			}
+		}
+		for i, p := range ps {
+			arcOf[b.volStart[v]+i] = g.AddArc(sliceNode[slice[i]], 2+int(p.shift), 0, 1, -p.gain)
+		}
+	}
+	res, err := flow.Solve(ctx, g)
+	if err != nil {
+		return Plan{}, fmt.Errorf("matcher: assign: %w", err)
+	}
+	st := b.newState()
+	for i := range b.pairs {
+		if res.Flow[arcOf[i]] > 0 {
+			st.add(int32(i))
+		}
+	}
+	repaired, refilled := 0, 0
+	if !exact {
+		repaired, refilled = b.repair(st)
+	}
+	plan := b.plan(st)
+	plan.Bound = float64(-res.Cost) / b.o.Scale
+	plan.Exact = exact
+	plan.Repaired, plan.Refilled = repaired, refilled
+	plan.Pivots = res.Pivots
+	return plan, nil
+}
+
+// slices cuts one volunteer's pairs (sorted by start) into time slices: a
+// pair joins the current slice when it starts before every shift of the
+// slice ends. chain reports a pair that opens a new slice while it still
+// overlaps an earlier one.
+func (b *batch) slices(ps []batchPair) (slice []int, n int, chain bool) {
+	slice = make([]int, len(ps))
+	var sliceEnd, maxEnd time.Time
+	for i, p := range ps {
+		s := &b.shifts[p.shift].s
+		if i > 0 && s.Start.Before(sliceEnd) {
+			slice[i] = n - 1
+			if s.End.Before(sliceEnd) {
+				sliceEnd = s.End
+			}
+		} else {
+			if i > 0 && s.Start.Before(maxEnd) {
+				chain = true
+			}
+			slice[i] = n
+			n++
+			sliceEnd = s.End
+		}
+		if s.End.After(maxEnd) {
+			maxEnd = s.End
+		}
+	}
+	return slice, n, chain
+}
+
+// planState is a plan being built: the chosen pairs, each volunteer's
+// chosen pairs and each shift's remaining free slots.
+type planState struct {
+	b      *batch
+	chosen []bool
+	byVol  [][]int32
+	free   []int
+}
+
+func (b *batch) newState() *planState {
+	st := &planState{b: b, chosen: make([]bool, len(b.pairs)), byVol: make([][]int32, len(b.vols)), free: make([]int, len(b.shifts))}
+	for i, s := range b.shifts {
+		st.free[i] = s.free
+	}
+	return st
+}
+
+func (st *planState) add(i int32) {
+	p := st.b.pairs[i]
+	st.chosen[i] = true
+	st.byVol[p.vol] = append(st.byVol[p.vol], i)
+	st.free[p.shift]--
+}
+
+// tryAdd adds pair i when the shift has a free slot, the volunteer is
+// under the cap and free at that time, and the score beats the fairness
+// cost of one more shift.
+func (st *planState) tryAdd(i int32) bool {
+	b := st.b
+	p := b.pairs[i]
+	if st.chosen[i] || st.free[p.shift] <= 0 {
+		return false
+	}
+	mine := st.byVol[p.vol]
+	if len(mine) >= b.o.MaxPerVolunteer || p.gain <= b.fairnessCost(len(mine)) {
+		return false
+	}
+	s := b.shifts[p.shift].s
+	for _, j := range mine {
+		if b.shifts[b.pairs[j].shift].s.Overlaps(s) {
+			return false
+		}
+	}
+	st.add(i)
+	return true
+}
+
+// byScore returns the pair indexes, highest score first, ties by
+// volunteer, need and shift ID.
+func (b *batch) byScore() []int32 {
+	order := make([]int32, len(b.pairs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		p, q := &b.pairs[order[i]], &b.pairs[order[j]]
+		if p.gain != q.gain {
+			return p.gain > q.gain
+		}
+		if p.vol != q.vol {
+			return p.vol < q.vol
+		}
+		return p.shift < q.shift // shifts are in need ID, then shift order
+	})
+	return order
+}
+
+// repair makes the plan conflict-free: each volunteer given overlapping
+// shifts keeps the best-scoring subset without overlap; the slots freed are
+// then refilled greedily.
+func (b *batch) repair(st *planState) (dropped, refilled int) {
+	for v, mine := range st.byVol {
+		if !b.hasOverlap(mine) {
+			continue
+		}
+		keep := b.bestIndependent(mine)
+		kept := mine[:0:0]
+		for _, i := range mine {
+			if keep[i] {
+				kept = append(kept, i)
+				continue
+			}
+			st.chosen[i] = false
+			st.free[b.pairs[i].shift]++
+			dropped++
+		}
+		st.byVol[v] = kept
+	}
+	if dropped == 0 {
+		return 0, 0
+	}
+	for _, i := range b.byScore() {
+		if st.tryAdd(i) {
+			refilled++
+		}
+	}
+	return dropped, refilled
+}
+
+func (b *batch) hasOverlap(mine []int32) bool {
+	for x := 0; x < len(mine); x++ {
+		for y := x + 1; y < len(mine); y++ {
+			if b.shifts[b.pairs[mine[x]].shift].s.Overlaps(b.shifts[b.pairs[mine[y]].shift].s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bestIndependent solves weighted interval scheduling over the pairs:
+// the subset of largest total gain with no two shifts overlapping.
+func (b *batch) bestIndependent(mine []int32) map[int32]bool {
+	ps := append([]int32(nil), mine...)
+	shift := func(i int32) volmatch.Shift { return b.shifts[b.pairs[i].shift].s }
+	sort.Slice(ps, func(x, y int) bool {
+		sx, sy := shift(ps[x]), shift(ps[y])
+		if !sx.End.Equal(sy.End) {
+			return sx.End.Before(sy.End)
+		}
+		return ps[x] < ps[y]
+	})
+	best := make([]int64, len(ps)+1) // best[k]: over the first k by end
+	prev := make([]int, len(ps))     // the count of pairs ending by ps[k]'s start
+	for k, i := range ps {
+		s := shift(i)
+		prev[k] = sort.Search(k, func(j int) bool { return shift(ps[j]).End.After(s.Start) })
+		best[k+1] = max(best[k], best[prev[k]]+b.pairs[i].gain)
+	}
+	keep := map[int32]bool{}
+	for k := len(ps); k > 0; {
+		if best[k] == best[k-1] {
+			k--
+			continue
+		}
+		keep[ps[k-1]] = true
+		k = prev[k-1]
+	}
+	return keep
+}
+
+// plan renders the chosen pairs.
+func (b *batch) plan(st *planState) Plan {
+	plan := Plan{Volunteers: 0, Eligible: len(b.pairs)}
+	var gain, fair int64
+	for v := range b.vols {
+		if b.volStart[v+1] > b.volStart[v] {
+			plan.Volunteers++
+		}
+		for k := range st.byVol[v] {
+			fair += b.fairnessCost(k)
+		}
+	}
+	planned := make([]int, len(b.shifts))
+	for i, p := range b.pairs {
+		if !st.chosen[i] {
+			continue
+		}
+		s := b.shifts[p.shift]
+		plan.Placements = append(plan.Placements, Placement{Volunteer: b.vols[p.vol].ID, Need: s.need.ID, Shift: s.s.ID, Score: p.score})
+		plan.Total += p.score
+		gain += p.gain
+		planned[p.shift]++
+	}
+	sort.Slice(plan.Placements, func(i, j int) bool {
+		p, q := plan.Placements[i], plan.Placements[j]
+		if p.Need != q.Need {
+			return p.Need < q.Need
+		}
+		if p.Shift != q.Shift {
+			return p.Shift < q.Shift
+		}
+		return p.Volunteer < q.Volunteer
+	})
+	for si, s := range b.shifts {
+		plan.Shifts = append(plan.Shifts, ShiftFill{Need: s.need.ID, Shift: s.s.ID, Start: s.s.Start, End: s.s.End, Free: s.free, Planned: planned[si]})
+		plan.Unfilled += s.free - planned[si]
+	}
+	plan.Objective = float64(gain-fair) / b.o.Scale
+	return plan
+}
+
+// candidates yields the volunteers src cannot rule out for n's shifts,
+// through Prune when src can prune (its exclusion counts are not needed).
+func candidates(src Source, n *volmatch.Need, shifts []volmatch.Shift, fn func(*volmatch.Volunteer)) {
+	if pr, ok := src.(Pruner); ok {
+		pr.Prune(n, shifts, fn)
+		return
+	}
+	src.Candidates(n, fn)
+}
