@@ -73,8 +73,9 @@ func gate(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift, hours volma
 // above 3 is 3.
 func ClampLevel(l int) int { return min(max(l, 0), 3) }
 
-// clampMin reads a required minimum level: at least 1, at most 3.
-func clampMin(l int) int { return min(max(l, 1), 3) }
+// ClampMin reads a required minimum level as the gates do: at least 1, at
+// most 3.
+func ClampMin(l int) int { return min(max(l, 1), 3) }
 
 // LevelOf returns v's level in skill as the gates read it: the highest level
 // listed for the skill, clamped to 0..3.
@@ -92,7 +93,7 @@ func LevelOf(v *volmatch.Volunteer, skill string) int {
 // minimum level (the skill gate).
 func HasSkills(v *volmatch.Volunteer, req []volmatch.SkillLevel) bool {
 	for _, r := range req {
-		if l := LevelOf(v, r.Skill); l == 0 || l < clampMin(r.Level) {
+		if l := LevelOf(v, r.Skill); l == 0 || l < ClampMin(r.Level) {
 			return false
 		}
 	}

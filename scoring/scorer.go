@@ -364,7 +364,7 @@ func (p *Prepared) skillFit(v *volmatch.Volunteer) float64 {
 	}
 	total := 0.0
 	for i, r := range req {
-		m := clampMin(r.Level)
+		m := ClampMin(r.Level)
 		l := LevelOf(v, r.Skill)
 		base := 0.0
 		if l >= m {

@@ -1,0 +1,791 @@
+package index
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+	"sync"
+	"time"
+
+	"volmatch"
+	"volmatch/matcher"
+	"volmatch/scoring"
+)
+
+// The feature grid covers Beijing (lat 39.4–41.1, lng 115.4–117.5) with cells
+// of about 2 km; homes outside it (or not numbers) go to a fallback list that
+// every query scans.
+const (
+	gridMinLat = 39.4
+	gridMaxLat = 41.1
+	gridMinLng = 115.4
+	gridMaxLng = 117.5
+	cellKm     = 2.0
+	// kmPerDeg is the length of a degree of latitude on the sphere of
+	// volmatch.DistanceKm (radius 6371.0088 km).
+	kmPerDeg = 6371.0088 * math.Pi / 180
+
+	// approxMaxKm is the largest reach for which rows are pruned by an
+	// equirectangular distance estimate; beyond it every row in reach of
+	// the bounding box goes to the scorer.
+	approxMaxKm = 100
+	// approxRel and approxAbsKm are the safety margins of the estimate:
+	// relative (curvature and the cosine's change over the band) and
+	// absolute (float32 coordinates round to under a metre).
+	approxRel   = 0.01
+	approxAbsKm = 0.05
+)
+
+var (
+	latStep = cellKm / kmPerDeg
+	lngStep = cellKm / (kmPerDeg * math.Cos((gridMinLat+gridMaxLat)/2*math.Pi/180))
+	nLat    = int(math.Ceil((gridMaxLat - gridMinLat) / latStep))
+	nLng    = int(math.Ceil((gridMaxLng - gridMinLng) / lngStep))
+	nCells  = nLat * nLng // cells[nCells] is the fallback list
+)
+
+// Features is the in-memory feature index that the matcher reads: a spatial
+// grid over Beijing whose cells hold compact rows (home as float32, travel
+// limit, weekly availability), and per-key bitsets over the rows for the
+// skill (one per level threshold), certificate (with expiries, bucketed by
+// day), training, language and insurance gates. It implements
+// matcher.Source and matcher.Pruner: a query visits only the cells within
+// the need's radius, skips by bitsets the rows that cannot pass the skill,
+// certificate, training, insurance and language gates, by a conservative
+// distance estimate the rows beyond reach, and by weekly availability the
+// rows free for no shift; it hands the rest (the full *volmatch.Volunteer,
+// kept by pointer) to the scorer, which applies every gate exactly, and
+// counts the skipped ones by the gate each fails first, so that ranking
+// through the index gives exactly the exhaustive answer.
+//
+// Features is safe for concurrent use: readers share a read lock, writers
+// hold the write lock; a query calls its callback under the read lock, so
+// the callback must not call back into the index. A volunteer passed to Upsert
+// must not be modified afterwards (upsert a new copy instead).
+type Features struct {
+	mu    sync.RWMutex
+	rows  []frow
+	byID  map[string]int32
+	free  []int32
+	live  bitset
+	cells [][]cellEntry // nCells grid cells, then the fallback list
+
+	skillID   map[string]int32
+	skillBits [][3]bitset // per skill, rows with level >= 1, 2, 3
+	certID    map[string]int32
+	certs     []certColumn
+	trainID   map[string]int32
+	trainBits []bitset
+	langID    map[string]int32
+	langBits  []bitset
+	insured   expiries // every live row by InsuredUntil
+
+	pool sync.Pool // *[]uint64 query buffers
+}
+
+var (
+	_ matcher.Source = (*Features)(nil)
+	_ matcher.Pruner = (*Features)(nil)
+	_ FeatureSink    = (*Features)(nil)
+)
+
+// frow is a row: the volunteer and the keys it was indexed under, so that a
+// delete clears exactly what the upsert set.
+type frow struct {
+	v      *volmatch.Volunteer
+	cell   int32
+	pos    int32
+	skills []skillRef
+	certs  []certRef
+	trains []int32
+	langs  []int32
+	ins    stamp
+}
+
+type skillRef struct{ id, level int32 }
+
+type certRef struct {
+	id int32
+	at stamp
+}
+
+// cellEntry is the compact row a query reads from a cell.
+type cellEntry struct {
+	row      int32
+	maxKm    float32
+	lat, lng float32
+	avail    volmatch.Week
+}
+
+type certColumn struct {
+	holders bitset
+	exp     expiries // one entry per holder: their latest expiry
+}
+
+// NewFeatures returns an index of vs.
+func NewFeatures(vs []*volmatch.Volunteer) *Features {
+	f := &Features{}
+	f.reset()
+	for _, v := range vs {
+		f.upsert(v)
+	}
+	return f
+}
+
+// Reset empties the index (a Follower calls it before a full load).
+func (f *Features) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reset()
+}
+
+func (f *Features) reset() {
+	f.rows, f.free, f.live = nil, nil, nil
+	f.byID = map[string]int32{}
+	f.cells = make([][]cellEntry, nCells+1)
+	f.skillID, f.skillBits = map[string]int32{}, nil
+	f.certID, f.certs = map[string]int32{}, nil
+	f.trainID, f.trainBits = map[string]int32{}, nil
+	f.langID, f.langBits = map[string]int32{}, nil
+	f.insured = expiries{}
+}
+
+// Len returns the number of volunteers indexed.
+func (f *Features) Len() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return len(f.byID)
+}
+
+// Upsert adds v, or replaces the volunteer with v's ID. A nil volunteer or an
+// empty ID is ignored.
+func (f *Features) Upsert(v *volmatch.Volunteer) {
+	if v == nil || v.ID == "" {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.upsert(v)
+}
+
+// Delete removes the volunteer with the ID; a missing one is ignored.
+func (f *Features) Delete(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.byID[id]
+	if !ok {
+		return
+	}
+	f.remove(r)
+	delete(f.byID, id)
+	f.free = append(f.free, r)
+}
+
+func (f *Features) upsert(v *volmatch.Volunteer) {
+	if v == nil || v.ID == "" {
+		return
+	}
+	r, ok := f.byID[v.ID]
+	switch {
+	case ok:
+		f.remove(r)
+	case len(f.free) > 0:
+		r = f.free[len(f.free)-1]
+		f.free = f.free[:len(f.free)-1]
+	default:
+		r = int32(len(f.rows))
+		f.rows = append(f.rows, frow{})
+	}
+	f.byID[v.ID] = r
+	f.add(r, v)
+}
+
+func dictID(dict map[string]int32, key string) (int32, bool) {
+	id, ok := dict[key]
+	if !ok {
+		id = int32(len(dict))
+		dict[key] = id
+	}
+	return id, !ok
+}
+
+func (f *Features) add(r int32, v *volmatch.Volunteer) {
+	row := frow{v: v, ins: stampOf(v.InsuredUntil)}
+	for _, s := range v.Skills {
+		l := int32(scoring.ClampLevel(s.Level))
+		if l == 0 {
+			continue
+		}
+		id, isNew := dictID(f.skillID, s.Skill)
+		if isNew {
+			f.skillBits = append(f.skillBits, [3]bitset{})
+		}
+		dup := false
+		for i := range row.skills {
+			if row.skills[i].id == id {
+				row.skills[i].level = max(row.skills[i].level, l)
+				dup = true
+			}
+		}
+		if !dup {
+			row.skills = append(row.skills, skillRef{id, l})
+		}
+	}
+	for _, s := range row.skills {
+		for l := range s.level {
+			f.skillBits[s.id][l].set(r)
+		}
+	}
+	for _, c := range v.Certificates {
+		id, isNew := dictID(f.certID, c.Name)
+		if isNew {
+			f.certs = append(f.certs, certColumn{})
+		}
+		at, dup := stampOf(c.Expires), false
+		for i := range row.certs {
+			if row.certs[i].id == id {
+				if at.after(row.certs[i].at) {
+					row.certs[i].at = at
+				}
+				dup = true
+			}
+		}
+		if !dup {
+			row.certs = append(row.certs, certRef{id, at})
+		}
+	}
+	for _, c := range row.certs {
+		f.certs[c.id].holders.set(r)
+		f.certs[c.id].exp.add(c.at, r)
+	}
+	row.trains = f.tags(r, v.Trainings, f.trainID, &f.trainBits)
+	row.langs = f.tags(r, v.Languages, f.langID, &f.langBits)
+	f.insured.add(row.ins, r)
+
+	cell := cellOf(v.Home)
+	e := cellEntry{row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
+		avail: v.Availability}
+	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
+	f.cells[cell] = append(f.cells[cell], e)
+	f.rows[r] = row
+	f.live.set(r)
+}
+
+// tags indexes row r under each distinct key of keys and returns their ids.
+func (f *Features) tags(r int32, keys []string, dict map[string]int32, cols *[]bitset) []int32 {
+	var ids []int32
+	for _, k := range keys {
+		id, isNew := dictID(dict, k)
+		if isNew {
+			*cols = append(*cols, nil)
+		}
+		if !(*cols)[id].has(r) {
+			(*cols)[id].set(r)
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func (f *Features) remove(r int32) {
+	row := &f.rows[r]
+	for _, s := range row.skills {
+		for l := range 3 {
+			f.skillBits[s.id][l].clear(r)
+		}
+	}
+	for _, c := range row.certs {
+		f.certs[c.id].holders.clear(r)
+		f.certs[c.id].exp.remove(c.at, r)
+	}
+	for _, id := range row.trains {
+		f.trainBits[id].clear(r)
+	}
+	for _, id := range row.langs {
+		f.langBits[id].clear(r)
+	}
+	f.insured.remove(row.ins, r)
+	cell := f.cells[row.cell]
+	last := len(cell) - 1
+	if int(row.pos) != last {
+		moved := cell[last]
+		cell[row.pos] = moved
+		f.rows[moved.row].pos = row.pos
+	}
+	f.cells[row.cell] = cell[:last]
+	f.live.clear(r)
+	f.rows[r] = frow{}
+}
+
+// cellOf returns the grid cell of a point, nCells (the fallback list) for a
+// point outside the grid.
+func cellOf(p volmatch.Point) int {
+	if !(p.Lat >= gridMinLat && p.Lat < gridMaxLat && p.Lng >= gridMinLng && p.Lng < gridMaxLng) {
+		return nCells
+	}
+	i := min(int((p.Lat-gridMinLat)/latStep), nLat-1)
+	j := min(int((p.Lng-gridMinLng)/lngStep), nLng-1)
+	return i*nLng + j
+}
+
+// Candidates yields every volunteer that may be eligible for some shift of
+// n (matcher.Source).
+func (f *Features) Candidates(n *volmatch.Need, fn func(v *volmatch.Volunteer)) {
+	f.Prune(n, n.Shifts, fn)
+}
+
+// The coarse classes of a row at the first shift: the first failing of the
+// gates before distance, or pass (all five pass).
+const (
+	clsSkill = iota
+	clsCert
+	clsTrain
+	clsIns
+	clsLang
+	clsPass
+	nCls
+)
+
+var clsGate = [nCls]string{scoring.GateSkill, scoring.GateCertificate, scoring.GateTraining,
+	scoring.GateInsurance, scoring.GateLanguage, scoring.GateDistance}
+
+// Prune calls fn for every volunteer that may be eligible for one of shifts
+// and returns the count of the others by the first gate each fails on
+// shifts[0] (matcher.Pruner).
+//
+// How the counts stay exact: over all rows, bitsets give for the first
+// shift's date the number whose first failing gate among skill, certificate,
+// training, insurance and language is each of them, and the number passing
+// all five (G). The rows the query examines one by one (E: in a visited
+// cell, passing the prune bitset and the distance estimate) are classified
+// the same way (H). A row never examined either fails one of the five (its
+// reason is that gate) or passes them all and lies beyond reach (its reason
+// is distance): so G−H, with "pass" read as distance, counts them. Of the
+// examined rows, those free for no shift by their weekly pattern are counted
+// here by their exact reason; the rest go to fn and the scorer.
+func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *volmatch.Volunteer)) volmatch.Exclusions {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	ex := volmatch.Exclusions{}
+	if len(shifts) == 0 {
+		for r := range f.rows {
+			if f.rows[r].v != nil {
+				fn(f.rows[r].v)
+			}
+		}
+		return ex
+	}
+	s0 := shifts[0]
+	t0 := stampOf(s0.End)
+	tmin := t0
+	for _, s := range shifts[1:] {
+		if t := stampOf(s.End); tmin.after(t) {
+			tmin = t
+		}
+	}
+	var g [nCls]int
+	pass, release := f.filter(n, t0, &g)
+	defer release()
+	// prune is pass unless an earlier shift ends before the first one: a
+	// certificate or an insurance that lapses between the two ends keeps a
+	// row eligible for the earlier shift, so the prune set is then computed
+	// at the earliest end (a superset of pass).
+	prune := pass
+	if tmin != t0 && (len(n.Requires.Certificates) > 0 || n.Requires.Insurance) {
+		var rel func()
+		prune, rel = f.filter(n, tmin, nil)
+		defer rel()
+	}
+	hours := make([]volmatch.Week, len(shifts))
+	for i, s := range shifts {
+		hours[i] = volmatch.ShiftHours(s.Start, s.End)
+	}
+	var h [nCls]int
+	reach := n.RadiusKm
+	est := newEstimate(n.Point, reach)
+	examine := func(e *cellEntry) {
+		if !prune.has(e.row) {
+			return
+		}
+		limit := math.Min(reach, float64(e.maxKm))
+		in := false
+		if est.ok {
+			lo, hi := est.bounds(e.lat, e.lng)
+			if lo > limit*(1+1e-6) {
+				return // beyond reach for certain
+			}
+			in = hi < limit*(1-1e-6)
+		}
+		v := f.rows[e.row].v
+		cls := clsPass
+		reason := ""
+		if !pass.has(e.row) {
+			// Only when prune != pass: the row fails the certificate or
+			// the insurance gate on the first shift.
+			reason = scoring.Gate(v, n, s0)
+			if reason == scoring.GateCertificate {
+				cls = clsCert
+			} else {
+				cls = clsIns
+			}
+		}
+		h[cls]++
+		for _, w := range hours {
+			if e.avail.Covers(w) {
+				fn(v)
+				return
+			}
+		}
+		// Free for no shift by the weekly pattern: excluded here.
+		if reason == "" {
+			if in {
+				reason = scoring.GateAvailability
+			} else {
+				reason = scoring.Gate(v, n, s0)
+			}
+		}
+		ex[reason]++
+	}
+	f.visitCells(est, func(cell []cellEntry) {
+		for i := range cell {
+			examine(&cell[i])
+		}
+	})
+	for c := range nCls {
+		if d := g[c] - h[c]; d != 0 {
+			ex[clsGate[c]] += d
+		}
+	}
+	for k, c := range ex {
+		if c == 0 {
+			delete(ex, k)
+		}
+	}
+	return ex
+}
+
+// filter returns the rows passing the skill, certificate, training,
+// insurance and language gates of n with certificates and insurance read at
+// t, and fills g (when not nil) with the number of live rows whose first
+// failing gate is each of them, and the number passing all. release returns
+// the buffer.
+func (f *Features) filter(n *volmatch.Need, t stamp, g *[nCls]int) (bitset, func()) {
+	req := &n.Requires
+	total := len(f.byID)
+	if len(req.Skills) == 0 && len(req.Certificates) == 0 && len(req.Trainings) == 0 && !req.Insurance && len(req.Languages) == 0 {
+		if g != nil {
+			g[clsPass] = total
+		}
+		return f.live, func() {}
+	}
+	bp := f.getBuf()
+	buf := bitset(*bp)
+	copy(buf, f.live)
+	release := func() { f.pool.Put(bp) }
+	prev := total
+	step := func(c int) {
+		if g != nil {
+			k := buf.count()
+			g[c] = prev - k
+			prev = k
+		}
+	}
+	if len(req.Skills) > 0 {
+		for _, s := range req.Skills {
+			id, ok := f.skillID[s.Skill]
+			if !ok {
+				buf.zero()
+				break
+			}
+			buf.and(f.skillBits[id][scoring.ClampMin(s.Level)-1])
+		}
+		step(clsSkill)
+	}
+	if len(req.Certificates) > 0 {
+		for _, c := range req.Certificates {
+			id, ok := f.certID[c]
+			if !ok {
+				buf.zero()
+				break
+			}
+			buf.and(f.certs[id].holders)
+			f.certs[id].exp.clearUpTo(buf, t)
+		}
+		step(clsCert)
+	}
+	if len(req.Trainings) > 0 {
+		for _, tr := range req.Trainings {
+			id, ok := f.trainID[tr]
+			if !ok {
+				buf.zero()
+				break
+			}
+			buf.and(f.trainBits[id])
+		}
+		step(clsTrain)
+	}
+	if req.Insurance {
+		f.insured.clearUpTo(buf, t)
+		step(clsIns)
+	}
+	if len(req.Languages) > 0 {
+		tp := f.getBuf()
+		spoken := bitset(*tp)
+		spoken.zero()
+		for _, l := range req.Languages {
+			if id, ok := f.langID[l]; ok {
+				spoken.or(f.langBits[id])
+			}
+		}
+		buf.and(spoken)
+		f.pool.Put(tp)
+		step(clsLang)
+	}
+	if g != nil {
+		g[clsPass] = prev
+	}
+	return buf, release
+}
+
+func (f *Features) getBuf() *[]uint64 {
+	words := len(f.live)
+	if p, ok := f.pool.Get().(*[]uint64); ok && cap(*p) >= words {
+		*p = (*p)[:words]
+		return p
+	}
+	b := make([]uint64, words, words+words/8+1)
+	return &b
+}
+
+// estimate bounds the haversine distance from a point by an equirectangular
+// estimate with margins, for reaches up to approxMaxKm.
+type estimate struct {
+	ok               bool // false: no estimate, every cell is visited
+	lat0, lng0       float64
+	bandLat, bandLng float64 // half sides of the bounding box, degrees
+	kLo, kHi         float64 // km per degree of longitude, low and high bound
+	minLat, maxLat   float64
+	minLng, maxLng   float64
+}
+
+func newEstimate(p volmatch.Point, reach float64) estimate {
+	e := estimate{lat0: p.Lat, lng0: p.Lng}
+	if !(reach >= 0) || reach > approxMaxKm || math.IsNaN(p.Lat) || math.IsNaN(p.Lng) || math.Abs(p.Lat) > 80 {
+		return e
+	}
+	e.ok = true
+	e.bandLat = (reach*(1+approxRel) + 2*approxAbsKm) / kmPerDeg
+	far := math.Min(89, math.Abs(p.Lat)+e.bandLat)
+	near := math.Max(0, math.Abs(p.Lat)-e.bandLat)
+	e.kLo = kmPerDeg * math.Cos(far*math.Pi/180)
+	e.kHi = kmPerDeg * math.Cos(near*math.Pi/180)
+	e.bandLng = (reach*(1+approxRel) + 2*approxAbsKm) / e.kLo
+	e.minLat, e.maxLat = p.Lat-e.bandLat, p.Lat+e.bandLat
+	e.minLng, e.maxLng = p.Lng-e.bandLng, p.Lng+e.bandLng
+	return e
+}
+
+// bounds returns a lower and an upper bound of the distance in km from the
+// estimate's point to (lat, lng). Not-a-number coordinates give NaN bounds,
+// which no comparison accepts.
+func (e *estimate) bounds(lat, lng float32) (lo, hi float64) {
+	dLat := math.Abs(float64(lat) - e.lat0)
+	if dLat > e.bandLat {
+		return math.Inf(1), math.Inf(1)
+	}
+	dLng := math.Abs(float64(lng) - e.lng0)
+	if dLng > 180 {
+		dLng = 360 - dLng
+	}
+	y := dLat * kmPerDeg
+	xLo, xHi := dLng*e.kLo, dLng*e.kHi
+	lo = math.Sqrt(y*y+xLo*xLo)*(1-approxRel) - approxAbsKm
+	hi = math.Sqrt(y*y+xHi*xHi)*(1+approxRel) + approxAbsKm
+	return lo, hi
+}
+
+// visitCells calls fn with every grid cell the estimate's box touches (all
+// cells when there is no estimate), skipping cells wholly beyond the box's
+// reach, and then the fallback list.
+func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
+	if !e.ok {
+		for _, c := range f.cells {
+			if len(c) > 0 {
+				fn(c)
+			}
+		}
+		return
+	}
+	if e.maxLat >= gridMinLat && e.minLat < gridMaxLat && e.maxLng >= gridMinLng && e.minLng < gridMaxLng {
+		i0 := max(0, int(math.Floor((e.minLat-gridMinLat)/latStep)))
+		i1 := min(nLat-1, int(math.Floor((e.maxLat-gridMinLat)/latStep)))
+		j0 := max(0, int(math.Floor((e.minLng-gridMinLng)/lngStep)))
+		j1 := min(nLng-1, int(math.Floor((e.maxLng-gridMinLng)/lngStep)))
+		for i := i0; i <= i1; i++ {
+			// the cell's latitude span, widened by a hair for rounding
+			cLat0 := gridMinLat + float64(i)*latStep - 1e-9
+			cLat1 := cLat0 + latStep + 2e-9
+			dy := 0.0
+			if e.lat0 < cLat0 {
+				dy = cLat0 - e.lat0
+			} else if e.lat0 > cLat1 {
+				dy = e.lat0 - cLat1
+			}
+			for j := j0; j <= j1; j++ {
+				c := f.cells[i*nLng+j]
+				if len(c) == 0 {
+					continue
+				}
+				cLng0 := gridMinLng + float64(j)*lngStep - 1e-9
+				cLng1 := cLng0 + lngStep + 2e-9
+				dx := 0.0
+				if e.lng0 < cLng0 {
+					dx = cLng0 - e.lng0
+				} else if e.lng0 > cLng1 {
+					dx = e.lng0 - cLng1
+				}
+				y, x := dy*kmPerDeg, dx*e.kLo
+				if math.Sqrt(y*y+x*x)*(1-approxRel)-approxAbsKm > e.bandLat*kmPerDeg {
+					continue // the nearest corner is beyond reach
+				}
+				fn(c)
+			}
+		}
+	}
+	if c := f.cells[nCells]; len(c) > 0 {
+		fn(c)
+	}
+}
+
+// bitset is a set of row numbers; missing words are zero.
+type bitset []uint64
+
+func (b *bitset) set(i int32) {
+	w := int(i >> 6)
+	if w >= len(*b) {
+		*b = append(*b, make([]uint64, w+1-len(*b))...)
+	}
+	(*b)[w] |= 1 << (uint(i) & 63)
+}
+
+func (b bitset) clear(i int32) {
+	if w := int(i >> 6); w < len(b) {
+		b[w] &^= 1 << (uint(i) & 63)
+	}
+}
+
+func (b bitset) has(i int32) bool {
+	w := int(i >> 6)
+	return w < len(b) && b[w]&(1<<(uint(i)&63)) != 0
+}
+
+func (b bitset) zero() { clear(b) }
+
+// and keeps in b only the bits also in o.
+func (b bitset) and(o bitset) {
+	n := min(len(b), len(o))
+	for i := range n {
+		b[i] &= o[i]
+	}
+	clear(b[n:])
+}
+
+// or adds o's bits to b, within b's length.
+func (b bitset) or(o bitset) {
+	n := min(len(b), len(o))
+	for i := range n {
+		b[i] |= o[i]
+	}
+}
+
+func (b bitset) count() int {
+	c := 0
+	for _, w := range b {
+		c += bits.OnesCount64(w)
+	}
+	return c
+}
+
+// stamp is an instant as Unix seconds and nanoseconds: comparing two stamps
+// is exactly comparing the two time.Time values, for any year.
+type stamp struct {
+	sec  int64
+	nsec int32
+}
+
+func stampOf(t time.Time) stamp { return stamp{t.Unix(), int32(t.Nanosecond())} }
+
+// after reports whether s is after o (time.Time.After).
+func (s stamp) after(o stamp) bool { return s.sec > o.sec || s.sec == o.sec && s.nsec > o.nsec }
+
+// day returns the day number of s (Unix days, floored).
+func (s stamp) day() int64 {
+	d := s.sec / 86400
+	if s.sec%86400 < 0 {
+		d--
+	}
+	return d
+}
+
+// expiries keeps rows by an instant, bucketed by day, so that the rows at or
+// before an instant are found by visiting whole days and the entries of one.
+type expiries struct {
+	days    []int64 // sorted
+	buckets [][]expEntry
+}
+
+type expEntry struct {
+	at  stamp
+	row int32
+}
+
+func (x *expiries) add(at stamp, row int32) {
+	d := at.day()
+	i := sort.Search(len(x.days), func(i int) bool { return x.days[i] >= d })
+	if i == len(x.days) || x.days[i] != d {
+		x.days = append(x.days, 0)
+		copy(x.days[i+1:], x.days[i:])
+		x.days[i] = d
+		x.buckets = append(x.buckets, nil)
+		copy(x.buckets[i+1:], x.buckets[i:])
+		x.buckets[i] = nil
+	}
+	x.buckets[i] = append(x.buckets[i], expEntry{at, row})
+}
+
+func (x *expiries) remove(at stamp, row int32) {
+	d := at.day()
+	i := sort.Search(len(x.days), func(i int) bool { return x.days[i] >= d })
+	if i == len(x.days) || x.days[i] != d {
+		return
+	}
+	b := x.buckets[i]
+	for k := range b {
+		if b[k].row == row {
+			b[k] = b[len(b)-1]
+			b = b[:len(b)-1]
+			break
+		}
+	}
+	if len(b) > 0 {
+		x.buckets[i] = b
+		return
+	}
+	x.days = append(x.days[:i], x.days[i+1:]...)
+	x.buckets = append(x.buckets[:i], x.buckets[i+1:]...)
+}
+
+// clearUpTo clears in b the rows whose instant is not after t.
+func (x *expiries) clearUpTo(b bitset, t stamp) {
+	td := t.day()
+	for i, d := range x.days {
+		if d > td {
+			break
+		}
+		for _, e := range x.buckets[i] {
+			if d < td || !e.at.after(t) {
+				b.clear(e.row)
+			}
+		}
+	}
+}
