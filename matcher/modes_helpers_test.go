@@ -32,9 +32,9 @@ func randVolunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 	v := &volmatch.Volunteer{
 		ID: fmt.Sprintf("V%04d", i), Name: "x", Home: near(r, 6), MaxTravelKm: 4 + r.Float64()*8,
 		Languages: []string{"zh"}, Availability: allWeek(),
-		Stats: volmatch.VolunteerStats{Completed: r.IntN(12), NoShows: r.IntN(3), Load: r.IntN(5)},
+		Stats:   volmatch.VolunteerStats{Completed: r.IntN(12), NoShows: r.IntN(3), Load: r.IntN(5)},
 		Consent: volmatch.Consent{Emergency: r.IntN(3) > 0},
-		Gender: []string{"f", "m", ""}[r.IntN(3)], BirthYear: 1950 + r.IntN(55),
+		Gender:  []string{"f", "m", ""}[r.IntN(3)], BirthYear: 1950 + r.IntN(55),
 	}
 	if r.IntN(4) == 0 {
 		v.Languages = append(v.Languages, "en")
