@@ -30,6 +30,8 @@ type FeatureSink interface {
 	Delete(id string)
 }
 
+var _ FeatureSink = (*Features)(nil)
+
 // FollowerOptions tune a Follower; the zero value works.
 type FollowerOptions struct {
 	// Logger receives progress and errors of Run (IDs and counts only, never
@@ -61,6 +63,9 @@ type Follower struct {
 // NewFollower returns a follower of src that updates text and features
 // (either may be nil). Call Start before CatchUp or Run.
 func NewFollower(src Source, text *Text, features FeatureSink, o FollowerOptions) *Follower {
+	if fs, ok := features.(*Features); ok && fs == nil {
+		features = nil // a nil *Features means no feature index
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -357,7 +357,8 @@ func TestFollowerRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Close()
-	f := index.NewFollower(src, tx, nil, index.FollowerOptions{})
+	var nilFeatures *index.Features // typed nil: no feature index
+	f := index.NewFollower(src, tx, nilFeatures, index.FollowerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := f.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -397,13 +398,13 @@ func TestFollowerBolt(t *testing.T) {
 	}
 	textDir := filepath.Join(dir, "text.bleve")
 	opts := index.Options{Synonyms: testSynonyms}
-	open := func() (*index.Text, *fakeFeatures, *index.Follower) {
+	open := func() (*index.Text, *index.Features, *index.Follower) {
 		t.Helper()
 		tx, err := index.Open(textDir, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		feats := newFakeFeatures()
+		feats := index.NewFeatures(nil)
 		f := index.NewFollower(st, tx, feats, index.FollowerOptions{})
 		if err := f.Start(ctx); err != nil {
 			t.Fatalf("Start: %v", err)
@@ -414,8 +415,8 @@ func TestFollowerBolt(t *testing.T) {
 	if got := searchIDs(t, tx, index.Query{Text: "心理咨询", Kind: volmatch.ChangeNeed}); !slices.Equal(got, []string{"n1"}) {
 		t.Errorf("after Start: Search(心理咨询) = %v, want [n1]", got)
 	}
-	if got := feats.ids(); len(got) != len(vs) {
-		t.Errorf("after Start: %d features, want %d", len(got), len(vs))
+	if got := feats.Len(); got != len(vs) {
+		t.Errorf("after Start: %d features, want %d", got, len(vs))
 	}
 
 	// More writes, then catch up.
@@ -427,6 +428,9 @@ func TestFollowerBolt(t *testing.T) {
 	}
 	if n, err := f.CatchUp(ctx); err != nil || n < 2 {
 		t.Fatalf("CatchUp = %d, %v, want at least 2 changes", n, err)
+	}
+	if got := feats.Len(); got != len(vs)+1 {
+		t.Errorf("after CatchUp: %d features, want %d", got, len(vs)+1)
 	}
 	if got := searchIDs(t, tx, index.Query{Text: "手语"}); !slices.Equal(got, []string{"n9", "v1", "v9"}) {
 		t.Errorf("after CatchUp: Search(手语) = %v, want [n9 v1 v9]", got)
@@ -445,8 +449,8 @@ func TestFollowerBolt(t *testing.T) {
 	if got := searchIDs(t, tx, index.Query{Text: "手语", Kind: volmatch.ChangeVolunteer}); !slices.Equal(got, []string{"v1"}) {
 		t.Errorf("after delete: Search(手语) = %v, want [v1]", got)
 	}
-	if slices.Contains(feats.ids(), "v9") {
-		t.Errorf("after delete: v9 still in the features")
+	if got := feats.Len(); got != len(vs) {
+		t.Errorf("after delete: %d features, want %d", got, len(vs))
 	}
 	if err := tx.Close(); err != nil {
 		t.Fatal(err)
@@ -466,9 +470,13 @@ func TestFollowerBolt(t *testing.T) {
 		t.Errorf("reopened Seq() = %d, %v, want %d", seq, err, applied)
 	}
 	src := &countingSource{Source: st}
-	f2 := index.NewFollower(src, tx2, newFakeFeatures(), index.FollowerOptions{})
+	feats2 := index.NewFeatures(nil)
+	f2 := index.NewFollower(src, tx2, feats2, index.FollowerOptions{})
 	if err := f2.Start(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if got := feats2.Len(); got != len(vs) {
+		t.Errorf("after reopen: features loaded in full hold %d, want %d", got, len(vs))
 	}
 	if src.reads != int(last-applied) {
 		t.Errorf("Start after reopen read %d records, want %d (only the new changes)", src.reads, last-applied)
