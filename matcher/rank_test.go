@@ -269,7 +269,7 @@ func rankVolunteer(id string, lat float64) *volmatch.Volunteer {
 func rankNeed() *volmatch.Need {
 	at := rankMonday.Add(24*time.Hour + 9*time.Hour) // Tuesday 9:00
 	return &volmatch.Need{ID: "N1", Domain: "safety_patrol", Point: volmatch.Point{Lat: 39.9, Lng: 116.4}, RadiusKm: 5,
-		Shifts: []volmatch.Shift{{ID: "s1", Start: at, End: at.Add(2 * time.Hour), Slots: 3}},
+		Shifts:   []volmatch.Shift{{ID: "s1", Start: at, End: at.Add(2 * time.Hour), Slots: 3}},
 		Requires: volmatch.Requirements{Skills: []volmatch.SkillLevel{{Skill: "patrol", Level: 1}}}}
 }
 
