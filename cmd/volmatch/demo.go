@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +22,8 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/datasets"
+	"volmatch/matcher"
+	"volmatch/scoring"
 )
 
 func init() { register(newDemoCmd) }
@@ -153,6 +158,7 @@ func buildDemo(ctx context.Context, e *env, o demoOptions) error {
 	fmt.Fprintf(e.stderr, "generated %d volunteers, %d needs, %d pools, %d stations\n",
 		len(pop.Volunteers), len(pop.Needs), len(pop.Pools), len(pop.Stations))
 
+	computeSupply(e, pop)
 	events, err := simulateDemo(ctx, e, pop, o, start)
 	if err != nil {
 		return err
@@ -222,17 +228,24 @@ type demoToken struct {
 }
 
 // demoTokens creates a fresh token for each role: a social worker of the
-// organisation of the first need (whose ID it returns), the first volunteer.
+// organisation of the open need with the largest supply (whose ID it
+// returns), the first volunteer.
 func demoTokens(ctx context.Context, st volmatch.Store) ([]demoToken, string, error) {
-	ns, _, err := st.Needs(ctx, volmatch.NeedFilter{ListOptions: volmatch.ListOptions{Limit: 1}})
-	if err != nil || len(ns) == 0 {
-		return nil, "", fmt.Errorf("demo: no need to scope a social worker to: %v", err)
+	var best *volmatch.Need // the open need with the largest supply: a telling example
+	err := st.EachNeed(ctx, func(n *volmatch.Need) error {
+		if n.Status == volmatch.NeedOpen && (best == nil || n.Supply > best.Supply) {
+			best = n
+		}
+		return nil
+	})
+	if err != nil || best == nil {
+		return nil, "", fmt.Errorf("demo: no open need to scope a social worker to: %v", err)
 	}
 	vs, _, err := st.Volunteers(ctx, volmatch.VolunteerFilter{ListOptions: volmatch.ListOptions{Limit: 1}})
 	if err != nil || len(vs) == 0 {
 		return nil, "", fmt.Errorf("demo: no volunteer to scope a token to: %v", err)
 	}
-	toks := []demoToken{{Role: volmatch.RoleAdmin}, {Role: volmatch.RoleSocialWorker, Scope: ns[0].Org},
+	toks := []demoToken{{Role: volmatch.RoleAdmin}, {Role: volmatch.RoleSocialWorker, Scope: best.Org},
 		{Role: volmatch.RoleVolunteer, Scope: vs[0].ID}, {Role: volmatch.RolePlanner}}
 	for i := range toks {
 		t := &toks[i]
@@ -248,7 +261,7 @@ func demoTokens(ctx context.Context, st volmatch.Store) ([]demoToken, string, er
 			return nil, "", fmt.Errorf("demo: create %s token: %w", t.Role, err)
 		}
 	}
-	return toks, ns[0].ID, nil
+	return toks, best.ID, nil
 }
 
 // printDemo prints the URL, the tokens and example commands.
@@ -279,4 +292,28 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 // the volunteers' Stats, and returns the events to append.
 func simulateDemo(ctx context.Context, e *env, pop *datasets.Population, o demoOptions, start time.Time) ([]volmatch.Event, error) {
 	return nil, nil
+}
+
+// computeSupply sets each need's Supply, as the API does when a need is
+// posted: the volunteers within reach who pass every hard gate for some
+// shift. Needs are shared out to the CPUs.
+func computeSupply(e *env, pop *datasets.Population) {
+	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	src := matcher.All(pop.Volunteers)
+	b := bar(e.stderr, len(pop.Needs), "computing supply")
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(pop.Needs); i = int(next.Add(1)) - 1 {
+				n := pop.Needs[i]
+				n.Supply = matcher.Rank(n, src, sc, matcher.RankOptions{K: 1}).Eligible
+				_ = b.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	_ = b.Finish()
 }

@@ -290,6 +290,24 @@ func TestDemoSmoke(t *testing.T) {
 	if s := call(t, "GET", base+"/v1/search?"+q.Encode(), sw[0], nil, &sr); s != 200 || sr.Total == 0 {
 		t.Errorf("search 手语 = %d, total %d", s, sr.Total)
 	}
+	// The printed matches example works: ranked, explained candidates.
+	ex := p.waitLine(t, "  curl -H 'Authorization: Bearer "+sw[0]+"' '"+base+"/v1/needs/")
+	u := strings.Trim(strings.Fields(ex)[5], "'")
+	var m struct {
+		Items []struct {
+			Rank      int
+			Volunteer string
+			Breakdown []struct{ Name string }
+		}
+		Eligible int
+	}
+	if s := call(t, "GET", u, sw[0], nil, &m); s != 200 {
+		t.Fatalf("GET %s = %d", u, s)
+	}
+	if m.Eligible > 0 && (len(m.Items) == 0 || m.Items[0].Rank != 1 || len(m.Items[0].Breakdown) == 0) {
+		t.Errorf("matches = %+v, want ranked candidates with breakdowns", m)
+	}
+	t.Logf("matches example: %d eligible, %d shown: %+v", m.Eligible, len(m.Items), m)
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	for range p.lines {
 	}

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,6 +19,8 @@ import (
 	"volmatch/api"
 	"volmatch/datasets"
 	"volmatch/index"
+	"volmatch/matcher"
+	"volmatch/scoring"
 )
 
 // AdminTokenEnv names the environment variable whose value, when set at
@@ -91,7 +96,7 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		Store:    s.store,
 		Search:   textSearcher{s.text},
 		Sync:     s.follower,
-		Ranker:   newRanker(features, tax),
+		Ranker:   newRanker(features, tax, s.store),
 		Taxonomy: tax,
 	}, o.API)
 	return nil
@@ -143,12 +148,83 @@ func (s textSearcher) Search(ctx context.Context, q api.SearchQuery) (api.Search
 	}
 	return out, nil
 }
-// features is the in-memory feature index the follower keeps; nil until the
-// index package provides it.
-type features = index.FeatureSink
+// memFeatures keeps every volunteer in memory, fed by the follower, and
+// yields them all as candidates: the exhaustive matcher.Source. It stands
+// in for the grid feature index of package index, with the same answers.
+type memFeatures struct {
+	mu sync.RWMutex
+	vs map[string]*volmatch.Volunteer
+}
 
-func newFeatures() features { return nil }
+func newFeatures() *memFeatures { return &memFeatures{vs: map[string]*volmatch.Volunteer{}} }
 
-// newRanker adapts matcher.Rank over the feature index to api.Ranker; nil
-// (matches answer 503) until the matcher is in.
-func newRanker(f features, tax *datasets.Taxonomy) api.Ranker { return nil }
+// Upsert implements index.FeatureSink.
+func (m *memFeatures) Upsert(v *volmatch.Volunteer) {
+	m.mu.Lock()
+	m.vs[v.ID] = v
+	m.mu.Unlock()
+}
+
+// Delete implements index.FeatureSink.
+func (m *memFeatures) Delete(id string) {
+	m.mu.Lock()
+	delete(m.vs, id)
+	m.mu.Unlock()
+}
+
+// Reset empties the index before a rebuild.
+func (m *memFeatures) Reset() {
+	m.mu.Lock()
+	clear(m.vs)
+	m.mu.Unlock()
+}
+
+// Candidates implements matcher.Source: every volunteer, in ID order.
+func (m *memFeatures) Candidates(_ *volmatch.Need, fn func(v *volmatch.Volunteer)) {
+	m.mu.RLock()
+	vs := make([]*volmatch.Volunteer, 0, len(m.vs))
+	for _, v := range m.vs {
+		vs = append(vs, v)
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(vs, func(a, b *volmatch.Volunteer) int { return strings.Compare(a.ID, b.ID) })
+	for _, v := range vs {
+		fn(v)
+	}
+}
+
+// storeRanker adapts matcher.Rank to api.Ranker: candidates from the
+// feature index, the default scorer, and the busy gate from the store's
+// assignments.
+type storeRanker struct {
+	src matcher.Source
+	sc  *scoring.Scorer
+	st  volmatch.Store
+}
+
+func newRanker(src matcher.Source, tax *datasets.Taxonomy, st volmatch.Store) api.Ranker {
+	return storeRanker{src: src, sc: scoring.NewScorer(tax, scoring.Options{Weights: scoring.DefaultWeights()}), st: st}
+}
+
+func (r storeRanker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptions) (api.Ranking, error) {
+	var busyErr error
+	busy := func(id string) []volmatch.Assignment {
+		as, _, err := r.st.Assignments(ctx, volmatch.AssignmentFilter{Volunteer: id, ListOptions: volmatch.ListOptions{Limit: 1000}})
+		if err != nil {
+			busyErr = err
+			return nil
+		}
+		held := make([]volmatch.Assignment, 0, len(as))
+		for _, a := range as {
+			if a.Status.Holds() {
+				held = append(held, *a)
+			}
+		}
+		return held
+	}
+	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, Busy: busy})
+	if busyErr != nil {
+		return api.Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, busyErr)
+	}
+	return api.Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
+}
