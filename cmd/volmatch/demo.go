@@ -22,6 +22,7 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/datasets"
+	"volmatch/index"
 	"volmatch/matcher"
 	"volmatch/scoring"
 )
@@ -288,10 +289,21 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 	fmt.Fprintf(w, "  open %s/dashboard (planner)   ·   API: %s/openapi.json\n", url, url)
 }
 
-// simulateDemo simulates the weeks of invitations and outcomes, setting
-// the volunteers' Stats, and returns the events to append.
+// simulateDemo simulates the weeks of invitations and outcomes from the
+// volunteers' hidden preferences (datasets.Simulate sets their Stats) and
+// returns the events to append after the needs are stored.
 func simulateDemo(ctx context.Context, e *env, pop *datasets.Population, o demoOptions, start time.Time) ([]volmatch.Event, error) {
-	return nil, nil
+	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	b := bar(e.stderr, len(pop.Needs), "simulating")
+	res, err := datasets.Simulate(ctx, pop, index.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{
+		Seed: o.Seed, Start: start, Weeks: o.Weeks, Progress: func(done, _ int) { _ = b.Set(done) },
+	})
+	_ = b.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("demo: simulate: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "simulated %d weeks: %d events, %d volunteers with outcomes\n", o.Weeks, len(res.Events), len(res.Stats))
+	return res.Events, nil
 }
 
 // computeSupply sets each need's Supply, as the API does when a need is
@@ -299,7 +311,7 @@ func simulateDemo(ctx context.Context, e *env, pop *datasets.Population, o demoO
 // shift. Needs are shared out to the CPUs.
 func computeSupply(e *env, pop *datasets.Population) {
 	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	src := matcher.All(pop.Volunteers)
+	src := index.NewFeatures(pop.Volunteers) // prunes exactly: the same Eligible as matcher.All
 	b := bar(e.stderr, len(pop.Needs), "computing supply")
 	var next atomic.Int64
 	var wg sync.WaitGroup

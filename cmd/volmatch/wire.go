@@ -8,9 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -81,7 +78,7 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		defer bar.Finish()
 		fo.Progress = func(done, _ int) { _ = bar.Set(done) }
 	}
-	features := newFeatures()
+	features := index.NewFeatures(nil) // loaded in full by the follower
 	s.follower = index.NewFollower(s.store, s.text, features, fo)
 	if err := s.follower.Start(ctx); err != nil {
 		return fmt.Errorf("start index follower: %w", err)
@@ -148,51 +145,6 @@ func (s textSearcher) Search(ctx context.Context, q api.SearchQuery) (api.Search
 	}
 	return out, nil
 }
-// memFeatures keeps every volunteer in memory, fed by the follower, and
-// yields them all as candidates: the exhaustive matcher.Source. It stands
-// in for the grid feature index of package index, with the same answers.
-type memFeatures struct {
-	mu sync.RWMutex
-	vs map[string]*volmatch.Volunteer
-}
-
-func newFeatures() *memFeatures { return &memFeatures{vs: map[string]*volmatch.Volunteer{}} }
-
-// Upsert implements index.FeatureSink.
-func (m *memFeatures) Upsert(v *volmatch.Volunteer) {
-	m.mu.Lock()
-	m.vs[v.ID] = v
-	m.mu.Unlock()
-}
-
-// Delete implements index.FeatureSink.
-func (m *memFeatures) Delete(id string) {
-	m.mu.Lock()
-	delete(m.vs, id)
-	m.mu.Unlock()
-}
-
-// Reset empties the index before a rebuild.
-func (m *memFeatures) Reset() {
-	m.mu.Lock()
-	clear(m.vs)
-	m.mu.Unlock()
-}
-
-// Candidates implements matcher.Source: every volunteer, in ID order.
-func (m *memFeatures) Candidates(_ *volmatch.Need, fn func(v *volmatch.Volunteer)) {
-	m.mu.RLock()
-	vs := make([]*volmatch.Volunteer, 0, len(m.vs))
-	for _, v := range m.vs {
-		vs = append(vs, v)
-	}
-	m.mu.RUnlock()
-	slices.SortFunc(vs, func(a, b *volmatch.Volunteer) int { return strings.Compare(a.ID, b.ID) })
-	for _, v := range vs {
-		fn(v)
-	}
-}
-
 // storeRanker adapts matcher.Rank to api.Ranker: candidates from the
 // feature index, the default scorer, and the busy gate from the store's
 // assignments.
