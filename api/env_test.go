@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +18,8 @@ import (
 	"volmatch/api"
 	"volmatch/datasets"
 	"volmatch/index"
+	"volmatch/matcher"
+	"volmatch/scoring"
 	"volmatch/store/bolt"
 )
 
@@ -57,60 +57,28 @@ func (s searcher) Search(ctx context.Context, q api.SearchQuery) (api.SearchResu
 	return out, nil
 }
 
-// exhaustiveRanker scores every volunteer of the store: distance within the
-// need's radius and the volunteer's reach, the required skills, free at the
-// shift; score 1 - distance/radius. It stands for the matcher in these
-// tests of the HTTP layer.
-type exhaustiveRanker struct{ st volmatch.Store }
-
-func (r exhaustiveRanker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptions) (api.Ranking, error) {
-	out := api.Ranking{Exclusions: volmatch.Exclusions{}}
-	eligible := map[string]bool{}
-	err := r.st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
-		out.Considered++
-		for _, sh := range n.Shifts {
-			if o.Shift != "" && sh.ID != o.Shift {
-				continue
-			}
-			d := volmatch.DistanceKm(n.Point, v.Home)
-			gate := ""
-			switch {
-			case d > n.RadiusKm || v.MaxTravelKm > 0 && d > v.MaxTravelKm:
-				gate = "distance"
-			case !hasSkills(v, n.Requires.Skills):
-				gate = "skill"
-			}
-			if gate != "" {
-				out.Exclusions[gate]++
-				continue
-			}
-			eligible[v.ID] = true
-			c := volmatch.Component{Name: "distance", Value: 1 - d/n.RadiusKm, Weight: 1}
-			out.Matches = append(out.Matches, volmatch.Match{Volunteer: v.ID, Need: n.ID, Shift: sh.ID,
-				Score: c.Contribution(), DistanceKm: d, Breakdown: []volmatch.Component{c}})
-		}
-		return nil
-	})
-	slices.SortFunc(out.Matches, func(a, b volmatch.Match) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Volunteer, b.Volunteer), strings.Compare(a.Shift, b.Shift))
-	})
-	if len(out.Matches) > o.K {
-		out.Matches = out.Matches[:o.K]
-	}
-	for i := range out.Matches {
-		out.Matches[i].Rank = i + 1
-	}
-	out.Eligible = len(eligible)
-	return out, err
+// ranker is matcher.Rank over the grid feature index with the default
+// scorer and the store's assignments as the busy gate, as cmd/volmatch
+// wires it.
+type ranker struct {
+	src *index.Features
+	sc  *scoring.Scorer
+	st  volmatch.Store
 }
 
-func hasSkills(v *volmatch.Volunteer, req []volmatch.SkillLevel) bool {
-	for _, s := range req {
-		if v.SkillLevelOf(s.Skill) < s.Level {
-			return false
+func (r ranker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptions) (api.Ranking, error) {
+	busy := func(id string) []volmatch.Assignment {
+		as, _, _ := r.st.Assignments(ctx, volmatch.AssignmentFilter{Volunteer: id})
+		var held []volmatch.Assignment
+		for _, a := range as {
+			if a.Status.Holds() {
+				held = append(held, *a)
+			}
 		}
+		return held
 	}
-	return true
+	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, Busy: busy})
+	return api.Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
 }
 
 // env is a real server on 127.0.0.1:0 over a real bbolt file and a real
@@ -141,7 +109,8 @@ func newEnv(t *testing.T, o api.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { text.Close() })
-	fol := index.NewFollower(st, text, nil, index.FollowerOptions{})
+	features := index.NewFeatures(nil)
+	fol := index.NewFollower(st, text, features, index.FollowerOptions{})
 	if err := fol.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +121,7 @@ func newEnv(t *testing.T, o api.Options) *env {
 	if o.Rate == 0 {
 		o.Rate = -1
 	}
-	e.api = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: exhaustiveRanker{st}, Taxonomy: tax}, o)
+	e.api = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: ranker{features, scoring.NewScorer(tax, scoring.Options{}), st}, Taxonomy: tax}, o)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
 	for name, tok := range map[string]volmatch.Token{
