@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,10 +70,17 @@ var _ volmatch.Store = (*Store)(nil)
 
 // Open connects to the Redis server at url and checks that it answers:
 // redis://[user:password@]HOST:PORT/DB (rediss:// for TLS), or
-// redis+cluster://HOST:PORT?addr=HOST2:PORT2 for a Redis Cluster. A server
-// that cannot be reached gives EUNAVAILABLE (the Store is still returned
-// closed as nil).
+// redis+cluster://HOST:PORT?addr=HOST2:PORT2 for a Redis Cluster. The
+// query parameter namespace=NAME sets Options.Namespace. A server that
+// cannot be reached gives EUNAVAILABLE.
 func Open(ctx context.Context, url string, o Options) (*Store, error) {
+	url, ns, err := cutNamespace(url)
+	if err != nil {
+		return nil, err
+	}
+	if ns != "" {
+		o.Namespace = ns
+	}
 	o.defaults()
 	var c, bulk goredis.UniversalClient
 	if rest, ok := strings.CutPrefix(url, "redis+cluster://"); ok {
@@ -113,6 +121,26 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// cutNamespace takes the store's own query parameter namespace=NAME off a
+// Redis URL (go-redis refuses parameters it does not know).
+func cutNamespace(raw string) (string, string, error) {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", "", volmatch.FieldError("redis", "bad Redis URL: %v", err)
+	}
+	q := u.Query()
+	ns := q.Get("namespace")
+	if ns == "" {
+		return raw, "", nil
+	}
+	if err := volmatch.ValidID("redis", ns); err != nil {
+		return "", "", volmatch.FieldError("redis", "namespace may hold only ASCII letters, digits, '-', '_' and '.'")
+	}
+	q.Del("namespace")
+	u.RawQuery = q.Encode()
+	return u.String(), ns, nil
 }
 
 // NewWithClient returns a Store on a client the caller made and owns (a

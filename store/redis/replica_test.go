@@ -175,6 +175,18 @@ func TestNamespacesIsolated(t *testing.T) {
 	if seq, err := b.LastChange(ctx); err != nil || seq != 0 {
 		t.Errorf("LastChange in namespace b = %d, %v, want 0", seq, err)
 	}
+	// The namespace may come in the URL.
+	c, err := redis.Open(ctx, srv.URL(0)+"?namespace=a", redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Volunteer(ctx, "V1"); err != nil {
+		t.Errorf("Volunteer(V1) through ?namespace=a = %v, want it", err)
+	}
+	if _, err := redis.Open(ctx, srv.URL(0)+"?namespace=a:b", redis.Options{}); volmatch.ErrorCode(err) != volmatch.EINVALID {
+		t.Errorf("Open with namespace a:b = %v, want invalid", err)
+	}
 }
 
 // TestWaitChange checks that a blocked WaitChange wakes on a write from
