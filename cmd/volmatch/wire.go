@@ -145,6 +145,7 @@ func (s textSearcher) Search(ctx context.Context, q api.SearchQuery) (api.Search
 	}
 	return out, nil
 }
+
 // storeRanker adapts matcher.Rank to api.Ranker: candidates from the
 // feature index, the default scorer, and the busy gate from the store's
 // assignments.
