@@ -416,6 +416,7 @@ func TestSearchTaxonomySynonyms(t *testing.T) {
 		{"义剪", []string{"n2"}},
 		{"AED使用", []string{"n3"}},
 		{"cpr", []string{"n3"}},
+		{"ＣＰＲ", []string{"n3"}}, // full-width letters
 		{"理发", []string{"n2"}},
 	} {
 		if got := searchIDs(t, tx, index.Query{Text: tc.text}); !slices.Equal(got, tc.want) {
