@@ -150,6 +150,9 @@ type Server struct {
 
 	tokMu  sync.Mutex
 	tokens map[string]cachedToken
+
+	docOnce sync.Once
+	doc     []byte // the OpenAPI document, built on first request
 }
 
 // New returns a server over deps.

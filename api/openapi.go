@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -182,13 +181,7 @@ func (s *Server) OpenAPI() map[string]any {
 	}
 }
 
-var openapiOnce sync.Map // *Server -> []byte
-
 func (s *Server) openapi(c *gin.Context) {
-	b, ok := openapiOnce.Load(s)
-	if !ok {
-		doc, _ := json.Marshal(s.OpenAPI())
-		b, _ = openapiOnce.LoadOrStore(s, doc)
-	}
-	c.Data(http.StatusOK, "application/json", b.([]byte))
+	s.docOnce.Do(func() { s.doc, _ = json.Marshal(s.OpenAPI()) })
+	c.Data(http.StatusOK, "application/json", s.doc)
 }
