@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
+	"volmatch/evaluation"
 )
 
 // Param documents a path or query parameter.
@@ -136,6 +137,34 @@ func (s *Server) routes() {
 			q("district", "district code"), q("domain", "domain key"),
 			{Name: "limit", In: "query", Type: "integer", Desc: "1 to 100 (default 20)"}, {Name: "offset", In: "query", Type: "integer", Desc: "hits to skip"}},
 		Resp: SearchResponse{}}, s.search)
+
+	// Evaluation, reference data and the planner dashboard (issue 5; the
+	// handlers are in evaluation.go and dashboard.go). Evaluation reports are
+	// aggregates for planners and admins; reference data, the district
+	// boundaries and the dashboard's files hold no personal data and are public.
+	ev := newEvaluator(s)
+	eval := func(path, summary string, resp any, f func(*gin.Context, []volmatch.Event, evaluation.Filter) (any, error), extra ...Param) {
+		h(get, "/evaluation/"+path, readers, Op{Summary: summary, Tag: "evaluation", Params: append(extra, evalParams...), Resp: resp}, ev.serve(f))
+	}
+	eval("summary", "Every evaluation report for the filter (the dashboard's data)", SummaryResponse{}, ev.summary)
+	eval("funnel", "The funnel from posted to rated, time to first match and to fill", FunnelResponse{}, ev.funnel)
+	eval("rates", "Fill, acceptance, completion, no-show and cancellation rates; satisfaction", RatesResponse{}, ev.rates)
+	eval("gaps", "Unmet demand by district × domain × time of week against the eligible supply", GapsResponse{}, ev.gaps)
+	eval("ranking", "Ranking quality: precision@k, NDCG@k, MRR, acceptance by position, coverage", RankingResponse{}, ev.ranking,
+		Param{Name: "k", In: "query", Type: "integer", Desc: "cut-off, 1 to 100 (default 10)"})
+	eval("fairness", "Fairness of the hours (Gini, top-decile share), hours and star levels", FairnessResponse{}, ev.fairness)
+	eval("weekly", "Activity per ISO week", WeeklyResponse{}, ev.weekly)
+	eval("by", "Headline figures per district, street, domain, target group or organisation", GroupsResponse{}, ev.by,
+		Param{Name: "key", In: "query", Type: "string", Required: true, Desc: "district, street, domain, target_group or org"})
+	h(get, "/reference", public, Op{Summary: "Districts, domains and target groups with Chinese and English names", Tag: "reference",
+		Resp: ReferenceResponse{}}, s.reference)
+	h(get, "/geo/districts", public, Op{Summary: "Beijing district boundaries (GeoJSON FeatureCollection)", Tag: "reference",
+		Raw: "application/geo+json"}, s.geoDistricts)
+	s.handle(r, "", get, "/dashboard", public, Op{Summary: "Redirects to the planner dashboard at /dashboard/", Tag: "dashboard",
+		Status: http.StatusMovedPermanently}, dashboardRedirect)
+	for _, a := range dashboardAssets() {
+		s.handle(r, "", get, a.route, public, Op{Summary: a.summary, Tag: "dashboard", Raw: a.ctype}, a.serve)
+	}
 }
 
 // limitBody caps request bodies at Options.MaxBody.

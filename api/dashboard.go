@@ -1,0 +1,253 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"volmatch"
+	"volmatch/api/dashboard"
+	"volmatch/datasets"
+)
+
+// The planner dashboard (issue 5): its static files, embedded by package
+// dashboard, are served at /dashboard/ with no authentication (the page
+// holds no data); the page reads the public reference data and geography
+// below and the role-checked evaluation routes with the planner's token.
+
+// ReferenceResponse is the reference data a client needs to label the
+// evaluation reports: Beijing's districts, the taxonomy's domains and
+// community service types, and the target groups, each with its Chinese and
+// English name.
+type ReferenceResponse struct {
+	Districts    []RefDistrict `json:"districts"`
+	Domains      []RefDomain   `json:"domains"`
+	TargetGroups []RefTerm     `json:"target_groups"`
+}
+
+// RefDistrict is a district: its statistics division code, names and seat.
+type RefDistrict struct {
+	Code   string         `json:"code"`
+	Name   string         `json:"name"`
+	NameEN string         `json:"name_en"`
+	Center volmatch.Point `json:"center"`
+}
+
+// RefDomain is a top-level taxonomy node: a professional domain (kind
+// "domain") or a community service type (kind "service").
+type RefDomain struct {
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	NameEN string `json:"name_en"`
+	Kind   string `json:"kind"`
+}
+
+// RefTerm is a key with its Chinese and English names.
+type RefTerm struct {
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	NameEN string `json:"name_en"`
+}
+
+// districtEN are the English (pinyin) names of Beijing's districts.
+var districtEN = map[string]string{
+	"110101": "Dongcheng", "110102": "Xicheng", "110105": "Chaoyang", "110106": "Fengtai",
+	"110107": "Shijingshan", "110108": "Haidian", "110109": "Mentougou", "110111": "Fangshan",
+	"110112": "Tongzhou", "110113": "Shunyi", "110114": "Changping", "110115": "Daxing",
+	"110116": "Huairou", "110117": "Pinggu", "110118": "Miyun", "110119": "Yanqing",
+}
+
+// targetGroupEN are the English names of the target groups.
+var targetGroupEN = map[string]string{
+	volmatch.TargetElderly: "Older people", volmatch.TargetChildren: "Children",
+	volmatch.TargetDisabled: "People with disabilities", volmatch.TargetDifficult: "Children in difficulty",
+	volmatch.TargetResidents: "Community residents",
+}
+
+// Reference returns the reference data served at /v1/reference.
+func Reference() ReferenceResponse {
+	var r ReferenceResponse
+	for _, d := range datasets.Beijing().Districts() {
+		en := districtEN[d.Code]
+		if en == "" {
+			en = d.Name
+		}
+		r.Districts = append(r.Districts, RefDistrict{Code: d.Code, Name: d.Name, NameEN: en, Center: d.Center})
+	}
+	for _, d := range datasets.LoadTaxonomy().Domains() {
+		r.Domains = append(r.Domains, RefDomain{Key: d.Key, Name: d.Name, NameEN: d.NameEN, Kind: d.Kind})
+	}
+	for _, k := range targetGroupKeys() {
+		r.TargetGroups = append(r.TargetGroups, RefTerm{Key: k, Name: volmatch.TargetGroups[k], NameEN: targetGroupEN[k]})
+	}
+	return r
+}
+
+// asset is a response body that never changes while the process runs: a
+// file of the dashboard, the reference data or the district boundaries.
+// It answers with an ETag (304 to a matching If-None-Match) and gzipped
+// when the client accepts it and it is worth it.
+type asset struct {
+	route, summary string
+	ctype          string
+	cache          string // Cache-Control
+	body           []byte
+	etag           string
+
+	gzOnce sync.Once
+	gz     []byte // nil when gzip does not pay
+}
+
+func newAsset(route, summary, ctype, cache string, body []byte) *asset {
+	sum := sha256.Sum256(body)
+	return &asset{route: route, summary: summary, ctype: ctype, cache: cache, body: body,
+		etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+}
+
+// gzipped returns the gzip encoding of the body, made on first use, or nil
+// for a small or incompressible body.
+func (a *asset) gzipped() []byte {
+	a.gzOnce.Do(func() {
+		if len(a.body) < 1024 || strings.HasPrefix(a.ctype, "image/") {
+			return
+		}
+		var b bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		_, _ = w.Write(a.body)
+		_ = w.Close()
+		if b.Len() < len(a.body)*9/10 {
+			a.gz = b.Bytes()
+		}
+	})
+	return a.gz
+}
+
+// serve answers the asset.
+func (a *asset) serve(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", a.cache)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(a.ctype, "text/html") {
+		h.Set("Content-Security-Policy", dashboardCSP)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+	}
+	body, etag := a.body, a.etag
+	if gz := a.gzipped(); gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(c.GetHeader("Accept-Encoding")) {
+			body, etag = gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
+	if inm := c.GetHeader("If-None-Match"); inm != "" && (inm == "*" || strings.Contains(inm, etag)) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, a.ctype, body)
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(ae string) bool {
+	for _, part := range strings.Split(ae, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		if name = strings.TrimSpace(name); !strings.EqualFold(name, "gzip") && name != "*" {
+			continue
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if q, err := strconv.ParseFloat(v, 64); err == nil && q == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// dashboardCSP lets the page load its own script, style and data only.
+// ECharts writes inline styles on the elements it makes.
+const dashboardCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// dashboardAssets are the routes of the dashboard's files: the page at
+// /dashboard/ and every embedded file under /dashboard/, in path order.
+// They are the same for every server, so they are built once.
+var dashboardAssets = sync.OnceValue(func() []*asset {
+	fsys := dashboard.FS()
+	var out []*asset
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		ctype := mime.TypeByExtension(path.Ext(p))
+		switch path.Ext(p) {
+		case ".html":
+			ctype = "text/html; charset=utf-8"
+		case ".js":
+			ctype = "text/javascript; charset=utf-8"
+		case ".css":
+			ctype = "text/css; charset=utf-8"
+		case ".md", "":
+			ctype = "text/plain; charset=utf-8"
+		}
+		if ctype == "" {
+			ctype = http.DetectContentType(b)
+		}
+		route, summary := "/dashboard/"+p, "Dashboard file "+p
+		if p == "index.html" {
+			route, summary = "/dashboard/", "The planner dashboard page (token in the URL fragment: #token=...)"
+		}
+		// Revalidate every time: the names carry no version, and a 304
+		// costs one small round trip.
+		out = append(out, newAsset(route, summary, ctype, "no-cache", b))
+		return nil
+	})
+	if err != nil {
+		panic("api: read the embedded dashboard: " + err.Error()) // embedded files always read
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].route < out[j].route })
+	return out
+})
+
+// referenceAsset and geoAsset are the public reference routes' bodies.
+var (
+	referenceAsset = sync.OnceValue(func() *asset {
+		b, _ := json.Marshal(Reference())
+		return newAsset("/v1/reference", "", "application/json; charset=utf-8", "public, max-age=3600", b)
+	})
+	geoAsset = sync.OnceValue(func() *asset {
+		return newAsset("/v1/geo/districts", "", "application/geo+json", "public, max-age=86400", datasets.DistrictsGeoJSON())
+	})
+)
+
+func (s *Server) reference(c *gin.Context)    { referenceAsset().serve(c) }
+func (s *Server) geoDistricts(c *gin.Context) { geoAsset().serve(c) }
+
+// dashboardRedirect sends /dashboard to /dashboard/, where the page's
+// relative links resolve; the query is kept (the fragment stays with the
+// browser).
+func dashboardRedirect(c *gin.Context) {
+	to := "/dashboard/"
+	if q := c.Request.URL.RawQuery; q != "" {
+		to += "?" + q
+	}
+	c.Redirect(http.StatusMovedPermanently, to)
+}
