@@ -53,7 +53,8 @@
 // shared installation, not spread). Deployments with different namespaces
 // land in different slots. Spreading bulk records (volunteer bodies) over
 // slots would make their writes two-step (record, then ledger), which this
-// store does not do: correctness first.
+// store does not do: correctness first. TestClusterConformance runs the
+// conformance suite through the cluster client on a one-node cluster.
 //
 // # Failures
 //

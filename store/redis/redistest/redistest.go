@@ -14,6 +14,7 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -33,8 +34,9 @@ type Server struct {
 	// Dir is the server's working folder, which holds its append-only file.
 	Dir string
 
-	bin string
-	t   testing.TB
+	bin   string
+	t     testing.TB
+	extra []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -70,8 +72,37 @@ func Require(t testing.TB) string {
 // answers PING. The server is stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startWith(t)
+}
+
+// StartCluster starts a one-node Redis Cluster (cluster mode on, every slot
+// assigned to the node) and waits until the cluster state is ok; connect
+// with ClusterURL.
+func StartCluster(t testing.TB) *Server {
+	t.Helper()
+	s := startWith(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	if _, err := command(s.Addr(), "CLUSTER ADDSLOTSRANGE 0 16383"); err != nil {
+		t.Fatalf("redistest: assign cluster slots: %v", err)
+	}
+	for i := 0; ; i++ {
+		info, err := command(s.Addr(), "CLUSTER INFO")
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return s
+		}
+		if i == 500 {
+			t.Fatalf("redistest: the one-node cluster did not become ok: %v %s", err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ClusterURL returns the redis+cluster:// URL of a server from StartCluster.
+func (s *Server) ClusterURL() string { return "redis+cluster://" + s.Addr() }
+
+func startWith(t testing.TB, extra ...string) *Server {
+	t.Helper()
 	bin := Require(t)
-	s := &Server{bin: bin, t: t, Dir: t.TempDir()}
+	s := &Server{bin: bin, t: t, Dir: t.TempDir(), extra: extra}
 	var err error
 	for try := 0; try < 5; try++ {
 		if s.Port, err = freePort(); err != nil {
@@ -108,11 +139,12 @@ func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	logFile := filepath.Join(s.Dir, "redis.log")
-	cmd := exec.Command(s.bin,
+	args := append([]string{
 		"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always",
 		"--dir", s.Dir, "--logfile", logFile, "--databases", "64",
-		"--daemonize", "no", "--protected-mode", "yes")
+		"--daemonize", "no", "--protected-mode", "yes"}, s.extra...)
+	cmd := exec.Command(s.bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return err
@@ -190,23 +222,49 @@ func (s *Server) Restart() {
 
 // ping sends PING and waits for +PONG (a loading server answers -LOADING).
 func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	line, err := command(addr, "PING")
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(line, "+PONG") {
-		return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
+	if line != "PONG" {
+		return fmt.Errorf("PING answered %q", line)
 	}
 	return nil
+}
+
+// command sends one inline command and returns a simple or bulk string
+// answer; an error answer is an error.
+func command(addr, cmd string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte(cmd + "\r\n")); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	switch {
+	case strings.HasPrefix(line, "+"):
+		return line[1:], nil
+	case strings.HasPrefix(line, "$"):
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("%s answered %q", cmd, line)
+		}
+		b := make([]byte, n+2)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return "", err
+		}
+		return string(b[:n]), nil
+	}
+	return "", fmt.Errorf("%s answered %q", cmd, line)
 }
 
 func freePort() (int, error) {
