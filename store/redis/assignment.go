@@ -85,6 +85,9 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 				r.Volunteer, missing, preA, preB,
 				parts[i][0], parts[i][1], evBefore+`"assignment":"`, `"`+evAfter)
 		}
+		if len(args) != 2+len(rs)*reserveWidth {
+			return nil, fmt.Errorf("redis: %s: %d script arguments for %d reservations", what, len(args), len(rs))
+		}
 		res, err := reserveScript.Run(ctx, s.c, s.keys, args...).Result()
 		if err != nil {
 			return nil, s.err(what, err)

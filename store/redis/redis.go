@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	neturl "net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -550,5 +549,3 @@ func each[T any](ctx context.Context, s *Store, set string, key func(string) str
 		after = ids[len(ids)-1]
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
