@@ -1,0 +1,179 @@
+package index
+
+import (
+	"math"
+	"sort"
+	"sync"
+
+	"volmatch"
+)
+
+// ShiftsOptions configure a Shifts index; the zero value works.
+type ShiftsOptions struct {
+	// CellKm is the side of a grid cell in km (2 when 0 or less).
+	CellKm float64
+}
+
+// Shifts is an in-memory spatial index of the open shifts, for the
+// volunteer's menu: a grid of the points of the open needs that have a
+// shift with a free slot. It implements matcher.ShiftSource: for a
+// volunteer it yields the shifts of the needs within the volunteer's
+// MaxTravelKm of home (the distance gate can pass no farther), never
+// omitting one, and usually few others. It is safe for concurrent use; the
+// callback of Shifts must not call back into the index's writers.
+type Shifts struct {
+	mu      sync.RWMutex
+	latStep float64 // cell height in degrees
+	lngStep float64 // cell width in degrees (at Beijing's latitude)
+	cells   map[[2]int32][]*volmatch.Need
+	needs   map[string]*volmatch.Need
+	open    int // open shifts held
+	maxLat  float64
+}
+
+// kmPerDegree is the length of a degree of a great circle on the sphere of
+// volmatch.DistanceKm.
+const kmPerDegree = 6371.0088 * math.Pi / 180
+
+// NewShifts returns an empty index.
+func NewShifts(o ShiftsOptions) *Shifts {
+	if !(o.CellKm > 0) {
+		o.CellKm = 2
+	}
+	step := o.CellKm / kmPerDegree
+	return &Shifts{
+		latStep: step, lngStep: step / math.Cos(40*math.Pi/180),
+		cells: map[[2]int32][]*volmatch.Need{}, needs: map[string]*volmatch.Need{},
+	}
+}
+
+// NewShiftsOf returns an index of the open shifts of needs.
+func NewShiftsOf(needs []*volmatch.Need, o ShiftsOptions) *Shifts {
+	x := NewShifts(o)
+	for _, n := range needs {
+		x.Put(n)
+	}
+	return x
+}
+
+func openShifts(n *volmatch.Need) int {
+	if n.Status != volmatch.NeedOpen && n.Status != "" {
+		return 0
+	}
+	c := 0
+	for _, s := range n.Shifts {
+		if s.Filled < s.Slots {
+			c++
+		}
+	}
+	return c
+}
+
+func (x *Shifts) cell(p volmatch.Point) [2]int32 {
+	return [2]int32{int32(math.Floor(p.Lat / x.latStep)), int32(math.Floor(p.Lng / x.lngStep))}
+}
+
+// Put adds or replaces a need (a copy is kept). A need that is not open or
+// has no shift with a free slot is removed.
+func (x *Shifts) Put(n *volmatch.Need) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.remove(n.ID)
+	c := openShifts(n)
+	if c == 0 {
+		return
+	}
+	cp := *n
+	cp.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
+	x.needs[n.ID] = &cp
+	k := x.cell(cp.Point)
+	x.cells[k] = append(x.cells[k], &cp)
+	x.open += c
+	x.maxLat = math.Max(x.maxLat, math.Abs(cp.Point.Lat))
+}
+
+// Delete removes a need; it is a no-op for an unknown one.
+func (x *Shifts) Delete(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.remove(id)
+}
+
+func (x *Shifts) remove(id string) {
+	old, ok := x.needs[id]
+	if !ok {
+		return
+	}
+	delete(x.needs, id)
+	k := x.cell(old.Point)
+	ns := x.cells[k]
+	for i, n := range ns {
+		if n == old {
+			ns = append(ns[:i], ns[i+1:]...)
+			break
+		}
+	}
+	if len(ns) == 0 {
+		delete(x.cells, k)
+	} else {
+		x.cells[k] = ns
+	}
+	x.open -= openShifts(old)
+}
+
+// Len returns the number of open shifts (not full, of open needs) held.
+func (x *Shifts) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.open
+}
+
+// Shifts calls fn for every open shift of the needs within v.MaxTravelKm of
+// v's home, need by need in ID order.
+func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift)) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	r := v.MaxTravelKm
+	if !(r >= 0) {
+		return
+	}
+	// A point within r km (haversine) differs in latitude by at most r/R
+	// radians; in longitude by at most 2·asin(sin(r/2R)/cos φ), φ the
+	// largest latitude involved (hav d ≥ cos φ1 cos φ2 hav Δλ).
+	dLat := r/kmPerDegree + 1e-9
+	phi := (math.Max(math.Abs(v.Home.Lat), x.maxLat) + dLat) * math.Pi / 180
+	var dLng float64
+	if s := math.Sin(r/6371.0088/2) / math.Cos(phi); phi >= math.Pi/2 || s >= 1 {
+		dLng = 360
+	} else {
+		dLng = 2*math.Asin(s)*180/math.Pi + 1e-9
+	}
+	lo := x.cell(volmatch.Point{Lat: v.Home.Lat - dLat, Lng: v.Home.Lng - dLng})
+	hi := x.cell(volmatch.Point{Lat: v.Home.Lat + dLat, Lng: v.Home.Lng + dLng})
+	var found []*volmatch.Need
+	rows, cols := int64(hi[0]-lo[0])+1, int64(hi[1]-lo[1])+1
+	if dLng >= 180 || rows*cols > int64(len(x.cells)) {
+		for k, ns := range x.cells {
+			if k[0] >= lo[0] && k[0] <= hi[0] && (dLng >= 180 || k[1] >= lo[1] && k[1] <= hi[1]) {
+				found = append(found, ns...)
+			}
+		}
+	} else {
+		for a := lo[0]; a <= hi[0]; a++ {
+			for b := lo[1]; b <= hi[1]; b++ {
+				found = append(found, x.cells[[2]int32{a, b}]...)
+			}
+		}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].ID < found[j].ID })
+	for _, n := range found {
+		if volmatch.DistanceKm(v.Home, n.Point) > r {
+			continue
+		}
+		for _, s := range n.Shifts {
+			if s.Filled < s.Slots {
+				fn(n, s)
+			}
+		}
+	}
+}

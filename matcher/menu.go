@@ -1,0 +1,232 @@
+package matcher
+
+import (
+	"sort"
+	"time"
+
+	"volmatch"
+	"volmatch/scoring"
+)
+
+// ShiftSource yields the open shifts that may be eligible for a volunteer
+// (the menu's side of Source). It must never omit a shift the volunteer is
+// eligible for; it may yield any number they are not (Menu gates each
+// exactly), and should yield the shifts of one need one after another.
+type ShiftSource interface {
+	Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift))
+}
+
+// AllShifts returns the exhaustive ShiftSource: every shift of every need of
+// needs, in order. needs is read at each call, not copied.
+func AllShifts(needs []*volmatch.Need) ShiftSource { return allShifts(needs) }
+
+type allShifts []*volmatch.Need
+
+func (a allShifts) Shifts(_ *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift)) {
+	for _, n := range a {
+		for _, s := range n.Shifts {
+			fn(n, s)
+		}
+	}
+}
+
+// Menu defaults.
+const (
+	DefaultMenuK         = 10
+	DefaultMenuPerDomain = 3
+	DefaultMenuPerNeed   = 1
+)
+
+// MenuOptions configure Menu and RankShifts; the zero value works.
+type MenuOptions struct {
+	// K is the number of items of the menu (DefaultMenuK when 0 or less).
+	K int
+	// Busy are the volunteer's assignments: a shift overlapping one that
+	// holds its slot is not offered (the busy gate), nor one they hold.
+	Busy []volmatch.Assignment
+	// PerDomain caps the items of one category (domain) in the menu
+	// (DefaultMenuPerDomain when 0 or less), PerNeed the shifts of one need
+	// (DefaultMenuPerNeed when 0 or less); see Menu.
+	PerDomain int
+	PerNeed   int
+	// After, when set, offers only shifts that start after it (the caller
+	// passes the current time; matcher reads no clock).
+	After time.Time
+	// DomainOf maps a need's domain key to its category, the top-level
+	// domain (the taxonomy's DomainOf); nil keeps the key.
+	DomainOf func(key string) string
+}
+
+func (o MenuOptions) withDefaults() MenuOptions {
+	if o.K <= 0 {
+		o.K = DefaultMenuK
+	}
+	if o.PerDomain <= 0 {
+		o.PerDomain = DefaultMenuPerDomain
+	}
+	if o.PerNeed <= 0 {
+		o.PerNeed = DefaultMenuPerNeed
+	}
+	return o
+}
+
+// MenuItem is one shift offered to a volunteer.
+type MenuItem struct {
+	Need       string               `json:"need"`
+	Shift      string               `json:"shift"`
+	Title      string               `json:"title"`
+	Category   string               `json:"category"` // the need's top-level domain
+	Domain     string               `json:"domain"`   // the need's domain key
+	Start      time.Time            `json:"start"`
+	End        time.Time            `json:"end"`
+	Day        string               `json:"day"`  // the start's Beijing date, 2006-01-02
+	Rank       int                  `json:"rank"` // 1-based, in the ranking before diversification
+	Score      float64              `json:"score"`
+	DistanceKm float64              `json:"distance_km"`
+	Breakdown  []volmatch.Component `json:"breakdown"`
+}
+
+// MenuGroup is the items of one category on one day.
+type MenuGroup struct {
+	Category string     `json:"category"`
+	Day      string     `json:"day"`
+	Items    []MenuItem `json:"items"`
+}
+
+// ServiceMenu is a volunteer's menu (菜单式服务).
+type ServiceMenu struct {
+	Volunteer string `json:"volunteer"`
+	// Items are the menu's K (or fewer) items in rank order.
+	Items []MenuItem `json:"items"`
+	// Groups hold the same items by category and day; groups are ordered
+	// by their best item.
+	Groups []MenuGroup `json:"groups"`
+	// Eligible counts the open shifts the volunteer is eligible for,
+	// Scanned the shifts the source yielded.
+	Eligible int `json:"eligible"`
+	Scanned  int `json:"scanned"`
+}
+
+// RankShifts returns every open shift volunteer v is eligible for, ranked
+// by the scorer: highest score first, ties by the earlier start, then need
+// and shift ID. A shift is offered when its need is open, it is not full
+// (Filled < Slots), it starts after o.After (when set), v passes every hard
+// gate of sc on it (the same gates as Rank: skills, certificates, training,
+// insurance, language, distance — near home —, availability — free time —)
+// and it overlaps none of o.Busy. Through any ShiftSource the list equals
+// that of AllShifts over the same needs. It also returns the number of
+// shifts the source yielded.
+func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]MenuItem, int) {
+	o = o.withDefaults()
+	var items []MenuItem
+	var p *scoring.Prepared
+	var pn *volmatch.Need
+	scanned := 0
+	src.Shifts(v, func(n *volmatch.Need, s volmatch.Shift) {
+		scanned++
+		if n.Status != volmatch.NeedOpen && n.Status != "" || s.Filled >= s.Slots {
+			return
+		}
+		if !o.After.IsZero() && !s.Start.After(o.After) {
+			return
+		}
+		if pn != n {
+			pn, p = n, sc.Prepare(n, nil)
+		}
+		i := -1
+		for k := range n.Shifts {
+			if n.Shifts[k].ID == s.ID {
+				i = k
+				break
+			}
+		}
+		if i < 0 {
+			return
+		}
+		res := p.Evaluate(v, i)
+		if res.Reason != "" || scoring.Busy(o.Busy, s) {
+			return
+		}
+		cat := n.Domain
+		if o.DomainOf != nil {
+			if d := o.DomainOf(n.Domain); d != "" {
+				cat = d
+			}
+		}
+		items = append(items, MenuItem{
+			Need: n.ID, Shift: s.ID, Title: n.Title, Category: cat, Domain: n.Domain,
+			Start: s.Start, End: s.End, Day: s.Start.In(volmatch.Beijing).Format("2006-01-02"),
+			Score: res.Score, DistanceKm: res.DistanceKm, Breakdown: sc.Breakdown(res.Values),
+		})
+	})
+	sort.Slice(items, func(i, j int) bool {
+		a, b := &items[i], &items[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if !a.Start.Equal(b.Start) {
+			return a.Start.Before(b.Start)
+		}
+		if a.Need != b.Need {
+			return a.Need < b.Need
+		}
+		return a.Shift < b.Shift
+	})
+	for i := range items {
+		items[i].Rank = i + 1
+	}
+	return items, scanned
+}
+
+// Menu builds volunteer v's menu: the ranking of RankShifts, diversified
+// and grouped. Diversification walks the ranking best first and takes an
+// item unless its need already has PerNeed items or its category PerDomain
+// items in the menu; if that leaves fewer than K items (few categories), the
+// skipped items fill the rest in rank order. So a menu of ten is never ten
+// shifts of one need or one kind while other kinds are eligible, and an item
+// is left out only for a better one. The items are then grouped by category
+// and by day (the Beijing date of the start).
+func Menu(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
+	o = o.withDefaults()
+	ranked, scanned := RankShifts(v, src, sc, o)
+	m := ServiceMenu{Volunteer: v.ID, Eligible: len(ranked), Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
+	perNeed := map[string]int{}
+	perCat := map[string]int{}
+	taken := make([]bool, len(ranked))
+	count := 0
+	for i, it := range ranked {
+		if count == o.K {
+			break
+		}
+		if perNeed[it.Need] >= o.PerNeed || perCat[it.Category] >= o.PerDomain {
+			continue
+		}
+		perNeed[it.Need]++
+		perCat[it.Category]++
+		taken[i] = true
+		count++
+	}
+	for i := 0; i < len(ranked) && count < o.K; i++ {
+		if !taken[i] {
+			taken[i] = true
+			count++
+		}
+	}
+	for i, it := range ranked {
+		if taken[i] {
+			m.Items = append(m.Items, it)
+		}
+	}
+	at := map[[2]string]int{}
+	for _, it := range m.Items {
+		key := [2]string{it.Category, it.Day}
+		g, ok := at[key]
+		if !ok {
+			g = len(m.Groups)
+			at[key] = g
+			m.Groups = append(m.Groups, MenuGroup{Category: it.Category, Day: it.Day})
+		}
+		m.Groups[g].Items = append(m.Groups[g].Items, it)
+	}
+	return m
+}
