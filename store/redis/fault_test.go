@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -110,5 +111,35 @@ func TestServerDown(t *testing.T) {
 				t.Errorf("CreateVolunteer after restart = %v", err)
 			}
 		})
+	}
+}
+
+// TestServerHangs points the store at a listener that accepts connections
+// and never answers: calls end with EUNAVAILABLE (the read timeout), not a
+// hang.
+func TestServerHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	_, err = redis.Open(context.Background(), "redis://"+ln.Addr().String()+"/0", redis.Options{Timeout: 200 * time.Millisecond})
+	if got := volmatch.ErrorCode(err); got != volmatch.EUNAVAILABLE {
+		t.Errorf("Open on a silent server: code %q (%v), want %q", got, err, volmatch.EUNAVAILABLE)
 	}
 }
