@@ -10,7 +10,9 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
+	"volmatch/matcher"
 	"volmatch/matcher/flow"
+	"volmatch/scoring"
 )
 
 func init() { register(newAssignCmd) }
@@ -143,8 +145,112 @@ func solveDIMACS(ctx context.Context, e *env, f assignFlags) error {
 
 // assignBatch plans (and with --commit reserves) a batch over the store.
 func assignBatch(ctx context.Context, e *env, f assignFlags) error {
-	_ = ctx
-	_ = e
-	_ = f
-	return volmatch.Errorf(volmatch.EUNAVAILABLE, "assign: batch planning over the store is not built yet; use --orlib or --dimacs")
+	picks := 0
+	for _, b := range []bool{len(f.needs) > 0, f.district != "", f.allOpen} {
+		if b {
+			picks++
+		}
+	}
+	if picks != 1 {
+		return fmt.Errorf("assign: choose the needs with one of --needs, --district or --all-open (or solve a file with --orlib/--dimacs)")
+	}
+	if f.maxPer < 1 {
+		return fmt.Errorf("assign: --max-per-volunteer must be at least 1, got %d", f.maxPer)
+	}
+	st, err := openStoreConfig(ctx, f.store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var needs []*volmatch.Need
+	if len(f.needs) > 0 {
+		for _, id := range f.needs {
+			n, err := st.Need(ctx, id)
+			if err != nil {
+				return fmt.Errorf("assign: need %s: %s", id, describe(err))
+			}
+			needs = append(needs, n)
+		}
+	} else {
+		err := st.EachNeed(ctx, func(n *volmatch.Need) error {
+			if n.Status == volmatch.NeedOpen && (f.allOpen || n.District == f.district) {
+				needs = append(needs, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("assign: read needs: %w", err)
+		}
+	}
+	var vols []*volmatch.Volunteer
+	if err := st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error { vols = append(vols, v); return nil }); err != nil {
+		return fmt.Errorf("assign: read volunteers: %w", err)
+	}
+	held, err := holdingAssignments(ctx, st, "")
+	if err != nil {
+		return err
+	}
+	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	start := time.Now()
+	plan, err := matcher.Assign(ctx, needs, matcher.All(vols), sc, matcher.AssignOptions{
+		MaxPerVolunteer: f.maxPer, FairnessStep: f.fairness, Held: held,
+	})
+	if err != nil {
+		return fmt.Errorf("assign: %s", describe(err))
+	}
+	took := time.Since(start)
+	slots := 0
+	for _, s := range plan.Shifts {
+		slots += s.Free
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "needs %d, shifts %d, free slots %d, volunteers eligible %d, eligible pairs %d\n",
+		len(needs), len(plan.Shifts), slots, plan.Volunteers, plan.Eligible)
+	for _, s := range plan.Shifts {
+		fmt.Fprintf(w, "  %s/%s  %s  %d of %d free slots planned\n", s.Need, s.Shift,
+			s.Start.In(volmatch.Beijing).Format("2006-01-02 15:04"), s.Planned, s.Free)
+	}
+	exact := "exact optimum"
+	if !plan.Exact {
+		exact = fmt.Sprintf("interval chains: %d placements repaired, %d refilled; flow bound %.4f", plan.Repaired, plan.Refilled, plan.Bound)
+	}
+	fmt.Fprintf(w, "planned %d placements, %d slots unfilled, total score %.4f, objective %.4f (%s) in %v\n",
+		len(plan.Placements), plan.Unfilled, plan.Total, plan.Objective, exact, took.Round(time.Millisecond))
+	if !f.commit {
+		fmt.Fprintln(w, "dry run: nothing reserved (add --commit to reserve every slot)")
+		return nil
+	}
+	rs := make([]volmatch.Reservation, len(plan.Placements))
+	for i, p := range plan.Placements {
+		rs[i] = volmatch.Reservation{Need: p.Need, Shift: p.Shift, Volunteer: p.Volunteer}
+	}
+	as, err := st.Reserve(ctx, rs, time.Now())
+	if err != nil {
+		return fmt.Errorf("assign: reserve (nothing was reserved): %s", describe(err))
+	}
+	fmt.Fprintf(w, "reserved %d slots\n", len(as))
+	return st.Close()
+}
+
+// holdingAssignments returns the assignments that hold their slot, of one
+// volunteer or ("" ) of all.
+func holdingAssignments(ctx context.Context, st volmatch.Store, volunteer string) ([]volmatch.Assignment, error) {
+	var out []volmatch.Assignment
+	f := volmatch.AssignmentFilter{Volunteer: volunteer}
+	f.Limit = 1000
+	for {
+		page, next, err := st.Assignments(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("read assignments: %w", err)
+		}
+		for _, a := range page {
+			if a.Status.Holds() {
+				out = append(out, *a)
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		f.After = next
+	}
 }

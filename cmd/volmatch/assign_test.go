@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"volmatch"
 )
 
 func TestAssignInstances(t *testing.T) {
@@ -46,5 +50,51 @@ func TestAssignInstanceErrors(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "line 2: node 5 is outside 1..2") {
 		t.Errorf("stderr = %q, want the line and the reason", stderr.String())
+	}
+}
+
+func TestAssignBatchAndMenu(t *testing.T) {
+	tmp := t.TempDir()
+	pop, data := filepath.Join(tmp, "pop"), filepath.Join(tmp, "data")
+	runOK(t, "gen", "--volunteers", "1500", "--needs", "80", "--seed", "5", "--out", pop)
+	runOK(t, "import", "--data", data, filepath.Join(pop, "volunteers.jsonl"), filepath.Join(pop, "needs.jsonl"),
+		filepath.Join(pop, "pools.jsonl"), filepath.Join(pop, "stations.jsonl"))
+
+	dry, _ := runOK(t, "assign", "--data", data, "--all-open")
+	if !strings.Contains(dry, "dry run: nothing reserved") {
+		t.Fatalf("assign dry run printed:\n%s", dry)
+	}
+	var planned int
+	for _, l := range strings.Split(dry, "\n") {
+		if strings.HasPrefix(l, "planned ") {
+			if _, err := fmt.Sscanf(l, "planned %d placements", &planned); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if planned == 0 {
+		t.Fatalf("assign planned nothing:\n%s", dry)
+	}
+	out, _ := runOK(t, "assign", "--data", data, "--all-open", "--commit")
+	if want := fmt.Sprintf("reserved %d slots", planned); !strings.Contains(out, want) {
+		t.Fatalf("assign --commit printed:\n%s\nwant %q", out, want)
+	}
+	st, err := openStore(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _, err := st.Assignments(context.Background(), volmatch.AssignmentFilter{ListOptions: volmatch.ListOptions{Limit: 100000}})
+	st.Close()
+	if err != nil || len(as) != planned {
+		t.Fatalf("store holds %d assignments (%v), want %d", len(as), err, planned)
+	}
+
+	menu, _ := runOK(t, "menu", "--data", data, as[0].Volunteer, "--after", "2026-10-01", "-k", "5")
+	if !strings.HasPrefix(menu, "menu of "+as[0].Volunteer) {
+		t.Fatalf("menu printed:\n%s", menu)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"assign", "--data", data}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "--needs, --district or --all-open") {
+		t.Errorf("assign without a choice of needs = %d, stderr %q", code, stderr.String())
 	}
 }

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"volmatch"
+	"volmatch/datasets"
+	"volmatch/index"
+	"volmatch/matcher"
+	"volmatch/scoring"
+)
+
+func init() { register(newMenuCmd) }
+
+// newMenuCmd is `volmatch menu VOLUNTEER_ID`: the volunteer's menu of open
+// shifts (菜单式服务), grouped by category and day.
+func newMenuCmd(e *env) *cobra.Command {
+	var cfg storeConfig
+	var k, perDomain int
+	var after string
+	cmd := &cobra.Command{
+		Use:   "menu VOLUNTEER_ID",
+		Short: "Show a volunteer's menu of open shifts they can take, by category and day",
+		Example: `  volmatch menu --data DIR V0000001
+  volmatch menu --data DIR V0000001 -k 20 --after 2026-11-01`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			at := time.Now()
+			if after != "" {
+				t, err := time.ParseInLocation("2006-01-02", after, volmatch.Beijing)
+				if err != nil {
+					return fmt.Errorf("menu: --after wants a date 2006-01-02, got %q", after)
+				}
+				at = t
+			}
+			st, err := openStoreConfig(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			v, err := st.Volunteer(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("menu: volunteer %s: %s", args[0], describe(err))
+			}
+			var needs []*volmatch.Need
+			if err := st.EachNeed(ctx, func(n *volmatch.Need) error { needs = append(needs, n); return nil }); err != nil {
+				return fmt.Errorf("menu: read needs: %w", err)
+			}
+			busy, err := holdingAssignments(ctx, st, v.ID)
+			if err != nil {
+				return fmt.Errorf("menu: %w", err)
+			}
+			tax := datasets.LoadTaxonomy()
+			sc := scoring.NewScorer(tax, scoring.Options{})
+			m := matcher.Menu(v, index.NewShiftsOf(needs, index.ShiftsOptions{}), sc, matcher.MenuOptions{
+				K: k, PerDomain: perDomain, Busy: busy, After: at, DomainOf: tax.DomainOf,
+			})
+			w := e.stdout
+			fmt.Fprintf(w, "menu of %s: %d items of %d eligible open shifts\n", v.ID, len(m.Items), m.Eligible)
+			for _, g := range m.Groups {
+				name := g.Category
+				if s, ok := tax.Skill(g.Category); ok {
+					name = s.Name + " (" + g.Category + ")"
+				}
+				fmt.Fprintf(w, "\n%s · %s\n", name, g.Day)
+				for _, it := range g.Items {
+					fmt.Fprintf(w, "  #%-3d %s–%s  %s  [%s/%s]  score %.3f  %.1f km\n", it.Rank,
+						it.Start.In(volmatch.Beijing).Format("15:04"), it.End.In(volmatch.Beijing).Format("15:04"),
+						it.Title, it.Need, it.Shift, it.Score, it.DistanceKm)
+				}
+			}
+			return nil
+		},
+	}
+	addStoreFlags(cmd, &cfg)
+	cmd.Flags().IntVarP(&k, "k", "k", matcher.DefaultMenuK, "items in the menu")
+	cmd.Flags().IntVar(&perDomain, "per-domain", matcher.DefaultMenuPerDomain, "most items of one category")
+	cmd.Flags().StringVar(&after, "after", "", "offer shifts starting after this date (Beijing, 2006-01-02; default now)")
+	return cmd
+}
