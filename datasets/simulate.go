@@ -32,7 +32,8 @@ type SimOptions struct {
 	// (2 when 0).
 	InvitesPerSlot int
 	// Pages is how many pages of K candidates a social worker goes through
-	// before giving up on a shift (3 when 0).
+	// before giving up on a shift; 0 means enough for four candidates per
+	// slot, at least 3.
 	Pages int
 	// ExpireAfter is how long an unanswered invitation stays open (48 hours
 	// when 0); it also closes at the invitation deadline, an hour before
@@ -67,12 +68,12 @@ type SimResult struct {
 // a further page when the list runs out, until the shift is full, the pages
 // run out or the invitation deadline passes. Each invitee answers from
 // their hidden preferences alone, never from the scorer's weights: they
-// answer at all with a chance that grows with Responsiveness (otherwise the
+// answer at all with chance 0.5 + 0.5 × Responsiveness (otherwise the
 // invitation expires), and accept with a probability that is the domain's
 // affinity (0.1 for a domain they have none for) times a distance factor
 // (1 up to DistanceTolKm, then decaying by e per 2 km beyond), an
-// availability factor (0.5 + 0.5 × the share of free hours in the two
-// hours either side of the shift) and a load factor (1 / (1 + 0.5 × Stats.Load, the
+// availability factor (0.6 + 0.4 × the share of free hours in the two
+// hours either side of the shift) and a load factor (1 / (1 + 0.3 × Stats.Load, the
 // slots held and not yet served)). An accept that comes after the shift has filled is
 // refused and logged as invite.expired with Reason scoring.ReasonShiftFull.
 // An accepted slot is then cancelled (0.03 + 0.3 × Flakiness), missed
@@ -91,13 +92,10 @@ func Simulate(ctx context.Context, pop *Population, src matcher.Source, sc *scor
 	if o.InvitesPerSlot <= 0 {
 		o.InvitesPerSlot = 2
 	}
-	if o.Pages <= 0 {
-		o.Pages = 3
-	}
 	if o.ExpireAfter <= 0 {
 		o.ExpireAfter = 48 * time.Hour
 	}
-	s := &sim{o: o, sc: sc, src: src, vols: map[string]*volmatch.Volunteer{}, held: map[string][]volmatch.Assignment{},
+	s := &sim{o: o, sc: sc, src: src, vols: map[string]*volmatch.Volunteer{}, held: map[string][]heldSlot{},
 		changed: map[string]bool{}}
 	for _, v := range pop.Volunteers {
 		s.vols[v.ID] = v
@@ -146,13 +144,33 @@ type sim struct {
 	sc      *scoring.Scorer
 	src     matcher.Source
 	vols    map[string]*volmatch.Volunteer
-	held    map[string][]volmatch.Assignment // slots held, by volunteer
+	held    map[string][]heldSlot // slots reserved, by volunteer
 	changed map[string]bool
 	events  []volmatch.Event
 	effects effectQueue // stats and holds changing at a later time
 	seq     int         // effect order among equal times
 	invites int
 	asgs    int
+}
+
+// heldSlot is a reserved slot and when it was given up (a cancellation or
+// a no-show; zero when never). The time is known when the slot is reserved,
+// so a later need, processed after this one but happening earlier, sees the
+// slot held exactly while it was.
+type heldSlot struct {
+	a     volmatch.Assignment
+	freed time.Time
+}
+
+// heldAt returns the slots a volunteer holds at t.
+func (s *sim) heldAt(vid string, t time.Time) []volmatch.Assignment {
+	var out []volmatch.Assignment
+	for _, h := range s.held[vid] {
+		if h.freed.IsZero() || t.Before(h.freed) {
+			out = append(out, h.a)
+		}
+	}
+	return out
 }
 
 // effect is a change to a volunteer's stats or holds that takes place at a
@@ -249,17 +267,21 @@ func (s *sim) shift(n *volmatch.Need, si int, r *rand.Rand) {
 	if !now.Before(deadline) {
 		return
 	}
-	busy := func(id string) []volmatch.Assignment { return s.held[id] }
 	shown := map[string]bool{}
 	var list []volmatch.Match
 	next, page := 0, 0
 	showPage := func(t time.Time) bool {
-		if page >= s.o.Pages {
+		pages := s.o.Pages
+		if pages <= 0 {
+			pages = max(3, (4*sh.Slots+s.o.K-1)/s.o.K)
+		}
+		if page >= pages {
 			return false
 		}
 		page++
 		s.applyUntil(t)
 		n.Shifts[si].Filled = 0 // the busy gate, not Filled, keeps holders out
+		busy := func(id string) []volmatch.Assignment { return s.heldAt(id, t) }
 		rk := matcher.Rank(n, s.src, s.sc, matcher.RankOptions{K: page * s.o.K, Shift: sh.ID, Busy: busy})
 		batch := fmt.Sprintf("%s/%s/p%d", n.ID, sh.ID, page)
 		added := false
@@ -320,7 +342,7 @@ func (s *sim) shift(n *volmatch.Need, si int, r *rand.Rand) {
 			s.emit(volmatch.EventInviteExpired, n, sh, p.at, func(ev *volmatch.Event) {
 				ev.Volunteer, ev.Invite, ev.Reason = p.m.Volunteer, p.invite, scoring.ReasonShiftFull
 			})
-		case p.answer == answerAccept && scoring.Busy(s.held[v.ID], sh):
+		case p.answer == answerAccept && scoring.Busy(s.heldAt(v.ID, p.at), sh):
 			// Took another slot at that time meanwhile: says no.
 			s.decline(n, sh, p)
 		case p.answer == answerAccept:
@@ -348,7 +370,7 @@ func (s *sim) decide(p *pending, n *volmatch.Need, sh volmatch.Shift, sent, dead
 	if deadline.Before(expire) {
 		expire = deadline
 	}
-	respond := r.Float64() < 0.35+0.6*h.Responsiveness
+	respond := r.Float64() < 0.5+0.5*h.Responsiveness
 	delay := time.Duration(r.ExpFloat64() * float64(2*time.Hour+time.Duration(20*(1-h.Responsiveness)*float64(time.Hour))))
 	at := sent.Add(time.Minute + delay)
 	accept := r.Float64() < acceptProbability(v, h, n, sh, v.Stats.Load)
@@ -383,8 +405,8 @@ func acceptProbability(v *volmatch.Volunteer, h *volmatch.HiddenPreferences, n *
 	if c := around.Count(); c > 0 {
 		slack = float64(v.Availability.And(around).Count()) / float64(c)
 	}
-	p := aff * dist * (0.5 + 0.5*slack) / (1 + 0.5*float64(max(load, 0)))
-	return math.Min(math.Max(p, 0.02), 0.95)
+	p := aff * dist * (0.6 + 0.4*slack) / (1 + 0.3*float64(max(load, 0)))
+	return math.Min(math.Max(p, 0.03), 0.97)
 }
 
 func (s *sim) decline(n *volmatch.Need, sh volmatch.Shift, p *pending) {
@@ -405,19 +427,11 @@ func (s *sim) accept(n *volmatch.Need, sh volmatch.Shift, p *pending, r *rand.Ra
 	s.asgs++
 	a := volmatch.Assignment{ID: fmt.Sprintf("SA%08d", s.asgs), Need: n.ID, Shift: sh.ID, Volunteer: vid, Org: n.Org,
 		Invite: p.invite, Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved, CreatedAt: p.at}
-	s.held[vid] = append(s.held[vid], a)
+	s.held[vid] = append(s.held[vid], heldSlot{a: a})
+	slot := &s.held[vid][len(s.held[vid])-1]
 	ids := func(ev *volmatch.Event) { ev.Volunteer, ev.Invite, ev.Assignment = vid, p.invite, a.ID }
 	s.emit(volmatch.EventInviteAccepted, n, sh, p.at, ids)
 	s.at(p.at, vid, func(v *volmatch.Volunteer) { v.Stats.Load++ })
-	free := func(v *volmatch.Volunteer) {
-		hs := s.held[vid]
-		for i := range hs {
-			if hs[i].ID == a.ID {
-				s.held[vid] = append(hs[:i:i], hs[i+1:]...)
-				break
-			}
-		}
-	}
 	lastCancel := sh.Start.Add(-time.Hour)
 	switch {
 	case lastCancel.After(p.at) && r.Float64() < 0.03+0.3*h.Flakiness:
@@ -426,11 +440,13 @@ func (s *sim) accept(n *volmatch.Need, sh volmatch.Shift, p *pending, r *rand.Ra
 			t = p.at.Add(time.Second)
 		}
 		s.emit(volmatch.EventCancelled, n, sh, t, func(ev *volmatch.Event) { ids(ev); ev.Reason = "volunteer cancelled" })
-		s.at(t, vid, func(v *volmatch.Volunteer) { free(v); v.Stats.Cancelled++; v.Stats.Load-- })
+		slot.freed = t
+		s.at(t, vid, func(v *volmatch.Volunteer) { v.Stats.Cancelled++; v.Stats.Load-- })
 	case r.Float64() < h.Flakiness:
 		t := sh.Start.Add(30 * time.Minute)
 		s.emit(volmatch.EventNoShow, n, sh, t, ids)
-		s.at(t, vid, func(v *volmatch.Volunteer) { free(v); v.Stats.NoShows++; v.Stats.Load-- })
+		slot.freed = t
+		s.at(t, vid, func(v *volmatch.Volunteer) { v.Stats.NoShows++; v.Stats.Load-- })
 	default:
 		in := sh.Start.Add(-time.Duration(r.IntN(16)) * time.Minute)
 		outAt := sh.End.Add(time.Duration(r.IntN(11)) * time.Minute)
