@@ -228,7 +228,7 @@ func testEvaluationBadFilters(e *env) {
 		{"from=2026-11-10T00:00:00Z&to=2026-11-10T00:00:00Z", "to"},
 		{"district=999999", "district"},
 		{"district=%E6%9C%9D%E9%98%B3%E5%8C%BA", "district"}, // a name, not a code
-		{"district=110105001000", "district"},                  // a street code
+		{"district=110105001000", "district"},                // a street code
 		{"street=110105", "street"},
 		{"street=x", "street"},
 		{"domain=no_such_domain", "domain"},
