@@ -67,8 +67,8 @@ func wire(ctx context.Context, o wireOptions) (*service, error) {
 func (s *service) open(ctx context.Context, o wireOptions) error {
 	tax := datasets.LoadTaxonomy()
 	var err error
-	if s.text, err = index.Open(filepath.Join(o.Store.DataDir, "index"), index.Options{Synonyms: tax.SynonymGroups()}); err != nil {
-		return fmt.Errorf("open index: %w", err)
+	if s.text, err = openIndex(filepath.Join(o.Store.DataDir, "index"), tax, o.Logger); err != nil {
+		return err
 	}
 	fo := index.FollowerOptions{Logger: o.Logger}
 	if o.Progress != nil {
@@ -97,6 +97,25 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		Taxonomy: tax,
 	}, o.API)
 	return nil
+}
+
+// openIndex opens the Bleve index at dir. The index is derived from the
+// store, so one that cannot be opened (written by another version, or
+// damaged) is removed and built again from the store by the follower.
+func openIndex(dir string, tax *datasets.Taxonomy, log *slog.Logger) (*index.Text, error) {
+	o := index.Options{Synonyms: tax.SynonymGroups()}
+	t, err := index.Open(dir, o)
+	if err == nil {
+		return t, nil
+	}
+	log.Warn("search index unreadable; rebuilding it from the store", "dir", dir, "err", err)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("open index: remove unreadable index: %w", err)
+	}
+	if t, err = index.Open(dir, o); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	return t, nil
 }
 
 // Close closes the index and the store.
