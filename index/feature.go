@@ -1,8 +1,10 @@
 package index
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -122,14 +124,81 @@ type certColumn struct {
 	exp     expiries // one entry per holder: their latest expiry
 }
 
-// NewFeatures returns an index of vs.
+// NewFeatures returns an index of vs (see Load).
 func NewFeatures(vs []*volmatch.Volunteer) *Features {
 	f := &Features{}
 	f.reset()
-	for _, v := range vs {
-		f.upsert(v)
-	}
+	f.load(vs)
 	return f
+}
+
+// Load replaces the contents of the index with vs in bulk; when an ID occurs
+// twice the later volunteer wins, as with Upsert. The index keeps shallow
+// copies of the volunteers laid out in memory cell by cell, so that a query
+// reads the volunteers of a cell, and their skills, certificates, trainings,
+// languages and preferred domains, from neighbouring memory rather than
+// chasing pointers scattered over the heap. Other fields (exceptions, teams,
+// the hidden preferences ...) are shared with vs, which must not be modified
+// afterwards.
+func (f *Features) Load(vs []*volmatch.Volunteer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reset()
+	f.load(vs)
+}
+
+func (f *Features) load(vs []*volmatch.Volunteer) {
+	last := make(map[string]int, len(vs))
+	for i, v := range vs {
+		if v != nil && v.ID != "" {
+			last[v.ID] = i
+		}
+	}
+	type item struct{ cell, i int }
+	items := make([]item, 0, len(last))
+	for i, v := range vs {
+		if v != nil && v.ID != "" && last[v.ID] == i {
+			items = append(items, item{cellOf(v.Home), i})
+		}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if c := cmp.Compare(a.cell, b.cell); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	// The structs and the slices the gates and scores read are copied into
+	// arenas in cell order.
+	var nSkills, nCerts, nStrings int
+	for _, it := range items {
+		v := vs[it.i]
+		nSkills += len(v.Skills)
+		nCerts += len(v.Certificates)
+		nStrings += len(v.Trainings) + len(v.Languages) + len(v.PreferredDomains)
+	}
+	arena := make([]volmatch.Volunteer, len(items))
+	skills := make([]volmatch.SkillLevel, 0, nSkills)
+	certs := make([]volmatch.Certificate, 0, nCerts)
+	strs := make([]string, 0, nStrings)
+	for k, it := range items {
+		c := *vs[it.i]
+		if c.Skills != nil {
+			skills = append(skills, c.Skills...)
+			c.Skills = skills[len(skills)-len(c.Skills) : len(skills) : len(skills)]
+		}
+		if c.Certificates != nil {
+			certs = append(certs, c.Certificates...)
+			c.Certificates = certs[len(certs)-len(c.Certificates) : len(certs) : len(certs)]
+		}
+		for _, p := range []*[]string{&c.Trainings, &c.Languages, &c.PreferredDomains} {
+			if *p != nil {
+				strs = append(strs, *p...)
+				*p = strs[len(strs)-len(*p) : len(strs) : len(strs)]
+			}
+		}
+		arena[k] = c
+		f.upsert(&arena[k])
+	}
 }
 
 // Reset empties the index (a Follower calls it before a full load).
@@ -386,6 +455,8 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 	var g [nCls]int
 	pass, release := f.filter(n, t0, &g)
 	defer release()
+	// With no requirement every live row passes: skip the bit tests.
+	allPass := len(pass) > 0 && len(f.live) > 0 && &pass[0] == &f.live[0]
 	// prune is pass unless an earlier shift ends before the first one: a
 	// certificate or an insurance that lapses between the two ends keeps a
 	// row eligible for the earlier shift, so the prune set is then computed
@@ -403,54 +474,62 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 	var h [nCls]int
 	reach := n.RadiusKm
 	est := newEstimate(n.Point, reach)
-	examine := func(e *cellEntry) {
-		if !prune.has(e.row) {
-			return
-		}
-		limit := math.Min(reach, float64(e.maxKm))
-		in := false
-		if est.ok {
-			lo, hi := est.bounds(e.lat, e.lng)
-			if lo > limit*(1+1e-6) {
-				return // beyond reach for certain
-			}
-			in = hi < limit*(1-1e-6)
-		}
-		v := f.rows[e.row].v
-		cls := clsPass
-		reason := ""
-		if !pass.has(e.row) {
-			// Only when prune != pass: the row fails the certificate or
-			// the insurance gate on the first shift.
-			reason = scoring.Gate(v, n, s0)
-			if reason == scoring.GateCertificate {
-				cls = clsCert
-			} else {
-				cls = clsIns
-			}
-		}
-		h[cls]++
-		for _, w := range hours {
-			if e.avail.Covers(w) {
-				fn(v)
-				return
-			}
-		}
-		// Free for no shift by the weekly pattern: excluded here.
-		if reason == "" {
-			if in {
-				reason = scoring.GateAvailability
-			} else {
-				reason = scoring.Gate(v, n, s0)
-			}
-		}
-		ex[reason]++
-	}
+	var nAvail int // rows excluded by availability, counted without the map
 	f.visitCells(est, func(cell []cellEntry) {
-		for i := range cell {
-			examine(&cell[i])
+		for k := range cell {
+			e := &cell[k]
+			if !allPass && !prune.has(e.row) {
+				continue
+			}
+			in := false
+			if est.ok {
+				d2lo, d2hi := est.d2(e.lat, e.lng)
+				limit := math.Min(reach, float64(e.maxKm))
+				if out := (limit*(1+1e-6) + approxAbsKm) / (1 - approxRel); out >= 0 && d2lo > out*out {
+					continue // beyond reach for certain
+				}
+				inner := (limit*(1-1e-6) - approxAbsKm) / (1 + approxRel)
+				in = inner > 0 && d2hi < inner*inner
+			}
+			v := f.rows[e.row].v
+			cls := clsPass
+			reason := ""
+			if !allPass && !pass.has(e.row) {
+				// Only when prune != pass: the row fails the certificate
+				// or the insurance gate on the first shift.
+				reason = scoring.Gate(v, n, s0)
+				if reason == scoring.GateCertificate {
+					cls = clsCert
+				} else {
+					cls = clsIns
+				}
+			}
+			h[cls]++
+			free := false
+			for _, w := range hours {
+				if e.avail.Covers(w) {
+					free = true
+					break
+				}
+			}
+			if free {
+				fn(v)
+				continue
+			}
+			// Free for no shift by the weekly pattern: excluded here.
+			switch {
+			case reason != "":
+				ex[reason]++
+			case in:
+				nAvail++
+			default:
+				ex[scoring.Gate(v, n, s0)]++
+			}
 		}
 	})
+	if nAvail > 0 {
+		ex[scoring.GateAvailability] += nAvail
+	}
 	for c := range nCls {
 		if d := g[c] - h[c]; d != 0 {
 			ex[clsGate[c]] += d
@@ -585,10 +664,12 @@ func newEstimate(p volmatch.Point, reach float64) estimate {
 	return e
 }
 
-// bounds returns a lower and an upper bound of the distance in km from the
-// estimate's point to (lat, lng). Not-a-number coordinates give NaN bounds,
-// which no comparison accepts.
-func (e *estimate) bounds(lat, lng float32) (lo, hi float64) {
+// d2 returns a lower and an upper bound of the square of the distance in km
+// from the estimate's point to (lat, lng) before margins: the distance lies
+// within sqrt(lo)·(1-approxRel)-approxAbsKm and
+// sqrt(hi)·(1+approxRel)+approxAbsKm. A row outside the latitude band gets
+// +Inf; not-a-number coordinates give NaN, which no comparison accepts.
+func (e *estimate) d2(lat, lng float32) (lo, hi float64) {
 	dLat := math.Abs(float64(lat) - e.lat0)
 	if dLat > e.bandLat {
 		return math.Inf(1), math.Inf(1)
@@ -599,14 +680,13 @@ func (e *estimate) bounds(lat, lng float32) (lo, hi float64) {
 	}
 	y := dLat * kmPerDeg
 	xLo, xHi := dLng*e.kLo, dLng*e.kHi
-	lo = math.Sqrt(y*y+xLo*xLo)*(1-approxRel) - approxAbsKm
-	hi = math.Sqrt(y*y+xHi*xHi)*(1+approxRel) + approxAbsKm
-	return lo, hi
+	return y*y + xLo*xLo, y*y + xHi*xHi
 }
 
 // visitCells calls fn with every grid cell the estimate's box touches (all
-// cells when there is no estimate), skipping cells wholly beyond the box's
-// reach, and then the fallback list.
+// cells when there is no estimate), nearest first, skipping cells wholly
+// beyond the box's reach, and then the fallback list. Nearest first lets a
+// top-k ranking reach its final threshold early.
 func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
 	if !e.ok {
 		for _, c := range f.cells {
@@ -621,6 +701,12 @@ func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
 		i1 := min(nLat-1, int(math.Floor((e.maxLat-gridMinLat)/latStep)))
 		j0 := max(0, int(math.Floor((e.minLng-gridMinLng)/lngStep)))
 		j1 := min(nLng-1, int(math.Floor((e.maxLng-gridMinLng)/lngStep)))
+		type near struct {
+			cell int32
+			d2   float64
+		}
+		cells := make([]near, 0, (i1-i0+1)*(j1-j0+1))
+		reach := e.bandLat * kmPerDeg / (1 - approxRel)
 		for i := i0; i <= i1; i++ {
 			// the cell's latitude span, widened by a hair for rounding
 			cLat0 := gridMinLat + float64(i)*latStep - 1e-9
@@ -632,8 +718,7 @@ func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
 				dy = e.lat0 - cLat1
 			}
 			for j := j0; j <= j1; j++ {
-				c := f.cells[i*nLng+j]
-				if len(c) == 0 {
+				if len(f.cells[i*nLng+j]) == 0 {
 					continue
 				}
 				cLng0 := gridMinLng + float64(j)*lngStep - 1e-9
@@ -645,11 +730,21 @@ func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
 					dx = e.lng0 - cLng1
 				}
 				y, x := dy*kmPerDeg, dx*e.kLo
-				if math.Sqrt(y*y+x*x)*(1-approxRel)-approxAbsKm > e.bandLat*kmPerDeg {
-					continue // the nearest corner is beyond reach
+				d2 := y*y + x*x
+				if d2 > reach*reach {
+					continue // the nearest point of the cell is beyond reach
 				}
-				fn(c)
+				cells = append(cells, near{int32(i*nLng + j), d2})
 			}
+		}
+		slices.SortFunc(cells, func(a, b near) int {
+			if c := cmp.Compare(a.d2, b.d2); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.cell, b.cell)
+		})
+		for _, c := range cells {
+			fn(f.cells[c.cell])
 		}
 	}
 	if c := f.cells[nCells]; len(c) > 0 {

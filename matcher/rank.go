@@ -62,41 +62,59 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 	}
 	p := sc.Prepare(n, shifts)
 	h := topK{k: k}
+	eligible := make([]bool, len(shifts))
 	visit := func(v *volmatch.Volunteer) {
 		r.Scanned++
-		best := -1
-		var bestRes scoring.Result
-		reason0 := ""
+		reason0, any := "", false
 		var held []volmatch.Assignment
 		heldLoaded := false
+		clear(eligible)
 		for i := range shifts {
-			res := p.Evaluate(v, i)
-			if res.Reason == "" && o.Busy != nil {
+			reason := p.Gate(v, i)
+			if reason == "" && o.Busy != nil {
 				if !heldLoaded {
 					held, heldLoaded = o.Busy(v.ID), true
 				}
 				if scoring.Busy(held, shifts[i]) {
-					res.Reason = scoring.GateBusy
+					reason = scoring.GateBusy
 				}
 			}
 			if i == 0 {
-				reason0 = res.Reason
+				reason0 = reason
 			}
-			if res.Reason != "" {
-				if scoring.ShiftIndependent(res.Reason) {
-					break
-				}
-				continue
-			}
-			if best < 0 || betterShift(res.Score, shifts[i], bestRes.Score, shifts[best]) {
-				best, bestRes = i, res
+			if reason == "" {
+				eligible[i], any = true, true
+			} else if scoring.ShiftIndependent(reason) {
+				break // excluded from every shift
 			}
 		}
-		if best < 0 {
+		if !any {
 			r.Exclusions[reason0]++
 			return
 		}
 		r.Eligible++
+		if h.full() {
+			bound := 0.0
+			for i, ok := range eligible {
+				if ok {
+					bound = max(bound, p.UpperBound(v, i))
+				}
+			}
+			if bound < h.es[0].res.Score {
+				return // cannot enter the top k
+			}
+		}
+		best := -1
+		var bestRes scoring.Result
+		for i, ok := range eligible {
+			if !ok {
+				continue
+			}
+			res := p.Score(v, i)
+			if best < 0 || betterShift(res.Score, shifts[i], bestRes.Score, shifts[best]) {
+				best, bestRes = i, res
+			}
+		}
 		h.offer(entry{v: v, shift: best, res: bestRes})
 	}
 	if pr, ok := src.(Pruner); ok {
@@ -175,6 +193,8 @@ type topK struct {
 	k  int
 	es []entry
 }
+
+func (h *topK) full() bool { return len(h.es) >= h.k }
 
 func (h *topK) offer(e entry) {
 	if len(h.es) < h.k {

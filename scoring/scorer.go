@@ -148,6 +148,8 @@ type Prepared struct {
 	within   bool
 	valsV    *volmatch.Volunteer
 	lastVals [NumComponents]float64
+	boundV   *volmatch.Volunteer
+	bound    float64 // UpperBound without the slack
 }
 
 // Prepare readies n for evaluating volunteers on shifts (n.Shifts when
@@ -246,22 +248,41 @@ func (p *Prepared) reach(v *volmatch.Volunteer) {
 // the same volunteer on several shifts in a row reuses the parts that do not
 // depend on the shift.
 func (p *Prepared) Evaluate(v *volmatch.Volunteer, i int) Result {
-	ps := &p.shifts[i]
-	r := Result{Reason: p.Gate(v, i)}
-	if r.Reason == GateSkill || r.Reason == GateCertificate || r.Reason == GateTraining ||
-		r.Reason == GateInsurance || r.Reason == GateLanguage {
-		return r
+	reason := p.Gate(v, i)
+	switch reason {
+	case "":
+		return p.Score(v, i)
+	case GateDistance, GateAvailability:
+		return Result{Reason: reason, DistanceKm: p.dist}
 	}
-	p.reach(v)
-	r.DistanceKm = p.dist
-	if r.Reason != "" {
-		return r
-	}
+	return Result{Reason: reason}
+}
+
+// Score scores v on shift i without gating (Reason is left ""): the values,
+// their weighted sum and the distance.
+func (p *Prepared) Score(v *volmatch.Volunteer, i int) Result {
 	p.static(v)
-	r.Values = p.lastVals
-	r.Values[2] = p.slackValue(v, ps)
+	r := Result{DistanceKm: p.dist, Values: p.lastVals}
+	r.Values[2] = p.slackValue(v, &p.shifts[i])
 	r.Score = p.sum(&r.Values)
 	return r
+}
+
+// UpperBound returns a number that v's score on shift i does not exceed,
+// computed from the distance, the slack and the volunteer's stats only (skill
+// fit and domain preference taken at 1), a little above the true bound so
+// that float rounding never makes a score exceed it. A caller keeping the
+// best K can skip scoring a volunteer whose bound is below the K-th score.
+func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
+	if p.boundV != v {
+		p.reach(v)
+		w := &p.sc.wa
+		p.boundV = v
+		p.bound = w[0] + w[1]*math.Exp2(-p.dist/p.sc.halfKm) + w[3]*reliability(v.Stats) +
+			w[4]/(1+float64(max(v.Stats.Load, 0))) + w[5]
+	}
+	b := p.bound + p.sc.wa[2]*p.slackValue(v, &p.shifts[i])
+	return b*(1+1e-9) + 1e-12
 }
 
 // Values returns v's component values for shift i (in the order of Names),
