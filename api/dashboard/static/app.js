@@ -9,25 +9,27 @@
       title: '志愿服务全流程评估', from: '开始', to: '结束', district: '区', domain: '领域', all: '全部',
       apply: '应用', switch: 'English', token: '访问令牌', signin: '进入', funnel: '需求漏斗', weekly: '每周趋势',
       map: '各区', fillRate: '补位率', unfilled: '未满足名额', gaps: '供需缺口（区 × 时段，未满足名额）',
-      ranking: '推荐质量：各名次接受率', fairness: '公平：星级分布',
+      ranking: '推荐质量：各名次接受率', fairness: '公平：星级分布与时长集中度',
       footer: '数据来自事件日志；不含任何个人信息。地图边界：Vonng/adcode (CC BY 4.0)。',
       loading: '加载中…', loaded: '已更新', needToken: '请输入规划人员或管理员的访问令牌', failed: '加载失败：',
       k_needs: '发布需求', k_fill: '补位率', k_completion: '完成率', k_noshow: '爽约率', k_rating: '平均评分',
       k_hours: '服务时长（小时）', k_active: '活跃志愿者', k_gini: '时长基尼系数', k_ndcg: 'NDCG@10', k_fill_time: '补满用时中位数（小时）',
       posted: '发布', filled: '已补位名额', completed: '完成服务', hoursAxis: '服务时长', acceptRate: '接受率',
-      rank: '名次', stars: '星', noStar: '无星', volunteers: '志愿者人数', ndcgLine: 'NDCG@10'
+      rank: '名次', stars: '星', noStar: '无星', volunteers: '志愿者人数', ndcgLine: 'NDCG@10',
+      hoursShare: '服务时长占比', topDecile: '前10%志愿者', restOf: '其余90%'
     },
     en: {
       title: 'Volunteer service: full-process evaluation', from: 'From', to: 'To', district: 'District', domain: 'Domain', all: 'All',
       apply: 'Apply', switch: '中文', token: 'Access token', signin: 'Sign in', funnel: 'Need funnel', weekly: 'Weekly trends',
       map: 'Districts', fillRate: 'Fill rate', unfilled: 'Unfilled slots', gaps: 'Supply–demand gaps (district × time of week, unfilled slots)',
-      ranking: 'Ranking quality: acceptance by position', fairness: 'Fairness: star levels',
+      ranking: 'Ranking quality: acceptance by position', fairness: 'Fairness: star levels and concentration of hours',
       footer: 'Figures come from the event log; no personal data. Boundaries: Vonng/adcode (CC BY 4.0).',
       loading: 'Loading…', loaded: 'Updated', needToken: 'Enter a planner or admin access token', failed: 'Failed to load: ',
       k_needs: 'Needs posted', k_fill: 'Fill rate', k_completion: 'Completion rate', k_noshow: 'No-show rate', k_rating: 'Mean rating',
       k_hours: 'Hours delivered', k_active: 'Active volunteers', k_gini: 'Gini of hours', k_ndcg: 'NDCG@10', k_fill_time: 'Median hours to fill',
       posted: 'Posted', filled: 'Slots filled', completed: 'Completed', hoursAxis: 'Hours', acceptRate: 'Acceptance rate',
-      rank: 'Rank', stars: 'stars', noStar: 'none', volunteers: 'Volunteers', ndcgLine: 'NDCG@10'
+      rank: 'Rank', stars: 'stars', noStar: 'none', volunteers: 'Volunteers', ndcgLine: 'NDCG@10',
+      hoursShare: 'Share of hours', topDecile: 'Top 10% of volunteers', restOf: 'Other 90%'
     }
   };
 
@@ -90,11 +92,28 @@
     });
   }
 
-  function districtName(code) {
+  function district(code) {
     for (var i = 0; i < ref.districts.length; i++) {
-      if (ref.districts[i].code === code) return ref.districts[i].name;
+      if (ref.districts[i].code === code) return ref.districts[i];
     }
-    return code;
+    return null;
+  }
+
+  // districtName is the district's name in the current language.
+  function districtName(code) {
+    var d = district(code);
+    if (!d) return code;
+    return lang === 'zh' || !d.name_en ? d.name : d.name_en;
+  }
+
+  // mapLabel turns a region name of the boundaries (Chinese) into the
+  // current language.
+  function mapLabel(name) {
+    if (lang === 'zh') return name;
+    for (var i = 0; i < ref.districts.length; i++) {
+      if (ref.districts[i].name === name) return ref.districts[i].name_en || name;
+    }
+    return name;
   }
 
   function translate() {
@@ -103,6 +122,7 @@
     var els = document.querySelectorAll('[data-i18n]');
     for (var i = 0; i < els.length; i++) els[i].textContent = t(els[i].getAttribute('data-i18n'));
     fillSelect($('f-domain'), ref.domains.map(function (d) { return [d.key, lang === 'zh' ? d.name : d.name_en]; }));
+    fillSelect($('f-district'), ref.districts.map(function (d) { return [d.code, districtName(d.code)]; }));
   }
 
   function fillSelect(sel, options) {
@@ -135,6 +155,13 @@
     return charts[id];
   }
 
+  // render replaces a chart's option; data-rendered="true" comes back when
+  // ECharts has finished drawing it.
+  function render(id, option) {
+    $(id).removeAttribute('data-rendered');
+    chart(id).setOption(option, true);
+  }
+
   function drawKPIs(s) {
     var box = $('kpis');
     box.textContent = '';
@@ -158,14 +185,14 @@
   }
 
   function drawFunnel(s) {
-    chart('c-funnel').setOption({
+    render('c-funnel', {
       tooltip: { trigger: 'item', formatter: '{b}: {c}' },
       series: [{
         type: 'funnel', sort: 'none', left: '10%', width: '80%', minSize: '8%', gap: 2,
         label: { show: true, position: 'inside', formatter: '{b} {c}' },
         data: s.funnel.needs.map(function (st) { return { name: label(st.label), value: st.count }; })
       }]
-    }, true);
+    });
   }
 
   // label picks the Chinese or the English half of "中文 English" labels.
@@ -177,7 +204,7 @@
 
   function drawWeekly(s) {
     var w = s.weekly || [];
-    chart('c-weekly').setOption({
+    render('c-weekly', {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 50, right: 50, top: 40, bottom: 30 },
@@ -189,24 +216,31 @@
         { name: t('completed'), type: 'line', data: w.map(function (x) { return x.completed; }) },
         { name: t('hoursAxis'), type: 'bar', yAxisIndex: 1, data: w.map(function (x) { return Math.round(x.hours * 10) / 10; }) }
       ]
-    }, true);
+    });
   }
 
   function drawMap(s) {
     var metric = $('map-metric').value;
     var data = s.gaps.districts.map(function (d) {
-      return { name: districtName(d.district), value: metric === 'fill_rate' ? Math.round(d.fill_rate * 1000) / 10 : d.unfilled };
+      var dd = district(d.district);
+      return { name: dd ? dd.name : d.district, value: metric === 'fill_rate' ? Math.round(d.fill_rate * 1000) / 10 : d.unfilled };
     });
     var max = 1;
     data.forEach(function (d) { max = Math.max(max, d.value); });
-    chart('c-map').setOption({
-      tooltip: { trigger: 'item', formatter: function (p) { return p.name + ': ' + (p.value === undefined || isNaN(p.value) ? '—' : p.value + (metric === 'fill_rate' ? '%' : '')); } },
+    render('c-map', {
+      tooltip: { trigger: 'item', formatter: function (p) { return mapLabel(p.name) + ': ' + (p.value === undefined || isNaN(p.value) ? '—' : p.value + (metric === 'fill_rate' ? '%' : '')); } },
       visualMap: {
         min: 0, max: metric === 'fill_rate' ? 100 : max, calculable: true, left: 10, bottom: 10,
         inRange: { color: metric === 'fill_rate' ? ['#b71c1c', '#fbc02d', '#2e7d32'] : ['#e8f5e9', '#fbc02d', '#b71c1c'] }
       },
-      series: [{ type: 'map', map: 'beijing', roam: true, label: { show: true, fontSize: 10 }, data: data }]
-    }, true);
+      series: [{
+        type: 'map', map: 'beijing', roam: true, data: data,
+        layoutCenter: ['55%', '50%'], layoutSize: '92%',
+        label: { show: true, fontSize: 10, color: '#1f2933', formatter: function (p) { return mapLabel(p.name); } },
+        labelLayout: { hideOverlap: true },
+        emphasis: { label: { show: true, fontWeight: 'bold' } }
+      }]
+    });
   }
 
   function drawGaps(s) {
@@ -228,39 +262,52 @@
         data.push([x, y, v]);
       });
     });
-    chart('c-gaps').setOption({
+    render('c-gaps', {
       tooltip: { position: 'top' },
       grid: { left: 90, right: 20, top: 10, bottom: 90 },
       xAxis: { type: 'category', data: buckets.map(function (b) { return label(b.label); }), axisLabel: { rotate: 35 } },
       yAxis: { type: 'category', data: districts.map(districtName) },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ['#fff8e1', '#ff8f00', '#b71c1c'] } },
       series: [{ type: 'heatmap', data: data, label: { show: true, fontSize: 9 } }]
-    }, true);
+    });
   }
 
   function drawRanking(s) {
     var pos = s.ranking.by_position || [];
-    chart('c-ranking').setOption({
+    render('c-ranking', {
       tooltip: { trigger: 'axis' },
       grid: { left: 50, right: 20, top: 30, bottom: 30 },
       title: { text: 'NDCG@' + s.ranking.k + ' ' + s.ranking.ndcg_at_k.toFixed(3) + '  MRR ' + s.ranking.mrr.toFixed(3), textStyle: { fontSize: 12 }, right: 10 },
       xAxis: { type: 'category', name: t('rank'), data: pos.map(function (p) { return p.rank; }) },
       yAxis: { type: 'value', axisLabel: { formatter: function (v) { return (v * 100).toFixed(0) + '%'; } } },
       series: [{ name: t('acceptRate'), type: 'bar', data: pos.map(function (p) { return p.accept_rate; }), itemStyle: { color: '#1565c0' } }]
-    }, true);
+    });
   }
 
   function drawFairness(s) {
     var names = [t('noStar'), '1★', '2★', '3★', '4★', '5★'];
-    chart('c-fairness').setOption({
-      tooltip: { trigger: 'axis' },
-      grid: { left: 50, right: 20, top: 30, bottom: 30 },
-      title: { text: 'Gini ' + s.fairness.gini.toFixed(3) + '  Top10% ' + (s.fairness.top_decile_share * 100).toFixed(1) + '%', textStyle: { fontSize: 12 }, right: 10 },
+    var top = Math.round(s.fairness.top_decile_share * 1000) / 10;
+    render('c-fairness', {
+      tooltip: { trigger: 'item' },
+      grid: { left: 50, right: '42%', top: 40, bottom: 30 },
+      title: { text: 'Gini ' + s.fairness.gini.toFixed(3), textStyle: { fontSize: 12 }, right: 10 },
+      legend: { right: 10, bottom: 0, data: [t('topDecile'), t('restOf')] },
       xAxis: { type: 'category', data: names },
       yAxis: { type: 'value', name: t('volunteers') },
-      series: [{ type: 'bar', data: s.hours.stars, itemStyle: { color: '#2e7d32' } }]
-    }, true);
+      series: [
+        { name: t('volunteers'), type: 'bar', data: s.hours.stars, itemStyle: { color: '#2e7d32' } },
+        {
+          name: t('hoursShare'), type: 'pie', center: ['79%', '52%'], radius: ['35%', '58%'],
+          label: { formatter: '{d}%', fontSize: 11 },
+          data: [
+            { name: t('topDecile'), value: top, itemStyle: { color: '#b71c1c' } },
+            { name: t('restOf'), value: Math.round((100 - top) * 10) / 10, itemStyle: { color: '#90a4ae' } }
+          ]
+        }
+      ]
+    });
   }
+
 
   function draw(s) {
     drawKPIs(s);
@@ -273,12 +320,15 @@
   }
 
   function load() {
+    var q = query();
     status(t('loading'));
-    return api('/v1/evaluation/summary' + query()).then(function (s) {
+    document.body.removeAttribute('data-loaded');
+    return api('/v1/evaluation/summary' + q).then(function (s) {
       last = s;
       draw(s);
+      document.body.setAttribute('data-query', q);
       document.body.setAttribute('data-loaded', 'true');
-      status(t('loaded') + ' ' + new Date().toLocaleTimeString());
+      status(t('loaded') + ' ' + new Date().toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB'));
     }).catch(function (err) {
       status(t('failed') + err.message, true);
       if (err.status === 401 || err.status === 403) $('login').hidden = false;
@@ -295,7 +345,6 @@
     Promise.all([api('/v1/reference'), api('/v1/geo/districts')]).then(function (r) {
       ref = r[0];
       echarts.registerMap('beijing', r[1]);
-      fillSelect($('f-district'), ref.districts.map(function (d) { return [d.code, d.name]; }));
       translate();
       return load();
     }).catch(function (err) {
