@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -190,6 +191,35 @@ const (
 		Array.from(document.querySelectorAll('.chart')).every(function (c) { return c.dataset.rendered === 'true'; }); })(%q)`
 )
 
+// shows checks, independently of the page's formatter, that text shows v
+// in format: the decimals the format asks for, and the value rounded to
+// them (a percentage for pct).
+func shows(text, format string, v float64) error {
+	decimals := map[string]int{"int": 0, "pct": 1, "dec1": 1, "dec2": 2, "dec3": 3}[format]
+	num := text
+	if format == "pct" {
+		var ok bool
+		if num, ok = strings.CutSuffix(text, "%"); !ok {
+			return fmt.Errorf("text %q of a pct card has no %%", text)
+		}
+		v *= 100
+	} else if _, ok := map[string]bool{"int": true, "dec1": true, "dec2": true, "dec3": true}[format]; !ok {
+		return fmt.Errorf("unknown format %q", format)
+	}
+	got, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return fmt.Errorf("text %q is not a number", text)
+	}
+	_, frac, _ := strings.Cut(num, ".")
+	if len(frac) != decimals {
+		return fmt.Errorf("text %q has %d decimals, want %d (%s)", text, len(frac), decimals, format)
+	}
+	if math.Abs(got-v) > 0.5*math.Pow(10, -float64(decimals))+1e-9 {
+		return fmt.Errorf("text %q does not show %v", text, v)
+	}
+	return nil
+}
+
 // browserErrors collects the console errors, uncaught exceptions and error
 // entries of the browser log of a page.
 type browserErrors struct {
@@ -328,6 +358,9 @@ func TestDashboardBrowser(t *testing.T) {
 			}
 			if c.Text != text || text == "" {
 				t.Errorf("card %s (query %q): text %q, want %q (the API's %v formatted %s)", c.KPI, q, c.Text, text, figure, c.Format)
+			}
+			if err := shows(c.Text, c.Format, figure); err != nil {
+				t.Errorf("card %s (query %q): %v", c.KPI, q, err)
 			}
 		}
 		return cards
