@@ -1,0 +1,329 @@
+package index
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"volmatch"
+	"volmatch/matcher"
+	"volmatch/scoring"
+)
+
+var featMonday = time.Date(2026, 11, 2, 0, 0, 0, 0, volmatch.Beijing)
+
+// featVolunteer draws a volunteer around Beijing, a few outside the grid or
+// with odd values (no home, negative travel), so every path is taken.
+func featVolunteer(r *rand.Rand, i int) *volmatch.Volunteer {
+	v := &volmatch.Volunteer{ID: fmt.Sprintf("V%05d", i),
+		Home:        volmatch.Point{Lat: 39.75 + r.Float64()*0.35, Lng: 116.2 + r.Float64()*0.45},
+		MaxTravelKm: float64(r.IntN(25))}
+	switch r.IntN(40) {
+	case 0:
+		v.Home = volmatch.Point{Lat: 39.1 + r.Float64()*0.3, Lng: 117.1 + r.Float64()*0.3} // Tianjin
+	case 1:
+		v.Home = volmatch.Point{Lat: math.NaN(), Lng: 116.4}
+	case 2:
+		v.MaxTravelKm = -1
+	case 3:
+		v.Home = volmatch.Point{Lat: 41.1, Lng: 117.5} // the grid's far corner, just outside
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		if r.IntN(3) == 0 {
+			v.Skills = append(v.Skills, volmatch.SkillLevel{Skill: k, Level: r.IntN(5)})
+		}
+	}
+	for _, c := range []string{"x", "y"} {
+		for range r.IntN(3) {
+			v.Certificates = append(v.Certificates, volmatch.Certificate{Name: c, Expires: featMonday.Add(time.Duration(r.IntN(24*12)) * time.Hour)})
+		}
+	}
+	for _, tr := range []string{"t1", "t2"} {
+		if r.IntN(2) == 0 {
+			v.Trainings = append(v.Trainings, tr, tr) // listed twice on purpose
+		}
+	}
+	switch r.IntN(4) {
+	case 0:
+	case 1:
+		v.InsuredUntil = featMonday.Add(time.Duration(r.IntN(24*12)) * time.Hour)
+	default:
+		v.InsuredUntil = featMonday.AddDate(1, 0, 0)
+	}
+	for _, l := range []string{"zh", "en", "yue"} {
+		if r.IntN(3) > 0 {
+			v.Languages = append(v.Languages, l)
+		}
+	}
+	v.Availability = volmatch.Week{r.Uint64() | r.Uint64(), r.Uint64() | r.Uint64(), r.Uint64() | r.Uint64()}
+	if r.IntN(8) == 0 {
+		d := featMonday.Add(time.Duration(r.IntN(24*10)) * time.Hour)
+		v.Exceptions = []volmatch.Exception{{Start: d, End: d.Add(time.Duration(1+r.IntN(48)) * time.Hour)}}
+	}
+	return v
+}
+
+func featNeed(r *rand.Rand) *volmatch.Need {
+	n := &volmatch.Need{ID: "N", Point: volmatch.Point{Lat: 39.8 + r.Float64()*0.25, Lng: 116.25 + r.Float64()*0.35},
+		RadiusKm: []float64{0.5, 2, 5, 10, 30, 120}[r.IntN(6)]}
+	if r.IntN(10) == 0 {
+		n.Point = volmatch.Point{Lat: 39.3, Lng: 117.2}
+	}
+	for k := range 1 + r.IntN(3) {
+		at := featMonday.Add(time.Duration(r.IntN(24*10)) * time.Hour)
+		n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprint("s", k), Start: at, End: at.Add(time.Duration(1+r.IntN(4)) * time.Hour), Slots: 1})
+	}
+	if r.IntN(2) == 0 {
+		n.Requires.Skills = []volmatch.SkillLevel{{Skill: []string{"a", "b", "c", "zz"}[r.IntN(4)], Level: r.IntN(4)}}
+	}
+	if r.IntN(2) == 0 {
+		n.Requires.Certificates = []string{[]string{"x", "y"}[r.IntN(2)]}
+	}
+	if r.IntN(3) == 0 {
+		n.Requires.Trainings = []string{"t1"}
+	}
+	n.Requires.Insurance = r.IntN(2) == 0
+	if r.IntN(3) == 0 {
+		n.Requires.Languages = []string{"en", "fr"}
+	}
+	return n
+}
+
+// exhaustiveCounts is what Prune must account for, computed by the scorer
+// over every volunteer: the eligible (for some shift) and, for the others,
+// the gate failed on the first shift.
+func exhaustiveCounts(vs []*volmatch.Volunteer, n *volmatch.Need) (map[string]bool, volmatch.Exclusions) {
+	eligible, ex := map[string]bool{}, volmatch.Exclusions{}
+	for _, v := range vs {
+		ok := false
+		for _, s := range n.Shifts {
+			ok = ok || scoring.Gate(v, n, s) == ""
+		}
+		if ok {
+			eligible[v.ID] = true
+		} else {
+			ex[scoring.Gate(v, n, n.Shifts[0])]++
+		}
+	}
+	return eligible, ex
+}
+
+// TestPrune: the index yields every eligible volunteer, and its counts of
+// the pruned plus the scorer's verdicts on the yielded equal the exhaustive
+// exclusion counts.
+func TestPrune(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var vs []*volmatch.Volunteer
+	for i := range 3000 {
+		vs = append(vs, featVolunteer(r, i))
+	}
+	f := NewFeatures(vs)
+	pruned := 0
+	for i := range 300 {
+		n := featNeed(r)
+		eligible, want := exhaustiveCounts(vs, n)
+		got := volmatch.Exclusions{}
+		yielded := map[string]bool{}
+		ex := f.Prune(n, n.Shifts, func(v *volmatch.Volunteer) {
+			if yielded[v.ID] {
+				t.Fatalf("need %d: %s yielded twice", i, v.ID)
+			}
+			yielded[v.ID] = true
+			ok := false
+			for _, s := range n.Shifts {
+				ok = ok || scoring.Gate(v, n, s) == ""
+			}
+			if !ok {
+				got[scoring.Gate(v, n, n.Shifts[0])]++
+			}
+		})
+		for id := range eligible {
+			if !yielded[id] {
+				t.Fatalf("need %d (%+v): eligible %s was not yielded", i, n, id)
+			}
+		}
+		for g, c := range ex {
+			if c <= 0 {
+				t.Fatalf("need %d: Prune returned %s: %d, want only positive counts", i, g, c)
+			}
+			got[g] += c
+			pruned += c
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("need %d (%+v): exclusions (-want +got)\n-%v\n+%v", i, n, want, got)
+		}
+		// Candidates yields the same set.
+		again := map[string]bool{}
+		f.Candidates(n, func(v *volmatch.Volunteer) { again[v.ID] = true })
+		if !reflect.DeepEqual(again, yielded) {
+			t.Fatalf("need %d: Candidates yields %d volunteers, Prune %d", i, len(again), len(yielded))
+		}
+	}
+	if pruned == 0 {
+		t.Error("the index pruned nobody: it is not an index")
+	}
+}
+
+func TestUpsertDelete(t *testing.T) {
+	at := featMonday.Add(24*time.Hour + 9*time.Hour)
+	n := &volmatch.Need{ID: "N", Point: volmatch.Point{Lat: 39.9, Lng: 116.4}, RadiusKm: 5,
+		Shifts:   []volmatch.Shift{{ID: "s", Start: at, End: at.Add(time.Hour), Slots: 1}},
+		Requires: volmatch.Requirements{Skills: []volmatch.SkillLevel{{Skill: "a", Level: 2}}}}
+	var week volmatch.Week
+	for h := range volmatch.HoursPerWeek {
+		week.Set(h)
+	}
+	mk := func(id string, level int) *volmatch.Volunteer {
+		return &volmatch.Volunteer{ID: id, Home: volmatch.Point{Lat: 39.91, Lng: 116.4}, MaxTravelKm: 5,
+			Skills: []volmatch.SkillLevel{{Skill: "a", Level: level}}, Availability: week}
+	}
+	ids := func(f *Features) []string {
+		var out []string
+		f.Candidates(n, func(v *volmatch.Volunteer) { out = append(out, v.ID) })
+		return out
+	}
+	f := NewFeatures([]*volmatch.Volunteer{mk("A", 2), mk("B", 1), mk("A", 1)}) // the later A wins
+	if f.Len() != 2 {
+		t.Errorf("Len() = %d, want 2", f.Len())
+	}
+	if got := ids(f); len(got) != 0 {
+		t.Errorf("Candidates = %v, want none (A replaced by level 1)", got)
+	}
+	f.Upsert(mk("B", 3))
+	if got := ids(f); !reflect.DeepEqual(got, []string{"B"}) {
+		t.Errorf("after Upsert(B level 3) Candidates = %v, want [B]", got)
+	}
+	f.Upsert(mk("C", 2))
+	f.Delete("B")
+	f.Delete("nobody")
+	if got := ids(f); !reflect.DeepEqual(got, []string{"C"}) || f.Len() != 2 {
+		t.Errorf("after Delete(B) Candidates = %v Len %d, want [C] and 2", got, f.Len())
+	}
+	moved := mk("C", 2)
+	moved.Home = volmatch.Point{Lat: 40.5, Lng: 116.4}
+	f.Upsert(moved)
+	if got := ids(f); len(got) != 0 {
+		t.Errorf("after moving C away Candidates = %v, want none", got)
+	}
+	f.Upsert(nil)
+	f.Upsert(&volmatch.Volunteer{})
+	f.Reset()
+	if f.Len() != 0 || len(ids(f)) != 0 {
+		t.Errorf("after Reset Len() = %d, want 0", f.Len())
+	}
+	f.Load([]*volmatch.Volunteer{mk("D", 3)})
+	if got := ids(f); !reflect.DeepEqual(got, []string{"D"}) || f.Len() != 1 {
+		t.Errorf("after Load Candidates = %v, want [D]", got)
+	}
+}
+
+// TestConcurrent ranks while others upsert and delete (run with -race).
+func TestConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	var vs []*volmatch.Volunteer
+	for i := range 2000 {
+		vs = append(vs, featVolunteer(r, i))
+	}
+	f := NewFeatures(vs)
+	needs := make([]*volmatch.Need, 20)
+	for i := range needs {
+		needs[i] = featNeed(r)
+	}
+	sc := scoring.NewScorer(nil, scoring.Options{})
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 1))
+			for i := range 300 {
+				v := featVolunteer(r, r.IntN(2500))
+				if i%3 == 0 {
+					f.Delete(v.ID)
+				} else {
+					f.Upsert(v)
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			for _, n := range needs {
+				rk := matcher.Rank(n, f, sc, matcher.RankOptions{K: 5})
+				if rk.Considered != rk.Eligible+sumEx(rk.Exclusions) {
+					t.Errorf("Rank: Considered %d != Eligible %d + excluded %v", rk.Considered, rk.Eligible, rk.Exclusions)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func sumEx(ex volmatch.Exclusions) int {
+	t := 0
+	for _, c := range ex {
+		t += c
+	}
+	return t
+}
+
+func TestExpiries(t *testing.T) {
+	var x expiries
+	base := stampOf(featMonday)
+	at := func(h int, ns int32) stamp { return stamp{base.sec + int64(h)*3600, ns} }
+	x.add(at(0, 0), 1)
+	x.add(at(0, 1), 2)
+	x.add(at(30, 0), 3)
+	x.add(stampOf(time.Time{}), 4) // year 1
+	x.add(at(-50, 0), 5)
+	for _, tc := range []struct {
+		t    stamp
+		want []int32 // rows cleared
+	}{
+		{at(-100, 0), []int32{4}},
+		{at(0, 0), []int32{1, 4, 5}},
+		{at(0, 1), []int32{1, 2, 4, 5}},
+		{at(29, 999), []int32{1, 2, 4, 5}},
+		{at(30, 0), []int32{1, 2, 3, 4, 5}},
+	} {
+		b := bitset{0b111111}
+		x.clearUpTo(b, tc.t)
+		var cleared []int32
+		for r := int32(1); r <= 5; r++ {
+			if !b.has(r) {
+				cleared = append(cleared, r)
+			}
+		}
+		if !reflect.DeepEqual(cleared, tc.want) {
+			t.Errorf("clearUpTo(%v) cleared %v, want %v", tc.t, cleared, tc.want)
+		}
+	}
+	x.remove(at(0, 1), 2)
+	x.remove(at(30, 0), 3)
+	x.remove(at(30, 0), 99) // absent: no effect
+	b := bitset{0b111111}
+	x.clearUpTo(b, at(1000, 0))
+	if b.has(1) || b.has(4) || b.has(5) || !b.has(2) || !b.has(3) {
+		t.Errorf("after removes clearUpTo cleared %b, want rows 1, 4, 5 only", ^b[0]&0b111110)
+	}
+	if len(x.days) != 3 {
+		t.Errorf("after removes %d day buckets, want 3 (empty ones dropped)", len(x.days))
+	}
+}
+
+func TestStamp(t *testing.T) {
+	ts := []time.Time{{}, featMonday, featMonday.Add(time.Nanosecond), featMonday.Add(-time.Nanosecond),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1500, 1, 1, 0, 0, 0, 5, time.UTC)}
+	for _, a := range ts {
+		for _, b := range ts {
+			if got, want := stampOf(a).after(stampOf(b)), a.After(b); got != want {
+				t.Errorf("stamp(%v).after(%v) = %v, want %v", a, b, got, want)
+			}
+		}
+		if d := stampOf(a).day(); d*86400 > a.Unix() || (d+1)*86400 <= a.Unix() {
+			t.Errorf("stamp(%v).day() = %d, not the day of %d", a, d, a.Unix())
+		}
+	}
+}
