@@ -273,10 +273,21 @@ func browser(t *testing.T, errs *browserErrors) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
+		path, err = exec.LookPath("chromium-browser")
+	}
+	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("chromium is not installed (make deps installs it): %v", err)
 		}
 		t.Skipf("chromium is not on PATH (make deps installs it): %v", err)
+	}
+	// Without a Chinese font the page draws boxes; the checks still pass,
+	// so say it (and fail in CI, where make deps installs one).
+	if out, err := exec.Command("fc-list", ":lang=zh", "family").Output(); err != nil || len(bytes.TrimSpace(out)) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no Chinese font (fonts-wqy-microhei; make deps installs it): %v", err)
+		}
+		t.Logf("no Chinese font found (fonts-wqy-microhei): the screenshot will show boxes")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
@@ -442,6 +453,39 @@ func TestDashboardBrowser(t *testing.T) {
 
 	if msgs := errs.all(); len(msgs) > 0 {
 		t.Errorf("the page wrote %d console errors or exceptions:\n%s", len(msgs), strings.Join(msgs, "\n"))
+	}
+
+	// An empty store draws empty charts, no errors.
+	empty := newEnv(t, api.Options{})
+	if err := chromedp.Do(ctx, chromedp.Navigate(empty.srv.URL+"/dashboard/#token="+empty.tokens["planner"])); err != nil {
+		t.Fatal(err)
+	}
+	waitReady("")
+	cards, err := chromedp.Run(ctx, chromedp.Evaluate[[]card](jsCards))
+	if err != nil || len(cards) != len(kpis) {
+		t.Fatalf("empty store: cards %+v (err %v)", cards, err)
+	}
+	for _, c := range cards {
+		if c.Value != "0" {
+			t.Errorf("empty store: card %s = %q, want 0", c.KPI, c.Value)
+		}
+	}
+	if msgs := errs.all(); len(msgs) > 0 {
+		t.Errorf("on an empty store the page wrote console errors or exceptions:\n%s", strings.Join(msgs, "\n"))
+	}
+
+	// A token that is not valid: the sign-in form and the error, no exception.
+	if err := chromedp.Do(ctx, chromedp.Navigate(empty.srv.URL+"/dashboard/#token=vm_not_a_token")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById('login').hidden &&
+		document.getElementById('status').className === 'error'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("a bad token did not bring up the sign-in form: %v", err)
+	}
+	for _, m := range errs.all() {
+		if !strings.HasPrefix(m, "log: Failed to load resource: the server responded with a status of 401") {
+			t.Errorf("with a bad token the page wrote %q; want only the 401 of the failed requests", m)
+		}
 	}
 }
 

@@ -221,7 +221,7 @@
 
   function drawMap(s) {
     var metric = $('map-metric').value;
-    var data = s.gaps.districts.map(function (d) {
+    var data = (s.gaps.districts || []).map(function (d) {
       var dd = district(d.district);
       return { name: dd ? dd.name : d.district, value: metric === 'fill_rate' ? Math.round(d.fill_rate * 1000) / 10 : d.unfilled };
     });
@@ -247,7 +247,7 @@
     var buckets = s.gaps.buckets;
     var districts = [];
     var cells = {};
-    s.gaps.cells.forEach(function (c) {
+    (s.gaps.cells || []).forEach(function (c) {
       if (districts.indexOf(c.district) < 0) districts.push(c.district);
       var k = c.district + '|' + c.time_of_week;
       cells[k] = (cells[k] || 0) + c.unfilled;
@@ -367,6 +367,8 @@
     $('login').hidden = true;
     start();
   });
+  // A link with another token opened in the same tab changes only the fragment.
+  window.addEventListener('hashchange', function () { if (/token=/.test(location.hash)) start(); });
   window.addEventListener('resize', function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
   start();
 })();
