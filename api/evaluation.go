@@ -79,7 +79,10 @@ const eventPage = 5000
 // eventCache is an in-memory copy of the event log: each read appends only
 // the events after the last Seq seen, so a request never re-reads the whole
 // log. The log is append-only and read in Seq order, so the copy is a prefix
-// of it, and a returned slice stays valid while later reads append.
+// of it, and a returned slice stays valid while later reads append. The
+// copy drops the score breakdowns of match.shown (package evaluation reads
+// ranks, batches and outcomes, never the breakdowns), which would otherwise
+// be most of its memory.
 type eventCache struct {
 	mu     sync.Mutex
 	events []volmatch.Event
@@ -100,6 +103,7 @@ func (c *eventCache) snapshot(ctx context.Context, log volmatch.EventLog) ([]vol
 			if ev.Seq <= c.last { // never count an event twice
 				continue
 			}
+			ev.Breakdown = nil // evaluation never reads it; it is most of a match.shown
 			c.events = append(c.events, ev)
 			c.last = ev.Seq
 		}
