@@ -116,6 +116,12 @@ func newAsset(route, summary, ctype, cache string, body []byte) *asset {
 		etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 }
 
+// mediaType is the asset's content type without parameters.
+func (a *asset) mediaType() string {
+	m, _, _ := strings.Cut(a.ctype, ";")
+	return m
+}
+
 // gzipped returns the gzip encoding of the body, made on first use, or nil
 // for a small or incompressible body.
 func (a *asset) gzipped() []byte {

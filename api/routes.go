@@ -163,7 +163,7 @@ func (s *Server) routes() {
 	s.handle(r, "", get, "/dashboard", public, Op{Summary: "Redirects to the planner dashboard at /dashboard/", Tag: "dashboard",
 		Status: http.StatusMovedPermanently}, dashboardRedirect)
 	for _, a := range dashboardAssets() {
-		s.handle(r, "", get, a.route, public, Op{Summary: a.summary, Tag: "dashboard", Raw: a.ctype}, a.serve)
+		s.handle(r, "", get, a.route, public, Op{Summary: a.summary, Tag: "dashboard", Raw: a.mediaType()}, a.serve)
 	}
 }
 
