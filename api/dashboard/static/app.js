@@ -297,10 +297,13 @@
       series: [
         { name: t('volunteers'), type: 'bar', data: s.hours.stars, itemStyle: { color: '#2e7d32' } },
         {
-          name: t('hoursShare'), type: 'pie', center: ['79%', '52%'], radius: ['35%', '58%'],
-          label: { formatter: '{d}%', fontSize: 11 },
+          name: t('hoursShare'), type: 'pie', center: ['79%', '50%'], radius: ['38%', '60%'],
+          label: { show: false, position: 'center' }, labelLine: { show: false },
+          emphasis: { label: { show: false } },
           data: [
-            { name: t('topDecile'), value: top, itemStyle: { color: '#b71c1c' } },
+            // The share of the top tenth is written in the middle of the ring.
+            { name: t('topDecile'), value: top, itemStyle: { color: '#b71c1c' },
+              label: { show: true, formatter: top.toFixed(1) + '%', fontSize: 16, fontWeight: 'bold', color: '#b71c1c' } },
             { name: t('restOf'), value: Math.round((100 - top) * 10) / 10, itemStyle: { color: '#90a4ae' } }
           ]
         }
