@@ -86,9 +86,10 @@ type Features struct {
 }
 
 var (
-	_ matcher.Source = (*Features)(nil)
-	_ matcher.Pruner = (*Features)(nil)
-	_ FeatureSink    = (*Features)(nil)
+	_ matcher.Source        = (*Features)(nil)
+	_ matcher.Pruner        = (*Features)(nil)
+	_ matcher.BoundedPruner = (*Features)(nil)
+	_ FeatureSink           = (*Features)(nil)
 )
 
 // frow is a row: the volunteer and the keys it was indexed under, so that a
@@ -111,12 +112,14 @@ type certRef struct {
 	at stamp
 }
 
-// cellEntry is the compact row a query reads from a cell.
+// cellEntry is the compact row a query reads from a cell (64 bytes).
 type cellEntry struct {
-	row      int32
-	maxKm    float32
-	lat, lng float32
-	avail    volmatch.Week
+	row       int32
+	maxKm     float32
+	lat, lng  float32
+	avail     volmatch.Week
+	rel, load float32 // rounded up: bounds of the reliability and load values
+	exc       bool    // has dated exceptions
 }
 
 type certColumn struct {
@@ -333,7 +336,8 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 
 	cell := cellOf(v.Home)
 	e := cellEntry{row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
-		avail: v.Availability}
+		avail: v.Availability, rel: up32(scoring.ReliabilityValue(v.Stats)), load: up32(scoring.LoadValue(v.Stats)),
+		exc: len(v.Exceptions) > 0}
 	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
 	f.cells[cell] = append(f.cells[cell], e)
 	f.rows[r] = row
@@ -386,6 +390,15 @@ func (f *Features) remove(r int32) {
 	f.rows[r] = frow{}
 }
 
+// up32 returns the least float32 not below x.
+func up32(x float64) float32 {
+	y := float32(x)
+	if float64(y) < x {
+		y = math.Nextafter32(y, float32(math.Inf(1)))
+	}
+	return y
+}
+
 // cellOf returns the grid cell of a point, nCells (the fallback list) for a
 // point outside the grid.
 func cellOf(p volmatch.Point) int {
@@ -433,6 +446,20 @@ var clsGate = [nCls]string{scoring.GateSkill, scoring.GateCertificate, scoring.G
 // examined rows, those free for no shift by their weekly pattern are counted
 // here by their exact reason; the rest go to fn and the scorer.
 func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *volmatch.Volunteer)) volmatch.Exclusions {
+	ex, _ := f.prune(n, shifts, nil, func(v *volmatch.Volunteer) float64 { fn(v); return math.Inf(-1) })
+	return ex
+}
+
+// PruneBounded is Prune that also leaves out the rows it proves eligible for
+// shifts[0] (every gate but busy: the pass bitset at its end, the distance
+// estimate certainly within reach, the weekly pattern covering it and no
+// dated exception) whose bound, from the compact row, is below the floor fn
+// last returned (matcher.BoundedPruner).
+func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bound, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+	return f.prune(n, shifts, bound, fn)
+}
+
+func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bound, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	ex := volmatch.Exclusions{}
@@ -442,7 +469,7 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 				fn(f.rows[r].v)
 			}
 		}
-		return ex
+		return ex, 0
 	}
 	s0 := shifts[0]
 	t0 := stampOf(s0.End)
@@ -474,16 +501,19 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 	var h [nCls]int
 	reach := n.RadiusKm
 	est := newEstimate(n.Point, reach)
-	var nAvail int // rows excluded by availability, counted without the map
+	var nAvail int   // rows excluded by availability, counted without the map
+	var nSkipped int // rows left out as eligible below the floor
+	floor := math.Inf(-1)
 	f.visitCells(est, func(cell []cellEntry) {
 		for k := range cell {
 			e := &cell[k]
 			if !allPass && !prune.has(e.row) {
 				continue
 			}
-			in := false
+			in, minKm := false, 0.0
 			if est.ok {
 				d2lo, d2hi := est.d2(e.lat, e.lng)
+				minKm = math.Sqrt(d2lo)*(1-approxRel) - approxAbsKm
 				limit := math.Min(reach, float64(e.maxKm))
 				if out := (limit*(1+1e-6) + approxAbsKm) / (1 - approxRel); out >= 0 && d2lo > out*out {
 					continue // beyond reach for certain
@@ -491,13 +521,12 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 				inner := (limit*(1-1e-6) - approxAbsKm) / (1 + approxRel)
 				in = inner > 0 && d2hi < inner*inner
 			}
-			v := f.rows[e.row].v
 			cls := clsPass
 			reason := ""
 			if !allPass && !pass.has(e.row) {
 				// Only when prune != pass: the row fails the certificate
 				// or the insurance gate on the first shift.
-				reason = scoring.Gate(v, n, s0)
+				reason = scoring.Gate(f.rows[e.row].v, n, s0)
 				if reason == scoring.GateCertificate {
 					cls = clsCert
 				} else {
@@ -513,7 +542,12 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 				}
 			}
 			if free {
-				fn(v)
+				if bound != nil && in && cls == clsPass && !e.exc && e.avail.Covers(hours[0]) &&
+					bound(minKm, e.avail, float64(e.rel), float64(e.load)) < floor {
+					nSkipped++ // eligible on the first shift, cannot enter the ranking
+					continue
+				}
+				floor = fn(f.rows[e.row].v)
 				continue
 			}
 			// Free for no shift by the weekly pattern: excluded here.
@@ -523,7 +557,7 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 			case in:
 				nAvail++
 			default:
-				ex[scoring.Gate(v, n, s0)]++
+				ex[scoring.Gate(f.rows[e.row].v, n, s0)]++
 			}
 		}
 	})
@@ -540,7 +574,7 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 			delete(ex, k)
 		}
 	}
-	return ex
+	return ex, nSkipped
 }
 
 // filter returns the rows passing the skill, certificate, training,

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"math"
 	"sort"
 
 	"volmatch"
@@ -63,7 +64,8 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 	p := sc.Prepare(n, shifts)
 	h := topK{k: k}
 	eligible := make([]bool, len(shifts))
-	visit := func(v *volmatch.Volunteer) {
+	floor := math.Inf(-1)
+	visit := func(v *volmatch.Volunteer) float64 {
 		r.Scanned++
 		reason0, any := "", false
 		var held []volmatch.Assignment
@@ -90,7 +92,7 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 		}
 		if !any {
 			r.Exclusions[reason0]++
-			return
+			return floor
 		}
 		r.Eligible++
 		if h.full() {
@@ -100,8 +102,8 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 					bound = max(bound, p.UpperBound(v, i))
 				}
 			}
-			if bound < h.es[0].res.Score {
-				return // cannot enter the top k
+			if bound < floor {
+				return floor // cannot enter the top k
 			}
 		}
 		best := -1
@@ -116,15 +118,30 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 			}
 		}
 		h.offer(entry{v: v, shift: best, res: bestRes})
-	}
-	if pr, ok := src.(Pruner); ok {
-		for gate, c := range pr.Prune(n, shifts, visit) {
-			if c > 0 {
-				r.Exclusions[gate] += c
-			}
+		if h.full() {
+			floor = h.es[0].res.Score
 		}
-	} else {
-		src.Candidates(n, visit)
+		return floor
+	}
+	var pruned volmatch.Exclusions
+	switch src := src.(type) {
+	case BoundedPruner:
+		if o.Busy == nil {
+			var skipped int
+			pruned, skipped = src.PruneBounded(n, shifts, p.BoundFrom, visit)
+			r.Eligible += skipped
+			break
+		}
+		pruned = src.Prune(n, shifts, func(v *volmatch.Volunteer) { visit(v) })
+	case Pruner:
+		pruned = src.Prune(n, shifts, func(v *volmatch.Volunteer) { visit(v) })
+	default:
+		src.Candidates(n, func(v *volmatch.Volunteer) { visit(v) })
+	}
+	for gate, c := range pruned {
+		if c > 0 {
+			r.Exclusions[gate] += c
+		}
 	}
 	r.Considered = r.Eligible
 	for _, c := range r.Exclusions {

@@ -32,3 +32,24 @@ func (a all) Candidates(_ *volmatch.Need, fn func(v *volmatch.Volunteer)) {
 		fn(v)
 	}
 }
+
+// Bound is an upper bound of a volunteer's score on any considered shift
+// from figures an index can hold compactly: the least distance the volunteer
+// may be from the need (km), their weekly pattern, and their reliability and
+// load components (scoring.ReliabilityValue, scoring.LoadValue).
+// scoring.Prepared.BoundFrom is one.
+type Bound func(minKm float64, avail volmatch.Week, rel, load float64) float64
+
+// BoundedPruner is a Pruner that can also leave out volunteers it proves
+// eligible but unable to enter the ranking, so that the scorer never reads
+// them.
+type BoundedPruner interface {
+	Pruner
+	// PruneBounded works as Prune, with fn returning the floor: the score
+	// a volunteer must reach to enter the ranking (-Inf while it is not
+	// full). It may also leave out, without calling fn, a volunteer who
+	// passes every gate but busy on shifts[0] and whose bound is below the
+	// floor fn last returned; it returns how many it left out that way.
+	// The caller must not rank with a busy gate through it.
+	PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound Bound, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int)
+}

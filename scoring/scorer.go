@@ -279,9 +279,30 @@ func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
 		w := &p.sc.wa
 		p.boundV = v
 		p.bound = w[0] + w[1]*math.Exp2(-p.dist/p.sc.halfKm) + w[3]*reliability(v.Stats) +
-			w[4]/(1+float64(max(v.Stats.Load, 0))) + w[5]
+			w[4]*LoadValue(v.Stats) + w[5]
 	}
 	b := p.bound + p.sc.wa[2]*p.slackValue(v, &p.shifts[i])
+	return b*(1+1e-9) + 1e-12
+}
+
+// BoundFrom returns a number that no score on any prepared shift exceeds for
+// a volunteer at least minKm from the need, with weekly pattern avail, and
+// reliability and load components at most rel and load (ReliabilityValue,
+// LoadValue): skill fit and domain preference are taken at 1, the slack at
+// its best over the shifts. An index that holds these figures compactly uses
+// it to leave out volunteers who cannot enter a top K without reading them.
+func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, rel, load float64) float64 {
+	w := &p.sc.wa
+	slack := 0.0
+	for i := range p.shifts {
+		ps := &p.shifts[i]
+		if ps.aroundN == 0 {
+			slack = 1
+			break
+		}
+		slack = max(slack, float64(avail.And(ps.around).Count())/float64(ps.aroundN))
+	}
+	b := w[0] + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3]*rel + w[4]*load + w[5]
 	return b*(1+1e-9) + 1e-12
 }
 
@@ -315,10 +336,16 @@ func (p *Prepared) static(v *volmatch.Volunteer) {
 		math.Exp2(-p.dist / p.sc.halfKm),
 		0,
 		reliability(v.Stats),
-		1 / (1 + float64(max(v.Stats.Load, 0))),
+		LoadValue(v.Stats),
 		p.domainPreference(v),
 	}
 }
+
+// ReliabilityValue is the reliability component of a volunteer with stats s.
+func ReliabilityValue(s volmatch.VolunteerStats) float64 { return reliability(s) }
+
+// LoadValue is the load component of a volunteer with stats s.
+func LoadValue(s volmatch.VolunteerStats) float64 { return 1 / (1 + float64(max(s.Load, 0))) }
 
 func reliability(s volmatch.VolunteerStats) float64 {
 	r := s.Reliability
