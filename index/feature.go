@@ -80,6 +80,8 @@ type Features struct {
 	trainBits []bitset
 	langID    map[string]int32
 	langBits  []bitset
+	prefID    map[string]int32 // preferred domain keys, ids by first sight
+	prefKeys  []string
 	insured   expiries // every live row by InsuredUntil
 
 	pool sync.Pool // *[]uint64 query buffers
@@ -120,6 +122,8 @@ type cellEntry struct {
 	avail     volmatch.Week
 	rel, load float32 // rounded up: bounds of the reliability and load values
 	exc       bool    // has dated exceptions
+	lvl       uint8   // highest skill level held, clamped to 0..3
+	prefs     uint64  // preferred domains by prefID; bit 63: one beyond 62
 }
 
 type certColumn struct {
@@ -219,6 +223,7 @@ func (f *Features) reset() {
 	f.certID, f.certs = map[string]int32{}, nil
 	f.trainID, f.trainBits = map[string]int32{}, nil
 	f.langID, f.langBits = map[string]int32{}, nil
+	f.prefID, f.prefKeys = map[string]int32{}, nil
 	f.insured = expiries{}
 }
 
@@ -338,6 +343,16 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	e := cellEntry{row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
 		avail: v.Availability, rel: up32(scoring.ReliabilityValue(v.Stats)), load: up32(scoring.LoadValue(v.Stats)),
 		exc: len(v.Exceptions) > 0}
+	for _, sk := range row.skills {
+		e.lvl = max(e.lvl, uint8(sk.level))
+	}
+	for _, d := range v.PreferredDomains {
+		id, isNew := dictID(f.prefID, d)
+		if isNew {
+			f.prefKeys = append(f.prefKeys, d)
+		}
+		e.prefs |= 1 << uint(min(id, 63))
+	}
 	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
 	f.cells[cell] = append(f.cells[cell], e)
 	f.rows[r] = row
@@ -388,6 +403,27 @@ func (f *Features) remove(r int32) {
 	f.cells[row.cell] = cell[:last]
 	f.live.clear(r)
 	f.rows[r] = frow{}
+}
+
+// coversDecided reports whether avail covers the hours of a shift whose
+// decided flag is set.
+func coversDecided(avail volmatch.Week, hours []volmatch.Week, decided []bool) bool {
+	for i, w := range hours {
+		if decided[i] && avail.Covers(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// prefBound returns the best value in vals of the bits of mask.
+func prefBound(vals *[64]float64, mask uint64) float64 {
+	best := 0.0
+	for mask != 0 {
+		best = max(best, vals[bits.TrailingZeros64(mask)])
+		mask &= mask - 1
+	}
+	return best
 }
 
 // up32 returns the least float32 not below x.
@@ -450,16 +486,17 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 	return ex
 }
 
-// PruneBounded is Prune that also leaves out the rows it proves eligible for
-// shifts[0] (every gate but busy: the pass bitset at its end, the distance
-// estimate certainly within reach, the weekly pattern covering it and no
-// dated exception) whose bound, from the compact row, is below the floor fn
-// last returned (matcher.BoundedPruner).
-func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bound, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+// PruneBounded is Prune that also leaves out the rows it proves eligible
+// (every gate but busy: the pass bitset at the first shift's end, the
+// distance estimate certainly within reach, no dated exception, and the
+// weekly pattern covering a shift for which passing at that end decides)
+// whose bound, from the compact row, is below the floor fn last returned
+// (matcher.BoundedPruner).
+func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bounder, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
 	return f.prune(n, shifts, bound, fn)
 }
 
-func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bound, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bounder, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	ex := volmatch.Exclusions{}
@@ -504,6 +541,23 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 	var nAvail int   // rows excluded by availability, counted without the map
 	var nSkipped int // rows left out as eligible below the floor
 	floor := math.Inf(-1)
+	// decided[i]: passing the first five gates at the first shift's end
+	// implies passing them on shift i (no certificate or insurance asked,
+	// or shift i ends no later).
+	decided := make([]bool, len(shifts))
+	timed := len(n.Requires.Certificates) > 0 || n.Requires.Insurance
+	for i, s := range shifts {
+		decided[i] = !timed || !stampOf(s.End).after(t0)
+	}
+	var prefVal [64]float64 // the domain preference value of each preferred domain id
+	if bound != nil {
+		for id, k := range f.prefKeys {
+			if id < 63 {
+				prefVal[id] = bound.DomainPreference(k)
+			}
+		}
+		prefVal[63] = 1
+	}
 	f.visitCells(est, func(cell []cellEntry) {
 		for k := range cell {
 			e := &cell[k]
@@ -542,8 +596,8 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 				}
 			}
 			if free {
-				if bound != nil && in && cls == clsPass && !e.exc && e.avail.Covers(hours[0]) &&
-					bound(minKm, e.avail, float64(e.rel), float64(e.load)) < floor {
+				if bound != nil && in && cls == clsPass && !e.exc && coversDecided(e.avail, hours, decided) &&
+					bound.BoundFrom(minKm, e.avail, float64(e.rel), float64(e.load), int(e.lvl), prefBound(&prefVal, e.prefs)) < floor {
 					nSkipped++ // eligible on the first shift, cannot enter the ranking
 					continue
 				}

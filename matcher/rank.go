@@ -128,7 +128,7 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 	case BoundedPruner:
 		if o.Busy == nil {
 			var skipped int
-			pruned, skipped = src.PruneBounded(n, shifts, p.BoundFrom, visit)
+			pruned, skipped = src.PruneBounded(n, shifts, p, visit)
 			r.Eligible += skipped
 			break
 		}

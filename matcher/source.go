@@ -33,12 +33,19 @@ func (a all) Candidates(_ *volmatch.Need, fn func(v *volmatch.Volunteer)) {
 	}
 }
 
-// Bound is an upper bound of a volunteer's score on any considered shift
-// from figures an index can hold compactly: the least distance the volunteer
-// may be from the need (km), their weekly pattern, and their reliability and
-// load components (scoring.ReliabilityValue, scoring.LoadValue).
-// scoring.Prepared.BoundFrom is one.
-type Bound func(minKm float64, avail volmatch.Week, rel, load float64) float64
+// Bounder gives upper bounds of a volunteer's score on the considered shifts
+// from figures an index can hold compactly. scoring.Prepared is one.
+type Bounder interface {
+	// DomainPreference returns the domain_preference value of a volunteer
+	// whose one preferred domain is key.
+	DomainPreference(key string) float64
+	// BoundFrom returns a score no considered shift gives a volunteer at
+	// least minKm from the need, with weekly pattern avail, reliability
+	// and load values at most rel and load (scoring.ReliabilityValue,
+	// scoring.LoadValue), no skill above maxLevel (clamped, 0..3) and a
+	// domain preference value at most pref.
+	BoundFrom(minKm float64, avail volmatch.Week, rel, load float64, maxLevel int, pref float64) float64
+}
 
 // BoundedPruner is a Pruner that can also leave out volunteers it proves
 // eligible but unable to enter the ranking, so that the scorer never reads
@@ -48,8 +55,8 @@ type BoundedPruner interface {
 	// PruneBounded works as Prune, with fn returning the floor: the score
 	// a volunteer must reach to enter the ranking (-Inf while it is not
 	// full). It may also leave out, without calling fn, a volunteer who
-	// passes every gate but busy on shifts[0] and whose bound is below the
-	// floor fn last returned; it returns how many it left out that way.
+	// passes every gate but busy on one of shifts and whose bound is below
+	// the floor fn last returned; it returns how many it left out that way.
 	// The caller must not rank with a busy gate through it.
-	PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound Bound, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int)
+	PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, b Bounder, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int)
 }

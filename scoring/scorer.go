@@ -286,12 +286,14 @@ func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
 }
 
 // BoundFrom returns a number that no score on any prepared shift exceeds for
-// a volunteer at least minKm from the need, with weekly pattern avail, and
-// reliability and load components at most rel and load (ReliabilityValue,
-// LoadValue): skill fit and domain preference are taken at 1, the slack at
-// its best over the shifts. An index that holds these figures compactly uses
-// it to leave out volunteers who cannot enter a top K without reading them.
-func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, rel, load float64) float64 {
+// a volunteer at least minKm from the need, with weekly pattern avail,
+// reliability and load values at most rel and load (ReliabilityValue,
+// LoadValue), no skill level above maxLevel and a domain preference value at
+// most pref: skill fit is taken at maxLevel/3 when the need requires no skill
+// (at 1 otherwise), the slack at its best over the shifts. An index that
+// holds these figures compactly uses it to leave out volunteers who cannot
+// enter a top K without reading them (matcher.Bounder).
+func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, rel, load float64, maxLevel int, pref float64) float64 {
 	w := &p.sc.wa
 	slack := 0.0
 	for i := range p.shifts {
@@ -302,9 +304,17 @@ func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, rel, load float
 		}
 		slack = max(slack, float64(avail.And(ps.around).Count())/float64(ps.aroundN))
 	}
-	b := w[0] + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3]*rel + w[4]*load + w[5]
+	skill := 1.0
+	if len(p.n.Requires.Skills) == 0 {
+		skill = float64(ClampLevel(maxLevel)) / 3
+	}
+	b := w[0]*skill + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3]*rel + w[4]*load + w[5]*min(max(pref, 0), 1)
 	return b*(1+1e-9) + 1e-12
 }
+
+// DomainPreference returns the domain_preference value of a volunteer whose
+// one preferred domain is key (matcher.Bounder).
+func (p *Prepared) DomainPreference(key string) float64 { return p.prefValue(key) }
 
 // Values returns v's component values for shift i (in the order of Names),
 // whether or not v passes the gates.
@@ -438,19 +448,23 @@ func (p *Prepared) skillFit(v *volmatch.Volunteer) float64 {
 func (p *Prepared) domainPreference(v *volmatch.Volunteer) float64 {
 	best := 0.0
 	for _, d := range v.PreferredDomains {
-		f, ok := p.prefMemo[d]
-		if !ok {
-			switch {
-			case d == p.n.Domain:
-				f = 1
-			case d == p.top:
-				f = 0.75
-			case p.sc.related(d, p.n.Domain) || p.sc.related(d, p.top):
-				f = 0.5
-			}
-			p.prefMemo[d] = f
-		}
-		best = max(best, f)
+		best = max(best, p.prefValue(d))
 	}
 	return best
+}
+
+func (p *Prepared) prefValue(d string) float64 {
+	f, ok := p.prefMemo[d]
+	if !ok {
+		switch {
+		case d == p.n.Domain:
+			f = 1
+		case d == p.top:
+			f = 0.75
+		case p.sc.related(d, p.n.Domain) || p.sc.related(d, p.top):
+			f = 0.5
+		}
+		p.prefMemo[d] = f
+	}
+	return f
 }
