@@ -114,8 +114,9 @@ type certRef struct {
 	at stamp
 }
 
-// cellEntry is the compact row a query reads from a cell (64 bytes).
+// cellEntry is the compact row a query reads from a cell (72 bytes).
 type cellEntry struct {
+	v         *volmatch.Volunteer
 	row       int32
 	maxKm     float32
 	lat, lng  float32
@@ -340,7 +341,7 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	f.insured.add(row.ins, r)
 
 	cell := cellOf(v.Home)
-	e := cellEntry{row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
+	e := cellEntry{v: v, row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
 		avail: v.Availability, rel: up32(scoring.ReliabilityValue(v.Stats)), load: up32(scoring.LoadValue(v.Stats)),
 		exc: len(v.Exceptions) > 0}
 	for _, sk := range row.skills {
@@ -580,7 +581,7 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 			if !allPass && !pass.has(e.row) {
 				// Only when prune != pass: the row fails the certificate
 				// or the insurance gate on the first shift.
-				reason = scoring.Gate(f.rows[e.row].v, n, s0)
+				reason = scoring.Gate(e.v, n, s0)
 				if reason == scoring.GateCertificate {
 					cls = clsCert
 				} else {
@@ -601,7 +602,7 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 					nSkipped++ // eligible on the first shift, cannot enter the ranking
 					continue
 				}
-				floor = fn(f.rows[e.row].v)
+				floor = fn(e.v)
 				continue
 			}
 			// Free for no shift by the weekly pattern: excluded here.
@@ -611,7 +612,7 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 			case in:
 				nAvail++
 			default:
-				ex[scoring.Gate(f.rows[e.row].v, n, s0)]++
+				ex[scoring.Gate(e.v, n, s0)]++
 			}
 		}
 	})
