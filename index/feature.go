@@ -58,7 +58,13 @@ var (
 // rows free for no shift; it hands the rest (the full *volmatch.Volunteer,
 // kept by pointer) to the scorer, which applies every gate exactly, and
 // counts the skipped ones by the gate each fails first, so that ranking
-// through the index gives exactly the exhaustive answer.
+// through the index gives exactly the exhaustive answer. As a
+// matcher.BoundedPruner it also leaves out rows it proves eligible from the
+// compact data alone whose score bound (from the lower bound of the
+// distance, the weekly slack, reliability, load, highest skill level and
+// preferred domains) is below the ranking's current floor, counting them as
+// eligible: the scorer then reads only the volunteers that can still enter
+// the top K.
 //
 // Features is safe for concurrent use: readers share a read lock, writers
 // hold the write lock; a query calls its callback under the read lock, so

@@ -31,6 +31,10 @@
 // A faster Source (index.Features, the in-memory feature index) yields only
 // the volunteers it cannot rule out; if it also implements Pruner it reports
 // how many it ruled out by each gate, so that Rank through it returns exactly
-// the Ranking of the exhaustive scan — matches, exclusions and counts alike.
-// The index is a speed-up, never a change of answer.
+// the Ranking of the exhaustive scan — matches, exclusions and counts alike
+// (Scanned aside). A BoundedPruner also leaves out volunteers it proves
+// eligible whose score bound (a Bounder, the prepared need) is below the
+// K-th score found so far; Rank counts them as eligible. Rank itself skips
+// scoring a yielded volunteer whose bound is below that floor. The index is
+// a speed-up, never a change of answer.
 package matcher
