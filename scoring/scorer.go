@@ -128,8 +128,10 @@ type preparedShift struct {
 
 // Prepared is a need made ready for evaluating many volunteers: its shifts'
 // hours of the week and slack windows are computed once and taxonomy
-// look-ups are memoised. It is not safe for concurrent use (the memo), and
-// the need must not change while it is used.
+// look-ups are memoised. It is not safe for concurrent use (the memo).
+// Neither the need nor the volunteers may change while it is used: the
+// distance and shift-independent values of the last volunteer are reused
+// when the same pointer comes again.
 type Prepared struct {
 	sc     *Scorer
 	n      *volmatch.Need
