@@ -61,15 +61,17 @@ var (
 // through the index gives exactly the exhaustive answer. As a
 // matcher.BoundedPruner it also leaves out rows it proves eligible from the
 // compact data alone whose score bound (from the lower bound of the
-// distance, the weekly slack, reliability, load, highest skill level and
-// preferred domains) is below the ranking's current floor, counting them as
+// distance, the weekly slack, the highest skill level and the preferred
+// domains) is below the ranking's current floor, counting them as
 // eligible: the scorer then reads only the volunteers that can still enter
 // the top K.
 //
 // Features is safe for concurrent use: readers share a read lock, writers
 // hold the write lock; a query calls its callback under the read lock, so
-// the callback must not call back into the index. A volunteer passed to Upsert
-// must not be modified afterwards (upsert a new copy instead).
+// the callback must not call back into the index. The index keeps the
+// volunteers it is given by pointer and reads their Stats only through the
+// scorer, so Stats may be updated in place (a simulation does); any other
+// change must go through Upsert, with a new copy.
 type Features struct {
 	mu    sync.RWMutex
 	rows  []frow
@@ -120,17 +122,16 @@ type certRef struct {
 	at stamp
 }
 
-// cellEntry is the compact row a query reads from a cell (72 bytes).
+// cellEntry is the compact row a query reads from a cell (64 bytes).
 type cellEntry struct {
-	v         *volmatch.Volunteer
-	row       int32
-	maxKm     float32
-	lat, lng  float32
-	avail     volmatch.Week
-	rel, load float32 // rounded up: bounds of the reliability and load values
-	exc       bool    // has dated exceptions
-	lvl       uint8   // highest skill level held, clamped to 0..3
-	prefs     uint64  // preferred domains by prefID; bit 63: one beyond 62
+	v        *volmatch.Volunteer
+	row      int32
+	maxKm    float32
+	lat, lng float32
+	avail    volmatch.Week
+	exc      bool   // has dated exceptions
+	lvl      uint8  // highest skill level held, clamped to 0..3
+	prefs    uint64 // preferred domains by prefID; bit 63: one beyond 62
 }
 
 type certColumn struct {
@@ -147,13 +148,8 @@ func NewFeatures(vs []*volmatch.Volunteer) *Features {
 }
 
 // Load replaces the contents of the index with vs in bulk; when an ID occurs
-// twice the later volunteer wins, as with Upsert. The index keeps shallow
-// copies of the volunteers laid out in memory cell by cell, so that a query
-// reads the volunteers of a cell, and their skills, certificates, trainings,
-// languages and preferred domains, from neighbouring memory rather than
-// chasing pointers scattered over the heap. Other fields (exceptions, teams,
-// the hidden preferences ...) are shared with vs, which must not be modified
-// afterwards.
+// twice the later volunteer wins, as with Upsert. Rows are numbered cell by
+// cell, so that a query reads neighbouring bits and rows.
 func (f *Features) Load(vs []*volmatch.Volunteer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -181,21 +177,40 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 		}
 		return cmp.Compare(a.i, b.i)
 	})
-	// The structs and the slices the gates and scores read are copied into
-	// arenas in cell order.
-	var nSkills, nCerts, nStrings int
 	for _, it := range items {
-		v := vs[it.i]
-		nSkills += len(v.Skills)
-		nCerts += len(v.Certificates)
-		nStrings += len(v.Trainings) + len(v.Languages) + len(v.PreferredDomains)
+		f.upsert(vs[it.i])
 	}
-	arena := make([]volmatch.Volunteer, len(items))
+}
+
+// Compact lays the indexed volunteers out in memory cell by cell, as copies
+// the index owns (the structs, and their skills, certificates, trainings,
+// languages and preferred domains in shared arrays), so that a query reads
+// the volunteers of a cell from neighbouring memory rather than chasing
+// pointers scattered over the heap: ranking gets about a quarter faster.
+// Afterwards the index no longer sees in-place changes to the caller's
+// volunteers, Stats included: use it on snapshots (a CLI run, a benchmark),
+// not under a simulation that updates Stats in place.
+func (f *Features) Compact() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var vs []*volmatch.Volunteer
+	var nSkills, nCerts, nStrings int
+	for _, cell := range f.cells {
+		for _, e := range cell {
+			v := e.v
+			vs = append(vs, v)
+			nSkills += len(v.Skills)
+			nCerts += len(v.Certificates)
+			nStrings += len(v.Trainings) + len(v.Languages) + len(v.PreferredDomains)
+		}
+	}
+	arena := make([]volmatch.Volunteer, len(vs))
 	skills := make([]volmatch.SkillLevel, 0, nSkills)
 	certs := make([]volmatch.Certificate, 0, nCerts)
 	strs := make([]string, 0, nStrings)
-	for k, it := range items {
-		c := *vs[it.i]
+	copies := make([]*volmatch.Volunteer, len(vs))
+	for k, v := range vs {
+		c := *v
 		if c.Skills != nil {
 			skills = append(skills, c.Skills...)
 			c.Skills = skills[len(skills)-len(c.Skills) : len(skills) : len(skills)]
@@ -211,7 +226,11 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 			}
 		}
 		arena[k] = c
-		f.upsert(&arena[k])
+		copies[k] = &arena[k]
+	}
+	f.reset()
+	for _, v := range copies {
+		f.upsert(v)
 	}
 }
 
@@ -348,8 +367,7 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 
 	cell := cellOf(v.Home)
 	e := cellEntry{v: v, row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
-		avail: v.Availability, rel: up32(scoring.ReliabilityValue(v.Stats)), load: up32(scoring.LoadValue(v.Stats)),
-		exc: len(v.Exceptions) > 0}
+		avail: v.Availability, exc: len(v.Exceptions) > 0}
 	for _, sk := range row.skills {
 		e.lvl = max(e.lvl, uint8(sk.level))
 	}
@@ -431,15 +449,6 @@ func prefBound(vals *[64]float64, mask uint64) float64 {
 		mask &= mask - 1
 	}
 	return best
-}
-
-// up32 returns the least float32 not below x.
-func up32(x float64) float32 {
-	y := float32(x)
-	if float64(y) < x {
-		y = math.Nextafter32(y, float32(math.Inf(1)))
-	}
-	return y
 }
 
 // cellOf returns the grid cell of a point, nCells (the fallback list) for a
@@ -604,7 +613,7 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 			}
 			if free {
 				if bound != nil && in && cls == clsPass && !e.exc && coversDecided(e.avail, hours, decided) &&
-					bound.BoundFrom(minKm, e.avail, float64(e.rel), float64(e.load), int(e.lvl), prefBound(&prefVal, e.prefs)) < floor {
+					bound.BoundFrom(minKm, e.avail, int(e.lvl), prefBound(&prefVal, e.prefs)) < floor {
 					nSkipped++ // eligible on the first shift, cannot enter the ranking
 					continue
 				}

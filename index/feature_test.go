@@ -215,9 +215,22 @@ func TestUpsertDelete(t *testing.T) {
 	if f.Len() != 0 || len(ids(f)) != 0 {
 		t.Errorf("after Reset Len() = %d, want 0", f.Len())
 	}
-	f.Load([]*volmatch.Volunteer{mk("D", 3)})
-	if got := ids(f); !reflect.DeepEqual(got, []string{"D"}) || f.Len() != 1 {
+	d := mk("D", 3)
+	f.Load([]*volmatch.Volunteer{d, mk("E", 1)})
+	if got := ids(f); !reflect.DeepEqual(got, []string{"D"}) || f.Len() != 2 {
 		t.Errorf("after Load Candidates = %v, want [D]", got)
+	}
+	// Compact keeps the answers, and the index then holds copies.
+	f.Compact()
+	var got *volmatch.Volunteer
+	f.Candidates(n, func(v *volmatch.Volunteer) { got = v })
+	if got == nil || got.ID != "D" || got == d || f.Len() != 2 {
+		t.Errorf("after Compact Candidates gave %p (original %p), Len %d; want a copy of D and 2", got, d, f.Len())
+	}
+	f.Upsert(mk("E", 2))
+	f.Delete("D")
+	if got := ids(f); !reflect.DeepEqual(got, []string{"E"}) || f.Len() != 1 {
+		t.Errorf("after Compact, Upsert(E) and Delete(D) Candidates = %v Len %d, want [E] and 1", got, f.Len())
 	}
 }
 

@@ -18,9 +18,9 @@ var benchPop = sync.OnceValue(func() *datasets.Population {
 })
 
 // BenchmarkRank ranks the top 10 for one generated need per iteration,
-// rotating over 100 needs, through the feature index and through the
-// exhaustive scan of all 200,000 volunteers. The population and the index
-// are built before the timer starts.
+// rotating over 100 needs, through the feature index (as built, and after
+// Compact) and through the exhaustive scan of all 200,000 volunteers. The
+// population and the index are built before the timer starts.
 //
 //	go test -run '^$' -bench BenchmarkRank -benchtime 200x -count 5 -cpu 1 ./matcher/
 func BenchmarkRank(b *testing.B) {
@@ -31,6 +31,11 @@ func BenchmarkRank(b *testing.B) {
 		src  func() matcher.Source
 	}{
 		{"index", func() matcher.Source { return index.NewFeatures(pop.Volunteers) }},
+		{"index-compact", func() matcher.Source {
+			f := index.NewFeatures(pop.Volunteers)
+			f.Compact()
+			return f
+		}},
 		{"exhaustive", func() matcher.Source { return matcher.All(pop.Volunteers) }},
 	}
 	for _, s := range sources {

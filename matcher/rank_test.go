@@ -169,6 +169,8 @@ func TestRankIndexEqualsExhaustive(t *testing.T) {
 	if feats.Len() != len(vs) {
 		t.Fatalf("Len() = %d, want %d", feats.Len(), len(vs))
 	}
+	compact := index.NewFeatures(vs)
+	compact.Compact()
 	r := rand.New(rand.NewPCG(1, 2))
 	var scannedIdx, scannedAll, eligible int
 	check := func(phase string, needs int) {
@@ -186,6 +188,11 @@ func TestRankIndexEqualsExhaustive(t *testing.T) {
 			}
 			if sum := want.Eligible + sumExclusions(want.Exclusions); want.Considered != sum || want.Considered != len(vs) && len(matcher.OpenShifts(n, o.Shift)) > 0 {
 				t.Fatalf("%s: Rank(%s).Considered = %d, want %d volunteers (eligible + excluded = %d)", phase, n.ID, want.Considered, len(vs), sum)
+			}
+			if phase == "fresh" {
+				if d := diffRanking(want, matcher.Rank(n, compact, sc, o)); d != "" {
+					t.Fatalf("Rank(%s, compacted index, %+v) differs from the exhaustive scan %s", n.ID, o, d)
+				}
 			}
 			scannedIdx += got.Scanned
 			scannedAll += want.Scanned

@@ -40,11 +40,10 @@ type Bounder interface {
 	// whose one preferred domain is key.
 	DomainPreference(key string) float64
 	// BoundFrom returns a score no considered shift gives a volunteer at
-	// least minKm from the need, with weekly pattern avail, reliability
-	// and load values at most rel and load (scoring.ReliabilityValue,
-	// scoring.LoadValue), no skill above maxLevel (clamped, 0..3) and a
-	// domain preference value at most pref.
-	BoundFrom(minKm float64, avail volmatch.Week, rel, load float64, maxLevel int, pref float64) float64
+	// least minKm from the need, with weekly pattern avail, no skill above
+	// maxLevel (clamped, 0..3) and a domain preference value at most pref,
+	// whatever their Stats (which may change in place).
+	BoundFrom(minKm float64, avail volmatch.Week, maxLevel int, pref float64) float64
 }
 
 // BoundedPruner is a Pruner that can also leave out volunteers it proves

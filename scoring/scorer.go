@@ -288,14 +288,14 @@ func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
 }
 
 // BoundFrom returns a number that no score on any prepared shift exceeds for
-// a volunteer at least minKm from the need, with weekly pattern avail,
-// reliability and load values at most rel and load (ReliabilityValue,
-// LoadValue), no skill level above maxLevel and a domain preference value at
-// most pref: skill fit is taken at maxLevel/3 when the need requires no skill
-// (at 1 otherwise), the slack at its best over the shifts. An index that
-// holds these figures compactly uses it to leave out volunteers who cannot
-// enter a top K without reading them (matcher.Bounder).
-func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, rel, load float64, maxLevel int, pref float64) float64 {
+// a volunteer at least minKm from the need, with weekly pattern avail, no
+// skill level above maxLevel and a domain preference value at most pref,
+// whatever their stats: skill fit is taken at maxLevel/3 when the need
+// requires no skill (at 1 otherwise), the slack at its best over the shifts,
+// reliability and load at 1. An index that holds these figures compactly
+// uses it to leave out volunteers who cannot enter a top K without reading
+// them (matcher.Bounder).
+func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, maxLevel int, pref float64) float64 {
 	w := &p.sc.wa
 	slack := 0.0
 	for i := range p.shifts {
@@ -310,7 +310,7 @@ func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, rel, load float
 	if len(p.n.Requires.Skills) == 0 {
 		skill = float64(ClampLevel(maxLevel)) / 3
 	}
-	b := w[0]*skill + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3]*rel + w[4]*load + w[5]*min(max(pref, 0), 1)
+	b := w[0]*skill + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3] + w[4] + w[5]*min(max(pref, 0), 1)
 	return b*(1+1e-9) + 1e-12
 }
 

@@ -67,7 +67,8 @@ open shift).`,
 				return fmt.Errorf("match: %w", err)
 			}
 			sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-			r := matcher.Rank(n, index.NewFeatures(vs), sc, matcher.RankOptions{K: k, Shift: shift,
+			feats := index.NewFeatures(vs)
+			r := matcher.Rank(n, feats, sc, matcher.RankOptions{K: k, Shift: shift,
 				Busy: func(id string) []volmatch.Assignment { return busy[id] }})
 			names := map[string]string{}
 			for _, m := range r.Matches {
