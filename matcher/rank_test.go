@@ -430,3 +430,41 @@ func TestRankBreakdown(t *testing.T) {
 		t.Fatal("no match to check")
 	}
 }
+
+// TestRankStatsInPlace: Stats updated in place (as datasets.Simulate does)
+// are seen through the index: rankings still equal the exhaustive scan.
+func TestRankStatsInPlace(t *testing.T) {
+	p := datasets.Generate(datasets.GenOptions{Volunteers: 4000, Needs: 60, Seed: 77})
+	sc := rankScorer()
+	feats := index.NewFeatures(p.Volunteers)
+	r := rand.New(rand.NewPCG(4, 4))
+	changed := 0
+	for _, n := range p.Needs {
+		before := matcher.Rank(n, feats, sc, matcher.RankOptions{K: 5})
+		// Make the last of the top 5 the most reliable, least loaded, and
+		// everyone else a little worse.
+		for _, v := range p.Volunteers {
+			v.Stats.Load = r.IntN(4)
+			v.Stats.Reliability = 0.3 + 0.5*r.Float64()
+		}
+		if len(before.Matches) > 1 {
+			last := before.Matches[len(before.Matches)-1].Volunteer
+			for _, v := range p.Volunteers {
+				if v.ID == last {
+					v.Stats.Load, v.Stats.Reliability = 0, 1
+				}
+			}
+		}
+		want := matcher.Rank(n, matcher.All(p.Volunteers), sc, matcher.RankOptions{K: 5})
+		got := matcher.Rank(n, feats, sc, matcher.RankOptions{K: 5})
+		if d := diffRanking(want, got); d != "" {
+			t.Fatalf("Rank(%s) after Stats changed in place differs from the exhaustive scan %s", n.ID, d)
+		}
+		if !reflect.DeepEqual(before.Matches, got.Matches) {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Error("changing Stats never changed a ranking: the test checks nothing")
+	}
+}
