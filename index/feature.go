@@ -122,16 +122,18 @@ type certRef struct {
 	at stamp
 }
 
-// cellEntry is the compact row a query reads from a cell (64 bytes).
+// cellEntry is the compact row a query reads from a cell (72 bytes).
 type cellEntry struct {
 	v        *volmatch.Volunteer
 	row      int32
 	maxKm    float32
 	lat, lng float32
 	avail    volmatch.Week
-	exc      bool   // has dated exceptions
-	lvl      uint8  // highest skill level held, clamped to 0..3
 	prefs    uint64 // preferred domains by prefID; bit 63: one beyond 62
+	// excLo, excHi span every dated exception in Unix hours (widened to
+	// whole hours); excLo > excHi when there is none.
+	excLo, excHi int32
+	lvl          uint8 // highest skill level held, clamped to 0..3
 }
 
 type certColumn struct {
@@ -367,7 +369,17 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 
 	cell := cellOf(v.Home)
 	e := cellEntry{v: v, row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
-		avail: v.Availability, exc: len(v.Exceptions) > 0}
+		avail: v.Availability, excLo: 1, excHi: 0}
+	for k, x := range v.Exceptions {
+		lo := min(floorHour(x.Start), floorHour(x.End))
+		hi := max(ceilHour(x.Start), ceilHour(x.End))
+		if k == 0 || lo < e.excLo {
+			e.excLo = lo
+		}
+		if k == 0 || hi > e.excHi {
+			e.excHi = hi
+		}
+	}
 	for _, sk := range row.skills {
 		e.lvl = max(e.lvl, uint8(sk.level))
 	}
@@ -430,15 +442,35 @@ func (f *Features) remove(r int32) {
 	f.rows[r] = frow{}
 }
 
-// coversDecided reports whether avail covers the hours of a shift whose
-// decided flag is set.
-func coversDecided(avail volmatch.Week, hours []volmatch.Week, decided []bool) bool {
+// decidedFree reports whether the row is free, weekly pattern and dated
+// exceptions both, for a shift whose decided flag is set.
+func decidedFree(e *cellEntry, hours []volmatch.Week, spans [][2]int32, decided []bool) bool {
 	for i, w := range hours {
-		if decided[i] && avail.Covers(w) {
+		if decided[i] && e.avail.Covers(w) && (e.excLo > e.excHi || spans[i][1] <= e.excLo || spans[i][0] >= e.excHi) {
 			return true
 		}
 	}
 	return false
+}
+
+// floorHour and ceilHour return the Unix hour at or before and at or after
+// t, clamped to int32.
+func floorHour(t time.Time) int32 {
+	s := t.Unix()
+	h := s / 3600
+	if s%3600 < 0 {
+		h--
+	}
+	return int32(min(max(h, math.MinInt32), math.MaxInt32))
+}
+
+func ceilHour(t time.Time) int32 {
+	s := t.Unix()
+	h := s / 3600
+	if s%3600 > 0 || s%3600 == 0 && t.Nanosecond() > 0 {
+		h++
+	}
+	return int32(min(max(h, math.MinInt32), math.MaxInt32))
 }
 
 // prefBound returns the best value in vals of the bits of mask.
@@ -561,9 +593,11 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 	// implies passing them on shift i (no certificate or insurance asked,
 	// or shift i ends no later).
 	decided := make([]bool, len(shifts))
+	spans := make([][2]int32, len(shifts)) // shift spans in whole Unix hours
 	timed := len(n.Requires.Certificates) > 0 || n.Requires.Insurance
 	for i, s := range shifts {
 		decided[i] = !timed || !stampOf(s.End).after(t0)
+		spans[i] = [2]int32{floorHour(s.Start), ceilHour(s.End)}
 	}
 	var prefVal [64]float64 // the domain preference value of each preferred domain id
 	if bound != nil {
@@ -612,7 +646,7 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 				}
 			}
 			if free {
-				if bound != nil && in && cls == clsPass && !e.exc && coversDecided(e.avail, hours, decided) &&
+				if bound != nil && in && cls == clsPass && decidedFree(e, hours, spans, decided) &&
 					bound.BoundFrom(minKm, e.avail, int(e.lvl), prefBound(&prefVal, e.prefs)) < floor {
 					nSkipped++ // eligible on the first shift, cannot enter the ranking
 					continue

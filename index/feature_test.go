@@ -122,7 +122,7 @@ func TestPrune(t *testing.T) {
 		vs = append(vs, featVolunteer(r, i))
 	}
 	f := NewFeatures(vs)
-	pruned := 0
+	pruned, leftOut := 0, 0
 	for i := range 300 {
 		n := featNeed(r)
 		eligible, want := exhaustiveCounts(vs, n)
@@ -156,6 +156,26 @@ func TestPrune(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("need %d (%+v): exclusions (-want +got)\n-%v\n+%v", i, n, want, got)
 		}
+		// Bounded: with a floor above every bound, every volunteer the index
+		// can decide is left out and counted eligible; the others are
+		// yielded; the exclusions are the same.
+		gotB, yieldedEligible := volmatch.Exclusions{}, 0
+		exB, skipped := f.PruneBounded(n, n.Shifts, zeroBounder{}, func(v *volmatch.Volunteer) float64 {
+			if eligible[v.ID] {
+				yieldedEligible++
+			} else {
+				gotB[scoring.Gate(v, n, n.Shifts[0])]++
+			}
+			return math.Inf(1)
+		})
+		for g, c := range exB {
+			gotB[g] += c
+		}
+		if !reflect.DeepEqual(gotB, want) || yieldedEligible+skipped != len(eligible) {
+			t.Fatalf("need %d (%+v): PruneBounded exclusions (-want +got)\n-%v\n+%v\neligible %d, yielded %d + left out %d",
+				i, n, want, gotB, len(eligible), yieldedEligible, skipped)
+		}
+		leftOut += skipped
 		// Candidates yields the same set.
 		again := map[string]bool{}
 		f.Candidates(n, func(v *volmatch.Volunteer) { again[v.ID] = true })
@@ -163,10 +183,17 @@ func TestPrune(t *testing.T) {
 			t.Fatalf("need %d: Candidates yields %d volunteers, Prune %d", i, len(again), len(yielded))
 		}
 	}
-	if pruned == 0 {
-		t.Error("the index pruned nobody: it is not an index")
+	if pruned == 0 || leftOut == 0 {
+		t.Errorf("the index pruned %d and left out %d eligible volunteers; want some of each", pruned, leftOut)
 	}
 }
+
+// zeroBounder bounds every score by 0.
+type zeroBounder struct{}
+
+func (zeroBounder) DomainPreference(string) float64 { return 0 }
+
+func (zeroBounder) BoundFrom(float64, volmatch.Week, int, float64) float64 { return 0 }
 
 func TestUpsertDelete(t *testing.T) {
 	at := featMonday.Add(24*time.Hour + 9*time.Hour)
