@@ -286,7 +286,8 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' '%s/v1/volunteers/%s/menu'\n", vol.Secret, url, vol.Scope)
 	fmt.Fprintf(w, "  curl -G -H 'Authorization: Bearer %s' --data-urlencode 'q=手语' '%s/v1/search'\n", sw.Secret, url)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' '%s/v1/evaluation/summary'\n", pl.Secret, url)
-	fmt.Fprintf(w, "  open %s/dashboard (planner)   ·   API: %s/openapi.json\n", url, url)
+	fmt.Fprintf(w, "  planner dashboard: %s/dashboard/#token=%s\n", url, pl.Secret)
+	fmt.Fprintf(w, "  API document:      %s/openapi.json\n", url)
 }
 
 // simulateDemo simulates the weeks of invitations and outcomes from the
