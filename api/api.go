@@ -92,6 +92,9 @@ type Deps struct {
 	Sync     Syncer
 	Ranker   Ranker
 	Taxonomy Taxonomy
+	// Modes serves the menu, batch assignment and dispatch routes (503
+	// without it).
+	Modes Modes
 }
 
 // Options tune the server; the zero value gives the defaults.

@@ -7,6 +7,7 @@ import (
 
 	"volmatch"
 	"volmatch/evaluation"
+	"volmatch/matcher"
 )
 
 // Param documents a path or query parameter.
@@ -160,6 +161,14 @@ func (s *Server) routes() {
 		Resp: ReferenceResponse{}}, s.reference)
 	h(get, "/geo/districts", public, Op{Summary: "Beijing district boundaries (GeoJSON FeatureCollection)", Tag: "reference",
 		Raw: "application/geo+json"}, s.geoDistricts)
+
+	// Service modes (issue 4; the handlers are in modes.go).
+	h(get, "/volunteers/:id/menu", roles{volmatch.RoleAdmin, volmatch.RoleVolunteer}, Op{Summary: "A volunteer's menu of open shifts, by category and day (the volunteer or admin)",
+		Tag: "matching", Params: []Param{pID, {Name: "k", In: "query", Type: "integer", Desc: "items, 1 to 100 (default 10)"}}, Resp: matcher.ServiceMenu{}}, s.menu)
+	h(post, "/assignments/batch", staff, Op{Summary: "Plan (dry run) or commit a batch assignment over needs or a district", Tag: "assignments",
+		Body: BatchRequest{}, Resp: BatchResponse{}}, s.batch)
+	h(post, "/needs/:id/dispatch", staff, Op{Summary: "Send the next wave of an emergency dispatch (street, district, city)", Tag: "matching",
+		Params: []Param{pID}, Body: DispatchRequest{}, Resp: DispatchResponse{}}, s.dispatch)
 	s.handle(r, "", get, "/dashboard", public, Op{Summary: "Redirects to the planner dashboard at /dashboard/", Tag: "dashboard",
 		Status: http.StatusMovedPermanently}, dashboardRedirect)
 	for _, a := range dashboardAssets() {

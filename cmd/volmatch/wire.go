@@ -95,6 +95,7 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		Sync:     s.follower,
 		Ranker:   newRanker(features, tax, s.store),
 		Taxonomy: tax,
+		Modes:    newModes(features, tax, s.store),
 	}, o.API)
 	return nil
 }
