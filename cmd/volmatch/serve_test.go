@@ -308,6 +308,25 @@ func TestDemoSmoke(t *testing.T) {
 		t.Errorf("matches = %+v, want ranked candidates with breakdowns", m)
 	}
 	t.Logf("matches example: %d eligible, %d shown: %+v", m.Eligible, len(m.Items), m)
+	// The printed menu example works: the volunteer's own menu.
+	ex = p.waitLine(t, "  curl -H 'Authorization: Bearer "+vol[0]+"' '"+base+"/v1/volunteers/")
+	u = strings.Trim(strings.Fields(ex)[5], "'")
+	var menu struct {
+		Volunteer string
+		Items     []struct{ Need, Category, Day string }
+		Groups    []struct{ Category, Day string }
+		Eligible  int
+	}
+	if s := call(t, "GET", u, vol[0], nil, &menu); s != 200 || menu.Volunteer != vol[1] {
+		t.Fatalf("GET %s = %d %+v, want the menu of %s", u, s, menu, vol[1])
+	}
+	if menu.Eligible > 0 && (len(menu.Items) == 0 || len(menu.Groups) == 0) {
+		t.Errorf("menu = %+v, want items grouped by category and day", menu)
+	}
+	if s := call(t, "GET", u, sw[0], nil, nil); s != 403 {
+		t.Errorf("a social worker reading a volunteer's menu = %d, want 403", s)
+	}
+	t.Logf("menu example: %d eligible, %d items in %d groups", menu.Eligible, len(menu.Items), len(menu.Groups))
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	for range p.lines {
 	}
