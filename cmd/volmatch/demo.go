@@ -40,8 +40,12 @@ type demoOptions struct {
 	Needs      int    `json:"needs"`
 	Weeks      int    `json:"weeks"`
 	Seed       uint64 `json:"seed"`
-	ExitAfter  bool   `json:"-"`
-	Fresh      bool   `json:"-"`
+	// Start is the Monday (YYYY-MM-DD, Beijing) the simulated weeks begin;
+	// empty means Weeks weeks before the current week, so that the history
+	// ends now and the needs of the two coming weeks are open.
+	Start     string `json:"start"`
+	ExitAfter bool   `json:"-"`
+	Fresh     bool   `json:"-"`
 }
 
 // newDemoCmd is `volmatch demo`: a Beijing population, simulated weeks of
@@ -78,6 +82,7 @@ again. A folder that is not empty and not marked is never touched.`,
 	f.IntVar(&o.Needs, "needs", 2000, "number of needs")
 	f.IntVar(&o.Weeks, "weeks", 4, "weeks of service to simulate")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed: the same seed gives the same population and outcomes")
+	f.StringVar(&o.Start, "start", "", "Monday the simulated weeks begin, YYYY-MM-DD in Beijing time (default: --weeks weeks before this week; give it to reproduce a demo exactly)")
 	f.BoolVar(&o.ExitAfter, "exit-after-setup", false, "prepare the data and print the tokens, then exit without serving")
 	f.BoolVar(&o.Fresh, "fresh", false, "regenerate even when the data folder holds the same demo")
 	addServeFlags(cmd, &so)
@@ -87,6 +92,11 @@ again. A folder that is not empty and not marked is never touched.`,
 func runDemo(ctx context.Context, e *env, o demoOptions, so serveOptions) error {
 	if o.Volunteers < 1 || o.Needs < 1 || o.Weeks < 1 || o.Weeks > 52 {
 		return fmt.Errorf("demo: --volunteers and --needs must be at least 1, --weeks 1 to 52")
+	}
+	if o.Start == "" {
+		o.Start = demoStart(time.Now(), o.Weeks).Format(time.DateOnly)
+	} else if _, err := parseDemoStart(o.Start); err != nil {
+		return err
 	}
 	reuse, err := prepareDemoDir(o)
 	if err != nil {
@@ -152,17 +162,25 @@ func bar(w io.Writer, n int, desc string) *progressbar.ProgressBar {
 // folder. The bulk load skips fsync (it is redone from scratch if it fails:
 // the marker is written last, after a synced close).
 func buildDemo(ctx context.Context, e *env, o demoOptions) error {
-	start := datasets.DefaultStart
+	start, err := parseDemoStart(o.Start)
+	if err != nil {
+		return err
+	}
 	b := bar(e.stderr, -1, "generating the population")
-	pop := datasets.Generate(datasets.GenOptions{Volunteers: o.Volunteers, Needs: o.Needs, Seed: o.Seed, Start: start, Weeks: o.Weeks})
+	// The needs span the simulated weeks and the upcomingWeeks after them.
+	pop := datasets.Generate(datasets.GenOptions{Volunteers: o.Volunteers, Needs: o.Needs, Seed: o.Seed, Start: start, Weeks: o.Weeks + upcomingWeeks})
 	_ = b.Finish()
 	fmt.Fprintf(e.stderr, "generated %d volunteers, %d needs, %d pools, %d stations\n",
 		len(pop.Volunteers), len(pop.Needs), len(pop.Pools), len(pop.Stations))
 
 	computeSupply(e, pop)
-	events, err := simulateDemo(ctx, e, pop, o, start)
+	past := splitDemoNeeds(pop, start.AddDate(0, 0, 7*o.Weeks))
+	events, err := simulateDemo(ctx, e, past, o, start)
 	if err != nil {
 		return err
+	}
+	for _, n := range past.Needs {
+		n.Status = volmatch.NeedClosed // served and over: history, not open work
 	}
 	st, err := openStoreConfig(ctx, storeConfig{DataDir: o.Data, NoSync: true})
 	if err != nil {
@@ -185,6 +203,49 @@ func buildDemo(ctx context.Context, e *env, o demoOptions) error {
 	}
 	marker, _ := json.Marshal(o)
 	return os.WriteFile(filepath.Join(o.Data, demoMarker), marker, 0o640)
+}
+
+// upcomingWeeks is how many weeks of open needs the demo offers after the
+// simulated history: the needs that social workers match and volunteers
+// pick from a menu.
+const upcomingWeeks = 2
+
+// demoStart returns the Monday, in Beijing, weeks weeks before now's week.
+func demoStart(now time.Time, weeks int) time.Time {
+	d := now.In(volmatch.Beijing)
+	monday := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, volmatch.Beijing)
+	monday = monday.AddDate(0, 0, -((int(monday.Weekday()) + 6) % 7))
+	return monday.AddDate(0, 0, -7*weeks)
+}
+
+func parseDemoStart(s string) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, s, volmatch.Beijing)
+	if err != nil {
+		return t, fmt.Errorf("demo: --start: want a date as 2026-11-02, got %q", s)
+	}
+	return t, nil
+}
+
+// splitDemoNeeds returns the population of the needs whose shifts all end
+// before boundary (the simulated history, closed once simulated); the others
+// stay open, with a posting time no later than the boundary, for live use.
+func splitDemoNeeds(pop *datasets.Population, boundary time.Time) *datasets.Population {
+	past := *pop
+	past.Needs = nil
+	for _, n := range pop.Needs {
+		ended := true
+		for _, s := range n.Shifts {
+			if s.End.After(boundary) {
+				ended = false
+			}
+		}
+		if ended {
+			past.Needs = append(past.Needs, n)
+		} else if n.PostedAt.After(boundary) {
+			n.PostedAt = boundary
+		}
+	}
+	return &past
 }
 
 // loadDemo writes the population in batches, then the simulated events.
@@ -232,9 +293,15 @@ type demoToken struct {
 // organisation of the open need with the largest supply (whose ID it
 // returns), the first volunteer.
 func demoTokens(ctx context.Context, st volmatch.Store) ([]demoToken, string, error) {
-	var best *volmatch.Need // the open need with the largest supply: a telling example
+	// The open need, all of whose shifts are still ahead, with the largest
+	// supply: a telling example (any open need when none lies ahead).
+	var best *volmatch.Need
+	ahead := func(n *volmatch.Need) bool { return n.Shifts[0].Start.After(time.Now()) }
 	err := st.EachNeed(ctx, func(n *volmatch.Need) error {
-		if n.Status == volmatch.NeedOpen && (best == nil || n.Supply > best.Supply) {
+		if n.Status != volmatch.NeedOpen {
+			return nil
+		}
+		if best == nil || ahead(n) && !ahead(best) || ahead(n) == ahead(best) && n.Supply > best.Supply {
 			best = n
 		}
 		return nil
