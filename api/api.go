@@ -67,6 +67,9 @@ type Ranker interface {
 type RankOptions struct {
 	K     int
 	Shift string
+	// After leaves out shifts that start at or before it (the server's
+	// clock: nobody is matched to work already begun or past).
+	After time.Time
 }
 
 // Ranking is the ranked, explained list and what the gates excluded.

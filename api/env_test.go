@@ -77,7 +77,7 @@ func (r ranker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptions) (
 		}
 		return held
 	}
-	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, Busy: busy})
+	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, After: o.After, Busy: busy})
 	return api.Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
 }
 
@@ -120,6 +120,9 @@ func newEnv(t *testing.T, o api.Options) *env {
 	}
 	if o.Rate == 0 {
 		o.Rate = -1
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return t0 } // before the test needs' shifts
 	}
 	e.api = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: ranker{features, scoring.NewScorer(tax, scoring.Options{}), st}, Taxonomy: tax}, o)
 	e.srv = httptest.NewServer(e.api.Handler())

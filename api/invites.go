@@ -37,7 +37,7 @@ func (s *Server) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 	}
 	var out []*volmatch.Invitation
 	if req.Top > 0 {
-		r, err := s.rank(ctx, n, RankOptions{K: req.Top, Shift: req.Shift})
+		r, err := s.rank(ctx, n, RankOptions{K: req.Top, Shift: req.Shift, After: s.opt.Now()})
 		if err != nil {
 			return nil, err
 		}

@@ -40,7 +40,7 @@ func (s *Server) matches(c *gin.Context) {
 	}
 	var r Ranking
 	if err == nil {
-		r, err = s.rank(ctx, n, RankOptions{K: k, Shift: c.Query("shift")})
+		r, err = s.rank(ctx, n, RankOptions{K: k, Shift: c.Query("shift"), After: s.opt.Now()})
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -55,7 +55,7 @@ func (s *Server) prepareNeed(ctx context.Context, n *volmatch.Need) error {
 	}
 	n.Supply = 0
 	if s.deps.Ranker != nil {
-		r, err := s.deps.Ranker.Rank(ctx, n, RankOptions{K: 1})
+		r, err := s.deps.Ranker.Rank(ctx, n, RankOptions{K: 1, After: s.opt.Now()})
 		if err != nil {
 			return err
 		}

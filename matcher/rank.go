@@ -2,7 +2,9 @@ package matcher
 
 import (
 	"math"
+	"slices"
 	"sort"
+	"time"
 
 	"volmatch"
 	"volmatch/scoring"
@@ -23,6 +25,9 @@ type RankOptions struct {
 	// It is called at most once per volunteer, and only for volunteers that
 	// pass every other gate of some shift.
 	Busy func(volunteerID string) []volmatch.Assignment
+	// After, when not zero, leaves out the shifts that start at or before
+	// it: work already begun or past is not offered.
+	After time.Time
 }
 
 // Ranking is the result of Rank.
@@ -58,6 +63,9 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 	}
 	r := Ranking{Exclusions: volmatch.Exclusions{}, Matches: []volmatch.Match{}}
 	shifts := OpenShifts(n, o.Shift)
+	if !o.After.IsZero() {
+		shifts = slices.DeleteFunc(shifts, func(s volmatch.Shift) bool { return !s.Start.After(o.After) })
+	}
 	if len(shifts) == 0 {
 		return r
 	}

@@ -195,7 +195,7 @@ func (r storeRanker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptio
 		}
 		return held
 	}
-	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, Busy: busy})
+	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, After: o.After, Busy: busy})
 	if busyErr != nil {
 		return api.Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, busyErr)
 	}
