@@ -311,19 +311,39 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 	return nil
 }
 
+// changeWaiter is a Source that can wait for a change newer than after.
+type changeWaiter interface {
+	WaitChange(ctx context.Context, after uint64, timeout time.Duration) (bool, error)
+}
+
 // Run calls CatchUp every interval until ctx is done, so that the indexes
-// follow writes made by other replicas. Errors are logged and retried.
+// follow writes made by other replicas; a Source that can wait for a change
+// (WaitChange) wakes it as soon as one is written. Errors are logged and
+// retried.
 func (f *Follower) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = time.Second
 	}
+	// A source that can block until a newer change (store/redis, on its
+	// stream) wakes the follower at once instead of at the next tick.
+	waiter, _ := f.src.(changeWaiter)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		select {
-		case <-ctx.Done():
+		waited := false
+		if waiter != nil {
+			_, err := waiter.WaitChange(ctx, f.Seq(), every)
+			waited = err == nil // on an error (the store may be down) wait a tick instead
+		}
+		if !waited {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+		if ctx.Err() != nil {
 			return
-		case <-tick.C:
 		}
 		n, err := f.CatchUp(ctx)
 		if err != nil {
