@@ -257,3 +257,44 @@ func (n *Need) CheckSkills(known func(key string) bool) error {
 	}
 	return nil
 }
+
+// PrepareWrite applies the rules every store follows when it writes need n
+// over old (nil for a new need): UpdatedAt is now; PostedAt, Status and
+// Supply left empty keep the old values (a new need is open and posted now);
+// and a shift that holds assignments (old's Filled) may not be removed,
+// moved, or given fewer slots than it holds (ECONFLICT).
+func (n *Need) PrepareWrite(old *Need, now time.Time) error {
+	n.UpdatedAt = now
+	if old != nil {
+		if n.PostedAt.IsZero() {
+			n.PostedAt = old.PostedAt
+		}
+		if n.Status == "" {
+			n.Status = old.Status
+		}
+		if n.Supply == 0 {
+			n.Supply = old.Supply
+		}
+		for _, os := range old.Shifts {
+			if os.Filled == 0 {
+				continue
+			}
+			ns, ok := n.Shift(os.ID)
+			switch {
+			case !ok:
+				return Errorf(ECONFLICT, "shift %s of need %s holds %d assignments and cannot be removed", os.ID, n.ID, os.Filled)
+			case !ns.Start.Equal(os.Start) || !ns.End.Equal(os.End):
+				return Errorf(ECONFLICT, "shift %s of need %s holds %d assignments and cannot be moved", os.ID, n.ID, os.Filled)
+			case ns.Slots < os.Filled:
+				return Errorf(ECONFLICT, "shift %s of need %s holds %d assignments; slots cannot go below that (asked %d)", os.ID, n.ID, os.Filled, ns.Slots)
+			}
+		}
+	}
+	if n.Status == "" {
+		n.Status = NeedOpen
+	}
+	if n.PostedAt.IsZero() {
+		n.PostedAt = now
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package volmatch
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -237,4 +238,33 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// PageSize applies the listing defaults every store follows: 0 is 100, at
+// most 1000, a negative limit is EINVALID.
+func (o ListOptions) PageSize() (int, error) {
+	switch {
+	case o.Limit < 0:
+		return 0, FieldError("limit", "must not be negative, got %d", o.Limit)
+	case o.Limit == 0:
+		return 100, nil
+	case o.Limit > 1000:
+		return 1000, nil
+	}
+	return o.Limit, nil
+}
+
+// AtIndex names the element of a batch that err concerns: a field error on
+// "name" of element 2 of "volunteers" becomes "volunteers[2].name". Errors
+// other than *Error pass unchanged.
+func AtIndex(list string, i int, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		f := fieldIndex(list, i)
+		if e.Field != "" {
+			f += "." + e.Field
+		}
+		return &Error{Code: e.Code, Field: f, Message: e.Message}
+	}
+	return err
 }

@@ -99,7 +99,7 @@ func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.
 		for i, r := range rs {
 			a, err := reserve(tx, r, "", at, volmatch.ENOTFOUND)
 			if err != nil {
-				return atIndex("reservations", i, err)
+				return volmatch.AtIndex("reservations", i, err)
 			}
 			out = append(out, a)
 		}

@@ -207,37 +207,11 @@ func appendEvent(tx *bbolt.Tx, ev volmatch.Event) error {
 	return putJSON(b, u64(seq), ev)
 }
 
-// atIndex names the element of a batch an error concerns.
-func atIndex(list string, i int, err error) error {
-	var e *volmatch.Error
-	if errors.As(err, &e) {
-		f := fmt.Sprintf("%s[%d]", list, i)
-		if e.Field != "" {
-			f += "." + e.Field
-		}
-		return &volmatch.Error{Code: e.Code, Field: f, Message: e.Message}
-	}
-	return err
-}
-
-// pageSize applies the listing defaults: 0 is 100, at most 1000.
-func pageSize(limit int) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, volmatch.FieldError("limit", "must not be negative, got %d", limit)
-	case limit == 0:
-		return 100, nil
-	case limit > 1000:
-		return 1000, nil
-	}
-	return limit, nil
-}
-
 // list pages through bucket b in key (ID) order after o.After, decoding each
 // value into a new T and keeping those keep accepts. The cursor is the last
 // ID of the page when more matching records follow, "" otherwise.
 func list[T any](b *bbolt.Bucket, o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
-	limit, err := pageSize(o.Limit)
+	limit, err := o.PageSize()
 	if err != nil {
 		return nil, "", err
 	}
@@ -273,7 +247,7 @@ func list[T any](b *bbolt.Bucket, o volmatch.ListOptions, keep func(*T) bool) ([
 // listIDs pages through the records of bucket b whose IDs are given in
 // ascending order (from a secondary index).
 func listIDs[T any](b *bbolt.Bucket, ids []string, o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
-	limit, err := pageSize(o.Limit)
+	limit, err := o.PageSize()
 	if err != nil {
 		return nil, "", err
 	}

@@ -110,37 +110,8 @@ func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, mode needWrite) er
 	case mode == needUpdate && !exists:
 		return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", n.ID)
 	}
-	n.UpdatedAt = now
-	if exists {
-		if n.PostedAt.IsZero() {
-			n.PostedAt = old.PostedAt
-		}
-		if n.Status == "" {
-			n.Status = old.Status
-		}
-		if n.Supply == 0 {
-			n.Supply = old.Supply
-		}
-		for _, os := range old.Shifts {
-			if os.Filled == 0 {
-				continue
-			}
-			ns, ok := n.Shift(os.ID)
-			switch {
-			case !ok:
-				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be removed", os.ID, n.ID, os.Filled)
-			case !ns.Start.Equal(os.Start) || !ns.End.Equal(os.End):
-				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be moved", os.ID, n.ID, os.Filled)
-			case ns.Slots < os.Filled:
-				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments; slots cannot go below that (asked %d)", os.ID, n.ID, os.Filled, ns.Slots)
-			}
-		}
-	}
-	if n.Status == "" {
-		n.Status = volmatch.NeedOpen
-	}
-	if n.PostedAt.IsZero() {
-		n.PostedAt = now
+	if err := n.PrepareWrite(old, now); err != nil {
+		return err
 	}
 	stored := copyNeed(n)
 	for i := range stored.Shifts {
@@ -200,7 +171,7 @@ func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	cs := make([]*volmatch.Need, len(ns))
 	for i, n := range ns {
 		if err := n.Validate(); err != nil {
-			return atIndex("needs", i, err)
+			return volmatch.AtIndex("needs", i, err)
 		}
 		cs[i] = copyNeed(n)
 	}
@@ -208,7 +179,7 @@ func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	return s.update(ctx, func(tx *bbolt.Tx) error {
 		for i, c := range cs {
 			if err := writeNeed(tx, c, now, needPut); err != nil {
-				return atIndex("needs", i, err)
+				return volmatch.AtIndex("needs", i, err)
 			}
 		}
 		return nil

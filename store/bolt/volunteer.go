@@ -68,7 +68,7 @@ func (s *Store) UpdateVolunteer(ctx context.Context, v *volmatch.Volunteer) erro
 func (s *Store) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer) error {
 	for i, v := range vs {
 		if err := v.Validate(); err != nil {
-			return atIndex("volunteers", i, err)
+			return volmatch.AtIndex("volunteers", i, err)
 		}
 	}
 	now := s.now()

@@ -115,7 +115,7 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			e := volmatch.Errorf(code, "%s", msg)
 			if what == "reserve" {
 				i, _ := strconv.Atoi(idx)
-				return nil, atIndex("reservations", i, e)
+				return nil, volmatch.AtIndex("reservations", i, e)
 			}
 			return nil, e
 		}

@@ -23,7 +23,7 @@ import (
 func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
 	for i, ev := range evs {
 		if ev.Type == "" {
-			return atIndex("events", i, volmatch.FieldError("type", "is required"))
+			return volmatch.AtIndex("events", i, volmatch.FieldError("type", "is required"))
 		}
 	}
 	now := s.now()

@@ -104,37 +104,8 @@ func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now tim
 	case mode == needUpdate && !exists:
 		return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", n.ID)
 	}
-	n.UpdatedAt = now
-	if exists {
-		if n.PostedAt.IsZero() {
-			n.PostedAt = old.PostedAt
-		}
-		if n.Status == "" {
-			n.Status = old.Status
-		}
-		if n.Supply == 0 {
-			n.Supply = old.Supply
-		}
-		for _, os := range old.Shifts {
-			if os.Filled == 0 {
-				continue
-			}
-			ns, ok := n.Shift(os.ID)
-			switch {
-			case !ok:
-				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be removed", os.ID, n.ID, os.Filled)
-			case !ns.Start.Equal(os.Start) || !ns.End.Equal(os.End):
-				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments and cannot be moved", os.ID, n.ID, os.Filled)
-			case ns.Slots < os.Filled:
-				return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s holds %d assignments; slots cannot go below that (asked %d)", os.ID, n.ID, os.Filled, ns.Slots)
-			}
-		}
-	}
-	if n.Status == "" {
-		n.Status = volmatch.NeedOpen
-	}
-	if n.PostedAt.IsZero() {
-		n.PostedAt = now
+	if err := n.PrepareWrite(old, now); err != nil {
+		return err
 	}
 	stored := copyNeed(n)
 	for i := range stored.Shifts {
@@ -204,7 +175,7 @@ func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, mode needWrite) 
 func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	for i, n := range ns {
 		if err := n.Validate(); err != nil {
-			return atIndex("needs", i, err)
+			return volmatch.AtIndex("needs", i, err)
 		}
 	}
 	// A later copy of an ID replaces an earlier one within the batch; the
@@ -220,7 +191,7 @@ func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 				continue
 			}
 			if err := s.writeNeed(ctx, o, copyNeed(n), now, needPut); err != nil {
-				return atIndex("needs", i, err)
+				return volmatch.AtIndex("needs", i, err)
 			}
 		}
 		return nil

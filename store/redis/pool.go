@@ -123,7 +123,7 @@ func (s *Store) PutPools(ctx context.Context, ps []*volmatch.TalentPool) error {
 	ids, vs := make([]string, len(ps)), make([]any, len(ps))
 	for i, p := range ps {
 		if err := p.Validate(); err != nil {
-			return atIndex("pools", i, err)
+			return volmatch.AtIndex("pools", i, err)
 		}
 		c := *p
 		if c.UpdatedAt.IsZero() {
@@ -183,7 +183,7 @@ func (s *Store) PutStations(ctx context.Context, ss []*volmatch.Station) error {
 	ids, vs := make([]string, len(ss)), make([]any, len(ss))
 	for i, st := range ss {
 		if err := st.Validate(); err != nil {
-			return atIndex("stations", i, err)
+			return volmatch.AtIndex("stations", i, err)
 		}
 		c := *st
 		if c.UpdatedAt.IsZero() {

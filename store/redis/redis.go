@@ -402,32 +402,6 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// atIndex names the element of a batch an error concerns.
-func atIndex(list string, i int, err error) error {
-	var e *volmatch.Error
-	if errors.As(err, &e) {
-		f := fmt.Sprintf("%s[%d]", list, i)
-		if e.Field != "" {
-			f += "." + e.Field
-		}
-		return &volmatch.Error{Code: e.Code, Field: f, Message: e.Message}
-	}
-	return err
-}
-
-// pageSize applies the listing defaults: 0 is 100, at most 1000.
-func pageSize(limit int) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, volmatch.FieldError("limit", "must not be negative, got %d", limit)
-	case limit == 0:
-		return 100, nil
-	case limit > 1000:
-		return 1000, nil
-	}
-	return limit, nil
-}
-
 // scanBatch is how many IDs a listing reads per round trip.
 const scanBatch = 500
 
@@ -491,7 +465,7 @@ func fetch[T any](ctx context.Context, s *Store, c goredis.UniversalClient, ids 
 // of the page when more matching records follow, "" otherwise.
 func list[T any](ctx context.Context, s *Store, set string, key func(string) string, o volmatch.ListOptions,
 	keep func(*T) bool, prep func(p goredis.Pipeliner, id string) func(*T) error) ([]*T, string, error) {
-	limit, err := pageSize(o.Limit)
+	limit, err := o.PageSize()
 	if err != nil {
 		return nil, "", err
 	}
