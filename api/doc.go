@@ -68,6 +68,19 @@
 // (read your writes); the follower loop, wired in cmd, catches up writes of
 // other replicas in the background.
 //
+// Matching modes (modes.go, through the Modes interface that cmd/volmatch
+// implements): a volunteer's menu (GET /v1/volunteers/{id}/menu), batch
+// assignment with a dry run or an all-or-nothing commit (POST
+// /v1/assignments/batch) and emergency dispatch by waves (POST
+// /v1/needs/{id}/dispatch). Matches, invitations and menus offer only shifts
+// that start after the server's clock.
+//
+// Evaluation (evaluation.go): /v1/evaluation/* for planners and admins,
+// aggregates only, computed from an in-memory copy of the event log that
+// reads only the events after the last one seen. The dashboard
+// (dashboard.go) serves the embedded page at /dashboard/ and the public
+// reference data (/v1/reference, /v1/geo/districts) it draws with.
+//
 // Sending invitations to several volunteers is one store write per
 // volunteer: the handler checks every volunteer first, but a clash found by
 // the store midway leaves the earlier invitations sent (they are listed in
