@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -175,6 +176,9 @@ type batch struct {
 	// shift's start, end and index; volStart[v] is the first pair of v.
 	pairs    []batchPair
 	volStart []int
+	// each shift keeps sparseFactor × free + sparseExtra pairs in the
+	// first, sparse round of solve
+	sparseFactor, sparseExtra int
 }
 
 type batchShift struct {
@@ -197,7 +201,7 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 	for _, a := range o.Held {
 		held[a.Volunteer] = append(held[a.Volunteer], a)
 	}
-	b := &batch{o: o}
+	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra}
 	volIdx := map[string]int32{}
 	var stamp []int // the last need each volunteer was offered for, against duplicates
 	type rawPair struct {
@@ -305,64 +309,64 @@ func (b *batch) fairnessCost(k int) int64 {
 	return int64(k) * int64(math.Round(b.o.FairnessStep*b.o.Scale))
 }
 
+// The first round's sparse graph keeps each shift's
+// sparseFactor × free + sparseExtra best-scoring pairs.
+const (
+	sparseFactor = 3
+	sparseExtra  = 4
+)
+
 // solve builds the flow, solves it and repairs the conflicts a chain let
 // through.
+//
+// The flow is solved exactly but first on a sparse graph: every volunteer,
+// slice and shift node is there, but of the pair arcs only each shift's
+// best few (sparseFactor × free + sparseExtra by gain) and each volunteer's
+// best MaxPerVolunteer are kept. The sparse optimum's node potentials are
+// then checked against every dropped pair arc: if none has a negative
+// reduced cost, the potentials and the flow (zero on the dropped arcs)
+// satisfy complementary slackness on the whole graph, so the sparse optimum
+// is the optimum of the full model. Otherwise the violating arcs are added
+// and the flow solved again, until none is left.
 func (b *batch) solve(ctx context.Context) (Plan, error) {
-	const source, sink = 0, 1
-	g := flow.NewGraph(2 + len(b.shifts))
-	var supply int64
-	for si, s := range b.shifts {
-		supply += int64(s.free)
-		g.AddArc(2+si, sink, 0, int64(s.free), 0)
-	}
-	g.SetSupply(source, supply)
-	g.SetSupply(sink, -supply)
-	g.AddArc(source, sink, 0, supply, 0)
-	g.Grow(len(b.pairs) + len(b.vols)*(b.o.MaxPerVolunteer+1))
-	arcOf := make([]int, len(b.pairs))
-	exact := true
-	for v := range b.vols {
-		ps := b.pairs[b.volStart[v]:b.volStart[v+1]]
-		if len(ps) == 0 {
-			continue
+	keep := b.sparseKeep()
+	var (
+		res              flow.Result
+		arcOf            []int
+		from             []int32
+		srcArc, sliceArc []int32
+		exact            bool
+		err              error
+		pivots           int
+	)
+	for {
+		var g *flow.Graph
+		g, arcOf, from, srcArc, sliceArc, exact = b.graph(keep)
+		res, err = flow.Solve(ctx, g)
+		if err != nil {
+			return Plan{}, fmt.Errorf("matcher: assign: %w", err)
 		}
-		slice, nSlices, chain := b.slices(ps)
-		if chain {
-			exact = false
-		}
-		take := min(b.o.MaxPerVolunteer, nSlices)
-		vn := g.AddNodes(1)
-		if b.o.FairnessStep == 0 {
-			g.AddArc(source, vn, 0, int64(take), 0)
-		} else {
-			for k := 0; k < take; k++ {
-				g.AddArc(source, vn, 0, 1, b.fairnessCost(k))
+		pivots += res.Pivots
+		added := 0
+		for v := range b.vols {
+			if b.localFeasible(g, v, keep, &res, arcOf, from, srcArc, sliceArc) {
+				continue
+			}
+			for i := b.volStart[v]; i < b.volStart[v+1]; i++ {
+				p := &b.pairs[i]
+				if !keep[i] && -p.gain+res.Potential[from[i]]-res.Potential[2+int(p.shift)] < 0 {
+					keep[i] = true
+					added++
+				}
 			}
 		}
-		// A slice of one shift needs no node of its own.
-		size := make([]int, nSlices)
-		for _, s := range slice {
-			size[s]++
+		if added == 0 {
+			break
 		}
-		sliceNode := make([]int, nSlices)
-		for s := range sliceNode {
-			sliceNode[s] = vn
-			if size[s] > 1 && nSlices > 1 {
-				sliceNode[s] = g.AddNodes(1)
-				g.AddArc(vn, sliceNode[s], 0, 1, 0)
-			}
-		}
-		for i, p := range ps {
-			arcOf[b.volStart[v]+i] = g.AddArc(sliceNode[slice[i]], 2+int(p.shift), 0, 1, -p.gain)
-		}
-	}
-	res, err := flow.Solve(ctx, g)
-	if err != nil {
-		return Plan{}, fmt.Errorf("matcher: assign: %w", err)
 	}
 	st := b.newState()
 	for i := range b.pairs {
-		if res.Flow[arcOf[i]] > 0 {
+		if arcOf[i] >= 0 && res.Flow[arcOf[i]] > 0 {
 			st.add(int32(i))
 		}
 	}
@@ -374,8 +378,200 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 	plan.Bound = float64(-res.Cost) / b.o.Scale
 	plan.Exact = exact
 	plan.Repaired, plan.Refilled = repaired, refilled
-	plan.Pivots = res.Pivots
+	plan.Pivots = pivots
 	return plan, nil
+}
+
+// sparseKeep picks the pair arcs of the first, sparse round: each shift's
+// best sparseFactor × free + sparseExtra pairs and each volunteer's best
+// MaxPerVolunteer, ties by volunteer and shift.
+func (b *batch) sparseKeep() []bool {
+	keep := make([]bool, len(b.pairs))
+	better := func(x, y int32) int {
+		p, q := &b.pairs[x], &b.pairs[y]
+		if p.gain != q.gain {
+			if p.gain > q.gain {
+				return -1
+			}
+			return 1
+		}
+		if p.vol != q.vol {
+			return int(p.vol - q.vol)
+		}
+		return int(p.shift - q.shift)
+	}
+	// Group the pairs by shift (counting sort).
+	start := make([]int32, len(b.shifts)+1)
+	for _, p := range b.pairs {
+		start[p.shift+1]++
+	}
+	for s := range b.shifts {
+		start[s+1] += start[s]
+	}
+	byShift := make([]int32, len(b.pairs))
+	next := append([]int32(nil), start[:len(b.shifts)]...)
+	for i, p := range b.pairs {
+		byShift[next[p.shift]] = int32(i)
+		next[p.shift]++
+	}
+	for s, bs := range b.shifts {
+		ps := byShift[start[s]:start[s+1]]
+		m := b.sparseFactor*bs.free + b.sparseExtra
+		if len(ps) > m {
+			slices.SortFunc(ps, better)
+			ps = ps[:m]
+		}
+		for _, i := range ps {
+			keep[i] = true
+		}
+	}
+	for v := range b.vols {
+		lo, hi := b.volStart[v], b.volStart[v+1]
+		if hi-lo <= b.o.MaxPerVolunteer {
+			for i := lo; i < hi; i++ {
+				keep[i] = true
+			}
+			continue
+		}
+		idx := make([]int32, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			idx = append(idx, int32(i))
+		}
+		slices.SortFunc(idx, better)
+		for _, i := range idx[:b.o.MaxPerVolunteer] {
+			keep[i] = true
+		}
+	}
+	return keep
+}
+
+// graph builds the flow over every node of the model and the pair arcs
+// keep marks. arcOf[i] is pair i's arc (−1 when dropped), from[i] the node
+// its arc leaves (the volunteer's or the slice's).
+func (b *batch) graph(keep []bool) (g *flow.Graph, arcOf []int, from, srcArc, sliceArc []int32, exact bool) {
+	const source, sink = 0, 1
+	g = flow.NewGraph(2 + len(b.shifts))
+	var supply int64
+	for si, s := range b.shifts {
+		supply += int64(s.free)
+		g.AddArc(2+si, sink, 0, int64(s.free), 0)
+	}
+	g.SetSupply(source, supply)
+	g.SetSupply(sink, -supply)
+	g.AddArc(source, sink, 0, supply, 0)
+	kept := 0
+	for _, k := range keep {
+		if k {
+			kept++
+		}
+	}
+	g.Grow(kept + len(b.vols)*(b.o.MaxPerVolunteer+1))
+	arcOf = make([]int, len(b.pairs))
+	from = make([]int32, len(b.pairs))
+	sliceArc = make([]int32, len(b.pairs))
+	srcArc = make([]int32, 2*len(b.vols))
+	exact = true
+	for v := range b.vols {
+		ps := b.pairs[b.volStart[v]:b.volStart[v+1]]
+		if len(ps) == 0 {
+			continue
+		}
+		slice, nSlices, chain := b.slices(ps)
+		if chain {
+			exact = false
+		}
+		take := min(b.o.MaxPerVolunteer, nSlices)
+		vn := g.AddNodes(1)
+		srcArc[2*v] = int32(g.Arcs())
+		if b.o.FairnessStep == 0 {
+			g.AddArc(source, vn, 0, int64(take), 0)
+		} else {
+			for k := 0; k < take; k++ {
+				g.AddArc(source, vn, 0, 1, b.fairnessCost(k))
+			}
+		}
+		srcArc[2*v+1] = int32(g.Arcs())
+		// A slice of one shift needs no node of its own.
+		size := make([]int, nSlices)
+		for _, s := range slice {
+			size[s]++
+		}
+		sliceNode := make([]int, nSlices)
+		sliceIn := make([]int32, nSlices)
+		for s := range sliceNode {
+			sliceNode[s] = vn
+			sliceIn[s] = -1
+			if size[s] > 1 && nSlices > 1 {
+				sliceNode[s] = g.AddNodes(1)
+				sliceIn[s] = int32(g.AddArc(vn, sliceNode[s], 0, 1, 0))
+			}
+		}
+		for i, p := range ps {
+			pi := b.volStart[v] + i
+			from[pi] = int32(sliceNode[slice[i]])
+			sliceArc[pi] = sliceIn[slice[i]]
+			arcOf[pi] = -1
+			if keep[pi] {
+				arcOf[pi] = g.AddArc(sliceNode[slice[i]], 2+int(p.shift), 0, 1, -p.gain)
+			}
+		}
+	}
+	return g, arcOf, from, srcArc, sliceArc, exact
+}
+
+// localFeasible reports whether volunteer v's own nodes (the volunteer and
+// its slices) can be given potentials that, with the solver's potentials of
+// the source and the shifts, satisfy complementary slackness on all of v's
+// arcs, the dropped pair arcs (flow 0) included. When every volunteer's
+// nodes can, the flow is optimal on the full graph. srcArc[v] and
+// srcArc[v+1] bound v's source arcs (written in order by graph, so the
+// next volunteer's first arc follows).
+func (b *batch) localFeasible(g *flow.Graph, v int, keep []bool, res *flow.Result, arcOf []int, from, srcArc, sliceArc []int32) bool {
+	lo, hi := b.volStart[v], b.volStart[v+1]
+	if lo == hi {
+		return true
+	}
+	const inf = math.MaxInt64
+	pot := res.Potential
+	p0 := pot[0]
+	lv, uv := int64(-inf), int64(inf)
+	for a := int(srcArc[2*v]); a < int(srcArc[2*v+1]); a++ {
+		_, _, _, capA, c := g.Arc(a)
+		f := res.Flow[a]
+		if f < capA {
+			uv = min(uv, p0+c)
+		}
+		if f > 0 {
+			lv = max(lv, p0+c)
+		}
+	}
+	for i := lo; i < hi; {
+		z := from[i]
+		lz, uz := int64(-inf), int64(inf)
+		j := i
+		for ; j < hi && from[j] == z; j++ {
+			bound := pot[2+int(b.pairs[j].shift)] + b.pairs[j].gain
+			if keep[j] && res.Flow[arcOf[j]] > 0 {
+				uz = min(uz, bound)
+			} else {
+				lz = max(lz, bound)
+			}
+		}
+		if sa := sliceArc[i]; sa < 0 {
+			lv, uv = max(lv, lz), min(uv, uz)
+		} else {
+			if lz > uz {
+				return false
+			}
+			if res.Flow[sa] > 0 {
+				uv = min(uv, uz)
+			} else {
+				lv = max(lv, lz)
+			}
+		}
+		i = j
+	}
+	return lv <= uv
 }
 
 // slices cuts one volunteer's pairs (sorted by start) into time slices: a

@@ -1,0 +1,21 @@
+package matcher
+
+import (
+	"context"
+
+	"volmatch"
+	"volmatch/scoring"
+)
+
+// AssignSparse is Assign with the first round's sparse graph keeping each
+// shift's factor × free + extra best pairs (and each volunteer's best), so
+// that tests can force the verify-and-add rounds.
+func AssignSparse(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions, factor, extra int) (Plan, error) {
+	o = o.withDefaults()
+	b, err := collect(ctx, needs, src, sc, o)
+	if err != nil {
+		return Plan{}, err
+	}
+	b.sparseFactor, b.sparseExtra = factor, extra
+	return b.solve(ctx)
+}
