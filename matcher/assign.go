@@ -275,30 +275,47 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 		vols[r] = b.vols[old]
 	}
 	b.vols = vols
-	b.pairs = make([]batchPair, len(raw))
-	for i, p := range raw {
-		b.pairs[i] = batchPair{vol: rank[p.vol], shift: p.shift, score: p.score, gain: p.gain}
+	// Each shift's rank by start, end and index, so that the pairs sort
+	// on integers.
+	byTime := make([]int32, len(b.shifts))
+	for i := range byTime {
+		byTime[i] = int32(i)
 	}
-	sort.Slice(b.pairs, func(i, j int) bool {
-		p, q := &b.pairs[i], &b.pairs[j]
-		if p.vol != q.vol {
-			return p.vol < q.vol
+	slices.SortFunc(byTime, func(x, y int32) int {
+		sx, sy := &b.shifts[x].s, &b.shifts[y].s
+		if c := sx.Start.Compare(sy.Start); c != 0 {
+			return c
 		}
-		sp, sq := &b.shifts[p.shift].s, &b.shifts[q.shift].s
-		if !sp.Start.Equal(sq.Start) {
-			return sp.Start.Before(sq.Start)
+		if c := sx.End.Compare(sy.End); c != 0 {
+			return c
 		}
-		if !sp.End.Equal(sq.End) {
-			return sp.End.Before(sq.End)
-		}
-		return p.shift < q.shift
+		return int(x - y)
 	})
+	timeRank := make([]int32, len(b.shifts))
+	for r, i := range byTime {
+		timeRank[i] = int32(r)
+	}
+	// Group the pairs by volunteer (counting sort), then sort each
+	// volunteer's pairs by their shift's rank.
 	b.volStart = make([]int, len(b.vols)+1)
-	for _, p := range b.pairs {
-		b.volStart[p.vol+1]++
+	for _, p := range raw {
+		b.volStart[rank[p.vol]+1]++
 	}
 	for v := 0; v < len(b.vols); v++ {
 		b.volStart[v+1] += b.volStart[v]
+	}
+	next := append([]int(nil), b.volStart[:len(b.vols)]...)
+	b.pairs = make([]batchPair, len(raw))
+	for _, p := range raw {
+		v := rank[p.vol]
+		b.pairs[next[v]] = batchPair{vol: v, shift: p.shift, score: p.score, gain: p.gain}
+		next[v]++
+	}
+	raw = nil
+	for v := range b.vols {
+		slices.SortFunc(b.pairs[b.volStart[v]:b.volStart[v+1]], func(p, q batchPair) int {
+			return int(timeRank[p.shift] - timeRank[q.shift])
+		})
 	}
 	return b, nil
 }

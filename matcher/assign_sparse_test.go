@@ -83,3 +83,12 @@ func TestAssignSparseEqualsFullGenerated(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAssign50k is the mid size between Assign20k and AssignCity:
+// 50,000 volunteers into 5,000 shifts of 5 slots.
+func BenchmarkAssign50k(b *testing.B) {
+	if testing.Short() {
+		b.Skip("50k skipped in -short")
+	}
+	benchAssign(b, 50000, 5000, 5)
+}
