@@ -193,3 +193,22 @@ func CheckReservation(n *Need, shift Shift, filled int, held []*Assignment, volu
 	}
 	return nil
 }
+
+// Prepare checks an invitation a client asks to create and returns it as a
+// store keeps it: sent, not answered, SentAt now when zero. It returns
+// EINVALID naming the field for a bad ID or a status other than sent.
+func (inv Invitation) Prepare(now time.Time) (Invitation, error) {
+	for _, f := range []struct{ name, v string }{{"id", inv.ID}, {"need", inv.Need}, {"shift", inv.Shift}, {"volunteer", inv.Volunteer}} {
+		if err := validID(f.name, f.v); err != nil {
+			return inv, err
+		}
+	}
+	if inv.Status != "" && inv.Status != InviteSent {
+		return inv, FieldError("status", "a new invitation is sent, got %q", inv.Status)
+	}
+	inv.Status, inv.RespondedAt = InviteSent, time.Time{}
+	if inv.SentAt.IsZero() {
+		inv.SentAt = now
+	}
+	return inv, nil
+}

@@ -298,3 +298,23 @@ func (n *Need) PrepareWrite(old *Need, now time.Time) error {
 	}
 	return nil
 }
+
+// WriteEvent returns the event a store appends, in the same transaction,
+// when it writes n over old (nil for a new need): need.posted, with the
+// shifts asked (Filled zeroed) and the eligible supply, for a new need;
+// need.closed when the status moves to closed; none (false) otherwise.
+func (n *Need) WriteEvent(old *Need, now time.Time) (Event, bool) {
+	if old == nil {
+		ev := NeedEvent(EventNeedPosted, n, n.PostedAt)
+		ev.Shifts = append([]Shift(nil), n.Shifts...)
+		for i := range ev.Shifts {
+			ev.Shifts[i].Filled = 0
+		}
+		ev.Eligible = n.Supply
+		return ev, true
+	}
+	if n.Status == NeedClosed && old.Status != NeedClosed {
+		return NeedEvent(EventNeedClosed, n, now), true
+	}
+	return Event{}, false
+}

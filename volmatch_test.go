@@ -174,3 +174,35 @@ func TestMaskingAndStars(t *testing.T) {
 		t.Errorf("AtIndex field = %q, want volunteers[2].name", volmatch.ErrorField(got))
 	}
 }
+
+func TestNeedWriteEventAndInvitationPrepare(t *testing.T) {
+	n := validNeed()
+	n.Supply, n.PostedAt = 12, monday
+	n.Shifts[0].Filled = 1
+	ev, ok := n.WriteEvent(nil, monday.Add(time.Hour))
+	if !ok || ev.Type != volmatch.EventNeedPosted || ev.Eligible != 12 || ev.At != monday || len(ev.Shifts) != 1 || ev.Shifts[0].Filled != 0 {
+		t.Errorf("WriteEvent(new) = %+v, %v, want need.posted at the posting time with Eligible 12 and unfilled shifts", ev, ok)
+	}
+	if n.Shifts[0].Filled != 1 {
+		t.Errorf("WriteEvent changed the need's Filled to %d", n.Shifts[0].Filled)
+	}
+	closed := *n
+	closed.Status = volmatch.NeedClosed
+	if ev, ok := closed.WriteEvent(n, monday); !ok || ev.Type != volmatch.EventNeedClosed {
+		t.Errorf("WriteEvent(closing) = %v, %v, want need.closed", ev.Type, ok)
+	}
+	if _, ok := n.WriteEvent(n, monday); ok {
+		t.Error("WriteEvent(unchanged status) = an event, want none")
+	}
+
+	inv, err := volmatch.Invitation{ID: "I1", Need: "N1", Shift: "s1", Volunteer: "V1"}.Prepare(monday)
+	if err != nil || inv.Status != volmatch.InviteSent || inv.SentAt != monday {
+		t.Errorf("Prepare = %+v, %v, want sent at monday", inv, err)
+	}
+	if _, err := (volmatch.Invitation{ID: "I1", Need: "N1", Shift: "s1"}).Prepare(monday); volmatch.ErrorField(err) != "volunteer" {
+		t.Errorf("Prepare(no volunteer) field = %q, want volunteer", volmatch.ErrorField(err))
+	}
+	if _, err := (volmatch.Invitation{ID: "I1", Need: "N1", Shift: "s1", Volunteer: "V1", Status: volmatch.InviteAccepted}).Prepare(monday); volmatch.ErrorField(err) != "status" {
+		t.Errorf("Prepare(accepted) field = %q, want status", volmatch.ErrorField(err))
+	}
+}

@@ -16,21 +16,11 @@ import (
 // or the volunteer already has a live invitation to the shift. Status
 // becomes sent, Org the need's organisation, SentAt now when zero.
 func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	for _, f := range []struct{ name, v string }{{"id", inv.ID}, {"need", inv.Need}, {"shift", inv.Shift}, {"volunteer", inv.Volunteer}} {
-		if err := volmatch.ValidID(f.name, f.v); err != nil {
-			return err
-		}
+	c, err := inv.Prepare(s.now())
+	if err != nil {
+		return err
 	}
-	if inv.Status != "" && inv.Status != volmatch.InviteSent {
-		return volmatch.FieldError("status", "a new invitation is sent, got %q", inv.Status)
-	}
-	c := *inv
-	c.Status = volmatch.InviteSent
-	c.RespondedAt = time.Time{}
-	if c.SentAt.IsZero() {
-		c.SentAt = s.now()
-	}
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bInvitations)
 		if b.Get([]byte(c.ID)) != nil {
 			return volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID)

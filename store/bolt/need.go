@@ -124,14 +124,8 @@ func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, mode needWrite) er
 		return err
 	}
 	setFilled(tx, n)
-	if !exists {
-		ev := volmatch.NeedEvent(volmatch.EventNeedPosted, n, n.PostedAt)
-		ev.Shifts = append([]volmatch.Shift(nil), stored.Shifts...)
-		ev.Eligible = n.Supply
+	if ev, ok := n.WriteEvent(old, now); ok {
 		return appendEvent(tx, ev)
-	}
-	if n.Status == volmatch.NeedClosed && old.Status != volmatch.NeedClosed {
-		return appendEvent(tx, volmatch.NeedEvent(volmatch.EventNeedClosed, n, now))
 	}
 	return nil
 }

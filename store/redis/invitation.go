@@ -23,21 +23,11 @@ func liveField(vol, need, shift string) string { return vol + ":" + need + ":" +
 // or the volunteer already has a live invitation to the shift. Status
 // becomes sent, Org the need's organisation, SentAt now when zero.
 func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	for _, f := range []struct{ name, v string }{{"id", inv.ID}, {"need", inv.Need}, {"shift", inv.Shift}, {"volunteer", inv.Volunteer}} {
-		if err := volmatch.ValidID(f.name, f.v); err != nil {
-			return err
-		}
+	c, err := inv.Prepare(s.now())
+	if err != nil {
+		return err
 	}
-	if inv.Status != "" && inv.Status != volmatch.InviteSent {
-		return volmatch.FieldError("status", "a new invitation is sent, got %q", inv.Status)
-	}
-	c := *inv
-	c.Status = volmatch.InviteSent
-	c.RespondedAt = time.Time{}
-	if c.SentAt.IsZero() {
-		c.SentAt = s.now()
-	}
-	err := s.apply(ctx, "create invitation", func(o *ops) error {
+	err = s.apply(ctx, "create invitation", func(o *ops) error {
 		n, err := s.c.Exists(ctx, s.invKey(c.ID)).Result()
 		if err != nil {
 			return s.err("read invitation", err)

@@ -125,14 +125,8 @@ func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now tim
 	o.zadd(s.k("ids", "need"), n.ID)
 	o.change(volmatch.ChangeNeed, n.ID, false)
 	setFilled(n, st.fills)
-	if !exists {
-		ev := volmatch.NeedEvent(volmatch.EventNeedPosted, n, n.PostedAt)
-		ev.Shifts = append([]volmatch.Shift(nil), stored.Shifts...)
-		ev.Eligible = n.Supply
+	if ev, ok := n.WriteEvent(old, now); ok {
 		return o.event(ev)
-	}
-	if n.Status == volmatch.NeedClosed && old.Status != volmatch.NeedClosed {
-		return o.event(volmatch.NeedEvent(volmatch.EventNeedClosed, n, now))
 	}
 	return nil
 }
