@@ -2,10 +2,7 @@ package matcher_test
 
 import (
 	"context"
-	"math/rand/v2"
-	"sort"
 	"testing"
-	"time"
 
 	"volmatch"
 	"volmatch/datasets"
@@ -82,45 +79,4 @@ func BenchmarkAssignCity(b *testing.B) {
 		b.Skip("city scale skipped in -short")
 	}
 	benchAssign(b, 100000, 10000, 5)
-}
-
-// BenchmarkMenu100k builds menus over at least 100,000 open shifts for a
-// sample of volunteers, through the grid index and exhaustively, and
-// reports the per-volunteer p50 and p99.
-func BenchmarkMenu100k(b *testing.B) {
-	pop := datasets.Generate(datasets.GenOptions{Volunteers: 2000, Needs: 45000, Seed: 2})
-	tax := datasets.LoadTaxonomy()
-	sc := scoring.NewScorer(tax, scoring.Options{})
-	idx := index.NewShiftsOf(pop.Needs, index.ShiftsOptions{})
-	if idx.Len() < 100000 {
-		b.Fatalf("only %d open shifts", idx.Len())
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	sample := make([]*volmatch.Volunteer, 200)
-	for i := range sample {
-		sample[i] = pop.Volunteers[r.IntN(len(pop.Volunteers))]
-	}
-	o := matcher.MenuOptions{DomainOf: tax.DomainOf}
-	for _, src := range []struct {
-		name string
-		s    matcher.ShiftSource
-	}{{"index", idx}, {"exhaustive", matcher.AllShifts(pop.Needs)}} {
-		b.Run(src.name, func(b *testing.B) {
-			var times []time.Duration
-			items := 0
-			for b.Loop() {
-				for _, v := range sample {
-					t0 := time.Now()
-					m := matcher.Menu(v, src.s, sc, o)
-					times = append(times, time.Since(t0))
-					items += len(m.Items)
-				}
-			}
-			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
-			b.ReportMetric(float64(idx.Len()), "open-shifts")
-			b.ReportMetric(float64(items)/float64(len(times)), "items/menu")
-		})
-	}
 }
