@@ -26,6 +26,14 @@ type Token struct {
 	Volunteer string    `json:"volunteer,omitempty"`
 	Name      string    `json:"name,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// ExpiresAt is when the token stops working; zero never expires.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// Expired reports whether the token no longer works at now: at or after
+// ExpiresAt, when set.
+func (t *Token) Expired(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
 }
 
 // Validate checks the role and its scope.
