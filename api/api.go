@@ -109,8 +109,13 @@ type Options struct {
 	// the limit.
 	Rate  float64
 	Burst int
-	// TokenTTL is how long a looked-up token is cached (default 30 s).
+	// TokenTTL is how long a looked-up token is cached (default 30 s). A
+	// token's own expiry (Token.ExpiresAt) is checked on every request.
 	TokenTTL time.Duration
+	// RequestTimeout is the deadline of each request's context (default
+	// DefaultRequestTimeout; negative: none). Work that outlives it stops and
+	// answers 503; the http.Server's WriteTimeout must be longer.
+	RequestTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives one line per request (default: discard).
@@ -119,6 +124,10 @@ type Options struct {
 	// own, served at /metrics).
 	Registry *prometheus.Registry
 }
+
+// DefaultRequestTimeout is the default of Options.RequestTimeout: long
+// enough for a batch assignment of a large event.
+const DefaultRequestTimeout = 60 * time.Second
 
 func (o Options) withDefaults() Options {
 	if o.MaxBody <= 0 {
@@ -129,6 +138,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Burst <= 0 {
 		o.Burst = 100
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = DefaultRequestTimeout
 	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = 30 * time.Second
@@ -153,6 +165,9 @@ type Server struct {
 	ops     []route // the route table as registered, for the OpenAPI document
 	metrics *metrics
 	limiter *limiter
+	// cancelled counts batch assignments stopped because the client went
+	// away or the request's deadline passed, before anything was written.
+	cancelled prometheus.Counter
 
 	tokMu  sync.Mutex
 	tokens map[string]cachedToken
@@ -167,6 +182,11 @@ func New(deps Deps, o Options) *Server {
 	s := &Server{deps: deps, opt: o, tokens: map[string]cachedToken{}}
 	s.metrics = newMetrics(o.Registry)
 	s.limiter = newLimiter(o.Rate, o.Burst, o.Now)
+	s.cancelled = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "volmatch_batch_cancelled_total",
+		Help: "Batch assignments stopped before writing because the client went away or the deadline passed.",
+	})
+	o.Registry.MustRegister(s.cancelled)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
@@ -188,7 +208,7 @@ func (s *Server) synced(ctx context.Context) {
 		return
 	}
 	if _, err := s.deps.Sync.CatchUp(ctx); err != nil {
-		s.opt.Logger.Warn("index catch-up failed", "err", err)
+		s.opt.Logger.Warn("index catch-up failed", "err", scrub(err))
 	}
 }
 

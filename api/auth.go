@@ -2,6 +2,10 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,13 +69,14 @@ func (s *Server) authenticate(allowed roles) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
+		if tok.Expired(s.opt.Now()) {
+			c.Header("WWW-Authenticate", `Bearer realm="volmatch", error="invalid_token", error_description="expired"`)
+			s.fail(c, volmatch.Errorf(volmatch.EUNAUTHORIZED, "the bearer token has expired"))
+			return
+		}
 		c.Set(principalKey, tok)
-		if !s.limiter.allow(tok.Hash) {
-			c.Header("Retry-After", "1")
-			writeProblem(c, Problem{
-				Type: "https://volmatch.example/problems/rate_limited", Title: "Too Many Requests",
-				Status: 429, Code: "rate_limited", Detail: "too many requests for this token; retry later",
-			})
+		if ok, wait := s.limiter.allow(tok.Hash); !ok {
+			s.rateLimited(c, wait)
 			return
 		}
 		if !allowed.allow(tok.Role) {
@@ -80,6 +85,18 @@ func (s *Server) authenticate(allowed roles) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// rateLimited answers 429 with Retry-After: the whole seconds until the
+// token's bucket holds a request again (at least 1).
+func (s *Server) rateLimited(c *gin.Context, wait time.Duration) {
+	secs := max(1, int64(math.Ceil(wait.Seconds())))
+	c.Header("Retry-After", strconv.FormatInt(secs, 10))
+	writeProblem(c, Problem{
+		Type: "https://volmatch.example/problems/rate_limited", Title: "Too Many Requests",
+		Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Detail: fmt.Sprintf("too many requests for this token; retry in %d s", secs),
+	})
 }
 
 // lookupToken reads a token by hash, cached for Options.TokenTTL. Unknown
@@ -120,6 +137,40 @@ func canManageOrg(tok *volmatch.Token, org string) error {
 		return nil
 	}
 	return forbidden("this record belongs to another organisation")
+}
+
+// canSeeNeed reports an EFORBIDDEN error unless tok may read need n: a
+// social worker reads only their own organisation's needs; the other roles
+// read any (volunteers choose work from them, planners count them).
+func canSeeNeed(tok *volmatch.Token, n *volmatch.Need) error {
+	if tok.Role == volmatch.RoleSocialWorker && tok.Org != n.Org {
+		return forbidden("this need belongs to another organisation")
+	}
+	return nil
+}
+
+// viewNeed returns n as tok may see it: the recipient's preferences (about
+// a resident: gender, age, notes) only to those who manage the need.
+func viewNeed(tok *volmatch.Token, n *volmatch.Need) *volmatch.Need {
+	if n.Recipient == nil || canManageOrg(tok, n.Org) == nil {
+		return n
+	}
+	c := *n
+	c.Recipient = nil
+	return &c
+}
+
+// scopeNeeds narrows a need listing to tok's scope: a social worker lists
+// their own organisation (another one asked for is EFORBIDDEN).
+func scopeNeeds(tok *volmatch.Token, f *volmatch.NeedFilter) error {
+	if tok.Role != volmatch.RoleSocialWorker {
+		return nil
+	}
+	if f.Org != "" && f.Org != tok.Org {
+		return forbidden("a social worker sees only their own organisation's needs")
+	}
+	f.Org = tok.Org
+	return nil
 }
 
 // canActOn reports an EFORBIDDEN error unless tok may act on a record of

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -59,8 +61,21 @@ func malformed(field, format string, args ...any) error {
 	return &errMalformed{volmatch.FieldError(field, format, args...)}
 }
 
+// Errors of a request's context: the deadline (Options.RequestTimeout)
+// passed, or the client went away.
+var (
+	errTimedOut  = volmatch.Errorf(volmatch.EUNAVAILABLE, "the request took longer than the server allows; try a smaller request")
+	errCancelled = volmatch.Errorf(volmatch.EUNAVAILABLE, "the request was cancelled")
+)
+
 // problemFor turns an error into its problem document.
 func problemFor(err error) Problem {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		err = errTimedOut
+	case errors.Is(err, context.Canceled):
+		err = errCancelled
+	}
 	code := volmatch.ErrorCode(err)
 	status, ok := statuses[code]
 	if !ok {
@@ -88,13 +103,26 @@ func problemFor(err error) Problem {
 }
 
 // fail answers err as problem+json and aborts the chain. Internal errors are
-// logged (their text carries no personal data: stores name records by ID).
+// logged, scrubbed (stores name records by ID, but an error from below may
+// quote a value); a deadline or a client gone away is logged as such.
 func (s *Server) fail(c *gin.Context, err error) {
 	p := problemFor(err)
-	if p.Status >= 500 {
-		s.opt.Logger.Error("request failed", "route", c.FullPath(), "status", p.Status, "err", err)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		s.opt.Logger.Warn("request stopped", "route", c.FullPath(), "reason", context.Cause(c.Request.Context()))
+	case p.Status >= 500:
+		s.opt.Logger.Error("request failed", "route", c.FullPath(), "status", p.Status, "err", scrub(err))
 	}
 	writeProblem(c, p)
+}
+
+// digitRun is a run of 7 or more digits (with spaces or dashes between):
+// a phone number, an ID-card number, a bank account.
+var digitRun = regexp.MustCompile(`\d(?:[\s-]?\d){6,}[\dXx]?`)
+
+// scrub returns err's text with long digit runs masked, for logs.
+func scrub(err error) string {
+	return digitRun.ReplaceAllString(err.Error(), "[redacted]")
 }
 
 func writeProblem(c *gin.Context, p Problem) {

@@ -6,7 +6,10 @@ import (
 )
 
 // limiter is a token bucket per key (a token's hash): rate tokens a second,
-// at most burst held. A negative rate disables it.
+// at most burst held. A negative rate disables it. The server keys it by
+// token, so every authenticated route shares one budget per token; public
+// routes (health, metrics, reference data, the dashboard's files) are not
+// limited.
 type limiter struct {
 	rate  float64
 	burst float64
@@ -25,10 +28,11 @@ func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
 	return &limiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
 }
 
-// allow takes one token from key's bucket, reporting whether there was one.
-func (l *limiter) allow(key string) bool {
+// allow takes one token from key's bucket, reporting whether there was
+// one and, when not, how long until there is.
+func (l *limiter) allow(key string) (bool, time.Duration) {
 	if l.rate < 0 {
-		return true
+		return true, 0
 	}
 	now := l.now()
 	l.mu.Lock()
@@ -46,8 +50,11 @@ func (l *limiter) allow(key string) bool {
 		b.last = now
 	}
 	if b.tokens < 1 {
-		return false
+		if l.rate == 0 {
+			return false, time.Hour
+		}
+		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 	}
 	b.tokens--
-	return true
+	return true, 0
 }

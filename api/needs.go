@@ -65,12 +65,16 @@ func (s *Server) prepareNeed(ctx context.Context, n *volmatch.Need) error {
 }
 
 func (s *Server) getNeed(c *gin.Context) {
+	tok := principal(c)
 	n, err := s.deps.Store.Need(c.Request.Context(), c.Param("id"))
+	if err == nil {
+		err = canSeeNeed(tok, n)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, n)
+	c.JSON(http.StatusOK, viewNeed(tok, n))
 }
 
 func (s *Server) listNeeds(c *gin.Context) {
@@ -96,10 +100,18 @@ func (s *Server) listNeeds(c *gin.Context) {
 	}
 	f.District, f.Domain = c.Query("district"), c.Query("domain")
 	f.Status, f.Mode, f.Urgency = volmatch.NeedStatus(status), volmatch.Mode(mode), volmatch.Urgency(urgency)
+	tok := principal(c)
+	if err := scopeNeeds(tok, &f); err != nil {
+		s.fail(c, err)
+		return
+	}
 	ns, next, err := s.deps.Store.Needs(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	for i, n := range ns {
+		ns[i] = viewNeed(tok, n)
 	}
 	c.JSON(http.StatusOK, List[*volmatch.Need]{Items: nonNil(ns), Next: nextCursor(next)})
 }

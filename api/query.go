@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"math"
 	"strconv"
 	"time"
 
@@ -12,8 +13,20 @@ import (
 	"volmatch"
 )
 
-// MaxLimit is the largest page a listing serves.
+// MaxLimit is the largest page a listing serves. A larger limit is capped
+// to it (not refused): the page holds MaxLimit items and its next cursor
+// goes on.
 const MaxLimit = 1000
+
+// limitParam reads a page size: def when absent, 400 when not a positive
+// integer, capped to most.
+func limitParam(c *gin.Context, def, most int) (int, error) {
+	n, err := intParam(c, "limit", def, math.MinInt, math.MaxInt)
+	if err == nil && n < 1 {
+		err = malformed("limit", "must be between 1 and %d (a larger one is capped to %d), got %d", most, most, n)
+	}
+	return min(n, most), err
+}
 
 // intParam reads an integer query parameter in [lo, hi], def when absent.
 func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
@@ -73,10 +86,10 @@ func idParam(c *gin.Context, name string) (string, error) {
 	return s, nil
 }
 
-// listOptions reads limit (1..1000, default 100) and cursor.
+// listOptions reads limit (default 100, capped to MaxLimit) and cursor.
 func listOptions(c *gin.Context) (volmatch.ListOptions, error) {
 	var o volmatch.ListOptions
-	n, err := intParam(c, "limit", 100, 1, MaxLimit)
+	n, err := limitParam(c, 100, MaxLimit)
 	if err != nil {
 		return o, err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -50,7 +51,7 @@ func (s *Server) handle(g gin.IRoutes, base, method, path string, rs roles, op O
 
 var (
 	pID      = Param{Name: "id", In: "path", Type: "string", Required: true, Desc: "the record's id"}
-	pLimit   = Param{Name: "limit", In: "query", Type: "integer", Desc: "page size, 1 to 1000 (default 100)"}
+	pLimit   = Param{Name: "limit", In: "query", Type: "integer", Desc: "page size, at least 1 (default 100); above 1000 it is capped to 1000"}
 	pCursor  = Param{Name: "cursor", In: "query", Type: "string", Desc: "the next cursor of the previous page"}
 	pageArgs = []Param{pLimit, pCursor}
 )
@@ -62,7 +63,7 @@ func withPage(ps ...Param) []Param { return append(ps, pageArgs...) }
 // routes is the whole route table.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.observe, s.limitBody)
+	e.Use(s.observe, s.limitBody, s.deadline)
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noMethod)
 
@@ -136,7 +137,7 @@ func (s *Server) routes() {
 		Params: []Param{q("q", "text (Chinese or English)"), q("kind", "need, volunteer, or both when empty"),
 			q("near", "lat,lng"), {Name: "km", In: "query", Type: "number", Desc: "radius around near (default 10)"},
 			q("district", "district code"), q("domain", "domain key"),
-			{Name: "limit", In: "query", Type: "integer", Desc: "1 to 100 (default 20)"}, {Name: "offset", In: "query", Type: "integer", Desc: "hits to skip"}},
+			{Name: "limit", In: "query", Type: "integer", Desc: "at least 1 (default 20); above 100 it is capped to 100"}, {Name: "offset", In: "query", Type: "integer", Desc: "hits to skip"}},
 		Resp: SearchResponse{}}, s.search)
 
 	// Evaluation, reference data and the planner dashboard (issue 5; the
@@ -176,10 +177,30 @@ func (s *Server) routes() {
 	}
 }
 
-// limitBody caps request bodies at Options.MaxBody.
+// limitBody caps request bodies at Options.MaxBody: a declared length above
+// it is refused at once (413), a body sent without one is cut there (and the
+// decoder answers 413).
 func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.opt.MaxBody {
+		c.Header("Connection", "close")
+		s.fail(c, volmatch.Errorf(volmatch.ETOOLARGE, "the body is larger than %d bytes", s.opt.MaxBody))
+		return
+	}
 	if c.Request.Body != nil {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opt.MaxBody)
 	}
+	c.Next()
+}
+
+// deadline gives each request's context the deadline of
+// Options.RequestTimeout; handlers pass it down to the store and the matcher.
+func (s *Server) deadline(c *gin.Context) {
+	if s.opt.RequestTimeout < 0 {
+		c.Next()
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opt.RequestTimeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
 }

@@ -19,7 +19,7 @@ func searchQuery(c *gin.Context, tok *volmatch.Token) (SearchQuery, error) {
 	if sq.Kind, err = enumParam(c, "kind", "need", "volunteer"); err != nil {
 		return sq, err
 	}
-	if sq.Limit, err = intParam(c, "limit", 20, 1, 100); err != nil {
+	if sq.Limit, err = limitParam(c, 20, 100); err != nil {
 		return sq, err
 	}
 	if sq.Offset, err = intParam(c, "offset", 0, 0, 10000); err != nil {
@@ -94,6 +94,9 @@ func (s *Server) searchItem(ctx context.Context, tok *volmatch.Token, h SearchHi
 			return nil, nil
 		} else if err != nil {
 			return nil, err
+		}
+		if canSeeNeed(tok, n) != nil {
+			return nil, nil // another organisation's need: left out, as for a social worker's listing
 		}
 		it.Title, it.Domain, it.District, it.Status = n.Title, n.Domain, n.District, string(n.Status)
 	case "volunteer":

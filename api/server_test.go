@@ -54,7 +54,7 @@ func TestRoles(t *testing.T) {
 		{"vol1", "GET", "/v1/search?q=手语&kind=volunteer", nil, 403},
 		{"vol1", "GET", "/v1/pools", nil, 403},
 		{"vol1", "POST", "/v1/stations", `{}`, 403},
-		{"sw1", "GET", "/v1/needs/n2", nil, 200},
+		{"sw1", "GET", "/v1/needs/n2", nil, 403},
 		{"sw1", "PUT", "/v1/needs/n2", need("n2", "org2"), 403},
 		{"sw1", "DELETE", "/v1/needs/n2", nil, 403},
 		{"sw1", "GET", "/v1/needs/n2/matches", nil, 403},
