@@ -73,7 +73,11 @@ func (s *service) serve(ctx context.Context, addr string, ready func(url string)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	hs := &http.Server{Handler: s.api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts: a slow or stalled client cannot hold a connection open; the
+	// write timeout outlasts the API's per-request deadline
+	// (api.DefaultRequestTimeout), so a long batch still gets its answer.
+	hs := &http.Server{Handler: s.api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: api.DefaultRequestTimeout + 15*time.Second, IdleTimeout: 120 * time.Second}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.follower.Run(runCtx, time.Second)
