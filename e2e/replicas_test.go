@@ -1,19 +1,10 @@
 package e2e_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,164 +13,6 @@ import (
 	"volmatch/store/redis/redistest"
 )
 
-const adminSecret = "vm_e2e_admin_secret"
-
-// buildBinary builds cmd/volmatch into a temporary folder.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "volmatch")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/volmatch")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/volmatch: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// replica is a running `volmatch serve --redis` process.
-type replica struct {
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *bytes.Buffer
-}
-
-// startReplica starts `volmatch serve --redis URL` with its own data folder
-// (its local search index) on a free loopback port and waits until it
-// prints the URL it serves on. It is stopped by its PID when the test ends.
-func startReplica(t *testing.T, bin, redisURL string) *replica {
-	t.Helper()
-	cmd := exec.Command(bin, "serve", "--redis", redisURL, "--data", t.TempDir(),
-		"--addr", "127.0.0.1:0", "--rate", "-1")
-	cmd.Env = append(os.Environ(), "VOLMATCH_ADMIN_TOKEN="+adminSecret)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &replica{cmd: cmd, done: make(chan struct{}), log: &bytes.Buffer{}}
-	cmd.Stderr = &lockedWriter{w: r.log}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "volmatch: serving on "); ok {
-				urls <- u
-			}
-		}
-	}()
-	go func() { _ = cmd.Wait(); close(r.done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-r.done:
-		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-r.done
-		}
-		if t.Failed() {
-			t.Logf("replica %s log:\n%s", r.url, tail(r.log.String(), 30))
-		}
-	})
-	select {
-	case r.url = <-urls:
-	case <-r.done:
-		t.Fatalf("volmatch serve exited at start:\n%s", r.log.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("volmatch serve did not start within 60s:\n%s", r.log.String())
-	}
-	return r
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
-
-// call sends a request as the admin and decodes a JSON answer into out
-// (when not nil); it returns the status and the Content-Type.
-func call(method, url string, body, out any) (int, string, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, "", err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+adminSecret)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, "", err
-	}
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, "", fmt.Errorf("decode %s %s: %w", method, url, err)
-		}
-	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), nil
-}
-
-// must sends a request and fails the test unless the status is want.
-func must(t *testing.T, want int, method, url string, body, out any) {
-	t.Helper()
-	got, _, err := call(method, url, body, out)
-	if err != nil || got != want {
-		t.Fatalf("%s %s = %d, %v, want %d", method, url, got, err, want)
-	}
-}
-
-func volunteer(id string) volmatch.Volunteer {
-	var w volmatch.Week
-	for h := 0; h < volmatch.HoursPerWeek; h++ {
-		w.Set(h)
-	}
-	return volmatch.Volunteer{
-		ID: id, Name: "测试志愿者", Phone: "13800000000", Home: volmatch.Point{Lat: 39.92, Lng: 116.44},
-		District: "110105", Street: "110105001000", MaxTravelKm: 10, Availability: w,
-		Consent: volmatch.Consent{ShareContact: true},
-	}
-}
-
-func need(id, title string, start time.Time, slots int) volmatch.Need {
-	return volmatch.Need{
-		ID: id, Org: "org1", Title: title, Description: "多副本测试", Domain: "elderly_care",
-		TargetGroup: volmatch.TargetElderly, Mode: volmatch.ModeConcentrated, Urgency: volmatch.UrgencyNormal,
-		Point: volmatch.Point{Lat: 39.93, Lng: 116.45}, District: "110105", Street: "110105001000", RadiusKm: 8,
-		Shifts: []volmatch.Shift{{ID: "s1", Start: start, End: start.Add(3 * time.Hour), Slots: slots}},
-	}
-}
-
 // TestReplicas runs two `volmatch serve --redis` processes on one
 // redis-server: 500 concurrent accepts spread across both, a need posted on
 // one found by search on the other, and redis-server stopped and restarted
@@ -187,7 +20,7 @@ func need(id, title string, start time.Time, slots int) volmatch.Need {
 func TestReplicas(t *testing.T) {
 	srv := redistest.Start(t)
 	bin := buildBinary(t)
-	reps := []*replica{startReplica(t, bin, srv.URL(0)), startReplica(t, bin, srv.URL(0))}
+	reps := []*proc{startReplica(t, bin, srv.URL(0)), startReplica(t, bin, srv.URL(0))}
 	ctx := context.Background()
 	st, err := redis.Open(ctx, srv.URL(0), redis.Options{})
 	if err != nil {
@@ -200,7 +33,7 @@ func TestReplicas(t *testing.T) {
 	t.Run("RedisRestart", func(t *testing.T) { testRestart(t, reps, srv) })
 }
 
-func testAccepts(t *testing.T, reps []*replica, st *redis.Store) {
+func testAccepts(t *testing.T, reps []*proc, st *redis.Store) {
 	const needs, slots, vols = 10, 2, 50
 	var ids []string
 	for i := 0; i < vols; i++ {
@@ -295,7 +128,7 @@ func testAccepts(t *testing.T, reps []*replica, st *redis.Store) {
 	}
 }
 
-func testVisibility(t *testing.T, reps []*replica) {
+func testVisibility(t *testing.T, reps []*proc) {
 	nd := need("far1", "跨副本可见性测试需求", time.Now().Add(72*time.Hour).Truncate(time.Hour), 3)
 	must(t, 201, "POST", reps[0].url+"/v1/needs", nd, nil)
 	posted := time.Now()
@@ -319,7 +152,7 @@ func testVisibility(t *testing.T, reps []*replica) {
 	}
 }
 
-func testRestart(t *testing.T, reps []*replica, srv *redistest.Server) {
+func testRestart(t *testing.T, reps []*proc, srv *redistest.Server) {
 	type result struct {
 		id   string
 		code int
@@ -330,7 +163,7 @@ func testRestart(t *testing.T, reps []*replica, srv *redistest.Server) {
 	var acked []string
 	var unavailable, other []result
 	var seq int
-	write := func(r *replica) result {
+	write := func(r *proc) result {
 		mu.Lock()
 		seq++
 		id := fmt.Sprintf("w%05d", seq)
