@@ -31,18 +31,27 @@ func (s *Server) step(kind volmatch.StepKind) gin.HandlerFunc {
 	}
 }
 
-// stepBody decodes the body of a step (optional but for rating).
+// stepBody decodes the body of a step (optional but for rating). Times and
+// hours are the organisation's to record (谁组织谁记录): a volunteer checks
+// in and out at the server's clock and may not state them.
 func (s *Server) stepBody(c *gin.Context, kind volmatch.StepKind) (volmatch.Step, error) {
 	st := volmatch.Step{Kind: kind}
+	self := principal(c).Role == volmatch.RoleVolunteer
 	switch kind {
 	case volmatch.StepCheckIn:
 		var r CheckinRequest
 		err := s.bodyOrEmpty(c, &r)
+		if err == nil && self && r.At != nil {
+			err = forbidden("a volunteer checks in at the server's clock; the organisation records other times")
+		}
 		st.At = s.at(r.At)
 		return st, err
 	case volmatch.StepCheckOut:
 		var r CheckoutRequest
 		err := s.bodyOrEmpty(c, &r)
+		if err == nil && self && (r.At != nil || r.Hours != 0) {
+			err = forbidden("a volunteer checks out at the server's clock; the organisation records hours")
+		}
 		st.At, st.Hours = s.at(r.At), r.Hours
 		return st, err
 	case volmatch.StepRate:
@@ -56,6 +65,9 @@ func (s *Server) stepBody(c *gin.Context, kind volmatch.StepKind) (volmatch.Step
 	default:
 		var r CancelRequest
 		err := s.bodyOrEmpty(c, &r)
+		if err == nil && self && r.At != nil {
+			err = forbidden("a volunteer cancels at the server's clock")
+		}
 		st.At, st.Reason = s.at(r.At), r.Reason
 		return st, err
 	}

@@ -86,7 +86,8 @@ func TestFlow(t *testing.T) {
 
 	e.must(200, "vol1", "POST", "/v1/assignments/"+a.ID+"/checkin", nil, &a)
 	e.must(403, "vol1", "POST", "/v1/assignments/"+a.ID+"/rating", map[string]int{"rating": 5}, nil)
-	e.must(200, "vol1", "POST", "/v1/assignments/"+a.ID+"/checkout", map[string]float64{"hours": 2.5}, &a)
+	e.must(403, "vol1", "POST", "/v1/assignments/"+a.ID+"/checkout", map[string]float64{"hours": 2.5}, nil) // the organisation records hours
+	e.must(200, "sw1", "POST", "/v1/assignments/"+a.ID+"/checkout", map[string]float64{"hours": 2.5}, &a)
 	e.must(200, "sw1", "POST", "/v1/assignments/"+a.ID+"/rating", map[string]int{"rating": 5}, &a)
 	if a.Status != volmatch.AssignCompleted || a.Hours != 2.5 || a.Rating != 5 {
 		t.Fatalf("assignment = %s %v h rating %d, want completed 2.5 h rating 5", a.Status, a.Hours, a.Rating)

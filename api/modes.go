@@ -193,7 +193,10 @@ func (s *Server) batchNeeds(ctx context.Context, tok *volmatch.Token, req BatchR
 }
 
 // batch answers POST /v1/assignments/batch: a dry run returns the plan, a
-// commit reserves every placement through the store, all or nothing.
+// commit reserves every placement through the store, all or nothing. The
+// plan runs under the request's context: when the client goes away or the
+// deadline passes it stops, is counted in volmatch_batch_cancelled_total,
+// and nothing is written.
 func (s *Server) batch(c *gin.Context) {
 	ctx := c.Request.Context()
 	var req BatchRequest
@@ -209,6 +212,12 @@ func (s *Server) batch(c *gin.Context) {
 	var plan matcher.Plan
 	if err == nil {
 		plan, err = m.Plan(ctx, needs, PlanOptions{MaxPerVolunteer: max(req.MaxPerVolunteer, 1), FairnessStep: req.FairnessStep})
+		if ctx.Err() != nil {
+			// The client went away or the deadline passed: whatever the plan,
+			// nothing is reserved.
+			s.cancelled.Inc()
+			err = ctx.Err()
+		}
 	}
 	out := BatchResponse{DryRun: req.DryRun == nil || *req.DryRun, Placements: nonNil(plan.Placements), Shifts: nonNil(plan.Shifts),
 		Total: plan.Total, Bound: plan.Bound, Unfilled: plan.Unfilled, Exact: plan.Exact}
