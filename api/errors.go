@@ -111,7 +111,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		s.opt.Logger.Warn("request stopped", "route", c.FullPath(), "reason", context.Cause(c.Request.Context()))
 	case p.Status >= 500:
-		s.opt.Logger.Error("request failed", "route", c.FullPath(), "status", p.Status, "err", scrub(err))
+		s.opt.Logger.Error("request failed", "route", c.FullPath(), "status", p.Status, "err", scrubRequest(c, err))
 	}
 	writeProblem(c, p)
 }
@@ -123,6 +123,27 @@ var digitRun = regexp.MustCompile(`\d(?:[\s-]?\d){6,}[\dXx]?`)
 // scrub returns err's text with long digit runs masked, for logs.
 func scrub(err error) string {
 	return digitRun.ReplaceAllString(err.Error(), "[redacted]")
+}
+
+// scrubRequest is scrub that also masks every path and query value of the
+// request, which an error from below may quote (a search's text may be a
+// name).
+func scrubRequest(c *gin.Context, err error) string {
+	text := scrub(err)
+	redact := func(v string) {
+		if len(v) >= 2 {
+			text = strings.ReplaceAll(text, v, "[redacted]")
+		}
+	}
+	for _, p := range c.Params {
+		redact(p.Value)
+	}
+	for _, vs := range c.Request.URL.Query() {
+		for _, v := range vs {
+			redact(v)
+		}
+	}
+	return text
 }
 
 func writeProblem(c *gin.Context, p Problem) {

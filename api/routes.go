@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -63,7 +64,7 @@ func withPage(ps ...Param) []Param { return append(ps, pageArgs...) }
 // routes is the whole route table.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.observe, s.limitBody, s.deadline)
+	e.Use(s.observe, s.recoverPanic, s.limitBody, s.deadline)
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noMethod)
 
@@ -202,5 +203,23 @@ func (s *Server) deadline(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opt.RequestTimeout)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// recoverPanic turns a handler's panic into a 500 problem and one scrubbed log
+// line, instead of a dropped connection and a raw value on stderr.
+func (s *Server) recoverPanic(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.opt.Logger.Error("handler panicked", "route", c.FullPath(), "panic", scrubRequest(c, fmt.Errorf("%v", r)))
+			if !c.Writer.Written() {
+				writeProblem(c, problemFor(volmatch.Errorf(volmatch.EINTERNAL, "internal error")))
+			}
+			c.Abort()
+		}
+	}()
 	c.Next()
 }
