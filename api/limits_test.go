@@ -23,31 +23,33 @@ import (
 	"volmatch/store/bolt"
 )
 
-// operations returns the method, a concrete path ({id} as "x") and whether
-// it needs a token and takes a body, of every operation of the server's
-// OpenAPI document (which TestOpenAPI holds equal to the routes served).
-func operations(t *testing.T, e *env) []struct {
-	method, path  string
-	secured, body bool
-} {
+// operation is one operation of the OpenAPI document: its method, a
+// concrete path ({id} as "x"), whether it needs a token, takes a body and
+// documents Retry-After on its 429.
+type operation struct {
+	method, path              string
+	secured, body, retryAfter bool
+}
+
+// operations returns every operation of the server's OpenAPI document
+// (which TestOpenAPI holds equal to the routes served).
+func operations(t *testing.T, e *env) []operation {
 	t.Helper()
 	var doc struct {
 		Paths map[string]map[string]struct {
 			Security    []any `json:"security"`
 			RequestBody any   `json:"requestBody"`
+			Responses   map[string]struct {
+				Headers map[string]any `json:"headers"`
+			} `json:"responses"`
 		} `json:"paths"`
 	}
 	e.must(200, "", "GET", "/openapi.json", nil, &doc)
-	var out []struct {
-		method, path  string
-		secured, body bool
-	}
+	var out []operation
 	for p, ops := range doc.Paths {
 		for m, op := range ops {
-			out = append(out, struct {
-				method, path  string
-				secured, body bool
-			}{strings.ToUpper(m), strings.ReplaceAll(p, "{id}", "x"), op.Security != nil, op.RequestBody != nil})
+			_, ra := op.Responses["429"].Headers["Retry-After"]
+			out = append(out, operation{strings.ToUpper(m), strings.ReplaceAll(p, "{id}", "x"), op.Security != nil, op.RequestBody != nil, ra})
 		}
 	}
 	if len(out) < 39 {
@@ -92,6 +94,9 @@ func TestRateLimitEveryRoute(t *testing.T) {
 			continue
 		}
 		secured++
+		if !op.retryAfter {
+			t.Errorf("%s %s: the OpenAPI document does not give its 429 a Retry-After header", op.method, op.path)
+		}
 		// 1 request at 0.25 a second: 4 s until the bucket holds one again.
 		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "4" || p.Code != "rate_limited" ||
 			resp.Header.Get("Content-Type") != "application/problem+json" {

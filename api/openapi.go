@@ -158,8 +158,22 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		errs = append(errs, 500, 503)
 		for _, st := range errs {
-			resps[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st),
+			resp := map[string]any{"description": http.StatusText(st),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+			switch st {
+			case http.StatusTooManyRequests:
+				resp["description"] = "Too Many Requests: the token's rate limit (Options.Rate, Burst) is spent"
+				resp["headers"] = map[string]any{"Retry-After": map[string]any{
+					"description": "whole seconds until the token may send a request again",
+					"schema":      map[string]any{"type": "integer", "minimum": 1}}}
+			case http.StatusUnauthorized:
+				resp["description"] = "Unauthorized: no bearer token, an unknown one or an expired one"
+			case http.StatusRequestEntityTooLarge:
+				resp["description"] = "Content Too Large: the body is over the server's limit (default 1 MiB)"
+			case http.StatusServiceUnavailable:
+				resp["description"] = "Service Unavailable: a part is down, or the request outlasted the server's deadline"
+			}
+			resps[strconv.Itoa(st)] = resp
 		}
 		op["responses"] = resps
 		paths[p][strings.ToLower(r.method)] = op
