@@ -218,7 +218,12 @@ func unavailable(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	for _, p := range []string{"LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "BUSY", "NOREPLICAS"} {
+	// EXECABORT: the server refused a command queued in MULTI, so EXEC
+	// discarded the transaction; go-redis returns that rather than the
+	// command's own error, which for our fixed commands is one of the
+	// states below (seen: LOADING while a restarted server reads its
+	// append-only file).
+	for _, p := range []string{"LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "READONLY", "BUSY", "NOREPLICAS", "EXECABORT"} {
 		if strings.HasPrefix(msg, p+" ") || msg == p {
 			return true
 		}
