@@ -42,3 +42,9 @@ func DistanceKm(a, b Point) float64 {
 		math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
 	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(s)))
 }
+
+// Coarse is p rounded to 0.01 degree (about 1 km in Beijing): enough to show a
+// neighbourhood, not a home address.
+func (p Point) Coarse() Point {
+	return Point{Lat: math.Round(p.Lat*100) / 100, Lng: math.Round(p.Lng*100) / 100}
+}

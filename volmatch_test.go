@@ -157,10 +157,16 @@ func TestStepApply(t *testing.T) {
 }
 
 func TestMaskingAndStars(t *testing.T) {
-	v := &volmatch.Volunteer{Name: "王小明", Phone: "13812345678", Hidden: &volmatch.HiddenPreferences{}}
+	v := &volmatch.Volunteer{Name: "王小明", Phone: "13812345678", Home: volmatch.Point{Lat: 39.91234, Lng: 116.39876}, Hidden: &volmatch.HiddenPreferences{}}
 	m := v.Masked()
 	if m.Name != "王**" || m.Phone != "*******5678" || m.Hidden != nil {
 		t.Errorf("Masked() = %q %q hidden=%v, want 王** *******5678 nil", m.Name, m.Phone, m.Hidden)
+	}
+	if want := (volmatch.Point{Lat: 39.91, Lng: 116.4}); m.Home != want {
+		t.Errorf("Masked().Home = %v, want %v (about a kilometre)", m.Home, want)
+	}
+	if v.Home.Lat != 39.91234 {
+		t.Errorf("Masked changed the original's home to %v", v.Home)
 	}
 	for _, tc := range []struct {
 		hours float64
