@@ -1052,13 +1052,17 @@ func (s *soak) report() {
 		fmt.Fprintf(&b, "\nanswers of 5xx other than 503: %s", strings.Join(s.other5, "; "))
 		for _, p := range s.logs {
 			for _, line := range strings.Split(p.log.String(), "\n") {
-				if strings.Contains(line, "status=5") {
+				if strings.Contains(line, "status=5") && !strings.Contains(line, "status=503") {
 					fmt.Fprintf(&b, "\n  %s: %s", p.url, line)
 				}
 			}
 		}
 	}
 	s.t.Log("\n" + b.String())
+	if tot.other5xx != 0 {
+		// A fault should answer 503: the store's EUNAVAILABLE.
+		s.t.Errorf("%d answers of 5xx other than 503 (first: %s)", tot.other5xx, s.other5[0])
+	}
 	if s.lost+s.overfilled+s.doubleBooked+s.fillDrift+s.statsDrift+s.eventDrift+s.torn+s.phantom != 0 {
 		s.t.Error(errors.New("the soak found broken records (see above)"))
 	}
