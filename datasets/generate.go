@@ -25,6 +25,11 @@ type GenOptions struct {
 	Start time.Time
 	// Weeks is the length of the period; zero means 4.
 	Weeks int
+	// Lean leaves out of every volunteer the hidden preferences and the
+	// bio (what only the simulation and the text search read), which are
+	// most of a generated volunteer's memory: for matching benchmarks at
+	// city scale. The other fields are the same as without it.
+	Lean bool
 }
 
 // DefaultStart is the default beginning of the generated period: Monday
@@ -583,8 +588,10 @@ func (g *generator) volunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 		pEm = 0.8
 	}
 	v.Consent.Emergency = chance(r, pEm)
-	v.Bio = g.bio(v)
-	v.Hidden = g.hidden(r, v)
+	if !g.o.Lean {
+		v.Bio = g.bio(v)
+		v.Hidden = g.hidden(r, v)
+	}
 	return v
 }
 

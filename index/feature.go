@@ -79,8 +79,16 @@ type Features struct {
 	free  []int32
 	live  bitset
 	cells [][]cellEntry // nCells grid cells, then the fallback list
+	meta  []cellMeta    // per cell: bounds of its rows, and whether sorted
+
+	// hours[h] holds the rows free at hour h of the week by their weekly
+	// pattern, exc the rows with a dated exception: a query counts the
+	// rows of a sorted cell free for its shifts a word at a time.
+	hours [volmatch.HoursPerWeek]bitset
+	exc   bitset
 
 	skillID   map[string]int32
+	skillKeys []string
 	skillBits [][3]bitset // per skill, rows with level >= 1, 2, 3
 	certID    map[string]int32
 	certs     []certColumn
@@ -92,7 +100,7 @@ type Features struct {
 	prefKeys  []string
 	insured   expiries // every live row by InsuredUntil
 
-	pool sync.Pool // *[]uint64 query buffers
+	pool sync.Pool // *[]uint64 pruneQuery buffers
 }
 
 var (
@@ -122,7 +130,7 @@ type certRef struct {
 	at stamp
 }
 
-// cellEntry is the compact row a query reads from a cell (72 bytes).
+// cellEntry is the compact row a query reads from a cell (80 bytes).
 type cellEntry struct {
 	v        *volmatch.Volunteer
 	row      int32
@@ -134,6 +142,27 @@ type cellEntry struct {
 	// whole hours); excLo > excHi when there is none.
 	excLo, excHi int32
 	lvl          uint8 // highest skill level held, clamped to 0..3
+	// skills holds up to four skills as id<<2 | level (0 ends the list),
+	// manySkills in the first when there are more or an id is too large.
+	skills [4]uint16
+}
+
+const manySkills = 0xFFFF
+
+// cellMeta bounds what the rows of a cell hold, for leaving out or counting
+// a whole cell at once: the box of their float32 homes, the union of their
+// weekly patterns and preferred domains, the highest skill level. The bounds
+// grow with every row added and do not shrink when one leaves (they stay
+// bounds). A sorted cell's entries are its rows in row-number order, with
+// consecutive row numbers and non-increasing, non-negative travel limits:
+// Load leaves every grid cell so; an Upsert or a Delete in it clears the
+// flag, and a query then reads the cell row by row.
+type cellMeta struct {
+	sorted                 bool
+	lvl                    uint8
+	lat0, lat1, lng0, lng1 float32 // lat0 > lat1 when no row was added
+	prefs                  uint64
+	avail                  volmatch.Week
 }
 
 type certColumn struct {
@@ -166,22 +195,49 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 			last[v.ID] = i
 		}
 	}
-	type item struct{ cell, i int }
+	type item struct {
+		cell  int32
+		maxKm float32
+		i     int32
+	}
 	items := make([]item, 0, len(last))
 	for i, v := range vs {
 		if v != nil && v.ID != "" && last[v.ID] == i {
-			items = append(items, item{cellOf(v.Home), i})
+			items = append(items, item{int32(cellOf(v.Home)), float32(v.MaxTravelKm), int32(i)})
 		}
 	}
+	clear(last)
 	slices.SortFunc(items, func(a, b item) int {
 		if c := cmp.Compare(a.cell, b.cell); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(b.maxKm, a.maxKm); c != 0 {
+			return c
+		}
 		return cmp.Compare(a.i, b.i)
 	})
+	f.rows = slices.Grow(f.rows, len(items))
 	for _, it := range items {
 		f.upsert(vs[it.i])
 	}
+	for c := range nCells {
+		f.markSorted(c)
+	}
+}
+
+// markSorted sets the sorted flag of grid cell c when its entries qualify
+// (see cellMeta).
+func (f *Features) markSorted(c int) {
+	cell := f.cells[c]
+	ok := len(cell) > 0
+	for k := range cell {
+		e := &cell[k]
+		if !(e.maxKm >= 0) || e.row != cell[0].row+int32(k) || k > 0 && !(cell[k-1].maxKm >= e.maxKm) {
+			ok = false
+			break
+		}
+	}
+	f.meta[c].sorted = ok
 }
 
 // Compact lays the indexed volunteers out in memory cell by cell, as copies
@@ -231,9 +287,7 @@ func (f *Features) Compact() {
 		copies[k] = &arena[k]
 	}
 	f.reset()
-	for _, v := range copies {
-		f.upsert(v)
-	}
+	f.load(copies)
 }
 
 // Reset empties the index (a Follower calls it before a full load).
@@ -247,7 +301,13 @@ func (f *Features) reset() {
 	f.rows, f.free, f.live = nil, nil, nil
 	f.byID = map[string]int32{}
 	f.cells = make([][]cellEntry, nCells+1)
-	f.skillID, f.skillBits = map[string]int32{}, nil
+	f.meta = make([]cellMeta, nCells+1)
+	for i := range f.meta {
+		f.meta[i].lat0, f.meta[i].lat1 = 1, 0
+	}
+	f.hours = [volmatch.HoursPerWeek]bitset{}
+	f.exc = nil
+	f.skillID, f.skillBits, f.skillKeys = map[string]int32{}, nil, nil
 	f.certID, f.certs = map[string]int32{}, nil
 	f.trainID, f.trainBits = map[string]int32{}, nil
 	f.langID, f.langBits = map[string]int32{}, nil
@@ -324,6 +384,7 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 		id, isNew := dictID(f.skillID, s.Skill)
 		if isNew {
 			f.skillBits = append(f.skillBits, [3]bitset{})
+			f.skillKeys = append(f.skillKeys, s.Skill)
 		}
 		dup := false
 		for i := range row.skills {
@@ -380,8 +441,14 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 			e.excHi = hi
 		}
 	}
-	for _, sk := range row.skills {
+	for i, sk := range row.skills {
 		e.lvl = max(e.lvl, uint8(sk.level))
+		switch {
+		case i >= len(e.skills) || sk.id >= 1<<14-1:
+			e.skills[0] = manySkills
+		case e.skills[0] != manySkills:
+			e.skills[i] = uint16(sk.id)<<2 | uint16(sk.level)
+		}
 	}
 	for _, d := range v.PreferredDomains {
 		id, isNew := dictID(f.prefID, d)
@@ -389,6 +456,29 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 			f.prefKeys = append(f.prefKeys, d)
 		}
 		e.prefs |= 1 << uint(min(id, 63))
+	}
+	for w, word := range e.avail {
+		for ; word != 0; word &= word - 1 {
+			if h := w*64 + bits.TrailingZeros64(word); h < volmatch.HoursPerWeek {
+				f.hours[h].set(r)
+			}
+		}
+	}
+	if len(v.Exceptions) > 0 {
+		f.exc.set(r)
+	}
+	m := &f.meta[cell]
+	m.sorted = false
+	if m.lat0 > m.lat1 {
+		m.lat0, m.lat1, m.lng0, m.lng1 = e.lat, e.lat, e.lng, e.lng
+	} else {
+		m.lat0, m.lat1 = min(m.lat0, e.lat), max(m.lat1, e.lat)
+		m.lng0, m.lng1 = min(m.lng0, e.lng), max(m.lng1, e.lng)
+	}
+	m.lvl = max(m.lvl, e.lvl)
+	m.prefs |= e.prefs
+	for w := range m.avail {
+		m.avail[w] |= e.avail[w]
 	}
 	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
 	f.cells[cell] = append(f.cells[cell], e)
@@ -430,6 +520,15 @@ func (f *Features) remove(r int32) {
 		f.langBits[id].clear(r)
 	}
 	f.insured.remove(row.ins, r)
+	for w, word := range f.cells[row.cell][row.pos].avail {
+		for ; word != 0; word &= word - 1 {
+			if h := w*64 + bits.TrailingZeros64(word); h < volmatch.HoursPerWeek {
+				f.hours[h].clear(r)
+			}
+		}
+	}
+	f.exc.clear(r)
+	f.meta[row.cell].sorted = false
 	cell := f.cells[row.cell]
 	last := len(cell) - 1
 	if int(row.pos) != last {
@@ -440,17 +539,6 @@ func (f *Features) remove(r int32) {
 	f.cells[row.cell] = cell[:last]
 	f.live.clear(r)
 	f.rows[r] = frow{}
-}
-
-// decidedFree reports whether the row is free, weekly pattern and dated
-// exceptions both, for a shift whose decided flag is set.
-func decidedFree(e *cellEntry, hours []volmatch.Week, spans [][2]int32, decided []bool) bool {
-	for i, w := range hours {
-		if decided[i] && e.avail.Covers(w) && (e.excLo > e.excHi || spans[i][1] <= e.excLo || spans[i][0] >= e.excHi) {
-			return true
-		}
-	}
-	return false
 }
 
 // floorHour and ceilHour return the Unix hour at or before and at or after
@@ -558,10 +646,14 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 	}
 	s0 := shifts[0]
 	t0 := stampOf(s0.End)
-	tmin := t0
+	tmin, tmax := t0, t0
 	for _, s := range shifts[1:] {
-		if t := stampOf(s.End); tmin.after(t) {
+		t := stampOf(s.End)
+		if tmin.after(t) {
 			tmin = t
+		}
+		if t.after(tmax) {
+			tmax = t
 		}
 	}
 	var g [nCls]int
@@ -569,107 +661,73 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 	defer release()
 	// With no requirement every live row passes: skip the bit tests.
 	allPass := len(pass) > 0 && len(f.live) > 0 && &pass[0] == &f.live[0]
+	timed := len(n.Requires.Certificates) > 0 || n.Requires.Insurance
 	// prune is pass unless an earlier shift ends before the first one: a
 	// certificate or an insurance that lapses between the two ends keeps a
 	// row eligible for the earlier shift, so the prune set is then computed
 	// at the earliest end (a superset of pass).
-	prune := pass
-	if tmin != t0 && (len(n.Requires.Certificates) > 0 || n.Requires.Insurance) {
+	prune, whole := pass, true
+	if tmin != t0 && timed {
+		whole = false
 		var rel func()
 		prune, rel = f.filter(n, tmin, nil)
 		defer rel()
 	}
-	hours := make([]volmatch.Week, len(shifts))
-	for i, s := range shifts {
-		hours[i] = volmatch.ShiftHours(s.Start, s.End)
+	// passAll: the rows passing the first five gates at the latest end,
+	// hence on every shift (a subset of pass).
+	passAll := pass
+	if tmax != t0 && timed {
+		var rel func()
+		passAll, rel = f.filter(n, tmax, nil)
+		defer rel()
 	}
-	var h [nCls]int
-	reach := n.RadiusKm
-	est := newEstimate(n.Point, reach)
-	var nAvail int   // rows excluded by availability, counted without the map
-	var nSkipped int // rows left out as eligible below the floor
-	floor := math.Inf(-1)
+	q := pruneQuery{f: f, n: n, s0: s0, pass: pass, prune: prune, passAll: passAll, allPass: allPass,
+		whole: whole, bound: bound, fn: fn, floor: math.Inf(-1), ex: ex}
+	q.hours = make([]volmatch.Week, len(shifts))
+	q.hourList = make([][]uint8, len(shifts))
+	for i, s := range shifts {
+		q.hours[i] = volmatch.ShiftHours(s.Start, s.End)
+		for w, word := range q.hours[i] {
+			for word != 0 {
+				q.hourList[i] = append(q.hourList[i], uint8(w*64+bits.TrailingZeros64(word)))
+				word &= word - 1
+			}
+		}
+	}
+	q.reach = n.RadiusKm
+	q.est = newEstimate(n.Point, q.reach)
 	// decided[i]: passing the first five gates at the first shift's end
 	// implies passing them on shift i (no certificate or insurance asked,
 	// or shift i ends no later).
-	decided := make([]bool, len(shifts))
-	spans := make([][2]int32, len(shifts)) // shift spans in whole Unix hours
-	timed := len(n.Requires.Certificates) > 0 || n.Requires.Insurance
+	q.decided = make([]bool, len(shifts))
+	q.spans = make([][2]int32, len(shifts)) // shift spans in whole Unix hours
 	for i, s := range shifts {
-		decided[i] = !timed || !stampOf(s.End).after(t0)
-		spans[i] = [2]int32{floorHour(s.Start), ceilHour(s.End)}
+		q.decided[i] = !timed || !stampOf(s.End).after(t0)
+		q.spans[i] = [2]int32{floorHour(s.Start), ceilHour(s.End)}
 	}
-	var prefVal [64]float64 // the domain preference value of each preferred domain id
 	if bound != nil {
 		for id, k := range f.prefKeys {
 			if id < 63 {
-				prefVal[id] = bound.DomainPreference(k)
+				q.prefVal[id] = bound.DomainPreference(k)
 			}
 		}
-		prefVal[63] = 1
+		q.prefVal[63] = 1
+		if fit, ok := bound.(matcher.FitBounder); ok {
+			q.fit = fit
+			q.skillVal = make([][4]float64, len(f.skillKeys))
+			for id, k := range f.skillKeys {
+				for l := 1; l <= 3; l++ {
+					q.skillVal[id][l] = fit.SkillBound(k, l)
+				}
+			}
+		}
 	}
-	f.visitCells(est, func(cell []cellEntry) {
-		for k := range cell {
-			e := &cell[k]
-			if !allPass && !prune.has(e.row) {
-				continue
-			}
-			in, minKm := false, 0.0
-			if est.ok {
-				d2lo, d2hi := est.d2(e.lat, e.lng)
-				minKm = math.Sqrt(d2lo)*(1-approxRel) - approxAbsKm
-				limit := math.Min(reach, float64(e.maxKm))
-				if out := (limit*(1+1e-6) + approxAbsKm) / (1 - approxRel); out >= 0 && d2lo > out*out {
-					continue // beyond reach for certain
-				}
-				inner := (limit*(1-1e-6) - approxAbsKm) / (1 + approxRel)
-				in = inner > 0 && d2hi < inner*inner
-			}
-			cls := clsPass
-			reason := ""
-			if !allPass && !pass.has(e.row) {
-				// Only when prune != pass: the row fails the certificate
-				// or the insurance gate on the first shift.
-				reason = scoring.Gate(e.v, n, s0)
-				if reason == scoring.GateCertificate {
-					cls = clsCert
-				} else {
-					cls = clsIns
-				}
-			}
-			h[cls]++
-			free := false
-			for _, w := range hours {
-				if e.avail.Covers(w) {
-					free = true
-					break
-				}
-			}
-			if free {
-				if bound != nil && in && cls == clsPass && decidedFree(e, hours, spans, decided) &&
-					bound.BoundFrom(minKm, e.avail, int(e.lvl), prefBound(&prefVal, e.prefs)) < floor {
-					nSkipped++ // eligible on the first shift, cannot enter the ranking
-					continue
-				}
-				floor = fn(e.v)
-				continue
-			}
-			// Free for no shift by the weekly pattern: excluded here.
-			switch {
-			case reason != "":
-				ex[reason]++
-			case in:
-				nAvail++
-			default:
-				ex[scoring.Gate(e.v, n, s0)]++
-			}
-		}
-	})
-	if nAvail > 0 {
-		ex[scoring.GateAvailability] += nAvail
+	f.visitCells(q.est, q.cell)
+	if q.nAvail > 0 {
+		ex[scoring.GateAvailability] += q.nAvail
 	}
 	for c := range nCls {
-		if d := g[c] - h[c]; d != 0 {
+		if d := g[c] - q.h[c]; d != 0 {
 			ex[clsGate[c]] += d
 		}
 	}
@@ -678,7 +736,237 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 			delete(ex, k)
 		}
 	}
-	return ex, nSkipped
+	return ex, q.nSkipped
+}
+
+// pruneQuery is the state of one Prune: the need, its shifts and bitsets, and
+// the counts so far.
+type pruneQuery struct {
+	f                    *Features
+	n                    *volmatch.Need
+	s0                   volmatch.Shift // the first considered shift
+	pass, prune, passAll bitset
+	allPass              bool // pass is every live row
+	whole                bool // prune is pass
+	bound                matcher.Bounder
+	fit                  matcher.FitBounder // bound, when it is one
+	skillVal             [][4]float64       // by skill id and level: fit.SkillBound
+	fn                   func(v *volmatch.Volunteer) float64
+	floor                float64 // the floor fn last returned
+	reach                float64
+	est                  estimate
+	hours                []volmatch.Week
+	hourList             [][]uint8 // the hours of the week of each shift
+	decided              []bool
+	spans                [][2]int32
+	prefVal              [64]float64 // the domain preference value of each preferred domain id
+	ex                   volmatch.Exclusions
+
+	h        [nCls]int // rows examined, by class
+	nAvail   int       // rows excluded by availability, counted without the map
+	nSkipped int       // rows left out as eligible below the floor
+}
+
+// cell examines the rows of grid cell c (or the fallback list).
+func (q *pruneQuery) cell(c int32, cell []cellEntry) {
+	m := &q.f.meta[c]
+	if !m.sorted || !q.est.ok || !q.whole {
+		for k := range cell {
+			q.row(&cell[k], false)
+		}
+		return
+	}
+	// The rows of a sorted cell come by decreasing travel limit: a prefix
+	// lies within reach for certain, a suffix beyond it.
+	d2lo, d2hi := q.est.box(m)
+	in := sort.Search(len(cell), func(k int) bool {
+		inner := (math.Min(q.reach, float64(cell[k].maxKm))*(1-1e-6) - approxAbsKm) / (1 + approxRel)
+		return !(inner > 0 && d2hi < inner*inner)
+	})
+	out := sort.Search(len(cell), func(k int) bool {
+		o := (math.Min(q.reach, float64(cell[k].maxKm))*(1+1e-6) + approxAbsKm) / (1 - approxRel)
+		return o >= 0 && d2lo > o*o
+	})
+	out = max(out, in)
+	lo := cell[0].row
+	from := 0
+	if q.bound != nil && in > 0 && q.floor > math.Inf(-1) {
+		minKm := math.Sqrt(d2lo)*(1-approxRel) - approxAbsKm
+		if q.bound.BoundFrom(minKm, m.avail, int(m.lvl), prefBound(&q.prefVal, m.prefs)) < q.floor {
+			q.countIn(cell, lo, lo+int32(in))
+			from = in
+		}
+	}
+	if from == out {
+		return
+	}
+	// Row by row, the set bits of prune only.
+	a, b := lo+int32(from), lo+int32(out)
+	for w := a >> 6; w <= (b-1)>>6; w++ {
+		word := wordOf(q.prune, w) & rangeMask(w, a, b)
+		for word != 0 {
+			r := w<<6 + int32(bits.TrailingZeros64(word))
+			word &= word - 1
+			q.row(&cell[r-lo], true)
+		}
+	}
+}
+
+// countIn accounts for the rows [a, b) of a sorted cell, all within reach
+// for certain and none able to reach the floor, a word at a time: rows
+// passing the first five gates are examined (class pass); those free for no
+// shift by their weekly pattern are excluded by availability; those free for
+// a shift on which they pass for certain, with no dated exception, are
+// eligible and left out; the others are examined row by row.
+func (q *pruneQuery) countIn(cell []cellEntry, a, b int32) {
+	f := q.f
+	lo := cell[0].row
+	for w := a >> 6; w <= (b-1)>>6; w++ {
+		p := wordOf(q.pass, w) & rangeMask(w, a, b)
+		if p == 0 {
+			continue
+		}
+		var freeAny, freeDec uint64
+		for i, hl := range q.hourList {
+			x := ^uint64(0)
+			for _, h := range hl {
+				x &= wordOf(f.hours[h], w)
+			}
+			freeAny |= x
+			if q.decided[i] {
+				freeDec |= x
+			}
+		}
+		free := p & freeAny
+		sure := p & (freeDec | wordOf(q.passAll, w)&freeAny) &^ wordOf(f.exc, w)
+		q.h[clsPass] += bits.OnesCount64(p)
+		q.nAvail += bits.OnesCount64(p) - bits.OnesCount64(free)
+		q.nSkipped += bits.OnesCount64(sure)
+		for rest := free &^ sure; rest != 0; rest &= rest - 1 {
+			e := &cell[w<<6+int32(bits.TrailingZeros64(rest))-lo]
+			if q.decidedFree(e) {
+				q.nSkipped++
+			} else {
+				q.floor = q.fn(e.v)
+			}
+		}
+	}
+}
+
+// row examines one row; in a sorted cell (sorted) it is known to pass the
+// prune set.
+func (q *pruneQuery) row(e *cellEntry, sorted bool) {
+	if !sorted && !q.allPass && !q.prune.has(e.row) {
+		return
+	}
+	in, minKm := false, 0.0
+	if q.est.ok {
+		d2lo, d2hi := q.est.d2(e.lat, e.lng)
+		limit := math.Min(q.reach, float64(e.maxKm))
+		if out := (limit*(1+1e-6) + approxAbsKm) / (1 - approxRel); out >= 0 && d2lo > out*out {
+			return // beyond reach for certain
+		}
+		inner := (limit*(1-1e-6) - approxAbsKm) / (1 + approxRel)
+		in = inner > 0 && d2hi < inner*inner
+		if in && q.bound != nil {
+			minKm = math.Sqrt(d2lo)*(1-approxRel) - approxAbsKm
+		}
+	}
+	cls := clsPass
+	reason := ""
+	if !q.whole && !q.pass.has(e.row) {
+		// Only when prune != pass: the row fails the certificate or the
+		// insurance gate on the first shift.
+		if reason = scoring.Gate(e.v, q.n, q.s0); reason == scoring.GateCertificate {
+			cls = clsCert
+		} else {
+			cls = clsIns
+		}
+	}
+	q.h[cls]++
+	free := false
+	for _, w := range q.hours {
+		if e.avail.Covers(w) {
+			free = true
+			break
+		}
+	}
+	if free {
+		if q.bound != nil && in && cls == clsPass && q.decidedFree(e) && q.below(e, minKm) {
+			q.nSkipped++ // eligible on some shift, cannot enter the ranking
+			return
+		}
+		q.floor = q.fn(e.v)
+		return
+	}
+	// Free for no shift by the weekly pattern: excluded here.
+	switch {
+	case reason != "":
+		q.ex[reason]++
+	case in:
+		q.nAvail++
+	default:
+		q.ex[scoring.Gate(e.v, q.n, q.s0)]++
+	}
+}
+
+// below reports whether the score bound of an eligible row at least minKm
+// away is below the floor: from the compact row first, then, with a
+// FitBounder, from the volunteer's stats too (one read of the volunteer
+// rather than the scorer's many).
+func (q *pruneQuery) below(e *cellEntry, minKm float64) bool {
+	pref := prefBound(&q.prefVal, e.prefs)
+	if q.fit == nil {
+		return q.bound.BoundFrom(minKm, e.avail, int(e.lvl), pref) < q.floor
+	}
+	skill := 1.0
+	if e.skills[0] != manySkills {
+		skill = 0
+		for _, x := range e.skills {
+			if x == 0 {
+				break
+			}
+			skill = max(skill, q.skillVal[x>>2][x&3])
+		}
+	}
+	if q.fit.BoundWith(minKm, e.avail, skill, pref, nil) < q.floor {
+		return true
+	}
+	return q.fit.BoundWith(minKm, e.avail, skill, pref, &e.v.Stats) < q.floor
+}
+
+// decidedFree reports whether a row passing the first five gates at the
+// first shift's end is free, weekly pattern and dated exceptions both, for
+// a shift on which it passes them for certain.
+func (q *pruneQuery) decidedFree(e *cellEntry) bool {
+	all := q.passAll.has(e.row)
+	for i, w := range q.hours {
+		if (all || q.decided[i]) && e.avail.Covers(w) &&
+			(e.excLo > e.excHi || q.spans[i][1] <= e.excLo || q.spans[i][0] >= e.excHi) {
+			return true
+		}
+	}
+	return false
+}
+
+// wordOf returns word w of b, zero beyond its length.
+func wordOf(b bitset, w int32) uint64 {
+	if int(w) < len(b) {
+		return b[w]
+	}
+	return 0
+}
+
+// rangeMask returns the bits of word w that hold rows in [a, b).
+func rangeMask(w, a, b int32) uint64 {
+	m := ^uint64(0)
+	if w == a>>6 {
+		m &= ^uint64(0) << (uint(a) & 63)
+	}
+	if w == (b-1)>>6 {
+		m &= ^uint64(0) >> (63 - uint(b-1)&63)
+	}
+	return m
 }
 
 // filter returns the rows passing the skill, certificate, training,
@@ -821,15 +1109,40 @@ func (e *estimate) d2(lat, lng float32) (lo, hi float64) {
 	return y*y + xLo*xLo, y*y + xHi*xHi
 }
 
+// box returns a lower bound of d2's low figure and an upper bound of its
+// high figure over the box of a cell's rows: no row of the cell is nearer,
+// none farther.
+func (e *estimate) box(m *cellMeta) (lo, hi float64) {
+	near := func(x, a, b float64) float64 {
+		switch {
+		case x < a:
+			return a - x
+		case x > b:
+			return x - b
+		}
+		return 0
+	}
+	lat0, lat1 := float64(m.lat0), float64(m.lat1)
+	lng0, lng1 := float64(m.lng0), float64(m.lng1)
+	if !(math.Abs(lng0-e.lng0) <= 180 && math.Abs(lng1-e.lng0) <= 180) {
+		return 0, math.Inf(1) // across the antimeridian: no bound
+	}
+	yLo := near(e.lat0, lat0, lat1) * kmPerDeg
+	xLo := near(e.lng0, lng0, lng1) * e.kLo
+	yHi := math.Max(math.Abs(lat0-e.lat0), math.Abs(lat1-e.lat0)) * kmPerDeg
+	xHi := math.Max(math.Abs(lng0-e.lng0), math.Abs(lng1-e.lng0)) * e.kHi
+	return yLo*yLo + xLo*xLo, yHi*yHi + xHi*xHi
+}
+
 // visitCells calls fn with every grid cell the estimate's box touches (all
 // cells when there is no estimate), nearest first, skipping cells wholly
 // beyond the box's reach, and then the fallback list. Nearest first lets a
 // top-k ranking reach its final threshold early.
-func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
+func (f *Features) visitCells(e estimate, fn func(c int32, cell []cellEntry)) {
 	if !e.ok {
-		for _, c := range f.cells {
-			if len(c) > 0 {
-				fn(c)
+		for c, cell := range f.cells {
+			if len(cell) > 0 {
+				fn(int32(c), cell)
 			}
 		}
 		return
@@ -882,11 +1195,11 @@ func (f *Features) visitCells(e estimate, fn func([]cellEntry)) {
 			return cmp.Compare(a.cell, b.cell)
 		})
 		for _, c := range cells {
-			fn(f.cells[c.cell])
+			fn(c.cell, f.cells[c.cell])
 		}
 	}
 	if c := f.cells[nCells]; len(c) > 0 {
-		fn(c)
+		fn(int32(nCells), c)
 	}
 }
 

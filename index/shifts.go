@@ -1,8 +1,9 @@
 package index
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 
 	"volmatch"
@@ -18,7 +19,8 @@ type ShiftsOptions struct {
 // volunteer's menu: a grid of the points of the open needs that have a
 // shift with a free slot. It implements matcher.ShiftSource: for a
 // volunteer it yields the shifts of the needs within the volunteer's
-// MaxTravelKm of home (the distance gate can pass no farther), never
+// MaxTravelKm of home and the need's RadiusKm (the distance gate can pass
+// no farther), never
 // omitting one, and usually few others. It is safe for concurrent use; the
 // callback of Shifts must not call back into the index's writers.
 type Shifts struct {
@@ -128,8 +130,10 @@ func (x *Shifts) Len() int {
 	return x.open
 }
 
-// Shifts calls fn for every open shift of the needs within v.MaxTravelKm of
-// v's home, need by need in ID order.
+// Shifts calls fn for every open shift of the needs within both
+// v.MaxTravelKm of v's home and the need's RadiusKm, need by need, cell by
+// cell of the grid (in a fixed order for the same history of Puts and
+// Deletes).
 func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift)) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -150,29 +154,43 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 	}
 	lo := x.cell(volmatch.Point{Lat: v.Home.Lat - dLat, Lng: v.Home.Lng - dLng})
 	hi := x.cell(volmatch.Point{Lat: v.Home.Lat + dLat, Lng: v.Home.Lng + dLng})
-	var found []*volmatch.Need
-	rows, cols := int64(hi[0]-lo[0])+1, int64(hi[1]-lo[1])+1
-	if dLng >= 180 || rows*cols > int64(len(x.cells)) {
-		for k, ns := range x.cells {
-			if k[0] >= lo[0] && k[0] <= hi[0] && (dLng >= 180 || k[1] >= lo[1] && k[1] <= hi[1]) {
-				found = append(found, ns...)
+	visit := func(ns []*volmatch.Need) {
+		for _, n := range ns {
+			// The distance gate passes within min(radius, travel limit)
+			// only, computed as scoring.Reach does.
+			if volmatch.DistanceKm(v.Home, n.Point) > math.Min(n.RadiusKm, r) {
+				continue
 			}
-		}
-	} else {
-		for a := lo[0]; a <= hi[0]; a++ {
-			for b := lo[1]; b <= hi[1]; b++ {
-				found = append(found, x.cells[[2]int32{a, b}]...)
+			for _, s := range n.Shifts {
+				if s.Filled < s.Slots {
+					fn(n, s)
+				}
 			}
 		}
 	}
-	sort.Slice(found, func(i, j int) bool { return found[i].ID < found[j].ID })
-	for _, n := range found {
-		if volmatch.DistanceKm(v.Home, n.Point) > r {
-			continue
+	rows, cols := int64(hi[0]-lo[0])+1, int64(hi[1]-lo[1])+1
+	if dLng >= 180 || rows*cols > int64(len(x.cells)) {
+		var keys [][2]int32
+		for k := range x.cells {
+			if k[0] >= lo[0] && k[0] <= hi[0] && (dLng >= 180 || k[1] >= lo[1] && k[1] <= hi[1]) {
+				keys = append(keys, k)
+			}
 		}
-		for _, s := range n.Shifts {
-			if s.Filled < s.Slots {
-				fn(n, s)
+		slices.SortFunc(keys, func(a, b [2]int32) int {
+			if c := cmp.Compare(a[0], b[0]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a[1], b[1])
+		})
+		for _, k := range keys {
+			visit(x.cells[k])
+		}
+		return
+	}
+	for a := lo[0]; a <= hi[0]; a++ {
+		for b := lo[1]; b <= hi[1]; b++ {
+			if ns, ok := x.cells[[2]int32{a, b}]; ok {
+				visit(ns)
 			}
 		}
 	}

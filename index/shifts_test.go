@@ -9,12 +9,16 @@ import (
 	"volmatch/index"
 )
 
+// TestShiftsNeverOmits: the index yields exactly the open shifts of the
+// open needs within both the volunteer's travel limit and the need's
+// radius.
 func TestShiftsNeverOmits(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
 	var needs []*volmatch.Need
 	for i := 0; i < 3000; i++ {
 		n := &volmatch.Need{ID: fmt.Sprintf("N%05d", i), Status: volmatch.NeedOpen,
-			Point: volmatch.Point{Lat: 39.4 + r.Float64()*1.6, Lng: 115.5 + r.Float64()*2}}
+			Point:    volmatch.Point{Lat: 39.4 + r.Float64()*1.6, Lng: 115.5 + r.Float64()*2},
+			RadiusKm: []float64{1, 5, 20, 200}[r.IntN(4)]}
 		for k := 0; k < 1+r.IntN(3); k++ {
 			n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprintf("s%d", k), Slots: 2, Filled: r.IntN(3)})
 		}
@@ -43,7 +47,7 @@ func TestShiftsNeverOmits(t *testing.T) {
 		for _, n := range needs {
 			for _, s := range n.Shifts {
 				key := n.ID + "/" + s.ID
-				want := n.Status == volmatch.NeedOpen && s.Filled < s.Slots && volmatch.DistanceKm(v.Home, n.Point) <= v.MaxTravelKm
+				want := n.Status == volmatch.NeedOpen && s.Filled < s.Slots && volmatch.DistanceKm(v.Home, n.Point) <= min(v.MaxTravelKm, n.RadiusKm)
 				if got[key] != want {
 					t.Fatalf("Shifts(%v, %v km) yields %s: %v, want %v", v.Home, v.MaxTravelKm, key, got[key], want)
 				}
@@ -70,7 +74,7 @@ func TestShiftsNeverOmits(t *testing.T) {
 	if x.Len() != want {
 		t.Fatalf("Len() after closing and deleting = %d, want %d", x.Len(), want)
 	}
-	v := &volmatch.Volunteer{Home: needs[0].Point, MaxTravelKm: 0.001}
+	v := &volmatch.Volunteer{Home: needs[0].Point, MaxTravelKm: 500}
 	x.Shifts(v, func(m *volmatch.Need, _ volmatch.Shift) {
 		if m.ID == needs[0].ID || m.ID == needs[1].ID {
 			t.Fatalf("Shifts yields removed need %s", m.ID)

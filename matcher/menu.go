@@ -120,7 +120,8 @@ func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 	o = o.withDefaults()
 	var items []MenuItem
 	var p *scoring.Prepared
-	var pn *volmatch.Need
+	var pn, gn *volmatch.Need
+	needOK := false
 	scanned := 0
 	src.Shifts(v, func(n *volmatch.Need, s volmatch.Shift) {
 		scanned++
@@ -128,6 +129,20 @@ func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 			return
 		}
 		if !o.After.IsZero() && !s.Start.After(o.After) {
+			return
+		}
+		// The gates that hold for every shift of the need, once per need,
+		// and the shift's own, before the need is prepared for scoring: most
+		// shifts in reach fail one, and preparing costs more than gating.
+		if gn != n {
+			gn = n
+			_, near := scoring.Reach(v, n)
+			needOK = near && scoring.HasSkills(v, n.Requires.Skills) && scoring.HasTrainings(v, n.Requires.Trainings) &&
+				scoring.SpeaksAny(v, n.Requires.Languages)
+		}
+		if !needOK || s.End.After(s.Start) && !v.Availability.Has(volmatch.HourOfWeek(s.Start)) ||
+			!scoring.HasCertificates(v, n.Requires.Certificates, s.End) ||
+			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || scoring.Busy(o.Busy, s) || !v.AvailableAt(s.Start, s.End) {
 			return
 		}
 		if pn != n {
@@ -144,7 +159,7 @@ func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 			return
 		}
 		res := p.Evaluate(v, i)
-		if res.Reason != "" || scoring.Busy(o.Busy, s) {
+		if res.Reason != "" {
 			return
 		}
 		cat := n.Domain

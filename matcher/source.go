@@ -46,6 +46,20 @@ type Bounder interface {
 	BoundFrom(minKm float64, avail volmatch.Week, maxLevel int, pref float64) float64
 }
 
+// FitBounder is a Bounder that also bounds the skill fit by the skills a
+// volunteer holds and can take the volunteer's stats, so that an index
+// holding skills compactly bounds scores more tightly. scoring.Prepared is
+// one.
+type FitBounder interface {
+	Bounder
+	// SkillBound returns a skill_fit value that no volunteer exceeds whose
+	// every skill (key at level) has a SkillBound at most that value.
+	SkillBound(key string, level int) float64
+	// BoundWith is BoundFrom with the skill fit at most skill and, when
+	// stats is not nil, the volunteer's current stats.
+	BoundWith(minKm float64, avail volmatch.Week, skill, pref float64, stats *volmatch.VolunteerStats) float64
+}
+
 // BoundedPruner is a Pruner that can also leave out volunteers it proves
 // eligible but unable to enter the ranking, so that the scorer never reads
 // them.

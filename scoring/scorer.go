@@ -296,6 +296,20 @@ func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
 // uses it to leave out volunteers who cannot enter a top K without reading
 // them (matcher.Bounder).
 func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, maxLevel int, pref float64) float64 {
+	skill := 1.0
+	if len(p.n.Requires.Skills) == 0 {
+		skill = float64(ClampLevel(maxLevel)) / 3
+	}
+	return p.BoundWith(minKm, avail, skill, pref, nil)
+}
+
+// BoundWith returns a number that no score on any prepared shift exceeds
+// for a volunteer at least minKm from the need, with weekly pattern avail,
+// a skill_fit value at most skill, a domain preference value at most pref,
+// and stats (reliability and load taken at 1 when nil): BoundFrom with the
+// skill fit bounded by SkillBound and, when the caller can read them, the
+// volunteer's stats (matcher.FitBounder).
+func (p *Prepared) BoundWith(minKm float64, avail volmatch.Week, skill, pref float64, stats *volmatch.VolunteerStats) float64 {
 	w := &p.sc.wa
 	slack := 0.0
 	for i := range p.shifts {
@@ -306,12 +320,36 @@ func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, maxLevel int, p
 		}
 		slack = max(slack, float64(avail.And(ps.around).Count())/float64(ps.aroundN))
 	}
-	skill := 1.0
-	if len(p.n.Requires.Skills) == 0 {
-		skill = float64(ClampLevel(maxLevel)) / 3
+	rel, load := 1.0, 1.0
+	if stats != nil {
+		rel, load = reliability(*stats), LoadValue(*stats)
 	}
-	b := w[0]*skill + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3] + w[4] + w[5]*min(max(pref, 0), 1)
+	b := w[0]*min(max(skill, 0), 1) + w[1]*math.Exp2(-max(minKm, 0)/p.sc.halfKm) + w[2]*slack + w[3]*rel + w[4]*load +
+		w[5]*min(max(pref, 0), 1)
 	return b*(1+1e-9) + 1e-12
+}
+
+// SkillBound returns a number that the skill_fit value of a volunteer does
+// not exceed when each skill they hold, key at level (clamped to 0..3), has
+// a SkillBound at most that number: when the need requires no skill, the
+// fit such a skill alone gives (skill fit is the best over the skills
+// held); 1 otherwise (matcher.FitBounder).
+func (p *Prepared) SkillBound(key string, level int) float64 {
+	if len(p.n.Requires.Skills) > 0 {
+		return 1
+	}
+	l := ClampLevel(level)
+	if l == 0 {
+		return 0
+	}
+	b := p.skillBits(key)
+	switch {
+	case b&(1<<bitSameDomain) != 0:
+		return float64(l) / 3
+	case b&(1<<bitRelatedDomain) != 0:
+		return 0.5 * float64(l) / 3
+	}
+	return 0
 }
 
 // DomainPreference returns the domain_preference value of a volunteer whose
