@@ -52,6 +52,14 @@ func ReadDIMACS(r io.Reader) (*FlowInstance, error) {
 	return inst, nil
 }
 
+// maxFlowNodes and maxFlowArcs bound a DIMACS header, so that a short file
+// cannot ask for gigabytes: the node supplies are allocated from the header
+// (8 bytes a node, 128 MiB at most), the arcs only as their lines are read.
+const (
+	maxFlowNodes = 1 << 24
+	maxFlowArcs  = 1<<31 - 1
+)
+
 func readDIMACS(r io.Reader) (*FlowInstance, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -96,10 +104,12 @@ func readDIMACS(r io.Reader) (*FlowInstance, error) {
 			if err != nil {
 				return nil, err
 			}
-			if v[0] < 0 || v[0] > 1<<30 || v[1] < 0 || v[1] > 1<<31-1 {
-				return nil, bad("NODES and ARCS out of range: %d, %d", v[0], v[1])
+			if v[0] < 0 || v[0] > maxFlowNodes || v[1] < 0 || v[1] > maxFlowArcs {
+				return nil, bad("NODES must be in 0..%d and ARCS in 0..%d, got %d, %d", maxFlowNodes, maxFlowArcs, v[0], v[1])
 			}
-			inst = &FlowInstance{Nodes: int(v[0]), Supply: make([]int64, v[0]), Arcs: make([]FlowArc, 0, min(v[1], 1<<20))}
+			// The arcs grow with the lines read, not with what the header
+			// declares.
+			inst = &FlowInstance{Nodes: int(v[0]), Supply: make([]int64, v[0]), Arcs: make([]FlowArc, 0, min(v[1], 1<<12))}
 			wantArcs = int(v[1])
 		case "n":
 			if inst == nil {
@@ -116,7 +126,11 @@ func readDIMACS(r io.Reader) (*FlowInstance, error) {
 			if err != nil {
 				return nil, err
 			}
-			inst.Supply[id] += v[1]
+			sum := inst.Supply[id] + v[1]
+			if (v[1] > 0 && sum < inst.Supply[id]) || (v[1] < 0 && sum > inst.Supply[id]) {
+				return nil, bad("the flow of node %d overflows", v[0])
+			}
+			inst.Supply[id] = sum
 		case "a":
 			if inst == nil {
 				return nil, bad("arc line before the problem line")
