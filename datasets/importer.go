@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"volmatch"
 )
@@ -157,18 +159,13 @@ func ReadFile(path string, known func(key string) bool) (*Batch, error) {
 // needs, CheckSkills(known) (nil known skips that check). An ID used twice
 // is an error. All bad rows are collected (up to MaxRowErrors) and returned
 // as an *ImportError, with no records: a file is taken whole or not at all.
+// JSONL rows are decoded and checked on every core (see Stream).
 func Read(r io.Reader, name string, known func(key string) bool) (*Batch, error) {
-	kind, format, err := FileKind(name)
+	rd, err := newRowReader(name, known)
 	if err != nil {
 		return nil, err
 	}
-	rd := &rowReader{file: name, kind: kind, known: known, seen: map[string]int{}}
-	if format == FormatCSV {
-		err = rd.readCSV(r)
-	} else {
-		err = rd.readJSONL(r)
-	}
-	if err != nil {
+	if err := rd.read(r, StreamOptions{}); err != nil {
 		return nil, err
 	}
 	if len(rd.errs) > 0 {
@@ -177,14 +174,113 @@ func Read(r io.Reader, name string, known func(key string) bool) (*Batch, error)
 	return &rd.batch, nil
 }
 
+// StreamOptions tune Stream; the zero value works.
+type StreamOptions struct {
+	// Chunk is the most records passed to one call of fn (5,000 when 0).
+	Chunk int
+	// Workers is the number of goroutines that decode and check JSONL rows
+	// (GOMAXPROCS when 0).
+	Workers int
+	// Progress, when set, is called now and then with the bytes of the file
+	// read so far (JSONL only), from the goroutine that calls fn.
+	Progress func(bytes int64)
+}
+
+// StreamFile opens a file and streams it; see Stream.
+func StreamFile(path string, known func(key string) bool, o StreamOptions, fn func(*Batch) error) error {
+	if _, _, err := FileKind(path); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("datasets: open %s: %w", path, err)
+	}
+	defer f.Close()
+	return Stream(f, path, known, o, fn)
+}
+
+// Stream reads and validates one file as Read does, without keeping its
+// records: fn, when not nil, is called with the valid records in file
+// order, at most Chunk at a time, until the first bad row; after a bad row
+// it is not called again, the rest of the file is still checked, and
+// Stream returns an *ImportError with every bad row (up to MaxRowErrors).
+// An error from fn stops the reading and is returned. So a file is checked
+// with one Stream (fn collecting IDs, say) and, when clean, written with a
+// second one whose fn writes: an import holds no more than a few chunks of
+// records at a time, whatever the size of the file. JSONL rows are decoded
+// and checked on several goroutines; fn is called from one goroutine.
+func Stream(r io.Reader, name string, known func(key string) bool, o StreamOptions, fn func(*Batch) error) error {
+	rd, err := newRowReader(name, known)
+	if err != nil {
+		return err
+	}
+	if o.Chunk <= 0 {
+		o.Chunk = 5000
+	}
+	rd.emit, rd.chunk = fn, o.Chunk
+	if fn == nil {
+		rd.emit = func(*Batch) error { return nil }
+	}
+	if err := rd.read(r, o); err != nil {
+		return err
+	}
+	if rd.emitErr != nil {
+		return rd.emitErr
+	}
+	if len(rd.errs) > 0 {
+		return &ImportError{Rows: rd.errs}
+	}
+	return rd.flush()
+}
+
+func newRowReader(name string, known func(key string) bool) (*rowReader, error) {
+	kind, format, err := FileKind(name)
+	if err != nil {
+		return nil, err
+	}
+	return &rowReader{file: name, kind: kind, format: format, known: known, seen: map[string]int{}}, nil
+}
+
+// read reads every row of the file, keeping or emitting the valid records.
+func (rd *rowReader) read(r io.Reader, o StreamOptions) error {
+	if rd.format == FormatCSV {
+		return rd.readCSV(r)
+	}
+	return rd.readJSONL(r, o)
+}
+
 // rowReader collects the records and the bad rows of one file.
 type rowReader struct {
-	file  string
-	kind  string
-	known func(string) bool
-	seen  map[string]int // id -> first row
-	batch Batch
-	errs  []RowError
+	file   string
+	kind   string
+	format string
+	known  func(string) bool
+	seen   map[string]int // id -> first row
+	batch  Batch
+	errs   []RowError
+
+	// emit, when set, receives the records chunk records at a time instead
+	// of keeping them all; emitErr is the error it returned.
+	emit    func(*Batch) error
+	chunk   int
+	emitErr error
+}
+
+// errEmit stops reading after emit failed (the error is in emitErr).
+var errEmit = errors.New("emit failed")
+
+// flush passes the records kept so far to emit.
+func (rd *rowReader) flush() error {
+	if rd.emit == nil || rd.batch.Len() == 0 {
+		return nil
+	}
+	b := rd.batch
+	rd.batch = Batch{}
+	if err := rd.emit(&b); err != nil {
+		rd.emitErr = err
+		return errEmit
+	}
+	return nil
 }
 
 // errFull stops reading once MaxRowErrors rows are collected.
@@ -214,31 +310,157 @@ func (rd *rowReader) failErr(row int, err error, column func(string) string) err
 	return rd.fail(row, field, msg)
 }
 
-func (rd *rowReader) readJSONL(r io.Reader) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
-	row := 0
-	for sc.Scan() {
-		row++
-		line := bytes.TrimSpace(sc.Bytes())
-		if row == 1 {
-			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+// jsonBlock is a run of JSONL lines handed to a decoding worker, and the
+// outcome of each.
+type jsonBlock struct {
+	seq   int
+	row   int      // row of the first line
+	lines [][]byte // trimmed; empty lines are skipped
+	bytes int64    // bytes of the file the block covers
+	out   []jsonRow
+}
+
+// jsonRow is one decoded and checked line.
+type jsonRow struct {
+	row   int
+	id    string
+	rec   any
+	field string // decoding failed: the field and the reason
+	msg   string
+	bad   bool
+	err   error // the record fails Validate or CheckSkills
+}
+
+// readJSONL decodes and checks lines on several workers and takes their
+// outcomes in line order, so the result is the one a single reader gives.
+func (rd *rowReader) readJSONL(r io.Reader, o StreamOptions) error {
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const blockLines = 256
+	jobs := make(chan *jsonBlock, workers)
+	results := make(chan *jsonBlock, 2*workers)
+	stop := make(chan struct{})
+	var (
+		scanErr error
+		lastRow int
+	)
+	go func() { // the reader
+		defer close(jobs)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 256*1024), maxLine)
+		row, seq := 0, 0
+		blk := &jsonBlock{row: 1}
+		var buf []byte
+		send := func() bool {
+			select {
+			case jobs <- blk:
+				seq++
+				blk = &jsonBlock{seq: seq, row: row + 1}
+				buf = nil
+				return true
+			case <-stop:
+				return false
+			}
 		}
-		if len(line) == 0 {
+		for sc.Scan() {
+			row++
+			raw := sc.Bytes()
+			blk.bytes += int64(len(raw)) + 1
+			line := bytes.TrimSpace(raw)
+			if row == 1 {
+				line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+			}
+			if len(line) > 0 {
+				if buf == nil {
+					buf = make([]byte, 0, 64*1024)
+				}
+				start := len(buf)
+				buf = append(buf, line...)
+				blk.lines = append(blk.lines, buf[start:len(buf):len(buf)])
+				blk.out = append(blk.out, jsonRow{row: row})
+			}
+			if len(blk.lines) >= blockLines || len(buf) > 60*1024 {
+				if !send() {
+					return
+				}
+			}
+		}
+		scanErr, lastRow = sc.Err(), row
+		if len(blk.lines) > 0 || blk.bytes > 0 {
+			send()
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range jobs {
+				for i, line := range b.lines {
+					rd.decodeJSON(&b.out[i], line)
+				}
+				b.lines = nil
+				results <- b
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	// Take the blocks in order; after a stop, drain so the workers end.
+	pending := map[int]*jsonBlock{}
+	next := 0
+	stopped := false
+	var done int64
+	for b := range results {
+		if stopped {
 			continue
 		}
-		if err := rd.decodeJSON(row, line); err != nil {
-			return nil // errFull: enough said
+		pending[b.seq] = b
+		for !stopped {
+			b, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for i := range b.out {
+				if rd.take(&b.out[i]) != nil {
+					stopped = true
+					close(stop)
+					break
+				}
+			}
+			done += b.bytes
+			if o.Progress != nil && !stopped {
+				o.Progress(done)
+			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			_ = rd.fail(row+1, "", fmt.Sprintf("line longer than %d bytes", maxLine))
+	if stopped {
+		return nil // errFull (enough said) or emitErr
+	}
+	if scanErr != nil {
+		if errors.Is(scanErr, bufio.ErrTooLong) {
+			_ = rd.fail(lastRow+1, "", fmt.Sprintf("line longer than %d bytes", maxLine))
 			return nil
 		}
-		return fmt.Errorf("datasets: read %s: %w", rd.file, err)
+		return fmt.Errorf("datasets: read %s: %w", rd.file, scanErr)
 	}
 	return nil
+}
+
+// take records the outcome of one decoded line, in line order.
+func (rd *rowReader) take(x *jsonRow) error {
+	switch {
+	case x.bad:
+		return rd.fail(x.row, x.field, x.msg)
+	case x.err != nil:
+		return rd.failErr(x.row, x.err, nil)
+	}
+	return rd.keep(x.row, x.id, x.rec)
 }
 
 func strictJSON(line []byte, v any) error {
@@ -317,31 +539,33 @@ func locateField(line []byte, kind string) string {
 	return ""
 }
 
-func (rd *rowReader) decodeJSON(row int, line []byte) error {
-	var id string
+// decodeJSON decodes and checks one line into x; it runs on a worker and
+// touches nothing shared.
+func (rd *rowReader) decodeJSON(x *jsonRow, line []byte) {
 	rec := newRecord(rd.kind)
 	if err := strictJSON(line, rec); err != nil {
 		f, msg := jsonFailure(err)
 		if f == "" {
 			f = locateField(line, rd.kind)
 		}
-		return rd.fail(row, f, msg)
+		x.bad, x.field, x.msg = true, f, msg
+		return
 	}
-	switch x := rec.(type) {
+	switch r := rec.(type) {
 	case *volmatch.Volunteer:
-		id = x.ID
+		x.id = r.ID
 	case *volmatch.Need:
-		id = x.ID
+		x.id = r.ID
 	case *volmatch.TalentPool:
-		id = x.ID
+		x.id = r.ID
 	case *volmatch.Station:
-		id = x.ID
+		x.id = r.ID
 	}
-	return rd.add(row, id, rec, nil)
+	x.rec, x.err = rec, rd.check(rec)
 }
 
-// add validates a decoded record and keeps it, or records why not.
-func (rd *rowReader) add(row int, id string, rec any, column func(string) string) error {
+// check validates a decoded record.
+func (rd *rowReader) check(rec any) error {
 	var err error
 	switch x := rec.(type) {
 	case *volmatch.Volunteer:
@@ -359,13 +583,28 @@ func (rd *rowReader) add(row int, id string, rec any, column func(string) string
 	case *volmatch.Station:
 		err = x.Validate()
 	}
-	if err != nil {
+	return err
+}
+
+// add validates a decoded record and keeps it, or records why not.
+func (rd *rowReader) add(row int, id string, rec any, column func(string) string) error {
+	if err := rd.check(rec); err != nil {
 		return rd.failErr(row, err, column)
 	}
+	return rd.keep(row, id, rec)
+}
+
+// keep keeps a valid record unless its ID was seen before in the file. When
+// streaming, records are passed on a chunk at a time, and none once a bad
+// row was found.
+func (rd *rowReader) keep(row int, id string, rec any) error {
 	if first, dup := rd.seen[id]; dup {
 		return rd.fail(row, "id", fmt.Sprintf("id %q is used twice in the file (first at row %d)", id, first))
 	}
 	rd.seen[id] = row
+	if rd.emit != nil && len(rd.errs) > 0 {
+		return nil
+	}
 	switch x := rec.(type) {
 	case *volmatch.Volunteer:
 		rd.batch.Volunteers = append(rd.batch.Volunteers, x)
@@ -375,6 +614,9 @@ func (rd *rowReader) add(row int, id string, rec any, column func(string) string
 		rd.batch.Pools = append(rd.batch.Pools, x)
 	case *volmatch.Station:
 		rd.batch.Stations = append(rd.batch.Stations, x)
+	}
+	if rd.emit != nil && rd.batch.Len() >= rd.chunk {
+		return rd.flush()
 	}
 	return nil
 }

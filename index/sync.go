@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
+	"unique"
 
 	"volmatch"
 )
@@ -43,6 +46,21 @@ type FollowerOptions struct {
 	// Progress, when set, is called during a rebuild with the records
 	// indexed so far; total is -1 because the store does not count.
 	Progress func(done, total int)
+	// Slim, when set, gives the feature index slim copies of the volunteers
+	// (see Slim) instead of the records as read.
+	Slim bool
+}
+
+// volunteerBatcher is a Source that reads many volunteers at a time,
+// decoding them on every core (store/bolt).
+type volunteerBatcher interface {
+	EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
+}
+
+// bulkLoader is a feature sink that loads many volunteers at once (and lays
+// them out better than one Upsert each); *Features is one.
+type bulkLoader interface {
+	Load(vs []*volmatch.Volunteer)
 }
 
 // Follower keeps the text index and the feature index in step with the
@@ -55,6 +73,7 @@ type Follower struct {
 	log      *slog.Logger
 	batch    int
 	progress func(done, total int)
+	slim     bool
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
@@ -73,7 +92,7 @@ func NewFollower(src Source, text *Text, features FeatureSink, o FollowerOptions
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress}
+		progress: o.Progress, slim: o.Slim}
 }
 
 // Seq returns the last store change applied to both indexes.
@@ -181,14 +200,34 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 		}
 		return nil
 	}
-	err := f.src.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
-		if f.features != nil {
-			f.features.Upsert(v)
+	var all []*volmatch.Volunteer // for a bulk load of the features
+	loader, bulk := f.features.(bulkLoader)
+	err := f.eachVolunteerBatch(ctx, func(vs []*volmatch.Volunteer) error {
+		if f.text != nil {
+			// Big batches on every core (Text.Bulk), not the follower's pages.
+			if err := f.text.Bulk(ctx, vs, nil); err != nil {
+				return err
+			}
 		}
-		return add(textChange{kind: volmatch.ChangeVolunteer, id: v.ID, v: v})
+		done += len(vs)
+		if f.progress != nil {
+			f.progress(done, -1)
+		}
+		vs = f.slimmed(vs)
+		if bulk {
+			all = append(all, vs...)
+		} else if f.features != nil {
+			for _, v := range vs {
+				f.features.Upsert(v)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index: rebuild volunteers: %w", err)
+	}
+	if bulk {
+		loader.Load(all)
 	}
 	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
 		return add(textChange{kind: volmatch.ChangeNeed, id: n.ID, n: n})
@@ -210,7 +249,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	return nil
 }
 
-// loadFeatures upserts every volunteer into the feature index.
+// loadFeatures loads every volunteer into the feature index.
 func (f *Follower) loadFeatures(ctx context.Context) error {
 	if f.features == nil {
 		return nil
@@ -218,15 +257,156 @@ func (f *Follower) loadFeatures(ctx context.Context) error {
 	if r, ok := f.features.(interface{ Reset() }); ok {
 		r.Reset()
 	}
-	err := f.src.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
-		f.features.Upsert(v)
+	loader, bulk := f.features.(bulkLoader)
+	var all []*volmatch.Volunteer
+	err := f.eachVolunteerBatch(ctx, func(vs []*volmatch.Volunteer) error {
+		vs = f.slimmed(vs)
+		if bulk {
+			all = append(all, vs...)
+			return nil
+		}
+		for _, v := range vs {
+			f.features.Upsert(v)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index: load features: %w", err)
 	}
+	if bulk {
+		loader.Load(all)
+	}
 	return nil
 }
+
+// eachVolunteerBatch walks the source's volunteers many at a time.
+func (f *Follower) eachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error {
+	if b, ok := f.src.(volunteerBatcher); ok {
+		return b.EachVolunteerBatch(ctx, fn)
+	}
+	n := f.batch
+	batch := make([]*volmatch.Volunteer, 0, n)
+	err := f.src.EachVolunteer(ctx, func(v *volmatch.Volunteer) error {
+		batch = append(batch, v)
+		if len(batch) == n {
+			err := fn(batch)
+			batch = make([]*volmatch.Volunteer, 0, n)
+			return err
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		err = fn(batch)
+	}
+	return err
+}
+
+// slimmed returns vs, as slim copies when the follower slims (in a new
+// slice: the caller may hold vs).
+func (f *Follower) slimmed(vs []*volmatch.Volunteer) []*volmatch.Volunteer {
+	if !f.slim {
+		return vs
+	}
+	out := make([]*volmatch.Volunteer, len(vs))
+	parallel(len(vs), func(i int) { out[i] = Slim(vs[i]) })
+	return out
+}
+
+// parallel calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	w := min(runtime.GOMAXPROCS(0), n/256+1)
+	if w <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + w - 1) / w
+	for lo := 0; lo < n; lo += per {
+		hi := min(n, lo+per)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Slim returns a copy of v for the in-memory feature index, which keeps a
+// million of them: without what matching never reads (name, phone, bio,
+// hidden preferences), with its repeated strings (district, street, gender,
+// skill, certificate, training, language, domain, team and pool keys)
+// shared through unique handles (decoding gives each its own copy). The copy
+// shares no slice with v, but its short key lists are shared with other
+// slim copies: treat it as read-only, as the feature index does.
+func Slim(v *volmatch.Volunteer) *volmatch.Volunteer {
+	c := *v
+	c.Name, c.Phone, c.Bio, c.Hidden = "", "", "", nil
+	c.Gender, c.District, c.Street = intern(c.Gender), intern(c.District), intern(c.Street)
+	if v.Skills != nil {
+		c.Skills = make([]volmatch.SkillLevel, len(v.Skills))
+		for i, s := range v.Skills {
+			c.Skills[i] = volmatch.SkillLevel{Skill: intern(s.Skill), Level: s.Level}
+		}
+	}
+	if v.Certificates != nil {
+		c.Certificates = make([]volmatch.Certificate, len(v.Certificates))
+		for i, x := range v.Certificates {
+			c.Certificates[i] = volmatch.Certificate{Name: intern(x.Name), Expires: x.Expires}
+		}
+	}
+	c.Exceptions = slices.Clone(v.Exceptions)
+	c.Trainings, c.Languages = internAll(v.Trainings), internAll(v.Languages)
+	c.PreferredDomains, c.Teams, c.Pools = internAll(v.PreferredDomains), internAll(v.Teams), internAll(v.Pools)
+	return &c
+}
+
+// intern returns the canonical copy of s.
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
+}
+
+// internAll returns a copy of xs with its strings interned; lists of up to
+// two keys (most of them: one language, a team) are themselves shared.
+func internAll(xs []string) []string {
+	switch len(xs) {
+	case 0:
+		if xs == nil {
+			return nil
+		}
+		return []string{}
+	case 1, 2:
+		key := xs[0]
+		if len(xs) == 2 {
+			key += "\x00" + xs[1]
+		}
+		if l, ok := sharedLists.Load(key); ok {
+			return l.([]string)
+		}
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = intern(x)
+		}
+		out = out[:len(out):len(out)] // an append copies
+		l, _ := sharedLists.LoadOrStore(intern(key), out)
+		return l.([]string)
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = intern(x)
+	}
+	return out
+}
+
+// sharedLists holds the shared lists of one or two keys, by their keys
+// joined with NUL. Keys come from the taxonomy, teams from streets: the
+// table stays small.
+var sharedLists sync.Map
 
 // CatchUp applies every change after the last applied one to both indexes
 // and returns the number of changes applied. A record that cannot be found

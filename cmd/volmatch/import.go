@@ -1,20 +1,41 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
+	"sync"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"volmatch"
 	"volmatch/datasets"
+	"volmatch/index"
 )
 
 func init() { register(newImportCmd) }
 
+// importOptions are the flags of import beyond the store's.
+type importOptions struct {
+	CPUProfile string
+	NoIndex    bool
+}
+
 // newImportCmd is `volmatch import`: it validates every file first and
 // writes to the store only when all of them are clean.
 func newImportCmd(e *env) *cobra.Command {
-	var cfg storeConfig
+	var (
+		cfg storeConfig
+		o   importOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Import volunteers, needs, pools and stations from JSONL or CSV files",
@@ -22,72 +43,404 @@ func newImportCmd(e *env) *cobra.Command {
 (volunteers*, needs*, pools*, stations*) and its format from the extension
 (.jsonl, .csv; pools and stations are JSONL only), and validates every row.
 If any row of any file is bad, each is printed as FILE:ROW: FIELD: REASON and
-nothing is written. Otherwise the records are written (created or replaced),
-one transaction per kind: stations, pools, volunteers, needs.`,
+nothing is written. Otherwise the records are written (created or replaced):
+stations, pools, volunteers, needs. Volunteers stream through in chunks, in
+one transaction each, decoded on every core, while the search index under
+DATA/index is built beside the store (so that serve only opens it); files
+are read twice (check, then write) and never held in memory whole.
+
+The embedded store is written without an fsync per transaction and synced
+once at the end: a crash of the process loses nothing acknowledged, a power
+failure during an import may need the import redone.`,
 		Example: `  volmatch import --data data pop/volunteers.jsonl pop/needs.jsonl pop/pools.jsonl pop/stations.jsonl
-  volmatch import --data data volunteers-chaoyang.csv`,
+  volmatch import --data data volunteers-chaoyang.csv
+  volmatch import --data data --cpuprofile import.prof pop/*.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			tax := datasets.LoadTaxonomy()
-			var all datasets.Batch
-			bad := 0
-			for _, f := range files {
-				b, err := datasets.ReadFile(f, tax.Has)
-				var ie *datasets.ImportError
-				switch {
-				case errors.As(err, &ie):
-					for _, r := range ie.Rows {
-						fmt.Fprintln(e.stderr, r.String())
-					}
-					bad += len(ie.Rows)
-					continue
-				case err != nil:
+			if o.CPUProfile != "" {
+				stop, err := startCPUProfile(o.CPUProfile)
+				if err != nil {
 					return fmt.Errorf("import: %w", err)
 				}
-				all.Add(b)
+				defer stop()
 			}
-			if bad > 0 {
-				return fmt.Errorf("import: %d bad rows; nothing written", bad)
-			}
-			if err := crossFileDuplicates(&all); err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := openStoreConfig(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if len(all.Stations) > 0 {
-				if err := st.PutStations(ctx, all.Stations); err != nil {
-					return fmt.Errorf("import: stations: %w", err)
-				}
-			}
-			if len(all.Pools) > 0 {
-				if err := st.PutPools(ctx, all.Pools); err != nil {
-					return fmt.Errorf("import: pools: %w", err)
-				}
-			}
-			if len(all.Volunteers) > 0 {
-				if err := st.PutVolunteers(ctx, all.Volunteers); err != nil {
-					return fmt.Errorf("import: volunteers: %w", err)
-				}
-			}
-			if len(all.Needs) > 0 {
-				if err := st.PutNeeds(ctx, all.Needs); err != nil {
-					return fmt.Errorf("import: needs: %w", err)
-				}
-			}
-			if err := st.Close(); err != nil {
-				return fmt.Errorf("import: %w", err)
-			}
-			fmt.Fprintf(e.stdout, "imported %d volunteers, %d needs, %d pools, %d stations\n",
-				len(all.Volunteers), len(all.Needs), len(all.Pools), len(all.Stations))
-			return nil
+			return runImport(cmd.Context(), e, cfg, o, files)
 		},
 	}
 	addStoreFlags(cmd, &cfg)
+	f := cmd.Flags()
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the import to this file (go tool pprof)")
+	f.BoolVar(&o.NoIndex, "no-index", false, "write the store only; serve builds the search index at its start")
 	return cmd
+}
+
+// startCPUProfile profiles the CPU into path until the returned stop.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// checked is what the first pass keeps: the small kinds whole, of the
+// volunteers only the files.
+type checked struct {
+	small      datasets.Batch // needs, pools, stations
+	volFiles   []string
+	volunteers int
+	bytes      int64 // size of the volunteer files
+}
+
+func runImport(ctx context.Context, e *env, cfg storeConfig, o importOptions, files []string) error {
+	// Bleve and the decoders allocate much and keep little: collect less often.
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
+	begin := time.Now()
+	tax := datasets.LoadTaxonomy()
+	c, err := checkFiles(e, files, tax.Has)
+	if err != nil {
+		return err
+	}
+	checkedIn := time.Since(begin)
+
+	if cfg.RedisURL == "" {
+		cfg.NoSync = true // synced once at the end
+	}
+	st, err := openStoreConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var text *index.Text
+	if cfg.RedisURL == "" && !o.NoIndex && len(c.volFiles)+len(c.small.Needs) > 0 {
+		if text, err = openIndex(filepath.Join(cfg.DataDir, "index"), tax, slog.New(slog.DiscardHandler)); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer text.Close()
+	}
+	w := &importWriter{st: st, text: text, stderr: e.stderr}
+	if err := w.write(ctx, c, tax.Has); err != nil {
+		if text != nil && w.indexed {
+			// The index may hold documents the store has not: derived
+			// data, so empty it and let serve rebuild it.
+			_ = text.Reset()
+		}
+		return fmt.Errorf("import: %w", err)
+	}
+	if s, ok := st.(interface{ Sync() error }); ok {
+		if err := s.Sync(); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
+	if text != nil {
+		if err := text.Close(); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	took := time.Since(begin)
+	fmt.Fprintf(e.stdout, "imported %d volunteers, %d needs, %d pools, %d stations in %s (checked in %s)\n",
+		c.volunteers, len(c.small.Needs), len(c.small.Pools), len(c.small.Stations),
+		took.Round(time.Millisecond), checkedIn.Round(time.Millisecond))
+	return nil
+}
+
+// checkFiles reads and validates every file (the first pass), printing bad
+// rows; any bad row or an ID in two files of a kind fails it.
+func checkFiles(e *env, files []string, known func(string) bool) (*checked, error) {
+	c := &checked{}
+	for _, f := range files {
+		kind, _, err := datasets.FileKind(f)
+		if err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		if kind == datasets.KindVolunteers {
+			c.volFiles = append(c.volFiles, f)
+			if fi, err := os.Stat(f); err == nil {
+				c.bytes += fi.Size()
+			}
+		}
+	}
+	bar := newBar(e.stderr, c.bytes, "checking")
+	defer bar.Finish()
+	var (
+		volIDs  = map[string]struct{}{}
+		dupVol  string
+		bad     int
+		offset  int64
+		volSeen int
+	)
+	for _, f := range files {
+		kind, _, _ := datasets.FileKind(f)
+		var err error
+		if kind == datasets.KindVolunteers {
+			err = datasets.StreamFile(f, known, datasets.StreamOptions{
+				Progress: func(n int64) { _ = bar.Set64(offset + n) },
+			}, func(b *datasets.Batch) error {
+				for _, v := range b.Volunteers {
+					if _, dup := volIDs[v.ID]; dup && dupVol == "" {
+						dupVol = v.ID
+					}
+					volIDs[v.ID] = struct{}{}
+				}
+				volSeen += len(b.Volunteers)
+				return nil
+			})
+			if fi, serr := os.Stat(f); serr == nil {
+				offset += fi.Size()
+			}
+		} else {
+			var b *datasets.Batch
+			if b, err = datasets.ReadFile(f, known); err == nil {
+				c.small.Add(b)
+			}
+		}
+		var ie *datasets.ImportError
+		switch {
+		case errors.As(err, &ie):
+			_ = bar.Clear()
+			for _, r := range ie.Rows {
+				fmt.Fprintln(e.stderr, r.String())
+			}
+			bad += len(ie.Rows)
+		case err != nil:
+			return nil, fmt.Errorf("import: %w", err)
+		}
+	}
+	if bad > 0 {
+		return nil, fmt.Errorf("import: %d bad rows; nothing written", bad)
+	}
+	if dupVol != "" {
+		return nil, fmt.Errorf("import: volunteer id %q is in more than one file; nothing written", dupVol)
+	}
+	if err := crossFileDuplicates(&c.small); err != nil {
+		return nil, err
+	}
+	c.volunteers = volSeen
+	return c, nil
+}
+
+// importWriter is the second pass: it writes the checked files to the store
+// and the search index.
+type importWriter struct {
+	st     volmatch.Store
+	text   *index.Text // nil: no index to build
+	stderr io.Writer
+	// indexed is set once a document went into the index.
+	indexed bool
+	// fast is set when the index had applied every change of the store
+	// before the import: then the imported records go into it directly,
+	// beside the store writes, and its Seq moves to the store's last change.
+	fast bool
+}
+
+// storeChunk is how many volunteers go into one store transaction.
+const storeChunk = 20000
+
+// bulkVolunteers is a store that writes volunteers for a bulk load faster
+// than PutVolunteers (store/bolt).
+type bulkVolunteers interface {
+	PutVolunteersBulk(ctx context.Context, vs []*volmatch.Volunteer) error
+}
+
+func (w *importWriter) write(ctx context.Context, c *checked, known func(string) bool) error {
+	st := w.st
+	if w.text != nil {
+		before, err := st.LastChange(ctx)
+		if err != nil {
+			return err
+		}
+		seq, err := w.text.Seq()
+		if err != nil {
+			return err
+		}
+		w.fast = seq == before
+	}
+	if len(c.small.Stations) > 0 {
+		if err := st.PutStations(ctx, c.small.Stations); err != nil {
+			return fmt.Errorf("stations: %w", err)
+		}
+	}
+	if len(c.small.Pools) > 0 {
+		if err := st.PutPools(ctx, c.small.Pools); err != nil {
+			return fmt.Errorf("pools: %w", err)
+		}
+	}
+	if len(c.volFiles) > 0 {
+		if err := w.writeVolunteers(ctx, c, known); err != nil {
+			return fmt.Errorf("volunteers: %w", err)
+		}
+	}
+	if len(c.small.Needs) > 0 {
+		if err := st.PutNeeds(ctx, c.small.Needs); err != nil {
+			return fmt.Errorf("needs: %w", err)
+		}
+		if w.fast {
+			w.indexed = true
+			if err := w.text.Bulk(ctx, nil, c.small.Needs); err != nil {
+				return err
+			}
+		}
+	}
+	if w.text == nil {
+		return nil
+	}
+	if w.fast {
+		last, err := st.LastChange(ctx)
+		if err != nil {
+			return err
+		}
+		bar := newBar(w.stderr, -1, "saving the search index")
+		defer bar.Finish()
+		return w.text.SetSeq(last) // waits for the index on disk
+	}
+	// The index was behind the store (or of another store): bring it up to
+	// date the way serve would, a rebuild or a catch-up.
+	w.indexed = true
+	bar := newBar(w.stderr, -1, "indexing")
+	defer bar.Finish()
+	f := index.NewFollower(st, w.text, nil, index.FollowerOptions{
+		Progress: func(done, _ int) { _ = bar.Set(done) }})
+	return f.Start(ctx)
+}
+
+// writeVolunteers streams the volunteer files into the store (one goroutine,
+// big transactions) and, on the fast path, into the search index (one
+// goroutine per core, a Bleve batch per chunk), while the stream decodes on
+// every core.
+func (w *importWriter) writeVolunteers(ctx context.Context, c *checked, known func(string) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bar := newBar(w.stderr, c.bytes, "importing")
+	defer bar.Finish()
+
+	var (
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err; cancel() })
+	}
+	toStore := make(chan []*volmatch.Volunteer, 2)
+	toIndex := make(chan []*volmatch.Volunteer, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { // the store writer
+		put := w.st.PutVolunteers
+		if b, ok := w.st.(bulkVolunteers); ok {
+			put = b.PutVolunteersBulk
+		}
+		var pending []*volmatch.Volunteer
+		flush := func() {
+			if len(pending) > 0 && ctx.Err() == nil {
+				if err := put(ctx, pending); err != nil {
+					fail(err)
+				}
+			}
+			pending = nil
+		}
+		for vs := range toStore {
+			pending = append(pending, vs...)
+			if len(pending) >= storeChunk {
+				flush()
+			}
+		}
+		flush()
+	})
+	if w.fast {
+		w.indexed = true
+		var indexed sync.Mutex
+		count := 0
+		for range 2 {
+			wg.Go(func() { // index writers
+				for vs := range toIndex {
+					if ctx.Err() != nil {
+						continue
+					}
+					if err := w.text.IndexBatch(vs, nil); err != nil {
+						fail(err)
+						continue
+					}
+					indexed.Lock()
+					count += len(vs)
+					flush := count >= 200000
+					if flush {
+						count = 0
+					}
+					indexed.Unlock()
+					if flush {
+						// Bound the documents Bleve holds in memory.
+						if err := w.text.Flush(); err != nil {
+							fail(err)
+						}
+					}
+				}
+			})
+		}
+	}
+	var offset int64
+	var err error
+	for _, f := range c.volFiles {
+		err = datasets.StreamFile(f, known, datasets.StreamOptions{
+			Chunk:    index.BulkBatch,
+			Progress: func(n int64) { _ = bar.Set64(offset + n) },
+		}, func(b *datasets.Batch) error {
+			select {
+			case toStore <- b.Volunteers:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if w.fast {
+				select {
+				case toIndex <- b.Volunteers:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			break
+		}
+		if fi, serr := os.Stat(f); serr == nil {
+			offset += fi.Size()
+		}
+	}
+	close(toStore)
+	close(toIndex)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err != nil {
+		// A file that changed since the check can fail here.
+		return err
+	}
+	return nil
+}
+
+// newBar returns a progress bar on w: of bytes when total > 0, a spinner
+// with a count otherwise.
+func newBar(w io.Writer, total int64, what string) *progressbar.ProgressBar {
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+		progressbar.OptionThrottle(200 * time.Millisecond), progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	}
+	if total > 0 {
+		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true))
+	} else {
+		opts = append(opts, progressbar.OptionShowCount())
+	}
+	return progressbar.NewOptions64(total, opts...)
 }
 
 // crossFileDuplicates rejects an ID given twice across the files of a

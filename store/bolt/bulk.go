@@ -1,0 +1,195 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"volmatch"
+)
+
+// This file holds what a bulk load (import of a city) and a cold start (the
+// feature index read from the store) need beyond volmatch.Store: writes that
+// encode on every core and fill pages, reads that decode on every core, an
+// explicit Sync, and a way to give back the file pages a full read mapped.
+
+// bulkFill is the page fill of the buckets a bulk load appends to: its keys
+// mostly arrive in order, so full pages make a smaller file than bbolt's
+// default half-full split.
+const bulkFill = 0.95
+
+// PutVolunteersBulk is PutVolunteers for bulk loads: the same checks,
+// records and change entries in one transaction, but the volunteers are
+// encoded on every core before the transaction and the pages are filled
+// (keys arriving in ID order make a compact file). Import calls it with
+// chunks of thousands; open the store with NoSync for the load and call
+// Sync at its end.
+func (s *Store) PutVolunteersBulk(ctx context.Context, vs []*volmatch.Volunteer) error {
+	for i, v := range vs {
+		if err := v.Validate(); err != nil {
+			return volmatch.AtIndex("volunteers", i, err)
+		}
+	}
+	now := s.now()
+	raw := make([][]byte, len(vs))
+	errs := make([]error, len(vs))
+	parallel(len(vs), func(i int) {
+		c := *vs[i]
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		raw[i], errs[i] = json.Marshal(&c)
+	})
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("bolt: encode volunteer %s: %w", vs[i].ID, err)
+		}
+	}
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bVolunteers)
+		b.FillPercent = bulkFill
+		tx.Bucket(bChanges).FillPercent = 1 // keys are sequence numbers: always appended
+		for i, v := range vs {
+			if err := b.Put([]byte(v.ID), raw[i]); err != nil {
+				return fmt.Errorf("bolt: put volunteer %s: %w", v.ID, err)
+			}
+			if err := appendChange(tx, volmatch.ChangeVolunteer, v.ID, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Sync flushes the file to disk: the end of a bulk load on a store opened
+// with NoSync.
+func (s *Store) Sync() error {
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("bolt: sync: %w", err)
+	}
+	return nil
+}
+
+// volunteerBatch is how many volunteers EachVolunteerBatch decodes per read
+// transaction and hands to fn at once.
+const volunteerBatch = 8192
+
+// EachVolunteerBatch calls fn with every volunteer in ID order, many at a
+// time (fn may keep the slice). The records are decoded on every core, each
+// batch in its own short read transaction, while fn works on the previous
+// batch: reading a million volunteers takes a fraction of EachVolunteer's
+// time.
+func (s *Store) EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error {
+	type result struct {
+		vs  []*volmatch.Volunteer
+		err error
+	}
+	out := make(chan result, 2)
+	stop := make(chan struct{})
+	go func() {
+		defer close(out)
+		after := ""
+		first := true
+		for {
+			vs := make([]*volmatch.Volunteer, 0, volunteerBatch)
+			err := s.view(ctx, func(tx *bbolt.Tx) error {
+				var raw [][]byte // valid during the transaction
+				c := tx.Bucket(bVolunteers).Cursor()
+				var k, v []byte
+				if first {
+					k, v = c.First()
+				} else {
+					k, v = c.Seek([]byte(after))
+					if k != nil && string(k) == after {
+						k, v = c.Next()
+					}
+				}
+				for ; k != nil && len(raw) < volunteerBatch; k, v = c.Next() {
+					raw = append(raw, v)
+					after = string(k)
+				}
+				vs = vs[:len(raw)]
+				errs := make([]error, len(raw))
+				parallel(len(raw), func(i int) {
+					x := new(volmatch.Volunteer)
+					if err := json.Unmarshal(raw[i], x); err != nil {
+						errs[i] = fmt.Errorf("bolt: decode volunteer: %w", err)
+					}
+					vs[i] = x
+				})
+				for _, err := range errs {
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			first = false
+			select {
+			case out <- result{vs, err}:
+			case <-stop:
+				return
+			}
+			if err != nil || len(vs) < volunteerBatch {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range out { // let the reader end
+		}
+	}()
+	for r := range out {
+		if r.err != nil {
+			return r.err
+		}
+		if len(r.vs) > 0 {
+			if err := fn(r.vs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ReleaseMapped gives back the file pages that reads have mapped into the
+// process: they stay in the page cache, and bbolt maps them again when it
+// next reads them. After a full read (loading the feature index) they would
+// otherwise count in the process's resident memory as long as it runs. It
+// is a no-op where the system has no way to do it.
+func (s *Store) ReleaseMapped() error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		// Inside a read transaction bbolt cannot remap the file.
+		if err := releaseMapped(s.db.Info().Data, tx.Size()); err != nil {
+			return fmt.Errorf("bolt: release mapped pages: %w", err)
+		}
+		return nil
+	})
+}
+
+// parallel calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	w := min(runtime.GOMAXPROCS(0), n/64+1)
+	if w <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + w - 1) / w
+	for lo := 0; lo < n; lo += per {
+		hi := min(n, lo+per)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
