@@ -123,7 +123,10 @@ func (s *Server) accept(c *gin.Context) {
 		return
 	}
 	s.metrics.accepts.Inc()
-	s.synced(ctx)
+	// No catch-up here: an accept changes only fill counts and the
+	// volunteer's load, which the indexes' follower applies within
+	// milliseconds (it wakes on the store's change feed). Waiting for it
+	// would queue every accept behind one search-index batch at a time.
 	c.JSON(http.StatusOK, a)
 }
 
@@ -137,8 +140,7 @@ func (s *Server) decline(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.synced(ctx)
-	c.JSON(http.StatusOK, inv)
+	c.JSON(http.StatusOK, inv) // no catch-up: see accept
 }
 
 // scope narrows org and volunteer filters to the caller's scope: a social

@@ -31,7 +31,7 @@ func heldBy(tx *bbolt.Tx, volunteer string) ([]*volmatch.Assignment, error) {
 // indexes, the fill count, the volunteer's load, the change and the
 // invite.accepted event. missing is the code for a missing need, shift or
 // volunteer (ECONFLICT for an accept, whose invitation existed).
-func reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, missing string) (*volmatch.Assignment, error) {
+func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, missing string) (*volmatch.Assignment, error) {
 	n, ok, err := loadNeed(tx, r.Need)
 	if err != nil {
 		return nil, err
@@ -65,6 +65,7 @@ func reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, 
 	if err := putJSON(b, []byte(a.ID), a); err != nil {
 		return nil, err
 	}
+	s.holders.add(a.Volunteer) // before the commit: the set may only be too large
 	if err := tx.Bucket(bAsgByVol).Put(key(a.Volunteer, a.ID), nil); err != nil {
 		return nil, fmt.Errorf("bolt: index assignment %s: %w", a.ID, err)
 	}
@@ -97,7 +98,7 @@ func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		out = out[:0]
 		for i, r := range rs {
-			a, err := reserve(tx, r, "", at, volmatch.ENOTFOUND)
+			a, err := s.reserve(tx, r, "", at, volmatch.ENOTFOUND)
 			if err != nil {
 				return volmatch.AtIndex("reservations", i, err)
 			}
@@ -133,6 +134,17 @@ func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([
 		return (f.Need == "" || a.Need == f.Need) && (f.Shift == "" || a.Shift == f.Shift) &&
 			(f.Volunteer == "" || a.Volunteer == f.Volunteer) && (f.Org == "" || a.Org == f.Org) &&
 			(f.Status == "" || a.Status == f.Status)
+	}
+	if f.Volunteer != "" && !s.holders.has(f.Volunteer) && !s.closed.Load() {
+		// Never assigned: nothing to list, and no transaction to pay for
+		// (the ranker's busy gate asks this for every eligible candidate).
+		if _, err := f.PageSize(); err != nil {
+			return nil, "", err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, "", fmt.Errorf("bolt: %w", err)
+		}
+		return nil, "", nil
 	}
 	var out []*volmatch.Assignment
 	var next string

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -63,6 +66,11 @@ type Store struct {
 	db   *bbolt.DB
 	now  func() time.Time
 	path string
+
+	appends appender     // group commit of AppendEvents (group.go)
+	changed changeSignal // wakes WaitChange after a write
+	holders holderSet    // volunteers that hold or held an assignment
+	closed  atomic.Bool
 }
 
 var _ volmatch.Store = (*Store)(nil)
@@ -102,7 +110,55 @@ func Open(path string, o Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	return &Store{db: db, now: o.Now, path: path}, nil
+	s := &Store{db: db, now: o.Now, path: path}
+	if err := s.holders.load(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// holderSet is the set of volunteers with an entry in the assignments-by-
+// volunteer index, kept in memory so that asking for the assignments of a
+// volunteer who never had one costs no transaction. Entries are added
+// before the transaction that writes the index entry commits and never
+// removed, so the set is a superset of the index: a volunteer missing from
+// it has no assignment. (The file is locked to this process, so no other
+// writer can add one behind its back.)
+type holderSet struct {
+	mu  sync.RWMutex
+	ids map[string]struct{}
+}
+
+func (h *holderSet) load(db *bbolt.DB) error {
+	ids := map[string]struct{}{}
+	err := db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bAsgByVol).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			vol, _, _ := bytes.Cut(k, []byte{0})
+			if _, ok := ids[string(vol)]; !ok {
+				ids[string(vol)] = struct{}{}
+			}
+		}
+		return nil
+	})
+	h.mu.Lock()
+	h.ids = ids
+	h.mu.Unlock()
+	return err
+}
+
+func (h *holderSet) add(vol string) {
+	h.mu.Lock()
+	h.ids[vol] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *holderSet) has(vol string) bool {
+	h.mu.RLock()
+	_, ok := h.ids[vol]
+	h.mu.RUnlock()
+	return ok
 }
 
 // Path returns the file the store was opened on.
@@ -110,6 +166,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the file; the store must not be used afterwards.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("bolt: close: %w", err)
 	}
@@ -126,7 +183,11 @@ func (s *Store) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt: %w", err)
 	}
-	return dbErr(s.db.Update(fn))
+	err := dbErr(s.db.Update(fn))
+	if err == nil {
+		s.changed.notify() // the write may have appended changes
+	}
+	return err
 }
 
 // view runs fn in one read transaction after checking ctx.
@@ -189,6 +250,7 @@ func putJSON(b *bbolt.Bucket, k []byte, v any) error {
 // appendChange appends one entry to the change feed.
 func appendChange(tx *bbolt.Tx, kind volmatch.ChangeKind, id string, deleted bool) error {
 	b := tx.Bucket(bChanges)
+	b.FillPercent = 0.95
 	seq, err := b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("bolt: change sequence: %w", err)
@@ -198,13 +260,46 @@ func appendChange(tx *bbolt.Tx, kind volmatch.ChangeKind, id string, deleted boo
 
 // appendEvent appends one event to the log, giving it its Seq.
 func appendEvent(tx *bbolt.Tx, ev volmatch.Event) error {
+	raw, err := encodeEvent(ev)
+	if err != nil {
+		return err
+	}
+	return appendEncoded(tx, raw)
+}
+
+// seqZero is how encodeEvent's JSON starts: the Seq, 0 until appended.
+const seqZero = `{"seq":0,`
+
+// encodeEvent encodes ev with Seq 0, which appendEncoded replaces, so that
+// the encoding can happen outside the write transaction.
+func encodeEvent(ev volmatch.Event) ([]byte, error) {
+	ev.Seq = 0
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("bolt: encode event %s: %w", ev.Type, err)
+	}
+	if !bytes.HasPrefix(raw, []byte(seqZero)) {
+		return nil, fmt.Errorf("bolt: encoded event does not start with its seq")
+	}
+	return raw, nil
+}
+
+// appendEncoded appends an event encoded by encodeEvent, giving it its Seq.
+func appendEncoded(tx *bbolt.Tx, raw []byte) error {
 	b := tx.Bucket(bEvents)
+	b.FillPercent = 0.95 // keys only grow: fill the pages rather than split them in half
 	seq, err := b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("bolt: event sequence: %w", err)
 	}
-	ev.Seq = seq
-	return putJSON(b, u64(seq), ev)
+	v := make([]byte, 0, len(raw)+20)
+	v = append(v, `{"seq":`...)
+	v = strconv.AppendUint(v, seq, 10)
+	v = append(v, raw[len(seqZero)-1:]...)
+	if err := b.Put(u64(seq), v); err != nil {
+		return fmt.Errorf("bolt: put event %d: %w", seq, err)
+	}
+	return nil
 }
 
 // list pages through bucket b in key (ID) order after o.After, decoding each

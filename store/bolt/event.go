@@ -11,27 +11,36 @@ import (
 	"volmatch"
 )
 
-// AppendEvents appends events in order in one transaction, giving each its
-// Seq (the caller's Seq is ignored) and At now when zero; EINVALID for an
-// event without a type.
+// AppendEvents appends events in order, giving each its Seq (the caller's
+// Seq is ignored) and At now when zero; EINVALID for an event without a
+// type. Concurrent calls share one transaction and one fsync (group
+// commit, see group.go); each returns once its events are committed, and
+// the events of one call stay together and in order.
 func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
 	for i, ev := range evs {
 		if ev.Type == "" {
 			return volmatch.AtIndex("events", i, volmatch.FieldError("type", "is required"))
 		}
 	}
-	now := s.now()
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		for _, ev := range evs {
-			if ev.At.IsZero() {
-				ev.At = now
-			}
-			if err := appendEvent(tx, ev); err != nil {
-				return err
-			}
-		}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bolt: %w", err)
+	}
+	if len(evs) == 0 {
 		return nil
-	})
+	}
+	now := s.now()
+	raws := make([][]byte, len(evs))
+	for i, ev := range evs {
+		if ev.At.IsZero() {
+			ev.At = now
+		}
+		raw, err := encodeEvent(ev)
+		if err != nil {
+			return err
+		}
+		raws[i] = raw
+	}
+	return s.appendGrouped(raws)
 }
 
 // seqRange decodes up to limit values with a key above after from a

@@ -139,7 +139,7 @@ func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*vol
 		if err != nil {
 			return err
 		}
-		a, err = reserve(tx, volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer}, inv.ID, at, volmatch.ECONFLICT)
+		a, err = s.reserve(tx, volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer}, inv.ID, at, volmatch.ECONFLICT)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -28,7 +30,9 @@ type needState struct {
 	ver   string
 }
 
-// loadNeed reads need id, its fills and version in one transaction.
+// loadNeed reads need id, its fills and version in one transaction. The
+// decoded record is kept by version (needCache), so a need read again
+// unchanged, as every accept of its shifts does, is not decoded again.
 func (s *Store) loadNeed(ctx context.Context, id string) (needState, error) {
 	p := s.c.TxPipeline()
 	g := p.Get(ctx, s.needKey(id))
@@ -42,13 +46,77 @@ func (s *Store) loadNeed(ctx context.Context, id string) (needState, error) {
 	if err == goredis.Nil {
 		return st, nil
 	}
-	var n volmatch.Need
-	if err := json.Unmarshal([]byte(raw), &n); err != nil {
-		return st, fmt.Errorf("redis: decode need %s: %w", id, err)
+	n, ok := s.needs.get(id, st.ver)
+	if !ok {
+		n = new(volmatch.Need)
+		if err := json.Unmarshal([]byte(raw), n); err != nil {
+			return st, fmt.Errorf("redis: decode need %s: %w", id, err)
+		}
+		s.needs.put(id, st.ver, n)
 	}
-	setFilled(&n, st.fills)
-	st.n = &n
+	setFilled(n, st.fills)
+	st.n = n
 	return st, nil
+}
+
+// needCache keeps decoded needs by ID and version. The version is a fresh
+// stamp written in the same script as every write of the need (nver), and
+// read in the same transaction as the record, so a record cached under a
+// version is exactly the record stored under it: the cache never serves a
+// stale need, on one replica or many. It holds at most maxCachedNeeds.
+type needCache struct {
+	mu sync.Mutex
+	m  map[string]cachedNeed
+}
+
+type cachedNeed struct {
+	ver string
+	n   *volmatch.Need // never handed out: callers get clones
+}
+
+const maxCachedNeeds = 10000
+
+func (c *needCache) get(id, ver string) (*volmatch.Need, bool) {
+	if ver == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok || e.ver != ver {
+		return nil, false
+	}
+	return cloneNeed(e.n), true
+}
+
+func (c *needCache) put(id, ver string, n *volmatch.Need) {
+	if ver == "" {
+		return
+	}
+	cn := cloneNeed(n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedNeeds {
+		c.m = make(map[string]cachedNeed)
+	}
+	c.m[id] = cachedNeed{ver: ver, n: cn}
+}
+
+// cloneNeed copies n deeply enough that the copy's slices can be changed
+// without touching n.
+func cloneNeed(n *volmatch.Need) *volmatch.Need {
+	c := *n
+	c.Shifts = slices.Clone(n.Shifts)
+	c.Requires.Skills = slices.Clone(n.Requires.Skills)
+	c.Requires.Certificates = slices.Clone(n.Requires.Certificates)
+	c.Requires.Trainings = slices.Clone(n.Requires.Trainings)
+	c.Requires.Languages = slices.Clone(n.Requires.Languages)
+	if n.Recipient != nil {
+		r := *n.Recipient
+		r.Languages = slices.Clone(r.Languages)
+		c.Recipient = &r
+	}
+	return &c
 }
 
 func setFilled(n *volmatch.Need, fills map[string]string) {

@@ -63,6 +63,7 @@ type Store struct {
 	p       string // key prefix: "{ns}:"
 	keys    []string
 	now     func() time.Time
+	needs   needCache
 }
 
 var _ volmatch.Store = (*Store)(nil)

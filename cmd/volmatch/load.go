@@ -1,0 +1,531 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os/signal"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"volmatch"
+)
+
+func init() { register(newLoadCmd) }
+
+// loadOptions are the flags of load.
+type loadOptions struct {
+	URL      string
+	Token    string
+	Clients  int
+	Duration time.Duration
+	Warmup   time.Duration
+	Scenario string
+	K        int
+	// Needs limits the matches scenario to these need IDs (default: every
+	// open need, up to MaxNeeds).
+	Needs    []string
+	MaxNeeds int
+	// Invites is the pool of invitations the accepts scenario prepares; the
+	// run ends early when it is used up.
+	Invites int
+	// Bench, when set, also prints one line in Go benchmark format under
+	// this name (for scripts/bench.sh and cmd/benchreport).
+	Bench string
+}
+
+// newLoadCmd is `volmatch load`: a reproducible HTTP load against a running
+// server.
+func newLoadCmd(e *env) *cobra.Command {
+	var o loadOptions
+	cmd := &cobra.Command{
+		Use:   "load",
+		Short: "Drive a running server with concurrent clients and report throughput and latency",
+		Long: `Load sends requests to a running volmatch server from --clients concurrent
+clients over kept-alive connections for --duration, then prints the requests
+per second, the latency percentiles (p50, p90, p99, max) and the errors by
+status. Requests in the --warmup period before are sent but not counted.
+
+Scenarios:
+  matches  GET /v1/needs/{id}/matches?k=K, the clients cycling through the
+           open needs (or --need). The token must be admin or a social worker.
+  accepts  POST /v1/invites/{id}/accept. Setup (not measured) creates a need
+           copied from an open one, with shifts on separate days holding
+           10,000 slots each, and sends --invites invitations to distinct
+           volunteers per shift; the clients then accept them, each exactly
+           once. The run ends early when the invitations are used up. The
+           token must be admin.
+
+The server's per-token rate limit applies: start it with --rate -1 to measure
+the server itself. The load generator competes with the server for the CPU
+when both run on one machine; say so with the figures.`,
+		Example: `  volmatch load --url http://127.0.0.1:8080 --token $TOKEN --clients 32 --duration 60s --scenario matches
+  volmatch load --url http://127.0.0.1:8080 --token $ADMIN --scenario accepts --invites 200000 --duration 30s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			rep, err := runLoad(ctx, o, e.stderr)
+			if err != nil {
+				return err
+			}
+			rep.print(e.stdout)
+			if o.Bench != "" {
+				rep.printBench(e.stdout, o.Bench)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "base URL of the server")
+	f.StringVar(&o.Token, "token", "", "bearer token (admin for accepts)")
+	f.IntVar(&o.Clients, "clients", 32, "concurrent clients, each with its own kept-alive connection")
+	f.DurationVar(&o.Duration, "duration", 60*time.Second, "how long to measure")
+	f.DurationVar(&o.Warmup, "warmup", 0, "how long to send requests before measuring")
+	f.StringVar(&o.Scenario, "scenario", "matches", "matches or accepts")
+	f.IntVar(&o.K, "k", 10, "matches: candidates asked per request")
+	f.StringSliceVar(&o.Needs, "need", nil, "matches: need IDs to ask for (default: the open needs)")
+	f.IntVar(&o.MaxNeeds, "max-needs", 1000, "matches: at most this many open needs are cycled through")
+	f.IntVar(&o.Invites, "invites", 100000, "accepts: invitations prepared before the run")
+	f.StringVar(&o.Bench, "bench", "", "also print a Go benchmark line under this name (e.g. HTTP/matches)")
+	return cmd
+}
+
+// loadReport is what a run measured.
+type loadReport struct {
+	Scenario string
+	Clients  int
+	Elapsed  time.Duration
+	// Requests counts the measured requests, OK those answered with the
+	// expected status.
+	Requests, OK int
+	// Errors counts the failed requests by status ("429", "500") or by
+	// transport failure ("transport").
+	Errors map[string]int
+	// Latencies of the measured requests, sorted.
+	Latencies []time.Duration
+	// Exhausted tells that the accepts scenario used up its invitations
+	// before the duration.
+	Exhausted bool
+}
+
+// RPS is the measured requests per second.
+func (r *loadReport) RPS() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// Quantile returns the latency at q in [0,1] (nearest rank).
+func (r *loadReport) Quantile(q float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(r.Latencies))+0.5) - 1
+	return r.Latencies[max(0, min(i, len(r.Latencies)-1))]
+}
+
+// ErrorCount is the number of failed requests.
+func (r *loadReport) ErrorCount() int { return r.Requests - r.OK }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (r *loadReport) print(w io.Writer) {
+	fmt.Fprintf(w, "scenario %s: %d clients, %.1f s, %d requests, %d ok, %d errors\n",
+		r.Scenario, r.Clients, r.Elapsed.Seconds(), r.Requests, r.OK, r.ErrorCount())
+	fmt.Fprintf(w, "throughput: %.0f requests/s\n", r.RPS())
+	fmt.Fprintf(w, "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+		ms(r.Quantile(0.50)), ms(r.Quantile(0.90)), ms(r.Quantile(0.99)), ms(r.Quantile(1)))
+	if r.Exhausted {
+		fmt.Fprintln(w, "(the invitations were used up before the duration ended)")
+	}
+	keys := make([]string, 0, len(r.Errors))
+	for k := range r.Errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "errors %s: %d\n", k, r.Errors[k])
+	}
+}
+
+// printBench prints the run as one Go benchmark result line.
+func (r *loadReport) printBench(w io.Writer, name string) {
+	fmt.Fprintf(w, "Benchmark%s 1 %.0f req/s %.3f p50-ms %.3f p90-ms %.3f p99-ms %d errors\n",
+		name, r.RPS(), ms(r.Quantile(0.50)), ms(r.Quantile(0.90)), ms(r.Quantile(0.99)), r.ErrorCount())
+}
+
+// loadClient sends the requests of a run.
+type loadClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newLoadClient(o loadOptions) *loadClient {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        o.Clients + 8,
+		MaxIdleConnsPerHost: o.Clients + 8,
+		MaxConnsPerHost:     o.Clients + 8,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &loadClient{base: strings.TrimRight(o.URL, "/"), token: o.Token,
+		http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+// do sends one request and returns the status; the body is decoded into out
+// when out is not nil and the status is 2xx, and read to the end otherwise
+// so that the connection is reused.
+func (c *loadClient) do(ctx context.Context, method, path string, body any, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if out != nil && resp.StatusCode/100 == 2 {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return resp.StatusCode, fmt.Errorf("decode %s %s: %w", method, path, err)
+		}
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// must sends a setup request and fails unless it is answered with want.
+func (c *loadClient) must(ctx context.Context, method, path string, body, out any, want int) error {
+	st, err := c.do(ctx, method, path, body, out)
+	if err != nil {
+		return fmt.Errorf("load: %s %s: %w", method, path, err)
+	}
+	if st != want {
+		return fmt.Errorf("load: %s %s: status %d, want %d", method, path, st, want)
+	}
+	return nil
+}
+
+// runLoad prepares the scenario, then runs the clients and returns what
+// they measured. Progress of the setup goes to logw.
+func runLoad(ctx context.Context, o loadOptions, logw io.Writer) (*loadReport, error) {
+	if o.Clients < 1 || o.Duration <= 0 || o.Warmup < 0 {
+		return nil, fmt.Errorf("load: --clients must be at least 1 and --duration above 0")
+	}
+	if o.Token == "" {
+		return nil, fmt.Errorf("load: --token is required")
+	}
+	c := newLoadClient(o)
+	defer c.http.CloseIdleConnections()
+	var next func(ctx context.Context, client int) (int, error)
+	var exhausted atomic.Bool
+	switch o.Scenario {
+	case "matches":
+		needs, err := loadNeeds(ctx, c, o)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(logw, "load: matches over %d needs, k=%d\n", len(needs), o.K)
+		var seq atomic.Uint64
+		next = func(ctx context.Context, _ int) (int, error) {
+			n := needs[int(seq.Add(1)-1)%len(needs)]
+			return c.do(ctx, http.MethodGet, "/v1/needs/"+url.PathEscape(n)+"/matches?k="+fmt.Sprint(o.K), nil, nil)
+		}
+	case "accepts":
+		invs, err := prepareInvites(ctx, c, o, logw)
+		if err != nil {
+			return nil, err
+		}
+		var seq atomic.Int64
+		next = func(ctx context.Context, _ int) (int, error) {
+			i := int(seq.Add(1) - 1)
+			if i >= len(invs) {
+				exhausted.Store(true)
+				return 0, errExhausted
+			}
+			return c.do(ctx, http.MethodPost, "/v1/invites/"+url.PathEscape(invs[i])+"/accept", nil, nil)
+		}
+	default:
+		return nil, fmt.Errorf("load: --scenario must be matches or accepts, got %q", o.Scenario)
+	}
+	rep := drive(ctx, o, next)
+	rep.Scenario = o.Scenario
+	rep.Exhausted = exhausted.Load()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("load: %w", ctx.Err())
+	}
+	return rep, nil
+}
+
+var errExhausted = errors.New("no invitation left")
+
+// drive runs o.Clients clients calling next until the warmup and the
+// measured duration have passed (or next runs dry), recording the measured
+// requests.
+func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, client int) (int, error)) *loadReport {
+	type sample struct {
+		lat    []time.Duration
+		ok     int
+		errors map[string]int
+	}
+	samples := make([]sample, o.Clients)
+	begin := time.Now()
+	measureFrom := begin.Add(o.Warmup)
+	end := measureFrom.Add(o.Duration)
+	runCtx, cancel := context.WithDeadline(ctx, end.Add(30*time.Second))
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range o.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &samples[i]
+			s.errors = map[string]int{}
+			s.lat = make([]time.Duration, 0, 4096)
+			for {
+				t0 := time.Now()
+				if !t0.Before(end) || runCtx.Err() != nil {
+					return
+				}
+				st, err := next(runCtx, i)
+				if errors.Is(err, errExhausted) {
+					return
+				}
+				if t0.Before(measureFrom) {
+					continue
+				}
+				s.lat = append(s.lat, time.Since(t0))
+				switch {
+				case err != nil && st == 0:
+					s.errors["transport"]++
+				case st/100 != 2:
+					s.errors[fmt.Sprint(st)]++
+				case err != nil:
+					s.errors["body"]++
+				default:
+					s.ok++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	stop := time.Now()
+	if stop.After(end) {
+		stop = end
+	}
+	if stop.Before(measureFrom) {
+		stop = measureFrom
+	}
+	rep := &loadReport{Clients: o.Clients, Elapsed: stop.Sub(measureFrom), Errors: map[string]int{}}
+	for _, s := range samples {
+		rep.Latencies = append(rep.Latencies, s.lat...)
+		rep.OK += s.ok
+		for k, v := range s.errors {
+			rep.Errors[k] += v
+		}
+	}
+	slices.Sort(rep.Latencies)
+	rep.Requests = len(rep.Latencies)
+	return rep
+}
+
+// loadNeeds returns the needs the matches scenario asks for: o.Needs, or
+// the open needs (up to o.MaxNeeds).
+func loadNeeds(ctx context.Context, c *loadClient, o loadOptions) ([]string, error) {
+	if len(o.Needs) > 0 {
+		return o.Needs, nil
+	}
+	var ids []string
+	cursor := ""
+	for len(ids) < o.MaxNeeds {
+		var page struct {
+			Items []volmatch.Need `json:"items"`
+			Next  string          `json:"next"`
+		}
+		path := "/v1/needs?status=open&limit=1000"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		if err := c.must(ctx, http.MethodGet, path, nil, &page, http.StatusOK); err != nil {
+			return nil, err
+		}
+		for _, n := range page.Items {
+			if len(ids) < o.MaxNeeds {
+				ids = append(ids, n.ID)
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("load: the server holds no open need to match")
+	}
+	return ids, nil
+}
+
+// maxSlots is the most slots a shift may have (volmatch.Need.Validate).
+const maxSlots = 10000
+
+// prepareInvites creates the accepts scenario's need and o.Invites
+// invitations, and returns their IDs in the order to accept them. Each
+// shift invites distinct volunteers and the shifts lie on separate days, so
+// every accept succeeds.
+func prepareInvites(ctx context.Context, c *loadClient, o loadOptions, logw io.Writer) ([]string, error) {
+	if o.Invites < 1 {
+		return nil, fmt.Errorf("load: --invites must be at least 1")
+	}
+	var page struct {
+		Items []volmatch.Need `json:"items"`
+	}
+	if err := c.must(ctx, http.MethodGet, "/v1/needs?status=open&limit=1", nil, &page, http.StatusOK); err != nil {
+		return nil, err
+	}
+	if len(page.Items) == 0 {
+		return nil, fmt.Errorf("load: the server holds no open need to copy")
+	}
+	vols, err := loadVolunteers(ctx, c, min(o.Invites, maxSlots))
+	if err != nil {
+		return nil, err
+	}
+	shifts := (o.Invites + len(vols) - 1) / len(vols)
+	if shifts > 500 {
+		return nil, fmt.Errorf("load: %d invitations need %d shifts of %d volunteers; at most 500", o.Invites, shifts, len(vols))
+	}
+	n := page.Items[0]
+	n.ID = fmt.Sprintf("LOAD%d", time.Now().UnixNano())
+	n.Title = "load test " + n.ID
+	n.Status, n.Supply, n.PostedAt, n.UpdatedAt = volmatch.NeedOpen, 0, time.Time{}, time.Time{}
+	// One-minute shifts a day apart, at a random minute of a random day in
+	// the coming ten years: the volunteers accept them all, and another
+	// run's shifts (the same volunteers) almost surely do not overlap them.
+	day0 := time.Now().In(volmatch.Beijing).Truncate(time.Minute).AddDate(0, 0, 30+rand.IntN(3650))
+	day0 = day0.Add(time.Duration(rand.IntN(24*60)) * time.Minute)
+	n.Shifts = make([]volmatch.Shift, shifts)
+	for i := range n.Shifts {
+		st := day0.AddDate(0, 0, i)
+		n.Shifts[i] = volmatch.Shift{ID: fmt.Sprintf("s%d", i+1), Start: st, End: st.Add(time.Minute), Slots: maxSlots}
+	}
+	if err := c.must(ctx, http.MethodPost, "/v1/needs", n, nil, http.StatusCreated); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(logw, "load: need %s with %d shifts; inviting %d volunteers per shift\n", n.ID, shifts, len(vols))
+	// Send the invitations in chunks, concurrently.
+	type chunk struct {
+		shift string
+		vols  []string
+		at    int
+	}
+	var chunks []chunk
+	total := 0
+	for s := 0; s < shifts && total < o.Invites; s++ {
+		for i := 0; i < len(vols) && total < o.Invites; i += 1000 {
+			vs := vols[i:min(i+1000, len(vols), i+o.Invites-total)]
+			chunks = append(chunks, chunk{shift: n.Shifts[s].ID, vols: vs, at: total})
+			total += len(vs)
+		}
+	}
+	ids := make([]string, total)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan chunk)
+	for range min(o.Clients, 8) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ch := range work {
+				var out struct {
+					Items []volmatch.Invitation `json:"items"`
+				}
+				err := c.must(ctx, http.MethodPost, "/v1/needs/"+url.PathEscape(n.ID)+"/invites",
+					map[string]any{"shift": ch.shift, "volunteers": ch.vols}, &out, http.StatusCreated)
+				if err == nil && len(out.Items) != len(ch.vols) {
+					err = fmt.Errorf("load: %d invitations created, want %d", len(out.Items), len(ch.vols))
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for i, inv := range out.Items {
+					ids[ch.at+i] = inv.ID
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	start := time.Now()
+	for _, ch := range chunks {
+		work <- ch
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	fmt.Fprintf(logw, "load: %d invitations sent in %.1f s\n", total, time.Since(start).Seconds())
+	return ids, nil
+}
+
+// loadVolunteers returns up to want volunteer IDs in ID order.
+func loadVolunteers(ctx context.Context, c *loadClient, want int) ([]string, error) {
+	var ids []string
+	cursor := ""
+	for len(ids) < want {
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+			Next string `json:"next"`
+		}
+		path := "/v1/volunteers?limit=1000"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		if err := c.must(ctx, http.MethodGet, path, nil, &page, http.StatusOK); err != nil {
+			return nil, err
+		}
+		for _, v := range page.Items {
+			if len(ids) < want {
+				ids = append(ids, v.ID)
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("load: the server holds no volunteer to invite")
+	}
+	return ids, nil
+}
