@@ -2,7 +2,7 @@
 # go vet and the race-enabled test suite. In CI (CI=true) a missing tool fails.
 GO ?= go
 
-.PHONY: test deps fmt-check vet unit bench build soak
+.PHONY: test deps fmt-check vet unit bench build soak fuzz
 
 test: deps fmt-check vet unit
 
@@ -32,3 +32,16 @@ bench:
 SOAK ?= 5m
 soak:
 	VOLMATCH_SOAK=$(SOAK) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 60m ./e2e/
+
+# make fuzz: run every fuzz target in turn for FUZZTIME each (go test -fuzz
+# takes one target at a time); a crasher is written to testdata/fuzz/ and
+# fails the run. The seed corpora and past crashers in testdata/fuzz/ beside
+# each test run as plain tests in make test.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzImportCSV$$' -fuzztime $(FUZZTIME) ./datasets/
+	$(GO) test -run '^$$' -fuzz '^FuzzImportJSONL$$' -fuzztime $(FUZZTIME) ./datasets/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadORLib$$' -fuzztime $(FUZZTIME) ./datasets/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadDIMACS$$' -fuzztime $(FUZZTIME) ./datasets/
+	$(GO) test -run '^$$' -fuzz '^FuzzAPIBody$$' -fuzztime $(FUZZTIME) ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzAPIQuery$$' -fuzztime $(FUZZTIME) ./api/
