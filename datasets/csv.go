@@ -178,20 +178,23 @@ type cells struct {
 }
 
 func (c *cells) str(col string) string {
-	i, ok := c.idx[col]
-	if !ok || i >= len(c.rec) {
-		return ""
-	}
-	return strings.TrimSpace(c.rec[i])
+	return strings.TrimSpace(c.raw(col))
 }
 
-// raw returns a free-text cell untrimmed.
+// raw returns a free-text cell untrimmed. Carriage returns before a line
+// feed inside a quoted cell are dropped: encoding/csv drops only the last one
+// of each line ("\r\r\n" reads as "\r\n"), so without this the cell would
+// read differently after an export.
 func (c *cells) raw(col string) string {
 	i, ok := c.idx[col]
 	if !ok || i >= len(c.rec) {
 		return ""
 	}
-	return c.rec[i]
+	s := c.rec[i]
+	for strings.Contains(s, "\r\n") {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+	}
+	return s
 }
 
 func (c *cells) bad(col, format string, args ...any) {
