@@ -92,7 +92,7 @@ func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(volmatch.Beijing).Format(time.RFC3339)
+	return t.In(volmatch.Beijing).Format(time.RFC3339Nano) // fractions of a second only when there are any
 }
 
 // fmtDate writes a Beijing midnight as a date, any other time in RFC 3339.
@@ -104,7 +104,7 @@ func fmtDate(t time.Time) string {
 	if b.Hour() == 0 && b.Minute() == 0 && b.Second() == 0 && b.Nanosecond() == 0 {
 		return b.Format(time.DateOnly)
 	}
-	return b.Format(time.RFC3339)
+	return b.Format(time.RFC3339Nano)
 }
 
 func fmtWeek(w volmatch.Week) string {
