@@ -258,7 +258,16 @@ func parseTime(s string) (time.Time, error) {
 	if len(s) == len(time.DateOnly) {
 		return time.ParseInLocation(time.DateOnly, s, volmatch.Beijing)
 	}
-	return time.Parse(time.RFC3339, s)
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, err
+	}
+	// Export writes Beijing time: a year outside 1..9999 there would not
+	// read back.
+	if y := t.In(volmatch.Beijing).Year(); y < 1 || y > 9999 {
+		return time.Time{}, errors.New("year out of range")
+	}
+	return t, nil
 }
 
 func (c *cells) time(col string) time.Time {
