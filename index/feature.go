@@ -64,7 +64,11 @@ var (
 // distance, the weekly slack, the highest skill level and the preferred
 // domains) is below the ranking's current floor, counting them as
 // eligible: the scorer then reads only the volunteers that can still enter
-// the top K.
+// the top K. Load numbers the rows cell by cell, by decreasing travel limit
+// within a cell, so that in a cell a prefix of rows lies within reach for
+// certain and a suffix beyond it: when a whole cell's bound is below the
+// floor, its prefix is counted a word at a time from the bitsets (weekly
+// hours, dated exceptions, the gates) without reading a row.
 //
 // Features is safe for concurrent use: readers share a read lock, writers
 // hold the write lock; a query calls its callback under the read lock, so
@@ -110,18 +114,23 @@ var (
 	_ FeatureSink           = (*Features)(nil)
 )
 
-// frow is a row: the volunteer and the keys it was indexed under, so that a
-// delete clears exactly what the upsert set.
+// frow is a row: where its entry lies and the keys it was indexed under,
+// so that a delete clears exactly what the upsert set. keys holds the
+// skills (id<<4 | level<<2 | keySkill), trainings (id<<2 | keyTrain) and
+// languages (id<<2 | keyLang) in one slice.
 type frow struct {
-	v      *volmatch.Volunteer
-	cell   int32
-	pos    int32
-	skills []skillRef
-	certs  []certRef
-	trains []int32
-	langs  []int32
-	ins    stamp
+	cell  int32
+	pos   int32
+	keys  []int32
+	certs []certRef
+	ins   stamp
 }
+
+const (
+	keySkill = iota
+	keyTrain
+	keyLang
+)
 
 type skillRef struct{ id, level int32 }
 
@@ -216,7 +225,19 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 		}
 		return cmp.Compare(a.i, b.i)
 	})
+	// Sized once: rows, the ID map and every cell's entries.
 	f.rows = slices.Grow(f.rows, len(items))
+	if len(f.byID) == 0 {
+		f.byID = make(map[string]int32, len(items))
+	}
+	for k := 0; k < len(items); {
+		c, j := items[k].cell, k
+		for j < len(items) && items[j].cell == c {
+			j++
+		}
+		f.cells[c] = slices.Grow(f.cells[c], j-k)
+		k = j
+	}
 	for _, it := range items {
 		f.upsert(vs[it.i])
 	}
@@ -375,7 +396,9 @@ func dictID(dict map[string]int32, key string) (int32, bool) {
 }
 
 func (f *Features) add(r int32, v *volmatch.Volunteer) {
-	row := frow{v: v, ins: stampOf(v.InsuredUntil)}
+	row := frow{ins: stampOf(v.InsuredUntil)}
+	var skillBuf [8]skillRef
+	skills := skillBuf[:0]
 	for _, s := range v.Skills {
 		l := int32(scoring.ClampLevel(s.Level))
 		if l == 0 {
@@ -387,17 +410,17 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 			f.skillKeys = append(f.skillKeys, s.Skill)
 		}
 		dup := false
-		for i := range row.skills {
-			if row.skills[i].id == id {
-				row.skills[i].level = max(row.skills[i].level, l)
+		for i := range skills {
+			if skills[i].id == id {
+				skills[i].level = max(skills[i].level, l)
 				dup = true
 			}
 		}
 		if !dup {
-			row.skills = append(row.skills, skillRef{id, l})
+			skills = append(skills, skillRef{id, l})
 		}
 	}
-	for _, s := range row.skills {
+	for _, s := range skills {
 		for l := range s.level {
 			f.skillBits[s.id][l].set(r)
 		}
@@ -424,8 +447,17 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 		f.certs[c.id].holders.set(r)
 		f.certs[c.id].exp.add(c.at, r)
 	}
-	row.trains = f.tags(r, v.Trainings, f.trainID, &f.trainBits)
-	row.langs = f.tags(r, v.Languages, f.langID, &f.langBits)
+	if n := len(skills) + len(v.Trainings) + len(v.Languages); n > 0 {
+		row.keys = make([]int32, 0, n)
+	}
+	for _, s := range skills {
+		row.keys = append(row.keys, s.id<<4|s.level<<2|keySkill)
+	}
+	row.keys = f.tags(r, row.keys, keyTrain, v.Trainings, f.trainID, &f.trainBits)
+	row.keys = f.tags(r, row.keys, keyLang, v.Languages, f.langID, &f.langBits)
+	if len(row.keys) == 0 {
+		row.keys = nil
+	}
 	f.insured.add(row.ins, r)
 
 	cell := cellOf(v.Home)
@@ -441,7 +473,7 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 			e.excHi = hi
 		}
 	}
-	for i, sk := range row.skills {
+	for i, sk := range skills {
 		e.lvl = max(e.lvl, uint8(sk.level))
 		switch {
 		case i >= len(e.skills) || sk.id >= 1<<14-1:
@@ -486,9 +518,9 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	f.live.set(r)
 }
 
-// tags indexes row r under each distinct key of keys and returns their ids.
-func (f *Features) tags(r int32, keys []string, dict map[string]int32, cols *[]bitset) []int32 {
-	var ids []int32
+// tags indexes row r under each distinct key of keys and appends their ids
+// (id<<2 | kind) to ids.
+func (f *Features) tags(r int32, ids []int32, kind int32, keys []string, dict map[string]int32, cols *[]bitset) []int32 {
 	for _, k := range keys {
 		id, isNew := dictID(dict, k)
 		if isNew {
@@ -496,7 +528,7 @@ func (f *Features) tags(r int32, keys []string, dict map[string]int32, cols *[]b
 		}
 		if !(*cols)[id].has(r) {
 			(*cols)[id].set(r)
-			ids = append(ids, id)
+			ids = append(ids, id<<2|kind)
 		}
 	}
 	return ids
@@ -504,20 +536,21 @@ func (f *Features) tags(r int32, keys []string, dict map[string]int32, cols *[]b
 
 func (f *Features) remove(r int32) {
 	row := &f.rows[r]
-	for _, s := range row.skills {
-		for l := range 3 {
-			f.skillBits[s.id][l].clear(r)
+	for _, k := range row.keys {
+		switch k & 3 {
+		case keySkill:
+			for l := range 3 {
+				f.skillBits[k>>4][l].clear(r)
+			}
+		case keyTrain:
+			f.trainBits[k>>2].clear(r)
+		case keyLang:
+			f.langBits[k>>2].clear(r)
 		}
 	}
 	for _, c := range row.certs {
 		f.certs[c.id].holders.clear(r)
 		f.certs[c.id].exp.remove(c.at, r)
-	}
-	for _, id := range row.trains {
-		f.trainBits[id].clear(r)
-	}
-	for _, id := range row.langs {
-		f.langBits[id].clear(r)
 	}
 	f.insured.remove(row.ins, r)
 	for w, word := range f.cells[row.cell][row.pos].avail {
@@ -638,8 +671,8 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 	ex := volmatch.Exclusions{}
 	if len(shifts) == 0 {
 		for r := range f.rows {
-			if f.rows[r].v != nil {
-				fn(f.rows[r].v)
+			if f.live.has(int32(r)) {
+				fn(f.cells[f.rows[r].cell][f.rows[r].pos].v)
 			}
 		}
 		return ex, 0
@@ -1280,10 +1313,12 @@ type expiries struct {
 	buckets [][]expEntry
 }
 
-type expEntry struct {
-	at  stamp
-	row int32
+type expEntry struct { // 16 bytes: a stamp's fields and the row
+	sec       int64
+	nsec, row int32
 }
+
+func (e expEntry) at() stamp { return stamp{e.sec, e.nsec} }
 
 func (x *expiries) add(at stamp, row int32) {
 	d := at.day()
@@ -1296,7 +1331,7 @@ func (x *expiries) add(at stamp, row int32) {
 		copy(x.buckets[i+1:], x.buckets[i:])
 		x.buckets[i] = nil
 	}
-	x.buckets[i] = append(x.buckets[i], expEntry{at, row})
+	x.buckets[i] = append(x.buckets[i], expEntry{at.sec, at.nsec, row})
 }
 
 func (x *expiries) remove(at stamp, row int32) {
@@ -1329,7 +1364,7 @@ func (x *expiries) clearUpTo(b bitset, t stamp) {
 			break
 		}
 		for _, e := range x.buckets[i] {
-			if d < td || !e.at.after(t) {
+			if d < td || !e.at().after(t) {
 				b.clear(e.row)
 			}
 		}
