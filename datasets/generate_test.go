@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
@@ -264,6 +265,25 @@ func TestGenerateDeterministic(t *testing.T) {
 	if !bytes.Equal(x.Bytes(), y.Bytes()) {
 		t.Errorf("the first 100 volunteers differ between populations of 100 and 5000")
 	}
+	// Lean leaves out the hidden preferences and the bio, nothing else.
+	lean := Generate(GenOptions{Volunteers: 5000, Needs: 300, Seed: 42, Lean: true})
+	full := Generate(o)
+	for i, v := range lean.Volunteers {
+		if v.Hidden != nil || v.Bio != "" {
+			t.Fatalf("Generate(Lean).Volunteers[%d] has hidden preferences or a bio", i)
+		}
+		w := *full.Volunteers[i]
+		w.Hidden, w.Bio = nil, ""
+		if !reflect.DeepEqual(*v, w) {
+			t.Fatalf("Generate(Lean).Volunteers[%d] = %+v, want %+v", i, *v, w)
+		}
+	}
+	var l, f bytes.Buffer
+	_ = WriteNeeds(&l, FormatJSONL, lean.Needs)
+	_ = WriteNeeds(&f, FormatJSONL, full.Needs)
+	if !bytes.Equal(l.Bytes(), f.Bytes()) {
+		t.Errorf("Generate(Lean) gives other needs")
+	}
 }
 
 func TestGenerateShares(t *testing.T) {
@@ -407,12 +427,13 @@ func TestGenerateSupply(t *testing.T) {
 	}
 }
 
-// BenchmarkGenerate measures the generator at benchmark sizes.
+// BenchmarkGenerate measures the generator at benchmark sizes (the
+// 1,000,000 population lean, as BenchmarkRank in matcher builds it).
 func BenchmarkGenerate(b *testing.B) {
-	for _, n := range []int{20000, 200000} {
+	for _, n := range []int{20000, 200000, 1000000} {
 		b.Run(fmt.Sprintf("volunteers=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				Generate(GenOptions{Volunteers: n, Needs: n / 40, Seed: 1})
+				Generate(GenOptions{Volunteers: n, Needs: n / 40, Seed: 1, Lean: n >= 1000000})
 			}
 		})
 	}
