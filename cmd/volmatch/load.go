@@ -186,8 +186,11 @@ func newLoadClient(o loadOptions) *loadClient {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
+	// No client timeout: a run's requests end with the run's context, and
+	// the setup's (thousands of invitations on a store that fsyncs each
+	// one) may take long.
 	return &loadClient{base: strings.TrimRight(o.URL, "/"), token: o.Token,
-		http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+		http: &http.Client{Transport: tr}}
 }
 
 // do sends one request and returns the status; the body is decoded into out
@@ -440,7 +443,10 @@ func prepareInvites(ctx context.Context, c *loadClient, o loadOptions, logw io.W
 		return nil, err
 	}
 	fmt.Fprintf(logw, "load: need %s with %d shifts; inviting %d volunteers per shift\n", n.ID, shifts, len(vols))
-	// Send the invitations in chunks, concurrently.
+	// Send the invitations in chunks, concurrently (each invitation is a
+	// write of its own on the server: keep each request well within its
+	// deadline).
+	const chunkSize = 200
 	type chunk struct {
 		shift string
 		vols  []string
@@ -449,8 +455,8 @@ func prepareInvites(ctx context.Context, c *loadClient, o loadOptions, logw io.W
 	var chunks []chunk
 	total := 0
 	for s := 0; s < shifts && total < o.Invites; s++ {
-		for i := 0; i < len(vols) && total < o.Invites; i += 1000 {
-			vs := vols[i:min(i+1000, len(vols), i+o.Invites-total)]
+		for i := 0; i < len(vols) && total < o.Invites; i += chunkSize {
+			vs := vols[i:min(i+chunkSize, len(vols), i+o.Invites-total)]
 			chunks = append(chunks, chunk{shift: n.Shifts[s].ID, vols: vs, at: total})
 			total += len(vs)
 		}

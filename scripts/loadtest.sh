@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# loadtest.sh: the HTTP figures of issue 7, reproducibly. It builds volmatch,
+# prepares a demo-sized dataset (`volmatch demo --exit-after-setup`: 20,000
+# volunteers, 2,000 needs, 4 simulated weeks), then
+#   1. bolt mode: `volmatch serve` on the demo's bbolt file, and runs
+#      `volmatch load` with the matches scenario, then the accepts one;
+#   2. Redis mode: starts its own redis-server on a free port (AOF on,
+#      appendfsync everysec, no RDB), imports the same records into it
+#      (export from the bbolt file, `volmatch import --redis`), serves with
+#      --redis and runs both scenarios again.
+# The server runs without the per-token rate limit (--rate -1) and logs at
+# the default level to a file. Every figure comes with the machine load
+# (/proc/loadavg) before and after its run.
+#
+# The load generator runs on the same machine as the server (and, in Redis
+# mode, redis-server): on two cores the three share the CPU, so the figures
+# are those of the whole loop, not of the server alone.
+#
+#   scripts/loadtest.sh [--bench]     --bench: Go benchmark lines on stdout
+#                                     (the human reports go to stderr)
+#   LT_CLIENTS=32                     concurrent clients
+#   LT_DURATION=60s                   measured time of the matches runs
+#   LT_ACCEPT_DURATION=20s            measured time of the accepts runs
+#   LT_INVITES=120000                 invitations prepared per accepts run in
+#                                     Redis mode (a run ends early when they
+#                                     run out)
+#   LT_BOLT_INVITES=5000              the same in bolt mode, where each
+#                                     invitation (and accept) is fsynced alone
+#   LT_WARMUP=5s                      unmeasured requests before each run
+#   LT_VOLUNTEERS=20000 LT_NEEDS=2000 demo size
+#   LT_MODES="bolt redis"             which modes to run
+#   LT_DIR=/tmp/vmlt                  work folder (default: a temporary one,
+#                                     removed at the end)
+#
+# Benchmark lines (for cmd/benchreport):
+#   BenchmarkHTTP/matches         1  R req/s  P50 p50-ms  P90 p90-ms  P99 p99-ms  E errors
+#   BenchmarkHTTP/accepts         (bolt mode)
+#   BenchmarkHTTP/matches-redis
+#   BenchmarkHTTP/accepts-redis
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bench=0
+[[ "${1:-}" == --bench ]] && bench=1
+clients=${LT_CLIENTS:-32}
+duration=${LT_DURATION:-60s}
+accept_duration=${LT_ACCEPT_DURATION:-20s}
+invites=${LT_INVITES:-120000}
+bolt_invites=${LT_BOLT_INVITES:-5000}
+warmup=${LT_WARMUP:-5s}
+vols=${LT_VOLUNTEERS:-20000}
+needs=${LT_NEEDS:-2000}
+modes=${LT_MODES:-bolt redis}
+dir=${LT_DIR:-}
+if [[ -z "$dir" ]]; then
+	dir=$(mktemp -d /tmp/volmatch-loadtest.XXXXXX)
+	remove_dir=1
+else
+	mkdir -p "$dir"
+	remove_dir=0
+fi
+bin="$dir/volmatch"
+admin="lt_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+server_pid=""
+redis_pid=""
+
+log() { echo "loadtest: $*" >&2; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+cleanup() {
+	[[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+	[[ -n "$redis_pid" ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
+	if [[ "$remove_dir" == 1 ]]; then rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+
+# free_port prints a TCP port nobody listens on now.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# start_server LOG ARGS...: start `volmatch serve ARGS` and set url once it
+# answers /readyz.
+start_server() {
+	local logf=$1
+	shift
+	VOLMATCH_ADMIN_TOKEN="$admin" "$bin" serve --addr 127.0.0.1:0 --rate -1 "$@" >"$logf.out" 2>"$logf.err" &
+	server_pid=$!
+	url=""
+	for _ in $(seq 1 600); do
+		url=$(sed -n 's/^volmatch: serving on //p' "$logf.out" | head -n1)
+		[[ -n "$url" ]] && curl -fs "$url/readyz" >/dev/null 2>&1 && return 0
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	log "the server did not become ready; its log:"
+	tail -n 20 "$logf.err" >&2
+	exit 1
+}
+
+stop_server() {
+	kill "$server_pid"
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+}
+
+# run_load NAME ARGS...: run `volmatch load ARGS` against url, print the
+# report (and the benchmark line under NAME).
+run_load() {
+	local name=$1
+	shift
+	local before out
+	before=$(loadavg)
+	out=$("$bin" load --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "$@" 2>&1)
+	{
+		echo "== $name ($clients clients; load average before: $before, after: $(loadavg))"
+		echo "   volmatch load --clients $clients --warmup $warmup $*"
+		grep -v '^Benchmark' <<<"$out" | sed 's/^/   /'
+	} >&2
+	if [[ "$bench" == 1 ]]; then
+		grep '^Benchmark' <<<"$out"
+	fi
+}
+
+log "building volmatch; machine: $(nproc) cores, load average $(loadavg)"
+go build -o "$bin" ./cmd/volmatch
+log "the load generator shares this machine's $(nproc) cores with the server (and redis-server)"
+
+demo="$dir/demo"
+if [[ ! -f "$demo/volmatch-demo.json" ]]; then
+	log "preparing the demo: $vols volunteers, $needs needs"
+fi
+"$bin" demo --data "$demo" --volunteers "$vols" --needs "$needs" --exit-after-setup >"$dir/demo.out" 2>"$dir/demo.err"
+
+if [[ " $modes " == *" redis "* ]]; then
+	# Export before the bolt runs add their load need and assignments.
+	mkdir -p "$dir/export"
+	for k in volunteers needs pools stations; do
+		"$bin" export --data "$demo" --kind "$k" --out "$dir/export/$k.jsonl" 2>/dev/null
+	done
+fi
+
+if [[ " $modes " == *" bolt "* ]]; then
+	log "bolt mode: serving $demo"
+	start_server "$dir/serve-bolt" --data "$demo"
+	run_load HTTP/matches --scenario matches --duration "$duration"
+	run_load HTTP/accepts --scenario accepts --duration "$accept_duration" --invites "$bolt_invites"
+	stop_server
+fi
+
+if [[ " $modes " == *" redis "* ]]; then
+	port=$(free_port)
+	mkdir -p "$dir/redis"
+	log "redis mode: redis-server on 127.0.0.1:$port (AOF, appendfsync everysec)"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save "" \
+		--appendonly yes --appendfsync everysec --logfile "$dir/redis/redis.log" &
+	redis_pid=$!
+	for _ in $(seq 1 100); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	rurl="redis://127.0.0.1:$port/0"
+	"$bin" import --redis "$rurl" --data "$dir/rdata" "$dir"/export/*.jsonl >&2
+	start_server "$dir/serve-redis" --redis "$rurl" --data "$dir/rdata"
+	run_load HTTP/matches-redis --scenario matches --duration "$duration"
+	run_load HTTP/accepts-redis --scenario accepts --duration "$accept_duration" --invites "$invites"
+	stop_server
+fi
+log "done; machine load average $(loadavg)"
