@@ -1,7 +1,8 @@
 package matcher
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"volmatch"
@@ -118,7 +119,43 @@ type ServiceMenu struct {
 // shifts the source yielded.
 func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]MenuItem, int) {
 	o = o.withDefaults()
-	var items []MenuItem
+	cs, scanned := rankShifts(v, src, sc, o)
+	items := make([]MenuItem, len(cs))
+	for i := range cs {
+		items[i] = cs[i].item(sc, o, i)
+	}
+	return items, scanned
+}
+
+// shiftCand is an eligible shift before it becomes a MenuItem: Menu turns
+// only the shifts it offers into items.
+type shiftCand struct {
+	n   *volmatch.Need
+	s   volmatch.Shift
+	res scoring.Result
+}
+
+func (c *shiftCand) item(sc *scoring.Scorer, o MenuOptions, i int) MenuItem {
+	n, s := c.n, c.s
+	return MenuItem{
+		Need: n.ID, Shift: s.ID, Title: n.Title, Category: category(n, o), Domain: n.Domain,
+		Start: s.Start, End: s.End, Day: s.Start.In(volmatch.Beijing).Format("2006-01-02"),
+		Rank: i + 1, Score: c.res.Score, DistanceKm: c.res.DistanceKm, Breakdown: sc.Breakdown(c.res.Values),
+	}
+}
+
+func category(n *volmatch.Need, o MenuOptions) string {
+	if o.DomainOf != nil {
+		if d := o.DomainOf(n.Domain); d != "" {
+			return d
+		}
+	}
+	return n.Domain
+}
+
+// rankShifts returns the eligible shifts of RankShifts in its order.
+func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int) {
+	var cs []shiftCand
 	var p *scoring.Prepared
 	var pn, gn *volmatch.Need
 	needOK := false
@@ -146,7 +183,7 @@ func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 			return
 		}
 		if pn != n {
-			pn, p = n, sc.Prepare(n, nil)
+			pn, p = n, sc.PrepareAgain(p, n, nil)
 		}
 		i := -1
 		for k := range n.Shifts {
@@ -162,35 +199,24 @@ func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 		if res.Reason != "" {
 			return
 		}
-		cat := n.Domain
-		if o.DomainOf != nil {
-			if d := o.DomainOf(n.Domain); d != "" {
-				cat = d
+		cs = append(cs, shiftCand{n: n, s: s, res: res})
+	})
+	slices.SortFunc(cs, func(a, b shiftCand) int {
+		if a.res.Score != b.res.Score {
+			if a.res.Score > b.res.Score {
+				return -1
 			}
+			return 1
 		}
-		items = append(items, MenuItem{
-			Need: n.ID, Shift: s.ID, Title: n.Title, Category: cat, Domain: n.Domain,
-			Start: s.Start, End: s.End, Day: s.Start.In(volmatch.Beijing).Format("2006-01-02"),
-			Score: res.Score, DistanceKm: res.DistanceKm, Breakdown: sc.Breakdown(res.Values),
-		})
+		if c := a.s.Start.Compare(b.s.Start); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.s.ID, b.s.ID)
 	})
-	sort.Slice(items, func(i, j int) bool {
-		a, b := &items[i], &items[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if !a.Start.Equal(b.Start) {
-			return a.Start.Before(b.Start)
-		}
-		if a.Need != b.Need {
-			return a.Need < b.Need
-		}
-		return a.Shift < b.Shift
-	})
-	for i := range items {
-		items[i].Rank = i + 1
-	}
-	return items, scanned
+	return cs, scanned
 }
 
 // Menu builds volunteer v's menu: the ranking of RankShifts, diversified
@@ -203,21 +229,23 @@ func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 // and by day (the Beijing date of the start).
 func Menu(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
 	o = o.withDefaults()
-	ranked, scanned := RankShifts(v, src, sc, o)
+	ranked, scanned := rankShifts(v, src, sc, o)
 	m := ServiceMenu{Volunteer: v.ID, Eligible: len(ranked), Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
 	perNeed := map[string]int{}
 	perCat := map[string]int{}
 	taken := make([]bool, len(ranked))
 	count := 0
-	for i, it := range ranked {
+	for i := range ranked {
 		if count == o.K {
 			break
 		}
-		if perNeed[it.Need] >= o.PerNeed || perCat[it.Category] >= o.PerDomain {
+		n := ranked[i].n
+		cat := category(n, o)
+		if perNeed[n.ID] >= o.PerNeed || perCat[cat] >= o.PerDomain {
 			continue
 		}
-		perNeed[it.Need]++
-		perCat[it.Category]++
+		perNeed[n.ID]++
+		perCat[cat]++
 		taken[i] = true
 		count++
 	}
@@ -227,9 +255,9 @@ func Menu(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOpti
 			count++
 		}
 	}
-	for i, it := range ranked {
+	for i := range ranked {
 		if taken[i] {
-			m.Items = append(m.Items, it)
+			m.Items = append(m.Items, ranked[i].item(sc, o, i))
 		}
 	}
 	at := map[[2]string]int{}

@@ -172,6 +172,28 @@ func (sc *Scorer) Prepare(n *volmatch.Need, shifts []volmatch.Shift) *Prepared {
 	return p
 }
 
+// PrepareAgain is Prepare reusing p's memory (p may be nil); p must no
+// longer be used for the need it was prepared for.
+func (sc *Scorer) PrepareAgain(p *Prepared, n *volmatch.Need, shifts []volmatch.Shift) *Prepared {
+	if p == nil || p.sc != sc {
+		return sc.Prepare(n, shifts)
+	}
+	if shifts == nil {
+		shifts = n.Shifts
+	}
+	clear(p.skillMemo)
+	clear(p.prefMemo)
+	*p = Prepared{sc: sc, n: n, top: sc.domainOf(n.Domain), skillMemo: p.skillMemo, prefMemo: p.prefMemo,
+		shifts: p.shifts[:0]}
+	for _, s := range shifts {
+		ps := preparedShift{s: s, hours: volmatch.ShiftHours(s.Start, s.End)}
+		ps.around = sc.slackWindow(s, ps.hours)
+		ps.aroundN = ps.around.Count()
+		p.shifts = append(p.shifts, ps)
+	}
+	return p
+}
+
 // slackWindow returns the hours of the week up to sc.slack before the start
 // and after the end of s, clipped to the calendar days the shift touches
 // (Beijing time), without the shift's own hours.
