@@ -299,8 +299,6 @@ func (w *importWriter) write(ctx context.Context, c *checked, known func(string)
 		if err != nil {
 			return err
 		}
-		bar := newBar(w.stderr, -1, "saving the search index")
-		defer bar.Finish()
 		return w.text.SetSeq(last) // waits for the index on disk
 	}
 	// The index was behind the store (or of another store): bring it up to

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -23,6 +26,12 @@ type serveOptions struct {
 	Addr  string
 	Rate  float64
 	Burst int
+	// MemProfile, when set, names a file that receives a heap profile once
+	// the indexes are loaded (serve only).
+	MemProfile string
+	// CPUProfile, when set, names a file that receives a CPU profile of the
+	// start, until the indexes are loaded (serve only).
+	CPUProfile string
 }
 
 func addServeFlags(cmd *cobra.Command, o *serveOptions) {
@@ -46,16 +55,28 @@ then shuts down gracefully. ` + AdminTokenEnv + `, when set, is created as an
 admin token.`,
 		Example: `  VOLMATCH_ADMIN_TOKEN=secret volmatch serve --data data --addr 127.0.0.1:8080`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+			stopProfile := func() {}
+			if so.CPUProfile != "" {
+				if stopProfile, err = startCPUProfile(so.CPUProfile); err != nil {
+					return fmt.Errorf("serve: %w", err)
+				}
+			}
 			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
 				AdminToken: adminTokenFromEnv(), API: api.Options{Rate: so.Rate, Burst: so.Burst}})
+			stopProfile()
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
 			defer svc.Close()
+			if so.MemProfile != "" {
+				if err := writeHeapProfile(so.MemProfile); err != nil {
+					return fmt.Errorf("serve: %w", err)
+				}
+			}
 			return svc.serve(ctx, so.Addr, func(url string) {
 				fmt.Fprintf(e.stdout, "volmatch: serving on %s\n", url)
 			})
@@ -63,7 +84,23 @@ admin token.`,
 	}
 	addStoreFlags(cmd, &cfg)
 	addServeFlags(cmd, &so)
+	cmd.Flags().StringVar(&so.MemProfile, "memprofile", "", "write a heap profile to this file once the indexes are loaded (go tool pprof)")
+	cmd.Flags().StringVar(&so.CPUProfile, "cpuprofile", "", "write a CPU profile of the start (until the indexes are loaded) to this file")
 	return cmd
+}
+
+// writeHeapProfile writes the live heap to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // serve listens on addr, calls ready with the URL, follows the store in the

@@ -104,6 +104,13 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	return nil
 }
 
+// serveGCPercent is the collector's heap growth while serving (unless GOGC
+// is set): the feature index is most of the heap and lives as long as the
+// process, so growing the heap by half of it between collections, not all
+// of it, keeps a city's resident memory within bounds for a little more
+// collector work.
+const serveGCPercent = 50
+
 // releaseLoadMemory gives back what loading the indexes left behind: the
 // store file's pages that the full read mapped into the process (they stay
 // in the page cache) and the garbage of decoding, so that the resident
@@ -111,6 +118,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 func releaseLoadMemory(st volmatch.Store) {
 	if r, ok := st.(interface{ ReleaseMapped() error }); ok {
 		_ = r.ReleaseMapped() // only memory accounting is at stake
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
 	}
 	debug.FreeOSMemory()
 }
