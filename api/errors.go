@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -155,10 +158,17 @@ func writeProblem(c *gin.Context, p Problem) {
 // decode reads the body into v strictly: one JSON value, no unknown fields,
 // at most Options.MaxBody bytes (the limit is set by a middleware).
 func (s *Server) decode(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
+	var read bytes.Buffer // what the decoder read, to find a bad value's field
+	dec := json.NewDecoder(io.TeeReader(c.Request.Body, &read))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		derr := decodeError(err)
+		if t := reflect.TypeOf(v); isValueError(err) && volmatch.ErrorField(derr) == "" && t.Kind() == reflect.Pointer {
+			if f := locateField(read.Bytes(), t.Elem()); f != "" {
+				derr = malformed(f, "%s", volmatch.ErrorMessage(derr))
+			}
+		}
+		return derr
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); err != io.EOF {
@@ -200,6 +210,81 @@ func decodeError(err error) error {
 	}
 	// Errors of a type's own UnmarshalJSON (times, availability weeks).
 	return malformed("", "invalid value: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// isValueError reports whether err is an error of a type's own
+// UnmarshalJSON (a time, an availability week): the encoding/json error
+// names no field then.
+func isValueError(err error) bool {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	return !errors.As(err, &syn) && !errors.As(err, &typ) && !errors.As(err, &mbe) &&
+		!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
+		!strings.HasPrefix(err.Error(), "json: unknown field ")
+}
+
+// maxLocateDepth bounds the search for a bad value's field (the request
+// types nest a few levels: shifts[0].start), so that a deeply nested body
+// costs no more than a few decodes of itself.
+const maxLocateDepth = 6
+
+// locateField finds the JSON path ("shifts[0].start") of the value in body
+// that fails to decode into a new typ, by decoding one member or element at
+// a time; "" when body is not one JSON value or no single member fails.
+func locateField(body []byte, typ reflect.Type) string {
+	var doc json.RawMessage
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&doc) != nil {
+		return ""
+	}
+	fails := func(b []byte) bool { return json.Unmarshal(b, reflect.New(typ).Interface()) != nil }
+	var walk func(val json.RawMessage, wrap func(json.RawMessage) []byte, path string, depth int) string
+	walk = func(val json.RawMessage, wrap func(json.RawMessage) []byte, path string, depth int) string {
+		if depth == maxLocateDepth {
+			return path
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(val, &obj) == nil && obj != nil {
+			if path != "" && fails(wrap(json.RawMessage("{}"))) {
+				return path // the value may not be an object at all
+			}
+			keys := make([]string, 0, len(obj))
+			for k := range obj {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				w := func(x json.RawMessage) []byte {
+					b, _ := json.Marshal(map[string]json.RawMessage{k: x})
+					return wrap(b)
+				}
+				if fails(w(obj[k])) {
+					p := k
+					if path != "" {
+						p = path + "." + k
+					}
+					return walk(obj[k], w, p, depth+1)
+				}
+			}
+			return path
+		}
+		var arr []json.RawMessage
+		if json.Unmarshal(val, &arr) == nil {
+			if path != "" && fails(wrap(json.RawMessage("[]"))) {
+				return path // the value may not be an array at all
+			}
+			for i, x := range arr {
+				w := func(x json.RawMessage) []byte { return wrap(append(append([]byte{'['}, x...), ']')) }
+				if fails(w(x)) {
+					return walk(x, w, path+"["+strconv.Itoa(i)+"]", depth+1)
+				}
+			}
+		}
+		return path
+	}
+	return walk(doc, func(x json.RawMessage) []byte { return x }, "", 0)
 }
 
 func jsonKind(k string) string {

@@ -234,7 +234,10 @@ func (s *fuzzServer) check(t *testing.T, what string, rec *httptest.ResponseReco
 	if p.Status != rec.Code || p.Code == "" || p.Detail == "" {
 		t.Fatalf("%s = %d %s: want the status, a code and a detail in the problem", what, rec.Code, rec.Body)
 	}
-	if p.Field == "" && (rec.Code == http.StatusUnprocessableEntity || (query && rec.Code == http.StatusBadRequest)) {
+	// A 400 about a body names the field too when a value is wrong (a time,
+	// a week); only a body that is not JSON, or not one value, names none.
+	valueErr := rec.Code == http.StatusBadRequest && strings.HasPrefix(p.Detail, "invalid value")
+	if p.Field == "" && (rec.Code == http.StatusUnprocessableEntity || (query && rec.Code == http.StatusBadRequest) || valueErr) {
 		t.Fatalf("%s = %d %s: the problem names no field", what, rec.Code, rec.Body)
 	}
 	if after != before || newest != s.lastSeq {
@@ -322,4 +325,34 @@ func FuzzAPIQuery(f *testing.F) {
 		rec := s.do(r.who, "GET", r.path, query, nil, false)
 		s.check(t, fmt.Sprintf("GET %s?%s as %s", r.path, query, r.who), rec, before, true)
 	})
+}
+
+// TestBadValueNamesField checks the decoding fix that FuzzAPIBody's
+// property asked for: a value that fails its type's own decoding (a time, a
+// week) is a 400 naming its field by JSON path, and nothing is written.
+func TestBadValueNamesField(t *testing.T) {
+	s := newFuzzServer(t)
+	week := `"` + strings.Repeat("0", 24) + strings.Repeat("|"+strings.Repeat("0", 24), 6) + `"`
+	cases := []struct {
+		who, method, path, body, field string
+	}{
+		{"sw1", "POST", "/v1/needs", `{"id":"n7","shifts":[{"id":"s1","start":"2026-03-04T09:00:00+08:00","end":"2026-03-04T12:00:00+08:00"},{"id":"s2","start":"tomorrow"}]}`, "shifts[1].start"},
+		{"sw1", "PUT", "/v1/needs/n1", `{"recipient":{"weekly":"1010"}}`, "recipient.weekly"},
+		{"admin", "POST", "/v1/volunteers", `{"id":"v7","availability":"x"}`, "availability"},
+		{"admin", "POST", "/v1/volunteers", `{"id":"v7","availability":` + week + `,"certificates":[{"name":"c","expires":"2027-05-01"}]}`, "certificates[0].expires"},
+		{"admin", "POST", "/v1/stations", `{"id":"st7","hours":[1]}`, "hours"},
+		{"sw1", "POST", "/v1/assignments/" + s.assignment(t, volmatch.AssignReserved) + "/checkin", `{"at":"noon"}`, "at"},
+	}
+	for _, tt := range cases {
+		t.Run(tt.field, func(t *testing.T) {
+			before := s.lastChange(t)
+			rec := s.do(tt.who, tt.method, tt.path, "", []byte(tt.body), false)
+			var p api.Problem
+			_ = json.Unmarshal(rec.Body.Bytes(), &p)
+			if rec.Code != http.StatusBadRequest || p.Field != tt.field {
+				t.Fatalf("%s %s %s = %d field %q (%s), want 400 field %q", tt.method, tt.path, tt.body, rec.Code, p.Field, p.Detail, tt.field)
+			}
+			s.check(t, tt.method+" "+tt.path, rec, before, false)
+		})
+	}
 }
