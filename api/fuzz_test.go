@@ -356,3 +356,23 @@ func TestBadValueNamesField(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedInviteWritesNothing: inviting several volunteers when one of
+// them already holds a live invitation to the shift is refused before any
+// invitation is sent (it used to send the ones listed before the clash and
+// answer 409 without saying so).
+func TestRefusedInviteWritesNothing(t *testing.T) {
+	s := newFuzzServer(t)
+	if rec := s.do("sw1", "POST", "/v1/needs/n1/invites", "", []byte(`{"volunteers":["v2"]}`), false); rec.Code != http.StatusCreated {
+		t.Fatalf("invite v2 = %d %s, want 201", rec.Code, rec.Body)
+	}
+	s.lastSeq = s.newest(t)
+	before := s.lastChange(t)
+	rec := s.do("sw1", "POST", "/v1/needs/n1/invites", "", []byte(`{"volunteers":["v3","v2"]}`), false)
+	var p api.Problem
+	_ = json.Unmarshal(rec.Body.Bytes(), &p)
+	if rec.Code != http.StatusConflict || p.Field != "volunteers[1]" {
+		t.Fatalf("invite v3, v2 = %d field %q (%s), want 409 field volunteers[1]", rec.Code, p.Field, p.Detail)
+	}
+	s.check(t, "invite v3, v2", rec, before, false)
+}

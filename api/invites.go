@@ -80,9 +80,19 @@ func (s *Server) invite(c *gin.Context) {
 	if err == nil {
 		invs, err = s.invitees(ctx, n, req)
 	}
+	if err == nil {
+		err = s.noLiveInvites(ctx, invs, req)
+	}
 	for i := 0; err == nil && i < len(invs); i++ {
 		if err = s.deps.Store.CreateInvitation(ctx, invs[i]); err != nil && i > 0 {
-			err = fmt.Errorf("api: %d of %d invitations were sent before: %w", i, len(invs), err)
+			// A clash the check above could not see (a concurrent request):
+			// the problem says which invitations were sent.
+			ids := make([]string, i)
+			for k := range ids {
+				ids[k] = invs[k].ID
+			}
+			err = &volmatch.Error{Code: volmatch.ErrorCode(err), Field: volmatch.ErrorField(err),
+				Message: fmt.Sprintf("%s; %d of %d invitations were sent before: %v", volmatch.ErrorMessage(err), i, len(invs), ids)}
 		}
 	}
 	if err != nil {
@@ -90,6 +100,30 @@ func (s *Server) invite(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, List[*volmatch.Invitation]{Items: nonNil(invs)})
+}
+
+// noLiveInvites refuses (ECONFLICT, naming the volunteer) invitations to
+// volunteers who already hold a live invitation to the shift, before any is
+// sent, so that a refused request writes nothing.
+func (s *Server) noLiveInvites(ctx context.Context, invs []*volmatch.Invitation, req InviteRequest) error {
+	for k, inv := range invs {
+		live, _, err := s.deps.Store.Invitations(ctx, volmatch.InvitationFilter{Need: inv.Need, Volunteer: inv.Volunteer,
+			Status: volmatch.InviteSent, ListOptions: volmatch.ListOptions{Limit: MaxLimit}})
+		if err != nil {
+			return err
+		}
+		for _, l := range live {
+			if l.Shift == inv.Shift {
+				field := "top"
+				if len(req.Volunteers) > 0 {
+					field = fmt.Sprintf("volunteers[%d]", k)
+				}
+				return &volmatch.Error{Code: volmatch.ECONFLICT, Field: field,
+					Message: fmt.Sprintf("volunteer %s already has a live invitation (%s) to shift %s of need %s", inv.Volunteer, l.ID, inv.Shift, inv.Need)}
+			}
+		}
+	}
+	return nil
 }
 
 // scopedInvite loads the invitation of the path and checks the caller may
