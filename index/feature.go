@@ -33,7 +33,7 @@ const (
 	approxMaxKm = 100
 	// approxRel and approxAbsKm are the safety margins of the estimate:
 	// relative (curvature and the cosine's change over the band) and
-	// absolute (float32 coordinates round to under a metre).
+	// absolute (a margin for rounding).
 	approxRel   = 0.01
 	approxAbsKm = 0.05
 )
@@ -47,7 +47,7 @@ var (
 )
 
 // Features is the in-memory feature index that the matcher reads: a spatial
-// grid over Beijing whose cells hold compact rows (home as float32, travel
+// grid over Beijing whose cells hold compact rows (home, travel
 // limit, weekly availability), and per-key bitsets over the rows for the
 // skill (one per level threshold), certificate (with expiries, bucketed by
 // day), training, language and insurance gates. It implements
@@ -143,8 +143,8 @@ type certRef struct {
 type cellEntry struct {
 	v        *volmatch.Volunteer
 	row      int32
-	maxKm    float32
-	lat, lng float32
+	maxKm    float64 // the volunteer's MaxTravelKm
+	lat, lng float64 // the volunteer's Home
 	avail    volmatch.Week
 	prefs    uint64 // preferred domains by prefID; bit 63: one beyond 62
 	// excLo, excHi span every dated exception in Unix hours (widened to
@@ -159,7 +159,7 @@ type cellEntry struct {
 const manySkills = 0xFFFF
 
 // cellMeta bounds what the rows of a cell hold, for leaving out or counting
-// a whole cell at once: the box of their float32 homes, the union of their
+// a whole cell at once: the box of their homes, the union of their
 // weekly patterns and preferred domains, the highest skill level. The bounds
 // grow with every row added and do not shrink when one leaves (they stay
 // bounds). A sorted cell's entries are its rows in row-number order, with
@@ -169,7 +169,7 @@ const manySkills = 0xFFFF
 type cellMeta struct {
 	sorted                 bool
 	lvl                    uint8
-	lat0, lat1, lng0, lng1 float32 // lat0 > lat1 when no row was added
+	lat0, lat1, lng0, lng1 float64 // lat0 > lat1 when no row was added
 	prefs                  uint64
 	avail                  volmatch.Week
 }
@@ -206,13 +206,13 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 	}
 	type item struct {
 		cell  int32
-		maxKm float32
+		maxKm float64
 		i     int32
 	}
 	items := make([]item, 0, len(last))
 	for i, v := range vs {
 		if v != nil && v.ID != "" && last[v.ID] == i {
-			items = append(items, item{int32(cellOf(v.Home)), float32(v.MaxTravelKm), int32(i)})
+			items = append(items, item{int32(cellOf(v.Home)), v.MaxTravelKm, int32(i)})
 		}
 	}
 	clear(last)
@@ -461,7 +461,7 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	f.insured.add(row.ins, r)
 
 	cell := cellOf(v.Home)
-	e := cellEntry{v: v, row: r, maxKm: float32(v.MaxTravelKm), lat: float32(v.Home.Lat), lng: float32(v.Home.Lng),
+	e := cellEntry{v: v, row: r, maxKm: v.MaxTravelKm, lat: v.Home.Lat, lng: v.Home.Lng,
 		avail: v.Availability, excLo: 1, excHi: 0}
 	for k, x := range v.Exceptions {
 		lo := min(floorHour(x.Start), floorHour(x.End))
@@ -813,11 +813,11 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	// lies within reach for certain, a suffix beyond it.
 	d2lo, d2hi := q.est.box(m)
 	in := sort.Search(len(cell), func(k int) bool {
-		inner := (math.Min(q.reach, float64(cell[k].maxKm))*(1-1e-6) - approxAbsKm) / (1 + approxRel)
+		inner := (math.Min(q.reach, cell[k].maxKm)*(1-1e-6) - approxAbsKm) / (1 + approxRel)
 		return !(inner > 0 && d2hi < inner*inner)
 	})
 	out := sort.Search(len(cell), func(k int) bool {
-		o := (math.Min(q.reach, float64(cell[k].maxKm))*(1+1e-6) + approxAbsKm) / (1 - approxRel)
+		o := (math.Min(q.reach, cell[k].maxKm)*(1+1e-6) + approxAbsKm) / (1 - approxRel)
 		return o >= 0 && d2lo > o*o
 	})
 	out = max(out, in)
@@ -895,7 +895,7 @@ func (q *pruneQuery) row(e *cellEntry, sorted bool) {
 	in, minKm := false, 0.0
 	if q.est.ok {
 		d2lo, d2hi := q.est.d2(e.lat, e.lng)
-		limit := math.Min(q.reach, float64(e.maxKm))
+		limit := math.Min(q.reach, e.maxKm)
 		if out := (limit*(1+1e-6) + approxAbsKm) / (1 - approxRel); out >= 0 && d2lo > out*out {
 			return // beyond reach for certain
 		}
@@ -904,6 +904,15 @@ func (q *pruneQuery) row(e *cellEntry, sorted bool) {
 		if in && q.bound != nil {
 			minKm = math.Sqrt(d2lo)*(1-approxRel) - approxAbsKm
 		}
+	}
+	if !in {
+		// Near the edge of reach (or no estimate): the distance gate
+		// itself decides, on the row's copies of home and limit.
+		d, ok := scoring.ReachFrom(volmatch.Point{Lat: e.lat, Lng: e.lng}, e.maxKm, q.n)
+		if !ok {
+			return // beyond reach: counted with the rows never examined
+		}
+		in, minKm = true, d
 	}
 	cls := clsPass
 	reason := ""
@@ -1128,12 +1137,12 @@ func newEstimate(p volmatch.Point, reach float64) estimate {
 // within sqrt(lo)·(1-approxRel)-approxAbsKm and
 // sqrt(hi)·(1+approxRel)+approxAbsKm. A row outside the latitude band gets
 // +Inf; not-a-number coordinates give NaN, which no comparison accepts.
-func (e *estimate) d2(lat, lng float32) (lo, hi float64) {
-	dLat := math.Abs(float64(lat) - e.lat0)
+func (e *estimate) d2(lat, lng float64) (lo, hi float64) {
+	dLat := math.Abs(lat - e.lat0)
 	if dLat > e.bandLat {
 		return math.Inf(1), math.Inf(1)
 	}
-	dLng := math.Abs(float64(lng) - e.lng0)
+	dLng := math.Abs(lng - e.lng0)
 	if dLng > 180 {
 		dLng = 360 - dLng
 	}
@@ -1155,8 +1164,8 @@ func (e *estimate) box(m *cellMeta) (lo, hi float64) {
 		}
 		return 0
 	}
-	lat0, lat1 := float64(m.lat0), float64(m.lat1)
-	lng0, lng1 := float64(m.lng0), float64(m.lng1)
+	lat0, lat1 := m.lat0, m.lat1
+	lng0, lng1 := m.lng0, m.lng1
 	if !(math.Abs(lng0-e.lng0) <= 180 && math.Abs(lng1-e.lng0) <= 180) {
 		return 0, math.Inf(1) // across the antimeridian: no bound
 	}

@@ -147,8 +147,15 @@ func SpeaksAny(v *volmatch.Volunteer, langs []string) bool {
 // Every user of the distance gate calls this one function, so that the same
 // inputs give the same verdict bit for bit.
 func Reach(v *volmatch.Volunteer, n *volmatch.Need) (float64, bool) {
-	d := volmatch.DistanceKm(v.Home, n.Point)
-	return d, d <= math.Min(n.RadiusKm, v.MaxTravelKm)
+	return ReachFrom(v.Home, v.MaxTravelKm, n)
+}
+
+// ReachFrom is Reach for a volunteer whose Home is home and MaxTravelKm
+// maxKm, for an index that holds copies of the two: the same figures give
+// the same verdict bit for bit.
+func ReachFrom(home volmatch.Point, maxKm float64, n *volmatch.Need) (float64, bool) {
+	d := volmatch.DistanceKm(home, n.Point)
+	return d, d <= math.Min(n.RadiusKm, maxKm)
 }
 
 // availableHours is Volunteer.AvailableAt with the shift's hours of the week
