@@ -436,7 +436,8 @@ func newBar(w io.Writer, total int64, what string) *progressbar.ProgressBar {
 	if total > 0 {
 		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true))
 	} else {
-		opts = append(opts, progressbar.OptionShowCount())
+		// No spinner goroutine: it reads the bar's state unlocked (a race).
+		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionSetSpinnerChangeInterval(0))
 	}
 	return progressbar.NewOptions64(total, opts...)
 }

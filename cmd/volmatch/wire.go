@@ -77,7 +77,8 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetSpinnerChangeInterval(0)) // its goroutine races with Finish
 		defer bar.Finish()
 		fo.Progress = func(done, _ int) { _ = bar.Set(done) }
 	}
