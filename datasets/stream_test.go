@@ -42,9 +42,9 @@ func TestStreamMatchesRead(t *testing.T) {
 	}{
 		{"clean", jsonlVolunteers(3000, nil)},
 		{"bad rows in several blocks", jsonlVolunteers(3000, map[int]string{
-			700:  `{"id":"X1","name":"","home":{"lat":39.9,"lng":116.4}}`,  // no name
+			700:  `{"id":"X1","name":"","home":{"lat":39.9,"lng":116.4}}`,       // no name
 			1500: `{"id":"V00003","name":"李明","home":{"lat":39.9,"lng":116.4}}`, // duplicate of row 4
-			2999: `{"id":"X2",`, // broken JSON
+			2999: `{"id":"X2",`,                                                 // broken JSON
 			2100: `{"id":"X3","name":"张伟","home":{"lat":39.9,"lng":116.4},"colour":"red"}`,
 		})},
 		{"too many bad rows", jsonlVolunteers(3000, func() map[int]string {
