@@ -172,6 +172,23 @@ type cellMeta struct {
 	lat0, lat1, lng0, lng1 float64 // lat0 > lat1 when no row was added
 	prefs                  uint64
 	avail                  volmatch.Week
+	skills                 []uint16 // each skill held, once: id<<2 | highest level
+}
+
+// addSkill notes a skill held in the cell (ids past 1<<14 bound the cell's
+// skill fit by its highest level only).
+func (m *cellMeta) addSkill(sk skillRef) {
+	if sk.id >= 1<<14 {
+		m.skills = append(m.skills, manySkills)
+		return
+	}
+	for i, x := range m.skills {
+		if int32(x>>2) == sk.id {
+			m.skills[i] = max(x, uint16(sk.id)<<2|uint16(sk.level))
+			return
+		}
+	}
+	m.skills = append(m.skills, uint16(sk.id)<<2|uint16(sk.level))
 }
 
 type certColumn struct {
@@ -508,6 +525,9 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 		m.lng0, m.lng1 = min(m.lng0, e.lng), max(m.lng1, e.lng)
 	}
 	m.lvl = max(m.lvl, e.lvl)
+	for _, sk := range skills {
+		m.addSkill(sk)
+	}
 	m.prefs |= e.prefs
 	for w := range m.avail {
 		m.avail[w] |= e.avail[w]
@@ -805,7 +825,7 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	m := &q.f.meta[c]
 	if !m.sorted || !q.est.ok || !q.whole {
 		for k := range cell {
-			q.row(&cell[k], false)
+			q.row(&cell[k], false, false)
 		}
 		return
 	}
@@ -823,11 +843,15 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	out = max(out, in)
 	lo := cell[0].row
 	from := 0
-	if q.bound != nil && in > 0 && q.floor > math.Inf(-1) {
+	below := false // no row of the cell can reach the floor
+	if q.bound != nil && q.floor > math.Inf(-1) {
 		minKm := math.Sqrt(d2lo)*(1-approxRel) - approxAbsKm
-		if q.bound.BoundFrom(minKm, m.avail, int(m.lvl), prefBound(&q.prefVal, m.prefs)) < q.floor {
-			q.countIn(cell, lo, lo+int32(in))
+		if q.cellBound(m, minKm) < q.floor {
+			if in > 0 {
+				q.countIn(cell, lo, lo+int32(in))
+			}
 			from = in
+			below = true
 		}
 	}
 	if from == out {
@@ -840,7 +864,7 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 		for word != 0 {
 			r := w<<6 + int32(bits.TrailingZeros64(word))
 			word &= word - 1
-			q.row(&cell[r-lo], true)
+			q.row(&cell[r-lo], true, below)
 		}
 	}
 }
@@ -887,8 +911,8 @@ func (q *pruneQuery) countIn(cell []cellEntry, a, b int32) {
 }
 
 // row examines one row; in a sorted cell (sorted) it is known to pass the
-// prune set.
-func (q *pruneQuery) row(e *cellEntry, sorted bool) {
+// prune set; below says that the cell's bound is below the floor.
+func (q *pruneQuery) row(e *cellEntry, sorted, below bool) {
 	if !sorted && !q.allPass && !q.prune.has(e.row) {
 		return
 	}
@@ -934,7 +958,7 @@ func (q *pruneQuery) row(e *cellEntry, sorted bool) {
 		}
 	}
 	if free {
-		if q.bound != nil && in && cls == clsPass && q.decidedFree(e) && q.below(e, minKm) {
+		if q.bound != nil && in && cls == clsPass && q.decidedFree(e) && (below || q.below(e, minKm)) {
 			q.nSkipped++ // eligible on some shift, cannot enter the ranking
 			return
 		}
@@ -950,6 +974,25 @@ func (q *pruneQuery) row(e *cellEntry, sorted bool) {
 	default:
 		q.ex[scoring.Gate(e.v, q.n, q.s0)]++
 	}
+}
+
+// cellBound returns a score bound for every row of a cell at least minKm
+// away: with a FitBounder the skill fit is bounded by the skills held in
+// the cell, otherwise by their highest level.
+func (q *pruneQuery) cellBound(m *cellMeta, minKm float64) float64 {
+	pref := prefBound(&q.prefVal, m.prefs)
+	if q.fit == nil {
+		return q.bound.BoundFrom(minKm, m.avail, int(m.lvl), pref)
+	}
+	skill := 0.0
+	for _, x := range m.skills {
+		if x == manySkills {
+			skill = 1
+			break
+		}
+		skill = max(skill, q.skillVal[x>>2][x&3])
+	}
+	return q.fit.BoundWith(minKm, m.avail, skill, pref, nil)
 }
 
 // below reports whether the score bound of an eligible row at least minKm
