@@ -57,6 +57,12 @@ type volunteerBatcher interface {
 	EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
 }
 
+// slimBatcher is a Source that reads volunteers without what Slim drops,
+// skipping it while decoding (store/bolt).
+type slimBatcher interface {
+	EachVolunteerSlim(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
+}
+
 // bulkLoader is a feature sink that loads many volunteers at once (and lays
 // them out better than one Upsert each); *Features is one.
 type bulkLoader interface {
@@ -259,7 +265,11 @@ func (f *Follower) loadFeatures(ctx context.Context) error {
 	}
 	loader, bulk := f.features.(bulkLoader)
 	var all []*volmatch.Volunteer
-	err := f.eachVolunteerBatch(ctx, func(vs []*volmatch.Volunteer) error {
+	each := f.eachVolunteerBatch
+	if sb, ok := f.src.(slimBatcher); ok && f.slim {
+		each = sb.EachVolunteerSlim
+	}
+	err := each(ctx, func(vs []*volmatch.Volunteer) error {
 		vs = f.slimmed(vs)
 		if bulk {
 			all = append(all, vs...)

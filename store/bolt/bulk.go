@@ -84,6 +84,33 @@ const volunteerBatch = 8192
 // batch: reading a million volunteers takes a fraction of EachVolunteer's
 // time.
 func (s *Store) EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error {
+	return s.eachVolunteerBatch(ctx, false, fn)
+}
+
+// EachVolunteerSlim is EachVolunteerBatch for the in-memory feature index:
+// the volunteers come without name, phone, bio and hidden preferences,
+// which matching never reads and which decoding then skips.
+func (s *Store) EachVolunteerSlim(ctx context.Context, fn func([]*volmatch.Volunteer) error) error {
+	return s.eachVolunteerBatch(ctx, true, fn)
+}
+
+// skipJSON is a JSON value that decoding passes over.
+type skipJSON struct{}
+
+// UnmarshalJSON ignores the value.
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
+
+// slimVolunteer decodes a volunteer record but for the fields it shadows.
+// (The zero-size fields come first: last, they would pad the struct.)
+type slimVolunteer struct {
+	Name   skipJSON `json:"name"`
+	Phone  skipJSON `json:"phone"`
+	Bio    skipJSON `json:"bio"`
+	Hidden skipJSON `json:"hidden"`
+	volmatch.Volunteer
+}
+
+func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*volmatch.Volunteer) error) error {
 	type result struct {
 		vs  []*volmatch.Volunteer
 		err error
@@ -115,11 +142,19 @@ func (s *Store) EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volu
 				vs = vs[:len(raw)]
 				errs := make([]error, len(raw))
 				parallel(len(raw), func(i int) {
-					x := new(volmatch.Volunteer)
-					if err := json.Unmarshal(raw[i], x); err != nil {
+					var err error
+					if slim {
+						x := new(slimVolunteer)
+						err = json.Unmarshal(raw[i], x)
+						vs[i] = &x.Volunteer
+					} else {
+						x := new(volmatch.Volunteer)
+						err = json.Unmarshal(raw[i], x)
+						vs[i] = x
+					}
+					if err != nil {
 						errs[i] = fmt.Errorf("bolt: decode volunteer: %w", err)
 					}
-					vs[i] = x
 				})
 				for _, err := range errs {
 					if err != nil {

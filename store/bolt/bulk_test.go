@@ -30,7 +30,8 @@ func TestBulk(t *testing.T) {
 	const n = 9000 // more than one batch of EachVolunteerBatch
 	var vs []*volmatch.Volunteer
 	for i := range n {
-		v := &volmatch.Volunteer{ID: fmt.Sprintf("V%06d", i), Name: "志愿者", Home: volmatch.Point{Lat: 39.9, Lng: 116.4},
+		v := &volmatch.Volunteer{ID: fmt.Sprintf("V%06d", i), Name: "志愿者", Phone: "13800000000", Bio: "会急救",
+			Hidden: &volmatch.HiddenPreferences{DomainAffinity: map[string]float64{"elderly_care": 0.5}}, Home: volmatch.Point{Lat: 39.9, Lng: 116.4},
 			MaxTravelKm: float64(i % 20), Skills: []volmatch.SkillLevel{{Skill: "first_aid", Level: 1 + i%3}}}
 		vs = append(vs, v)
 	}
@@ -83,6 +84,24 @@ func TestBulk(t *testing.T) {
 	cs, err := bulk.Changes(ctx, n-1, 10)
 	if err != nil || len(cs) != 1 || cs[0].ID != vs[n-1].ID || cs[0].Kind != volmatch.ChangeVolunteer {
 		t.Errorf("Changes(after %d) = %+v, %v; want volunteer %s", n-1, cs, err, vs[n-1].ID)
+	}
+
+	// The slim walk: the same volunteers without name, phone, bio, hidden.
+	var slim []*volmatch.Volunteer
+	if err := bulk.EachVolunteerSlim(ctx, func(b []*volmatch.Volunteer) error { slim = append(slim, b...); return nil }); err != nil {
+		t.Fatalf("EachVolunteerSlim: %v", err)
+	}
+	if len(slim) != n {
+		t.Fatalf("EachVolunteerSlim gave %d volunteers, want %d", len(slim), n)
+	}
+	for i, v := range slim {
+		want := *got[i]
+		want.Name, want.Phone, want.Bio, want.Hidden = "", "", "", nil
+		a, _ := json.Marshal(&want)
+		b, _ := json.Marshal(v)
+		if string(a) != string(b) {
+			t.Fatalf("slim volunteer %d = %s, want %s", i, b, a)
+		}
 	}
 
 	if err := bulk.ReleaseMapped(); err != nil {
