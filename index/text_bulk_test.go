@@ -12,12 +12,12 @@ import (
 	"volmatch/index"
 )
 
-// TestBulkPersists indexes a generated population with Bulk on every core,
-// closes the index without an explicit Flush and finds every document after
+// TestBulkPersists indexes a generated population with Bulk, then again
+// with concurrent IndexBatch calls, closes the index without an explicit Flush and finds every document after
 // reopening it (batches return before they are on disk; Close waits).
 func TestBulkPersists(t *testing.T) {
 	ctx := context.Background()
-	p := datasets.Generate(datasets.GenOptions{Volunteers: 2*index.BulkBatch + 300, Needs: 40, Seed: 2})
+	p := datasets.Generate(datasets.GenOptions{Volunteers: 1200, Needs: 40, Seed: 2})
 	o := index.Options{Synonyms: datasets.LoadTaxonomy().SynonymGroups()}
 	dir := filepath.Join(t.TempDir(), "ix")
 	tx, err := index.Open(dir, o)
@@ -27,8 +27,15 @@ func TestBulkPersists(t *testing.T) {
 	if err := tx.Bulk(ctx, p.Volunteers, p.Needs); err != nil {
 		t.Fatalf("Bulk: %v", err)
 	}
-	if err := tx.IndexBatch(p.Volunteers[:10], nil); err != nil { // re-indexing replaces
-		t.Fatalf("IndexBatch: %v", err)
+	// Batches from two goroutines at once, re-indexing what Bulk indexed.
+	errs := make(chan error, 2)
+	for _, part := range [][]*volmatch.Volunteer{p.Volunteers[:600], p.Volunteers[600:]} {
+		go func() { errs <- tx.IndexBatch(part, nil) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("IndexBatch: %v", err)
+		}
 	}
 	if err := tx.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
