@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"volmatch"
@@ -30,6 +33,12 @@ type AssignOptions struct {
 	// Held are assignments already held: a volunteer is not planned into a
 	// shift overlapping one they hold (the busy gate).
 	Held []volmatch.Assignment
+	// Workers is the number of goroutines that gate and score the pairs
+	// (default runtime.GOMAXPROCS). With more than one, Assign calls the
+	// Source from several goroutines at once, so it must be safe for
+	// concurrent use (All and index.Features are). The plan is the same
+	// for any number.
+	Workers int
 }
 
 func (o AssignOptions) withDefaults() AssignOptions {
@@ -41,6 +50,9 @@ func (o AssignOptions) withDefaults() AssignOptions {
 	}
 	if o.FairnessStep < 0 {
 		o.FairnessStep = 0
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	return o
 }
@@ -91,8 +103,12 @@ type Plan struct {
 	// those it added back greedily.
 	Repaired int `json:"repaired"`
 	Refilled int `json:"refilled"`
-	// Pivots is the number of network simplex pivots.
+	// Pivots is the number of the flow solver's steps: relabels of the
+	// cost-scaling solver (network simplex pivots when that solves).
 	Pivots int `json:"pivots"`
+	// Solves is the number of flow solves: the sparse graph first, then
+	// again after each round of arcs and slices added back.
+	Solves int `json:"solves"`
 }
 
 // Assign plans many volunteers into many shifts (集中服务), maximising the
@@ -179,6 +195,9 @@ type batch struct {
 	// each shift keeps sparseFactor × free + sparseExtra pairs in the
 	// first, sparse round of solve
 	sparseFactor, sparseExtra int
+	// solver solves the flow: flow.SolveScaling, or flow.Solve (the
+	// network simplex) as the reference in tests
+	solver func(context.Context, *flow.Graph) (flow.Result, error)
 }
 
 type batchShift struct {
@@ -193,7 +212,9 @@ type batchPair struct {
 	gain       int64 // round(score × Scale) > 0
 }
 
-// collect finds the eligible pairs.
+// collect finds the eligible pairs: the needs are shared out among
+// o.Workers goroutines, each with its own volunteer numbering, which are
+// merged by volunteer ID at the end.
 func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (*batch, error) {
 	ns := append([]*volmatch.Need(nil), needs...)
 	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
@@ -201,21 +222,17 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 	for _, a := range o.Held {
 		held[a.Volunteer] = append(held[a.Volunteer], a)
 	}
-	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra}
-	volIdx := map[string]int32{}
-	var stamp []int // the last need each volunteer was offered for, against duplicates
-	type rawPair struct {
-		vol, shift int32
-		score      float64
-		gain       int64
+	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra, solver: flow.Solve}
+	// The open shifts of each need, numbered in need order.
+	type needWork struct {
+		n     *volmatch.Need
+		first int
+		open  []volmatch.Shift
 	}
-	var raw []rawPair
-	for ni, n := range ns {
+	var work []needWork
+	for _, n := range ns {
 		if n.Status != volmatch.NeedOpen && n.Status != "" {
 			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
 		first := len(b.shifts)
 		var open []volmatch.Shift
@@ -225,44 +242,84 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 				open = append(open, s)
 			}
 		}
-		if len(open) == 0 {
-			continue
+		if len(open) > 0 {
+			work = append(work, needWork{n, first, open})
 		}
-		p := sc.Prepare(n, open)
-		candidates(src, n, open, func(v *volmatch.Volunteer) {
-			vi, ok := volIdx[v.ID]
-			if !ok {
-				vi = int32(len(b.vols))
-				volIdx[v.ID] = vi
-				b.vols = append(b.vols, v)
-				stamp = append(stamp, -1)
-			}
-			if stamp[vi] == ni {
-				return
-			}
-			stamp[vi] = ni
-			hv := held[v.ID]
-			for i, s := range open {
-				res := p.Evaluate(v, i)
-				if res.Reason != "" {
-					if scoring.ShiftIndependent(res.Reason) {
-						break
-					}
-					continue
-				}
-				if scoring.Busy(hv, s) {
-					continue
-				}
-				gain := int64(math.Round(res.Score * o.Scale))
-				if gain <= 0 {
-					continue
-				}
-				raw = append(raw, rawPair{vi, int32(first + i), res.Score, gain})
-			}
-		})
 	}
-	// Renumber volunteers in ID order so that the plan does not depend on
-	// the order the source yields them in.
+	workers := max(1, min(o.Workers, len(work)))
+	parts := make([]collected, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range parts {
+		wg.Add(1)
+		go func(c *collected) {
+			defer wg.Done()
+			c.idx = map[*volmatch.Volunteer]int32{}
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(work) || ctx.Err() != nil {
+					return
+				}
+				nw := work[k]
+				p := sc.Prepare(nw.n, nw.open)
+				candidates(src, nw.n, nw.open, func(v *volmatch.Volunteer) {
+					vi, ok := c.idx[v]
+					if !ok {
+						vi = int32(len(c.vols))
+						c.idx[v] = vi
+						c.vols = append(c.vols, v)
+						c.stamp = append(c.stamp, -1)
+					}
+					if c.stamp[vi] == k {
+						return
+					}
+					c.stamp[vi] = k
+					var hv []volmatch.Assignment
+					if len(held) > 0 {
+						hv = held[v.ID]
+					}
+					for i, s := range nw.open {
+						res := p.Evaluate(v, i)
+						if res.Reason != "" {
+							if scoring.ShiftIndependent(res.Reason) {
+								break
+							}
+							continue
+						}
+						if hv != nil && scoring.Busy(hv, s) {
+							continue
+						}
+						gain := int64(math.Round(res.Score * o.Scale))
+						if gain <= 0 {
+							continue
+						}
+						c.raw = append(c.raw, rawPair{vi, int32(nw.first + i), res.Score, gain})
+					}
+				})
+			}
+		}(&parts[w])
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Merge the workers' volunteers by ID (a source may yield one
+	// volunteer as two pointers), then number them in ID order so that the
+	// plan does not depend on the order the source yields them in.
+	byID := map[string]int32{}
+	for w := range parts {
+		c := &parts[w]
+		c.global = make([]int32, len(c.vols))
+		for li, v := range c.vols {
+			gi, ok := byID[v.ID]
+			if !ok {
+				gi = int32(len(b.vols))
+				byID[v.ID] = gi
+				b.vols = append(b.vols, v)
+			}
+			c.global[li] = gi
+		}
+	}
 	order := make([]int32, len(b.vols))
 	for i := range order {
 		order[i] = int32(i)
@@ -275,6 +332,11 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 		vols[r] = b.vols[old]
 	}
 	b.vols = vols
+	for w := range parts {
+		for li, gi := range parts[w].global {
+			parts[w].global[li] = rank[gi]
+		}
+	}
 	// Each shift's rank by start, end and index, so that the pairs sort
 	// on integers.
 	byTime := make([]int32, len(b.shifts))
@@ -298,26 +360,64 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 	// Group the pairs by volunteer (counting sort), then sort each
 	// volunteer's pairs by their shift's rank.
 	b.volStart = make([]int, len(b.vols)+1)
-	for _, p := range raw {
-		b.volStart[rank[p.vol]+1]++
+	for w := range parts {
+		for _, p := range parts[w].raw {
+			b.volStart[parts[w].global[p.vol]+1]++
+		}
 	}
 	for v := 0; v < len(b.vols); v++ {
 		b.volStart[v+1] += b.volStart[v]
 	}
-	next := append([]int(nil), b.volStart[:len(b.vols)]...)
-	b.pairs = make([]batchPair, len(raw))
-	for _, p := range raw {
-		v := rank[p.vol]
-		b.pairs[next[v]] = batchPair{vol: v, shift: p.shift, score: p.score, gain: p.gain}
-		next[v]++
+	next2 := append([]int(nil), b.volStart[:len(b.vols)]...)
+	b.pairs = make([]batchPair, b.volStart[len(b.vols)])
+	for w := range parts {
+		for _, p := range parts[w].raw {
+			v := parts[w].global[p.vol]
+			b.pairs[next2[v]] = batchPair{vol: v, shift: p.shift, score: p.score, gain: p.gain}
+			next2[v]++
+		}
+		parts[w].raw = nil
 	}
-	raw = nil
 	for v := range b.vols {
 		slices.SortFunc(b.pairs[b.volStart[v]:b.volStart[v+1]], func(p, q batchPair) int {
 			return int(timeRank[p.shift] - timeRank[q.shift])
 		})
 	}
+	// A source that yields one volunteer as two pointers for one need
+	// gives the pair twice: keep the first.
+	w := 0
+	for v := range b.vols {
+		lo, hi := b.volStart[v], b.volStart[v+1]
+		b.volStart[v] = w
+		for i := lo; i < hi; i++ {
+			if i > lo && b.pairs[i].shift == b.pairs[i-1].shift {
+				continue
+			}
+			b.pairs[w] = b.pairs[i]
+			w++
+		}
+	}
+	b.volStart[len(b.vols)] = w
+	b.pairs = b.pairs[:w]
 	return b, nil
+}
+
+// collected is one worker's share of collect: its volunteers (numbered
+// in the order met, idx), the last need each was offered for (against
+// duplicates), its raw pairs and, after the merge, each volunteer's global
+// number.
+type collected struct {
+	idx    map[*volmatch.Volunteer]int32
+	vols   []*volmatch.Volunteer
+	stamp  []int
+	raw    []rawPair
+	global []int32
+}
+
+type rawPair struct {
+	vol, shift int32
+	score      float64
+	gain       int64
 }
 
 // fairnessCost returns the integer cost of a volunteer's k-th shift
@@ -336,15 +436,20 @@ const (
 // solve builds the flow, solves it and repairs the conflicts a chain let
 // through.
 //
-// The flow is solved exactly but first on a sparse graph: every volunteer,
-// slice and shift node is there, but of the pair arcs only each shift's
-// best few (sparseFactor × free + sparseExtra by gain) and each volunteer's
-// best MaxPerVolunteer are kept. The sparse optimum's node potentials are
-// then checked against every dropped pair arc: if none has a negative
-// reduced cost, the potentials and the flow (zero on the dropped arcs)
-// satisfy complementary slackness on the whole graph, so the sparse optimum
-// is the optimum of the full model. Otherwise the violating arcs are added
-// and the flow solved again, until none is left.
+// The flow is solved exactly but first on a sparse graph: every volunteer
+// and shift node is there, but of the pair arcs only each shift's best few
+// (sparseFactor × free + sparseExtra by gain) and each volunteer's best
+// MaxPerVolunteer are kept, and a time slice has a node only when it holds
+// two kept arcs (a slice of one arc needs none: the arc's capacity 1 is
+// the slice's). The sparse optimum's node potentials are then checked
+// against every dropped pair arc (a slice without a node taking the
+// volunteer's potential): if none has a negative reduced cost, the
+// potentials and the flow (zero on the dropped arcs) satisfy complementary
+// slackness on the whole graph, so the sparse optimum is the optimum of the
+// full model. Otherwise the violating arcs are added (with their slices'
+// nodes) and the flow solved again, until none is left.
+// The solver is the cost-scaling push-relabel (flow.SolveScaling), whose
+// time grows far more gently with the graph than the network simplex's.
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	keep := b.sparseKeep()
 	var (
@@ -354,16 +459,17 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 		srcArc, sliceArc []int32
 		exact            bool
 		err              error
-		pivots           int
+		pivots, solves   int
 	)
 	for {
 		var g *flow.Graph
 		g, arcOf, from, srcArc, sliceArc, exact = b.graph(keep)
-		res, err = flow.Solve(ctx, g)
+		res, err = b.solver(ctx, g)
 		if err != nil {
 			return Plan{}, fmt.Errorf("matcher: assign: %w", err)
 		}
 		pivots += res.Pivots
+		solves++
 		added := 0
 		for v := range b.vols {
 			if b.localFeasible(g, v, keep, &res, arcOf, from, srcArc, sliceArc) {
@@ -396,6 +502,7 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 	plan.Exact = exact
 	plan.Repaired, plan.Refilled = repaired, refilled
 	plan.Pivots = pivots
+	plan.Solves = solves
 	return plan, nil
 }
 
@@ -462,9 +569,10 @@ func (b *batch) sparseKeep() []bool {
 	return keep
 }
 
-// graph builds the flow over every node of the model and the pair arcs
-// keep marks. arcOf[i] is pair i's arc (−1 when dropped), from[i] the node
-// its arc leaves (the volunteer's or the slice's).
+// graph builds the flow over the volunteer and shift nodes, the pair arcs
+// keep marks and a node for each slice holding two kept arcs. arcOf[i] is
+// pair i's arc (−1 when dropped), from[i] the node its arc leaves (the
+// volunteer's or the slice's).
 func (b *batch) graph(keep []bool) (g *flow.Graph, arcOf []int, from, srcArc, sliceArc []int32, exact bool) {
 	const source, sink = 0, 1
 	g = flow.NewGraph(2 + len(b.shifts))
@@ -508,10 +616,12 @@ func (b *batch) graph(keep []bool) (g *flow.Graph, arcOf []int, from, srcArc, sl
 			}
 		}
 		srcArc[2*v+1] = int32(g.Arcs())
-		// A slice of one shift needs no node of its own.
+		// A slice of one kept arc needs no node of its own.
 		size := make([]int, nSlices)
-		for _, s := range slice {
-			size[s]++
+		for i, s := range slice {
+			if keep[b.volStart[v]+i] {
+				size[s]++
+			}
 		}
 		sliceNode := make([]int, nSlices)
 		sliceIn := make([]int32, nSlices)

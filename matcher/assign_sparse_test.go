@@ -85,10 +85,22 @@ func TestAssignSparseEqualsFullGenerated(t *testing.T) {
 }
 
 // BenchmarkAssign50k is the mid size between Assign20k and AssignCity:
-// 50,000 volunteers into 5,000 shifts of 5 slots.
+// 50,000 volunteers into 5,000 shifts of 5 slots (about 20 eligible shifts
+// per volunteer, as at the other sizes).
 func BenchmarkAssign50k(b *testing.B) {
 	if testing.Short() {
 		b.Skip("50k skipped in -short")
 	}
 	benchAssign(b, 50000, 5000, 5)
+}
+
+// BenchmarkAssign50kDense is the 50k instance as generated, without the
+// radii shrunk: about 57 eligible shifts per volunteer (2.8 M pairs), the
+// instance of the figures before the instances were made to match.
+func BenchmarkAssign50kDense(b *testing.B) {
+	if testing.Short() {
+		b.Skip("50k skipped in -short")
+	}
+	vols, needs := batchInstanceDensity(50000, 5000, 5, 1)
+	benchAssignOn(b, vols, needs)
 }

@@ -101,6 +101,9 @@ type Result struct {
 	// cost c(a) + p(from) − p(to) ≥ 0 on every arc whose flow is below its
 	// upper bound and ≤ 0 on every arc whose flow is above its lower bound.
 	Potential []int64
-	// Pivots is the number of simplex pivots made.
+	// Pivots is the number of simplex pivots made (Solve), or of relabels
+	// (SolveScaling).
 	Pivots int
+	// Pushes is the number of pushes SolveScaling made (0 for Solve).
+	Pushes int
 }

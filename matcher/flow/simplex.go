@@ -516,12 +516,37 @@ func (s *simplex) updateTreeStructure() {
 }
 
 // updatePotential shifts the potentials of uIn's new subtree so that the
-// entering arc's reduced cost is zero.
+// entering arc's reduced cost is zero. Potentials matter only up to a
+// constant, so when that subtree holds more than half of the nodes, the
+// nodes outside it (the root's side) are shifted the other way instead:
+// the work is the smaller side's. The root's potential then drifts from 0,
+// and is brought back (every potential shifted alike) before it grows
+// large.
 func (s *simplex) updatePotential() {
 	in := s.inArc
 	sigma := s.pi[s.vIn] - s.pi[s.uIn] - int64(s.predDir[s.uIn])*s.cost[in]
 	end := s.thread[s.lastSucc[s.uIn]]
-	for u := s.uIn; u != end; u = s.thread[u] {
-		s.pi[u] += sigma
+	if 2*int(s.succNum[s.uIn]) <= s.n+1 {
+		for u := s.uIn; u != end; u = s.thread[u] {
+			s.pi[u] += sigma
+		}
+		return
+	}
+	// The thread is a cycle through every node from the root; the
+	// subtree is the run from uIn to just before end.
+	for u := s.root; u != s.uIn; u = s.thread[u] {
+		s.pi[u] -= sigma
+	}
+	for u := end; u != s.root; u = s.thread[u] {
+		s.pi[u] -= sigma
+	}
+	if r := s.pi[s.root]; r > potentialDrift || r < -potentialDrift {
+		for u := range s.pi {
+			s.pi[u] -= r
+		}
 	}
 }
+
+// potentialDrift is how far the root's potential may drift from 0 before
+// every potential is shifted back.
+const potentialDrift = 1 << 52
