@@ -27,10 +27,17 @@ type Shifts struct {
 	mu      sync.RWMutex
 	latStep float64 // cell height in degrees
 	lngStep float64 // cell width in degrees (at Beijing's latitude)
-	cells   map[[2]int32][]*volmatch.Need
+	cells   map[[2]int32][]needEntry
 	needs   map[string]*volmatch.Need
 	open    int // open shifts held
 	maxLat  float64
+}
+
+// needEntry is a need of a cell with the figures that decide whether it is
+// in reach, so that needs out of reach are passed over without reading them.
+type needEntry struct {
+	lat, lng, radius float64
+	n                *volmatch.Need
 }
 
 // kmPerDegree is the length of a degree of a great circle on the sphere of
@@ -45,7 +52,7 @@ func NewShifts(o ShiftsOptions) *Shifts {
 	step := o.CellKm / kmPerDegree
 	return &Shifts{
 		latStep: step, lngStep: step / math.Cos(40*math.Pi/180),
-		cells: map[[2]int32][]*volmatch.Need{}, needs: map[string]*volmatch.Need{},
+		cells: map[[2]int32][]needEntry{}, needs: map[string]*volmatch.Need{},
 	}
 }
 
@@ -89,7 +96,7 @@ func (x *Shifts) Put(n *volmatch.Need) {
 	cp.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
 	x.needs[n.ID] = &cp
 	k := x.cell(cp.Point)
-	x.cells[k] = append(x.cells[k], &cp)
+	x.cells[k] = append(x.cells[k], needEntry{cp.Point.Lat, cp.Point.Lng, cp.RadiusKm, &cp})
 	x.open += c
 	x.maxLat = math.Max(x.maxLat, math.Abs(cp.Point.Lat))
 }
@@ -109,8 +116,8 @@ func (x *Shifts) remove(id string) {
 	delete(x.needs, id)
 	k := x.cell(old.Point)
 	ns := x.cells[k]
-	for i, n := range ns {
-		if n == old {
+	for i, e := range ns {
+		if e.n == old {
 			ns = append(ns[:i], ns[i+1:]...)
 			break
 		}
@@ -154,13 +161,20 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 	}
 	lo := x.cell(volmatch.Point{Lat: v.Home.Lat - dLat, Lng: v.Home.Lng - dLng})
 	hi := x.cell(volmatch.Point{Lat: v.Home.Lat + dLat, Lng: v.Home.Lng + dLng})
-	visit := func(ns []*volmatch.Need) {
-		for _, n := range ns {
+	lat0 := v.Home.Lat
+	visit := func(ns []needEntry) {
+		for i := range ns {
+			e := &ns[i]
 			// The distance gate passes within min(radius, travel limit)
-			// only, computed as scoring.Reach does.
-			if volmatch.DistanceKm(v.Home, n.Point) > math.Min(n.RadiusKm, r) {
+			// only, computed as scoring.Reach does. The difference in
+			// latitude alone bounds the distance from below (with a
+			// margin for rounding): most needs are passed over by it.
+			limit := math.Min(e.radius, r)
+			if math.Abs(e.lat-lat0)*kmPerDegree > limit*(1+1e-9)+1e-9 ||
+				volmatch.DistanceKm(v.Home, volmatch.Point{Lat: e.lat, Lng: e.lng}) > limit {
 				continue
 			}
+			n := e.n
 			for _, s := range n.Shifts {
 				if s.Filled < s.Slots {
 					fn(n, s)

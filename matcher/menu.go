@@ -120,6 +120,7 @@ type ServiceMenu struct {
 func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]MenuItem, int) {
 	o = o.withDefaults()
 	cs, scanned := rankShifts(v, src, sc, o)
+	slices.SortFunc(cs, candCmp)
 	items := make([]MenuItem, len(cs))
 	for i := range cs {
 		items[i] = cs[i].item(sc, o, i)
@@ -153,7 +154,81 @@ func category(n *volmatch.Need, o MenuOptions) string {
 	return n.Domain
 }
 
-// rankShifts returns the eligible shifts of RankShifts in its order.
+// candCmp orders candidates as RankShifts ranks them: higher score, then the
+// earlier start, then need and shift ID.
+func candCmp(a, b shiftCand) int {
+	if a.res.Score != b.res.Score {
+		if a.res.Score > b.res.Score {
+			return -1
+		}
+		return 1
+	}
+	if c := a.s.Start.Compare(b.s.Start); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.s.ID, b.s.ID)
+}
+
+// ranking yields candidates in rank order, best first, ordering only as far
+// as it is read (a binary heap): a menu reads a few of thousands.
+type ranking struct {
+	cs    []shiftCand
+	heap  []int32 // indexes into cs not yet yielded
+	order []int32 // yielded so far, in rank order
+}
+
+func newRanking(cs []shiftCand) *ranking {
+	r := &ranking{cs: cs, heap: make([]int32, len(cs))}
+	for i := range r.heap {
+		r.heap[i] = int32(i)
+	}
+	for i := len(r.heap)/2 - 1; i >= 0; i-- {
+		r.down(i)
+	}
+	return r
+}
+
+func (r *ranking) less(i, j int) bool { return candCmp(r.cs[r.heap[i]], r.cs[r.heap[j]]) < 0 }
+
+func (r *ranking) down(i int) {
+	n := len(r.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if l+1 < n && r.less(l+1, l) {
+			m = l + 1
+		}
+		if !r.less(m, i) {
+			return
+		}
+		r.heap[i], r.heap[m] = r.heap[m], r.heap[i]
+		i = m
+	}
+}
+
+// at returns the candidate of rank k+1 (0-based k) and whether there is one.
+func (r *ranking) at(k int) (*shiftCand, bool) {
+	for len(r.order) <= k {
+		if len(r.heap) == 0 {
+			return nil, false
+		}
+		top := r.heap[0]
+		last := len(r.heap) - 1
+		r.heap[0] = r.heap[last]
+		r.heap = r.heap[:last]
+		r.down(0)
+		r.order = append(r.order, top)
+	}
+	return &r.cs[r.order[k]], true
+}
+
+// rankShifts returns the eligible shifts of RankShifts, unordered.
 func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int) {
 	var cs []shiftCand
 	var p *scoring.Prepared
@@ -201,21 +276,6 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 		}
 		cs = append(cs, shiftCand{n: n, s: s, res: res})
 	})
-	slices.SortFunc(cs, func(a, b shiftCand) int {
-		if a.res.Score != b.res.Score {
-			if a.res.Score > b.res.Score {
-				return -1
-			}
-			return 1
-		}
-		if c := a.s.Start.Compare(b.s.Start); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
-			return c
-		}
-		return strings.Compare(a.s.ID, b.s.ID)
-	})
 	return cs, scanned
 }
 
@@ -229,35 +289,38 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 // and by day (the Beijing date of the start).
 func Menu(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
 	o = o.withDefaults()
-	ranked, scanned := rankShifts(v, src, sc, o)
-	m := ServiceMenu{Volunteer: v.ID, Eligible: len(ranked), Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
+	cs, scanned := rankShifts(v, src, sc, o)
+	ranked := newRanking(cs)
+	m := ServiceMenu{Volunteer: v.ID, Eligible: len(cs), Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
 	perNeed := map[string]int{}
 	perCat := map[string]int{}
-	taken := make([]bool, len(ranked))
+	var taken []bool // by rank
 	count := 0
-	for i := range ranked {
-		if count == o.K {
+	for i := 0; count < o.K; i++ {
+		c, ok := ranked.at(i)
+		if !ok {
 			break
 		}
-		n := ranked[i].n
-		cat := category(n, o)
-		if perNeed[n.ID] >= o.PerNeed || perCat[cat] >= o.PerDomain {
+		taken = append(taken, false)
+		cat := category(c.n, o)
+		if perNeed[c.n.ID] >= o.PerNeed || perCat[cat] >= o.PerDomain {
 			continue
 		}
-		perNeed[n.ID]++
+		perNeed[c.n.ID]++
 		perCat[cat]++
 		taken[i] = true
 		count++
 	}
-	for i := 0; i < len(ranked) && count < o.K; i++ {
+	for i := 0; i < len(taken) && count < o.K; i++ {
 		if !taken[i] {
 			taken[i] = true
 			count++
 		}
 	}
-	for i := range ranked {
-		if taken[i] {
-			m.Items = append(m.Items, ranked[i].item(sc, o, i))
+	for i, t := range taken {
+		if t {
+			c, _ := ranked.at(i)
+			m.Items = append(m.Items, c.item(sc, o, i))
 		}
 	}
 	at := map[[2]string]int{}
