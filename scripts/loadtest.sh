@@ -31,6 +31,10 @@
 #   LT_MODES="bolt redis"             which modes to run
 #   LT_DIR=/tmp/vmlt                  work folder (default: a temporary one,
 #                                     removed at the end)
+#   LT_SERVER_BIN=/path/to/volmatch   serve (and prepare the data) with this
+#                                     binary, e.g. an older build for a
+#                                     before/after comparison; the load
+#                                     generator is always the one built here
 #
 # Benchmark lines (for cmd/benchreport):
 #   BenchmarkHTTP/matches         1  R req/s  P50 p50-ms  P90 p90-ms  P99 p99-ms  E errors
@@ -60,6 +64,7 @@ else
 	remove_dir=0
 fi
 bin="$dir/volmatch"
+srv=${LT_SERVER_BIN:-$bin}
 admin="lt_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 server_pid=""
 redis_pid=""
@@ -91,7 +96,7 @@ free_port() {
 start_server() {
 	local logf=$1
 	shift
-	VOLMATCH_ADMIN_TOKEN="$admin" "$bin" serve --addr 127.0.0.1:0 --rate -1 "$@" >"$logf.out" 2>"$logf.err" &
+	VOLMATCH_ADMIN_TOKEN="$admin" "$srv" serve --addr 127.0.0.1:0 --rate -1 "$@" >"$logf.out" 2>"$logf.err" &
 	server_pid=$!
 	url=""
 	for _ in $(seq 1 600); do
@@ -131,19 +136,20 @@ run_load() {
 
 log "building volmatch; machine: $(nproc) cores, load average $(loadavg)"
 go build -o "$bin" ./cmd/volmatch
+if [[ "$srv" != "$bin" ]]; then log "serving with $srv"; fi
 log "the load generator shares this machine's $(nproc) cores with the server (and redis-server)"
 
 demo="$dir/demo"
 if [[ ! -f "$demo/volmatch-demo.json" ]]; then
 	log "preparing the demo: $vols volunteers, $needs needs"
 fi
-"$bin" demo --data "$demo" --volunteers "$vols" --needs "$needs" --exit-after-setup >"$dir/demo.out" 2>"$dir/demo.err"
+"$srv" demo --data "$demo" --volunteers "$vols" --needs "$needs" --exit-after-setup >"$dir/demo.out" 2>"$dir/demo.err"
 
 if [[ " $modes " == *" redis "* ]]; then
 	# Export before the bolt runs add their load need and assignments.
 	mkdir -p "$dir/export"
 	for k in volunteers needs pools stations; do
-		"$bin" export --data "$demo" --kind "$k" --out "$dir/export/$k.jsonl" 2>/dev/null
+		"$srv" export --data "$demo" --kind "$k" --out "$dir/export/$k.jsonl" 2>/dev/null
 	done
 fi
 
@@ -167,7 +173,7 @@ if [[ " $modes " == *" redis "* ]]; then
 		sleep 0.1
 	done
 	rurl="redis://127.0.0.1:$port/0"
-	"$bin" import --redis "$rurl" --data "$dir/rdata" "$dir"/export/*.jsonl >&2
+	"$srv" import --redis "$rurl" --data "$dir/rdata" "$dir"/export/*.jsonl >&2
 	start_server "$dir/serve-redis" --redis "$rurl" --data "$dir/rdata"
 	run_load HTTP/matches-redis --scenario matches --duration "$duration"
 	run_load HTTP/accepts-redis --scenario accepts --duration "$accept_duration" --invites "$invites"
