@@ -12,11 +12,16 @@
 #   LOAD_DIR=/tmp/vm1m                 where the population and data go
 #                                      (default: a temporary folder, removed)
 #   LOAD_KEEP=1                        keep LOAD_DIR's population between runs
+#   LOAD_RESTART_ONLY=1                only the serve starts, on LOAD_DIR's data
+#                                      from an earlier run
+#
+# On a shared machine the wall times depend on the load (printed); the CPU
+# seconds (import, and serve until ready) do not.
 #
 # Benchmark lines (for cmd/benchreport):
 #   BenchmarkLoad/n=N/import   1  SECONDS s  DOCS_PER_S docs/s  CPU_S cpu-s
-#   BenchmarkLoad/n=N/start    1  SECONDS s  MIB rss-MiB
-#   BenchmarkLoad/n=N/restart  1  SECONDS s  MIB rss-MiB
+#   BenchmarkLoad/n=N/start    1  SECONDS s  MIB rss-MiB  CPU_S cpu-s
+#   BenchmarkLoad/n=N/restart  1  SECONDS s  MIB rss-MiB  CPU_S cpu-s
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,27 +41,29 @@ log() { echo "load1m: $*" >&2; }
 go build -o "$bin" ./cmd/volmatch
 
 pop="$dir/pop-$n"
-if [[ ! -s "$pop/volunteers.jsonl" || "${LOAD_KEEP:-}" != 1 ]]; then
-	log "generating $n volunteers, $needs needs"
-	rm -rf "$pop"
-	"$bin" gen --volunteers "$n" --needs "$needs" --seed 1 --out "$pop" >&2
-fi
-
 data="$dir/data-$n"
-rm -rf "$data"
-log "importing (machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
-t0=$(date +%s.%N)
-/usr/bin/env time -f '%U %S' -o "$dir/import.time" \
-	"$bin" import --data "$data" "$pop"/volunteers.jsonl "$pop"/needs.jsonl "$pop"/pools.jsonl "$pop"/stations.jsonl \
-	>"$dir/import.out" 2>"$dir/import.err" || { cat "$dir/import.err" >&2; exit 1; }
-t1=$(date +%s.%N)
-cat "$dir/import.out" >&2
-import_s=$(echo "$t1 - $t0" | bc -l)
-read -r usr sys <"$dir/import.time"
-import_cpu=$(echo "$usr + $sys" | bc -l)
-docs_s=$(echo "$n / $import_s" | bc -l)
-log "$(printf 'import: %.1f s wall, %.1f s CPU (%.0f volunteers/s); store %s, index %s' \
-	"$import_s" "$import_cpu" "$docs_s" "$(du -sh "$data/volmatch.db" | cut -f1)" "$(du -sh "$data/index" | cut -f1)")"
+if [[ "${LOAD_RESTART_ONLY:-}" != 1 ]]; then
+	if [[ ! -s "$pop/volunteers.jsonl" || "${LOAD_KEEP:-}" != 1 ]]; then
+		log "generating $n volunteers, $needs needs"
+		rm -rf "$pop"
+		"$bin" gen --volunteers "$n" --needs "$needs" --seed 1 --out "$pop" >&2
+	fi
+	rm -rf "$data"
+	log "importing (machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
+	t0=$(date +%s.%N)
+	/usr/bin/env time -f '%U %S' -o "$dir/import.time" \
+		"$bin" import --data "$data" "$pop"/volunteers.jsonl "$pop"/needs.jsonl "$pop"/pools.jsonl "$pop"/stations.jsonl \
+		>"$dir/import.out" 2>"$dir/import.err" || { cat "$dir/import.err" >&2; exit 1; }
+	t1=$(date +%s.%N)
+	cat "$dir/import.out" >&2
+	import_s=$(echo "$t1 - $t0" | bc -l)
+	read -r usr sys <"$dir/import.time"
+	import_cpu=$(echo "$usr + $sys" | bc -l)
+	docs_s=$(echo "$n / $import_s" | bc -l)
+	log "$(printf 'import: %.1f s wall, %.1f s CPU (%.0f volunteers/s); store %s, index %s; load %s' \
+		"$import_s" "$import_cpu" "$docs_s" "$(du -sh "$data/volmatch.db" | cut -f1)" "$(du -sh "$data/index" | cut -f1)" \
+		"$(cut -d' ' -f1-3 /proc/loadavg)")"
+fi
 
 # serve_once NAME: start serve, wait for /readyz, measure, stop. Sets
 # ready_s and rss_mib.
@@ -78,6 +85,8 @@ serve_once() {
 		sleep 0.05
 	done
 	ready_s=$(echo "$(date +%s.%N) - $s0" | bc -l)
+	# CPU seconds of the process until ready (utime + stime, in clock ticks).
+	ready_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$pid/stat")
 	sleep 3 # settle: the follower's first tick, the scavenger
 	local st
 	st=$(grep -E '^(VmRSS|RssAnon|RssFile)' "/proc/$pid/status" | tr -s ' \t' ' ' | tr '\n' ' ')
@@ -85,16 +94,20 @@ serve_once() {
 	curl -fs -o /dev/null "$url/readyz"
 	kill -TERM "$pid"
 	wait "$pid" || true
-	log "$(printf '%s: ready in %.1f s; %s' "$name" "$ready_s" "$st")"
+	log "$(printf '%s: ready in %.1f s (%s s CPU); %s; load %s' "$name" "$ready_s" "$ready_cpu" "$st" "$(cut -d' ' -f1-3 /proc/loadavg)")"
 }
 
-serve_once start
-start_s=$ready_s start_rss=$rss_mib
+if [[ "${LOAD_RESTART_ONLY:-}" != 1 ]]; then
+	serve_once start
+	start_s=$ready_s start_rss=$rss_mib start_cpu=$ready_cpu
+fi
 serve_once restart
-restart_s=$ready_s restart_rss=$rss_mib
+restart_s=$ready_s restart_rss=$rss_mib restart_cpu=$ready_cpu
 
 if [[ $bench == 1 ]]; then
-	printf 'BenchmarkLoad/n=%d/import \t1\t%.2f s\t%.0f docs/s\t%.1f cpu-s\n' "$n" "$import_s" "$docs_s" "$import_cpu"
-	printf 'BenchmarkLoad/n=%d/start \t1\t%.2f s\t%d rss-MiB\n' "$n" "$start_s" "$start_rss"
-	printf 'BenchmarkLoad/n=%d/restart \t1\t%.2f s\t%d rss-MiB\n' "$n" "$restart_s" "$restart_rss"
+	if [[ "${LOAD_RESTART_ONLY:-}" != 1 ]]; then
+		printf 'BenchmarkLoad/n=%d/import \t1\t%.2f s\t%.0f docs/s\t%.1f cpu-s\n' "$n" "$import_s" "$docs_s" "$import_cpu"
+		printf 'BenchmarkLoad/n=%d/start \t1\t%.2f s\t%d rss-MiB\t%s cpu-s\n' "$n" "$start_s" "$start_rss" "$start_cpu"
+	fi
+	printf 'BenchmarkLoad/n=%d/restart \t1\t%.2f s\t%d rss-MiB\t%s cpu-s\n' "$n" "$restart_s" "$restart_rss" "$restart_cpu"
 fi
