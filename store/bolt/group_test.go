@@ -1,0 +1,190 @@
+package bolt_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"volmatch"
+	"volmatch/store/bolt"
+	"volmatch/store/storetest"
+)
+
+func openSynced(t *testing.T) (*bolt.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), bolt.FileName)
+	st, err := bolt.Open(path, bolt.Options{Now: storetest.Now}) // fsync on: the group commit's real case
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st, path
+}
+
+// TestAppendEventsGroupCommit appends from many goroutines at once (their
+// calls share transactions) and checks that every event is there once,
+// with gap-free Seqs, each call's events together and in order, and that
+// they survive a reopen.
+func TestAppendEventsGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	st, path := openSynced(t)
+	const callers, calls, per = 16, 20, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, callers*calls)
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range calls {
+				evs := make([]volmatch.Event, per)
+				for i := range evs {
+					evs[i] = volmatch.Event{Type: volmatch.EventMatchShown, Need: "N1", Batch: fmt.Sprintf("c%d-%d", c, k), Rank: i + 1}
+				}
+				if err := st.AppendEvents(ctx, evs...); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("AppendEvents: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := bolt.Open(path, bolt.Options{Now: storetest.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.Events(ctx, 0, 10*callers*calls*per)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != callers*calls*per {
+		t.Fatalf("Events after reopen = %d events, want %d", len(evs), callers*calls*per)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < len(evs); i += per {
+		b := evs[i].Batch
+		if seen[b] {
+			t.Fatalf("batch %s appears twice", b)
+		}
+		seen[b] = true
+		for j := range per {
+			e := evs[i+j]
+			if e.Seq != uint64(i+j+1) || e.Batch != b || e.Rank != j+1 || !e.At.Equal(storetest.Now()) {
+				t.Fatalf("event %d = seq %d batch %s rank %d at %v; want seq %d batch %s rank %d at %v",
+					i+j, e.Seq, e.Batch, e.Rank, e.At, i+j+1, b, j+1, storetest.Now())
+			}
+		}
+	}
+}
+
+// TestAppendEventsRefused checks that a bad event fails its own call only,
+// writing nothing of it, and that a closed store answers EUNAVAILABLE.
+func TestAppendEventsRefused(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openSynced(t)
+	err := st.AppendEvents(ctx, volmatch.Event{Type: volmatch.EventMatchShown}, volmatch.Event{})
+	if volmatch.ErrorCode(err) != volmatch.EINVALID {
+		t.Fatalf("AppendEvents with an untyped event = %v, want EINVALID", err)
+	}
+	if err := st.AppendEvents(ctx, volmatch.Event{Type: volmatch.EventMatchShown, Need: "N1"}); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := st.Events(ctx, 0, 10)
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Need != "N1" {
+		t.Fatalf("Events = %+v, want the one good event as seq 1", evs)
+	}
+	_ = st.Close()
+	if err := st.AppendEvents(ctx, volmatch.Event{Type: volmatch.EventMatchShown}); volmatch.ErrorCode(err) != volmatch.EUNAVAILABLE {
+		t.Fatalf("AppendEvents on a closed store = %v, want EUNAVAILABLE", err)
+	}
+}
+
+// TestWaitChange checks that WaitChange wakes on a write made meanwhile,
+// and times out when none comes.
+func TestWaitChange(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openSynced(t)
+	if ok, err := st.WaitChange(ctx, 0, 10*time.Millisecond); err != nil || ok {
+		t.Fatalf("WaitChange on an empty feed = %v, %v; want false, nil", ok, err)
+	}
+	done := make(chan bool, 1)
+	go func() {
+		ok, err := st.WaitChange(ctx, 0, time.Minute)
+		done <- ok && err == nil
+	}()
+	if err := st.CreateVolunteer(ctx, &volmatch.Volunteer{ID: "V1", Name: "张三", Home: volmatch.Point{Lat: 39.9, Lng: 116.4}, MaxTravelKm: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if !<-done {
+		t.Fatalf("WaitChange(0) did not report the new change")
+	}
+	if ok, err := st.WaitChange(ctx, 1, 10*time.Millisecond); err != nil || ok {
+		t.Fatalf("WaitChange(1) with no newer change = %v, %v; want false, nil", ok, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := st.WaitChange(cctx, 1, time.Minute); err == nil {
+		t.Fatalf("WaitChange with a cancelled context = nil error, want one")
+	}
+}
+
+// TestAssignmentsOfNeverAssigned checks the listing by volunteer around the
+// in-memory set of volunteers with assignments: nothing before an accept,
+// the assignment after it (also after a reopen, which rebuilds the set),
+// EINVALID for a bad limit and EUNAVAILABLE once closed.
+func TestAssignmentsOfNeverAssigned(t *testing.T) {
+	ctx := context.Background()
+	st, path := openSynced(t)
+	v := &volmatch.Volunteer{ID: "V1", Name: "张三", Home: volmatch.Point{Lat: 39.9, Lng: 116.4}, MaxTravelKm: 5}
+	n := &volmatch.Need{ID: "N1", Org: "O1", Title: "助老", Domain: "elderly_care", Mode: volmatch.ModeMenu,
+		Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.9, Lng: 116.4}, RadiusKm: 3,
+		Shifts: []volmatch.Shift{{ID: "S1", Start: storetest.Epoch.Add(time.Hour), End: storetest.Epoch.Add(3 * time.Hour), Slots: 2}}}
+	if err := st.CreateVolunteer(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateNeed(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	byVol := volmatch.AssignmentFilter{Volunteer: "V1"}
+	if as, next, err := st.Assignments(ctx, byVol); err != nil || len(as) != 0 || next != "" {
+		t.Fatalf("Assignments(V1) before any = %v, %q, %v; want none", as, next, err)
+	}
+	bad := byVol
+	bad.Limit = -1
+	if _, _, err := st.Assignments(ctx, bad); volmatch.ErrorCode(err) != volmatch.EINVALID {
+		t.Fatalf("Assignments(V1, limit -1) = %v, want EINVALID", err)
+	}
+	if err := st.CreateInvitation(ctx, &volmatch.Invitation{ID: "I1", Need: "N1", Shift: "S1", Volunteer: "V1", SentAt: storetest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Accept(ctx, "I1", storetest.Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, _, err := st.Assignments(ctx, byVol); err != nil || len(as) != 1 || as[0].ID != a.ID {
+		t.Fatalf("Assignments(V1) after the accept = %v, %v; want %s", as, err, a.ID)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = bolt.Open(path, bolt.Options{Now: storetest.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, _, err := st.Assignments(ctx, byVol); err != nil || len(as) != 1 || as[0].ID != a.ID {
+		t.Fatalf("Assignments(V1) after a reopen = %v, %v; want %s", as, err, a.ID)
+	}
+	_ = st.Close()
+	if _, _, err := st.Assignments(ctx, volmatch.AssignmentFilter{Volunteer: "V2"}); volmatch.ErrorCode(err) != volmatch.EUNAVAILABLE {
+		t.Fatalf("Assignments(V2) on a closed store = %v, want EUNAVAILABLE", err)
+	}
+}
