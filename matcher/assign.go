@@ -195,8 +195,10 @@ type batch struct {
 	// each shift keeps sparseFactor × free + sparseExtra pairs in the
 	// first, sparse round of solve
 	sparseFactor, sparseExtra int
-	// solver solves the flow: flow.SolveScaling, or flow.Solve (the
-	// network simplex) as the reference in tests
+	// solver, when set, solves each round's flow from the start (tests
+	// use flow.Solve and flow.SolveScaling as references); nil: the
+	// network simplex re-solved from the last round's optimum
+	// (flow.Solver)
 	solver func(context.Context, *flow.Graph) (flow.Result, error)
 }
 
@@ -222,7 +224,7 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 	for _, a := range o.Held {
 		held[a.Volunteer] = append(held[a.Volunteer], a)
 	}
-	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra, solver: flow.Solve}
+	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra}
 	// The open shifts of each need, numbered in need order.
 	type needWork struct {
 		n     *volmatch.Need
@@ -453,6 +455,8 @@ const (
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	keep := b.sparseKeep()
 	var (
+		g                *flow.Graph
+		sv               *flow.Solver
 		res              flow.Result
 		arcOf            []int
 		from             []int32
@@ -460,17 +464,24 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 		exact            bool
 		err              error
 		pivots, solves   int
+		added            []int32
 	)
 	for {
-		var g *flow.Graph
-		g, arcOf, from, srcArc, sliceArc, exact = b.graph(keep)
-		res, err = b.solver(ctx, g)
+		if g == nil {
+			g, arcOf, from, srcArc, sliceArc, exact = b.graph(keep)
+			sv = flow.NewSolver(g)
+		}
+		if b.solver != nil {
+			res, err = b.solver(ctx, g)
+		} else {
+			res, err = sv.Solve(ctx)
+		}
 		if err != nil {
 			return Plan{}, fmt.Errorf("matcher: assign: %w", err)
 		}
 		pivots += res.Pivots
 		solves++
-		added := 0
+		added = added[:0]
 		for v := range b.vols {
 			if b.localFeasible(g, v, keep, &res, arcOf, from, srcArc, sliceArc) {
 				continue
@@ -479,12 +490,24 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 				p := &b.pairs[i]
 				if !keep[i] && -p.gain+res.Potential[from[i]]-res.Potential[2+int(p.shift)] < 0 {
 					keep[i] = true
-					added++
+					added = append(added, int32(i))
 				}
 			}
 		}
-		if added == 0 {
+		if len(added) == 0 {
 			break
+		}
+		// The arcs added join the graph and the solver starts from its
+		// last optimum; unless one falls in a slice without a node that
+		// now holds two kept arcs (it needs a node): then the graph is
+		// built and solved anew. A reference solver always starts anew.
+		if b.solver != nil || b.needsSliceNode(added, keep, sliceArc) {
+			g = nil
+			continue
+		}
+		for _, i := range added {
+			p := &b.pairs[i]
+			arcOf[i] = g.AddArc(int(from[i]), 2+int(p.shift), 0, 1, -p.gain)
 		}
 	}
 	st := b.newState()
@@ -616,19 +639,21 @@ func (b *batch) graph(keep []bool) (g *flow.Graph, arcOf []int, from, srcArc, sl
 			}
 		}
 		srcArc[2*v+1] = int32(g.Arcs())
-		// A slice of one kept arc needs no node of its own.
+		// A slice needs no node of its own when it holds one eligible
+		// pair, or no kept arc (an arc added to it later hangs from the
+		// volunteer while it is the slice's only one).
 		size := make([]int, nSlices)
+		kept := make([]bool, nSlices)
 		for i, s := range slice {
-			if keep[b.volStart[v]+i] {
-				size[s]++
-			}
+			size[s]++
+			kept[s] = kept[s] || keep[b.volStart[v]+i]
 		}
 		sliceNode := make([]int, nSlices)
 		sliceIn := make([]int32, nSlices)
 		for s := range sliceNode {
 			sliceNode[s] = vn
 			sliceIn[s] = -1
-			if size[s] > 1 && nSlices > 1 {
+			if size[s] > 1 && kept[s] && nSlices > 1 {
 				sliceNode[s] = g.AddNodes(1)
 				sliceIn[s] = int32(g.AddArc(vn, sliceNode[s], 0, 1, 0))
 			}
@@ -644,6 +669,32 @@ func (b *batch) graph(keep []bool) (g *flow.Graph, arcOf []int, from, srcArc, sl
 		}
 	}
 	return g, arcOf, from, srcArc, sliceArc, exact
+}
+
+// needsSliceNode reports whether one of the pairs just added hangs from its
+// volunteer's node (its slice had no node) while its slice now holds
+// another kept pair.
+func (b *batch) needsSliceNode(added []int32, keep []bool, sliceArc []int32) bool {
+	for _, i := range added {
+		if sliceArc[i] >= 0 {
+			continue // its slice has a node
+		}
+		v := b.pairs[i].vol
+		lo, hi := b.volStart[v], b.volStart[v+1]
+		if hi-lo < 2 {
+			continue
+		}
+		slice, n, _ := b.slices(b.pairs[lo:hi])
+		if n < 2 {
+			continue // a single slice: the volunteer's node is the slice's
+		}
+		for j := lo; j < hi; j++ {
+			if j != int(i) && keep[j] && slice[j-lo] == slice[int(i)-lo] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // localFeasible reports whether volunteer v's own nodes (the volunteer and

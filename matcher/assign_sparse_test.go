@@ -9,6 +9,7 @@ import (
 	"volmatch/datasets"
 	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/flow"
 	"volmatch/scoring"
 )
 
@@ -103,4 +104,89 @@ func BenchmarkAssign50kDense(b *testing.B) {
 	}
 	vols, needs := batchInstanceDensity(50000, 5000, 5, 1)
 	benchAssignOn(b, vols, needs)
+}
+
+// TestAssignEqualsReference compares Assign (sparse rounds, the network
+// simplex re-solved warm from each round's optimum, pairs gated by two
+// workers) with the reference: every pair in one graph, solved from the
+// start by the network simplex (flow.Solve) and by cost scaling
+// (flow.SolveScaling), on random mid-size instances with and without
+// chains, caps and fairness. The flow optimum (Bound) must be the same to
+// the unit, and so the objective when the plan is exact; one worker and
+// two must give the same placements.
+func TestAssignEqualsReference(t *testing.T) {
+	sc := scoring.NewScorer(nil, scoring.Options{})
+	r := rand.New(rand.NewPCG(31, 32))
+	const full = 1 << 20
+	for k := 0; k < 40; k++ {
+		in := randInstance(r, 40+r.IntN(120), 15+r.IntN(40), k%4 == 3)
+		o := matcher.AssignOptions{MaxPerVolunteer: 1 + r.IntN(3), Held: in.held, Workers: 2}
+		if k%2 == 1 {
+			o.FairnessStep = 0.2 * r.Float64()
+		}
+		got, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, in, sc, o, got, true)
+		b, err := matcher.Collect(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ref := range []struct {
+			name   string
+			solver func(context.Context, *flow.Graph) (flow.Result, error)
+		}{{"simplex", flow.Solve}, {"scaling", flow.SolveScaling}} {
+			want, err := b.SolveWith(context.Background(), ref.solver, full, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := math.Round(got.Bound*1e6), math.Round(want.Bound*1e6); g != w {
+				t.Fatalf("instance %d: Assign Bound = %v, %s over every pair %v", k, got.Bound, ref.name, want.Bound)
+			}
+			if got.Exact && math.Round(got.Objective*1e6) != math.Round(want.Objective*1e6) {
+				t.Fatalf("instance %d: Assign objective = %v, %s over every pair %v", k, got.Objective, ref.name, want.Objective)
+			}
+		}
+		o.Workers = 1
+		one, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one.Placements) != len(got.Placements) {
+			t.Fatalf("instance %d: %d placements with one worker, %d with two", k, len(one.Placements), len(got.Placements))
+		}
+		for i := range one.Placements {
+			if one.Placements[i] != got.Placements[i] {
+				t.Fatalf("instance %d: placement %d = %+v with one worker, %+v with two", k, i, one.Placements[i], got.Placements[i])
+			}
+		}
+	}
+}
+
+// TestAssignEqualsReferenceGenerated is TestAssignEqualsReference on a
+// generated population (3,000 volunteers, 300 shifts, the real taxonomy and
+// the feature index as source), where the sparse rounds add arcs back.
+func TestAssignEqualsReferenceGenerated(t *testing.T) {
+	vols, needs := batchInstance(3000, 300, 5)
+	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	src := index.NewFeatures(vols)
+	for _, o := range []matcher.AssignOptions{{MaxPerVolunteer: 2, FairnessStep: 0.05}, {MaxPerVolunteer: 3}} {
+		got, err := matcher.Assign(context.Background(), needs, src, sc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := matcher.Collect(context.Background(), needs, src, sc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := b.SolveWith(context.Background(), flow.Solve, 1<<20, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Bound != want.Bound || got.Objective != want.Objective || got.Eligible != want.Eligible {
+			t.Errorf("options %+v: Assign Bound %v objective %v over %d pairs, simplex over every pair %v, %v over %d",
+				o, got.Bound, got.Objective, got.Eligible, want.Bound, want.Objective, want.Eligible)
+		}
+	}
 }

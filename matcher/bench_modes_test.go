@@ -111,7 +111,8 @@ func BenchmarkAssignCity(b *testing.B) {
 
 // BenchmarkAssignSolve times the flow solve alone (the pairs gated and
 // scored once), by solver and by graph: the sparse-then-verify rounds or
-// every pair at once.
+// every pair at once. warm is Assign's (the network simplex re-solved
+// from each round's optimum); scaling and simplex solve each round anew.
 func BenchmarkAssignSolve(b *testing.B) {
 	for _, size := range []struct {
 		name              string
@@ -130,7 +131,7 @@ func BenchmarkAssignSolve(b *testing.B) {
 		for _, sv := range []struct {
 			name   string
 			solver func(context.Context, *flow.Graph) (flow.Result, error)
-		}{{"scaling", flow.SolveScaling}, {"simplex", flow.Solve}} {
+		}{{"warm", nil}, {"scaling", flow.SolveScaling}, {"simplex", flow.Solve}} {
 			for _, sp := range []struct {
 				name          string
 				factor, extra int

@@ -47,6 +47,116 @@ func Solve(ctx context.Context, g *Graph) (Result, error) {
 	return s.result(g)
 }
 
+// Solver solves a graph that grows between solves: after the first
+// Solve, arcs may be added to the graph (with lower bound 0 and costs no
+// larger in absolute value than the first solve's), never nodes or supply
+// changes, and the next Solve starts the network simplex from the last
+// optimal spanning tree, the new arcs at their lower bound, instead of
+// from the start: when few arcs are added the re-solve takes a few pivots.
+// A change it cannot start from (a new node, a supply, a lower bound or a
+// larger cost) is solved from the start.
+type Solver struct {
+	g     *Graph
+	s     *simplex
+	nodes int
+	sup   []int64
+}
+
+// NewSolver returns a Solver of g, which the caller goes on owning (and
+// adding arcs to).
+func NewSolver(g *Graph) *Solver { return &Solver{g: g} }
+
+// Solve solves the graph as it is now, as Solve does; Result.Pivots counts
+// this solve's pivots only.
+func (sv *Solver) Solve(ctx context.Context) (Result, error) {
+	g := sv.g
+	if sv.s == nil || !sv.warm() {
+		s, err := newSimplex(g)
+		if err != nil {
+			return Result{}, err
+		}
+		sv.s, sv.nodes, sv.sup = s, g.Nodes(), append([]int64(nil), g.supply...)
+	}
+	s := sv.s
+	before := s.pivots
+	if err := s.run(ctx); err != nil {
+		sv.s = nil
+		return Result{}, err
+	}
+	res, err := s.result(g)
+	res.Pivots = s.pivots - before
+	return res, err
+}
+
+// warm extends the last solve's simplex by the arcs added since, and
+// reports false when it cannot.
+func (sv *Solver) warm() bool {
+	g, s := sv.g, sv.s
+	if g.Nodes() != sv.nodes || g.Arcs() < s.m {
+		return false
+	}
+	for v, x := range g.supply {
+		if sv.sup[v] != x {
+			return false
+		}
+	}
+	k := g.Arcs() - s.m
+	if k == 0 {
+		return true
+	}
+	if g.Arcs()+s.n > math.MaxInt32 {
+		return false
+	}
+	for a := s.m; a < g.Arcs(); a++ {
+		if g.lower[a] != 0 || g.upper[a] < 0 {
+			return false
+		}
+		c := g.cost[a]
+		if c == math.MinInt64 || max(c, -c) > s.maxCost {
+			return false
+		}
+	}
+	// The new arcs go after the old ones and before the artificial arcs,
+	// which move up by k (and so do the tree's references to them).
+	m, all := s.m+k, s.all+k
+	grow32 := func(x []int32) []int32 {
+		y := make([]int32, all)
+		copy(y, x[:s.m])
+		copy(y[m:], x[s.m:s.all])
+		return y
+	}
+	grow64 := func(x []int64) []int64 {
+		y := make([]int64, all)
+		copy(y, x[:s.m])
+		copy(y[m:], x[s.m:s.all])
+		return y
+	}
+	s.source, s.target = grow32(s.source), grow32(s.target)
+	s.cost, s.cap, s.flow = grow64(s.cost), grow64(s.cap), grow64(s.flow)
+	state := make([]int8, all)
+	copy(state, s.state[:s.m])
+	copy(state[m:], s.state[s.m:s.all])
+	s.state = state
+	s.orig = append(s.orig, make([]int32, k)...)
+	for i, a := s.m, s.m; a < g.Arcs(); i, a = i+1, a+1 {
+		s.orig[i] = int32(a)
+		s.source[i], s.target[i] = g.from[a], g.to[a]
+		s.cost[i] = g.cost[a]
+		s.cap[i] = g.upper[a]
+		s.state[i] = stateLower
+	}
+	for u := range s.pred {
+		if int(s.pred[u]) >= s.m {
+			s.pred[u] += int32(k)
+		}
+	}
+	s.m, s.all = m, all
+	s.searchTo = m
+	s.nextArc = 0
+	s.blockSize = max(int(math.Sqrt(float64(m))), 10)
+	return true
+}
+
 type simplex struct {
 	n, m   int   // nodes and arcs of the problem
 	all    int   // m + n: with one artificial arc per node
@@ -76,6 +186,7 @@ type simplex struct {
 	delta                        int64
 	blockSize, nextArc, searchTo int
 	pivots                       int
+	maxCost                      int64 // the largest |cost| of an arc
 }
 
 func newSimplex(g *Graph) (*simplex, error) {
@@ -153,6 +264,7 @@ func newSimplex(g *Graph) (*simplex, error) {
 		return nil, volmatch.Errorf(volmatch.EINVALID, "flow: arc costs up to %d are too large to solve exactly with %d nodes", maxCost, n)
 	}
 	artCost := (maxCost + 1) * int64(n+1)
+	s.maxCost = maxCost
 
 	// The initial tree: every node hangs from the root by its artificial
 	// arc, which carries the node's supply up (or its demand down).
