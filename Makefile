@@ -22,8 +22,11 @@ unit:
 build:
 	$(GO) build -o bin/volmatch ./cmd/volmatch
 
+# make bench: the benchmark suite into bench/results.txt, then BENCHMARKS.md's
+# figures section and bench/*.png rewritten from it (scripts/bench.sh says how
+# to make it quicker or add the 5M rank).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
+	@./scripts/bench.sh
 
 # make soak: five minutes of mixed traffic against real `volmatch serve`
 # processes (bbolt, then two Redis replicas) while they and redis-server are
