@@ -118,8 +118,8 @@ func TestAssignEqualsReference(t *testing.T) {
 	sc := scoring.NewScorer(nil, scoring.Options{})
 	r := rand.New(rand.NewPCG(31, 32))
 	const full = 1 << 20
-	for k := 0; k < 40; k++ {
-		in := randInstance(r, 40+r.IntN(120), 15+r.IntN(40), k%4 == 3)
+	for k := 0; k < 20; k++ {
+		in := randInstance(r, 30+r.IntN(70), 10+r.IntN(25), k%4 == 3)
 		o := matcher.AssignOptions{MaxPerVolunteer: 1 + r.IntN(3), Held: in.held, Workers: 2}
 		if k%2 == 1 {
 			o.FairnessStep = 0.2 * r.Float64()
