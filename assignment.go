@@ -117,13 +117,21 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		if s.Hours < 0 || s.Hours > 24*7 {
 			return ev, nil, FieldError("hours", "must be between 0 and 168, got %v", s.Hours)
 		}
+		if !s.At.IsZero() && s.At.Before(a.CheckIn) {
+			return ev, nil, FieldError("at", "check-out is before check-in")
+		}
+		// Hours are service time: at most the shift's length, which is what
+		// the volunteer was booked for.
+		length := a.End.Sub(a.Start).Hours()
 		h := s.Hours
 		if h == 0 {
 			h = s.At.Sub(a.CheckIn).Hours()
-			if h < 0 {
-				return ev, nil, FieldError("at", "check-out is before check-in")
+			if length > 0 {
+				h = min(h, length)
 			}
 			h = float64(int(h*4+0.5)) / 4 // quarter hours
+		} else if length > 0 && h > length {
+			return ev, nil, FieldError("hours", "must not exceed the shift's %v hours, got %v", length, h)
 		}
 		a.Status, a.CheckOut, a.Hours = AssignCompleted, s.At, h
 		ev = NeedEvent(EventCheckOut, n, s.At)

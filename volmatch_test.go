@@ -156,11 +156,47 @@ func TestStepApply(t *testing.T) {
 	}
 }
 
+// TestCheckOutHoursBoundedByShift: service hours, the record stars and credit
+// rest on, never exceed the shift's length, whether stated or timed.
+func TestCheckOutHoursBoundedByShift(t *testing.T) {
+	n := validNeed()
+	start := monday.Add(18 * time.Hour)
+	checkedIn := func() *volmatch.Assignment {
+		return &volmatch.Assignment{ID: "A1", Volunteer: "V1", Status: volmatch.AssignCheckedIn,
+			Start: start, End: start.Add(3 * time.Hour), CheckIn: start}
+	}
+	for _, tc := range []struct {
+		name  string
+		step  volmatch.Step
+		hours float64
+		field string
+	}{
+		{"stated within the shift", volmatch.Step{Kind: volmatch.StepCheckOut, At: start.Add(3 * time.Hour), Hours: 2.5}, 2.5, ""},
+		{"stated over the shift", volmatch.Step{Kind: volmatch.StepCheckOut, At: start.Add(3 * time.Hour), Hours: 150}, 0, "hours"},
+		{"timed past the shift's end", volmatch.Step{Kind: volmatch.StepCheckOut, At: start.Add(9 * time.Hour)}, 3, ""},
+		{"check-out before check-in with hours", volmatch.Step{Kind: volmatch.StepCheckOut, At: start.Add(-time.Hour), Hours: 1}, 0, "at"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := checkedIn()
+			_, _, err := tc.step.Apply(a, n)
+			if tc.field != "" {
+				if volmatch.ErrorField(err) != tc.field || a.Status != volmatch.AssignCheckedIn {
+					t.Fatalf("Apply = %v (status %s), want an error on %s and no change", err, a.Status, tc.field)
+				}
+				return
+			}
+			if err != nil || a.Hours != tc.hours {
+				t.Fatalf("Apply = %v, hours %v, want %v", err, a.Hours, tc.hours)
+			}
+		})
+	}
+}
+
 func TestMaskingAndStars(t *testing.T) {
-	v := &volmatch.Volunteer{Name: "王小明", Phone: "13812345678", Home: volmatch.Point{Lat: 39.91234, Lng: 116.39876}, Hidden: &volmatch.HiddenPreferences{}}
+	v := &volmatch.Volunteer{Name: "王小明", Phone: "13812345678", Home: volmatch.Point{Lat: 39.91234, Lng: 116.39876}, Bio: "住在幸福里3号楼", Hidden: &volmatch.HiddenPreferences{}}
 	m := v.Masked()
-	if m.Name != "王**" || m.Phone != "*******5678" || m.Hidden != nil {
-		t.Errorf("Masked() = %q %q hidden=%v, want 王** *******5678 nil", m.Name, m.Phone, m.Hidden)
+	if m.Name != "王**" || m.Phone != "*******5678" || m.Hidden != nil || m.Bio != "" {
+		t.Errorf("Masked() = %q %q bio %q hidden=%v, want 王** *******5678, no bio, nil", m.Name, m.Phone, m.Bio, m.Hidden)
 	}
 	if want := (volmatch.Point{Lat: 39.91, Lng: 116.4}); m.Home != want {
 		t.Errorf("Masked().Home = %v, want %v (about a kilometre)", m.Home, want)

@@ -195,12 +195,14 @@ func (v *Volunteer) SkillLevelOf(skill string) int {
 
 // Masked returns a copy without personal information: the name reduced to its
 // first character and "*", the phone to its last four digits, the home point
-// to about a kilometre (Point.Coarse), the hidden preferences dropped.
+// to about a kilometre (Point.Coarse), the free-text bio and the hidden
+// preferences dropped.
 func (v *Volunteer) Masked() *Volunteer {
 	c := *v
 	c.Name = MaskName(v.Name)
 	c.Phone = MaskPhone(v.Phone)
 	c.Home = v.Home.Coarse()
+	c.Bio = ""
 	c.Hidden = nil
 	return &c
 }

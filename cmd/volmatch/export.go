@@ -136,7 +136,7 @@ func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, erro
 		err = bw.Flush()
 	}
 	if err == nil {
-		err = tmp.Chmod(0o644)
+		err = tmp.Chmod(0o600)
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
