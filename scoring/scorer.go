@@ -120,6 +120,7 @@ type Result struct {
 
 // preparedShift is a shift with its hours and slack window precomputed.
 type preparedShift struct {
+	ready   bool // hours and the slack window computed (PrepareAgain defers them)
 	s       volmatch.Shift
 	hours   volmatch.Week
 	around  volmatch.Week // the slack window, shift hours removed
@@ -164,7 +165,7 @@ func (sc *Scorer) Prepare(n *volmatch.Need, shifts []volmatch.Shift) *Prepared {
 		skillMemo: map[string]uint64{}, prefMemo: map[string]float64{}}
 	p.shifts = make([]preparedShift, len(shifts))
 	for i, s := range shifts {
-		ps := preparedShift{s: s, hours: volmatch.ShiftHours(s.Start, s.End)}
+		ps := preparedShift{ready: true, s: s, hours: volmatch.ShiftHours(s.Start, s.End)}
 		ps.around = sc.slackWindow(s, ps.hours)
 		ps.aroundN = ps.around.Count()
 		p.shifts[i] = ps
@@ -172,8 +173,10 @@ func (sc *Scorer) Prepare(n *volmatch.Need, shifts []volmatch.Shift) *Prepared {
 	return p
 }
 
-// PrepareAgain is Prepare reusing p's memory (p may be nil); p must no
-// longer be used for the need it was prepared for.
+// PrepareAgain is Prepare reusing p's memory (p may be nil), deferring each
+// shift's hours and slack window to its first use: for a caller that
+// evaluates few shifts of many needs (a volunteer's menu). p must no longer
+// be used for the need it was prepared for.
 func (sc *Scorer) PrepareAgain(p *Prepared, n *volmatch.Need, shifts []volmatch.Shift) *Prepared {
 	if p == nil || p.sc != sc {
 		return sc.Prepare(n, shifts)
@@ -186,12 +189,22 @@ func (sc *Scorer) PrepareAgain(p *Prepared, n *volmatch.Need, shifts []volmatch.
 	*p = Prepared{sc: sc, n: n, top: sc.domainOf(n.Domain), skillMemo: p.skillMemo, prefMemo: p.prefMemo,
 		shifts: p.shifts[:0]}
 	for _, s := range shifts {
-		ps := preparedShift{s: s, hours: volmatch.ShiftHours(s.Start, s.End)}
-		ps.around = sc.slackWindow(s, ps.hours)
-		ps.aroundN = ps.around.Count()
-		p.shifts = append(p.shifts, ps)
+		p.shifts = append(p.shifts, preparedShift{s: s})
 	}
 	return p
+}
+
+// shift returns prepared shift i, computing its hours and slack window on
+// first use.
+func (p *Prepared) shift(i int) *preparedShift {
+	ps := &p.shifts[i]
+	if !ps.ready {
+		ps.hours = volmatch.ShiftHours(ps.s.Start, ps.s.End)
+		ps.around = p.sc.slackWindow(ps.s, ps.hours)
+		ps.aroundN = ps.around.Count()
+		ps.ready = true
+	}
+	return ps
 }
 
 // slackWindow returns the hours of the week up to sc.slack before the start
@@ -236,7 +249,7 @@ func (p *Prepared) Len() int { return len(p.shifts) }
 // Gate returns the first hard gate of shift i that v fails ("" when all
 // pass), as the package-level Gate does, without the busy gate.
 func (p *Prepared) Gate(v *volmatch.Volunteer, i int) string {
-	ps := &p.shifts[i]
+	ps := p.shift(i)
 	n := p.n
 	switch {
 	case !HasSkills(v, n.Requires.Skills):
@@ -287,7 +300,7 @@ func (p *Prepared) Evaluate(v *volmatch.Volunteer, i int) Result {
 func (p *Prepared) Score(v *volmatch.Volunteer, i int) Result {
 	p.static(v)
 	r := Result{DistanceKm: p.dist, Values: p.lastVals}
-	r.Values[2] = p.slackValue(v, &p.shifts[i])
+	r.Values[2] = p.slackValue(v, p.shift(i))
 	r.Score = p.sum(&r.Values)
 	return r
 }
@@ -305,7 +318,7 @@ func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
 		p.bound = w[0] + w[1]*math.Exp2(-p.dist/p.sc.halfKm) + w[3]*reliability(v.Stats) +
 			w[4]*LoadValue(v.Stats) + w[5]
 	}
-	b := p.bound + p.sc.wa[2]*p.slackValue(v, &p.shifts[i])
+	b := p.bound + p.sc.wa[2]*p.slackValue(v, p.shift(i))
 	return b*(1+1e-9) + 1e-12
 }
 
@@ -335,7 +348,7 @@ func (p *Prepared) BoundWith(minKm float64, avail volmatch.Week, skill, pref flo
 	w := &p.sc.wa
 	slack := 0.0
 	for i := range p.shifts {
-		ps := &p.shifts[i]
+		ps := p.shift(i)
 		if ps.aroundN == 0 {
 			slack = 1
 			break
@@ -383,7 +396,7 @@ func (p *Prepared) DomainPreference(key string) float64 { return p.prefValue(key
 func (p *Prepared) Values(v *volmatch.Volunteer, i int) [NumComponents]float64 {
 	p.static(v)
 	vals := p.lastVals
-	vals[2] = p.slackValue(v, &p.shifts[i])
+	vals[2] = p.slackValue(v, p.shift(i))
 	return vals
 }
 
