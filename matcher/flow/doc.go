@@ -22,7 +22,12 @@
 //	res, err := flow.Solve(ctx, g)
 //	// res.Cost == 4, res.Flow[0] == 2
 //
-// Dense square assignment problems (an n×n cost matrix) can also be solved
-// by AssignDense, the shortest-augmenting-path Hungarian method with potentials
-// (Jonker–Volgenant style), O(n³).
+// A Solver re-solves a graph that grew by a few arcs from the last optimal
+// spanning tree rather than from the start (matcher.Assign's verify rounds).
+// SolveScaling is Goldberg's cost-scaling push-relabel method, with global
+// price updates and partial augment-relabel, for the same problems.
+//
+// Dense assignment problems (an n×m cost matrix, n ≤ m) are solved by
+// AssignDense: Jonker–Volgenant's shortest augmenting paths in Crouse's
+// form (scipy's linear_sum_assignment), O(n²m) at worst.
 package flow
