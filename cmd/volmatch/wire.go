@@ -83,6 +83,11 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		fo.Progress = func(done, _ int) { _ = bar.Set(done) }
 	}
 	features := index.NewFeatures(nil) // loaded in full by the follower
+	if os.Getenv("GOGC") == "" {
+		// Loading allocates the index and its garbage at once: collect
+		// rarely until it is done (releaseLoadMemory sets the serving pace).
+		debug.SetGCPercent(loadGCPercent)
+	}
 	s.follower = index.NewFollower(s.store, s.text, features, fo)
 	if err := s.follower.Start(ctx); err != nil {
 		return fmt.Errorf("start index follower: %w", err)
@@ -111,6 +116,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 // of it, keeps a city's resident memory within bounds for a little more
 // collector work.
 const serveGCPercent = 50
+
+// loadGCPercent is the collector's heap growth while the indexes load.
+const loadGCPercent = 400
 
 // releaseLoadMemory gives back what loading the indexes left behind: the
 // store file's pages that the full read mapped into the process (they stay
