@@ -127,14 +127,22 @@ func (c *changeSignal) notify() {
 	}
 }
 
+// changeLinger is how long WaitChange lets more changes gather after one
+// arrives, so that a burst of writes (an import, thousands of invitations)
+// is applied to the indexes in a few batches rather than one per write.
+const changeLinger = 10 * time.Millisecond
+
 // WaitChange blocks until a change with Seq > after exists, the timeout
 // passes or ctx ends, and reports whether a newer change exists. It lets a
-// follower in this process (index.Follower.Run) apply a write at once
-// rather than at its next tick. Only writes made through this Store wake
-// it, which is all of them: the file is locked to one process.
+// follower in this process (index.Follower.Run) apply a write within
+// milliseconds rather than at its next tick: when the change was already
+// there it returns at once, otherwise it returns changeLinger after the
+// write that woke it. Only writes made through this Store wake it, which is
+// all of them: the file is locked to one process.
 func (s *Store) WaitChange(ctx context.Context, after uint64, timeout time.Duration) (bool, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	waited := false
 	for {
 		woken := s.changed.wait() // taken before the check, so no commit is missed
 		last, err := s.LastChange(ctx)
@@ -142,10 +150,19 @@ func (s *Store) WaitChange(ctx context.Context, after uint64, timeout time.Durat
 			return false, err
 		}
 		if last > after {
+			if waited {
+				select {
+				case <-time.After(changeLinger):
+				case <-t.C:
+				case <-ctx.Done():
+					return false, fmt.Errorf("bolt: wait for change: %w", ctx.Err())
+				}
+			}
 			return true, nil
 		}
 		select {
 		case <-woken:
+			waited = true
 		case <-t.C:
 			return false, nil
 		case <-ctx.Done():

@@ -188,3 +188,66 @@ func TestAssignmentsOfNeverAssigned(t *testing.T) {
 		t.Fatalf("Assignments(V2) on a closed store = %v, want EUNAVAILABLE", err)
 	}
 }
+
+// TestLiveInvitationsListing checks the listing of a volunteer's sent
+// invitations to a need, which reads the live index instead of scanning:
+// the same answer as the filter over every invitation.
+func TestLiveInvitationsListing(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openSynced(t)
+	for _, id := range []string{"V1", "V2"} {
+		if err := st.CreateVolunteer(ctx, &volmatch.Volunteer{ID: id, Name: "张三", Home: volmatch.Point{Lat: 39.9, Lng: 116.4}, MaxTravelKm: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"N1", "N2"} {
+		n := &volmatch.Need{ID: id, Org: "O1", Title: "助老", Domain: "elderly_care", Mode: volmatch.ModeMenu,
+			Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.9, Lng: 116.4}, RadiusKm: 3}
+		for k := range 3 {
+			s := storetest.Epoch.Add(time.Duration(k+1) * 24 * time.Hour)
+			n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprintf("S%d", k+1), Start: s, End: s.Add(time.Hour), Slots: 2})
+		}
+		if err := st.CreateNeed(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, inv := range []volmatch.Invitation{
+		{ID: "I5", Need: "N1", Shift: "S1", Volunteer: "V1"}, {ID: "I2", Need: "N1", Shift: "S2", Volunteer: "V1"},
+		{ID: "I3", Need: "N1", Shift: "S3", Volunteer: "V1"}, {ID: "I4", Need: "N2", Shift: "S1", Volunteer: "V1"},
+		{ID: "I1", Need: "N1", Shift: "S1", Volunteer: "V2"},
+	} {
+		inv.SentAt = storetest.Epoch
+		if err := st.CreateInvitation(ctx, &inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.Decline(ctx, "I3", storetest.Epoch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Accept(ctx, "I2", storetest.Epoch); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		f    volmatch.InvitationFilter
+		want string
+	}{
+		{volmatch.InvitationFilter{Need: "N1", Volunteer: "V1", Status: volmatch.InviteSent}, "[I5]"},
+		{volmatch.InvitationFilter{Need: "N1", Volunteer: "V1"}, "[I2 I3 I5]"},
+		{volmatch.InvitationFilter{Need: "N2", Volunteer: "V1", Status: volmatch.InviteSent}, "[I4]"},
+		{volmatch.InvitationFilter{Need: "N2", Volunteer: "V1", Status: volmatch.InviteSent, Org: "O2"}, "[]"},
+		{volmatch.InvitationFilter{Need: "N1", Volunteer: "V2", Status: volmatch.InviteSent, ListOptions: volmatch.ListOptions{After: "I1"}}, "[]"},
+		{volmatch.InvitationFilter{Need: "N1", Volunteer: "V2", Status: volmatch.InviteSent}, "[I1]"},
+	} {
+		invs, _, err := st.Invitations(ctx, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, inv := range invs {
+			ids = append(ids, inv.ID)
+		}
+		if got := fmt.Sprint(ids); got != c.want {
+			t.Errorf("Invitations(%+v) = %s, want %s", c.f, got, c.want)
+		}
+	}
+}

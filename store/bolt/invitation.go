@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -91,6 +92,18 @@ func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([
 	var out []*volmatch.Invitation
 	var next string
 	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		if f.Status == volmatch.InviteSent && f.Volunteer != "" && f.Need != "" {
+			// The sent invitations of a volunteer to a need are exactly the
+			// live index's entries under volunteer\x00need (one per shift):
+			// no scan of every invitation (the API asks this before sending).
+			var ids []string
+			for _, sh := range suffixes(tx.Bucket(bLiveInvites), f.Volunteer, f.Need) {
+				ids = append(ids, string(tx.Bucket(bLiveInvites).Get(key(f.Volunteer, f.Need, sh))))
+			}
+			slices.Sort(ids)
+			out, next, err = listIDs(tx.Bucket(bInvitations), ids, f.ListOptions, keep)
+			return err
+		}
 		out, next, err = list(tx.Bucket(bInvitations), f.ListOptions, keep)
 		return err
 	})
