@@ -154,6 +154,14 @@ type InvitationStore interface {
 	// ENOTFOUND if the need, shift or volunteer is missing; ECONFLICT if the
 	// ID exists or the volunteer already has a live invitation to the shift.
 	CreateInvitation(ctx context.Context, inv *Invitation) error
+	// CreateInvitations stores every invitation of invs, each with its
+	// invite.sent event (in order), or none of them: the checks of
+	// CreateInvitation apply to each, and two invitations of the batch with
+	// the same ID or to the same volunteer and shift are ECONFLICT. A
+	// refusal names the offending element k with the field
+	// "invitations[k]" (AtIndex), which callers map to their own field. On
+	// success every element is updated as CreateInvitation updates its one.
+	CreateInvitations(ctx context.Context, invs []*Invitation) error
 	Invitation(ctx context.Context, id string) (*Invitation, error)
 	Invitations(ctx context.Context, f InvitationFilter) ([]*Invitation, string, error)
 	// Accept reserves the invitation's slot atomically: the invitation must

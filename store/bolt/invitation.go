@@ -17,54 +17,106 @@ import (
 // or the volunteer already has a live invitation to the shift. Status
 // becomes sent, Org the need's organisation, SentAt now when zero.
 func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	c, err := inv.Prepare(s.now())
-	if err != nil {
-		return err
-	}
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bInvitations)
-		if b.Get([]byte(c.ID)) != nil {
-			return volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID)
-		}
-		n, ok, err := loadNeed(tx, c.Need)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need)
-		}
-		if n.Status != volmatch.NeedOpen {
-			return volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status)
-		}
-		sh, ok := n.Shift(c.Shift)
-		if !ok {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, n.ID)
-		}
-		if tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) == nil {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer)
-		}
-		live := tx.Bucket(bLiveInvites)
-		lk := key(c.Volunteer, c.Need, c.Shift)
-		if id := live.Get(lk); id != nil {
-			return volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, id, c.Shift, c.Need)
-		}
-		c.Org = n.Org
-		if err := putJSON(b, []byte(c.ID), &c); err != nil {
-			return err
-		}
-		if err := live.Put(lk, []byte(c.ID)); err != nil {
-			return fmt.Errorf("bolt: index invitation %s: %w", c.ID, err)
-		}
-		ev := volmatch.NeedEvent(volmatch.EventInviteSent, n, c.SentAt)
-		ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
-		ev.Volunteer, ev.Invite = c.Volunteer, c.ID
-		ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
-		return appendEvent(tx, ev)
-	})
-	if err == nil {
-		*inv = c
+	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv})
+	return err
+}
+
+// CreateInvitations stores all of invs with their invite.sent events, in
+// order, in one transaction, or none of them (see
+// volmatch.InvitationStore): a refusal names the element with the field
+// "invitations[k]".
+func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation) error {
+	k, err := s.createInvitations(ctx, invs)
+	if err != nil && k >= 0 {
+		return volmatch.AtIndex("invitations", k, err)
 	}
 	return err
+}
+
+// createInvitations writes invs in one transaction and returns, with a
+// refusal, the index of the invitation it concerns (-1 for other errors).
+func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
+	now := s.now()
+	cs := make([]volmatch.Invitation, len(invs))
+	for i, inv := range invs {
+		c, err := inv.Prepare(now)
+		if err != nil {
+			return i, err
+		}
+		cs[i] = c
+	}
+	if len(cs) == 0 {
+		return -1, nil
+	}
+	bad := -1
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		bad = -1
+		b, live := tx.Bucket(bInvitations), tx.Bucket(bLiveInvites)
+		needs := map[string]*volmatch.Need{}
+		ids := make(map[string]bool, len(cs))
+		pairs := make(map[string]bool, len(cs))
+		for i := range cs {
+			c := &cs[i]
+			refuse := func(err error) error { bad = i; return err }
+			lk := key(c.Volunteer, c.Need, c.Shift)
+			if ids[c.ID] {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is listed twice", c.ID))
+			}
+			if pairs[string(lk)] {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s is invited twice to shift %s of need %s", c.Volunteer, c.Shift, c.Need))
+			}
+			ids[c.ID], pairs[string(lk)] = true, true
+			if b.Get([]byte(c.ID)) != nil {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID))
+			}
+			n, ok := needs[c.Need]
+			if !ok {
+				var err error
+				if n, ok, err = loadNeed(tx, c.Need); err != nil {
+					return err
+				}
+				if !ok {
+					return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need))
+				}
+				needs[c.Need] = n
+			}
+			if n.Status != volmatch.NeedOpen {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status))
+			}
+			sh, ok := n.Shift(c.Shift)
+			if !ok {
+				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, n.ID))
+			}
+			if tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) == nil {
+				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer))
+			}
+			if id := live.Get(lk); id != nil {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, id, c.Shift, c.Need))
+			}
+			c.Org = n.Org
+			if err := putJSON(b, []byte(c.ID), c); err != nil {
+				return err
+			}
+			if err := live.Put(lk, []byte(c.ID)); err != nil {
+				return fmt.Errorf("bolt: index invitation %s: %w", c.ID, err)
+			}
+			ev := volmatch.NeedEvent(volmatch.EventInviteSent, n, c.SentAt)
+			ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+			ev.Volunteer, ev.Invite = c.Volunteer, c.ID
+			ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
+			if err := appendEvent(tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return bad, err
+	}
+	for i, inv := range invs {
+		*inv = cs[i]
+	}
+	return -1, nil
 }
 
 // Invitation returns one invitation; ENOTFOUND if missing.

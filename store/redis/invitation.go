@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -23,63 +22,137 @@ func liveField(vol, need, shift string) string { return vol + ":" + need + ":" +
 // or the volunteer already has a live invitation to the shift. Status
 // becomes sent, Org the need's organisation, SentAt now when zero.
 func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	c, err := inv.Prepare(s.now())
-	if err != nil {
-		return err
-	}
-	err = s.apply(ctx, "create invitation", func(o *ops) error {
-		n, err := s.c.Exists(ctx, s.invKey(c.ID)).Result()
-		if err != nil {
-			return s.err("read invitation", err)
-		}
-		if n > 0 {
-			return volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID)
-		}
-		st, err := s.loadNeed(ctx, c.Need)
-		if err != nil {
-			return err
-		}
-		if st.n == nil {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need)
-		}
-		if st.n.Status != volmatch.NeedOpen {
-			return volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", st.n.ID, st.n.Status)
-		}
-		sh, ok := st.n.Shift(c.Shift)
-		if !ok {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, c.Need)
-		}
-		if n, err := s.c.Exists(ctx, s.volKey(c.Volunteer)).Result(); err != nil {
-			return s.err("read volunteer", err)
-		} else if n == 0 {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer)
-		}
-		lf := liveField(c.Volunteer, c.Need, c.Shift)
-		live, _, err := s.hget(ctx, s.k("live"), lf)
-		if err != nil {
-			return err
-		}
-		if live != "" {
-			return volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, live, c.Shift, c.Need)
-		}
-		c.Org = st.n.Org
-		o.absent(s.invKey(c.ID), volmatch.ECONFLICT, fmt.Sprintf("invitation %s already exists", c.ID))
-		o.heq(s.k("nver"), c.Need, st.ver)
-		o.exists(s.volKey(c.Volunteer), true)
-		o.heq(s.k("live"), lf, "")
-		o.set(s.invKey(c.ID), mustJSON(&c))
-		o.zadd(s.k("ids", "inv"), c.ID)
-		o.hset(s.k("live"), lf, c.ID)
-		ev := volmatch.NeedEvent(volmatch.EventInviteSent, st.n, c.SentAt)
-		ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
-		ev.Volunteer, ev.Invite = c.Volunteer, c.ID
-		ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
-		return o.event(ev)
-	})
-	if err == nil {
-		*inv = c
+	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv})
+	return err
+}
+
+// CreateInvitations stores all of invs with their invite.sent events, in
+// order, in one script, or none of them (see volmatch.InvitationStore): a
+// refusal names the element with the field "invitations[k]". It reads the
+// batch's records and live-index entries in a few round trips, whatever
+// the number of invitations stored.
+func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation) error {
+	k, err := s.createInvitations(ctx, invs)
+	if err != nil && k >= 0 {
+		return volmatch.AtIndex("invitations", k, err)
 	}
 	return err
+}
+
+// createInvitations writes invs in one apply script and returns, with a
+// refusal, the index of the invitation it concerns (-1 for other errors).
+func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
+	now := s.now()
+	cs := make([]volmatch.Invitation, len(invs))
+	lfs := make([]string, len(invs))
+	ids := make(map[string]bool, len(invs))
+	pairs := make(map[string]bool, len(invs))
+	for i, inv := range invs {
+		c, err := inv.Prepare(now)
+		if err != nil {
+			return i, err
+		}
+		cs[i], lfs[i] = c, liveField(c.Volunteer, c.Need, c.Shift)
+		if ids[c.ID] {
+			return i, volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is listed twice", c.ID)
+		}
+		if pairs[lfs[i]] {
+			return i, volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s is invited twice to shift %s of need %s", c.Volunteer, c.Shift, c.Need)
+		}
+		ids[c.ID], pairs[lfs[i]] = true, true
+	}
+	if len(cs) == 0 {
+		return -1, nil
+	}
+	bad := -1
+	err := s.apply(ctx, "create invitations", func(o *ops) error {
+		bad = -1
+		needs := map[string]needState{}
+		for _, c := range cs {
+			if _, ok := needs[c.Need]; !ok {
+				st, err := s.loadNeed(ctx, c.Need)
+				if err != nil {
+					return err
+				}
+				needs[c.Need] = st
+			}
+		}
+		// One round trip for the rest: the IDs, the volunteers and the live
+		// index entries of the batch (never a scan of all invitations).
+		p := s.c.Pipeline()
+		idEx := make([]*goredis.IntCmd, len(cs))
+		volEx := map[string]*goredis.IntCmd{}
+		for i, c := range cs {
+			idEx[i] = p.Exists(ctx, s.invKey(c.ID))
+			if volEx[c.Volunteer] == nil {
+				volEx[c.Volunteer] = p.Exists(ctx, s.volKey(c.Volunteer))
+			}
+		}
+		liveCmd := p.HMGet(ctx, s.k("live"), lfs...)
+		if _, err := p.Exec(ctx); err != nil {
+			return s.err("read invitations", err)
+		}
+		live := liveCmd.Val()
+		for i := range cs {
+			c := &cs[i]
+			refuse := func(err error) error { bad = i; return err }
+			if idEx[i].Val() > 0 {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID))
+			}
+			st := needs[c.Need]
+			if st.n == nil {
+				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need))
+			}
+			if st.n.Status != volmatch.NeedOpen {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", st.n.ID, st.n.Status))
+			}
+			if _, ok := st.n.Shift(c.Shift); !ok {
+				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, c.Need))
+			}
+			if volEx[c.Volunteer].Val() == 0 {
+				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer))
+			}
+			if id, _ := live[i].(string); id != "" {
+				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, id, c.Shift, c.Need))
+			}
+		}
+		// The conditions: a clash written since the reads above makes the
+		// script answer RETRY, and the next round names it.
+		for id, st := range needs {
+			o.heq(s.k("nver"), id, st.ver)
+		}
+		for vol := range volEx {
+			o.exists(s.volKey(vol), true)
+		}
+		for i, c := range cs {
+			o.exists(s.invKey(c.ID), false)
+			o.heq(s.k("live"), lfs[i], "")
+		}
+		for i := range cs {
+			c := &cs[i]
+			n := needs[c.Need].n
+			sh, _ := n.Shift(c.Shift)
+			c.Org = n.Org
+			o.set(s.invKey(c.ID), mustJSON(c))
+			o.zadd(s.k("ids", "inv"), c.ID)
+			o.hset(s.k("live"), lfs[i], c.ID)
+			ev := volmatch.NeedEvent(volmatch.EventInviteSent, n, c.SentAt)
+			ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+			ev.Volunteer, ev.Invite = c.Volunteer, c.ID
+			ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
+			if err := o.event(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return bad, err
+	}
+	for i, inv := range invs {
+		*inv = cs[i]
+	}
+	return -1, nil
 }
 
 // hget reads a hash field; ok false when missing.
