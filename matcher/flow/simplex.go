@@ -153,7 +153,7 @@ func (sv *Solver) warm() bool {
 	s.m, s.all = m, all
 	s.searchTo = m
 	s.nextArc = 0
-	s.blockSize = max(int(math.Sqrt(float64(m))), 10)
+	s.blockSize = blockSize(m)
 	return true
 }
 
@@ -305,9 +305,17 @@ func newSimplex(g *Graph) (*simplex, error) {
 		s.lastSucc[root] = root
 	}
 	s.searchTo = m
-	s.blockSize = max(int(math.Sqrt(float64(m))), 10)
+	s.blockSize = blockSize(m)
 	return s, nil
 }
+
+// blockSize is the pivot search's block: a tenth of √m arcs (at least 10).
+// LEMON's √m was measured against smaller blocks on the city-scale Assign
+// graph (430k arcs, 900k pivots): √m/10 took 1.7 cpu-s, √m/4 2.1, √m 2.7,
+// 4√m 7.8 (the most negative reduced cost of a smaller block is found
+// sooner, and the pivot it gives is about as good). Below √m/10 (√m/20:
+// 10.7 cpu-s) the pivots got worse again.
+func blockSize(m int) int { return max(int(math.Sqrt(float64(m))/10), 10) }
 
 func (s *simplex) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
