@@ -1,6 +1,8 @@
 package matcher
 
 import (
+	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -232,8 +234,26 @@ func (r *ranking) at(k int) (*shiftCand, bool) {
 func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int) {
 	var cs []shiftCand
 	var p *scoring.Prepared
-	var pn, gn *volmatch.Need
+	var pn *volmatch.Need
+	scanned := gateShifts(v, src, o, func(n *volmatch.Need, i int, s volmatch.Shift, _ float64) {
+		if pn != n {
+			pn, p = n, sc.PrepareAgain(p, n, nil)
+		}
+		if res := p.Evaluate(v, i); res.Reason == "" {
+			cs = append(cs, shiftCand{n: n, s: s, res: res})
+		}
+	})
+	return cs, scanned
+}
+
+// gateShifts calls fn for every shift of src that v is eligible for (every
+// gate of RankShifts: the scorer's Evaluate passes them all), with the
+// shift's index in n.Shifts and v's distance to n, and returns the number of
+// shifts src yielded.
+func gateShifts(v *volmatch.Volunteer, src ShiftSource, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
+	var gn *volmatch.Need
 	needOK := false
+	dist := 0.0
 	scanned := 0
 	src.Shifts(v, func(n *volmatch.Need, s volmatch.Shift) {
 		scanned++
@@ -248,7 +268,8 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 		// shifts in reach fail one, and preparing costs more than gating.
 		if gn != n {
 			gn = n
-			_, near := scoring.Reach(v, n)
+			var near bool
+			dist, near = scoring.Reach(v, n)
 			needOK = near && scoring.HasSkills(v, n.Requires.Skills) && scoring.HasTrainings(v, n.Requires.Trainings) &&
 				scoring.SpeaksAny(v, n.Requires.Languages)
 		}
@@ -256,9 +277,6 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 			!scoring.HasCertificates(v, n.Requires.Certificates, s.End) ||
 			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || scoring.Busy(o.Busy, s) || !v.AvailableAt(s.Start, s.End) {
 			return
-		}
-		if pn != n {
-			pn, p = n, sc.PrepareAgain(p, n, nil)
 		}
 		i := -1
 		for k := range n.Shifts {
@@ -270,13 +288,115 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 		if i < 0 {
 			return
 		}
-		res := p.Evaluate(v, i)
-		if res.Reason != "" {
-			return
-		}
-		cs = append(cs, shiftCand{n: n, s: s, res: res})
+		fn(n, i, s, dist)
 	})
-	return cs, scanned
+	return scanned
+}
+
+// gatedShift is an eligible shift not yet scored, with its need's bound.
+type gatedShift struct {
+	n     *volmatch.Need
+	i     int
+	s     volmatch.Shift
+	bound float64
+}
+
+// menuShifts returns the eligible shifts that may enter v's menu, scored,
+// and the number of eligible shifts and of shifts scanned. It scores the
+// needs in the order of their bound (scoring.NeedBounds) and stops at the
+// first need whose bound is below the menu's floor: the K-th score of the
+// best set of K scored shifts that the caps allow together (a greedy pick,
+// best first, at most PerNeed a need and PerDomain a category). The menu's
+// first pass takes at least K items among any shifts that rank above a
+// shift left out (the caps form a laminar matroid: every greedy pick of a
+// set has the same size, at least that of any allowed subset), so it never
+// reads one: the menu equals that over every eligible shift.
+func menuShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
+	var gs []gatedShift
+	nb := sc.NeedBounds(v)
+	var bn *volmatch.Need
+	b := 0.0
+	scanned := gateShifts(v, src, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
+		if bn != n {
+			bn, b = n, nb.NeedBound(n, dist)
+		}
+		gs = append(gs, gatedShift{n: n, i: i, s: s, bound: b})
+	})
+	// Needs by bound, best first; a need's shifts stay together.
+	slices.SortStableFunc(gs, func(a, b gatedShift) int {
+		if a.bound != b.bound {
+			if a.bound > b.bound {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.n.ID, b.n.ID)
+	})
+	var cs []shiftCand
+	var p *scoring.Prepared
+	var pn *volmatch.Need
+	floor := math.Inf(-1)
+	floorAt := 0 // len(cs) when floor was computed
+	var fl menuFloor
+	for _, g := range gs {
+		if g.n != pn {
+			if g.bound < floor {
+				break
+			}
+			if len(cs) >= o.K && len(cs)-floorAt >= max(16, floorAt/4) {
+				floor, floorAt = fl.compute(cs, o), len(cs)
+				if g.bound < floor {
+					break
+				}
+			}
+			pn, p = g.n, sc.PrepareAgain(p, g.n, nil)
+		}
+		if res := p.Evaluate(v, g.i); res.Reason == "" {
+			cs = append(cs, shiftCand{n: g.n, s: g.s, res: res})
+		}
+	}
+	return cs, len(gs), scanned
+}
+
+// menuFloor computes the floor of menuShifts, reusing its memory.
+type menuFloor struct {
+	idx     []int32
+	perNeed map[string]int
+	perCat  map[string]int
+	cat     map[*volmatch.Need]string
+}
+
+// compute returns the K-th score of the greedy pick of cs under the caps of
+// o, -Inf when the pick has fewer than K shifts.
+func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
+	if f.perNeed == nil {
+		f.perNeed, f.perCat, f.cat = map[string]int{}, map[string]int{}, map[*volmatch.Need]string{}
+	}
+	clear(f.perNeed)
+	clear(f.perCat)
+	f.idx = f.idx[:0]
+	for i := range cs {
+		f.idx = append(f.idx, int32(i))
+	}
+	slices.SortFunc(f.idx, func(a, b int32) int { return cmp.Compare(cs[b].res.Score, cs[a].res.Score) })
+	taken := 0
+	for _, i := range f.idx {
+		c := &cs[i]
+		cat, ok := f.cat[c.n]
+		if !ok {
+			cat = category(c.n, o)
+			f.cat[c.n] = cat
+		}
+		if f.perNeed[c.n.ID] >= o.PerNeed || f.perCat[cat] >= o.PerDomain {
+			continue
+		}
+		f.perNeed[c.n.ID]++
+		f.perCat[cat]++
+		if taken++; taken == o.K {
+			return c.res.Score
+		}
+	}
+	return math.Inf(-1)
 }
 
 // Menu builds volunteer v's menu: the ranking of RankShifts, diversified
@@ -289,9 +409,9 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 // and by day (the Beijing date of the start).
 func Menu(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
 	o = o.withDefaults()
-	cs, scanned := rankShifts(v, src, sc, o)
+	cs, eligible, scanned := menuShifts(v, src, sc, o)
 	ranked := newRanking(cs)
-	m := ServiceMenu{Volunteer: v.ID, Eligible: len(cs), Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
+	m := ServiceMenu{Volunteer: v.ID, Eligible: eligible, Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
 	perNeed := map[string]int{}
 	perCat := map[string]int{}
 	var taken []bool // by rank

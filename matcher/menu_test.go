@@ -169,3 +169,93 @@ func TestMenuDiversifiedAndGrouped(t *testing.T) {
 		t.Errorf("no menu skipped a ranked item: diversification is not exercised")
 	}
 }
+
+// refMenu applies Menu's diversification to a full ranking: the reference
+// for a Menu that scores only the shifts that can enter it.
+func refMenu(ranked []matcher.MenuItem, o matcher.MenuOptions) []matcher.MenuItem {
+	taken := make([]bool, len(ranked))
+	perNeed, perCat := map[string]int{}, map[string]int{}
+	count, read := 0, 0
+	for i := 0; i < len(ranked) && count < o.K; i++ {
+		read = i + 1
+		it := ranked[i]
+		if perNeed[it.Need] >= o.PerNeed || perCat[it.Category] >= o.PerDomain {
+			continue
+		}
+		perNeed[it.Need]++
+		perCat[it.Category]++
+		taken[i] = true
+		count++
+	}
+	for i := 0; i < read && count < o.K; i++ {
+		if !taken[i] {
+			taken[i] = true
+			count++
+		}
+	}
+	var out []matcher.MenuItem
+	for i, t := range taken {
+		if t {
+			out = append(out, ranked[i])
+		}
+	}
+	return out
+}
+
+func TestMenuEqualsExhaustive(t *testing.T) {
+	pop, sc, tax := menuPopulation(t, 150, 3000)
+	idx := index.NewShiftsOf(pop.Needs, index.ShiftsOptions{})
+	r := rand.New(rand.NewPCG(61, 62))
+	opts := []matcher.MenuOptions{
+		{}, {K: 3}, {K: 8, PerDomain: 2}, {K: 20, PerDomain: 1, PerNeed: 2}, {K: 1}, {K: 40, PerDomain: 10, PerNeed: 3},
+	}
+	compared := 0
+	for vi, v := range pop.Volunteers {
+		for oi, o := range opts {
+			o.DomainOf = tax.DomainOf
+			if oi == 2 {
+				o.DomainOf = nil // categories are the domain keys
+			}
+			if vi%3 == 0 {
+				o.Busy = randomBusy(r, v, pop.Needs)
+			}
+			full, _ := matcher.RankShifts(v, matcher.AllShifts(pop.Needs), sc, o)
+			want := refMenu(full, withMenuDefaults(o))
+			for name, src := range map[string]matcher.ShiftSource{"all": matcher.AllShifts(pop.Needs), "index": idx} {
+				m := matcher.Menu(v, src, sc, o)
+				if m.Eligible != len(full) {
+					t.Fatalf("Menu(%s, %s, %+v).Eligible = %d, want %d", v.ID, name, o, m.Eligible, len(full))
+				}
+				if len(m.Items) != len(want) {
+					t.Fatalf("Menu(%s, %s, opts %d) = %d items, want %d", v.ID, name, oi, len(m.Items), len(want))
+				}
+				for i := range want {
+					g, w := m.Items[i], want[i]
+					if g.Need != w.Need || g.Shift != w.Shift || g.Score != w.Score || g.Rank != w.Rank || g.Category != w.Category {
+						t.Fatalf("Menu(%s, %s, opts %d).Items[%d] = %s/%s %v rank %d, want %s/%s %v rank %d",
+							v.ID, name, oi, i, g.Need, g.Shift, g.Score, g.Rank, w.Need, w.Shift, w.Score, w.Rank)
+					}
+				}
+			}
+			if len(want) > 0 {
+				compared++
+			}
+		}
+	}
+	if compared < 100 {
+		t.Errorf("only %d non-empty menus compared", compared)
+	}
+}
+
+func withMenuDefaults(o matcher.MenuOptions) matcher.MenuOptions {
+	if o.K <= 0 {
+		o.K = matcher.DefaultMenuK
+	}
+	if o.PerDomain <= 0 {
+		o.PerDomain = matcher.DefaultMenuPerDomain
+	}
+	if o.PerNeed <= 0 {
+		o.PerNeed = matcher.DefaultMenuPerNeed
+	}
+	return o
+}

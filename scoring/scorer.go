@@ -543,3 +543,72 @@ func (p *Prepared) prefValue(d string) float64 {
 	}
 	return f
 }
+
+// NeedBounds bounds one volunteer's scores over many needs (a volunteer's
+// menu): NeedBound, the parts that depend only on a need's domain computed
+// once a domain with the taxonomy. It is not safe for concurrent use.
+type NeedBounds struct {
+	sc   *Scorer
+	v    *volmatch.Volunteer
+	p    *Prepared
+	dom  map[string][2]float64 // domain -> skill fit with no skill required, domain preference
+	top  float64               // v's highest skill level / 3
+	rest float64               // the slack at 1, reliability and load, weighted
+}
+
+// NeedBounds returns the bounds of v's scores.
+func (sc *Scorer) NeedBounds(v *volmatch.Volunteer) *NeedBounds {
+	maxL := 0
+	for _, s := range v.Skills {
+		maxL = max(maxL, ClampLevel(s.Level))
+	}
+	w := &sc.wa
+	return &NeedBounds{sc: sc, v: v, dom: map[string][2]float64{}, top: float64(maxL) / 3,
+		rest: w[2] + w[3]*reliability(v.Stats) + w[4]*LoadValue(v.Stats)}
+}
+
+// NeedBound returns a number that the volunteer's score on no shift of n
+// exceeds when they are dist km from n's point (as Reach gives it): the
+// shift-independent values exactly when n requires no skill, with every
+// related skill at the volunteer's highest level otherwise, and the slack
+// at 1. A caller keeping the best of many needs' shifts scores only the
+// needs whose bound can still enter them.
+func (b *NeedBounds) NeedBound(n *volmatch.Need, dist float64) float64 {
+	v := b.v
+	d, ok := b.dom[n.Domain]
+	if !ok {
+		b.p = b.sc.PrepareAgain(b.p, n, []volmatch.Shift{})
+		fit := 0.0
+		for _, s := range v.Skills {
+			l := ClampLevel(s.Level)
+			if l == 0 {
+				continue
+			}
+			switch bits := b.p.skillBits(s.Skill); {
+			case bits&(1<<bitSameDomain) != 0:
+				fit = max(fit, float64(l)/3)
+			case bits&(1<<bitRelatedDomain) != 0:
+				fit = max(fit, 0.5*float64(l)/3)
+			}
+		}
+		d = [2]float64{fit, b.p.domainPreference(v)}
+		b.dom[n.Domain] = d
+	}
+	skill := d[0]
+	if req := n.Requires.Skills; len(req) > 0 {
+		total := 0.0
+		for _, r := range req {
+			m := ClampMin(r.Level)
+			l := LevelOf(v, r.Skill)
+			base := 0.0
+			if l >= m {
+				base = float64(l-m+1) / float64(4-m)
+			}
+			total += base + (1-base)*0.5*b.top
+		}
+		skill = total / float64(len(req))
+	}
+	w := &b.sc.wa
+	bound := w[0]*min(max(skill, 0), 1) + w[1]*math.Exp2(-max(dist, 0)/b.sc.halfKm) + b.rest + w[5]*d[1]
+	return bound*(1+1e-9) + 1e-12
+}
