@@ -103,8 +103,7 @@ type Plan struct {
 	// those it added back greedily.
 	Repaired int `json:"repaired"`
 	Refilled int `json:"refilled"`
-	// Pivots is the number of the flow solver's steps: relabels of the
-	// cost-scaling solver (network simplex pivots when that solves).
+	// Pivots is the number of network simplex pivots, over all solves.
 	Pivots int `json:"pivots"`
 	// Solves is the number of flow solves: the sparse graph first, then
 	// again after each round of arcs and slices added back.
@@ -442,16 +441,18 @@ const (
 // and shift node is there, but of the pair arcs only each shift's best few
 // (sparseFactor × free + sparseExtra by gain) and each volunteer's best
 // MaxPerVolunteer are kept, and a time slice has a node only when it holds
-// two kept arcs (a slice of one arc needs none: the arc's capacity 1 is
-// the slice's). The sparse optimum's node potentials are then checked
-// against every dropped pair arc (a slice without a node taking the
+// two eligible pairs and a kept arc (a slice of one arc needs none: the
+// arc's capacity 1 is the slice's). The sparse optimum's node potentials
+// are then checked against every dropped pair arc (a slice without a node
+// taking the
 // volunteer's potential): if none has a negative reduced cost, the
 // potentials and the flow (zero on the dropped arcs) satisfy complementary
 // slackness on the whole graph, so the sparse optimum is the optimum of the
-// full model. Otherwise the violating arcs are added (with their slices'
-// nodes) and the flow solved again, until none is left.
-// The solver is the cost-scaling push-relabel (flow.SolveScaling), whose
-// time grows far more gently with the graph than the network simplex's.
+// full model. Otherwise the violating arcs are added and the flow solved
+// again, until none is left. The network simplex re-solves from the last
+// round's optimal tree (flow.Solver), so a round that adds a few arcs
+// costs a few pivots; an added arc whose slice now needs a node (a second
+// kept arc in a slice without one) makes the graph be built anew.
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	keep := b.sparseKeep()
 	var (
