@@ -444,11 +444,10 @@ const (
 // two eligible pairs and a kept arc (a slice of one arc needs none: the
 // arc's capacity 1 is the slice's). The sparse optimum's node potentials
 // are then checked against every dropped pair arc (a slice without a node
-// taking the
-// volunteer's potential): if none has a negative reduced cost, the
-// potentials and the flow (zero on the dropped arcs) satisfy complementary
-// slackness on the whole graph, so the sparse optimum is the optimum of the
-// full model. Otherwise the violating arcs are added and the flow solved
+// taking the volunteer's potential): if none has a negative reduced cost,
+// the potentials and the flow (zero on the dropped arcs) satisfy
+// complementary slackness on the whole graph, so the sparse optimum is the
+// optimum of the full model. Otherwise the violating arcs are added and the flow solved
 // again, until none is left. The network simplex re-solves from the last
 // round's optimal tree (flow.Solver), so a round that adds a few arcs
 // costs a few pivots; an added arc whose slice now needs a node (a second
