@@ -447,11 +447,11 @@ const (
 // taking the volunteer's potential): if none has a negative reduced cost,
 // the potentials and the flow (zero on the dropped arcs) satisfy
 // complementary slackness on the whole graph, so the sparse optimum is the
-// optimum of the full model. Otherwise the violating arcs are added and the flow solved
-// again, until none is left. The network simplex re-solves from the last
-// round's optimal tree (flow.Solver), so a round that adds a few arcs
-// costs a few pivots; an added arc whose slice now needs a node (a second
-// kept arc in a slice without one) makes the graph be built anew.
+// optimum of the full model. Otherwise the violating arcs are added and
+// the flow solved again, until none is left. The network simplex re-solves
+// from the last round's optimal tree (flow.Solver), so a round that adds a
+// few arcs costs a few pivots; an added arc whose slice now needs a node (a
+// second kept arc in a slice without one) makes the graph be built anew.
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	keep := b.sparseKeep()
 	var (
