@@ -38,6 +38,15 @@ type Shifts struct {
 type needEntry struct {
 	lat, lng, radius float64
 	n                *volmatch.Need
+	shifts           []shiftEntry // the open shifts
+}
+
+// shiftEntry is an open shift of a need: its index in the need's Shifts and
+// its hours of the week, so that a volunteer whose weekly availability does
+// not cover them is passed over without reading the shift.
+type shiftEntry struct {
+	hours volmatch.Week
+	i     int32
 }
 
 // kmPerDegree is the length of a degree of a great circle on the sphere of
@@ -96,7 +105,13 @@ func (x *Shifts) Put(n *volmatch.Need) {
 	cp.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
 	x.needs[n.ID] = &cp
 	k := x.cell(cp.Point)
-	x.cells[k] = append(x.cells[k], needEntry{cp.Point.Lat, cp.Point.Lng, cp.RadiusKm, &cp})
+	e := needEntry{lat: cp.Point.Lat, lng: cp.Point.Lng, radius: cp.RadiusKm, n: &cp, shifts: make([]shiftEntry, 0, c)}
+	for i, s := range cp.Shifts {
+		if s.Filled < s.Slots {
+			e.shifts = append(e.shifts, shiftEntry{hours: volmatch.ShiftHours(s.Start, s.End), i: int32(i)})
+		}
+	}
+	x.cells[k] = append(x.cells[k], e)
 	x.open += c
 	x.maxLat = math.Max(x.maxLat, math.Abs(cp.Point.Lat))
 }
@@ -142,6 +157,43 @@ func (x *Shifts) Len() int {
 // cell of the grid (in a fixed order for the same history of Puts and
 // Deletes).
 func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift)) {
+	x.walk(v, func(e *needEntry, _ float64) {
+		n := e.n
+		for _, se := range e.shifts {
+			fn(n, n.Shifts[se.i])
+		}
+	})
+}
+
+// ShiftHours calls fn for the open shifts of Shifts whose hours v's weekly
+// availability covers (the others fail the availability gate), with the
+// shift's index in n.Shifts, its hours of the week and v's distance to n
+// (matcher.ShiftHoursSource).
+func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i int, hours volmatch.Week, dist float64)) {
+	avail := &v.Availability
+	x.walk(v, func(e *needEntry, dist float64) {
+		for k := range e.shifts {
+			se := &e.shifts[k]
+			if covers(avail, &se.hours) {
+				fn(e.n, int(se.i), se.hours, dist)
+			}
+		}
+	})
+}
+
+// covers is volmatch.Week.Covers without copying the weeks.
+func covers(a, h *volmatch.Week) bool {
+	for i := range h {
+		if h[i]&^a[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// walk calls fn for every need with an open shift within both v.MaxTravelKm
+// of v's home and the need's RadiusKm, with v's distance to it.
+func (x *Shifts) walk(v *volmatch.Volunteer, fn func(e *needEntry, dist float64)) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	r := v.MaxTravelKm
@@ -170,16 +222,14 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 			// latitude alone bounds the distance from below (with a
 			// margin for rounding): most needs are passed over by it.
 			limit := math.Min(e.radius, r)
-			if math.Abs(e.lat-lat0)*kmPerDegree > limit*(1+1e-9)+1e-9 ||
-				volmatch.DistanceKm(v.Home, volmatch.Point{Lat: e.lat, Lng: e.lng}) > limit {
+			if math.Abs(e.lat-lat0)*kmPerDegree > limit*(1+1e-9)+1e-9 {
 				continue
 			}
-			n := e.n
-			for _, s := range n.Shifts {
-				if s.Filled < s.Slots {
-					fn(n, s)
-				}
+			d := volmatch.DistanceKm(v.Home, volmatch.Point{Lat: e.lat, Lng: e.lng})
+			if d > limit {
+				continue
 			}
+			fn(e, d)
 		}
 	}
 	rows, cols := int64(hi[0]-lo[0])+1, int64(hi[1]-lo[1])+1

@@ -251,6 +251,9 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 // shift's index in n.Shifts and v's distance to n, and returns the number of
 // shifts src yielded.
 func gateShifts(v *volmatch.Volunteer, src ShiftSource, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
+	if hs, ok := src.(ShiftHoursSource); ok {
+		return gateShiftHours(v, hs, o, fn)
+	}
 	var gn *volmatch.Need
 	needOK := false
 	dist := 0.0
@@ -293,12 +296,52 @@ func gateShifts(v *volmatch.Volunteer, src ShiftSource, o MenuOptions, fn func(n
 	return scanned
 }
 
-// gatedShift is an eligible shift not yet scored, with its need's bound.
+// gateShiftHours is gateShifts through a ShiftHoursSource: the source has
+// passed the distance gate and hands over each shift's hours.
+func gateShiftHours(v *volmatch.Volunteer, src ShiftHoursSource, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
+	var gn *volmatch.Need
+	needOK := false
+	scanned := 0
+	src.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, dist float64) {
+		scanned++
+		if i < 0 || i >= len(n.Shifts) {
+			return
+		}
+		if gn != n {
+			gn = n
+			needOK = (n.Status == volmatch.NeedOpen || n.Status == "") && scoring.HasSkills(v, n.Requires.Skills) &&
+				scoring.HasTrainings(v, n.Requires.Trainings) && scoring.SpeaksAny(v, n.Requires.Languages)
+		}
+		if !needOK {
+			return
+		}
+		s := n.Shifts[i]
+		if s.Filled >= s.Slots || !o.After.IsZero() && !s.Start.After(o.After) ||
+			!v.Availability.Covers(hours) || !scoring.HasCertificates(v, n.Requires.Certificates, s.End) ||
+			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || scoring.Busy(o.Busy, s) {
+			return
+		}
+		for _, e := range v.Exceptions {
+			if e.Start.Before(s.End) && s.Start.Before(e.End) {
+				return
+			}
+		}
+		fn(n, i, s, dist)
+	})
+	return scanned
+}
+
+// gatedShift is an eligible shift not yet scored.
 type gatedShift struct {
-	n     *volmatch.Need
-	i     int
-	s     volmatch.Shift
-	bound float64
+	i int
+	s volmatch.Shift
+}
+
+// gatedNeed is a need's run of eligible shifts, gs[lo:hi], with its bound.
+type gatedNeed struct {
+	n      *volmatch.Need
+	lo, hi int32
+	bound  float64
 }
 
 // menuShifts returns the eligible shifts that may enter v's menu, scored,
@@ -313,46 +356,48 @@ type gatedShift struct {
 // reads one: the menu equals that over every eligible shift.
 func menuShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
 	var gs []gatedShift
+	var ns []gatedNeed
 	nb := sc.NeedBounds(v)
-	var bn *volmatch.Need
-	b := 0.0
 	scanned := gateShifts(v, src, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
-		if bn != n {
-			bn, b = n, nb.NeedBound(n, dist)
+		if len(ns) == 0 || ns[len(ns)-1].n != n {
+			ns = append(ns, gatedNeed{n: n, lo: int32(len(gs)), bound: nb.NeedBound(n, dist)})
 		}
-		gs = append(gs, gatedShift{n: n, i: i, s: s, bound: b})
+		gs = append(gs, gatedShift{i: i, s: s})
+		ns[len(ns)-1].hi = int32(len(gs))
 	})
-	// Needs by bound, best first; a need's shifts stay together.
-	slices.SortStableFunc(gs, func(a, b gatedShift) int {
+	// Needs by bound, best first.
+	slices.SortFunc(ns, func(a, b gatedNeed) int {
 		if a.bound != b.bound {
 			if a.bound > b.bound {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(a.n.ID, b.n.ID)
+		if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.lo, b.lo)
 	})
 	var cs []shiftCand
 	var p *scoring.Prepared
-	var pn *volmatch.Need
 	floor := math.Inf(-1)
 	floorAt := 0 // len(cs) when floor was computed
 	var fl menuFloor
-	for _, g := range gs {
-		if g.n != pn {
+	for _, g := range ns {
+		if g.bound < floor {
+			break
+		}
+		if len(cs) >= o.K && len(cs)-floorAt >= max(16, floorAt/4) {
+			floor, floorAt = fl.compute(cs, o), len(cs)
 			if g.bound < floor {
 				break
 			}
-			if len(cs) >= o.K && len(cs)-floorAt >= max(16, floorAt/4) {
-				floor, floorAt = fl.compute(cs, o), len(cs)
-				if g.bound < floor {
-					break
-				}
-			}
-			pn, p = g.n, sc.PrepareAgain(p, g.n, nil)
 		}
-		if res := p.Evaluate(v, g.i); res.Reason == "" {
-			cs = append(cs, shiftCand{n: g.n, s: g.s, res: res})
+		p = sc.PrepareAgain(p, g.n, nil)
+		for _, x := range gs[g.lo:g.hi] {
+			if res := p.Evaluate(v, x.i); res.Reason == "" {
+				cs = append(cs, shiftCand{n: g.n, s: x.s, res: res})
+			}
 		}
 	}
 	return cs, len(gs), scanned

@@ -73,3 +73,15 @@ type BoundedPruner interface {
 	// The caller must not rank with a busy gate through it.
 	PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, b Bounder, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int)
 }
+
+// ShiftHoursSource is a ShiftSource that also hands over, for each shift,
+// its index in the need's Shifts, its hours of the week
+// (volmatch.ShiftHours of its start and end) and the volunteer's distance
+// to the need (as scoring.Reach computes it), so that Menu and RankShifts
+// compute none of them. Like Shifts it must never omit an eligible shift; it
+// yields only needs within the distance gate, and may leave out shifts whose
+// hours the volunteer's weekly availability does not cover.
+type ShiftHoursSource interface {
+	ShiftSource
+	ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i int, hours volmatch.Week, dist float64))
+}
