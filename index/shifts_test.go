@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"volmatch"
 	"volmatch/index"
@@ -80,4 +81,66 @@ func TestShiftsNeverOmits(t *testing.T) {
 			t.Fatalf("Shifts yields removed need %s", m.ID)
 		}
 	})
+}
+
+// TestShiftHours: ShiftHours yields exactly the shifts of Shifts whose
+// hours the volunteer's weekly availability covers, with the shift's index,
+// its hours and the distance.
+func TestShiftHours(t *testing.T) {
+	r := rand.New(rand.NewPCG(63, 64))
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, volmatch.Beijing)
+	var needs []*volmatch.Need
+	for i := 0; i < 2000; i++ {
+		n := &volmatch.Need{ID: fmt.Sprintf("N%05d", i), Status: volmatch.NeedOpen,
+			Point:    volmatch.Point{Lat: 39.6 + r.Float64()*0.6, Lng: 116 + r.Float64()*0.8},
+			RadiusKm: []float64{2, 8, 30}[r.IntN(3)]}
+		for k := 0; k < 1+r.IntN(4); k++ {
+			st := t0.Add(time.Duration(r.IntN(14*24*4)) * 15 * time.Minute)
+			n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprintf("s%d", k), Slots: 2, Filled: r.IntN(3),
+				Start: st, End: st.Add(time.Duration(r.IntN(6*4)) * 15 * time.Minute)})
+		}
+		needs = append(needs, n)
+	}
+	x := index.NewShiftsOf(needs, index.ShiftsOptions{})
+	yielded := 0
+	for k := 0; k < 200; k++ {
+		v := &volmatch.Volunteer{ID: "V", Home: volmatch.Point{Lat: 39.6 + r.Float64()*0.6, Lng: 116 + r.Float64()*0.8},
+			MaxTravelKm: []float64{1, 5, 15}[r.IntN(3)]}
+		for h := 0; h < volmatch.HoursPerWeek; h++ {
+			if r.IntN(3) > 0 {
+				v.Availability.Set(h)
+			}
+		}
+		type hit struct {
+			hours volmatch.Week
+			dist  float64
+		}
+		got := map[string]hit{}
+		x.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, dist float64) {
+			got[n.ID+"/"+n.Shifts[i].ID] = hit{hours, dist}
+		})
+		yielded += len(got)
+		want := 0
+		x.Shifts(v, func(n *volmatch.Need, s volmatch.Shift) {
+			key := n.ID + "/" + s.ID
+			hours := volmatch.ShiftHours(s.Start, s.End)
+			g, ok := got[key]
+			if ok != v.Availability.Covers(hours) {
+				t.Fatalf("ShiftHours yields %s: %v, want %v", key, ok, !ok)
+			}
+			if !ok {
+				return
+			}
+			want++
+			if d := volmatch.DistanceKm(v.Home, n.Point); g.hours != hours || g.dist != d {
+				t.Fatalf("ShiftHours(%s) = %v, %v km, want %v, %v km", key, g.hours, g.dist, hours, d)
+			}
+		})
+		if len(got) != want {
+			t.Fatalf("ShiftHours yields %d shifts, want %d", len(got), want)
+		}
+	}
+	if yielded < 100 {
+		t.Errorf("only %d shifts yielded: the test does not exercise ShiftHours", yielded)
+	}
 }
