@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -81,19 +83,9 @@ func (s *Server) invite(c *gin.Context) {
 		invs, err = s.invitees(ctx, n, req)
 	}
 	if err == nil {
-		err = s.noLiveInvites(ctx, invs, req)
-	}
-	for i := 0; err == nil && i < len(invs); i++ {
-		if err = s.deps.Store.CreateInvitation(ctx, invs[i]); err != nil && i > 0 {
-			// A clash the check above could not see (a concurrent request):
-			// the problem says which invitations were sent.
-			ids := make([]string, i)
-			for k := range ids {
-				ids[k] = invs[k].ID
-			}
-			err = &volmatch.Error{Code: volmatch.ErrorCode(err), Field: volmatch.ErrorField(err),
-				Message: fmt.Sprintf("%s; %d of %d invitations were sent before: %v", volmatch.ErrorMessage(err), i, len(invs), ids)}
-		}
+		// One atomic write: a clash (a live invitation, even one sent by a
+		// concurrent request) refuses the whole request and writes nothing.
+		err = inviteeError(s.deps.Store.CreateInvitations(ctx, invs), req)
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -102,28 +94,20 @@ func (s *Server) invite(c *gin.Context) {
 	c.JSON(http.StatusCreated, List[*volmatch.Invitation]{Items: nonNil(invs)})
 }
 
-// noLiveInvites refuses (ECONFLICT, naming the volunteer) invitations to
-// volunteers who already hold a live invitation to the shift, before any is
-// sent, so that a refused request writes nothing.
-func (s *Server) noLiveInvites(ctx context.Context, invs []*volmatch.Invitation, req InviteRequest) error {
-	for k, inv := range invs {
-		live, _, err := s.deps.Store.Invitations(ctx, volmatch.InvitationFilter{Need: inv.Need, Volunteer: inv.Volunteer,
-			Status: volmatch.InviteSent, ListOptions: volmatch.ListOptions{Limit: MaxLimit}})
-		if err != nil {
-			return err
-		}
-		for _, l := range live {
-			if l.Shift == inv.Shift {
-				field := "top"
-				if len(req.Volunteers) > 0 {
-					field = fmt.Sprintf("volunteers[%d]", k)
-				}
-				return &volmatch.Error{Code: volmatch.ECONFLICT, Field: field,
-					Message: fmt.Sprintf("volunteer %s already has a live invitation (%s) to shift %s of need %s", inv.Volunteer, l.ID, inv.Shift, inv.Need)}
-			}
-		}
+// inviteeError renames the store's field "invitations[k]" (or a field
+// within it) of a refused batch to the request's: "volunteers[k]" for a
+// list of volunteers, "top" for a ranked one.
+func inviteeError(err error, req InviteRequest) error {
+	var e *volmatch.Error
+	if !errors.As(err, &e) || !strings.HasPrefix(e.Field, "invitations[") {
+		return err
 	}
-	return nil
+	field := "top"
+	if len(req.Volunteers) > 0 {
+		idx, _, _ := strings.Cut(strings.TrimPrefix(e.Field, "invitations["), "]")
+		field = "volunteers[" + idx + "]"
+	}
+	return &volmatch.Error{Code: e.Code, Field: field, Message: e.Message}
 }
 
 // scopedInvite loads the invitation of the path and checks the caller may

@@ -311,14 +311,21 @@ func (s *Server) sendWave(ctx context.Context, n *volmatch.Need, plan matcher.Di
 	for _, e := range plan.Eligible {
 		out.Remaining += e
 	}
-	for _, mt := range w.Volunteers {
-		inv := &volmatch.Invitation{ID: newID("inv"), Need: n.ID, Shift: plan.Shift, Volunteer: mt.Volunteer, Org: n.Org,
+	// The wave excludes every volunteer already invited to the need
+	// (dispatchState), so only a concurrent dispatch can clash: the wave is
+	// then refused whole and nothing of it is written.
+	invs := make([]*volmatch.Invitation, len(w.Volunteers))
+	for i, mt := range w.Volunteers {
+		invs[i] = &volmatch.Invitation{ID: newID("inv"), Need: n.ID, Shift: plan.Shift, Volunteer: mt.Volunteer, Org: n.Org,
 			Status: volmatch.InviteSent, Rank: mt.Rank, Score: mt.Score, Wave: w.Wave, SentAt: now}
-		if err := s.deps.Store.CreateInvitation(ctx, inv); err != nil {
-			return fmt.Errorf("api: dispatch wave %d: %d of %d invitations were sent before: %w", w.Wave, len(out.Invitations), len(w.Volunteers), err)
-		}
-		out.Invitations = append(out.Invitations, inv)
 	}
+	if err := s.deps.Store.CreateInvitations(ctx, invs); err != nil {
+		if volmatch.ErrorField(err) != "" { // invitations[k]: not a field of the request
+			err = volmatch.Errorf(volmatch.ErrorCode(err), "wave %d was not sent: %s", w.Wave, volmatch.ErrorMessage(err))
+		}
+		return fmt.Errorf("api: dispatch wave %d: %w", w.Wave, err)
+	}
+	out.Invitations = append(out.Invitations, invs...)
 	out.Remaining -= len(out.Invitations)
 	ev := volmatch.NeedEvent(volmatch.EventDispatchWave, n, now)
 	ev.Shift, ev.Tier, ev.Wave, ev.Count = plan.Shift, w.Tier, w.Wave, len(out.Invitations)
