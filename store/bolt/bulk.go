@@ -115,16 +115,21 @@ func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*vo
 		vs  []*volmatch.Volunteer
 		err error
 	}
+	// Three stages, so that walking the file (page faults on the map) for
+	// one batch overlaps decoding the previous one: the walker copies a
+	// batch's values out of a short read transaction, the decoder decodes
+	// them on every core, and this goroutine hands them to fn.
+	raws := make(chan [][]byte, 1)
 	out := make(chan result, 2)
 	stop := make(chan struct{})
-	go func() {
-		defer close(out)
+	var walkErr error
+	go func() { // the walker
+		defer close(raws)
 		after := ""
 		first := true
 		for {
-			vs := make([]*volmatch.Volunteer, 0, volunteerBatch)
-			err := s.view(ctx, func(tx *bbolt.Tx) error {
-				var raw [][]byte // valid during the transaction
+			var raw [][]byte
+			walkErr = s.view(ctx, func(tx *bbolt.Tx) error {
 				c := tx.Bucket(bVolunteers).Cursor()
 				var k, v []byte
 				if first {
@@ -135,48 +140,76 @@ func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*vo
 						k, v = c.Next()
 					}
 				}
+				var buf []byte
 				for ; k != nil && len(raw) < volunteerBatch; k, v = c.Next() {
-					raw = append(raw, v)
+					if cap(buf)-len(buf) < len(v) {
+						buf = make([]byte, 0, max(1<<20, len(v)))
+					}
+					buf = append(buf, v...)
+					raw = append(raw, buf[len(buf)-len(v):len(buf):len(buf)])
 					after = string(k)
-				}
-				vs = vs[:len(raw)]
-				errs := make([]error, len(raw))
-				parallel(len(raw), func(i int) {
-					var err error
-					if slim {
-						x := new(slimVolunteer)
-						err = json.Unmarshal(raw[i], x)
-						vs[i] = &x.Volunteer
-					} else {
-						x := new(volmatch.Volunteer)
-						err = json.Unmarshal(raw[i], x)
-						vs[i] = x
-					}
-					if err != nil {
-						errs[i] = fmt.Errorf("bolt: decode volunteer: %w", err)
-					}
-				})
-				for _, err := range errs {
-					if err != nil {
-						return err
-					}
 				}
 				return nil
 			})
 			first = false
+			if walkErr != nil {
+				return
+			}
 			select {
-			case out <- result{vs, err}:
+			case raws <- raw:
 			case <-stop:
 				return
 			}
-			if err != nil || len(vs) < volunteerBatch {
+			if len(raw) < volunteerBatch {
 				return
+			}
+		}
+	}()
+	go func() { // the decoder
+		defer close(out)
+		for raw := range raws {
+			vs := make([]*volmatch.Volunteer, len(raw))
+			errs := make([]error, len(raw))
+			parallel(len(raw), func(i int) {
+				var err error
+				if slim {
+					x := new(slimVolunteer)
+					err = json.Unmarshal(raw[i], x)
+					vs[i] = &x.Volunteer
+				} else {
+					x := new(volmatch.Volunteer)
+					err = json.Unmarshal(raw[i], x)
+					vs[i] = x
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("bolt: decode volunteer: %w", err)
+				}
+			})
+			r := result{vs: vs}
+			for _, err := range errs {
+				if err != nil {
+					r.err = err
+					break
+				}
+			}
+			select {
+			case out <- r:
+			case <-stop:
+				for range raws { // let the walker end
+				}
+				return
+			}
+		}
+		if walkErr != nil { // written before raws was closed
+			select {
+			case out <- result{err: walkErr}:
+			case <-stop:
 			}
 		}
 	}()
 	defer func() {
 		close(stop)
-		for range out { // let the reader end
+		for range out { // let the decoder (and so the walker) end
 		}
 	}()
 	for r := range out {
