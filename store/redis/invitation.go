@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -186,7 +187,55 @@ func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([
 		return (f.Need == "" || inv.Need == f.Need) && (f.Volunteer == "" || inv.Volunteer == f.Volunteer) &&
 			(f.Org == "" || inv.Org == f.Org) && (f.Status == "" || inv.Status == f.Status)
 	}
+	if f.Status == volmatch.InviteSent && f.Volunteer != "" && f.Need != "" {
+		return s.liveInvitations(ctx, f, keep)
+	}
 	return list(ctx, s, s.k("ids", "inv"), s.invKey, f.ListOptions, keep, nil)
+}
+
+// liveInvitations lists a volunteer's sent invitations to a need from the
+// live hash (its fields VOLUNTEER:NEED:* name them; IDs hold no ':' nor
+// glob characters), so no invitation record but those is read. The hash
+// is still iterated server-side (HSCAN MATCH), which costs far less than
+// reading every invitation but grows with the number of live ones.
+func (s *Store) liveInvitations(ctx context.Context, f volmatch.InvitationFilter, keep func(*volmatch.Invitation) bool) ([]*volmatch.Invitation, string, error) {
+	limit, err := f.PageSize()
+	if err != nil {
+		return nil, "", err
+	}
+	var ids []string
+	var cursor uint64
+	for {
+		kvs, next, err := s.c.HScan(ctx, s.k("live"), cursor, liveField(f.Volunteer, f.Need, "*"), 1000).Result()
+		if err != nil {
+			return nil, "", s.err("scan live invitations", err)
+		}
+		for i := 1; i < len(kvs); i += 2 {
+			if kvs[i] > f.After {
+				ids = append(ids, kvs[i])
+			}
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids) // HSCAN may return an entry twice
+	recs, _, err := fetch[volmatch.Invitation](ctx, s, s.c, ids, s.invKey, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*volmatch.Invitation
+	for _, inv := range recs {
+		if !keep(inv) {
+			continue
+		}
+		if len(out) == limit {
+			return out, out[len(out)-1].ID, nil
+		}
+		out = append(out, inv)
+	}
+	return out, "", nil
 }
 
 // loadSent reads an invitation that must still be sent, with its raw JSON.

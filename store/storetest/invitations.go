@@ -204,3 +204,54 @@ func testConcurrentCreateInvitations(t *testing.T, st volmatch.Store) {
 		t.Errorf("ring: %d batches won, %d invitations stored, want at least 1 and 2 per win", won, len(n2))
 	}
 }
+
+func testListLiveInvitations(t *testing.T, st volmatch.Store) {
+	ctx := context.Background()
+	seed(t, st, vols(2), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2), shift("S3", 72, 3, 2)),
+		need("N2", "O1", shift("S1", 24, 3, 2)))
+	invite(t, st, "A1", "N1", "S1", "V000")
+	invite(t, st, "A2", "N1", "S2", "V000")
+	invite(t, st, "A3", "N1", "S3", "V000")
+	invite(t, st, "A4", "N1", "S1", "V001")
+	invite(t, st, "A5", "N2", "S1", "V000")
+	_, err := st.Decline(ctx, "A2", at(2))
+	must(t, "Decline A2", err)
+	sent := volmatch.InvitationFilter{Need: "N1", Volunteer: "V000", Status: volmatch.InviteSent}
+	for _, c := range []struct {
+		f    volmatch.InvitationFilter
+		want string
+	}{
+		{sent, "[A1 A3]"},
+		{volmatch.InvitationFilter{Need: "N1", Volunteer: "V000"}, "[A1 A2 A3]"},
+		{volmatch.InvitationFilter{Need: "N2", Volunteer: "V000", Status: volmatch.InviteSent}, "[A5]"},
+		{volmatch.InvitationFilter{Need: "N1", Volunteer: "V001", Status: volmatch.InviteSent, Org: "O2"}, "[]"},
+	} {
+		invs, next, err := st.Invitations(ctx, c.f)
+		must(t, "Invitations", err)
+		var ids []string
+		for _, inv := range invs {
+			ids = append(ids, inv.ID)
+		}
+		if got := fmt.Sprint(ids); got != c.want || next != "" {
+			t.Errorf("Invitations(%+v) = %s next %q, want %s next \"\"", c.f, got, next, c.want)
+		}
+	}
+	// Paged one at a time.
+	var ids []string
+	f := sent
+	f.Limit = 1
+	for range 5 {
+		invs, next, err := st.Invitations(ctx, f)
+		must(t, "Invitations", err)
+		for _, inv := range invs {
+			ids = append(ids, inv.ID)
+		}
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	if got := fmt.Sprint(ids); got != "[A1 A3]" {
+		t.Errorf("Invitations(%+v) paged by 1 = %s, want [A1 A3]", sent, got)
+	}
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"CreateInvitations", testCreateInvitations},
 		{"CreateInvitationsAllOrNothing", testCreateInvitationsAllOrNothing},
 		{"ConcurrentCreateInvitations", testConcurrentCreateInvitations},
+		{"ListLiveInvitations", testListLiveInvitations},
 		{"Accept", testAccept},
 		{"AcceptFull", testAcceptFull},
 		{"Decline", testDecline},
