@@ -1,40 +1,92 @@
 #!/usr/bin/env bash
-# bench.sh: run the benchmark suite into bench/results.txt and rewrite the
-# figures section of BENCHMARKS.md from it (what `make bench` runs).
+# bench.sh: run the benchmark suite and rewrite the figures section of
+# BENCHMARKS.md from it (what `make bench` runs).
+#
+#   scripts/bench.sh              every step
+#   scripts/bench.sh rank menu    only those steps; the other steps' last
+#                                 results are kept and reported with them
+#
+# Steps: rank menu assign dense instances index stores api load http.
+# Each step writes bench/results-STEP.txt (Go benchmark format, for
+# benchstat); bench/results.txt is their concatenation, from which
+# cmd/benchreport writes BENCHMARKS.md and bench/*.png.
 #
 #   BENCH_COUNT   runs of each Go benchmark (default 5)
 #   BENCH_5M=1    also rank over 5,000,000 volunteers (needs ~8 GiB and time)
-#   BENCH_QUICK=1 Go benchmarks only: skip the 1M import and the HTTP load runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${BENCH_COUNT:-5}
-out=bench/results.txt
+all=(rank menu assign dense instances index stores api load http)
+steps=("$@")
+[[ ${#steps[@]} -gt 0 ]] || steps=("${all[@]}")
 mkdir -p bench
-: >"$out"
 
 gobench() { # gobench PKG PATTERN [extra go test flags...]
 	local pkg=$1 pattern=$2
 	shift 2
 	echo "== go test -bench '$pattern' $* $pkg" >&2
-	go test -run '^$' -bench "$pattern" -benchmem -timeout 60m "$@" "$pkg" | tee -a "$out"
+	go test -run '^$' -bench "$pattern" -benchmem -timeout 60m "$@" "$pkg"
 }
 
-gobench ./matcher/ '^BenchmarkRank$' -count "$count" -cpu 1
-gobench ./matcher/ '^BenchmarkMenu100k$' -count "$count" -benchtime 1x
-gobench ./matcher/ '^BenchmarkAssign' -count 1 -benchtime 1x
-gobench ./matcher/flow/ . -count "$count"
-gobench ./datasets/ '^BenchmarkORLib$' -count "$count" -benchtime 3x
-gobench ./index/ . -count 3
-gobench ./store/bolt/ . -count 3
-gobench ./store/redis/ . -count 3 -benchtime 2000x
-gobench ./api/ . -count "$count"
+# scipy_baseline times scipy's linear_sum_assignment on the matrix of
+# BenchmarkAssignDense/n=1000 (Debian's python3-scipy; PyPI is not reachable
+# here) and prints it as AssignDense/n=1000/scipy.
+scipy_baseline() {
+	if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
+		if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+			apt-get install -y -qq python3-scipy >/dev/null || true
+		fi
+	fi
+	if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
+		echo "bench: python3-scipy not installed; no scipy baseline" >&2
+		return
+	fi
+	local m
+	m=$(mktemp)
+	VOLMATCH_LSA_OUT=$m go test -count 1 -run TestWriteLSAMatrix ./matcher/flow/ >/dev/null
+	/usr/bin/python3 scripts/scipy_lsa.py "$m" 9 | tee /dev/stderr |
+		sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' |
+		awk '{ printf "BenchmarkAssignDense/n=1000/scipy\t1\t%.0f ns/op\n", $1 * 1e6 }'
+	rm -f "$m"
+}
 
-if [[ "${BENCH_QUICK:-}" != 1 ]]; then
-	# Whole-command figures, appended in the benchmark format by the scripts.
-	./scripts/load1m.sh --bench | tee -a "$out"
-	./scripts/loadtest.sh --bench | tee -a "$out"
-fi
+step() {
+	case $1 in
+	rank) gobench ./matcher/ '^BenchmarkRank$' -count "$count" -cpu 1 ;;
+	menu) gobench ./matcher/ '^BenchmarkMenu100k$' -count "$count" -benchtime 1x ;;
+	assign) gobench ./matcher/ '^BenchmarkAssign(20k|50k|City)$' -count 2 -benchtime 1x ;;
+	dense)
+		gobench ./matcher/flow/ . -count "$count"
+		scipy_baseline
+		;;
+	instances) gobench ./datasets/ '^BenchmarkORLib$' -count "$count" -benchtime 3x ;;
+	index) gobench ./index/ . -count 3 ;;
+	stores)
+		gobench ./store/bolt/ . -count 3
+		gobench ./store/redis/ . -count 3 -benchtime 2000x
+		;;
+	api) gobench ./api/ . -count "$count" ;;
+	load) ./scripts/load1m.sh --bench ;; # import 1M, start, restart: Load/n=1000000/...
+	http) ./scripts/loadtest.sh --bench ;; # 32 clients, 60 s: HTTP/...
+	*)
+		echo "bench: unknown step $1 (steps: ${all[*]})" >&2
+		exit 2
+		;;
+	esac
+}
 
-go run ./cmd/benchreport -in "$out" -doc BENCHMARKS.md -plots bench
-echo "wrote BENCHMARKS.md and bench/*.png from $out" >&2
+for s in "${steps[@]}"; do
+	echo "== step $s ($(uptime))" >&2
+	step "$s" | tee "bench/results-$s.txt.new"
+	mv "bench/results-$s.txt.new" "bench/results-$s.txt"
+done
+
+: >bench/results.txt
+for s in "${all[@]}"; do
+	if [[ -f bench/results-$s.txt ]]; then
+		cat "bench/results-$s.txt" >>bench/results.txt
+	fi
+done
+go run ./cmd/benchreport -in bench/results.txt -doc BENCHMARKS.md -plots bench
+echo "wrote BENCHMARKS.md and bench/*.png from bench/results.txt" >&2

@@ -71,13 +71,14 @@ func TestWriteLSAMatrix(t *testing.T) {
 	}
 }
 
-// BenchmarkAssignDense times AssignDense on the dense matrix (scipy's
-// linear_sum_assignment on the same matrix: scripts/scipy_lsa.py), and
+// BenchmarkAssignDense times AssignDense (n=…/lapjv) on the dense matrix
+// (scipy's linear_sum_assignment on the same matrix: scripts/scipy_lsa.py,
+// which scripts/bench.sh runs beside it as n=1000/scipy), and
 // the Hungarian method it replaced (n=…/hungarian) as the baseline.
 func BenchmarkAssignDense(b *testing.B) {
 	for _, n := range []int{100, 300, 1000} {
 		c := lsaMatrix(n)
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("n=%d/lapjv", n), func(b *testing.B) {
 			var total int64
 			for b.Loop() {
 				var err error
