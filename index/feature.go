@@ -773,6 +773,7 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 					q.skillVal[id][l] = fit.SkillBound(k, l)
 				}
 			}
+			q.fitLevels()
 		}
 	}
 	f.visitCells(q.est, q.cell)
@@ -804,6 +805,12 @@ type pruneQuery struct {
 	bound                matcher.Bounder
 	fit                  matcher.FitBounder // bound, when it is one
 	skillVal             [][4]float64       // by skill id and level: fit.SkillBound
+	// fitVals are the distinct positive skill_fit bounds that a held skill
+	// gives (skillVal), descending; fitSets[j] the bitsets (a skill from
+	// a level up) whose union holds the rows with a skill whose bound is
+	// at least fitVals[j]: the rows outside it have a skill fit below it.
+	fitVals []float64
+	fitSets [][]bitset
 	fn                   func(v *volmatch.Volunteer) float64
 	floor                float64 // the floor fn last returned
 	reach                float64
@@ -857,14 +864,119 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	if from == out {
 		return
 	}
+	// When the cell's bound is above the floor only for rows with a skill
+	// fit of at least fitVals[j], the other rows' bound is below it: those
+	// certainly within reach are counted a word at a time, the rest are
+	// read as rows below the floor.
+	j := -1
+	if !below && q.bound != nil && q.floor > math.Inf(-1) && len(q.fitVals) > 0 {
+		j = q.fitFloor(m, math.Sqrt(d2lo)*(1-approxRel)-approxAbsKm)
+	}
 	// Row by row, the set bits of prune only.
 	a, b := lo+int32(from), lo+int32(out)
+	inEnd := lo + int32(in)
 	for w := a >> 6; w <= (b-1)>>6; w++ {
 		word := wordOf(q.prune, w) & rangeMask(w, a, b)
+		high := ^uint64(0)
+		if j >= 0 && word != 0 {
+			high = 0
+			for _, bs := range q.fitSets[j] {
+				high |= wordOf(bs, w)
+			}
+			if a < inEnd && w <= (inEnd-1)>>6 {
+				if low := word &^ high & rangeMask(w, a, inEnd); low != 0 {
+					q.countWord(cell, w, low)
+					word &^= low
+				}
+			}
+		}
 		for word != 0 {
-			r := w<<6 + int32(bits.TrailingZeros64(word))
+			k := int32(bits.TrailingZeros64(word))
 			word &= word - 1
-			q.row(&cell[r-lo], true, below)
+			q.row(&cell[w<<6+k-lo], true, below || high&(1<<uint(k)) == 0)
+		}
+	}
+}
+
+// fitLevels sets fitVals and fitSets from skillVal.
+func (q *pruneQuery) fitLevels() {
+	var vals []float64
+	for id := range q.skillVal {
+		for l := 1; l <= 3; l++ {
+			if v := q.skillVal[id][l]; v > 0 && !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return
+	}
+	slices.Sort(vals)
+	slices.Reverse(vals)
+	q.fitVals = vals
+	q.fitSets = make([][]bitset, len(vals))
+	for j, t := range vals {
+		for id := range q.skillVal {
+			for l := 1; l <= 3; l++ {
+				if q.skillVal[id][l] >= t {
+					q.fitSets[j] = append(q.fitSets[j], q.f.skillBits[id][l-1])
+					break
+				}
+			}
+		}
+	}
+}
+
+// fitFloor returns the j such that only rows of the cell with a skill fit
+// bound of at least fitVals[j] can reach the floor (at least minKm away,
+// within the cell's unions), -1 when every row can: a row outside
+// fitSets[j] holds no skill whose bound reaches fitVals[j], so its skill fit
+// is at most the next value down (0 past the last).
+func (q *pruneQuery) fitFloor(m *cellMeta, minKm float64) int {
+	pref := prefBound(&q.prefVal, m.prefs)
+	j := -1
+	// Lowest first: the first value whose bound reaches the floor.
+	for k := len(q.fitVals) - 1; k >= -1; k-- {
+		v := 0.0
+		if k+1 < len(q.fitVals) {
+			v = q.fitVals[k+1]
+		}
+		if q.fit.BoundWith(minKm, m.avail, v, pref, nil) >= q.floor {
+			return j
+		}
+		j = k
+	}
+	return -1
+}
+
+// countWord accounts for the rows of word w in p, all passing the first
+// five gates, within reach for certain and unable to reach the floor, as
+// countIn does.
+func (q *pruneQuery) countWord(cell []cellEntry, w int32, p uint64) {
+	f := q.f
+	lo := cell[0].row
+	var freeAny, freeDec uint64
+	for i, hl := range q.hourList {
+		x := ^uint64(0)
+		for _, h := range hl {
+			x &= wordOf(f.hours[h], w)
+		}
+		freeAny |= x
+		if q.decided[i] {
+			freeDec |= x
+		}
+	}
+	free := p & freeAny
+	sure := p & (freeDec | wordOf(q.passAll, w)&freeAny) &^ wordOf(f.exc, w)
+	q.h[clsPass] += bits.OnesCount64(p)
+	q.nAvail += bits.OnesCount64(p) - bits.OnesCount64(free)
+	q.nSkipped += bits.OnesCount64(sure)
+	for rest := free &^ sure; rest != 0; rest &= rest - 1 {
+		e := &cell[w<<6+int32(bits.TrailingZeros64(rest))-lo]
+		if q.decidedFree(e) {
+			q.nSkipped++
+		} else {
+			q.floor = q.fn(e.v)
 		}
 	}
 }
