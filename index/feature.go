@@ -809,18 +809,18 @@ type pruneQuery struct {
 	// gives (skillVal), descending; fitSets[j] the bitsets (a skill from
 	// a level up) whose union holds the rows with a skill whose bound is
 	// at least fitVals[j]: the rows outside it have a skill fit below it.
-	fitVals []float64
-	fitSets [][]bitset
-	fn                   func(v *volmatch.Volunteer) float64
-	floor                float64 // the floor fn last returned
-	reach                float64
-	est                  estimate
-	hours                []volmatch.Week
-	hourList             [][]uint8 // the hours of the week of each shift
-	decided              []bool
-	spans                [][2]int32
-	prefVal              [64]float64 // the domain preference value of each preferred domain id
-	ex                   volmatch.Exclusions
+	fitVals  []float64
+	fitSets  [][]bitset
+	fn       func(v *volmatch.Volunteer) float64
+	floor    float64 // the floor fn last returned
+	reach    float64
+	est      estimate
+	hours    []volmatch.Week
+	hourList [][]uint8 // the hours of the week of each shift
+	decided  []bool
+	spans    [][2]int32
+	prefVal  [64]float64 // the domain preference value of each preferred domain id
+	ex       volmatch.Exclusions
 
 	h        [nCls]int // rows examined, by class
 	nAvail   int       // rows excluded by availability, counted without the map
