@@ -22,7 +22,7 @@ const (
 	gridMaxLat = 41.1
 	gridMinLng = 115.4
 	gridMaxLng = 117.5
-	cellKm     = 2.0
+	cellKm     = 1.0
 	// kmPerDeg is the length of a degree of latitude on the sphere of
 	// volmatch.DistanceKm (radius 6371.0088 km).
 	kmPerDeg = 6371.0088 * math.Pi / 180
