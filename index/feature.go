@@ -34,7 +34,7 @@ const (
 	// approxRel and approxAbsKm are the safety margins of the estimate:
 	// relative (curvature and the cosine's change over the band) and
 	// absolute (a margin for rounding).
-	approxRel   = 0.01
+	approxRel   = 0.001
 	approxAbsKm = 0.05
 )
 
