@@ -1,6 +1,7 @@
 package volmatch
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -113,6 +114,17 @@ func (w Week) MarshalJSON() ([]byte, error) { return json.Marshal(w.String()) }
 
 // UnmarshalJSON reads the string form.
 func (w *Week) UnmarshalJSON(b []byte) error {
+	// The stored form is a plain quoted string of 0, 1 and '|': read it
+	// without the general string decoder (a city's worth of volunteers is
+	// decoded at every start).
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && !bytes.ContainsAny(b[1:len(b)-1], "\\\"") {
+		v, err := ParseWeek(string(b[1 : len(b)-1]))
+		if err != nil {
+			return err
+		}
+		*w = v
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("availability must be a string of 7 days of 24 0/1 characters separated by '|'")

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	fastjson "github.com/goccy/go-json"
 	bbolt "go.etcd.io/bbolt"
 
 	"volmatch"
@@ -101,6 +102,10 @@ type skipJSON struct{}
 func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
 
 // slimVolunteer decodes a volunteer record but for the fields it shadows.
+// The slim walk runs at every start over the whole city, so it decodes with
+// goccy/go-json (already in the build through gin): about twice as fast as
+// encoding/json on these records, and TestSlimDecodeEqualsStandard checks
+// it gives the same values.
 // (The zero-size fields come first: last, they would pad the struct.)
 type slimVolunteer struct {
 	Name   skipJSON `json:"name"`
@@ -174,7 +179,7 @@ func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*vo
 				var err error
 				if slim {
 					x := new(slimVolunteer)
-					err = json.Unmarshal(raw[i], x)
+					err = fastjson.Unmarshal(raw[i], x)
 					vs[i] = &x.Volunteer
 				} else {
 					x := new(volmatch.Volunteer)
