@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -129,12 +130,23 @@ func (s *Server) getInvite(c *gin.Context) {
 	c.JSON(http.StatusOK, inv)
 }
 
+// invitationAccepter is a store that can accept an invitation the caller
+// has just read from it without reading it again (store/redis: the
+// reservation script checks it is still the stored record).
+type invitationAccepter interface {
+	AcceptInvitation(ctx context.Context, inv *volmatch.Invitation, at time.Time) (*volmatch.Assignment, error)
+}
+
 func (s *Server) accept(c *gin.Context) {
 	ctx := c.Request.Context()
 	inv, err := s.scopedInvite(c)
 	var a *volmatch.Assignment
 	if err == nil {
-		a, err = s.deps.Store.Accept(ctx, inv.ID, s.opt.Now())
+		if acc, ok := s.deps.Store.(invitationAccepter); ok {
+			a, err = acc.AcceptInvitation(ctx, inv, s.opt.Now())
+		} else {
+			a, err = s.deps.Store.Accept(ctx, inv.ID, s.opt.Now())
+		}
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -30,6 +30,7 @@ type reservation struct {
 // need, shift or volunteer. Refusals of a batch (more than one, or what is
 // "reserve") name the reservation.
 func (s *Store) reserve(ctx context.Context, what string, build func() ([]reservation, error), at time.Time, missing string) ([]*volmatch.Assignment, error) {
+	guessed := false // this round took a need's version from the cache
 	for try := 0; try < maxTries; try++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("redis: %s: %w", what, err)
@@ -38,11 +39,23 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		if err != nil {
 			return nil, err
 		}
+		// The first round takes each need from the cache when it holds one,
+		// under the version last read: the script checks that version
+		// before anything else and answers RETRY when the need changed
+		// since, and the next rounds read the needs.
+		firstRound := try == 0
+		guessed = false
 		needs := map[string]needState{}
-		args := []any{s.p, len(rs)}
+		args := make([]any, 0, 2+len(rs)*reserveWidth)
+		args = append(args, s.p, len(rs))
 		parts := make([][2]string, len(rs))
 		for i, r := range rs {
 			st, ok := needs[r.Need]
+			if !ok && firstRound {
+				if st, ok = s.needs.latest(r.Need); ok {
+					needs[r.Need], guessed = st, true
+				}
+			}
 			if !ok {
 				if st, err = s.loadNeed(ctx, r.Need); err != nil {
 					return nil, err
@@ -106,7 +119,9 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		}
 		str, _ := res.(string)
 		if str == "RETRY" {
-			backoff(try)
+			if !guessed {
+				backoff(try)
+			}
 			continue
 		}
 		if rest, ok := strings.CutPrefix(str, "E:"); ok {

@@ -257,19 +257,48 @@ func (s *Store) loadSent(ctx context.Context, id string) (*volmatch.Invitation, 
 // Accept reserves the invitation's slot atomically in one script (see
 // volmatch.InvitationStore): ENOTFOUND for a missing invitation, ECONFLICT
 // when it is not sent, the need, shift or volunteer is gone, or the checks
-// of CheckReservation refuse.
+// of CheckReservation refuse. It costs two round trips when the need is
+// cached unchanged: the read of the invitation and the script.
 func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*volmatch.Assignment, error) {
+	inv, raw, err := s.loadSent(ctx, inviteID)
+	if err != nil {
+		return nil, err
+	}
+	return s.accept(ctx, inv, raw, at)
+}
+
+// AcceptInvitation is Accept for an invitation the caller has just read
+// from this store (as the API does to check who may accept it), saving the
+// store's own read: the script reserves only while the stored invitation is
+// still exactly inv, and otherwise Accept reads it again. One round trip
+// when the need is cached unchanged.
+func (s *Store) AcceptInvitation(ctx context.Context, inv *volmatch.Invitation, at time.Time) (*volmatch.Assignment, error) {
+	if inv == nil {
+		return nil, volmatch.Errorf(volmatch.EINVALID, "no invitation to accept")
+	}
+	if inv.Status != volmatch.InviteSent {
+		return s.Accept(ctx, inv.ID, at) // reads it and refuses as Accept does
+	}
+	c := *inv
+	return s.accept(ctx, &c, string(mustJSON(&c)), at)
+}
+
+// accept reserves the slot of inv, whose stored JSON is raw as far as the
+// caller knows; a round that finds it changed reads it again.
+func (s *Store) accept(ctx context.Context, inv *volmatch.Invitation, raw string, at time.Time) (*volmatch.Assignment, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
-	var inv *volmatch.Invitation
+	first := true
+	id := inv.ID
 	as, err := s.reserve(ctx, "accept", func() ([]reservation, error) {
-		var raw string
-		var err error
-		inv, raw, err = s.loadSent(ctx, inviteID)
-		if err != nil {
-			return nil, err
+		if !first {
+			var err error
+			if inv, raw, err = s.loadSent(ctx, id); err != nil {
+				return nil, err
+			}
 		}
+		first = false
 		acc := *inv
 		acc.Status, acc.RespondedAt = volmatch.InviteAccepted, at
 		return []reservation{{

@@ -89,6 +89,19 @@ func (c *needCache) get(id, ver string) (*volmatch.Need, bool) {
 	return cloneNeed(e.n), true
 }
 
+// latest returns the need last cached under id with its version, shared:
+// the caller must not change it. The version may be stale; a script that
+// checks it (nver) then answers RETRY.
+func (c *needCache) latest(id string) (needState, bool) {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok {
+		return needState{}, false
+	}
+	return needState{n: e.n, ver: e.ver}, true
+}
+
 func (c *needCache) put(id, ver string, n *volmatch.Need) {
 	if ver == "" {
 		return
