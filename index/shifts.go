@@ -7,7 +7,10 @@ import (
 	"sync"
 
 	"volmatch"
+	"volmatch/matcher"
 )
+
+var _ matcher.ShiftHoursSource = (*Shifts)(nil)
 
 // ShiftsOptions configure a Shifts index; the zero value works.
 type ShiftsOptions struct {
