@@ -6,20 +6,26 @@
 #   scripts/bench.sh rank menu    only those steps; the other steps' last
 #                                 results are kept and reported with them
 #
-# Steps: rank menu assign dense instances index stores api load http.
+# Steps: rank menu assign dense instances index stores api load http, and
+# load5m (5,000,000 volunteers: ~15 min, ~10 GiB; run only when named or
+# with BENCH_5M=1).
 # Each step writes bench/results-STEP.txt (Go benchmark format, for
 # benchstat); bench/results.txt is their concatenation, from which
 # cmd/benchreport writes BENCHMARKS.md and bench/*.png.
 #
 #   BENCH_COUNT   runs of each Go benchmark (default 5)
-#   BENCH_5M=1    also rank over 5,000,000 volunteers (needs ~8 GiB and time)
+#   BENCH_5M=1    also rank over, and load, 5,000,000 volunteers (~10 GiB, ~25 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${BENCH_COUNT:-5}
-all=(rank menu assign dense instances index stores api load http)
+all=(rank menu assign dense instances index stores api load load5m http)
 steps=("$@")
-[[ ${#steps[@]} -gt 0 ]] || steps=("${all[@]}")
+if [[ ${#steps[@]} -eq 0 ]]; then
+	for s in "${all[@]}"; do
+		[[ $s != load5m || "${BENCH_5M:-}" == 1 ]] && steps+=("$s")
+	done
+fi
 mkdir -p bench
 
 gobench() { # gobench PKG PATTERN [extra go test flags...]
@@ -68,6 +74,7 @@ step() {
 		;;
 	api) gobench ./api/ . -count "$count" ;;
 	load) ./scripts/load1m.sh --bench ;; # import 1M, start, restart: Load/n=1000000/...
+	load5m) LOAD_N=5000000 ./scripts/load1m.sh --bench ;;
 	http) ./scripts/loadtest.sh --bench ;; # 32 clients, 60 s: HTTP/...
 	*)
 		echo "bench: unknown step $1 (steps: ${all[*]})" >&2
