@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -48,7 +47,7 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		needs := map[string]needState{}
 		args := make([]any, 0, 2+len(rs)*reserveWidth)
 		args = append(args, s.p, len(rs))
-		parts := make([][2]string, len(rs))
+		made := make([]volmatch.Assignment, len(rs)) // returned with the IDs the script gives
 		for i, r := range rs {
 			st, ok := needs[r.Need]
 			if !ok && firstRound {
@@ -73,11 +72,11 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			} else if n.Status != volmatch.NeedOpen && n.Status != "" {
 				preB = volmatch.ECONFLICT + ":" + fmt.Sprintf("need %s is %s", n.ID, n.Status)
 			}
-			a := volmatch.Assignment{
+			made[i] = volmatch.Assignment{
 				Need: n.ID, Shift: sh.ID, Volunteer: r.Volunteer, Org: n.Org, Invite: r.invite,
 				Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved, CreatedAt: at,
 			}
-			aj := string(mustJSON(&a))
+			aj := string(mustJSON(&made[i]))
 			if !strings.HasPrefix(aj, `{"id":"",`) {
 				return nil, fmt.Errorf("redis: encoded assignment does not start with its id")
 			}
@@ -92,11 +91,10 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			if !ok {
 				return nil, fmt.Errorf("redis: encoded event lacks its assignment")
 			}
-			parts[i] = [2]string{`{"id":"`, `"` + aj[8:]}
 			args = append(args, r.invite, r.inviteRaw, r.inviteNew, liveField(r.Volunteer, r.Need, r.Shift),
 				r.Need, st.ver, r.Shift, sh.Slots, tkey(sh.Start), tkey(sh.End),
 				r.Volunteer, missing, preA, preB,
-				parts[i][0], parts[i][1], evBefore+`"assignment":"`, `"`+evAfter)
+				`{"id":"`, `"`+aj[8:], evBefore+`"assignment":"`, `"`+evAfter)
 		}
 		if len(args) != 2+len(rs)*reserveWidth {
 			return nil, fmt.Errorf("redis: %s: %d script arguments for %d reservations", what, len(args), len(rs))
@@ -109,11 +107,11 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			out := make([]*volmatch.Assignment, len(rs))
 			for i := range rs {
 				id, _ := tab[i+1].(string)
-				var a volmatch.Assignment
-				if err := json.Unmarshal([]byte(parts[i][0]+id+parts[i][1]), &a); err != nil {
-					return nil, fmt.Errorf("redis: decode assignment %s: %w", id, err)
+				if id == "" {
+					return nil, fmt.Errorf("redis: %s: the script gave no assignment ID", what)
 				}
-				out[i] = &a
+				made[i].ID = id
+				out[i] = &made[i]
 			}
 			return out, nil
 		}
