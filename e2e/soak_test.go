@@ -626,6 +626,12 @@ func (c *soakClient) step(kind, action string, from volmatch.AssignmentStatus, b
 			}
 			continue
 		}
+		if kind == "checkout" {
+			// Hours never exceed the shift's length (Step.Apply refuses more).
+			if l := rec.a.End.Sub(rec.a.Start).Hours(); l > 0 && body["hours"].(float64) > l {
+				body["hours"] = l
+			}
+		}
 		var a volmatch.Assignment
 		switch o, _ := c.send(kind, "POST", "/v1/assignments/"+rec.a.ID+"/"+action, body, &a); o {
 		case acked:
