@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"volmatch"
 	"volmatch/datasets"
@@ -93,6 +94,11 @@ func TestSlim(t *testing.T) {
 	want.Name, want.Phone, want.Bio, want.Hidden = "", "", "", nil
 	if !reflect.DeepEqual(*sa, want) {
 		t.Errorf("Slim(v) =\n%+v\nwant\n%+v", *sa, want)
+	}
+	// Every string is a copy: none may keep the decoded record's bytes alive.
+	id := string([]byte("V-long-record-id"))
+	if s := index.Slim(mk(id)); unsafe.StringData(s.ID) == unsafe.StringData(id) || unsafe.StringData(s.Street) == unsafe.StringData(a.Street) {
+		t.Errorf("Slim shares the ID's or the street's bytes with the original")
 	}
 	if &sa.Languages[0] != &sb.Languages[0] || &sa.PreferredDomains[0] != &sb.PreferredDomains[0] {
 		t.Errorf("slim copies do not share their short lists")
