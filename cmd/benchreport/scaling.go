@@ -27,7 +27,7 @@ type family struct {
 
 // families groups the results with an "n=SIZE" path element by the rest of
 // their name. The unit is p99-ms where the family reports it, else the time
-// per op in ms.
+// per op in ms, else seconds (whole-command figures such as an import).
 func families(in *Input) []*family {
 	byName := map[string]*family{}
 	var out []*family
@@ -53,8 +53,11 @@ func families(in *Input) []*family {
 			out = append(out, f)
 		}
 		unit := "p99-ms"
-		if _, ok := r.Median(unit); !ok {
-			unit = "ns/op"
+		for _, u := range []string{"p99-ms", "ns/op", "s"} {
+			if _, ok := r.Median(u); ok {
+				unit = u
+				break
+			}
 		}
 		v, ok := r.Median(unit)
 		if !ok {
