@@ -70,7 +70,8 @@ step() {
 	index) gobench ./index/ . -count 3 ;;
 	stores)
 		gobench ./store/bolt/ . -count 3
-		gobench ./store/redis/ . -count 3 -benchtime 2000x
+		gobench ./store/redis/ 'Benchmark(Reserve|Need|Accept)$' -count 3 -benchtime 2000x
+		gobench ./store/redis/ '^BenchmarkCreateInvitations$' -count 1 -benchtime 3x
 		;;
 	api) gobench ./api/ . -count "$count" ;;
 	load) ./scripts/load1m.sh --bench ;; # import 1M, start, restart: Load/n=1000000/...
