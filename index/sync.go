@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"unique"
 
 	"volmatch"
+	"volmatch/internal/parallel"
 )
 
 // Source is what a Follower reads: the store's change feed and the current
@@ -319,30 +319,8 @@ func (f *Follower) slimmed(vs []*volmatch.Volunteer) []*volmatch.Volunteer {
 		return vs
 	}
 	out := make([]*volmatch.Volunteer, len(vs))
-	parallel(len(vs), func(i int) { out[i] = Slim(vs[i]) })
+	parallel.For(len(vs), 256, func(i int) { out[i] = Slim(vs[i]) })
 	return out
-}
-
-// parallel calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	w := min(runtime.GOMAXPROCS(0), n/256+1)
-	if w <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (n + w - 1) / w
-	for lo := 0; lo < n; lo += per {
-		hi := min(n, lo+per)
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // Slim returns a copy of v for the in-memory feature index, which keeps a

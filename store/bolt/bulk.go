@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"sync"
 
 	fastjson "github.com/goccy/go-json"
 	bbolt "go.etcd.io/bbolt"
 
 	"volmatch"
+	"volmatch/internal/parallel"
 )
 
 // This file holds what a bulk load (import of a city) and a cold start (the
@@ -38,7 +37,7 @@ func (s *Store) PutVolunteersBulk(ctx context.Context, vs []*volmatch.Volunteer)
 	now := s.now()
 	raw := make([][]byte, len(vs))
 	errs := make([]error, len(vs))
-	parallel(len(vs), func(i int) {
+	parallel.For(len(vs), 64, func(i int) {
 		c := *vs[i]
 		if c.UpdatedAt.IsZero() {
 			c.UpdatedAt = now
@@ -175,7 +174,7 @@ func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*vo
 		for raw := range raws {
 			vs := make([]*volmatch.Volunteer, len(raw))
 			errs := make([]error, len(raw))
-			parallel(len(raw), func(i int) {
+			parallel.For(len(raw), 64, func(i int) {
 				var err error
 				if slim {
 					x := new(slimVolunteer)
@@ -243,26 +242,4 @@ func (s *Store) ReleaseMapped() error {
 		}
 		return nil
 	})
-}
-
-// parallel calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	w := min(runtime.GOMAXPROCS(0), n/64+1)
-	if w <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (n + w - 1) / w
-	for lo := 0; lo < n; lo += per {
-		hi := min(n, lo+per)
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
 }
