@@ -220,3 +220,29 @@ func (inv Invitation) Prepare(now time.Time) (Invitation, error) {
 	}
 	return inv, nil
 }
+
+// PrepareInvitations prepares a batch a store writes all or nothing: each
+// invitation as Prepare returns it, and no ID or volunteer-and-shift twice.
+// With a refusal it returns the index of the invitation concerned (-1 when
+// there is none). Every store calls it, so a batch has one set of rules.
+func PrepareInvitations(invs []*Invitation, now time.Time) ([]Invitation, int, error) {
+	cs := make([]Invitation, len(invs))
+	ids := make(map[string]bool, len(invs))
+	pairs := make(map[[3]string]bool, len(invs))
+	for i, inv := range invs {
+		c, err := inv.Prepare(now)
+		if err != nil {
+			return nil, i, err
+		}
+		pair := [3]string{c.Volunteer, c.Need, c.Shift}
+		if ids[c.ID] {
+			return nil, i, Errorf(ECONFLICT, "invitation %s is listed twice", c.ID)
+		}
+		if pairs[pair] {
+			return nil, i, Errorf(ECONFLICT, "volunteer %s is invited twice to shift %s of need %s", c.Volunteer, c.Shift, c.Need)
+		}
+		ids[c.ID], pairs[pair] = true, true
+		cs[i] = c
+	}
+	return cs, -1, nil
+}

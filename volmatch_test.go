@@ -248,3 +248,32 @@ func TestNeedWriteEventAndInvitationPrepare(t *testing.T) {
 		t.Errorf("Prepare(accepted) field = %q, want status", volmatch.ErrorField(err))
 	}
 }
+
+// TestPrepareInvitations: a batch names the first invitation that breaks a
+// rule, an ID or a volunteer-and-shift listed twice among them.
+func TestPrepareInvitations(t *testing.T) {
+	inv := func(id, vol string) *volmatch.Invitation {
+		return &volmatch.Invitation{ID: id, Need: "N1", Shift: "S1", Volunteer: vol}
+	}
+	for _, tc := range []struct {
+		name string
+		invs []*volmatch.Invitation
+		at   int
+		code string
+	}{
+		{"fine", []*volmatch.Invitation{inv("I1", "V1"), inv("I2", "V2")}, -1, ""},
+		{"bad id", []*volmatch.Invitation{inv("I1", "V1"), inv("", "V2")}, 1, volmatch.EINVALID},
+		{"id twice", []*volmatch.Invitation{inv("I1", "V1"), inv("I1", "V2")}, 1, volmatch.ECONFLICT},
+		{"volunteer twice", []*volmatch.Invitation{inv("I1", "V1"), inv("I2", "V2"), inv("I3", "V1")}, 2, volmatch.ECONFLICT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, at, err := volmatch.PrepareInvitations(tc.invs, monday)
+			if at != tc.at || volmatch.ErrorCode(err) != tc.code {
+				t.Fatalf("PrepareInvitations = %d, %v, want %d and code %q", at, err, tc.at, tc.code)
+			}
+			if err == nil && (len(cs) != len(tc.invs) || cs[0].Status != volmatch.InviteSent || !cs[0].SentAt.Equal(monday)) {
+				t.Errorf("PrepareInvitations = %+v, want every invitation sent at %v", cs, monday)
+			}
+		})
+	}
+}

@@ -36,36 +36,22 @@ func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitati
 // createInvitations writes invs in one transaction and returns, with a
 // refusal, the index of the invitation it concerns (-1 for other errors).
 func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
-	now := s.now()
-	cs := make([]volmatch.Invitation, len(invs))
-	for i, inv := range invs {
-		c, err := inv.Prepare(now)
-		if err != nil {
-			return i, err
-		}
-		cs[i] = c
+	cs, k, err := volmatch.PrepareInvitations(invs, s.now())
+	if err != nil {
+		return k, err
 	}
 	if len(cs) == 0 {
 		return -1, nil
 	}
 	bad := -1
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		bad = -1
 		b, live := tx.Bucket(bInvitations), tx.Bucket(bLiveInvites)
 		needs := map[string]*volmatch.Need{}
-		ids := make(map[string]bool, len(cs))
-		pairs := make(map[string]bool, len(cs))
 		for i := range cs {
 			c := &cs[i]
 			refuse := func(err error) error { bad = i; return err }
 			lk := key(c.Volunteer, c.Need, c.Shift)
-			if ids[c.ID] {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is listed twice", c.ID))
-			}
-			if pairs[string(lk)] {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s is invited twice to shift %s of need %s", c.Volunteer, c.Shift, c.Need))
-			}
-			ids[c.ID], pairs[string(lk)] = true, true
 			if b.Get([]byte(c.ID)) != nil {
 				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID))
 			}

@@ -43,30 +43,19 @@ func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitati
 // createInvitations writes invs in one apply script and returns, with a
 // refusal, the index of the invitation it concerns (-1 for other errors).
 func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
-	now := s.now()
-	cs := make([]volmatch.Invitation, len(invs))
-	lfs := make([]string, len(invs))
-	ids := make(map[string]bool, len(invs))
-	pairs := make(map[string]bool, len(invs))
-	for i, inv := range invs {
-		c, err := inv.Prepare(now)
-		if err != nil {
-			return i, err
-		}
-		cs[i], lfs[i] = c, liveField(c.Volunteer, c.Need, c.Shift)
-		if ids[c.ID] {
-			return i, volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is listed twice", c.ID)
-		}
-		if pairs[lfs[i]] {
-			return i, volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s is invited twice to shift %s of need %s", c.Volunteer, c.Shift, c.Need)
-		}
-		ids[c.ID], pairs[lfs[i]] = true, true
+	cs, k, err := volmatch.PrepareInvitations(invs, s.now())
+	if err != nil {
+		return k, err
+	}
+	lfs := make([]string, len(cs))
+	for i, c := range cs {
+		lfs[i] = liveField(c.Volunteer, c.Need, c.Shift)
 	}
 	if len(cs) == 0 {
 		return -1, nil
 	}
 	bad := -1
-	err := s.apply(ctx, "create invitations", func(o *ops) error {
+	err = s.apply(ctx, "create invitations", func(o *ops) error {
 		bad = -1
 		needs := map[string]needState{}
 		for _, c := range cs {
