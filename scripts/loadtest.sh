@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# loadtest.sh: the HTTP figures of issue 7, reproducibly. It builds volmatch,
-# prepares a demo-sized dataset (`volmatch demo --exit-after-setup`: 20,000
+# loadtest.sh: the HTTP figures of issue 7, reproducibly. It builds volmatch
+# and the load generator vmload (cmd/vmload), prepares a demo-sized dataset (`volmatch demo --exit-after-setup`: 20,000
 # volunteers, 2,000 needs, 4 simulated weeks), then
 #   1. bolt mode: `volmatch serve` on the demo's bbolt file, and runs
-#      `volmatch load` with the matches scenario, then the accepts one;
+#      vmload with the matches scenario, then the accepts one;
 #   2. Redis mode: starts its own redis-server on a free port (AOF on,
 #      appendfsync everysec, no RDB), imports the same records into it
 #      (export from the bbolt file, `volmatch import --redis`), serves with
@@ -34,7 +34,8 @@
 #   LT_SERVER_BIN=/path/to/volmatch   serve (and prepare the data) with this
 #                                     binary, e.g. an older build for a
 #                                     before/after comparison; the load
-#                                     generator is always the one built here
+#                                     generator (vmload) is always the one
+#                                     built here
 #
 # Benchmark lines (for cmd/benchreport):
 #   BenchmarkHTTP/matches         1  R req/s  P50 p50-ms  P90 p90-ms  P99 p99-ms  E errors
@@ -64,6 +65,7 @@ else
 	remove_dir=0
 fi
 bin="$dir/volmatch"
+vmload="$dir/vmload"
 srv=${LT_SERVER_BIN:-$bin}
 admin="lt_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 server_pid=""
@@ -116,17 +118,17 @@ stop_server() {
 	server_pid=""
 }
 
-# run_load NAME ARGS...: run `volmatch load ARGS` against url, print the
+# run_load NAME ARGS...: run `vmload ARGS` against url, print the
 # report (and the benchmark line under NAME).
 run_load() {
 	local name=$1
 	shift
 	local before out
 	before=$(loadavg)
-	out=$("$bin" load --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "$@" 2>&1)
+	out=$("$vmload" --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "$@" 2>&1)
 	{
 		echo "== $name ($clients clients; load average before: $before, after: $(loadavg))"
-		echo "   volmatch load --clients $clients --warmup $warmup $*"
+		echo "   vmload --clients $clients --warmup $warmup $*"
 		grep -v '^Benchmark' <<<"$out" | sed 's/^/   /'
 	} >&2
 	if [[ "$bench" == 1 ]]; then
@@ -134,8 +136,9 @@ run_load() {
 	fi
 }
 
-log "building volmatch; machine: $(nproc) cores, load average $(loadavg)"
+log "building volmatch and vmload; machine: $(nproc) cores, load average $(loadavg)"
 go build -o "$bin" ./cmd/volmatch
+go build -o "$vmload" ./cmd/vmload
 if [[ "$srv" != "$bin" ]]; then log "serving with $srv"; fi
 log "the load generator shares this machine's $(nproc) cores with the server (and redis-server)"
 

@@ -11,99 +11,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os/signal"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"volmatch"
 )
-
-func init() { register(newLoadCmd) }
-
-// loadOptions are the flags of load.
-type loadOptions struct {
-	URL      string
-	Token    string
-	Clients  int
-	Duration time.Duration
-	Warmup   time.Duration
-	Scenario string
-	K        int
-	// Needs limits the matches scenario to these need IDs (default: every
-	// open need, up to MaxNeeds).
-	Needs    []string
-	MaxNeeds int
-	// Invites is the pool of invitations the accepts scenario prepares; the
-	// run ends early when it is used up.
-	Invites int
-	// Bench, when set, also prints one line in Go benchmark format under
-	// this name (for scripts/bench.sh and cmd/benchreport).
-	Bench string
-}
-
-// newLoadCmd is `volmatch load`: a reproducible HTTP load against a running
-// server.
-func newLoadCmd(e *env) *cobra.Command {
-	var o loadOptions
-	cmd := &cobra.Command{
-		Use:   "load",
-		Short: "Drive a running server with concurrent clients and report throughput and latency",
-		Long: `Load sends requests to a running volmatch server from --clients concurrent
-clients over kept-alive connections for --duration, then prints the requests
-per second, the latency percentiles (p50, p90, p99, max) and the errors by
-status. Requests in the --warmup period before are sent but not counted.
-
-Scenarios:
-  matches  GET /v1/needs/{id}/matches?k=K, the clients cycling through the
-           open needs (or --need). The token must be admin or a social worker.
-  accepts  POST /v1/invites/{id}/accept. Setup (not measured) creates a need
-           copied from an open one, with shifts on separate days holding
-           10,000 slots each, and sends --invites invitations to distinct
-           volunteers per shift; the clients then accept them, each exactly
-           once. The run ends early when the invitations are used up. The
-           token must be admin.
-
-The server's per-token rate limit applies: start it with --rate -1 to measure
-the server itself. The load generator competes with the server for the CPU
-when both run on one machine; say so with the figures.`,
-		Example: `  volmatch load --url http://127.0.0.1:8080 --token $TOKEN --clients 32 --duration 60s --scenario matches
-  volmatch load --url http://127.0.0.1:8080 --token $ADMIN --scenario accepts --invites 200000 --duration 30s`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			rep, err := runLoad(ctx, o, e.stderr)
-			if err != nil {
-				return err
-			}
-			rep.print(e.stdout)
-			if o.Bench != "" {
-				rep.printBench(e.stdout, o.Bench)
-			}
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "base URL of the server")
-	f.StringVar(&o.Token, "token", "", "bearer token (admin for accepts)")
-	f.IntVar(&o.Clients, "clients", 32, "concurrent clients, each with its own kept-alive connection")
-	f.DurationVar(&o.Duration, "duration", 60*time.Second, "how long to measure")
-	f.DurationVar(&o.Warmup, "warmup", 0, "how long to send requests before measuring")
-	f.StringVar(&o.Scenario, "scenario", "matches", "matches or accepts")
-	f.IntVar(&o.K, "k", 10, "matches: candidates asked per request")
-	f.StringSliceVar(&o.Needs, "need", nil, "matches: need IDs to ask for (default: the open needs)")
-	f.IntVar(&o.MaxNeeds, "max-needs", 1000, "matches: at most this many open needs are cycled through")
-	f.IntVar(&o.Invites, "invites", 100000, "accepts: invitations prepared before the run")
-	f.StringVar(&o.Bench, "bench", "", "also print a Go benchmark line under this name (e.g. HTTP/matches)")
-	return cmd
-}
 
 // loadReport is what a run measured.
 type loadReport struct {
