@@ -246,3 +246,89 @@ func PrepareInvitations(invs []*Invitation, now time.Time) ([]Invitation, int, e
 	}
 	return cs, -1, nil
 }
+
+// Check decides whether a store may write inv, prepared by
+// PrepareInvitations, from what it read in its transaction: taken (an
+// invitation with the ID exists), n (the need, nil when missing), volunteer
+// (the volunteer exists) and live (the ID of the volunteer's live
+// invitation to the shift, "" when none). It returns the shift invited to,
+// or the first refusal in this order: ECONFLICT for a taken ID, ENOTFOUND
+// for a missing need, ECONFLICT for a need that is not open, ENOTFOUND for
+// a missing shift or volunteer, ECONFLICT for a live invitation.
+func (inv Invitation) Check(taken bool, n *Need, volunteer bool, live string) (Shift, error) {
+	if taken {
+		return Shift{}, ExistsError("invitation", inv.ID)
+	}
+	if n == nil {
+		return Shift{}, NotFoundError("need", inv.Need)
+	}
+	if n.Status != NeedOpen {
+		return Shift{}, Errorf(ECONFLICT, "need %s is %s", n.ID, n.Status)
+	}
+	sh, ok := n.Shift(inv.Shift)
+	if !ok {
+		return Shift{}, Errorf(ENOTFOUND, "shift %s of need %s not found", inv.Shift, n.ID)
+	}
+	if !volunteer {
+		return Shift{}, NotFoundError("volunteer", inv.Volunteer)
+	}
+	if live != "" {
+		return Shift{}, Errorf(ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", inv.Volunteer, live, inv.Shift, inv.Need)
+	}
+	return sh, nil
+}
+
+// SentEvent returns the invite.sent event of inv, an invitation to shift sh
+// of need n.
+func (inv Invitation) SentEvent(n *Need, sh Shift) Event {
+	ev := NeedEvent(EventInviteSent, n, inv.SentAt)
+	ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
+	ev.Volunteer, ev.Invite = inv.Volunteer, inv.ID
+	ev.Rank, ev.Score, ev.Wave = inv.Rank, inv.Score, inv.Wave
+	return ev
+}
+
+// DeclinedEvent returns the invite.declined event of inv, declined at at; n
+// is its need, or a stub with the ID and Org when the need was deleted.
+func (inv Invitation) DeclinedEvent(n *Need, at time.Time) Event {
+	ev := NeedEvent(EventInviteDeclined, n, at)
+	ev.Shift, ev.Volunteer, ev.Invite = inv.Shift, inv.Volunteer, inv.ID
+	if sh, ok := n.Shift(inv.Shift); ok {
+		ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
+	}
+	return ev
+}
+
+// Find returns the shift r names in n, its need as the store read it (nil
+// when missing), or an error with the code missing naming the need or the
+// shift that is gone: ENOTFOUND for a direct reservation, ECONFLICT for an
+// accept (its invitation named them).
+func (r Reservation) Find(n *Need, missing string) (Shift, error) {
+	if n == nil {
+		return Shift{}, Errorf(missing, "need %s not found", r.Need)
+	}
+	sh, ok := n.Shift(r.Shift)
+	if !ok {
+		return Shift{}, Errorf(missing, "shift %s of need %s not found", r.Shift, r.Need)
+	}
+	return sh, nil
+}
+
+// NewAssignment returns the assignment that reserves a slot of shift sh of
+// need n for volunteer at at, answering the invitation invite ("" for a
+// direct reservation). The store gives it its ID.
+func NewAssignment(n *Need, sh Shift, volunteer, invite string, at time.Time) Assignment {
+	return Assignment{
+		Need: n.ID, Shift: sh.ID, Volunteer: volunteer, Org: n.Org, Invite: invite,
+		Start: sh.Start, End: sh.End, Status: AssignReserved, CreatedAt: at,
+	}
+}
+
+// AcceptedEvent returns the invite.accepted event of a, just reserved in a
+// shift of need n.
+func (a *Assignment) AcceptedEvent(n *Need) Event {
+	ev := NeedEvent(EventInviteAccepted, n, a.CreatedAt)
+	ev.Shift, ev.ShiftStart, ev.ShiftEnd = a.Shift, a.Start, a.End
+	ev.Volunteer, ev.Invite, ev.Assignment = a.Volunteer, a.Invite, a.ID
+	return ev
+}

@@ -73,3 +73,22 @@ func NeedEvent(typ EventType, n *Need, at time.Time) Event {
 		Domain: n.Domain, TargetGroup: n.TargetGroup, Urgency: string(n.Urgency),
 	}
 }
+
+// PrepareEvents checks events a client appends (EINVALID naming
+// events[i] for one without a type) and returns copies with At set to now
+// where it is zero, leaving evs as they were. Every store calls it.
+func PrepareEvents(evs []Event, now time.Time) ([]Event, error) {
+	for i, ev := range evs {
+		if ev.Type == "" {
+			return nil, AtIndex("events", i, FieldError("type", "is required"))
+		}
+	}
+	out := make([]Event, len(evs))
+	for i, ev := range evs {
+		if ev.At.IsZero() {
+			ev.At = now
+		}
+		out[i] = ev
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package volmatch
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -317,4 +318,47 @@ func (n *Need) WriteEvent(old *Need, now time.Time) (Event, bool) {
 		return NeedEvent(EventNeedClosed, n, now), true
 	}
 	return Event{}, false
+}
+
+// Clone returns a copy of n whose slices (shifts, requirements, the
+// recipient's preferences) are its own, so that changing the copy never
+// touches n.
+func (n *Need) Clone() *Need {
+	c := *n
+	c.Shifts = slices.Clone(n.Shifts)
+	c.Requires.Skills = slices.Clone(n.Requires.Skills)
+	c.Requires.Certificates = slices.Clone(n.Requires.Certificates)
+	c.Requires.Trainings = slices.Clone(n.Requires.Trainings)
+	c.Requires.Languages = slices.Clone(n.Requires.Languages)
+	if n.Recipient != nil {
+		r := *n.Recipient
+		r.Languages = slices.Clone(r.Languages)
+		c.Recipient = &r
+	}
+	return &c
+}
+
+// PrepareStore applies every rule a store follows to write n, its own copy
+// (see WriteRecord), in mode m over old, the stored need with its shifts'
+// Filled (nil when there is none): the existence check of m
+// (WriteMode.Check), then PrepareWrite. It returns the record to store,
+// whose shifts' Filled are zero (derived: never stored), and the event to
+// append in the same transaction (WriteEvent), nil when there is none.
+func (n *Need) PrepareStore(old *Need, now time.Time, m WriteMode) (*Need, *Event, error) {
+	if err := m.Check("need", n.ID, old != nil); err != nil {
+		return nil, nil, err
+	}
+	if err := n.PrepareWrite(old, now); err != nil {
+		return nil, nil, err
+	}
+	stored := *n
+	stored.Shifts = slices.Clone(n.Shifts)
+	for i := range stored.Shifts {
+		stored.Shifts[i].Filled = 0
+	}
+	var ev *Event
+	if e, ok := n.WriteEvent(old, now); ok {
+		ev = &e
+	}
+	return &stored, ev, nil
 }

@@ -147,6 +147,12 @@ type InvitationFilter struct {
 	Status    InviteStatus
 }
 
+// Match reports whether inv passes the filter's field conditions.
+func (f InvitationFilter) Match(inv *Invitation) bool {
+	return (f.Need == "" || inv.Need == f.Need) && (f.Volunteer == "" || inv.Volunteer == f.Volunteer) &&
+		(f.Org == "" || inv.Org == f.Org) && (f.Status == "" || inv.Status == f.Status)
+}
+
 // InvitationStore keeps invitations and turns an accepted one into a
 // reservation.
 type InvitationStore interface {
@@ -181,6 +187,13 @@ type AssignmentFilter struct {
 	Volunteer string
 	Org       string
 	Status    AssignmentStatus
+}
+
+// Match reports whether a passes the filter's field conditions.
+func (f AssignmentFilter) Match(a *Assignment) bool {
+	return (f.Need == "" || a.Need == f.Need) && (f.Shift == "" || a.Shift == f.Shift) &&
+		(f.Volunteer == "" || a.Volunteer == f.Volunteer) && (f.Org == "" || a.Org == f.Org) &&
+		(f.Status == "" || a.Status == f.Status)
 }
 
 // AssignmentStore keeps reserved slots and their lives.

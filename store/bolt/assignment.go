@@ -32,16 +32,13 @@ func heldBy(tx *bbolt.Tx, volunteer string) ([]*volmatch.Assignment, error) {
 // invite.accepted event. missing is the code for a missing need, shift or
 // volunteer (ECONFLICT for an accept, whose invitation existed).
 func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, missing string) (*volmatch.Assignment, error) {
-	n, ok, err := loadNeed(tx, r.Need)
+	n, _, err := loadNeed(tx, r.Need)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, volmatch.Errorf(missing, "need %s not found", r.Need)
-	}
-	sh, ok := n.Shift(r.Shift)
-	if !ok {
-		return nil, volmatch.Errorf(missing, "shift %s of need %s not found", r.Shift, r.Need)
+	sh, err := r.Find(n, missing)
+	if err != nil {
+		return nil, err
 	}
 	if tx.Bucket(bVolunteers).Get([]byte(r.Volunteer)) == nil {
 		return nil, volmatch.Errorf(missing, "volunteer %s not found", r.Volunteer)
@@ -58,11 +55,9 @@ func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at 
 	if err != nil {
 		return nil, fmt.Errorf("bolt: assignment sequence: %w", err)
 	}
-	a := &volmatch.Assignment{
-		ID: fmt.Sprintf("A%012d", seq), Need: n.ID, Shift: sh.ID, Volunteer: r.Volunteer, Org: n.Org,
-		Invite: invite, Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved, CreatedAt: at,
-	}
-	if err := putJSON(b, []byte(a.ID), a); err != nil {
+	a := volmatch.NewAssignment(n, sh, r.Volunteer, invite, at)
+	a.ID = fmt.Sprintf("A%012d", seq)
+	if err := putJSON(b, []byte(a.ID), &a); err != nil {
 		return nil, err
 	}
 	s.holders.add(a.Volunteer) // before the commit: the set may only be too large
@@ -78,13 +73,10 @@ func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at 
 	if err := updateStats(tx, a.Volunteer, func(st *volmatch.VolunteerStats) { st.Load++ }); err != nil {
 		return nil, err
 	}
-	ev := volmatch.NeedEvent(volmatch.EventInviteAccepted, n, at)
-	ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
-	ev.Volunteer, ev.Invite, ev.Assignment = a.Volunteer, invite, a.ID
-	if err := appendEvent(tx, ev); err != nil {
+	if err := appendEvent(tx, a.AcceptedEvent(n)); err != nil {
 		return nil, err
 	}
-	return a, nil
+	return &a, nil
 }
 
 // Reserve reserves every slot of rs or none, in order, each counting the
@@ -118,7 +110,7 @@ func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bAssignments), []byte(id), &a)
 		if err == nil && !ok {
-			err = volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+			err = volmatch.NotFoundError("assignment", id)
 		}
 		return err
 	})
@@ -130,11 +122,6 @@ func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment
 
 // Assignments lists assignments in ID order (the order they were made).
 func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([]*volmatch.Assignment, string, error) {
-	keep := func(a *volmatch.Assignment) bool {
-		return (f.Need == "" || a.Need == f.Need) && (f.Shift == "" || a.Shift == f.Shift) &&
-			(f.Volunteer == "" || a.Volunteer == f.Volunteer) && (f.Org == "" || a.Org == f.Org) &&
-			(f.Status == "" || a.Status == f.Status)
-	}
 	if f.Volunteer != "" && !s.holders.has(f.Volunteer) && !s.closed.Load() {
 		// Never assigned: nothing to list, and no transaction to pay for
 		// (the ranker's busy gate asks this for every eligible candidate).
@@ -152,11 +139,11 @@ func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([
 		b := tx.Bucket(bAssignments)
 		switch {
 		case f.Volunteer != "":
-			out, next, err = listIDs(b, suffixes(tx.Bucket(bAsgByVol), f.Volunteer), f.ListOptions, keep)
+			out, next, err = listIDs(b, suffixes(tx.Bucket(bAsgByVol), f.Volunteer), f.ListOptions, f.Match)
 		case f.Need != "" && f.Shift != "":
-			out, next, err = listIDs(b, suffixes(tx.Bucket(bAsgByShift), f.Need, f.Shift), f.ListOptions, keep)
+			out, next, err = listIDs(b, suffixes(tx.Bucket(bAsgByShift), f.Need, f.Shift), f.ListOptions, f.Match)
 		default:
-			out, next, err = list(b, f.ListOptions, keep)
+			out, next, err = list(b, f.ListOptions, f.Match)
 		}
 		return err
 	})
@@ -179,7 +166,7 @@ func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*vo
 			return err
 		}
 		if !ok {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+			return volmatch.NotFoundError("assignment", id)
 		}
 		n, err := needOrStub(tx, a.Need, a.Org)
 		if err != nil {

@@ -17,10 +17,9 @@ import (
 // commit, see group.go); each returns once its events are committed, and
 // the events of one call stay together and in order.
 func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
-	for i, ev := range evs {
-		if ev.Type == "" {
-			return volmatch.AtIndex("events", i, volmatch.FieldError("type", "is required"))
-		}
+	evs, err := volmatch.PrepareEvents(evs, s.now())
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt: %w", err)
@@ -28,12 +27,8 @@ func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	now := s.now()
 	raws := make([][]byte, len(evs))
 	for i, ev := range evs {
-		if ev.At.IsZero() {
-			ev.At = now
-		}
 		raw, err := encodeEvent(ev)
 		if err != nil {
 			return err

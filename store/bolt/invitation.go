@@ -50,34 +50,19 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 		needs := map[string]*volmatch.Need{}
 		for i := range cs {
 			c := &cs[i]
-			refuse := func(err error) error { bad = i; return err }
 			lk := key(c.Volunteer, c.Need, c.Shift)
-			if b.Get([]byte(c.ID)) != nil {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID))
-			}
 			n, ok := needs[c.Need]
 			if !ok {
 				var err error
-				if n, ok, err = loadNeed(tx, c.Need); err != nil {
+				if n, _, err = loadNeed(tx, c.Need); err != nil {
 					return err
-				}
-				if !ok {
-					return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need))
 				}
 				needs[c.Need] = n
 			}
-			if n.Status != volmatch.NeedOpen {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status))
-			}
-			sh, ok := n.Shift(c.Shift)
-			if !ok {
-				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, n.ID))
-			}
-			if tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) == nil {
-				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer))
-			}
-			if id := live.Get(lk); id != nil {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, id, c.Shift, c.Need))
+			sh, err := c.Check(b.Get([]byte(c.ID)) != nil, n, tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) != nil, string(live.Get(lk)))
+			if err != nil {
+				bad = i
+				return err
 			}
 			c.Org = n.Org
 			if err := putJSON(b, []byte(c.ID), c); err != nil {
@@ -86,11 +71,7 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 			if err := live.Put(lk, []byte(c.ID)); err != nil {
 				return fmt.Errorf("bolt: index invitation %s: %w", c.ID, err)
 			}
-			ev := volmatch.NeedEvent(volmatch.EventInviteSent, n, c.SentAt)
-			ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
-			ev.Volunteer, ev.Invite = c.Volunteer, c.ID
-			ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
-			if err := appendEvent(tx, ev); err != nil {
+			if err := appendEvent(tx, c.SentEvent(n, sh)); err != nil {
 				return err
 			}
 		}
@@ -111,7 +92,7 @@ func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bInvitations), []byte(id), &inv)
 		if err == nil && !ok {
-			err = volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+			err = volmatch.NotFoundError("invitation", id)
 		}
 		return err
 	})
@@ -123,10 +104,6 @@ func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation
 
 // Invitations lists invitations in ID order.
 func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([]*volmatch.Invitation, string, error) {
-	keep := func(inv *volmatch.Invitation) bool {
-		return (f.Need == "" || inv.Need == f.Need) && (f.Volunteer == "" || inv.Volunteer == f.Volunteer) &&
-			(f.Org == "" || inv.Org == f.Org) && (f.Status == "" || inv.Status == f.Status)
-	}
 	var out []*volmatch.Invitation
 	var next string
 	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
@@ -139,10 +116,10 @@ func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([
 				ids = append(ids, string(tx.Bucket(bLiveInvites).Get(key(f.Volunteer, f.Need, sh))))
 			}
 			slices.Sort(ids)
-			out, next, err = listIDs(tx.Bucket(bInvitations), ids, f.ListOptions, keep)
+			out, next, err = listIDs(tx.Bucket(bInvitations), ids, f.ListOptions, f.Match)
 			return err
 		}
-		out, next, err = list(tx.Bucket(bInvitations), f.ListOptions, keep)
+		out, next, err = list(tx.Bucket(bInvitations), f.ListOptions, f.Match)
 		return err
 	})
 	return out, next, err
@@ -156,7 +133,7 @@ func loadSent(tx *bbolt.Tx, id string) (*volmatch.Invitation, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+		return nil, volmatch.NotFoundError("invitation", id)
 	}
 	if inv.Status != volmatch.InviteSent {
 		return nil, volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is %s", id, inv.Status)
@@ -226,12 +203,7 @@ func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*vo
 		if err != nil {
 			return err
 		}
-		ev := volmatch.NeedEvent(volmatch.EventInviteDeclined, n, at)
-		ev.Shift, ev.Volunteer, ev.Invite = inv.Shift, inv.Volunteer, inv.ID
-		if sh, ok := n.Shift(inv.Shift); ok {
-			ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
-		}
-		return appendEvent(tx, ev)
+		return appendEvent(tx, inv.DeclinedEvent(n, at))
 	})
 	if err != nil {
 		return nil, err

@@ -80,52 +80,27 @@ func needOrStub(tx *bbolt.Tx, id, org string) (*volmatch.Need, error) {
 	return n, nil
 }
 
-// copyNeed copies n deep enough that setting Filled does not touch the caller.
-func copyNeed(n *volmatch.Need) *volmatch.Need {
-	c := *n
-	c.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
-	return &c
-}
-
-type needWrite int
-
-const (
-	needCreate needWrite = iota
-	needUpdate
-	needPut
-)
-
-// writeNeed stores n (already validated and copied) by mode in tx, appending
-// its change and events; it refuses shift edits that would strand
-// assignments.
-func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, mode needWrite) error {
-	b := tx.Bucket(bNeeds)
-	old, exists, err := loadNeed(tx, n.ID)
+// writeNeed stores n (validated and copied) by mode m in tx over the stored
+// need by volmatch's rules (Need.PrepareStore), with its change and event,
+// and sets its shifts' Filled.
+func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, m volmatch.WriteMode) error {
+	old, _, err := loadNeed(tx, n.ID)
 	if err != nil {
 		return err
 	}
-	switch {
-	case mode == needCreate && exists:
-		return volmatch.Errorf(volmatch.ECONFLICT, "need %s already exists", n.ID)
-	case mode == needUpdate && !exists:
-		return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", n.ID)
-	}
-	if err := n.PrepareWrite(old, now); err != nil {
+	stored, ev, err := n.PrepareStore(old, now, m)
+	if err != nil {
 		return err
 	}
-	stored := copyNeed(n)
-	for i := range stored.Shifts {
-		stored.Shifts[i].Filled = 0 // derived: never stored
-	}
-	if err := putJSON(b, []byte(n.ID), stored); err != nil {
+	if err := putJSON(tx.Bucket(bNeeds), []byte(n.ID), stored); err != nil {
 		return err
 	}
 	if err := appendChange(tx, volmatch.ChangeNeed, n.ID, false); err != nil {
 		return err
 	}
 	setFilled(tx, n)
-	if ev, ok := n.WriteEvent(old, now); ok {
-		return appendEvent(tx, ev)
+	if ev != nil {
+		return appendEvent(tx, *ev)
 	}
 	return nil
 }
@@ -134,7 +109,7 @@ func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, mode needWrite) er
 // exists. It sets Status (open when empty), PostedAt (now when zero),
 // UpdatedAt and the shifts' Filled on n.
 func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
-	return s.saveNeed(ctx, n, needCreate)
+	return s.saveNeed(ctx, n, volmatch.WriteCreate)
 }
 
 // UpdateNeed replaces a need, keeping PostedAt, and Status and Supply when
@@ -142,37 +117,28 @@ func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
 // assignments is removed, moved or shrunk below its fill. Closing it
 // appends need.closed.
 func (s *Store) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
-	return s.saveNeed(ctx, n, needUpdate)
+	return s.saveNeed(ctx, n, volmatch.WriteUpdate)
 }
 
-func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, mode needWrite) error {
-	if err := n.Validate(); err != nil {
-		return err
-	}
-	c := copyNeed(n)
+func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, m volmatch.WriteMode) error {
 	now := s.now()
-	if err := s.update(ctx, func(tx *bbolt.Tx) error { return writeNeed(tx, c, now, mode) }); err != nil {
-		return err
-	}
-	*n = *c
-	return nil
+	return volmatch.WriteRecord(n, now, m, func(c *volmatch.Need) error {
+		return s.update(ctx, func(tx *bbolt.Tx) error { return writeNeed(tx, c, now, m) })
+	})
 }
 
 // PutNeeds creates or replaces all of ns in one transaction (import),
 // appending need.posted for the new ones; the shift rules of UpdateNeed
 // apply to the replaced ones.
 func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
-	cs := make([]*volmatch.Need, len(ns))
-	for i, n := range ns {
-		if err := n.Validate(); err != nil {
-			return volmatch.AtIndex("needs", i, err)
-		}
-		cs[i] = copyNeed(n)
-	}
 	now := s.now()
+	cs, err := volmatch.PrepareRecords("needs", ns, now, volmatch.WritePut)
+	if err != nil {
+		return err
+	}
 	return s.update(ctx, func(tx *bbolt.Tx) error {
 		for i, c := range cs {
-			if err := writeNeed(tx, c, now, needPut); err != nil {
+			if err := writeNeed(tx, c, now, volmatch.WritePut); err != nil {
 				return volmatch.AtIndex("needs", i, err)
 			}
 		}
@@ -188,7 +154,7 @@ func (s *Store) Need(ctx context.Context, id string) (*volmatch.Need, error) {
 		var err error
 		n, ok, err = loadNeed(tx, id)
 		if err == nil && !ok {
-			err = volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", id)
+			err = volmatch.NotFoundError("need", id)
 		}
 		return err
 	})
@@ -204,7 +170,7 @@ func (s *Store) DeleteNeed(ctx context.Context, id string) error {
 	return s.update(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bNeeds)
 		if b.Get([]byte(id)) == nil {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", id)
+			return volmatch.NotFoundError("need", id)
 		}
 		if len(suffixes(tx.Bucket(bAsgByShift), id)) > 0 {
 			return volmatch.Errorf(volmatch.ECONFLICT, "need %s holds assignments; close or cancel it instead", id)

@@ -11,24 +11,15 @@ import (
 // CreateToken stores a token (CreatedAt now when zero); EINVALID if it fails
 // Validate, ECONFLICT if its hash exists.
 func (s *Store) CreateToken(ctx context.Context, t *volmatch.Token) error {
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	c := *t
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = s.now()
-	}
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bTokens)
-		if b.Get([]byte(c.Hash)) != nil {
-			return volmatch.Errorf(volmatch.ECONFLICT, "a token with this hash already exists")
-		}
-		return putJSON(b, []byte(c.Hash), &c)
+	return volmatch.WriteRecord(t, s.now(), volmatch.WriteCreate, func(c *volmatch.Token) error {
+		return s.update(ctx, func(tx *bbolt.Tx) error {
+			b := tx.Bucket(bTokens)
+			if b.Get([]byte(c.Hash)) != nil {
+				return volmatch.Errorf(volmatch.ECONFLICT, "a token with this hash already exists")
+			}
+			return putJSON(b, []byte(c.Hash), c)
+		})
 	})
-	if err == nil {
-		*t = c
-	}
-	return err
 }
 
 // TokenByHash returns a token; ENOTFOUND if missing.

@@ -63,26 +63,23 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			}
 			var preA, preB string
 			n := st.n
-			sh, hasShift := volmatch.Shift{}, false
-			if n == nil {
-				preA = missing + ":" + fmt.Sprintf("need %s not found", r.Need)
-				n = &volmatch.Need{ID: r.Need}
-			} else if sh, hasShift = n.Shift(r.Shift); !hasShift {
-				preA = missing + ":" + fmt.Sprintf("shift %s of need %s not found", r.Shift, r.Need)
-			} else if n.Status != volmatch.NeedOpen && n.Status != "" {
+			sh, err := r.Find(n, missing)
+			switch {
+			case err != nil:
+				preA = volmatch.ErrorCode(err) + ":" + volmatch.ErrorMessage(err)
+				if n == nil {
+					n = &volmatch.Need{ID: r.Need}
+				}
+			case n.Status != volmatch.NeedOpen && n.Status != "":
 				preB = volmatch.ECONFLICT + ":" + fmt.Sprintf("need %s is %s", n.ID, n.Status)
 			}
-			made[i] = volmatch.Assignment{
-				Need: n.ID, Shift: sh.ID, Volunteer: r.Volunteer, Org: n.Org, Invite: r.invite,
-				Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved, CreatedAt: at,
-			}
+			made[i] = volmatch.NewAssignment(n, sh, r.Volunteer, r.invite, at)
 			aj := string(mustJSON(&made[i]))
 			if !strings.HasPrefix(aj, `{"id":"",`) {
 				return nil, fmt.Errorf("redis: encoded assignment does not start with its id")
 			}
-			ev := volmatch.NeedEvent(volmatch.EventInviteAccepted, n, at)
-			ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
-			ev.Volunteer, ev.Invite, ev.Assignment = r.Volunteer, r.invite, "\x01"
+			ev := made[i].AcceptedEvent(n)
+			ev.Assignment = "\x01" // the script puts the ID it gives in its place
 			eb, err := eventJSON(ev)
 			if err != nil {
 				return nil, err
@@ -165,18 +162,13 @@ func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment
 		return nil, err
 	}
 	if !ok {
-		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+		return nil, volmatch.NotFoundError("assignment", id)
 	}
 	return &a, nil
 }
 
 // Assignments lists assignments in ID order (the order they were made).
 func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([]*volmatch.Assignment, string, error) {
-	keep := func(a *volmatch.Assignment) bool {
-		return (f.Need == "" || a.Need == f.Need) && (f.Shift == "" || a.Shift == f.Shift) &&
-			(f.Volunteer == "" || a.Volunteer == f.Volunteer) && (f.Org == "" || a.Org == f.Org) &&
-			(f.Status == "" || a.Status == f.Status)
-	}
 	set := s.k("ids", "asg")
 	switch {
 	case f.Volunteer != "":
@@ -186,7 +178,7 @@ func (s *Store) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([
 	case f.Need != "":
 		set = s.k("ix", "asgneed", f.Need)
 	}
-	return list(ctx, s, set, s.asgKey, f.ListOptions, keep, nil)
+	return list(ctx, s, set, s.asgKey, f.ListOptions, f.Match, nil)
 }
 
 // Advance applies a step (volmatch.Step.Apply) and writes together, in one
@@ -206,7 +198,7 @@ func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*vo
 			return err
 		}
 		if !ok {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "assignment %s not found", id)
+			return volmatch.NotFoundError("assignment", id)
 		}
 		st, err := s.loadNeed(ctx, a.Need)
 		if err != nil {

@@ -21,17 +21,12 @@ import (
 // (the caller's Seq is ignored) and At now when zero; EINVALID for an
 // event without a type.
 func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
-	for i, ev := range evs {
-		if ev.Type == "" {
-			return volmatch.AtIndex("events", i, volmatch.FieldError("type", "is required"))
-		}
+	evs, err := volmatch.PrepareEvents(evs, s.now())
+	if err != nil {
+		return err
 	}
-	now := s.now()
 	return s.apply(ctx, "append events", func(o *ops) error {
 		for _, ev := range evs {
-			if ev.At.IsZero() {
-				ev.At = now
-			}
 			if err := o.event(ev); err != nil {
 				return err
 			}

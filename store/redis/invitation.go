@@ -83,28 +83,15 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 			return s.err("read invitations", err)
 		}
 		live := liveCmd.Val()
-		for i := range cs {
-			c := &cs[i]
-			refuse := func(err error) error { bad = i; return err }
-			if idEx[i].Val() > 0 {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "invitation %s already exists", c.ID))
+		shifts := make([]volmatch.Shift, len(cs))
+		for i, c := range cs {
+			liveID, _ := live[i].(string)
+			sh, err := c.Check(idEx[i].Val() > 0, needs[c.Need].n, volEx[c.Volunteer].Val() > 0, liveID)
+			if err != nil {
+				bad = i
+				return err
 			}
-			st := needs[c.Need]
-			if st.n == nil {
-				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", c.Need))
-			}
-			if st.n.Status != volmatch.NeedOpen {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", st.n.ID, st.n.Status))
-			}
-			if _, ok := st.n.Shift(c.Shift); !ok {
-				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "shift %s of need %s not found", c.Shift, c.Need))
-			}
-			if volEx[c.Volunteer].Val() == 0 {
-				return refuse(volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.Volunteer))
-			}
-			if id, _ := live[i].(string); id != "" {
-				return refuse(volmatch.Errorf(volmatch.ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", c.Volunteer, id, c.Shift, c.Need))
-			}
+			shifts[i] = sh
 		}
 		// The conditions: a clash written since the reads above makes the
 		// script answer RETRY, and the next round names it.
@@ -121,16 +108,11 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 		for i := range cs {
 			c := &cs[i]
 			n := needs[c.Need].n
-			sh, _ := n.Shift(c.Shift)
 			c.Org = n.Org
 			o.set(s.invKey(c.ID), mustJSON(c))
 			o.zadd(s.k("ids", "inv"), c.ID)
 			o.hset(s.k("live"), lfs[i], c.ID)
-			ev := volmatch.NeedEvent(volmatch.EventInviteSent, n, c.SentAt)
-			ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
-			ev.Volunteer, ev.Invite = c.Volunteer, c.ID
-			ev.Rank, ev.Score, ev.Wave = c.Rank, c.Score, c.Wave
-			if err := o.event(ev); err != nil {
+			if err := o.event(c.SentEvent(n, shifts[i])); err != nil {
 				return err
 			}
 		}
@@ -165,21 +147,17 @@ func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation
 		return nil, err
 	}
 	if !ok {
-		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+		return nil, volmatch.NotFoundError("invitation", id)
 	}
 	return &inv, nil
 }
 
 // Invitations lists invitations in ID order.
 func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([]*volmatch.Invitation, string, error) {
-	keep := func(inv *volmatch.Invitation) bool {
-		return (f.Need == "" || inv.Need == f.Need) && (f.Volunteer == "" || inv.Volunteer == f.Volunteer) &&
-			(f.Org == "" || inv.Org == f.Org) && (f.Status == "" || inv.Status == f.Status)
-	}
 	if f.Status == volmatch.InviteSent && f.Volunteer != "" && f.Need != "" {
-		return s.liveInvitations(ctx, f, keep)
+		return s.liveInvitations(ctx, f)
 	}
-	return list(ctx, s, s.k("ids", "inv"), s.invKey, f.ListOptions, keep, nil)
+	return list(ctx, s, s.k("ids", "inv"), s.invKey, f.ListOptions, f.Match, nil)
 }
 
 // liveInvitations lists a volunteer's sent invitations to a need from the
@@ -187,7 +165,7 @@ func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([
 // glob characters), so no invitation record but those is read. The hash
 // is still iterated server-side (HSCAN MATCH), which costs far less than
 // reading every invitation but grows with the number of live ones.
-func (s *Store) liveInvitations(ctx context.Context, f volmatch.InvitationFilter, keep func(*volmatch.Invitation) bool) ([]*volmatch.Invitation, string, error) {
+func (s *Store) liveInvitations(ctx context.Context, f volmatch.InvitationFilter) ([]*volmatch.Invitation, string, error) {
 	limit, err := f.PageSize()
 	if err != nil {
 		return nil, "", err
@@ -216,7 +194,7 @@ func (s *Store) liveInvitations(ctx context.Context, f volmatch.InvitationFilter
 	}
 	var out []*volmatch.Invitation
 	for _, inv := range recs {
-		if !keep(inv) {
+		if !f.Match(inv) {
 			continue
 		}
 		if len(out) == limit {
@@ -235,7 +213,7 @@ func (s *Store) loadSent(ctx context.Context, id string) (*volmatch.Invitation, 
 		return nil, "", err
 	}
 	if !ok {
-		return nil, "", volmatch.Errorf(volmatch.ENOTFOUND, "invitation %s not found", id)
+		return nil, "", volmatch.NotFoundError("invitation", id)
 	}
 	if inv.Status != volmatch.InviteSent {
 		return nil, "", volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is %s", id, inv.Status)
@@ -334,13 +312,7 @@ func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*vo
 			o.hincr(s.vstKey(inv.Volunteer), "declined", 1, false)
 			o.change(volmatch.ChangeVolunteer, inv.Volunteer, false)
 		}
-		n := needOrStub(st, inv.Need, inv.Org)
-		ev := volmatch.NeedEvent(volmatch.EventInviteDeclined, n, at)
-		ev.Shift, ev.Volunteer, ev.Invite = inv.Shift, inv.Volunteer, inv.ID
-		if sh, ok := n.Shift(inv.Shift); ok {
-			ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
-		}
-		return o.event(ev)
+		return o.event(inv.DeclinedEvent(needOrStub(st, inv.Need, inv.Org), at))
 	})
 	if err != nil {
 		return nil, err

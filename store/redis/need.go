@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -86,7 +85,7 @@ func (c *needCache) get(id, ver string) (*volmatch.Need, bool) {
 	if !ok || e.ver != ver {
 		return nil, false
 	}
-	return cloneNeed(e.n), true
+	return e.n.Clone(), true
 }
 
 // latest returns the need last cached under id with its version, shared:
@@ -106,30 +105,13 @@ func (c *needCache) put(id, ver string, n *volmatch.Need) {
 	if ver == "" {
 		return
 	}
-	cn := cloneNeed(n)
+	cn := n.Clone()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedNeeds {
 		c.m = make(map[string]cachedNeed)
 	}
 	c.m[id] = cachedNeed{ver: ver, n: cn}
-}
-
-// cloneNeed copies n deeply enough that the copy's slices can be changed
-// without touching n.
-func cloneNeed(n *volmatch.Need) *volmatch.Need {
-	c := *n
-	c.Shifts = slices.Clone(n.Shifts)
-	c.Requires.Skills = slices.Clone(n.Requires.Skills)
-	c.Requires.Certificates = slices.Clone(n.Requires.Certificates)
-	c.Requires.Trainings = slices.Clone(n.Requires.Trainings)
-	c.Requires.Languages = slices.Clone(n.Requires.Languages)
-	if n.Recipient != nil {
-		r := *n.Recipient
-		r.Languages = slices.Clone(r.Languages)
-		c.Recipient = &r
-	}
-	return &c
 }
 
 func setFilled(n *volmatch.Need, fills map[string]string) {
@@ -156,47 +138,23 @@ func needOrStub(st needState, id, org string) *volmatch.Need {
 	return st.n
 }
 
-func copyNeed(n *volmatch.Need) *volmatch.Need {
-	c := *n
-	c.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
-	return &c
-}
-
-type needWrite int
-
-const (
-	needCreate needWrite = iota
-	needUpdate
-	needPut
-)
-
-// writeNeed reads the stored need, applies the rules of store/bolt
-// (defaults, the shift rules, need.posted and need.closed) to n (a copy) and
-// adds the writes, conditioned on the need and its fills as read.
-func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now time.Time, mode needWrite) error {
+// writeNeed reads the stored need, applies volmatch's rules to n (a copy,
+// see Need.PrepareStore) and adds the writes, conditioned on the need and
+// its fills as read.
+func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now time.Time, m volmatch.WriteMode) error {
 	st, err := s.loadNeed(ctx, n.ID)
 	if err != nil {
 		return err
 	}
-	old, exists := st.n, st.n != nil
-	switch {
-	case mode == needCreate && exists:
-		return volmatch.Errorf(volmatch.ECONFLICT, "need %s already exists", n.ID)
-	case mode == needUpdate && !exists:
-		return volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", n.ID)
-	}
-	if err := n.PrepareWrite(old, now); err != nil {
+	stored, ev, err := n.PrepareStore(st.n, now, m)
+	if err != nil {
 		return err
-	}
-	stored := copyNeed(n)
-	for i := range stored.Shifts {
-		stored.Shifts[i].Filled = 0 // derived: never stored
 	}
 	// The conditions: the version as read (absent for a new need) and every
 	// fill count as read, so a reservation in between makes this round retry.
 	o.heq(s.k("nver"), n.ID, st.ver)
-	if mode == needCreate {
-		o.absent(s.needKey(n.ID), volmatch.ECONFLICT, fmt.Sprintf("need %s already exists", n.ID))
+	if m == volmatch.WriteCreate {
+		o.expect(s.needKey(n.ID), m, "need", n.ID)
 	}
 	for shift, v := range st.fills {
 		o.heq(s.fillKey(n.ID), shift, v)
@@ -206,8 +164,8 @@ func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now tim
 	o.zadd(s.k("ids", "need"), n.ID)
 	o.change(volmatch.ChangeNeed, n.ID, false)
 	setFilled(n, st.fills)
-	if ev, ok := n.WriteEvent(old, now); ok {
-		return o.event(ev)
+	if ev != nil {
+		return o.event(*ev)
 	}
 	return nil
 }
@@ -216,7 +174,7 @@ func (s *Store) writeNeed(ctx context.Context, o *ops, n *volmatch.Need, now tim
 // exists. It sets Status (open when empty), PostedAt (now when zero),
 // UpdatedAt and the shifts' Filled on n.
 func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
-	return s.saveNeed(ctx, n, needCreate)
+	return s.saveNeed(ctx, n, volmatch.WriteCreate)
 }
 
 // UpdateNeed replaces a need, keeping PostedAt, and Status and Supply when
@@ -224,48 +182,47 @@ func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
 // assignments is removed, moved or shrunk below its fill. Closing it
 // appends need.closed.
 func (s *Store) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
-	return s.saveNeed(ctx, n, needUpdate)
+	return s.saveNeed(ctx, n, volmatch.WriteUpdate)
 }
 
-func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, mode needWrite) error {
-	if err := n.Validate(); err != nil {
-		return err
-	}
+// saveNeed writes n in one script; each round works on a fresh copy, as the
+// stored need it reads may have changed.
+func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, m volmatch.WriteMode) error {
 	now := s.now()
-	var c *volmatch.Need
-	err := s.apply(ctx, "save need", func(o *ops) error {
-		c = copyNeed(n)
-		return s.writeNeed(ctx, o, c, now, mode)
-	})
-	if err != nil {
+	return volmatch.WriteRecord(n, now, m, func(c *volmatch.Need) error {
+		var w *volmatch.Need
+		err := s.apply(ctx, "save need", func(o *ops) error {
+			w = c.Clone()
+			return s.writeNeed(ctx, o, w, now, m)
+		})
+		if err == nil {
+			*c = *w
+		}
 		return err
-	}
-	*n = *c
-	return nil
+	})
 }
 
 // PutNeeds creates or replaces all of ns in one script (import), appending
 // need.posted for the new ones; the shift rules of UpdateNeed apply to the
 // replaced ones.
 func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
-	for i, n := range ns {
-		if err := n.Validate(); err != nil {
-			return volmatch.AtIndex("needs", i, err)
-		}
+	now := s.now()
+	cs, err := volmatch.PrepareRecords("needs", ns, now, volmatch.WritePut)
+	if err != nil {
+		return err
 	}
 	// A later copy of an ID replaces an earlier one within the batch; the
 	// store reads each need once, so only the last copy is written.
 	last := map[string]int{}
-	for i, n := range ns {
-		last[n.ID] = i
+	for i, c := range cs {
+		last[c.ID] = i
 	}
-	now := s.now()
 	return s.applyOn(ctx, s.bulk, "put needs", func(o *ops) error {
-		for i, n := range ns {
-			if last[n.ID] != i {
+		for i, c := range cs {
+			if last[c.ID] != i {
 				continue
 			}
-			if err := s.writeNeed(ctx, o, copyNeed(n), now, needPut); err != nil {
+			if err := s.writeNeed(ctx, o, c.Clone(), now, volmatch.WritePut); err != nil {
 				return volmatch.AtIndex("needs", i, err)
 			}
 		}
@@ -280,7 +237,7 @@ func (s *Store) Need(ctx context.Context, id string) (*volmatch.Need, error) {
 		return nil, err
 	}
 	if st.n == nil {
-		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "need %s not found", id)
+		return nil, volmatch.NotFoundError("need", id)
 	}
 	return st.n, nil
 }
@@ -289,7 +246,7 @@ func (s *Store) Need(ctx context.Context, id string) (*volmatch.Need, error) {
 // assignment names it (close or cancel it instead, so records stay whole).
 func (s *Store) DeleteNeed(ctx context.Context, id string) error {
 	return s.apply(ctx, "delete need", func(o *ops) error {
-		o.present(s.needKey(id), volmatch.ENOTFOUND, fmt.Sprintf("need %s not found", id))
+		o.expect(s.needKey(id), volmatch.WriteUpdate, "need", id)
 		o.zempty(s.k("ix", "asgneed", id), volmatch.ECONFLICT, fmt.Sprintf("need %s holds assignments; close or cancel it instead", id))
 		o.del(s.needKey(id))
 		o.del(s.fillKey(id))

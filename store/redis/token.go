@@ -9,22 +9,13 @@ import (
 // CreateToken stores a token (CreatedAt now when zero); EINVALID if it fails
 // Validate, ECONFLICT if its hash exists.
 func (s *Store) CreateToken(ctx context.Context, t *volmatch.Token) error {
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	c := *t
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = s.now()
-	}
-	err := s.apply(ctx, "create token", func(o *ops) error {
-		o.absent(s.k("tok", c.Hash), volmatch.ECONFLICT, "a token with this hash already exists")
-		o.set(s.k("tok", c.Hash), mustJSON(&c))
-		return nil
+	return volmatch.WriteRecord(t, s.now(), volmatch.WriteCreate, func(c *volmatch.Token) error {
+		return s.apply(ctx, "create token", func(o *ops) error {
+			o.absent(s.k("tok", c.Hash), volmatch.ECONFLICT, "a token with this hash already exists")
+			o.set(s.k("tok", c.Hash), mustJSON(c))
+			return nil
+		})
 	})
-	if err == nil {
-		*t = c
-	}
-	return err
 }
 
 // TokenByHash returns a token; ENOTFOUND if missing.

@@ -73,82 +73,65 @@ func (s *Store) statsPrep(p goredis.Pipeliner, id string) func(*volmatch.Volunte
 // CreateVolunteer stores a new volunteer with fresh Stats; ECONFLICT if the
 // ID exists. It sets v.Stats and v.UpdatedAt.
 func (s *Store) CreateVolunteer(ctx context.Context, v *volmatch.Volunteer) error {
-	if err := v.Validate(); err != nil {
-		return err
-	}
-	c := *v
-	c.Stats = volmatch.VolunteerStats{Reliability: volmatch.VolunteerStats{}.ReliabilityScore()}
-	c.UpdatedAt = s.now()
-	err := s.apply(ctx, "create volunteer", func(o *ops) error {
-		o.absent(s.volKey(c.ID), volmatch.ECONFLICT, fmt.Sprintf("volunteer %s already exists", c.ID))
-		o.set(s.volKey(c.ID), record(&c))
-		s.putStats(o, c.ID, c.Stats)
-		o.zadd(s.k("ids", "vol"), c.ID)
-		o.change(volmatch.ChangeVolunteer, c.ID, false)
-		return nil
+	return volmatch.WriteRecord(v, s.now(), volmatch.WriteCreate, func(c *volmatch.Volunteer) error {
+		return s.apply(ctx, "create volunteer", func(o *ops) error {
+			o.expect(s.volKey(c.ID), volmatch.WriteCreate, "volunteer", c.ID)
+			s.putVolunteer(o, c)
+			return nil
+		})
 	})
-	if err == nil {
-		*v = c
-	}
-	return err
+}
+
+// putVolunteer adds the writes of volunteer c: the record, its stats and
+// its ID, with the change.
+func (s *Store) putVolunteer(o *ops, c *volmatch.Volunteer) {
+	o.set(s.volKey(c.ID), record(c))
+	s.putStats(o, c.ID, c.Stats)
+	o.zadd(s.k("ids", "vol"), c.ID)
+	o.change(volmatch.ChangeVolunteer, c.ID, false)
 }
 
 // UpdateVolunteer replaces a volunteer's client-written fields, keeping the
 // stored Stats and Hidden; ENOTFOUND if missing.
 func (s *Store) UpdateVolunteer(ctx context.Context, v *volmatch.Volunteer) error {
-	if err := v.Validate(); err != nil {
-		return err
-	}
-	c := *v
-	c.UpdatedAt = s.now()
-	err := s.apply(ctx, "update volunteer", func(o *ops) error {
-		var old volmatch.Volunteer
-		raw, ok, err := s.getJSON(ctx, s.volKey(c.ID), &old)
+	return volmatch.WriteRecord(v, s.now(), volmatch.WriteUpdate, func(c *volmatch.Volunteer) error {
+		err := s.apply(ctx, "update volunteer", func(o *ops) error {
+			var old volmatch.Volunteer
+			raw, ok, err := s.getJSON(ctx, s.volKey(c.ID), &old)
+			if err != nil {
+				return err
+			}
+			if err := volmatch.WriteUpdate.Check("volunteer", c.ID, ok); err != nil {
+				return err
+			}
+			c.KeepDerived(&old) // the stored record's Stats are zero: the hash holds them
+			o.eq(s.volKey(c.ID), raw)
+			o.set(s.volKey(c.ID), record(c))
+			o.change(volmatch.ChangeVolunteer, c.ID, false)
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", c.ID)
+		h, err := s.c.HGetAll(ctx, s.vstKey(c.ID)).Result()
+		if err != nil {
+			return s.err("read volunteer stats", err)
 		}
-		c.Hidden = old.Hidden
-		o.eq(s.volKey(c.ID), raw)
-		o.set(s.volKey(c.ID), record(&c))
-		o.change(volmatch.ChangeVolunteer, c.ID, false)
-		return nil
+		c.Stats, err = decodeStats(h)
+		return err
 	})
-	if err != nil {
-		return err
-	}
-	h, err := s.c.HGetAll(ctx, s.vstKey(c.ID)).Result()
-	if err != nil {
-		return s.err("read volunteer stats", err)
-	}
-	if c.Stats, err = decodeStats(h); err != nil {
-		return err
-	}
-	*v = c
-	return nil
 }
 
 // PutVolunteers creates or replaces all of vs as given (Stats and Hidden
 // included) in one script: the import path.
 func (s *Store) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer) error {
-	for i, v := range vs {
-		if err := v.Validate(); err != nil {
-			return volmatch.AtIndex("volunteers", i, err)
-		}
+	cs, err := volmatch.PrepareRecords("volunteers", vs, s.now(), volmatch.WritePut)
+	if err != nil {
+		return err
 	}
-	now := s.now()
 	return s.applyOn(ctx, s.bulk, "put volunteers", func(o *ops) error {
-		for _, v := range vs {
-			c := *v
-			if c.UpdatedAt.IsZero() {
-				c.UpdatedAt = now
-			}
-			o.set(s.volKey(c.ID), record(&c))
-			s.putStats(o, c.ID, c.Stats)
-			o.zadd(s.k("ids", "vol"), c.ID)
-			o.change(volmatch.ChangeVolunteer, c.ID, false)
+		for _, c := range cs {
+			s.putVolunteer(o, c)
 		}
 		return nil
 	})
@@ -161,7 +144,7 @@ func (s *Store) Volunteer(ctx context.Context, id string) (*volmatch.Volunteer, 
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "volunteer %s not found", id)
+		return nil, volmatch.NotFoundError("volunteer", id)
 	}
 	return out[0], nil
 }
@@ -170,7 +153,7 @@ func (s *Store) Volunteer(ctx context.Context, id string) (*volmatch.Volunteer, 
 // Assignments and events that name the volunteer stay.
 func (s *Store) DeleteVolunteer(ctx context.Context, id string) error {
 	return s.apply(ctx, "delete volunteer", func(o *ops) error {
-		o.present(s.volKey(id), volmatch.ENOTFOUND, fmt.Sprintf("volunteer %s not found", id))
+		o.expect(s.volKey(id), volmatch.WriteUpdate, "volunteer", id)
 		o.del(s.volKey(id))
 		o.del(s.vstKey(id))
 		o.zrem(s.k("ids", "vol"), id)
