@@ -6,26 +6,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"volmatch"
 )
 
 func TestAUC(t *testing.T) {
 	for _, c := range []struct {
+		name   string
 		scores []float64
 		pos    []bool
 		want   float64
 	}{
 		// Pairs (pos, neg): (0.35, 0.1) win, (0.35, 0.4) loss, (0.8, ·) two wins: 3/4.
-		{[]float64{0.1, 0.4, 0.35, 0.8}, []bool{false, false, true, true}, 0.75},
-		{[]float64{0.5, 0.5}, []bool{true, false}, 0.5}, // a tie counts one half
-		{[]float64{1, 2, 3}, []bool{true, true, true}, 0.5},
-		{[]float64{3, 2, 1}, []bool{true, false, false}, 1},
+		{"mixed", []float64{0.1, 0.4, 0.35, 0.8}, []bool{false, false, true, true}, 0.75},
+		{"tie", []float64{0.5, 0.5}, []bool{true, false}, 0.5}, // a tie counts one half
+		{"one class", []float64{1, 2, 3}, []bool{true, true, true}, 0.5},
+		{"perfect", []float64{3, 2, 1}, []bool{true, false, false}, 1},
 		// Mid-ranks: positive 0.5 ties with one negative: (1 + 0.5 + 0) / 3.
-		{[]float64{0.2, 0.5, 0.5, 0.9}, []bool{false, true, false, false}, 0.5},
+		{"mid-ranks", []float64{0.2, 0.5, 0.5, 0.9}, []bool{false, true, false, false}, 0.5},
 	} {
-		if got := AUC(c.scores, c.pos); math.Abs(got-c.want) > 1e-12 {
-			t.Errorf("AUC(%v, %v) = %v, want %v", c.scores, c.pos, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := AUC(c.scores, c.pos); math.Abs(got-c.want) > 1e-12 {
+				t.Errorf("AUC(%v, %v) = %v, want %v", c.scores, c.pos, got, c.want)
+			}
+		})
 	}
 }
 
@@ -81,10 +86,13 @@ func TestFitRecoversModel(t *testing.T) {
 	if res.HeldOut.Samples+res.Train.Samples != len(samples) || res.HeldOut.Samples == 0 {
 		t.Errorf("split %d + %d, want %d with some held out", res.Train.Samples, res.HeldOut.Samples, len(samples))
 	}
-	// Deterministic for a seed.
-	again, _ := Fit(samples, FitOptions{L2: 1e-4, Seed: 3})
-	if again.Model.Intercept != res.Model.Intercept || again.Weights != res.Weights || len(again.HeldOutBatches) != len(res.HeldOutBatches) {
-		t.Errorf("Fit is not deterministic: %+v vs %+v", again.Model, res.Model)
+	// Deterministic for a seed: the whole result again.
+	again, err := Fit(samples, FitOptions{L2: 1e-4, Seed: 3})
+	if err != nil {
+		t.Fatalf("Fit again: %v", err)
+	}
+	if diff := cmp.Diff(res, again); diff != "" {
+		t.Errorf("Fit is not deterministic (-first +second):\n%s", diff)
 	}
 }
 
@@ -102,9 +110,11 @@ func TestFitRefuses(t *testing.T) {
 		{"short vector", short, FitOptions{}},
 		{"hold-out too big", ok, FitOptions{HoldOut: 0.95}},
 	} {
-		if _, err := Fit(c.samples, c.o); volmatch.ErrorCode(err) != volmatch.EINVALID {
-			t.Errorf("Fit(%s) error = %v, want EINVALID", c.name, err)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := Fit(c.samples, c.o); volmatch.ErrorCode(err) != volmatch.EINVALID {
+				t.Errorf("Fit(%s) error = %v, want EINVALID", c.name, err)
+			}
+		})
 	}
 }
 
@@ -146,19 +156,16 @@ func replayLog() []volmatch.Event {
 }
 
 func TestSamplesFromEvents(t *testing.T) {
-	got := SamplesFromEvents(replayLog())
-	want := []struct {
-		vol string
-		pos bool
-		x0  float64
-	}{{"v1", false, 1}, {"v2", true, 0.5}, {"v3", false, 0}}
-	if len(got) != len(want) {
-		t.Fatalf("SamplesFromEvents = %+v, want %d samples", got, len(want))
+	// Each sample carries its listing and its breakdown's component values
+	// (replayLog's bd: skill first, domain preference last).
+	x := func(skill, domain float64) []float64 { return []float64{skill, 0, 0, 0, 0, domain} }
+	want := []Sample{
+		{Batch: "B1", Need: "N1", Volunteer: "v1", X: x(1, 0), Positive: false},
+		{Batch: "B1", Need: "N1", Volunteer: "v2", X: x(0.5, 1), Positive: true},
+		{Batch: "B1", Need: "N1", Volunteer: "v3", X: x(0, 0.5), Positive: false},
 	}
-	for i, w := range want {
-		if got[i].Volunteer != w.vol || got[i].Positive != w.pos || got[i].X[0] != w.x0 || got[i].Batch != "B1" || got[i].Need != "N1" {
-			t.Errorf("sample %d = %+v, want %s positive=%v skill %v in B1", i, got[i], w.vol, w.pos, w.x0)
-		}
+	if diff := cmp.Diff(want, SamplesFromEvents(replayLog())); diff != "" {
+		t.Errorf("SamplesFromEvents mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -7,46 +7,37 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 	"volmatch/scoring"
 )
 
-var monday = time.Date(2026, 11, 2, 0, 0, 0, 0, volmatch.Beijing)
-
 var needPoint = volmatch.Point{Lat: 39.9, Lng: 116.4}
 
-func fullWeek() volmatch.Week {
-	var w volmatch.Week
-	for h := range volmatch.HoursPerWeek {
-		w.Set(h)
-	}
-	return w
-}
-
-// okVolunteer passes every gate of okNeed.
+// okVolunteer passes every gate of okNeed: fixture's volunteer near
+// needPoint, with a second skill and the certificate, training and
+// languages that okNeed asks for.
 func okVolunteer() *volmatch.Volunteer {
-	return &volmatch.Volunteer{
-		ID: "V1", Name: "李四", Home: volmatch.Point{Lat: 39.91, Lng: 116.41}, MaxTravelKm: 8,
-		Skills:       []volmatch.SkillLevel{{Skill: "first_aid", Level: 2}, {Skill: "patrol", Level: 1}},
-		Certificates: []volmatch.Certificate{{Name: "first_aid_cert", Expires: monday.AddDate(0, 2, 0)}},
-		Trainings:    []string{"general_orientation"},
-		InsuredUntil: monday.AddDate(1, 0, 0),
-		Languages:    []string{"zh", "en"},
-		Availability: fullWeek(),
-	}
+	return fixture.Volunteer("V1", fixture.At(volmatch.Point{Lat: 39.91, Lng: 116.41}), fixture.Travel(8),
+		fixture.Skills(volmatch.SkillLevel{Skill: "first_aid", Level: 2}, volmatch.SkillLevel{Skill: "patrol", Level: 1}),
+		fixture.Certificates(volmatch.Certificate{Name: "first_aid_cert", Expires: fixture.Base.AddDate(0, 2, 0)}),
+		fixture.Trainings("general_orientation"),
+		fixture.InsuredUntil(fixture.Base.AddDate(1, 0, 0)),
+		fixture.Languages("zh", "en"),
+		fixture.Prefers())
 }
 
 // okNeed: Tuesday 18:00–20:00, 5 km, every kind of requirement.
 func okNeed() *volmatch.Need {
-	at := monday.Add(24*time.Hour + 18*time.Hour)
-	return &volmatch.Need{ID: "N1", Domain: "emergency", Point: needPoint, RadiusKm: 5,
-		Shifts: []volmatch.Shift{{ID: "s1", Start: at, End: at.Add(2 * time.Hour), Slots: 2}},
-		Requires: volmatch.Requirements{
+	at := fixture.Base.Add(24*time.Hour + 18*time.Hour)
+	return fixture.Need("N1", fixture.Domain("emergency"), fixture.Place(needPoint, 5),
+		fixture.Shifts(fixture.Shift("s1", at, 2*time.Hour, 2)),
+		fixture.Requires(volmatch.Requirements{
 			Skills:       []volmatch.SkillLevel{{Skill: "first_aid", Level: 2}},
 			Certificates: []string{"first_aid_cert"},
 			Trainings:    []string{"general_orientation"},
 			Insurance:    true,
 			Languages:    []string{"en", "fr"},
-		}}
+		}))
 }
 
 // TestGateReasons: one hand-made case per gate, each failing exactly one
@@ -89,7 +80,7 @@ func TestGateReasons(t *testing.T) {
 			}
 		}, scoring.GateAvailability},
 		{"exception that day", func(v *volmatch.Volunteer, n *volmatch.Need) {
-			v.Exceptions = []volmatch.Exception{{Start: monday.AddDate(0, 0, 1), End: monday.AddDate(0, 0, 2)}}
+			v.Exceptions = []volmatch.Exception{{Start: fixture.Base.AddDate(0, 0, 1), End: fixture.Base.AddDate(0, 0, 2)}}
 		}, scoring.GateAvailability},
 		{"first failing gate wins", func(v *volmatch.Volunteer, n *volmatch.Need) {
 			v.Languages, v.Trainings, v.MaxTravelKm = nil, nil, 0
@@ -125,9 +116,11 @@ func TestBusy(t *testing.T) {
 		{"overlapping cancelled", volmatch.Assignment{Start: s.Start, End: s.End, Status: volmatch.AssignCancelled}, false},
 		{"back to back", volmatch.Assignment{Start: s.End, End: s.End.Add(time.Hour), Status: volmatch.AssignReserved}, false},
 	} {
-		if got := scoring.Busy([]volmatch.Assignment{tc.a}, s); got != tc.want {
-			t.Errorf("Busy(%s) = %v, want %v", tc.name, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := scoring.Busy([]volmatch.Assignment{tc.a}, s); got != tc.want {
+				t.Errorf("Busy(%s) = %v, want %v", tc.name, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -226,20 +219,20 @@ func randomVolunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 	}
 	for range r.IntN(3) {
 		v.Certificates = append(v.Certificates, volmatch.Certificate{Name: []string{"x", "y"}[r.IntN(2)],
-			Expires: monday.Add(time.Duration(r.IntN(24*10)) * time.Hour)})
+			Expires: fixture.Base.Add(time.Duration(r.IntN(24*10)) * time.Hour)})
 	}
 	for range r.IntN(3) {
 		v.Trainings = append(v.Trainings, []string{"t1", "t2", "t3"}[r.IntN(3)])
 	}
 	if r.IntN(4) > 0 {
-		v.InsuredUntil = monday.Add(time.Duration(r.IntN(24*10)) * time.Hour)
+		v.InsuredUntil = fixture.Base.Add(time.Duration(r.IntN(24*10)) * time.Hour)
 	}
 	for range r.IntN(3) {
 		v.Languages = append(v.Languages, []string{"zh", "en", "yue"}[r.IntN(3)])
 	}
 	v.Availability = volmatch.Week{r.Uint64() | r.Uint64(), r.Uint64() | r.Uint64(), r.Uint64() | r.Uint64()}
 	if r.IntN(6) == 0 {
-		d := monday.Add(time.Duration(r.IntN(24*8)) * time.Hour)
+		d := fixture.Base.Add(time.Duration(r.IntN(24*8)) * time.Hour)
 		v.Exceptions = []volmatch.Exception{{Start: d, End: d.Add(time.Duration(1+r.IntN(30)) * time.Hour)}}
 	}
 	return v
@@ -247,7 +240,7 @@ func randomVolunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 
 func randomNeed(r *rand.Rand) *volmatch.Need {
 	n := &volmatch.Need{ID: "N", Point: needPoint, RadiusKm: r.Float64() * 12}
-	at := monday.Add(time.Duration(r.IntN(24*7)) * time.Hour).Add(time.Duration(r.IntN(4)) * 15 * time.Minute)
+	at := fixture.Base.Add(time.Duration(r.IntN(24*7)) * time.Hour).Add(time.Duration(r.IntN(4)) * 15 * time.Minute)
 	n.Shifts = []volmatch.Shift{{ID: "s", Start: at, End: at.Add(time.Duration(30+r.IntN(300)) * time.Minute), Slots: 1}}
 	for range r.IntN(3) {
 		n.Requires.Skills = append(n.Requires.Skills, volmatch.SkillLevel{Skill: []string{"a", "b", "c"}[r.IntN(3)], Level: r.IntN(5)})

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"volmatch"
+	"volmatch/internal/fixture"
 	"volmatch/scoring"
 )
 
@@ -91,7 +94,7 @@ func TestSoftScores(t *testing.T) {
 		}, scoring.ComponentAvailabilitySlack, 2.0 / 6},
 		{"late shift clipped to the day", func(v *volmatch.Volunteer, n *volmatch.Need) {
 			s := &n.Shifts[0]
-			s.Start = monday.Add(24*time.Hour + 22*time.Hour)
+			s.Start = fixture.Base.Add(24*time.Hour + 22*time.Hour)
 			s.End = s.Start.Add(2 * time.Hour) // 22–24: window 19–22 only
 			v.Availability = volmatch.Week{}
 			for h := 20; h < 24; h++ {
@@ -151,16 +154,28 @@ func TestWeightsVector(t *testing.T) {
 		t.Errorf("DefaultWeights sum to %v, want 1", total)
 	}
 	back, err := scoring.WeightsFromVector(w.Vector())
-	if err != nil || back != w {
-		t.Errorf("WeightsFromVector(Vector()) = %+v, %v, want %+v", back, err, w)
+	if err != nil {
+		t.Errorf("WeightsFromVector(Vector()) error = %v, want nil", err)
+	}
+	if diff := cmp.Diff(w, back); diff != "" {
+		t.Errorf("WeightsFromVector(Vector()) mismatch (-want +got):\n%s", diff)
 	}
 	if len(scoring.Names()) != scoring.NumComponents || len(w.Vector()) != scoring.NumComponents {
 		t.Errorf("Names() has %d, Vector() %d, want %d", len(scoring.Names()), len(w.Vector()), scoring.NumComponents)
 	}
-	for _, bad := range [][]float64{{1, 2}, {-1, 0, 0, 0, 0, 0}, {math.NaN(), 0, 0, 0, 0, 0}} {
-		if _, err := scoring.WeightsFromVector(bad); volmatch.ErrorCode(err) != volmatch.EINVALID {
-			t.Errorf("WeightsFromVector(%v) error = %v, want EINVALID", bad, err)
-		}
+	for _, tc := range []struct {
+		name string
+		vec  []float64
+	}{
+		{"short", []float64{1, 2}},
+		{"negative", []float64{-1, 0, 0, 0, 0, 0}},
+		{"NaN", []float64{math.NaN(), 0, 0, 0, 0, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := scoring.WeightsFromVector(tc.vec); volmatch.ErrorCode(err) != volmatch.EINVALID {
+				t.Errorf("WeightsFromVector(%v) error = %v, want EINVALID", tc.vec, err)
+			}
+		})
 	}
 	// Custom weights reach the breakdown; the score follows them.
 	custom := scoring.Weights{Distance: 1}
