@@ -247,6 +247,28 @@ func PrepareInvitations(invs []*Invitation, now time.Time) ([]Invitation, int, e
 	return cs, -1, nil
 }
 
+// WriteInvitations is the plumbing of an invitation batch that every store
+// shares: PrepareInvitations, then write, the store's one transaction, with
+// the prepared copies (not called for an empty batch), then the copies back
+// into invs once it succeeded. Like write, it returns with a refusal the
+// index of the invitation concerned, and -1 otherwise.
+func WriteInvitations(invs []*Invitation, now time.Time, write func(cs []Invitation) (int, error)) (int, error) {
+	cs, k, err := PrepareInvitations(invs, now)
+	if err != nil {
+		return k, err
+	}
+	if len(cs) == 0 {
+		return -1, nil
+	}
+	if k, err := write(cs); err != nil {
+		return k, err
+	}
+	for i, inv := range invs {
+		*inv = cs[i]
+	}
+	return -1, nil
+}
+
 // Check decides whether a store may write inv, prepared by
 // PrepareInvitations, from what it read in its transaction: taken (an
 // invitation with the ID exists), n (the need, nil when missing), volunteer

@@ -277,10 +277,11 @@ func (o ListOptions) PageSize() (int, error) {
 
 // AtIndex names the element of a batch that err concerns: a field error on
 // "name" of element 2 of "volunteers" becomes "volunteers[2].name". Errors
-// other than *Error pass unchanged.
+// other than *Error, and any error with a negative i (no element), pass
+// unchanged.
 func AtIndex(list string, i int, err error) error {
 	var e *Error
-	if errors.As(err, &e) {
+	if i >= 0 && errors.As(err, &e) {
 		f := fieldIndex(list, i)
 		if e.Field != "" {
 			f += "." + e.Field

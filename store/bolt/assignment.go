@@ -106,18 +106,7 @@ func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.
 
 // Assignment returns one assignment; ENOTFOUND if missing.
 func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment, error) {
-	var a volmatch.Assignment
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		ok, err := getJSON(tx.Bucket(bAssignments), []byte(id), &a)
-		if err == nil && !ok {
-			err = volmatch.NotFoundError("assignment", id)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return getRecord(ctx, s, assignmentKind, id)
 }
 
 // Assignments lists assignments in ID order (the order they were made).

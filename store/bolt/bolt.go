@@ -313,16 +313,7 @@ func list[T any](b *bbolt.Bucket, o volmatch.ListOptions, keep func(*T) bool) ([
 	var out []*T
 	var last string
 	c := b.Cursor()
-	var k, v []byte
-	if o.After == "" {
-		k, v = c.First()
-	} else {
-		k, v = c.Seek([]byte(o.After))
-		if k != nil && string(k) == o.After {
-			k, v = c.Next()
-		}
-	}
-	for ; k != nil; k, v = c.Next() {
+	for k, v := seekAfter(c, o.After); k != nil; k, v = c.Next() {
 		x := new(T)
 		if err := json.Unmarshal(v, x); err != nil {
 			return nil, "", fmt.Errorf("bolt: decode record %q: %w", k, err)
@@ -369,6 +360,19 @@ func listIDs[T any](b *bbolt.Bucket, ids []string, o volmatch.ListOptions, keep 
 	return out, "", nil
 }
 
+// seekAfter positions c on the first key after the given one, or on the
+// first key when after is "" (bbolt keys are never empty).
+func seekAfter(c *bbolt.Cursor, after string) (k, v []byte) {
+	if after == "" {
+		return c.First()
+	}
+	k, v = c.Seek([]byte(after))
+	if k != nil && string(k) == after {
+		k, v = c.Next()
+	}
+	return k, v
+}
+
 // suffixes returns, in key order, what follows prefix\x00 in the keys of b.
 func suffixes(b *bbolt.Bucket, prefix ...string) []string {
 	p := append(key(prefix...), 0)
@@ -388,22 +392,11 @@ const eachBatch = 1000
 // each calls fn for every record of bucket in ID order, in batches.
 func each[T any](ctx context.Context, s *Store, bucket []byte, prep func(tx *bbolt.Tx, x *T) error, fn func(*T) error) error {
 	after := ""
-	first := true
 	for {
 		var batch []*T
 		err := s.view(ctx, func(tx *bbolt.Tx) error {
-			b := tx.Bucket(bucket)
-			c := b.Cursor()
-			var k, v []byte
-			if first {
-				k, v = c.First()
-			} else {
-				k, v = c.Seek([]byte(after))
-				if k != nil && string(k) == after {
-					k, v = c.Next()
-				}
-			}
-			for ; k != nil && len(batch) < eachBatch; k, v = c.Next() {
+			c := tx.Bucket(bucket).Cursor()
+			for k, v := seekAfter(c, after); k != nil && len(batch) < eachBatch; k, v = c.Next() {
 				x := new(T)
 				if err := json.Unmarshal(v, x); err != nil {
 					return fmt.Errorf("bolt: decode %s %q: %w", bucket, k, err)
@@ -421,7 +414,6 @@ func each[T any](ctx context.Context, s *Store, bucket []byte, prep func(tx *bbo
 		if err != nil {
 			return err
 		}
-		first = false
 		for _, x := range batch {
 			if err := fn(x); err != nil {
 				return err

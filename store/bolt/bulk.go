@@ -130,22 +130,12 @@ func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*vo
 	go func() { // the walker
 		defer close(raws)
 		after := ""
-		first := true
 		for {
 			var raw [][]byte
 			walkErr = s.view(ctx, func(tx *bbolt.Tx) error {
 				c := tx.Bucket(bVolunteers).Cursor()
-				var k, v []byte
-				if first {
-					k, v = c.First()
-				} else {
-					k, v = c.Seek([]byte(after))
-					if k != nil && string(k) == after {
-						k, v = c.Next()
-					}
-				}
 				var buf []byte
-				for ; k != nil && len(raw) < volunteerBatch; k, v = c.Next() {
+				for k, v := seekAfter(c, after); k != nil && len(raw) < volunteerBatch; k, v = c.Next() {
 					if cap(buf)-len(buf) < len(v) {
 						buf = make([]byte, 0, max(1<<20, len(v)))
 					}
@@ -155,7 +145,6 @@ func (s *Store) eachVolunteerBatch(ctx context.Context, slim bool, fn func([]*vo
 				}
 				return nil
 			})
-			first = false
 			if walkErr != nil {
 				return
 			}

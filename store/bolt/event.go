@@ -38,20 +38,26 @@ func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
 	return s.appendGrouped(raws)
 }
 
-// seqRange decodes up to limit values with a key above after from a
-// sequence-keyed bucket; limit <= 0 means 100.
-func seqRange[T any](b *bbolt.Bucket, after uint64, limit int) ([]T, error) {
+// seqRange decodes up to limit values (100 when limit <= 0) with a key
+// above after from a sequence-keyed bucket, in one read transaction.
+func seqRange[T any](ctx context.Context, s *Store, bucket []byte, after uint64, limit int) ([]T, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var out []T
-	c := b.Cursor()
-	for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-		var x T
-		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, fmt.Errorf("bolt: decode entry %d: %w", binary.BigEndian.Uint64(k), err)
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return fmt.Errorf("bolt: decode entry %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			out = append(out, x)
 		}
-		out = append(out, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -59,23 +65,13 @@ func seqRange[T any](b *bbolt.Bucket, after uint64, limit int) ([]T, error) {
 // Events returns up to limit events (100 when limit <= 0) with Seq > after,
 // in Seq order.
 func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]volmatch.Event, error) {
-	var out []volmatch.Event
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
-		out, err = seqRange[volmatch.Event](tx.Bucket(bEvents), after, limit)
-		return err
-	})
-	return out, err
+	return seqRange[volmatch.Event](ctx, s, bEvents, after, limit)
 }
 
 // Changes returns up to limit changes (100 when limit <= 0) with Seq >
 // after, in Seq order.
 func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
-	var out []volmatch.Change
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
-		out, err = seqRange[volmatch.Change](tx.Bucket(bChanges), after, limit)
-		return err
-	})
-	return out, err
+	return seqRange[volmatch.Change](ctx, s, bChanges, after, limit)
 }
 
 // LastChange returns the Seq of the newest change (0 when none).

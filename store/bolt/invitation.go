@@ -27,79 +27,60 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) 
 // "invitations[k]".
 func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation) error {
 	k, err := s.createInvitations(ctx, invs)
-	if err != nil && k >= 0 {
-		return volmatch.AtIndex("invitations", k, err)
-	}
-	return err
+	return volmatch.AtIndex("invitations", k, err)
 }
 
 // createInvitations writes invs in one transaction and returns, with a
 // refusal, the index of the invitation it concerns (-1 for other errors).
 func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
-	cs, k, err := volmatch.PrepareInvitations(invs, s.now())
-	if err != nil {
-		return k, err
-	}
-	if len(cs) == 0 {
-		return -1, nil
-	}
-	bad := -1
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		bad = -1
-		b, live := tx.Bucket(bInvitations), tx.Bucket(bLiveInvites)
-		needs := map[string]*volmatch.Need{}
-		for i := range cs {
-			c := &cs[i]
-			lk := key(c.Volunteer, c.Need, c.Shift)
-			n, ok := needs[c.Need]
-			if !ok {
-				var err error
-				if n, _, err = loadNeed(tx, c.Need); err != nil {
-					return err
-				}
-				needs[c.Need] = n
-			}
-			sh, err := c.Check(b.Get([]byte(c.ID)) != nil, n, tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) != nil, string(live.Get(lk)))
-			if err != nil {
-				bad = i
-				return err
-			}
-			c.Org = n.Org
-			if err := putJSON(b, []byte(c.ID), c); err != nil {
-				return err
-			}
-			if err := live.Put(lk, []byte(c.ID)); err != nil {
-				return fmt.Errorf("bolt: index invitation %s: %w", c.ID, err)
-			}
-			if err := appendEvent(tx, c.SentEvent(n, sh)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	return volmatch.WriteInvitations(invs, s.now(), func(cs []volmatch.Invitation) (int, error) {
+		bad := -1
+		err := s.update(ctx, func(tx *bbolt.Tx) (err error) {
+			bad, err = insertInvitations(tx, cs)
+			return err
+		})
 		return bad, err
-	}
-	for i, inv := range invs {
-		*inv = cs[i]
+	})
+}
+
+// insertInvitations checks (Invitation.Check) and writes cs in tx, with
+// their live index entries and invite.sent events, setting each one's Org.
+// It returns, with a refusal, the index of the invitation it concerns.
+func insertInvitations(tx *bbolt.Tx, cs []volmatch.Invitation) (int, error) {
+	b, live := tx.Bucket(bInvitations), tx.Bucket(bLiveInvites)
+	needs := map[string]*volmatch.Need{}
+	for i := range cs {
+		c := &cs[i]
+		lk := key(c.Volunteer, c.Need, c.Shift)
+		n, ok := needs[c.Need]
+		if !ok {
+			var err error
+			if n, _, err = loadNeed(tx, c.Need); err != nil {
+				return -1, err
+			}
+			needs[c.Need] = n
+		}
+		sh, err := c.Check(b.Get([]byte(c.ID)) != nil, n, tx.Bucket(bVolunteers).Get([]byte(c.Volunteer)) != nil, string(live.Get(lk)))
+		if err != nil {
+			return i, err
+		}
+		c.Org = n.Org
+		if err := putJSON(b, []byte(c.ID), c); err != nil {
+			return -1, err
+		}
+		if err := live.Put(lk, []byte(c.ID)); err != nil {
+			return -1, fmt.Errorf("bolt: index invitation %s: %w", c.ID, err)
+		}
+		if err := appendEvent(tx, c.SentEvent(n, sh)); err != nil {
+			return -1, err
+		}
 	}
 	return -1, nil
 }
 
 // Invitation returns one invitation; ENOTFOUND if missing.
 func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation, error) {
-	var inv volmatch.Invitation
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		ok, err := getJSON(tx.Bucket(bInvitations), []byte(id), &inv)
-		if err == nil && !ok {
-			err = volmatch.NotFoundError("invitation", id)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &inv, nil
+	return getRecord(ctx, s, invitationKind, id)
 }
 
 // Invitations lists invitations in ID order.

@@ -9,7 +9,8 @@ import (
 )
 
 // kind is a record type kept in a bucket of its own by ID: talent pools,
-// stations and volunteers. The rules of a write are volmatch's
+// stations and volunteers, which the functions below write, and invitations
+// and assignments, which they only read. The rules of a write are volmatch's
 // (WriteRecord, PrepareRecords); what is here is the transaction.
 type kind[T any] struct {
 	bucket []byte
@@ -28,6 +29,8 @@ var (
 		id: func(s *volmatch.Station) string { return s.ID }}
 	volunteerKind = kind[volmatch.Volunteer]{bucket: bVolunteers, change: volmatch.ChangeVolunteer, noun: "volunteer", list: "volunteers",
 		id: func(v *volmatch.Volunteer) string { return v.ID }, keep: (*volmatch.Volunteer).KeepDerived}
+	invitationKind = kind[volmatch.Invitation]{bucket: bInvitations, noun: "invitation"}
+	assignmentKind = kind[volmatch.Assignment]{bucket: bAssignments, noun: "assignment"}
 )
 
 // writeRecord writes r in mode m (volmatch.WriteRecord) with its change, in

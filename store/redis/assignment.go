@@ -156,15 +156,7 @@ func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.
 
 // Assignment returns one assignment; ENOTFOUND if missing.
 func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment, error) {
-	var a volmatch.Assignment
-	_, ok, err := s.getJSON(ctx, s.asgKey(id), &a)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, volmatch.NotFoundError("assignment", id)
-	}
-	return &a, nil
+	return getRecord(ctx, s, assignmentKind, id)
 }
 
 // Assignments lists assignments in ID order (the order they were made).

@@ -36,8 +36,8 @@ func (s *Store) AppendEvents(ctx context.Context, evs ...volmatch.Event) error {
 }
 
 // xrange reads up to limit entries (100 when limit <= 0) of a stream with
-// a Seq above after.
-func (s *Store) xrange(ctx context.Context, stream string, after uint64, limit int) ([]goredis.XMessage, error) {
+// a Seq above after, decoding each with decode.
+func xrange[T any](ctx context.Context, s *Store, stream string, after uint64, limit int, decode func(goredis.XMessage) (T, error)) ([]T, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -45,47 +45,38 @@ func (s *Store) xrange(ctx context.Context, stream string, after uint64, limit i
 	if err != nil {
 		return nil, s.err("read stream", err)
 	}
-	return msgs, nil
+	out := make([]T, len(msgs))
+	for i, m := range msgs {
+		if out[i], err = decode(m); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Events returns up to limit events (100 when limit <= 0) with Seq > after,
 // in Seq order.
 func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]volmatch.Event, error) {
-	msgs, err := s.xrange(ctx, s.keys[1], after, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]volmatch.Event, 0, len(msgs))
-	for _, m := range msgs {
+	return xrange(ctx, s, s.keys[1], after, limit, func(m goredis.XMessage) (volmatch.Event, error) {
 		raw, _ := m.Values["e"].(string)
 		var ev volmatch.Event
 		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-			return nil, fmt.Errorf("redis: decode event %s: %w", m.ID, err)
+			return ev, fmt.Errorf("redis: decode event %s: %w", m.ID, err)
 		}
-		out = append(out, ev)
-	}
-	return out, nil
+		return ev, nil
+	})
 }
 
 // Changes returns up to limit changes (100 when limit <= 0) with Seq >
 // after, in Seq order.
 func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
-	msgs, err := s.xrange(ctx, s.keys[3], after, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]volmatch.Change, 0, len(msgs))
-	for _, m := range msgs {
+	return xrange(ctx, s, s.keys[3], after, limit, func(m goredis.XMessage) (volmatch.Change, error) {
 		seq, err := streamSeq(m.ID)
-		if err != nil {
-			return nil, err
-		}
 		k, _ := m.Values["k"].(string)
 		id, _ := m.Values["i"].(string)
 		d, _ := m.Values["d"].(string)
-		out = append(out, volmatch.Change{Seq: seq, Kind: volmatch.ChangeKind(k), ID: id, Deleted: d == "1"})
-	}
-	return out, nil
+		return volmatch.Change{Seq: seq, Kind: volmatch.ChangeKind(k), ID: id, Deleted: d == "1"}, err
+	})
 }
 
 // LastChange returns the Seq of the newest change (0 when none).

@@ -34,95 +34,89 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) 
 // the number of invitations stored.
 func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation) error {
 	k, err := s.createInvitations(ctx, invs)
-	if err != nil && k >= 0 {
-		return volmatch.AtIndex("invitations", k, err)
-	}
-	return err
+	return volmatch.AtIndex("invitations", k, err)
 }
 
 // createInvitations writes invs in one apply script and returns, with a
 // refusal, the index of the invitation it concerns (-1 for other errors).
 func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
-	cs, k, err := volmatch.PrepareInvitations(invs, s.now())
-	if err != nil {
-		return k, err
-	}
-	lfs := make([]string, len(cs))
-	for i, c := range cs {
-		lfs[i] = liveField(c.Volunteer, c.Need, c.Shift)
-	}
-	if len(cs) == 0 {
-		return -1, nil
-	}
-	bad := -1
-	err = s.apply(ctx, "create invitations", func(o *ops) error {
-		bad = -1
-		needs := map[string]needState{}
-		for _, c := range cs {
-			if _, ok := needs[c.Need]; !ok {
-				st, err := s.loadNeed(ctx, c.Need)
-				if err != nil {
-					return err
-				}
-				needs[c.Need] = st
-			}
-		}
-		// One round trip for the rest: the IDs, the volunteers and the live
-		// index entries of the batch (never a scan of all invitations).
-		p := s.c.Pipeline()
-		idEx := make([]*goredis.IntCmd, len(cs))
-		volEx := map[string]*goredis.IntCmd{}
+	return volmatch.WriteInvitations(invs, s.now(), func(cs []volmatch.Invitation) (int, error) {
+		lfs := make([]string, len(cs))
 		for i, c := range cs {
-			idEx[i] = p.Exists(ctx, s.invKey(c.ID))
-			if volEx[c.Volunteer] == nil {
-				volEx[c.Volunteer] = p.Exists(ctx, s.volKey(c.Volunteer))
-			}
+			lfs[i] = liveField(c.Volunteer, c.Need, c.Shift)
 		}
-		liveCmd := p.HMGet(ctx, s.k("live"), lfs...)
-		if _, err := p.Exec(ctx); err != nil {
-			return s.err("read invitations", err)
-		}
-		live := liveCmd.Val()
-		shifts := make([]volmatch.Shift, len(cs))
-		for i, c := range cs {
-			liveID, _ := live[i].(string)
-			sh, err := c.Check(idEx[i].Val() > 0, needs[c.Need].n, volEx[c.Volunteer].Val() > 0, liveID)
-			if err != nil {
-				bad = i
-				return err
-			}
-			shifts[i] = sh
-		}
-		// The conditions: a clash written since the reads above makes the
-		// script answer RETRY, and the next round names it.
-		for id, st := range needs {
-			o.heq(s.k("nver"), id, st.ver)
-		}
-		for vol := range volEx {
-			o.exists(s.volKey(vol), true)
-		}
-		for i, c := range cs {
-			o.exists(s.invKey(c.ID), false)
-			o.heq(s.k("live"), lfs[i], "")
-		}
-		for i := range cs {
-			c := &cs[i]
-			n := needs[c.Need].n
-			c.Org = n.Org
-			o.set(s.invKey(c.ID), mustJSON(c))
-			o.zadd(s.k("ids", "inv"), c.ID)
-			o.hset(s.k("live"), lfs[i], c.ID)
-			if err := o.event(c.SentEvent(n, shifts[i])); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+		bad := -1
+		err := s.apply(ctx, "create invitations", func(o *ops) (err error) {
+			bad, err = s.inviteOps(ctx, o, cs, lfs)
+			return err
+		})
 		return bad, err
+	})
+}
+
+// inviteOps reads what the checks of cs need (Invitation.Check), in a few
+// round trips whatever the batch's size, and adds the writes of cs, with
+// their live entries (lfs) and invite.sent events, conditioned on what it
+// read; it sets each one's Org. It returns, with a refusal, the index of
+// the invitation it concerns.
+func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation, lfs []string) (int, error) {
+	needs := map[string]needState{}
+	for _, c := range cs {
+		if _, ok := needs[c.Need]; !ok {
+			st, err := s.loadNeed(ctx, c.Need)
+			if err != nil {
+				return -1, err
+			}
+			needs[c.Need] = st
+		}
 	}
-	for i, inv := range invs {
-		*inv = cs[i]
+	// One round trip for the rest: the IDs, the volunteers and the live
+	// index entries of the batch (never a scan of all invitations).
+	p := s.c.Pipeline()
+	idEx := make([]*goredis.IntCmd, len(cs))
+	volEx := map[string]*goredis.IntCmd{}
+	for i, c := range cs {
+		idEx[i] = p.Exists(ctx, s.invKey(c.ID))
+		if volEx[c.Volunteer] == nil {
+			volEx[c.Volunteer] = p.Exists(ctx, s.volKey(c.Volunteer))
+		}
+	}
+	liveCmd := p.HMGet(ctx, s.k("live"), lfs...)
+	if _, err := p.Exec(ctx); err != nil {
+		return -1, s.err("read invitations", err)
+	}
+	live := liveCmd.Val()
+	shifts := make([]volmatch.Shift, len(cs))
+	for i, c := range cs {
+		liveID, _ := live[i].(string)
+		sh, err := c.Check(idEx[i].Val() > 0, needs[c.Need].n, volEx[c.Volunteer].Val() > 0, liveID)
+		if err != nil {
+			return i, err
+		}
+		shifts[i] = sh
+	}
+	// The conditions: a clash written since the reads above makes the
+	// script answer RETRY, and the next round names it.
+	for id, st := range needs {
+		o.heq(s.k("nver"), id, st.ver)
+	}
+	for vol := range volEx {
+		o.exists(s.volKey(vol), true)
+	}
+	for i, c := range cs {
+		o.exists(s.invKey(c.ID), false)
+		o.heq(s.k("live"), lfs[i], "")
+	}
+	for i := range cs {
+		c := &cs[i]
+		n := needs[c.Need].n
+		c.Org = n.Org
+		o.set(s.invKey(c.ID), mustJSON(c))
+		o.zadd(s.k("ids", "inv"), c.ID)
+		o.hset(s.k("live"), lfs[i], c.ID)
+		if err := o.event(c.SentEvent(n, shifts[i])); err != nil {
+			return -1, err
+		}
 	}
 	return -1, nil
 }
@@ -141,15 +135,7 @@ func (s *Store) hget(ctx context.Context, key, field string) (string, bool, erro
 
 // Invitation returns one invitation; ENOTFOUND if missing.
 func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation, error) {
-	var inv volmatch.Invitation
-	_, ok, err := s.getJSON(ctx, s.invKey(id), &inv)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, volmatch.NotFoundError("invitation", id)
-	}
-	return &inv, nil
+	return getRecord(ctx, s, invitationKind, id)
 }
 
 // Invitations lists invitations in ID order.
@@ -157,7 +143,7 @@ func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([
 	if f.Status == volmatch.InviteSent && f.Volunteer != "" && f.Need != "" {
 		return s.liveInvitations(ctx, f)
 	}
-	return list(ctx, s, s.k("ids", "inv"), s.invKey, f.ListOptions, f.Match, nil)
+	return listRecords(ctx, s, invitationKind, f.ListOptions, f.Match)
 }
 
 // liveInvitations lists a volunteer's sent invitations to a need from the

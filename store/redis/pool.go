@@ -28,7 +28,7 @@ func (s *Store) DeletePool(ctx context.Context, id string) error {
 
 // Pools lists talent pools in ID order.
 func (s *Store) Pools(ctx context.Context, o volmatch.ListOptions) ([]*volmatch.TalentPool, string, error) {
-	return listRecords(ctx, s, poolKind, o)
+	return listRecords(ctx, s, poolKind, o, nil)
 }
 
 // PutPools creates or replaces all of ps in one script (import).
@@ -58,7 +58,7 @@ func (s *Store) DeleteStation(ctx context.Context, id string) error {
 
 // Stations lists service stations in ID order.
 func (s *Store) Stations(ctx context.Context, o volmatch.ListOptions) ([]*volmatch.Station, string, error) {
-	return listRecords(ctx, s, stationKind, o)
+	return listRecords(ctx, s, stationKind, o, nil)
 }
 
 // PutStations creates or replaces all of ss in one script (import).

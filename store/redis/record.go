@@ -7,7 +7,8 @@ import (
 )
 
 // kind is a record type kept as WORD:ID (JSON) with its IDs in the sorted
-// set ids:WORD: talent pools and stations. The rules of a write are
+// set ids:WORD: talent pools and stations, which the functions below write,
+// and invitations and assignments, which they only read. The rules of a write are
 // volmatch's (WriteRecord, PrepareRecords); what is here is the script.
 type kind[T any] struct {
 	word   string
@@ -22,6 +23,8 @@ var (
 		id: func(p *volmatch.TalentPool) string { return p.ID }}
 	stationKind = kind[volmatch.Station]{word: "station", change: volmatch.ChangeStation, noun: "station", list: "stations",
 		id: func(s *volmatch.Station) string { return s.ID }}
+	invitationKind = kind[volmatch.Invitation]{word: "inv", noun: "invitation"}
+	assignmentKind = kind[volmatch.Assignment]{word: "asg", noun: "assignment"}
 )
 
 // expect adds the existence condition of a write in mode m of the record noun
@@ -95,6 +98,6 @@ func getRecord[T any](ctx context.Context, s *Store, k kind[T], id string) (*T, 
 }
 
 // listRecords pages through the records of k (see list).
-func listRecords[T any](ctx context.Context, s *Store, k kind[T], o volmatch.ListOptions) ([]*T, string, error) {
-	return list[T](ctx, s, s.k("ids", k.word), func(id string) string { return s.k(k.word, id) }, o, nil, nil)
+func listRecords[T any](ctx context.Context, s *Store, k kind[T], o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
+	return list(ctx, s, s.k("ids", k.word), func(id string) string { return s.k(k.word, id) }, o, keep, nil)
 }
