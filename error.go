@@ -3,6 +3,7 @@ package volmatch
 import (
 	"errors"
 	"fmt"
+	"regexp"
 )
 
 // Application error codes. Only the api package turns them into HTTP statuses.
@@ -75,4 +76,14 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// digitRun is a run of 7 or more digits (with spaces or dashes between):
+// a phone number, an ID-card number, a bank account.
+var digitRun = regexp.MustCompile(`\d(?:[\s-]?\d){6,}[\dXx]?`)
+
+// Scrub returns err's text with long digit runs masked, for logs: an error
+// from below may quote a phone or an ID-card number.
+func Scrub(err error) string {
+	return digitRun.ReplaceAllString(err.Error(), "[redacted]")
 }

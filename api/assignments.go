@@ -6,83 +6,56 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
+	"volmatch/engine"
 )
 
-// step returns the handler of one assignment step. Rating and no-show are
-// for the organisation's staff (the route's roles); check-in, check-out and
-// cancel also for the volunteer themself.
+// step returns the handler of one assignment step; the engine rules who
+// may take it and which times and hours they may state.
 func (s *Server) step(kind volmatch.StepKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx := c.Request.Context()
-		st, err := s.stepBody(c, kind)
-		var a *volmatch.Assignment
-		if err == nil {
-			a, err = s.scopedAssignment(c)
-		}
-		if err == nil {
-			a, err = s.deps.Store.Advance(ctx, a.ID, st)
-		}
+		req, err := s.stepBody(c, kind)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		s.synced(ctx)
+		a, err := s.eng.Advance(c.Request.Context(), principal(c), c.Param("id"), req)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
 		c.JSON(http.StatusOK, a)
 	}
 }
 
-// stepBody decodes the body of a step (optional but for rating). Times and
-// hours are the organisation's to record (谁组织谁记录): a volunteer checks
-// in and out at the server's clock and may not state them.
-func (s *Server) stepBody(c *gin.Context, kind volmatch.StepKind) (volmatch.Step, error) {
-	st := volmatch.Step{Kind: kind}
-	self := principal(c).Role == volmatch.RoleVolunteer
+// stepBody decodes the body of a step (optional but for a rating).
+func (s *Server) stepBody(c *gin.Context, kind volmatch.StepKind) (engine.StepRequest, error) {
+	req := engine.StepRequest{Kind: kind}
 	switch kind {
 	case volmatch.StepCheckIn:
 		var r CheckinRequest
 		err := s.bodyOrEmpty(c, &r)
-		if err == nil && self && r.At != nil {
-			err = forbidden("a volunteer checks in at the server's clock; the organisation records other times")
-		}
-		st.At = s.at(r.At)
-		return st, err
+		req.At = r.At
+		return req, err
 	case volmatch.StepCheckOut:
 		var r CheckoutRequest
 		err := s.bodyOrEmpty(c, &r)
-		if err == nil && self && (r.At != nil || r.Hours != 0) {
-			err = forbidden("a volunteer checks out at the server's clock; the organisation records hours")
-		}
-		st.At, st.Hours = s.at(r.At), r.Hours
-		return st, err
+		req.At, req.Hours = r.At, r.Hours
+		return req, err
 	case volmatch.StepRate:
 		var r RatingRequest
 		err := s.decode(c, &r)
-		st.At, st.Rating = s.opt.Now(), r.Rating
-		if err == nil && (r.Rating < 1 || r.Rating > 5) {
-			err = volmatch.FieldError("rating", "must be 1 to 5, got %d", r.Rating)
-		}
-		return st, err
+		req.Rating = r.Rating
+		return req, err
 	default:
 		var r CancelRequest
 		err := s.bodyOrEmpty(c, &r)
-		if err == nil && self && r.At != nil {
-			err = forbidden("a volunteer cancels at the server's clock")
-		}
-		st.At, st.Reason = s.at(r.At), r.Reason
-		return st, err
+		req.At, req.Reason = r.At, r.Reason
+		return req, err
 	}
-}
-
-func (s *Server) scopedAssignment(c *gin.Context) (*volmatch.Assignment, error) {
-	a, err := s.deps.Store.Assignment(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		return nil, err
-	}
-	return a, canActOn(principal(c), a.Org, a.Volunteer)
 }
 
 func (s *Server) getAssignment(c *gin.Context) {
-	a, err := s.scopedAssignment(c)
+	a, err := s.eng.Assignment(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -91,22 +64,19 @@ func (s *Server) getAssignment(c *gin.Context) {
 }
 
 func (s *Server) listAssignments(c *gin.Context) {
-	var f volmatch.AssignmentFilter
+	f := volmatch.AssignmentFilter{Need: c.Query("need"), Shift: c.Query("shift"), Org: c.Query("org"), Volunteer: c.Query("volunteer")}
 	var err error
-	var status string
-	if f.ListOptions, err = listOptions(c); err == nil {
-		status, err = enumParam(c, "status", "reserved", "checked_in", "completed", "no_show", "cancelled")
+	if f.ListOptions, err = listOptions(c); err != nil {
+		s.fail(c, err)
+		return
 	}
-	f.Status, f.Need, f.Shift = volmatch.AssignmentStatus(status), c.Query("need"), c.Query("shift")
-	f.Org, f.Volunteer = c.Query("org"), c.Query("volunteer")
-	if err == nil {
-		err = scope(principal(c), &f.Org, &f.Volunteer)
-	}
+	status, err := enumParam(c, "status", "reserved", "checked_in", "completed", "no_show", "cancelled")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	as, next, err := s.deps.Store.Assignments(c.Request.Context(), f)
+	f.Status = volmatch.AssignmentStatus(status)
+	as, next, err := s.eng.Assignments(c.Request.Context(), principal(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,20 +118,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 	writeProblem(c, p)
 }
 
-// digitRun is a run of 7 or more digits (with spaces or dashes between):
-// a phone number, an ID-card number, a bank account.
-var digitRun = regexp.MustCompile(`\d(?:[\s-]?\d){6,}[\dXx]?`)
-
-// scrub returns err's text with long digit runs masked, for logs.
-func scrub(err error) string {
-	return digitRun.ReplaceAllString(err.Error(), "[redacted]")
-}
-
-// scrubRequest is scrub that also masks every path and query value of the
+// scrubRequest is volmatch.Scrub that also masks every path and query value of the
 // request, which an error from below may quote (a search's text may be a
 // name).
 func scrubRequest(c *gin.Context, err error) string {
-	text := scrub(err)
+	text := volmatch.Scrub(err)
 	redact := func(v string) {
 		if len(v) >= 2 {
 			text = strings.ReplaceAll(text, v, "[redacted]")

@@ -1,20 +1,15 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
-	"volmatch/datasets"
 	"volmatch/evaluation"
+	"volmatch/geo"
 )
 
 // The evaluation endpoints (issue 5) serve the reports of package
@@ -73,159 +68,69 @@ type GroupsResponse struct {
 	Groups []evaluation.GroupReport `json:"groups"`
 }
 
-// eventPage is how many events one read of the log asks for.
-const eventPage = 5000
-
-// eventCache is an in-memory copy of the event log: each read appends only
-// the events after the last Seq seen, so a request never re-reads the whole
-// log. The log is append-only and read in Seq order, so the copy is a prefix
-// of it, and a returned slice stays valid while later reads append. The
-// copy drops the score breakdowns of match.shown (package evaluation reads
-// ranks, batches and outcomes, never the breakdowns), which would otherwise
-// be most of its memory.
-type eventCache struct {
-	mu     sync.Mutex
-	events []volmatch.Event
-	last   uint64
-}
-
-// snapshot catches the copy up with log and returns it with the Seq of its
-// newest event.
-func (c *eventCache) snapshot(ctx context.Context, log volmatch.EventLog) ([]volmatch.Event, uint64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for {
-		evs, err := log.Events(ctx, c.last, eventPage)
-		if err != nil {
-			return nil, 0, fmt.Errorf("api: read the event log after %d: %w", c.last, err)
-		}
-		for _, ev := range evs {
-			if ev.Seq <= c.last { // never count an event twice
-				continue
-			}
-			ev.Breakdown = nil // evaluation never reads it; it is most of a match.shown
-			c.events = append(c.events, ev)
-			c.last = ev.Seq
-		}
-		if len(evs) < eventPage {
-			break
-		}
-	}
-	n := len(c.events)
-	return c.events[:n:n], c.last, nil
-}
-
-// maxCachedReports bounds the encoded reports kept for the current log.
-const maxCachedReports = 256
-
-// evaluator serves the evaluation endpoints: the copy of the log and the
-// encoded reports of the log as of its newest Seq (computing a summary over
-// a large log takes a while, and a dashboard asks the same one again).
-type evaluator struct {
-	s   *Server
-	log eventCache
-
-	mu      sync.Mutex
-	seq     uint64            // the Seq the cached reports were computed at
-	reports map[string][]byte // by route and canonical query
-}
-
-func newEvaluator(s *Server) *evaluator {
-	return &evaluator{s: s, reports: map[string][]byte{}}
-}
-
-// serve answers a report: it reads the filter, catches the log up and
-// returns the cached encoding of the report for this log and query, or
-// computes it with fn.
-func (e *evaluator) serve(fn func(c *gin.Context, events []volmatch.Event, f evaluation.Filter) (any, error)) gin.HandlerFunc {
+// evalRoute returns the handler of an evaluation route: it reads the
+// filter and answers the report fn computes (the engine caches it for the
+// current log).
+func (s *Server) evalRoute(fn func(c *gin.Context, f evaluation.Filter) (any, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		f, err := e.s.evalFilter(c)
+		f, err := s.evalFilter(c)
 		if err != nil {
-			e.s.fail(c, err)
+			s.fail(c, err)
 			return
 		}
-		events, seq, err := e.log.snapshot(c.Request.Context(), e.s.deps.Store)
+		v, err := fn(c, f)
 		if err != nil {
-			e.s.fail(c, err)
+			s.fail(c, err)
 			return
-		}
-		key := c.FullPath() + "?" + canonicalQuery(c.Request.URL.Query())
-		e.mu.Lock()
-		if e.seq != seq {
-			clear(e.reports)
-			e.seq = seq
-		}
-		b, ok := e.reports[key]
-		e.mu.Unlock()
-		if !ok {
-			v, err := fn(c, events, f)
-			if err != nil {
-				e.s.fail(c, err)
-				return
-			}
-			if b, err = json.Marshal(v); err != nil {
-				e.s.fail(c, fmt.Errorf("api: encode %s: %w", c.FullPath(), err))
-				return
-			}
-			e.mu.Lock()
-			if e.seq == seq {
-				if len(e.reports) >= maxCachedReports {
-					clear(e.reports)
-				}
-				e.reports[key] = b
-			}
-			e.mu.Unlock()
 		}
 		c.Header("Cache-Control", "private, no-cache")
-		c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+		c.JSON(http.StatusOK, v)
 	}
 }
 
-// canonicalQuery encodes the query with sorted keys (url.Values.Encode
-// sorts them), so that the same question hits the same cache entry.
-func canonicalQuery(q url.Values) string { return q.Encode() }
-
-func (e *evaluator) summary(_ *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
-	return evaluation.Summary(evs, f), nil
+func (s *Server) summary(c *gin.Context, f evaluation.Filter) (any, error) {
+	return s.eng.Summary(c.Request.Context(), principal(c), f)
 }
 
-func (e *evaluator) funnel(_ *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
-	return FunnelResponse{Filter: f, Funnel: evaluation.Funnel(evs, f)}, nil
+func (s *Server) funnel(c *gin.Context, f evaluation.Filter) (any, error) {
+	r, err := s.eng.Funnel(c.Request.Context(), principal(c), f)
+	return FunnelResponse{Filter: f, Funnel: r}, err
 }
 
-func (e *evaluator) rates(_ *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
-	return RatesResponse{Filter: f, Rates: evaluation.Rates(evs, f)}, nil
+func (s *Server) rates(c *gin.Context, f evaluation.Filter) (any, error) {
+	r, err := s.eng.Rates(c.Request.Context(), principal(c), f)
+	return RatesResponse{Filter: f, Rates: r}, err
 }
 
-func (e *evaluator) gaps(_ *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
-	return GapsResponse{Filter: f, Gaps: evaluation.Gaps(evs, f)}, nil
+func (s *Server) gaps(c *gin.Context, f evaluation.Filter) (any, error) {
+	r, err := s.eng.Gaps(c.Request.Context(), principal(c), f)
+	return GapsResponse{Filter: f, Gaps: r}, err
 }
 
-func (e *evaluator) ranking(c *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
+func (s *Server) ranking(c *gin.Context, f evaluation.Filter) (any, error) {
 	k, err := intParam(c, "k", evaluation.DefaultK, 1, 100)
 	if err != nil {
 		return nil, err
 	}
-	return RankingResponse{Filter: f, Ranking: evaluation.Ranking(evs, f, k)}, nil
+	r, err := s.eng.RankingQuality(c.Request.Context(), principal(c), f, k)
+	return RankingResponse{Filter: f, Ranking: r}, err
 }
 
-func (e *evaluator) fairness(_ *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
-	return FairnessResponse{Filter: f, Fairness: evaluation.Fairness(evs, f), Hours: evaluation.Hours(evs, f)}, nil
+func (s *Server) fairness(c *gin.Context, f evaluation.Filter) (any, error) {
+	r, err := s.eng.Fairness(c.Request.Context(), principal(c), f)
+	return FairnessResponse{Filter: f, Fairness: r.Fairness, Hours: r.Hours}, err
 }
 
-func (e *evaluator) weekly(_ *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
-	w := evaluation.Weekly(evs, f)
-	if w == nil {
-		w = []evaluation.WeekStat{}
-	}
-	return WeeklyResponse{Filter: f, Weekly: w}, nil
+func (s *Server) weekly(c *gin.Context, f evaluation.Filter) (any, error) {
+	r, err := s.eng.Weekly(c.Request.Context(), principal(c), f)
+	return WeeklyResponse{Filter: f, Weekly: r}, err
 }
 
 // groupKeys are the values of the by route's key parameter.
 var groupKeys = []string{string(evaluation.ByDistrictKey), string(evaluation.ByStreetKey), string(evaluation.ByDomainKey),
 	string(evaluation.ByTargetGroupKey), string(evaluation.ByOrgKey)}
 
-func (e *evaluator) by(c *gin.Context, evs []volmatch.Event, f evaluation.Filter) (any, error) {
+func (s *Server) by(c *gin.Context, f evaluation.Filter) (any, error) {
 	key, err := enumParam(c, "key", groupKeys...)
 	if err != nil {
 		return nil, err
@@ -233,11 +138,8 @@ func (e *evaluator) by(c *gin.Context, evs []volmatch.Event, f evaluation.Filter
 	if key == "" {
 		return nil, malformed("key", "is required: one of %v", groupKeys)
 	}
-	g := evaluation.By(evs, f, evaluation.GroupKey(key))
-	if g == nil {
-		g = []evaluation.GroupReport{}
-	}
-	return GroupsResponse{Filter: f, Key: key, Groups: g}, nil
+	g, err := s.eng.By(c.Request.Context(), principal(c), f, evaluation.GroupKey(key))
+	return GroupsResponse{Filter: f, Key: key, Groups: g}, err
 }
 
 // evalParams are the filter parameters every evaluation route reads.
@@ -265,7 +167,7 @@ func (s *Server) evalFilter(c *gin.Context) (evaluation.Filter, error) {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return f, malformed("to", "must be after from")
 	}
-	geo := datasets.Beijing()
+	geo := geo.Beijing()
 	if v := c.Query("district"); v != "" {
 		if d, ok := geo.District(v); !ok || d.Code != v {
 			return f, malformed("district", "must be the code of a Beijing district (see /v1/reference), got %q", clip(v))
@@ -279,7 +181,7 @@ func (s *Server) evalFilter(c *gin.Context) (evaluation.Filter, error) {
 		f.Street = v
 	}
 	if v := c.Query("domain"); v != "" {
-		if err := volmatch.ValidID("domain", v); err != nil || !s.has(v) {
+		if err := volmatch.ValidID("domain", v); err != nil || !s.eng.Taxonomy().Has(v) {
 			return f, malformed("domain", "must be a taxonomy key (see /v1/reference), got %q", clip(v))
 		}
 		f.Domain = v

@@ -14,18 +14,15 @@ func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, Status{Status: 
 // with its change feed, 503 otherwise.
 func (s *Server) readyz(c *gin.Context) {
 	ctx := c.Request.Context()
-	if err := s.deps.Store.Ping(ctx); err != nil {
+	if err := s.eng.Store().Ping(ctx); err != nil {
 		s.fail(c, err)
 		return
 	}
-	n := 0
-	if s.deps.Sync != nil {
-		var err error
-		if n, err = s.deps.Sync.CatchUp(ctx); err != nil {
-			s.opt.Logger.Warn("readyz: index catch-up failed", "err", err)
-			s.fail(c, volmatch.Errorf(volmatch.EUNAVAILABLE, "the indexes cannot catch up with the store"))
-			return
-		}
+	n, err := s.eng.CatchUp(ctx)
+	if err != nil {
+		s.opt.Logger.Warn("readyz: index catch-up failed", "err", volmatch.Scrub(err))
+		s.fail(c, volmatch.Errorf(volmatch.EUNAVAILABLE, "the indexes cannot catch up with the store"))
+		return
 	}
 	c.JSON(http.StatusOK, Status{Status: "ready", Applied: n})
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -10,154 +9,22 @@ import (
 )
 
 func (s *Server) createNeed(c *gin.Context) {
-	ctx, tok := c.Request.Context(), principal(c)
 	var n volmatch.Need
 	if err := s.decode(c, &n); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if tok.Role == volmatch.RoleSocialWorker && n.Org == "" {
-		n.Org = tok.Org
-	}
-	if err := canManageOrg(tok, n.Org); err != nil {
+	out, err := s.eng.PostNeed(c.Request.Context(), principal(c), &n)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	now := s.opt.Now()
-	n.PostedAt, n.UpdatedAt = now, now
-	if n.Status == "" {
-		n.Status = volmatch.NeedOpen
-	}
-	if err := s.prepareNeed(ctx, &n); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.deps.Store.CreateNeed(ctx, &n); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.Header("Location", "/v1/needs/"+n.ID)
-	c.JSON(http.StatusCreated, &n)
-}
-
-// prepareNeed validates n and computes its Supply: the volunteers within
-// reach who pass every hard gate for some shift.
-func (s *Server) prepareNeed(ctx context.Context, n *volmatch.Need) error {
-	for i := range n.Shifts {
-		n.Shifts[i].Filled = 0 // derived: the store counts it
-	}
-	if err := n.Validate(); err != nil {
-		return err
-	}
-	if err := n.CheckSkills(s.has); err != nil {
-		return err
-	}
-	n.Supply = 0
-	if s.deps.Ranker != nil {
-		r, err := s.deps.Ranker.Rank(ctx, n, RankOptions{K: 1, After: s.opt.Now()})
-		if err != nil {
-			return err
-		}
-		n.Supply = r.Eligible
-	}
-	return nil
+	c.Header("Location", "/v1/needs/"+out.ID)
+	c.JSON(http.StatusCreated, out)
 }
 
 func (s *Server) getNeed(c *gin.Context) {
-	tok := principal(c)
-	n, err := s.deps.Store.Need(c.Request.Context(), c.Param("id"))
-	if err == nil {
-		err = canSeeNeed(tok, n)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, viewNeed(tok, n))
-}
-
-func (s *Server) listNeeds(c *gin.Context) {
-	var f volmatch.NeedFilter
-	var err error
-	if f.ListOptions, err = listOptions(c); err != nil {
-		s.fail(c, err)
-		return
-	}
-	var status, mode, urgency string
-	if f.Org, err = idParam(c, "org"); err == nil {
-		status, err = enumParam(c, "status", "open", "closed", "cancelled")
-	}
-	if err == nil {
-		mode, err = enumParam(c, "mode", "concentrated", "pairing", "menu")
-	}
-	if err == nil {
-		urgency, err = enumParam(c, "urgency", "normal", "urgent", "emergency")
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f.District, f.Domain = c.Query("district"), c.Query("domain")
-	f.Status, f.Mode, f.Urgency = volmatch.NeedStatus(status), volmatch.Mode(mode), volmatch.Urgency(urgency)
-	tok := principal(c)
-	if err := scopeNeeds(tok, &f); err != nil {
-		s.fail(c, err)
-		return
-	}
-	ns, next, err := s.deps.Store.Needs(c.Request.Context(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	for i, n := range ns {
-		ns[i] = viewNeed(tok, n)
-	}
-	c.JSON(http.StatusOK, List[*volmatch.Need]{Items: nonNil(ns), Next: nextCursor(next)})
-}
-
-func (s *Server) updateNeed(c *gin.Context) {
-	ctx, tok := c.Request.Context(), principal(c)
-	var n volmatch.Need
-	if err := s.decode(c, &n); err != nil {
-		s.fail(c, err)
-		return
-	}
-	old, err := s.deps.Store.Need(ctx, c.Param("id"))
-	if err == nil {
-		err = canManageOrg(tok, old.Org)
-	}
-	if err == nil {
-		err = pathIDMatches(&n.ID, old.ID)
-	}
-	if err == nil && n.Org == "" {
-		n.Org = old.Org
-	}
-	if err == nil {
-		err = canManageOrg(tok, n.Org)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	n.PostedAt, n.UpdatedAt = old.PostedAt, s.opt.Now()
-	if n.Status == "" {
-		n.Status = old.Status
-	}
-	if err := s.prepareNeed(ctx, &n); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.deps.Store.UpdateNeed(ctx, &n); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	s.respondNeed(c, n.ID)
-}
-
-func (s *Server) respondNeed(c *gin.Context, id string) {
-	n, err := s.deps.Store.Need(c.Request.Context(), id)
+	n, err := s.eng.Need(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -165,20 +32,62 @@ func (s *Server) respondNeed(c *gin.Context, id string) {
 	c.JSON(http.StatusOK, n)
 }
 
-func (s *Server) deleteNeed(c *gin.Context) {
-	ctx := c.Request.Context()
-	n, err := s.deps.Store.Need(ctx, c.Param("id"))
-	if err == nil {
-		err = canManageOrg(principal(c), n.Org)
-	}
-	if err == nil {
-		err = s.deps.Store.DeleteNeed(ctx, n.ID)
-	}
+func (s *Server) listNeeds(c *gin.Context) {
+	f, err := needFilter(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.synced(ctx)
+	ns, next, err := s.eng.Needs(c.Request.Context(), principal(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, List[*volmatch.Need]{Items: nonNil(ns), Next: nextCursor(next)})
+}
+
+// needFilter reads the query of a need listing.
+func needFilter(c *gin.Context) (volmatch.NeedFilter, error) {
+	f := volmatch.NeedFilter{District: c.Query("district"), Domain: c.Query("domain")}
+	var err error
+	if f.ListOptions, err = listOptions(c); err != nil {
+		return f, err
+	}
+	if f.Org, err = idParam(c, "org"); err != nil {
+		return f, err
+	}
+	status, err := enumParam(c, "status", "open", "closed", "cancelled")
+	if err != nil {
+		return f, err
+	}
+	mode, err := enumParam(c, "mode", "concentrated", "pairing", "menu")
+	if err != nil {
+		return f, err
+	}
+	urgency, err := enumParam(c, "urgency", "normal", "urgent", "emergency")
+	f.Status, f.Mode, f.Urgency = volmatch.NeedStatus(status), volmatch.Mode(mode), volmatch.Urgency(urgency)
+	return f, err
+}
+
+func (s *Server) updateNeed(c *gin.Context) {
+	var n volmatch.Need
+	if err := s.decode(c, &n); err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.eng.UpdateNeed(c.Request.Context(), principal(c), c.Param("id"), &n)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) deleteNeed(c *gin.Context) {
+	if err := s.eng.DeleteNeed(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.Status(http.StatusNoContent)
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -8,162 +9,81 @@ import (
 	"volmatch"
 )
 
-func (s *Server) checkPool(p *volmatch.TalentPool) error {
-	if err := p.Validate(); err != nil {
-		return err
+// Talent pools and stations are plain records: the handlers of their
+// routes are made by these functions over the engine's methods.
+
+// saver creates a record (id "") or replaces record id.
+type saver[T any] func(ctx context.Context, tok *volmatch.Token, id string, rec *T) error
+
+// createRecord answers POST: 201 with Location base/ID.
+func createRecord[T any](s *Server, save saver[T], base string, id func(*T) string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var rec T
+		if err := s.decode(c, &rec); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if err := save(c.Request.Context(), principal(c), "", &rec); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Header("Location", base+id(&rec))
+		c.JSON(http.StatusCreated, &rec)
 	}
-	if !s.has(p.Domain) {
-		return volmatch.FieldError("domain", "unknown domain key %q", p.Domain)
-	}
-	return nil
 }
 
-func (s *Server) createPool(c *gin.Context) {
-	ctx := c.Request.Context()
-	var p volmatch.TalentPool
-	err := s.decode(c, &p)
-	if err == nil {
-		p.UpdatedAt = s.opt.Now()
-		err = s.checkPool(&p)
+// updateRecord answers PUT of the path's record.
+func updateRecord[T any](s *Server, save saver[T]) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var rec T
+		if err := s.decode(c, &rec); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if err := save(c.Request.Context(), principal(c), c.Param("id"), &rec); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, &rec)
 	}
-	if err == nil {
-		err = s.deps.Store.CreatePool(ctx, &p)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.Header("Location", "/v1/pools/"+p.ID)
-	c.JSON(http.StatusCreated, &p)
 }
 
-func (s *Server) getPool(c *gin.Context) {
-	p, err := s.deps.Store.Pool(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
+// getRecord answers GET of the path's record.
+func getRecord[T any](s *Server, get func(context.Context, *volmatch.Token, string) (*T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rec, err := get(c.Request.Context(), principal(c), c.Param("id"))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, rec)
 	}
-	c.JSON(http.StatusOK, p)
 }
 
-func (s *Server) listPools(c *gin.Context) {
-	o, err := listOptions(c)
-	if err != nil {
-		s.fail(c, err)
-		return
+// listRecords answers GET of a listing page.
+func listRecords[T any](s *Server, list func(context.Context, *volmatch.Token, volmatch.ListOptions) ([]*T, string, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		o, err := listOptions(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		recs, next, err := list(c.Request.Context(), principal(c), o)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, List[*T]{Items: nonNil(recs), Next: nextCursor(next)})
 	}
-	ps, next, err := s.deps.Store.Pools(c.Request.Context(), o)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, List[*volmatch.TalentPool]{Items: nonNil(ps), Next: nextCursor(next)})
 }
 
-func (s *Server) updatePool(c *gin.Context) {
-	ctx := c.Request.Context()
-	var p volmatch.TalentPool
-	err := s.decode(c, &p)
-	if err == nil {
-		err = pathIDMatches(&p.ID, c.Param("id"))
+// deleteRecord answers DELETE of the path's record: 204.
+func deleteRecord(s *Server, del func(context.Context, *volmatch.Token, string) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := del(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
 	}
-	if err == nil {
-		p.UpdatedAt = s.opt.Now()
-		err = s.checkPool(&p)
-	}
-	if err == nil {
-		err = s.deps.Store.UpdatePool(ctx, &p)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.JSON(http.StatusOK, &p)
-}
-
-func (s *Server) deletePool(c *gin.Context) {
-	ctx := c.Request.Context()
-	if err := s.deps.Store.DeletePool(ctx, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.Status(http.StatusNoContent)
-}
-
-func (s *Server) createStation(c *gin.Context) {
-	ctx := c.Request.Context()
-	var st volmatch.Station
-	err := s.decode(c, &st)
-	if err == nil {
-		st.UpdatedAt = s.opt.Now()
-		err = st.Validate()
-	}
-	if err == nil {
-		err = s.deps.Store.CreateStation(ctx, &st)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.Header("Location", "/v1/stations/"+st.ID)
-	c.JSON(http.StatusCreated, &st)
-}
-
-func (s *Server) getStation(c *gin.Context) {
-	st, err := s.deps.Store.Station(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, st)
-}
-
-func (s *Server) listStations(c *gin.Context) {
-	o, err := listOptions(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ss, next, err := s.deps.Store.Stations(c.Request.Context(), o)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, List[*volmatch.Station]{Items: nonNil(ss), Next: nextCursor(next)})
-}
-
-func (s *Server) updateStation(c *gin.Context) {
-	ctx := c.Request.Context()
-	var st volmatch.Station
-	err := s.decode(c, &st)
-	if err == nil {
-		err = pathIDMatches(&st.ID, c.Param("id"))
-	}
-	if err == nil {
-		st.UpdatedAt = s.opt.Now()
-		err = st.Validate()
-	}
-	if err == nil {
-		err = s.deps.Store.UpdateStation(ctx, &st)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.JSON(http.StatusOK, &st)
-}
-
-func (s *Server) deleteStation(c *gin.Context) {
-	ctx := c.Request.Context()
-	if err := s.deps.Store.DeleteStation(ctx, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.synced(ctx)
-	c.Status(http.StatusNoContent)
 }

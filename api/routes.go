@@ -8,8 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
-	"volmatch/evaluation"
-	"volmatch/matcher"
 )
 
 // Param documents a path or query parameter.
@@ -61,118 +59,92 @@ func q(name, desc string) Param { return Param{Name: name, In: "query", Type: "s
 
 func withPage(ps ...Param) []Param { return append(ps, pageArgs...) }
 
-// routes is the whole route table.
+func intQ(name, desc string) Param {
+	return Param{Name: name, In: "query", Type: "integer", Desc: desc}
+}
+
+func idOnly() []Param { return []Param{pID} }
+
+// routes is the whole route table: one line a route; each route's
+// documentation (an Op) stands beside its handler.
 func (s *Server) routes() {
-	e := s.engine
+	e := s.router
 	e.Use(s.observe, s.recoverPanic, s.limitBody, s.deadline)
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noMethod)
 
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	r := e.Group("")
-	s.handle(r, "", get, "/healthz", public, Op{Summary: "The process is up", Tag: "health", Resp: Status{}}, s.healthz)
-	s.handle(r, "", get, "/readyz", public, Op{Summary: "The store answers and the indexes are caught up", Tag: "health", Resp: Status{}}, s.readyz)
-	s.handle(r, "", get, "/metrics", public, Op{Summary: "Prometheus metrics", Tag: "health", Raw: "text/plain"}, s.metrics.handler)
-	s.handle(r, "", get, "/openapi.json", public, Op{Summary: "This OpenAPI document", Tag: "health", Raw: "application/json"}, s.openapi)
+	s.handle(r, "", get, "/healthz", public, opHealthz, s.healthz)
+	s.handle(r, "", get, "/readyz", public, opReadyz, s.readyz)
+	s.handle(r, "", get, "/metrics", public, opMetrics, s.metrics.handler)
+	s.handle(r, "", get, "/openapi.json", public, opOpenAPI, s.openapi)
 
 	v1 := e.Group("/v1")
 	h := func(method, path string, rs roles, op Op, f gin.HandlerFunc) {
 		s.handle(v1, "/v1", method, path, rs, op, f)
 	}
-	h(get, "/me", anyRole, Op{Summary: "The caller's role and scope", Tag: "auth", Resp: Me{}}, s.me)
+	h(get, "/me", anyRole, opMe, s.me)
 
-	needFilters := withPage(q("org", "organisation"), q("district", "district code"), q("domain", "domain key"),
-		q("status", "open, closed or cancelled"), q("mode", "concentrated, pairing or menu"), q("urgency", "normal, urgent or emergency"))
-	h(post, "/needs", staff, Op{Summary: "Post a need", Tag: "needs", Body: volmatch.Need{}, Status: 201, Resp: volmatch.Need{}}, s.createNeed)
-	h(get, "/needs", anyRole, Op{Summary: "List needs", Tag: "needs", Params: needFilters, Resp: List[volmatch.Need]{}}, s.listNeeds)
-	h(get, "/needs/:id", anyRole, Op{Summary: "Get a need", Tag: "needs", Params: []Param{pID}, Resp: volmatch.Need{}}, s.getNeed)
-	h(put, "/needs/:id", staff, Op{Summary: "Replace a need", Tag: "needs", Params: []Param{pID}, Body: volmatch.Need{}, Resp: volmatch.Need{}}, s.updateNeed)
-	h(del, "/needs/:id", staff, Op{Summary: "Delete a need", Tag: "needs", Params: []Param{pID}, Status: 204}, s.deleteNeed)
-	h(get, "/needs/:id/matches", staff, Op{Summary: "Ranked, explained volunteers for a need (logged as match.shown)", Tag: "matching",
-		Params: []Param{pID, {Name: "k", In: "query", Type: "integer", Desc: "how many, 1 to 1000 (default 10)"}, q("shift", "one shift's id")},
-		Resp:   MatchesResponse{}}, s.matches)
-	h(post, "/needs/:id/invites", staff, Op{Summary: "Invite volunteers (listed, or the top n of the ranking)", Tag: "invitations",
-		Params: []Param{pID}, Body: InviteRequest{}, Status: 201, Resp: List[volmatch.Invitation]{}}, s.invite)
+	h(post, "/needs", staff, opCreateNeed, s.createNeed)
+	h(get, "/needs", anyRole, opListNeeds, s.listNeeds)
+	h(get, "/needs/:id", anyRole, opGetNeed, s.getNeed)
+	h(put, "/needs/:id", staff, opUpdateNeed, s.updateNeed)
+	h(del, "/needs/:id", staff, opDeleteNeed, s.deleteNeed)
+	h(get, "/needs/:id/matches", staff, opMatches, s.matches)
+	h(post, "/needs/:id/invites", staff, opInvite, s.invite)
 
-	h(post, "/volunteers", adminOnly, Op{Summary: "Register a volunteer", Tag: "volunteers", Body: volmatch.Volunteer{}, Status: 201, Resp: volmatch.Volunteer{}}, s.createVolunteer)
-	h(get, "/volunteers", staff, Op{Summary: "List volunteers (masked unless contact is shared)", Tag: "volunteers",
-		Params: withPage(q("district", "district code"), q("street", "street code"), q("skill", "skill key"), q("pool", "talent pool id")),
-		Resp:   List[volmatch.Volunteer]{}}, s.listVolunteers)
-	h(get, "/volunteers/:id", staffAndSelf, Op{Summary: "Get a volunteer", Tag: "volunteers", Params: []Param{pID}, Resp: volmatch.Volunteer{}}, s.getVolunteer)
-	h(put, "/volunteers/:id", roles{volmatch.RoleAdmin, volmatch.RoleVolunteer}, Op{Summary: "Replace a volunteer's record (admin or the volunteer)", Tag: "volunteers",
-		Params: []Param{pID}, Body: volmatch.Volunteer{}, Resp: volmatch.Volunteer{}}, s.updateVolunteer)
-	h(del, "/volunteers/:id", adminOnly, Op{Summary: "Delete a volunteer", Tag: "volunteers", Params: []Param{pID}, Status: 204}, s.deleteVolunteer)
+	h(post, "/volunteers", adminOnly, opCreateVolunteer, s.createVolunteer)
+	h(get, "/volunteers", staff, opListVolunteers, s.listVolunteers)
+	h(get, "/volunteers/:id", staffAndSelf, opGetVolunteer, s.getVolunteer)
+	h(put, "/volunteers/:id", adminAndSelf, opUpdateVolunteer, s.updateVolunteer)
+	h(del, "/volunteers/:id", adminOnly, opDeleteVolunteer, s.deleteVolunteer)
 
-	h(post, "/pools", adminOnly, Op{Summary: "Create a talent pool", Tag: "pools", Body: volmatch.TalentPool{}, Status: 201, Resp: volmatch.TalentPool{}}, s.createPool)
-	h(get, "/pools", staff, Op{Summary: "List talent pools", Tag: "pools", Params: pageArgs, Resp: List[volmatch.TalentPool]{}}, s.listPools)
-	h(get, "/pools/:id", staff, Op{Summary: "Get a talent pool", Tag: "pools", Params: []Param{pID}, Resp: volmatch.TalentPool{}}, s.getPool)
-	h(put, "/pools/:id", adminOnly, Op{Summary: "Replace a talent pool", Tag: "pools", Params: []Param{pID}, Body: volmatch.TalentPool{}, Resp: volmatch.TalentPool{}}, s.updatePool)
-	h(del, "/pools/:id", adminOnly, Op{Summary: "Delete a talent pool", Tag: "pools", Params: []Param{pID}, Status: 204}, s.deletePool)
+	h(post, "/pools", adminOnly, opCreatePool, createRecord(s, s.eng.SavePool, "/v1/pools/", poolID))
+	h(get, "/pools", staff, opListPools, listRecords(s, s.eng.Pools))
+	h(get, "/pools/:id", staff, opGetPool, getRecord(s, s.eng.Pool))
+	h(put, "/pools/:id", adminOnly, opUpdatePool, updateRecord(s, s.eng.SavePool))
+	h(del, "/pools/:id", adminOnly, opDeletePool, deleteRecord(s, s.eng.DeletePool))
 
-	h(post, "/stations", adminOnly, Op{Summary: "Create a service station", Tag: "stations", Body: volmatch.Station{}, Status: 201, Resp: volmatch.Station{}}, s.createStation)
-	h(get, "/stations", anyRole, Op{Summary: "List service stations", Tag: "stations", Params: pageArgs, Resp: List[volmatch.Station]{}}, s.listStations)
-	h(get, "/stations/:id", anyRole, Op{Summary: "Get a service station", Tag: "stations", Params: []Param{pID}, Resp: volmatch.Station{}}, s.getStation)
-	h(put, "/stations/:id", adminOnly, Op{Summary: "Replace a service station", Tag: "stations", Params: []Param{pID}, Body: volmatch.Station{}, Resp: volmatch.Station{}}, s.updateStation)
-	h(del, "/stations/:id", adminOnly, Op{Summary: "Delete a service station", Tag: "stations", Params: []Param{pID}, Status: 204}, s.deleteStation)
+	h(post, "/stations", adminOnly, opCreateStation, createRecord(s, s.eng.SaveStation, "/v1/stations/", stationID))
+	h(get, "/stations", anyRole, opListStations, listRecords(s, s.eng.Stations))
+	h(get, "/stations/:id", anyRole, opGetStation, getRecord(s, s.eng.Station))
+	h(put, "/stations/:id", adminOnly, opUpdateStation, updateRecord(s, s.eng.SaveStation))
+	h(del, "/stations/:id", adminOnly, opDeleteStation, deleteRecord(s, s.eng.DeleteStation))
 
-	answer := roles{volmatch.RoleAdmin, volmatch.RoleVolunteer}
-	h(get, "/invites", staffAndSelf, Op{Summary: "List invitations in the caller's scope", Tag: "invitations",
-		Params: withPage(q("need", "need id"), q("volunteer", "volunteer id"), q("org", "organisation"), q("status", "sent, accepted, declined or expired")),
-		Resp:   List[volmatch.Invitation]{}}, s.listInvites)
-	h(get, "/invites/:id", staffAndSelf, Op{Summary: "Get an invitation", Tag: "invitations", Params: []Param{pID}, Resp: volmatch.Invitation{}}, s.getInvite)
-	h(post, "/invites/:id/accept", answer, Op{Summary: "Accept an invitation (reserves the slot)", Tag: "invitations", Params: []Param{pID}, Resp: volmatch.Assignment{}}, s.accept)
-	h(post, "/invites/:id/decline", answer, Op{Summary: "Decline an invitation", Tag: "invitations", Params: []Param{pID}, Resp: volmatch.Invitation{}}, s.decline)
+	h(get, "/invites", staffAndSelf, opListInvites, s.listInvites)
+	h(get, "/invites/:id", staffAndSelf, opGetInvite, s.getInvite)
+	h(post, "/invites/:id/accept", adminAndSelf, opAccept, s.accept)
+	h(post, "/invites/:id/decline", adminAndSelf, opDecline, s.decline)
 
-	h(get, "/assignments", staffAndSelf, Op{Summary: "List assignments in the caller's scope", Tag: "assignments",
-		Params: withPage(q("need", "need id"), q("shift", "shift id"), q("volunteer", "volunteer id"), q("org", "organisation"),
-			q("status", "reserved, checked_in, completed, no_show or cancelled")),
-		Resp: List[volmatch.Assignment]{}}, s.listAssignments)
-	h(get, "/assignments/:id", staffAndSelf, Op{Summary: "Get an assignment", Tag: "assignments", Params: []Param{pID}, Resp: volmatch.Assignment{}}, s.getAssignment)
-	h(post, "/assignments/:id/checkin", staffAndSelf, Op{Summary: "Check in", Tag: "assignments", Params: []Param{pID}, Body: CheckinRequest{}, Resp: volmatch.Assignment{}}, s.step(volmatch.StepCheckIn))
-	h(post, "/assignments/:id/checkout", staffAndSelf, Op{Summary: "Check out with hours", Tag: "assignments", Params: []Param{pID}, Body: CheckoutRequest{}, Resp: volmatch.Assignment{}}, s.step(volmatch.StepCheckOut))
-	h(post, "/assignments/:id/rating", staff, Op{Summary: "Rate a completed assignment (1–5)", Tag: "assignments", Params: []Param{pID}, Body: RatingRequest{}, Resp: volmatch.Assignment{}}, s.step(volmatch.StepRate))
-	h(post, "/assignments/:id/no-show", staff, Op{Summary: "Mark a no-show", Tag: "assignments", Params: []Param{pID}, Body: CancelRequest{}, Resp: volmatch.Assignment{}}, s.step(volmatch.StepNoShow))
-	h(post, "/assignments/:id/cancel", staffAndSelf, Op{Summary: "Cancel a reserved assignment", Tag: "assignments", Params: []Param{pID}, Body: CancelRequest{}, Resp: volmatch.Assignment{}}, s.step(volmatch.StepCancel))
+	h(get, "/assignments", staffAndSelf, opListAssignments, s.listAssignments)
+	h(get, "/assignments/:id", staffAndSelf, opGetAssignment, s.getAssignment)
+	h(post, "/assignments/:id/checkin", staffAndSelf, opCheckin, s.step(volmatch.StepCheckIn))
+	h(post, "/assignments/:id/checkout", staffAndSelf, opCheckout, s.step(volmatch.StepCheckOut))
+	h(post, "/assignments/:id/rating", staff, opRating, s.step(volmatch.StepRate))
+	h(post, "/assignments/:id/no-show", staff, opNoShow, s.step(volmatch.StepNoShow))
+	h(post, "/assignments/:id/cancel", staffAndSelf, opCancel, s.step(volmatch.StepCancel))
 
-	h(get, "/search", anyRole, Op{Summary: "Search needs and volunteers by text and place", Tag: "search",
-		Params: []Param{q("q", "text (Chinese or English)"), q("kind", "need, volunteer, or both when empty"),
-			q("near", "lat,lng"), {Name: "km", In: "query", Type: "number", Desc: "radius around near (default 10)"},
-			q("district", "district code"), q("domain", "domain key"),
-			{Name: "limit", In: "query", Type: "integer", Desc: "at least 1 (default 20); above 100 it is capped to 100"}, {Name: "offset", In: "query", Type: "integer", Desc: "hits to skip"}},
-		Resp: SearchResponse{}}, s.search)
+	h(get, "/search", anyRole, opSearch, s.search)
 
-	// Evaluation, reference data and the planner dashboard (issue 5; the
-	// handlers are in evaluation.go and dashboard.go). Evaluation reports are
-	// aggregates for planners and admins; reference data, the district
-	// boundaries and the dashboard's files hold no personal data and are public.
-	ev := newEvaluator(s)
-	eval := func(path, summary string, resp any, f func(*gin.Context, []volmatch.Event, evaluation.Filter) (any, error), extra ...Param) {
-		h(get, "/evaluation/"+path, readers, Op{Summary: summary, Tag: "evaluation", Params: append(extra, evalParams...), Resp: resp}, ev.serve(f))
-	}
-	eval("summary", "Every evaluation report for the filter (the dashboard's data)", SummaryResponse{}, ev.summary)
-	eval("funnel", "The funnel from posted to rated, time to first match and to fill", FunnelResponse{}, ev.funnel)
-	eval("rates", "Fill, acceptance, completion, no-show and cancellation rates; satisfaction", RatesResponse{}, ev.rates)
-	eval("gaps", "Unmet demand by district × domain × time of week against the eligible supply", GapsResponse{}, ev.gaps)
-	eval("ranking", "Ranking quality: precision@k, NDCG@k, MRR, acceptance by position, coverage", RankingResponse{}, ev.ranking,
-		Param{Name: "k", In: "query", Type: "integer", Desc: "cut-off, 1 to 100 (default 10)"})
-	eval("fairness", "Fairness of the hours (Gini, top-decile share), hours and star levels", FairnessResponse{}, ev.fairness)
-	eval("weekly", "Activity per ISO week", WeeklyResponse{}, ev.weekly)
-	eval("by", "Headline figures per district, street, domain, target group or organisation", GroupsResponse{}, ev.by,
-		Param{Name: "key", In: "query", Type: "string", Required: true, Desc: "district, street, domain, target_group or org"})
-	h(get, "/reference", public, Op{Summary: "Districts, domains and target groups with Chinese and English names", Tag: "reference",
-		Resp: ReferenceResponse{}}, s.reference)
-	h(get, "/geo/districts", public, Op{Summary: "Beijing district boundaries (GeoJSON FeatureCollection)", Tag: "reference",
-		Raw: "application/geo+json"}, s.geoDistricts)
+	// Evaluation reports are aggregates for planners and admins; reference
+	// data, the district boundaries and the dashboard's files hold no
+	// personal data and are public.
+	h(get, "/evaluation/summary", readers, evalOp(opSummary), s.evalRoute(s.summary))
+	h(get, "/evaluation/funnel", readers, evalOp(opFunnel), s.evalRoute(s.funnel))
+	h(get, "/evaluation/rates", readers, evalOp(opRates), s.evalRoute(s.rates))
+	h(get, "/evaluation/gaps", readers, evalOp(opGaps), s.evalRoute(s.gaps))
+	h(get, "/evaluation/ranking", readers, evalOp(opRanking), s.evalRoute(s.ranking))
+	h(get, "/evaluation/fairness", readers, evalOp(opFairness), s.evalRoute(s.fairness))
+	h(get, "/evaluation/weekly", readers, evalOp(opWeekly), s.evalRoute(s.weekly))
+	h(get, "/evaluation/by", readers, evalOp(opBy), s.evalRoute(s.by))
+	h(get, "/reference", public, opReference, s.reference)
+	h(get, "/geo/districts", public, opGeoDistricts, s.geoDistricts)
 
-	// Service modes (issue 4; the handlers are in modes.go).
-	h(get, "/volunteers/:id/menu", roles{volmatch.RoleAdmin, volmatch.RoleVolunteer}, Op{Summary: "A volunteer's menu of open shifts, by category and day (the volunteer or admin)",
-		Tag: "matching", Params: []Param{pID, {Name: "k", In: "query", Type: "integer", Desc: "items, 1 to 100 (default 10)"}}, Resp: matcher.ServiceMenu{}}, s.menu)
-	h(post, "/assignments/batch", staff, Op{Summary: "Plan (dry run) or commit a batch assignment over needs or a district", Tag: "assignments",
-		Body: BatchRequest{}, Resp: BatchResponse{}}, s.batch)
-	h(post, "/needs/:id/dispatch", staff, Op{Summary: "Send the next wave of an emergency dispatch (street, district, city)", Tag: "matching",
-		Params: []Param{pID}, Body: DispatchRequest{}, Resp: DispatchResponse{}}, s.dispatch)
-	s.handle(r, "", get, "/dashboard", public, Op{Summary: "Redirects to the planner dashboard at /dashboard/", Tag: "dashboard",
-		Status: http.StatusMovedPermanently}, dashboardRedirect)
+	h(get, "/volunteers/:id/menu", adminAndSelf, opMenu, s.menu)
+	h(post, "/assignments/batch", staff, opBatch, s.batch)
+	h(post, "/needs/:id/dispatch", staff, opDispatch, s.dispatch)
+	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	for _, a := range dashboardAssets() {
 		s.handle(r, "", get, a.route, public, Op{Summary: a.summary, Tag: "dashboard", Raw: a.mediaType()}, a.serve)
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/engine"
 )
 
 // List is a page of a listing: the items and the cursor of the next page
@@ -45,14 +46,18 @@ type MatchesResponse struct {
 	Eligible   int                 `json:"eligible"`
 }
 
-// InviteRequest asks to invite volunteers to a shift of a need: either the
-// listed volunteers or the top n of the ranking (exactly one of the two).
-// Shift may be left out when the need has one shift.
-type InviteRequest struct {
-	Shift      string   `json:"shift"`
-	Volunteers []string `json:"volunteers,omitempty"`
-	Top        int      `json:"top,omitempty"`
-}
+// InviteRequest asks to invite volunteers to a shift of a need.
+type InviteRequest = engine.InviteRequest
+
+// BatchRequest asks for a batch assignment over listed needs or the open
+// needs of a district.
+type BatchRequest = engine.BatchRequest
+
+// DispatchRequest asks for the next wave of an emergency dispatch.
+type DispatchRequest = engine.DispatchRequest
+
+// DispatchResponse is one wave sent.
+type DispatchResponse = engine.Wave
 
 // CheckinRequest checks an assignment in; At defaults to now.
 type CheckinRequest struct {

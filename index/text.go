@@ -381,7 +381,7 @@ func (t *Text) SetSeq(seq uint64) error {
 // Count returns the number of needs and volunteers indexed.
 func (t *Text) Count(ctx context.Context) (needs, volunteers uint64, err error) {
 	for _, k := range []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer} {
-		r, err := t.Search(ctx, Query{Kind: k, countOnly: true})
+		r, err := t.search(ctx, Query{Kind: k}, true)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -394,50 +394,19 @@ func (t *Text) Count(ctx context.Context) (needs, volunteers uint64, err error) 
 	return needs, volunteers, nil
 }
 
-// Query is a search over the index. Every set field narrows the result.
-type Query struct {
-	// Text is free Chinese or other text. Each word (split at spaces and
-	// punctuation) must occur in the need's title or description or the
-	// volunteer's bio, as written or as a taxonomy synonym. A word of one
-	// Chinese character matches any text holding it.
-	Text string
-	// Kind is "" for both, volmatch.ChangeNeed or volmatch.ChangeVolunteer.
-	Kind volmatch.ChangeKind
-	// Near sorts the hits by distance from the point (nearest first, ties by
-	// ID) instead of by score; WithinKm > 0 drops hits farther away.
-	Near     *volmatch.Point
-	WithinKm float64
-	// District and Domain keep records with the district code and domain
-	// key (a volunteer's preferred domains); Skill keeps needs requiring the
-	// skill key and volunteers holding it.
-	District, Domain, Skill string
-	// Status keeps needs with the status; it does not restrict volunteers.
-	Status volmatch.NeedStatus
-	// Limit is the page size (0: DefaultLimit; at most MaxLimit), Offset the
-	// hits skipped.
-	Limit  int
-	Offset int
+// Query is a search over the index (volmatch.SearchQuery).
+type Query = volmatch.SearchQuery
 
-	countOnly bool // Total only, no hits (Count)
-}
+// Hit is one found record (volmatch.SearchHit).
+type Hit = volmatch.SearchHit
 
-// Hit is one search result.
-type Hit struct {
-	Kind  volmatch.ChangeKind `json:"kind"`
-	ID    string              `json:"id"`
-	Score float64             `json:"score"`
-	// DistanceKm is the distance from Query.Near (when set).
-	DistanceKm float64 `json:"distance_km,omitempty"`
-}
+// Result is a page of hits and the number of all matching records
+// (volmatch.SearchResult).
+type Result = volmatch.SearchResult
 
-// Result is a page of hits and the number of all matching records.
-type Result struct {
-	Hits  []Hit  `json:"hits"`
-	Total uint64 `json:"total"`
-}
-
-// validate checks q and returns its page size.
-func (q Query) validate() (int, error) {
+// validate checks q and returns its page size (0 when only the total is
+// asked for).
+func validate(q Query, countOnly bool) (int, error) {
 	switch q.Kind {
 	case "", volmatch.ChangeNeed, volmatch.ChangeVolunteer:
 	default:
@@ -458,7 +427,7 @@ func (q Query) validate() (int, error) {
 		return 0, volmatch.FieldError("offset", "must be between 0 and 100000, got %d", q.Offset)
 	}
 	switch {
-	case q.countOnly:
+	case countOnly:
 		return 0, nil
 	case q.Limit == 0:
 		return DefaultLimit, nil
@@ -481,7 +450,11 @@ func words(s string) []string {
 // Search runs q. Without Near the hits are ordered by score, ties by ID;
 // with Near by distance, ties by ID.
 func (t *Text) Search(ctx context.Context, q Query) (Result, error) {
-	limit, err := q.validate()
+	return t.search(ctx, q, false)
+}
+
+func (t *Text) search(ctx context.Context, q Query, countOnly bool) (Result, error) {
+	limit, err := validate(q, countOnly)
 	if err != nil {
 		return Result{}, err
 	}
@@ -644,32 +617,26 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 	return res, nil
 }
 
-// textChange is one record to write or delete in apply.
-type textChange struct {
-	kind volmatch.ChangeKind
-	id   string
-	v    *volmatch.Volunteer // nil: not a volunteer upsert
-	n    *volmatch.Need      // nil: not a need upsert
-}
-
-// apply writes the changes and the new Seq in one Bleve batch, so that the
-// recorded Seq never runs ahead of the documents.
-func (t *Text) apply(cs []textChange, seq uint64) error {
+// Apply indexes (or re-indexes) vs and ns, deletes the needs and
+// volunteers named by deleted (their Kind and ID; other kinds are ignored)
+// and records seq as the store change applied, all in one Bleve batch, so
+// that the recorded Seq never runs ahead of the documents.
+func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error {
 	return t.with(func(idx bleve.Index) error {
 		b := idx.NewBatch()
-		for _, c := range cs {
-			id := docID(c.kind, c.id)
-			var err error
-			switch {
-			case c.v != nil:
-				err = b.Index(id, newVolunteerDoc(c.v))
-			case c.n != nil:
-				err = b.Index(id, newNeedDoc(c.n))
-			case c.kind == volmatch.ChangeNeed || c.kind == volmatch.ChangeVolunteer:
-				b.Delete(id)
+		for _, v := range vs {
+			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v)); err != nil {
+				return fmt.Errorf("index: apply volunteer %s: %w", v.ID, err)
 			}
-			if err != nil {
-				return fmt.Errorf("index: apply %s %s: %w", c.kind, c.id, err)
+		}
+		for _, n := range ns {
+			if err := b.Index(docID(volmatch.ChangeNeed, n.ID), newNeedDoc(n)); err != nil {
+				return fmt.Errorf("index: apply need %s: %w", n.ID, err)
+			}
+		}
+		for _, c := range deleted {
+			if c.Kind == volmatch.ChangeNeed || c.Kind == volmatch.ChangeVolunteer {
+				b.Delete(docID(c.Kind, c.ID))
 			}
 		}
 		b.SetInternal(keySeq, binary.BigEndian.AppendUint64(nil, seq))

@@ -117,7 +117,7 @@ func (s *service) serve(ctx context.Context, addr string, ready func(url string)
 		WriteTimeout: api.DefaultRequestTimeout + 15*time.Second, IdleTimeout: 120 * time.Second}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go s.follower.Run(runCtx, time.Second)
+	go s.engine.Follow(runCtx, time.Second)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	ready("http://" + ln.Addr().String())

@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"volmatch"
+)
+
+// Flow 4, second half: serve and rate. Check-in and check-out record hours;
+// rating, no-show and cancel close the assignment. Times and hours are the
+// organisation's to record (谁组织谁记录): a volunteer checks in, out and
+// cancels at the server's clock and may not state times or hours.
+
+// StepRequest is one step of an assignment. At defaults to now; Hours (a
+// check-out) to the time since check-in, rounded to quarter hours; Rating
+// (1 to 5) is required for StepRate; Reason is for a cancel or no-show.
+type StepRequest struct {
+	Kind   volmatch.StepKind
+	At     *time.Time
+	Hours  float64
+	Rating int
+	Reason string
+}
+
+// Advance applies step req to assignment id and returns it as stored.
+// Rating and no-show are for the organisation's staff; check-in, check-out
+// and cancel also for the volunteer themself.
+func (e *Engine) Advance(ctx context.Context, tok *volmatch.Token, id string, req StepRequest) (*volmatch.Assignment, error) {
+	st, err := e.step(tok, req)
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.Assignment(ctx, tok, id)
+	if err != nil {
+		return nil, err
+	}
+	if tok.Role == volmatch.RoleVolunteer && (req.Kind == volmatch.StepRate || req.Kind == volmatch.StepNoShow) {
+		return nil, forbidden("the organisation rates and marks no-shows")
+	}
+	if a, err = e.store.Advance(ctx, a.ID, st); err != nil {
+		return nil, err
+	}
+	e.synced(ctx)
+	return a, nil
+}
+
+// step checks req as tok may give it and returns the store's step.
+func (e *Engine) step(tok *volmatch.Token, req StepRequest) (volmatch.Step, error) {
+	self := tok.Role == volmatch.RoleVolunteer
+	st := volmatch.Step{Kind: req.Kind, At: e.at(req.At)}
+	switch req.Kind {
+	case volmatch.StepCheckIn:
+		if self && req.At != nil {
+			return st, forbidden("a volunteer checks in at the server's clock; the organisation records other times")
+		}
+	case volmatch.StepCheckOut:
+		if self && (req.At != nil || req.Hours != 0) {
+			return st, forbidden("a volunteer checks out at the server's clock; the organisation records hours")
+		}
+		st.Hours = req.Hours
+	case volmatch.StepRate:
+		if req.Rating < 1 || req.Rating > 5 {
+			return st, volmatch.FieldError("rating", "must be 1 to 5, got %d", req.Rating)
+		}
+		st.At, st.Rating = e.now(), req.Rating
+	default:
+		if self && req.At != nil {
+			return st, forbidden("a volunteer cancels at the server's clock")
+		}
+		st.Reason = req.Reason
+	}
+	return st, nil
+}
+
+// Assignment returns assignment id if tok may act on it.
+func (e *Engine) Assignment(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Assignment, error) {
+	a, err := e.store.Assignment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a, canActOn(tok, a.Org, a.Volunteer)
+}
+
+// Assignments lists assignments in tok's scope.
+func (e *Engine) Assignments(ctx context.Context, tok *volmatch.Token, f volmatch.AssignmentFilter) ([]*volmatch.Assignment, string, error) {
+	if err := scope(tok, &f.Org, &f.Volunteer); err != nil {
+		return nil, "", err
+	}
+	return e.store.Assignments(ctx, f)
+}

@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"volmatch"
+	"volmatch/matcher"
+)
+
+// Flow 5: batch assignment for large events and emergencies (集中服务). The
+// plan is the exact min-cost flow over the eligible pairs of the needs'
+// open shifts, respecting every holding assignment; a commit reserves every
+// placement through the store in one write, all or nothing. The plan runs
+// under ctx: when the caller goes away or the deadline passes it stops and
+// nothing is written.
+
+// MaxPerVolunteerLimit bounds BatchRequest.MaxPerVolunteer.
+const MaxPerVolunteerLimit = 10
+
+// BatchRequest asks for a batch assignment over listed needs or the open
+// needs of a district. DryRun is true when omitted.
+type BatchRequest struct {
+	Needs           []string `json:"needs,omitempty"`
+	District        string   `json:"district,omitempty"`
+	MaxPerVolunteer int      `json:"max_per_volunteer,omitempty"`
+	FairnessStep    float64  `json:"fairness_step,omitempty"`
+	DryRun          *bool    `json:"dry_run,omitempty"`
+}
+
+// Batch is a plan and, after a commit, the assignments made.
+type Batch struct {
+	DryRun      bool
+	Plan        matcher.Plan
+	Assignments []*volmatch.Assignment
+}
+
+// ErrCancelled wraps the context's error when a batch stopped because its
+// caller went away or its deadline passed, before anything was written.
+var ErrCancelled = volmatch.Errorf(volmatch.EUNAVAILABLE, "the batch stopped before writing anything")
+
+// Batch plans the assignment of req and, unless it is a dry run, commits
+// it.
+func (e *Engine) Batch(ctx context.Context, tok *volmatch.Token, req BatchRequest) (Batch, error) {
+	needs, err := e.batchNeeds(ctx, tok, req)
+	if err != nil {
+		return Batch{}, err
+	}
+	plan, err := e.plan(ctx, needs, matcher.AssignOptions{MaxPerVolunteer: max(req.MaxPerVolunteer, 1), FairnessStep: req.FairnessStep})
+	if ctx.Err() != nil {
+		// Whatever the plan, nothing is reserved.
+		return Batch{}, fmt.Errorf("%w: %w", ErrCancelled, ctx.Err())
+	}
+	if err != nil {
+		return Batch{}, err
+	}
+	out := Batch{DryRun: req.DryRun == nil || *req.DryRun, Plan: plan}
+	if out.DryRun || len(plan.Placements) == 0 {
+		return out, nil
+	}
+	rs := make([]volmatch.Reservation, len(plan.Placements))
+	for i, p := range plan.Placements {
+		rs[i] = volmatch.Reservation{Need: p.Need, Shift: p.Shift, Volunteer: p.Volunteer}
+	}
+	if out.Assignments, err = e.store.Reserve(ctx, rs, e.now()); err != nil {
+		return Batch{}, err
+	}
+	e.synced(ctx)
+	return out, nil
+}
+
+// plan runs matcher.Assign over the feature grid with every holding
+// assignment respected.
+func (e *Engine) plan(ctx context.Context, needs []*volmatch.Need, o matcher.AssignOptions) (matcher.Plan, error) {
+	held, err := e.holding(ctx, "")
+	if err != nil {
+		return matcher.Plan{}, fmt.Errorf("batch plan: %w", err)
+	}
+	o.Held = held
+	return matcher.Assign(ctx, needs, e.grid, e.scorer, o)
+}
+
+// batchNeeds resolves the needs of a batch request in tok's scope.
+func (e *Engine) batchNeeds(ctx context.Context, tok *volmatch.Token, req BatchRequest) ([]*volmatch.Need, error) {
+	switch {
+	case req.Needs != nil && req.District != "":
+		return nil, volmatch.FieldError("needs", "give needs or district, not both")
+	case req.Needs == nil && req.District == "":
+		return nil, volmatch.FieldError("needs", "give needs (a non-empty list) or district")
+	case req.Needs != nil && len(req.Needs) == 0:
+		return nil, volmatch.FieldError("needs", "is empty")
+	case len(req.Needs) > MaxBatch:
+		return nil, volmatch.FieldError("needs", "at most %d needs at once", MaxBatch)
+	case req.MaxPerVolunteer < 0 || req.MaxPerVolunteer > MaxPerVolunteerLimit:
+		return nil, volmatch.FieldError("max_per_volunteer", "must be between 1 and %d, got %d", MaxPerVolunteerLimit, req.MaxPerVolunteer)
+	case req.FairnessStep < 0 || req.FairnessStep > 1:
+		return nil, volmatch.FieldError("fairness_step", "must be between 0 and 1, got %v", req.FairnessStep)
+	}
+	if req.District != "" {
+		return e.districtNeeds(ctx, tok, req.District)
+	}
+	var needs []*volmatch.Need
+	seen := map[string]bool{}
+	for i, id := range req.Needs {
+		f := fmt.Sprintf("needs[%d]", i)
+		if err := volmatch.ValidID(f, id); err != nil {
+			return nil, err
+		}
+		if seen[id] {
+			return nil, volmatch.FieldError(f, "need %q is listed twice", id)
+		}
+		seen[id] = true
+		n, err := e.store.Need(ctx, id)
+		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+			return nil, volmatch.FieldError(f, "no need %q", id)
+		} else if err != nil {
+			return nil, err
+		}
+		if err := canManageOrg(tok, n.Org); err != nil {
+			return nil, err
+		}
+		if n.Status != volmatch.NeedOpen {
+			return nil, volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status)
+		}
+		needs = append(needs, n)
+	}
+	return needs, nil
+}
+
+// districtNeeds returns the open needs of a district within tok's scope.
+func (e *Engine) districtNeeds(ctx context.Context, tok *volmatch.Token, district string) ([]*volmatch.Need, error) {
+	var needs []*volmatch.Need
+	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
+		if n.Status == volmatch.NeedOpen && n.District == district && canManageOrg(tok, n.Org) == nil {
+			needs = append(needs, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: read needs: %w", err)
+	}
+	if len(needs) == 0 {
+		return nil, volmatch.FieldError("district", "no open needs in district %q within your scope", district)
+	}
+	return needs, nil
+}

@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"volmatch"
+	"volmatch/matcher"
+)
+
+// Flow 6: emergency dispatch (应急动员). Eligible volunteers are asked
+// nearest first, street tier, then district, then city, one wave per
+// request, until the slots are filled or the tiers are exhausted. A wave
+// excludes every volunteer already invited to the need, so only a
+// concurrent dispatch can clash: the wave is then refused whole and nothing
+// of it is written. Each wave sent is logged as dispatch.wave.
+
+// Wave sizes of a dispatch.
+const (
+	DefaultWaveSize = 20
+	MaxWaveSize     = 500
+)
+
+// DispatchRequest asks for the next wave of an emergency dispatch; the
+// wave size is DefaultWaveSize when 0, the shift the need's first open
+// shift when "".
+type DispatchRequest struct {
+	WaveSize int    `json:"wave_size,omitempty"`
+	Shift    string `json:"shift,omitempty"`
+}
+
+// Wave is one wave sent: its tier and number, the invitations, and how
+// many eligible volunteers are left to invite. Done says no wave is left
+// (the slots are filled or the tiers ran out).
+type Wave struct {
+	Need        string                 `json:"need"`
+	Shift       string                 `json:"shift,omitempty"`
+	Tier        string                 `json:"tier,omitempty"`
+	Wave        int                    `json:"wave,omitempty"`
+	Invitations []*volmatch.Invitation `json:"invitations"`
+	Remaining   int                    `json:"remaining"`
+	Done        bool                   `json:"done"`
+}
+
+// Dispatch sends the next wave of emergency need id.
+func (e *Engine) Dispatch(ctx context.Context, tok *volmatch.Token, id string, req DispatchRequest) (Wave, error) {
+	if req.WaveSize < 0 || req.WaveSize > MaxWaveSize {
+		return Wave{}, volmatch.FieldError("wave_size", "must be between 1 and %d, got %d", MaxWaveSize, req.WaveSize)
+	}
+	n, err := e.managedNeed(ctx, tok, id)
+	if err != nil {
+		return Wave{}, err
+	}
+	if n.Urgency != volmatch.UrgencyEmergency {
+		return Wave{}, volmatch.FieldError("urgency", "dispatch is for emergency needs; need %s is %s", n.ID, n.Urgency)
+	}
+	out := Wave{Need: n.ID, Invitations: []*volmatch.Invitation{}, Done: true}
+	if n.Status == volmatch.NeedOpen && len(matcher.OpenShifts(n, req.Shift)) == 0 && req.Shift == "" {
+		return out, nil // every slot is filled
+	}
+	invited, last, err := e.dispatchState(ctx, n)
+	if err != nil {
+		return Wave{}, err
+	}
+	var busyErr error
+	busy := func(id string) []volmatch.Assignment {
+		held, err := e.holding(ctx, id)
+		if err != nil {
+			busyErr = err
+		}
+		return held
+	}
+	plan, err := matcher.Dispatch(n, e.grid, e.scorer, matcher.DispatchOptions{
+		WaveSize: cmp0(req.WaveSize, DefaultWaveSize), Shift: req.Shift, Exclude: invited, FirstWave: last + 1, Busy: busy,
+	})
+	if err == nil && busyErr != nil {
+		err = fmt.Errorf("dispatch need %s: %w", n.ID, busyErr)
+	}
+	if err != nil || len(plan.Waves) == 0 {
+		return out, err
+	}
+	return out, e.sendWave(ctx, n, plan, &out)
+}
+
+// dispatchState returns the volunteers already invited to n and the number
+// of the last dispatch wave.
+func (e *Engine) dispatchState(ctx context.Context, n *volmatch.Need) (map[string]bool, int, error) {
+	invited := map[string]bool{}
+	last := 0
+	f := volmatch.InvitationFilter{Need: n.ID, ListOptions: volmatch.ListOptions{Limit: MaxBatch}}
+	for {
+		page, next, err := e.store.Invitations(ctx, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, inv := range page {
+			invited[inv.Volunteer] = true
+			last = max(last, inv.Wave)
+		}
+		if next == "" || len(page) == 0 {
+			return invited, last, nil
+		}
+		f.After = next
+	}
+}
+
+// sendWave sends the first wave of plan and records it in the event log.
+func (e *Engine) sendWave(ctx context.Context, n *volmatch.Need, plan matcher.DispatchPlan, out *Wave) error {
+	w := plan.Waves[0]
+	now := e.now()
+	out.Shift, out.Tier, out.Wave, out.Done = plan.Shift, w.Tier, w.Wave, false
+	for _, el := range plan.Eligible {
+		out.Remaining += el
+	}
+	invs := make([]*volmatch.Invitation, len(w.Volunteers))
+	for i, mt := range w.Volunteers {
+		invs[i] = &volmatch.Invitation{ID: NewID("inv"), Need: n.ID, Shift: plan.Shift, Volunteer: mt.Volunteer, Org: n.Org,
+			Status: volmatch.InviteSent, Rank: mt.Rank, Score: mt.Score, Wave: w.Wave, SentAt: now}
+	}
+	if err := e.store.CreateInvitations(ctx, invs); err != nil {
+		if volmatch.ErrorField(err) != "" { // invitations[k]: not a field of the request
+			err = volmatch.Errorf(volmatch.ErrorCode(err), "wave %d was not sent: %s", w.Wave, volmatch.ErrorMessage(err))
+		}
+		return fmt.Errorf("engine: dispatch wave %d: %w", w.Wave, err)
+	}
+	out.Invitations = append(out.Invitations, invs...)
+	out.Remaining -= len(out.Invitations)
+	ev := volmatch.NeedEvent(volmatch.EventDispatchWave, n, now)
+	ev.Shift, ev.Tier, ev.Wave, ev.Count = plan.Shift, w.Tier, w.Wave, len(out.Invitations)
+	if err := e.store.AppendEvents(ctx, ev); err != nil {
+		return fmt.Errorf("engine: record dispatch wave %d: %w", w.Wave, err)
+	}
+	e.synced(ctx)
+	return nil
+}
+
+// cmp0 returns v, or def when v is 0.
+func cmp0(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

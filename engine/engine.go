@@ -1,0 +1,172 @@
+// Package engine holds volmatch's use cases: one method per flow a user
+// starts (post a need, see its matches, invite, accept, advance an
+// assignment, plan and commit a batch, send a dispatch wave, pair, a
+// volunteer's menu, search, the evaluation reports). It owns the rules that
+// cross records (who may see and change what, masking, the time of the
+// server's clock), the events each flow writes, and the follower that keeps
+// the derived indexes in step with the store.
+//
+// Both transports (the JSON API and the web pages) call the engine and hold
+// no rule of their own: a rule written once here is obeyed on every path.
+// The engine does no HTTP; it sees the store and the text index through
+// interfaces, and reads the in-memory feature grid and the scorer
+// concretely.
+//
+// Every method takes the caller (a *volmatch.Token: its role and scope) and
+// returns errors with volmatch codes: EINVALID with the field for a rule of
+// the domain, ENOTFOUND, EFORBIDDEN, ECONFLICT, EUNAVAILABLE.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"time"
+
+	"volmatch"
+	"volmatch/matcher/grid"
+	"volmatch/scoring"
+	"volmatch/taxonomy"
+)
+
+// Searcher is the text and place search over needs and volunteers (the
+// Bleve index, index.Text).
+type Searcher interface {
+	// Search returns the hits of q in score order (distance order with Near
+	// and no text).
+	Search(ctx context.Context, q volmatch.SearchQuery) (volmatch.SearchResult, error)
+}
+
+// Index is the text index: searched by the engine and fed by its follower
+// (index.Text is one).
+type Index interface {
+	Searcher
+	TextIndex
+}
+
+// Options tune an Engine; the zero value gives the defaults.
+type Options struct {
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives warnings (default: discard). Never personal data.
+	Logger *slog.Logger
+	// Weights are the scorer's weights (default scoring.DefaultWeights()).
+	Weights *scoring.Weights
+	// Progress, when set, is called while the indexes are rebuilt at Start
+	// with the records indexed so far.
+	Progress func(done, total int)
+	// TokenTTL is how long a looked-up token is cached (default 30 s). A
+	// token's own expiry is checked on every call.
+	TokenTTL time.Duration
+	// Slim keeps slim copies of the volunteers in the feature grid (a
+	// million volunteers in half the memory; see grid.Slim).
+	Slim bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = tokenTTL
+	}
+	if o.Weights == nil {
+		w := scoring.DefaultWeights()
+		o.Weights = &w
+	}
+	return o
+}
+
+// Engine carries out volmatch's flows over a store, the indexes, the
+// taxonomy and a clock. It is safe for concurrent use.
+type Engine struct {
+	store    volmatch.Store
+	search   Searcher
+	grid     *grid.Features
+	follower *Follower
+	tax      *taxonomy.Taxonomy
+	scorer   *scoring.Scorer
+	now      func() time.Time
+	log      *slog.Logger
+	reports  *reports
+	tokens   tokens
+}
+
+// New returns an engine over the store st, the text index and the skill
+// taxonomy. Its feature grid is empty until Start loads it.
+func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engine {
+	o = o.withDefaults()
+	features := grid.NewFeatures(nil)
+	e := &Engine{
+		store:   st,
+		grid:    features,
+		tax:     tax,
+		scorer:  scoring.NewScorer(tax, scoring.Options{Weights: *o.Weights}),
+		now:     o.Now,
+		log:     o.Logger,
+		reports: newReports(),
+		tokens:  tokens{ttl: o.TokenTTL},
+	}
+	var ti TextIndex
+	if text != nil {
+		e.search, ti = text, text
+	}
+	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim})
+	return e
+}
+
+// Start brings the indexes up to the store: the text index is rebuilt when
+// missing or behind by more than the change feed keeps, caught up
+// otherwise, and the feature grid is loaded in full.
+func (e *Engine) Start(ctx context.Context) error { return e.follower.Start(ctx) }
+
+// Follow keeps the indexes in step with the store until ctx is done,
+// waking on the store's change feed (or every interval).
+func (e *Engine) Follow(ctx context.Context, every time.Duration) { e.follower.Run(ctx, every) }
+
+// Applied returns the last store change the indexes have applied.
+func (e *Engine) Applied() uint64 { return e.follower.Seq() }
+
+// Store returns the store the engine writes to (for the transports'
+// health checks and token lookups).
+func (e *Engine) Store() volmatch.Store { return e.store }
+
+// Now returns the engine's clock reading.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// synced catches the indexes up after a write. A failure is logged and not
+// returned: the write itself is durable, and the follower's loop retries.
+func (e *Engine) synced(ctx context.Context) {
+	if _, err := e.follower.CatchUp(ctx); err != nil {
+		e.log.Warn("index catch-up failed", "err", volmatch.Scrub(err))
+	}
+}
+
+// CatchUp applies every pending change of the store to the indexes and
+// returns how many it applied.
+func (e *Engine) CatchUp(ctx context.Context) (int, error) {
+	return e.follower.CatchUp(ctx)
+}
+
+// NewID returns a fresh random ID with the prefix: prefix-<16 hex>.
+func NewID(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// at returns *t, or the engine's now when t is nil or zero.
+func (e *Engine) at(t *time.Time) time.Time {
+	if t != nil && !t.IsZero() {
+		return *t
+	}
+	return e.now()
+}
+
+// Taxonomy returns the skill taxonomy the engine checks keys against.
+func (e *Engine) Taxonomy() *taxonomy.Taxonomy { return e.tax }

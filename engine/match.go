@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"volmatch"
+	"volmatch/matcher"
+)
+
+// Flow 2: ranked matches for a need. The feature grid gives the volunteers
+// within reach, pre-filtered by skill and certificate bitsets; the scorer
+// applies every hard gate exactly (the busy gate reads the store's holding
+// assignments) and the soft scores; the top k come back with their
+// breakdowns and the count excluded per gate. Each shown candidate is
+// logged as match.shown, sharing a batch ID.
+
+// RankOptions ask for the top K of one shift ("" for every shift).
+type RankOptions struct {
+	K     int
+	Shift string
+}
+
+// Ranking is the ranked, explained list and what the gates excluded.
+type Ranking struct {
+	Matches    []volmatch.Match
+	Exclusions volmatch.Exclusions
+	Considered int // volunteers looked at
+	Eligible   int // volunteers passing every hard gate
+}
+
+// Matches is a ranking as shown to a social worker: Batch is the ID shared
+// by its match.shown events.
+type Matches struct {
+	Need  *volmatch.Need
+	Shift string
+	Batch string
+	Ranking
+}
+
+// Matches ranks the volunteers for need id (one shift of it, or every open
+// shift) and logs each shown candidate as match.shown. Shifts that have
+// begun are left out: nobody is matched to work already begun or past.
+func (e *Engine) Matches(ctx context.Context, tok *volmatch.Token, id string, o RankOptions) (Matches, error) {
+	n, err := e.managedNeed(ctx, tok, id)
+	if err != nil {
+		return Matches{}, err
+	}
+	if o.Shift != "" {
+		if _, ok := n.Shift(o.Shift); !ok {
+			return Matches{}, volmatch.Errorf(volmatch.ENOTFOUND, "need %s has no shift %q", n.ID, o.Shift)
+		}
+	}
+	r, err := e.rank(ctx, n, o)
+	if err != nil {
+		return Matches{}, err
+	}
+	m := Matches{Need: n, Shift: o.Shift, Batch: NewID("b"), Ranking: r}
+	if m.Exclusions == nil {
+		m.Exclusions = volmatch.Exclusions{}
+	}
+	if err := e.logShown(ctx, n, m); err != nil {
+		return Matches{}, err
+	}
+	return m, nil
+}
+
+// logShown appends a match.shown event for each candidate of m.
+func (e *Engine) logShown(ctx context.Context, n *volmatch.Need, m Matches) error {
+	if len(m.Matches) == 0 {
+		return nil
+	}
+	evs := make([]volmatch.Event, 0, len(m.Matches))
+	now := e.now()
+	for _, mt := range m.Matches {
+		ev := volmatch.NeedEvent(volmatch.EventMatchShown, n, now)
+		ev.Shift, ev.Volunteer, ev.Rank, ev.Score, ev.Breakdown, ev.Batch = mt.Shift, mt.Volunteer, mt.Rank, mt.Score, mt.Breakdown, m.Batch
+		if sh, ok := n.Shift(mt.Shift); ok {
+			ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
+		}
+		evs = append(evs, ev)
+	}
+	return e.store.AppendEvents(ctx, evs...)
+}
+
+// rank runs matcher.Rank over the feature grid with the default scorer and
+// the busy gate from the store's holding assignments.
+func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ranking, error) {
+	var busyErr error
+	busy := func(id string) []volmatch.Assignment {
+		held, err := e.holding(ctx, id)
+		if err != nil {
+			busyErr = err
+		}
+		return held
+	}
+	rk := matcher.Rank(n, e.grid, e.scorer, matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now(), Busy: busy})
+	if busyErr != nil {
+		return Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, busyErr)
+	}
+	return Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
+}
+
+// holding returns the assignments that hold a slot: the volunteer's, or
+// everyone's when volunteer is "".
+func (e *Engine) holding(ctx context.Context, volunteer string) ([]volmatch.Assignment, error) {
+	var held []volmatch.Assignment
+	f := volmatch.AssignmentFilter{Volunteer: volunteer, ListOptions: volmatch.ListOptions{Limit: 1000}}
+	for {
+		as, next, err := e.store.Assignments(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if a.Status.Holds() {
+				held = append(held, *a)
+			}
+		}
+		if next == "" || len(as) == 0 {
+			return held, nil
+		}
+		f.After = next
+	}
+}

@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"volmatch"
+	"volmatch/matcher"
+	"volmatch/matcher/grid"
+)
+
+// Flow 3: a volunteer's menu (菜单式服务): the open shifts they are eligible
+// for, near home, in their free time, ranked by the same scorer from the
+// volunteer's side, diversified across domains and grouped by category and
+// day. The shift grid is built from the store's open needs on each request
+// (cheap at the scale of one city's open needs).
+
+// MenuOptions ask for K items of the menu.
+type MenuOptions struct {
+	K int
+}
+
+// Menu returns volunteer id's menu of open shifts that start after now and
+// do not clash with the volunteer's holding assignments. A volunteer sees
+// only their own menu.
+func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o MenuOptions) (matcher.ServiceMenu, error) {
+	if tok.Role == volmatch.RoleVolunteer && tok.Volunteer != id {
+		return matcher.ServiceMenu{}, forbidden("a volunteer sees only their own menu")
+	}
+	v, err := e.store.Volunteer(ctx, id)
+	if err != nil {
+		return matcher.ServiceMenu{}, err
+	}
+	needs, err := e.openNeeds(ctx)
+	if err != nil {
+		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
+	}
+	busy, err := e.holding(ctx, v.ID)
+	if err != nil {
+		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
+	}
+	return matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer, matcher.MenuOptions{
+		K: o.K, Busy: busy, After: e.now(), DomainOf: e.tax.DomainOf,
+	}), nil
+}
+
+// openNeeds returns the store's open needs.
+func (e *Engine) openNeeds(ctx context.Context) ([]*volmatch.Need, error) {
+	var needs []*volmatch.Need
+	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
+		if n.Status == volmatch.NeedOpen {
+			needs = append(needs, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read needs: %w", err)
+	}
+	return needs, nil
+}
