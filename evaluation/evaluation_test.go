@@ -3,9 +3,10 @@ package evaluation
 import (
 	"encoding/json"
 	"math"
-	"reflect"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"volmatch"
 )
@@ -99,11 +100,11 @@ func TestFunnel(t *testing.T) {
 	// Needs: N1 and N2 reach rated; N3 reaches accepted (a batch
 	// reservation, so shown and invited count too) and no further.
 	c, conv, drop := counts(r.Needs)
-	if want := []int{3, 3, 3, 3, 2, 2, 2}; !reflect.DeepEqual(c, want) {
-		t.Errorf("Funnel needs = %v, want %v", c, want)
+	if diff := cmp.Diff([]int{3, 3, 3, 3, 2, 2, 2}, c); diff != "" {
+		t.Errorf("Funnel needs counts mismatch (-want +got):\n%s", diff)
 	}
-	if want := []int{0, 0, 0, 0, 1, 0, 0}; !reflect.DeepEqual(drop, want) {
-		t.Errorf("Funnel needs drops = %v, want %v", drop, want)
+	if diff := cmp.Diff([]int{0, 0, 0, 0, 1, 0, 0}, drop); diff != "" {
+		t.Errorf("Funnel needs drops mismatch (-want +got):\n%s", diff)
 	}
 	if !near(conv[4], 2.0/3) || conv[0] != 1 {
 		t.Errorf("Funnel needs conversions = %v, want 1 ... 2/3 at checked_in", conv)
@@ -111,24 +112,24 @@ func TestFunnel(t *testing.T) {
 	// Actions: 5 invitations, 4 reservations (A1 A3 A5 A6), 2 check-ins,
 	// 2 checkouts, 2 ratings.
 	c, conv, drop = counts(r.Actions)
-	if want := []int{5, 4, 2, 2, 2}; !reflect.DeepEqual(c, want) {
-		t.Errorf("Funnel actions = %v, want %v", c, want)
+	if diff := cmp.Diff([]int{5, 4, 2, 2, 2}, c); diff != "" {
+		t.Errorf("Funnel actions counts mismatch (-want +got):\n%s", diff)
 	}
-	if want := []int{0, 1, 2, 0, 0}; !reflect.DeepEqual(drop, want) {
-		t.Errorf("Funnel action drops = %v, want %v", drop, want)
+	if diff := cmp.Diff([]int{0, 1, 2, 0, 0}, drop); diff != "" {
+		t.Errorf("Funnel action drops mismatch (-want +got):\n%s", diff)
 	}
-	if want := []float64{1, 0.8, 0.5, 1, 1}; !reflect.DeepEqual(conv, want) {
-		t.Errorf("Funnel action conversions = %v, want %v", conv, want)
+	if diff := cmp.Diff([]float64{1, 0.8, 0.5, 1, 1}, conv); diff != "" {
+		t.Errorf("Funnel action conversions mismatch (-want +got):\n%s", diff)
 	}
 	// First match: N1 2 h, N2 6 h, N3 25 h (Tue 09:00 -> Wed 10:00).
 	// Nearest rank over [2 6 25]: median rank ceil(1.5) = 2 -> 6, p90 rank ceil(2.7) = 3 -> 25.
-	if want := (Durations{Count: 3, Pending: 0, MedianHours: 6, P90Hours: 25}); r.TimeToFirstMatch != want {
-		t.Errorf("TimeToFirstMatch = %+v, want %+v", r.TimeToFirstMatch, want)
+	if diff := cmp.Diff(Durations{Count: 3, Pending: 0, MedianHours: 6, P90Hours: 25}, r.TimeToFirstMatch); diff != "" {
+		t.Errorf("TimeToFirstMatch mismatch (-want +got):\n%s", diff)
 	}
 	// Fill: N1 full at v3's accept (4 h), N2 at 6 h, N3 never (1 of 3, then cancelled).
 	// [4 6]: median rank 1 -> 4, p90 rank ceil(1.8) = 2 -> 6.
-	if want := (Durations{Count: 2, Pending: 1, MedianHours: 4, P90Hours: 6}); r.TimeToFill != want {
-		t.Errorf("TimeToFill = %+v, want %+v", r.TimeToFill, want)
+	if diff := cmp.Diff(Durations{Count: 2, Pending: 1, MedianHours: 4, P90Hours: 6}, r.TimeToFill); diff != "" {
+		t.Errorf("TimeToFill mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -136,8 +137,8 @@ func TestFunnelWindowIsCohort(t *testing.T) {
 	// From Tue: the cohort is N3 alone, but its accept follows it (25 h).
 	r := Funnel(handLog(), Filter{From: at(1, 0)})
 	c, _, _ := counts(r.Needs)
-	if want := []int{1, 1, 1, 1, 0, 0, 0}; !reflect.DeepEqual(c, want) {
-		t.Errorf("Funnel(from Tue) needs = %v, want %v", c, want)
+	if diff := cmp.Diff([]int{1, 1, 1, 1, 0, 0, 0}, c); diff != "" {
+		t.Errorf("Funnel(from Tue) needs counts mismatch (-want +got):\n%s", diff)
 	}
 	if r.TimeToFirstMatch.MedianHours != 25 || r.TimeToFill.Pending != 1 {
 		t.Errorf("Funnel(from Tue) times = %+v / %+v, want median 25, fill pending 1", r.TimeToFirstMatch, r.TimeToFill)
@@ -145,30 +146,33 @@ func TestFunnelWindowIsCohort(t *testing.T) {
 	// Actions from Tue: no invitations, 1 reservation (A6), check-ins A5 A1,
 	// checkouts A5 A1, ratings 2.
 	c, _, _ = counts(r.Actions)
-	if want := []int{0, 1, 2, 2, 2}; !reflect.DeepEqual(c, want) {
-		t.Errorf("Funnel(from Tue) actions = %v, want %v", c, want)
+	if diff := cmp.Diff([]int{0, 1, 2, 2, 2}, c); diff != "" {
+		t.Errorf("Funnel(from Tue) actions counts mismatch (-want +got):\n%s", diff)
 	}
 }
 
 func TestQuantile(t *testing.T) {
 	ten := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	for _, c := range []struct {
+		name string
 		xs   []float64
 		q    float64
 		want float64
 	}{
-		{nil, 0.5, 0},
-		{[]float64{7}, 0.9, 7},
-		{[]float64{1, 2, 3, 4}, 0.5, 2}, // rank ceil(2) = 2
-		{[]float64{1, 2, 3, 4, 5}, 0.5, 3},
-		{ten, 0.9, 9},   // rank ceil(9) = 9
-		{ten, 0.91, 10}, // rank ceil(9.1) = 10
-		{ten, 0, 1},
-		{ten, 1, 10},
+		{"empty", nil, 0.5, 0},
+		{"one", []float64{7}, 0.9, 7},
+		{"median of four", []float64{1, 2, 3, 4}, 0.5, 2}, // rank ceil(2) = 2
+		{"median of five", []float64{1, 2, 3, 4, 5}, 0.5, 3},
+		{"p90 of ten", ten, 0.9, 9},   // rank ceil(9) = 9
+		{"p91 of ten", ten, 0.91, 10}, // rank ceil(9.1) = 10
+		{"min", ten, 0, 1},
+		{"max", ten, 1, 10},
 	} {
-		if got := Quantile(c.xs, c.q); got != c.want {
-			t.Errorf("Quantile(%v, %v) = %v, want %v", c.xs, c.q, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := Quantile(c.xs, c.q); got != c.want {
+				t.Errorf("Quantile(%v, %v) = %v, want %v", c.xs, c.q, got, c.want)
+			}
+		})
 	}
 }
 
@@ -218,8 +222,8 @@ func TestRates(t *testing.T) {
 				t.Errorf("Rates(%s).FillRate = %v, want %v", c.name, got.FillRate, c.want.FillRate)
 			}
 			got.FillRate = c.want.FillRate
-			if !reflect.DeepEqual(got, c.want) {
-				t.Errorf("Rates(%s) = %+v, want %+v", c.name, got, c.want)
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("Rates(%s) mismatch (-want +got):\n%s", c.name, diff)
 			}
 		})
 	}
@@ -229,8 +233,8 @@ func TestHoursAndFairness(t *testing.T) {
 	// Hand log: v1 3 h, v6 2 h. Gini of [2 3]: Σ|xi−xj| over ordered pairs = 2,
 	// / (2·2²·2.5) = 0.1. Top 10% = ceil(0.2) = 1 volunteer: 3/5.
 	h := Hours(handLog(), Filter{})
-	if want := (HoursReport{Hours: 5, ActiveVolunteers: 2, HoursPerVolunteer: 2.5, Stars: [6]int{2}}); h != want {
-		t.Errorf("Hours(all) = %+v, want %+v", h, want)
+	if diff := cmp.Diff(HoursReport{Hours: 5, ActiveVolunteers: 2, HoursPerVolunteer: 2.5, Stars: [6]int{2}}, h); diff != "" {
+		t.Errorf("Hours(all) mismatch (-want +got):\n%s", diff)
 	}
 	fr := Fairness(handLog(), Filter{})
 	if fr.ActiveVolunteers != 2 || !near(fr.Gini, 0.1) || !near(fr.TopDecileShare, 0.6) {
@@ -261,9 +265,13 @@ func TestHoursAndFairness(t *testing.T) {
 		{"empty", Filter{District: "X"}, HoursReport{}, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := Hours(log, c.f); !near(got.HoursPerVolunteer, c.want.HoursPerVolunteer) ||
-				got.Hours != c.want.Hours || got.ActiveVolunteers != c.want.ActiveVolunteers || got.Stars != c.want.Stars {
-				t.Errorf("Hours(%s) = %+v, want %+v", c.name, got, c.want)
+			got := Hours(log, c.f)
+			if !near(got.HoursPerVolunteer, c.want.HoursPerVolunteer) {
+				t.Errorf("Hours(%s).HoursPerVolunteer = %v, want %v", c.name, got.HoursPerVolunteer, c.want.HoursPerVolunteer)
+			}
+			got.HoursPerVolunteer = c.want.HoursPerVolunteer
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("Hours(%s) mismatch (-want +got):\n%s", c.name, diff)
 			}
 			if got := Fairness(log, c.f); !near(got.Gini, c.gini) || !near(got.TopDecileShare, c.top) {
 				t.Errorf("Fairness(%s) = %+v, want gini %v top %v", c.name, got, c.gini, c.top)
@@ -274,23 +282,26 @@ func TestHoursAndFairness(t *testing.T) {
 
 func TestGiniTopShare(t *testing.T) {
 	for _, c := range []struct {
+		name      string
 		xs        []float64
 		gini, top float64
 	}{
-		{nil, 0, 0},
-		{[]float64{0, 0}, 0, 0},
-		{[]float64{4, 4, 4, 4}, 0, 0.25},
+		{"empty", nil, 0, 0},
+		{"all zero", []float64{0, 0}, 0, 0},
+		{"equal", []float64{4, 4, 4, 4}, 0, 0.25},
 		// One of four does all: Σ|xi−xj| = 6·10 = 60, / (2·16·2.5) = 0.75.
-		{[]float64{0, 0, 10, 0}, 0.75, 1},
+		{"one does all", []float64{0, 0, 10, 0}, 0.75, 1},
 		// Eleven values: the top 10% is ceil(1.1) = 2 values.
-		{[]float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 10}, 90.0 * 2 / (2 * 121 * 20.0 / 11), 11.0 / 20},
+		{"eleven", []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 10}, 90.0 * 2 / (2 * 121 * 20.0 / 11), 11.0 / 20},
 	} {
-		if g := Gini(c.xs); !near(g, c.gini) {
-			t.Errorf("Gini(%v) = %v, want %v", c.xs, g, c.gini)
-		}
-		if s := TopShare(c.xs, 0.1); !near(s, c.top) {
-			t.Errorf("TopShare(%v, 0.1) = %v, want %v", c.xs, s, c.top)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if g := Gini(c.xs); !near(g, c.gini) {
+				t.Errorf("Gini(%v) = %v, want %v", c.xs, g, c.gini)
+			}
+			if s := TopShare(c.xs, 0.1); !near(s, c.top) {
+				t.Errorf("TopShare(%v, 0.1) = %v, want %v", c.xs, s, c.top)
+			}
+		})
 	}
 }
 
@@ -303,15 +314,15 @@ func TestGaps(t *testing.T) {
 		{District: "D1", Domain: "elderly", TimeOfWeek: "weekday_morning", Needs: 1, Slots: 2, Filled: 1, Unfilled: 1, FillRate: 0.5, EligibleMean: 10, EligiblePerSlot: 5},
 		{District: "D2", Domain: "law", TimeOfWeek: "weekend_afternoon", Needs: 1, Slots: 1, Filled: 1, Unfilled: 0, FillRate: 1, EligibleMean: 4, EligiblePerSlot: 4},
 	}
-	if !reflect.DeepEqual(r.Cells, want) {
-		t.Errorf("Gaps cells = %+v, want %+v", r.Cells, want)
+	if diff := cmp.Diff(want, r.Cells); diff != "" {
+		t.Errorf("Gaps cells mismatch (-want +got):\n%s", diff)
 	}
 	wantD := []DistrictGap{
 		{District: "D1", Needs: 2, Slots: 5, Filled: 1, Unfilled: 4, FillRate: 0.2, EligibleMean: 6},
 		{District: "D2", Needs: 1, Slots: 1, Filled: 1, Unfilled: 0, FillRate: 1, EligibleMean: 4},
 	}
-	if !reflect.DeepEqual(r.Districts, wantD) {
-		t.Errorf("Gaps districts = %+v, want %+v", r.Districts, wantD)
+	if diff := cmp.Diff(wantD, r.Districts); diff != "" {
+		t.Errorf("Gaps districts mismatch (-want +got):\n%s", diff)
 	}
 	if len(r.Buckets) != 8 {
 		t.Errorf("Gaps buckets = %d, want 8", len(r.Buckets))
@@ -320,19 +331,22 @@ func TestGaps(t *testing.T) {
 
 func TestTimeOfWeek(t *testing.T) {
 	for _, c := range []struct {
+		name string
 		t    time.Time
 		want string
 	}{
-		{time.Date(2025, 3, 3, 0, 0, 0, 0, volmatch.Beijing), "weekday_night"},
-		{time.Date(2025, 3, 7, 17, 59, 0, 0, volmatch.Beijing), "weekday_afternoon"},
-		{time.Date(2025, 3, 7, 18, 0, 0, 0, volmatch.Beijing), "weekday_evening"},
-		{time.Date(2025, 3, 8, 6, 0, 0, 0, volmatch.Beijing), "weekend_morning"},
+		{"Monday midnight", time.Date(2025, 3, 3, 0, 0, 0, 0, volmatch.Beijing), "weekday_night"},
+		{"Friday 17:59", time.Date(2025, 3, 7, 17, 59, 0, 0, volmatch.Beijing), "weekday_afternoon"},
+		{"Friday 18:00", time.Date(2025, 3, 7, 18, 0, 0, 0, volmatch.Beijing), "weekday_evening"},
+		{"Saturday 06:00", time.Date(2025, 3, 8, 6, 0, 0, 0, volmatch.Beijing), "weekend_morning"},
 		// 2025-03-09 23:30 UTC is Monday 07:30 in Beijing.
-		{time.Date(2025, 3, 9, 23, 30, 0, 0, time.UTC), "weekday_morning"},
+		{"Sunday night in UTC", time.Date(2025, 3, 9, 23, 30, 0, 0, time.UTC), "weekday_morning"},
 	} {
-		if got := TimeOfWeekBuckets[TimeOfWeek(c.t)].Key; got != c.want {
-			t.Errorf("TimeOfWeek(%v) = %q, want %q", c.t, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := TimeOfWeekBuckets[TimeOfWeek(c.t)].Key; got != c.want {
+				t.Errorf("TimeOfWeek(%v) = %q, want %q", c.t, got, c.want)
+			}
+		})
 	}
 }
 
@@ -355,8 +369,8 @@ func TestRanking(t *testing.T) {
 		{Rank: 3, Shown: 1, Invited: 1, Accepted: 1, AcceptRate: 1, AcceptPerInvite: 1},
 		{Rank: 4, Shown: 1},
 	}
-	if !reflect.DeepEqual(r.ByPosition[:4], want) {
-		t.Errorf("Ranking by position = %+v, want %+v", r.ByPosition[:4], want)
+	if diff := cmp.Diff(want, r.ByPosition[:4]); diff != "" {
+		t.Errorf("Ranking by position mismatch (-want +got):\n%s", diff)
 	}
 	if len(r.ByPosition) != Positions || r.ByPosition[19] != (PositionStat{Rank: 20}) {
 		t.Errorf("Ranking by position has %d entries, last %+v; want 20, rank 20 empty", len(r.ByPosition), r.ByPosition[len(r.ByPosition)-1])
@@ -374,20 +388,23 @@ func TestRanking(t *testing.T) {
 
 func TestListMetrics(t *testing.T) {
 	for _, c := range []struct {
+		name        string
 		grades      []int
 		k           int
 		p, ndcg, rr float64
 		ok          bool
 	}{
-		{[]int{0, 0}, 2, 0, 0, 0, false},
-		{[]int{2, 1, 0}, 2, 1, 1, 1, true},
-		{[]int{0, 1}, 1, 0, 0, 0.5, true},
-		{[]int{1, 2}, 2, 1, (1 + 3/math.Log2(3)) / (3 + 1/math.Log2(3)), 1, true},
+		{"nothing relevant", []int{0, 0}, 2, 0, 0, 0, false},
+		{"ideal order", []int{2, 1, 0}, 2, 1, 1, 1, true},
+		{"relevant below k", []int{0, 1}, 1, 0, 0, 0.5, true},
+		{"best second", []int{1, 2}, 2, 1, (1 + 3/math.Log2(3)) / (3 + 1/math.Log2(3)), 1, true},
 	} {
-		p, n, rr, ok := ListMetrics(c.grades, c.k)
-		if ok != c.ok || !near(p, c.p) || !near(n, c.ndcg) || !near(rr, c.rr) {
-			t.Errorf("ListMetrics(%v, %d) = %v %v %v %v, want %v %v %v %v", c.grades, c.k, p, n, rr, ok, c.p, c.ndcg, c.rr, c.ok)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			p, n, rr, ok := ListMetrics(c.grades, c.k)
+			if ok != c.ok || !near(p, c.p) || !near(n, c.ndcg) || !near(rr, c.rr) {
+				t.Errorf("ListMetrics(%v, %d) = %v %v %v %v, want %v %v %v %v", c.grades, c.k, p, n, rr, ok, c.p, c.ndcg, c.rr, c.ok)
+			}
+		})
 	}
 }
 
@@ -399,8 +416,8 @@ func TestWeekly(t *testing.T) {
 		{Week: "2025-W10", Monday: "2025-03-03", Posted: 3, Filled: 4, Freed: 1, Completed: 1, Hours: 2, Ratings: 1, MeanRating: 5},
 		{Week: "2025-W11", Monday: "2025-03-10", Freed: 1, Completed: 1, Hours: 3, Ratings: 1, MeanRating: 4},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Weekly = %+v, want %+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Weekly mismatch (-want +got):\n%s", diff)
 	}
 	// An empty week between two active ones is listed; a Sunday 23:30 in
 	// Beijing (15:30 UTC) belongs to its week, not the next.
@@ -429,12 +446,12 @@ func TestByDistrict(t *testing.T) {
 	d1 := GroupReport{Key: "D1", Needs: 2, SlotsAsked: 5, SlotsFilled: 1, Unfilled: 4, FillRate: 0.2, EligibleMean: 6,
 		CompletionRate: 1.0 / 3, NoShowRate: 1.0 / 3, CancellationRate: 1.0 / 3, Hours: 3, ActiveVolunteers: 1,
 		Ratings: 1, MeanRating: 4, MedianHoursToFill: 4}
-	if g := got[0]; !near(g.CompletionRate, d1.CompletionRate) || !near(g.NoShowRate, d1.NoShowRate) {
+	if g := got[0]; !near(g.CompletionRate, d1.CompletionRate) || !near(g.NoShowRate, d1.NoShowRate) || !near(g.CancellationRate, d1.CancellationRate) {
 		t.Errorf("ByDistrict D1 = %+v, want %+v", g, d1)
 	} else {
 		g.CompletionRate, g.NoShowRate, g.CancellationRate = d1.CompletionRate, d1.NoShowRate, d1.CancellationRate
-		if g != d1 {
-			t.Errorf("ByDistrict D1 = %+v, want %+v", g, d1)
+		if diff := cmp.Diff(d1, g); diff != "" {
+			t.Errorf("ByDistrict D1 mismatch (-want +got):\n%s", diff)
 		}
 	}
 	if got := By(handLog(), Filter{}, "colour"); got != nil {
