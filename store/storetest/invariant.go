@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 )
 
 // testInvariants runs random accepts, reservations, cancellations and
@@ -25,7 +26,7 @@ func testInvariants(t *testing.T, st volmatch.Store) {
 		needs = append(needs, need(fmt.Sprintf("N%d", i), fmt.Sprintf("O%d", i%2),
 			shift("S1", float64(24+2*i), 3, 1+i%3), shift("S2", float64(72+i), 2, 2)))
 	}
-	seed(t, st, vols(nVols), needs...)
+	seed(t, st, fixture.Volunteers(nVols), needs...)
 	// One invitation per volunteer and shift, created up front.
 	var invs []string
 	for _, n := range needs {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 )
 
 // batch returns unsent invitations prefix-0, prefix-1, ... to shift S1 of
@@ -22,7 +23,7 @@ func batch(prefix, needID string, vols ...string) []*volmatch.Invitation {
 
 func testCreateInvitations(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(3), need("N1", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(3), need("N1", "O1", shift("S1", 24, 3, 2)))
 	invs := batch("I", "N1", "V002", "V000", "V001")
 	must(t, "CreateInvitations", st.CreateInvitations(ctx, invs))
 	for i, inv := range invs {
@@ -54,7 +55,7 @@ func testCreateInvitations(t *testing.T, st volmatch.Store) {
 
 func testCreateInvitationsAllOrNothing(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(4), need("N1", "O1", shift("S1", 24, 3, 2)), need("N2", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(4), need("N1", "O1", shift("S1", 24, 3, 2)), need("N2", "O1", shift("S1", 24, 3, 2)))
 	invite(t, st, "L1", "N1", "S1", "V001") // V001 holds a live invitation to N1/S1
 	n2 := need("N2", "O1", shift("S1", 24, 3, 2))
 	n2.Status = volmatch.NeedClosed
@@ -98,7 +99,7 @@ func testCreateInvitationsAllOrNothing(t *testing.T, st volmatch.Store) {
 func testConcurrentCreateInvitations(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
 	const nVols, size = 12, 3
-	seed(t, st, vols(nVols), need("N1", "O1", shift("S1", 24, 3, 5)))
+	seed(t, st, fixture.Volunteers(nVols), need("N1", "O1", shift("S1", 24, 3, 5)))
 	// Batch g invites V(g), V(g+1), V(g+2) (a ring): each overlaps its
 	// neighbours, and every batch also invites V000.
 	batches := make([][]*volmatch.Invitation, nVols)
@@ -207,7 +208,7 @@ func testConcurrentCreateInvitations(t *testing.T, st volmatch.Store) {
 
 func testListLiveInvitations(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(2), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2), shift("S3", 72, 3, 2)),
+	seed(t, st, fixture.Volunteers(2), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2), shift("S3", 72, 3, 2)),
 		need("N2", "O1", shift("S1", 24, 3, 2)))
 	invite(t, st, "A1", "N1", "S1", "V000")
 	invite(t, st, "A2", "N1", "S2", "V000")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 )
 
 func testEvents(t *testing.T, st volmatch.Store) {
@@ -14,7 +15,7 @@ func testEvents(t *testing.T, st volmatch.Store) {
 	if len(evs) != 0 {
 		t.Fatalf("Events of an empty store = %d, want 0", len(evs))
 	}
-	seed(t, st, vols(1), need("N1", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(1), need("N1", "O1", shift("S1", 24, 3, 2)))
 	shown := []volmatch.Event{
 		{Type: volmatch.EventMatchShown, At: at(1), Need: "N1", Volunteer: "V000", Rank: 1, Score: 0.9, Batch: "B1",
 			Breakdown: []volmatch.Component{{Name: "distance", Value: 0.5, Weight: 2}}},
@@ -78,11 +79,11 @@ func testChanges(t *testing.T, st volmatch.Store) {
 		write func() error
 		want  []volmatch.Change // at least these, in order, in the new changes
 	}{
-		{"create volunteer", func() error { return st.CreateVolunteer(ctx, volunteer("V1")) },
+		{"create volunteer", func() error { return st.CreateVolunteer(ctx, fixture.Volunteer("V1")) },
 			[]volmatch.Change{{Kind: volmatch.ChangeVolunteer, ID: "V1"}}},
-		{"update volunteer", func() error { return st.UpdateVolunteer(ctx, volunteer("V1")) },
+		{"update volunteer", func() error { return st.UpdateVolunteer(ctx, fixture.Volunteer("V1")) },
 			[]volmatch.Change{{Kind: volmatch.ChangeVolunteer, ID: "V1"}}},
-		{"put volunteers", func() error { return st.PutVolunteers(ctx, vols(2)) },
+		{"put volunteers", func() error { return st.PutVolunteers(ctx, fixture.Volunteers(2)) },
 			[]volmatch.Change{{Kind: volmatch.ChangeVolunteer, ID: "V000"}, {Kind: volmatch.ChangeVolunteer, ID: "V001"}}},
 		{"delete volunteer", func() error { return st.DeleteVolunteer(ctx, "V1") },
 			[]volmatch.Change{{Kind: volmatch.ChangeVolunteer, ID: "V1", Deleted: true}}},
@@ -174,7 +175,7 @@ func testChanges(t *testing.T, st volmatch.Store) {
 
 func testFailedWrites(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(2), need("N1", "O1", shift("S1", 24, 3, 1)))
+	seed(t, st, fixture.Volunteers(2), need("N1", "O1", shift("S1", 24, 3, 1)))
 	_, err := st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V000"}}, at(1))
 	must(t, "Reserve", err)
 	noTitle := need("N2", "O1", shift("S1", 24, 3, 1))
@@ -192,7 +193,7 @@ func testFailedWrites(t *testing.T, st volmatch.Store) {
 		{"UpdateNeed invalid", func() error { return st.UpdateNeed(ctx, noTitle) }, volmatch.EINVALID},
 		{"UpdateNeed removing a held shift", func() error { return st.UpdateNeed(ctx, need("N1", "O1", shift("S2", 24, 3, 1))) }, volmatch.ECONFLICT},
 		{"CreateVolunteer invalid", func() error { return st.CreateVolunteer(ctx, &volmatch.Volunteer{ID: "bad id"}) }, volmatch.EINVALID},
-		{"CreateVolunteer of an existing ID", func() error { return st.CreateVolunteer(ctx, volunteer("V000")) }, volmatch.ECONFLICT},
+		{"CreateVolunteer of an existing ID", func() error { return st.CreateVolunteer(ctx, fixture.Volunteer("V000")) }, volmatch.ECONFLICT},
 		{"CreatePool invalid", func() error { return st.CreatePool(ctx, &volmatch.TalentPool{ID: "P1", Name: "x"}) }, volmatch.EINVALID},
 		{"CreateStation invalid", func() error { return st.CreateStation(ctx, &volmatch.Station{ID: "S1"}) }, volmatch.EINVALID},
 		{"Accept of a missing invitation", func() error {

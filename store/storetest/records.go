@@ -9,30 +9,31 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 )
 
 func testVolunteers(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	v := volunteer("V1")
+	v := fixture.Volunteer("V1")
 	must(t, "CreateVolunteer", st.CreateVolunteer(ctx, v))
 	got, err := st.Volunteer(ctx, "V1")
 	must(t, "Volunteer", err)
-	want := volunteer("V1")
+	want := fixture.Volunteer("V1")
 	got.UpdatedAt, got.Stats = time.Time{}, volmatch.VolunteerStats{}
 	sameJSON(t, "Volunteer(V1) after create", got, want)
 
-	wantCode(t, "CreateVolunteer(V1) again", st.CreateVolunteer(ctx, volunteer("V1")), volmatch.ECONFLICT)
+	wantCode(t, "CreateVolunteer(V1) again", st.CreateVolunteer(ctx, fixture.Volunteer("V1")), volmatch.ECONFLICT)
 	_, err = st.Volunteer(ctx, "V404")
 	wantCode(t, "Volunteer(V404)", err, volmatch.ENOTFOUND)
-	wantCode(t, "UpdateVolunteer(V404)", st.UpdateVolunteer(ctx, volunteer("V404")), volmatch.ENOTFOUND)
+	wantCode(t, "UpdateVolunteer(V404)", st.UpdateVolunteer(ctx, fixture.Volunteer("V404")), volmatch.ENOTFOUND)
 	wantCode(t, "DeleteVolunteer(V404)", st.DeleteVolunteer(ctx, "V404"), volmatch.ENOTFOUND)
-	bad := volunteer("V2")
+	bad := fixture.Volunteer("V2")
 	bad.Name = ""
 	wantCode(t, "CreateVolunteer without a name", st.CreateVolunteer(ctx, bad), volmatch.EINVALID)
 	_, err = st.Volunteer(ctx, "V2")
 	wantCode(t, "Volunteer(V2) after a refused create", err, volmatch.ENOTFOUND)
 
-	u := volunteer("V1")
+	u := fixture.Volunteer("V1")
 	u.MaxTravelKm = 3
 	u.Stats = volmatch.VolunteerStats{Hours: 999} // derived: must not be taken
 	must(t, "UpdateVolunteer", st.UpdateVolunteer(ctx, u))
@@ -54,7 +55,7 @@ func testVolunteers(t *testing.T, st volmatch.Store) {
 
 func testPutVolunteers(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	a, b := volunteer("V1"), volunteer("V2")
+	a, b := fixture.Volunteer("V1"), fixture.Volunteer("V2")
 	a.Stats = volmatch.VolunteerStats{Hours: 120, Completed: 30, NoShows: 1, Reliability: 0.9}
 	a.Hidden = &volmatch.HiddenPreferences{DomainAffinity: map[string]float64{"elderly_care": 0.8}, Responsiveness: 0.5}
 	must(t, "PutVolunteers", st.PutVolunteers(ctx, []*volmatch.Volunteer{a, b}))
@@ -67,7 +68,7 @@ func testPutVolunteers(t *testing.T, st volmatch.Store) {
 		t.Errorf("Volunteer(V1).Hidden = %+v after import, want the imported preferences", got.Hidden)
 	}
 	// An update keeps Stats and Hidden.
-	u := volunteer("V1")
+	u := fixture.Volunteer("V1")
 	u.Street = "110105002000"
 	must(t, "UpdateVolunteer", st.UpdateVolunteer(ctx, u))
 	got, err = st.Volunteer(ctx, "V1")
@@ -76,13 +77,13 @@ func testPutVolunteers(t *testing.T, st volmatch.Store) {
 		t.Errorf("Volunteer(V1) after update = street %s stats %+v hidden %v; want the new street, stats and hidden kept", got.Street, got.Stats, got.Hidden)
 	}
 	// Replacing is allowed; an invalid record fails the batch.
-	c := volunteer("V3")
-	bad := volunteer("V4")
+	c := fixture.Volunteer("V3")
+	bad := fixture.Volunteer("V4")
 	bad.Home = volmatch.Point{}
 	before := takeSnapshot(t, st)
 	wantCode(t, "PutVolunteers with an invalid record", st.PutVolunteers(ctx, []*volmatch.Volunteer{c, bad}), volmatch.EINVALID)
 	unchanged(t, "PutVolunteers with an invalid record", st, before)
-	must(t, "PutVolunteers replace", st.PutVolunteers(ctx, []*volmatch.Volunteer{volunteer("V1")}))
+	must(t, "PutVolunteers replace", st.PutVolunteers(ctx, []*volmatch.Volunteer{fixture.Volunteer("V1")}))
 	got, err = st.Volunteer(ctx, "V1")
 	must(t, "Volunteer", err)
 	if got.Hidden != nil || got.Stats.Hours != 0 {
@@ -164,7 +165,7 @@ func testNeeds(t *testing.T, st volmatch.Store) {
 
 func testNeedShiftRules(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(3), need("N1", "O1", shift("S1", 24, 3, 3), shift("S2", 48, 3, 2)))
+	seed(t, st, fixture.Volunteers(3), need("N1", "O1", shift("S1", 24, 3, 3), shift("S2", 48, 3, 2)))
 	_, err := st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V000"}, {Need: "N1", Shift: "S1", Volunteer: "V001"}}, at(0))
 	must(t, "Reserve", err)
 
@@ -310,7 +311,7 @@ func testListVolunteers(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
 	var vs []*volmatch.Volunteer
 	for i := 0; i < 25; i++ {
-		v := volunteer(fmt.Sprintf("V%02d", (i*7)%25)) // IDs written out of order
+		v := fixture.Volunteer(fmt.Sprintf("V%02d", (i*7)%25)) // IDs written out of order
 		if i%3 == 0 {
 			v.District = "110108"
 		}
@@ -419,7 +420,7 @@ func testListNeeds(t *testing.T, st volmatch.Store) {
 
 func testListLimits(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	must(t, "PutVolunteers", st.PutVolunteers(ctx, vols(1001)))
+	must(t, "PutVolunteers", st.PutVolunteers(ctx, fixture.Volunteers(1001)))
 	page, next, err := st.Volunteers(ctx, volmatch.VolunteerFilter{})
 	must(t, "Volunteers", err)
 	if len(page) != 100 || next != "V099" {
@@ -440,7 +441,7 @@ func testListLimits(t *testing.T, st volmatch.Store) {
 
 func testEach(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(1203), need("N2", "O1", shift("S1", 24, 3, 2)), need("N1", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(1203), need("N2", "O1", shift("S1", 24, 3, 2)), need("N1", "O1", shift("S1", 24, 3, 2)))
 	_, err := st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V007"}}, at(0))
 	must(t, "Reserve", err)
 	var ids []string

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 )
 
 func testInvitations(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(2), need("N1", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(2), need("N1", "O1", shift("S1", 24, 3, 2)))
 	inv := &volmatch.Invitation{ID: "I1", Need: "N1", Shift: "S1", Volunteer: "V000", Status: volmatch.InviteSent, SentAt: at(1), Rank: 3, Score: 0.75, Wave: 2}
 	must(t, "CreateInvitation", st.CreateInvitation(ctx, inv))
 	got, err := st.Invitation(ctx, "I1")
@@ -84,7 +85,7 @@ func testInvitations(t *testing.T, st volmatch.Store) {
 
 func testAccept(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(2), need("N1", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(2), need("N1", "O1", shift("S1", 24, 3, 2)))
 	invite(t, st, "I1", "N1", "S1", "V000")
 	before, err := st.LastChange(ctx)
 	must(t, "LastChange", err)
@@ -154,7 +155,7 @@ func hasChange(cs []volmatch.Change, kind volmatch.ChangeKind, id string) bool {
 
 func testAcceptFull(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(3), need("N1", "O1", shift("S1", 24, 3, 1)))
+	seed(t, st, fixture.Volunteers(3), need("N1", "O1", shift("S1", 24, 3, 1)))
 	invite(t, st, "I1", "N1", "S1", "V000")
 	invite(t, st, "I2", "N1", "S1", "V001")
 	_, err := st.Accept(ctx, "I1", at(2))
@@ -180,7 +181,7 @@ func testAcceptFull(t *testing.T, st volmatch.Store) {
 
 func testDecline(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(1), need("N1", "O1", shift("S1", 24, 3, 1)))
+	seed(t, st, fixture.Volunteers(1), need("N1", "O1", shift("S1", 24, 3, 1)))
 	invite(t, st, "I1", "N1", "S1", "V000")
 	inv, err := st.Decline(ctx, "I1", at(3))
 	must(t, "Decline", err)
@@ -215,7 +216,7 @@ func testDecline(t *testing.T, st volmatch.Store) {
 func testOverlap(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
 	// N2's shift overlaps N1's; N3's starts when N1's ends (no overlap).
-	seed(t, st, vols(2),
+	seed(t, st, fixture.Volunteers(2),
 		need("N1", "O1", shift("S1", 25, 3, 5)),
 		need("N2", "O2", shift("S1", 27, 2, 5)),
 		need("N3", "O3", shift("S1", 28, 2, 5)))
@@ -241,7 +242,7 @@ func testConcurrentAccept(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
 	const nVols, slots = 50, 5
 	// Every volunteer is invited to both N1/S1 and N2/S1, which overlap.
-	seed(t, st, vols(nVols), need("N1", "O1", shift("S1", 24, 4, slots)), need("N2", "O1", shift("S1", 26, 4, slots)))
+	seed(t, st, fixture.Volunteers(nVols), need("N1", "O1", shift("S1", 24, 4, slots)), need("N2", "O1", shift("S1", 26, 4, slots)))
 	var ids []string
 	for i := 0; i < nVols; i++ {
 		for _, n := range []string{"N1", "N2"} {
@@ -311,7 +312,7 @@ func testConcurrentAccept(t *testing.T, st volmatch.Store) {
 
 func testReserve(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(4), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2)))
+	seed(t, st, fixture.Volunteers(4), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2)))
 	rs := []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V000"}, {Need: "N1", Shift: "S2", Volunteer: "V000"}, {Need: "N1", Shift: "S1", Volunteer: "V001"}}
 	as, err := st.Reserve(ctx, rs, at(1))
 	must(t, "Reserve", err)
@@ -351,7 +352,7 @@ func testReserve(t *testing.T, st volmatch.Store) {
 
 func testReserveAllOrNothing(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(4),
+	seed(t, st, fixture.Volunteers(4),
 		need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2)),
 		need("N2", "O2", shift("S1", 25, 3, 2)))
 	_, err := st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S2", Volunteer: "V003"}}, at(0))
@@ -389,7 +390,7 @@ func testReserveAllOrNothing(t *testing.T, st volmatch.Store) {
 
 func testListAssignments(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(3), need("N1", "O1", shift("S1", 24, 3, 5), shift("S2", 48, 3, 5)), need("N2", "O2", shift("S1", 72, 3, 5)))
+	seed(t, st, fixture.Volunteers(3), need("N1", "O1", shift("S1", 24, 3, 5), shift("S2", 48, 3, 5)), need("N2", "O2", shift("S1", 72, 3, 5)))
 	rs := []volmatch.Reservation{
 		{Need: "N1", Shift: "S1", Volunteer: "V000"}, {Need: "N1", Shift: "S2", Volunteer: "V000"}, {Need: "N2", Shift: "S1", Volunteer: "V000"},
 		{Need: "N1", Shift: "S1", Volunteer: "V001"}, {Need: "N2", Shift: "S1", Volunteer: "V002"},
@@ -431,7 +432,7 @@ func testListAssignments(t *testing.T, st volmatch.Store) {
 
 func testAdvance(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(1), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2)))
+	seed(t, st, fixture.Volunteers(1), need("N1", "O1", shift("S1", 24, 3, 2), shift("S2", 48, 3, 2)))
 	as, err := st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V000"}, {Need: "N1", Shift: "S2", Volunteer: "V000"}}, at(1))
 	must(t, "Reserve", err)
 	id := as[0].ID
@@ -518,7 +519,7 @@ func testAdvance(t *testing.T, st volmatch.Store) {
 
 func testAdvanceFreesSlot(t *testing.T, st volmatch.Store) {
 	ctx := context.Background()
-	seed(t, st, vols(3), need("N1", "O1", shift("S1", 24, 3, 2)))
+	seed(t, st, fixture.Volunteers(3), need("N1", "O1", shift("S1", 24, 3, 2)))
 	as, err := st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V000"}, {Need: "N1", Shift: "S1", Volunteer: "V001"}}, at(1))
 	must(t, "Reserve", err)
 	_, err = st.Reserve(ctx, []volmatch.Reservation{{Need: "N1", Shift: "S1", Volunteer: "V002"}}, at(1))

@@ -22,11 +22,11 @@ package storetest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 )
 
 // Epoch is the fixed instant of the suite: Monday 2 June 2025, 08:00 in
@@ -85,36 +85,15 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 // at returns Epoch plus h hours.
 func at(h float64) time.Time { return Epoch.Add(time.Duration(h * float64(time.Hour))) }
 
-// volunteer returns a valid volunteer in Chaoyang.
-func volunteer(id string) *volmatch.Volunteer {
-	var w volmatch.Week
-	for h := 0; h < volmatch.HoursPerWeek; h++ {
-		w.Set(h)
-	}
-	return &volmatch.Volunteer{
-		ID: id, Name: "测试志愿者", Phone: "13800000000", Gender: "f", BirthYear: 1990,
-		Home: volmatch.Point{Lat: 39.92, Lng: 116.44}, District: "110105", Street: "110105001000",
-		MaxTravelKm: 10, Skills: []volmatch.SkillLevel{{Skill: "first_aid", Level: 2}},
-		Certificates: []volmatch.Certificate{{Name: "急救证", Expires: at(24 * 365)}},
-		Trainings:    []string{"basic"}, InsuredUntil: at(24 * 365), Languages: []string{"zh"},
-		PreferredDomains: []string{"elderly_care"}, Availability: w,
-		Consent: volmatch.Consent{ShareContact: true},
-	}
-}
-
 // shift returns a shift starting h hours after Epoch, lasting d hours.
 func shift(id string, h, d float64, slots int) volmatch.Shift {
-	return volmatch.Shift{ID: id, Start: at(h), End: at(h + d), Slots: slots}
+	return fixture.Shift(id, at(h), time.Duration(d*float64(time.Hour)), slots)
 }
 
-// need returns a valid open need of org with the shifts.
+// need returns fixture's need of org with the shifts, posted a day before
+// Epoch with a supply of 7 (as an import gives them).
 func need(id, org string, shifts ...volmatch.Shift) *volmatch.Need {
-	return &volmatch.Need{
-		ID: id, Org: org, Title: "社区助老服务", Description: "陪伴独居老人", Domain: "elderly_care",
-		TargetGroup: volmatch.TargetElderly, Mode: volmatch.ModeConcentrated, Urgency: volmatch.UrgencyNormal,
-		Point: volmatch.Point{Lat: 39.93, Lng: 116.45}, District: "110105", Street: "110105001000",
-		RadiusKm: 5, Shifts: shifts, PostedAt: at(-24), Supply: 7,
-	}
+	return fixture.Need(id, fixture.Org(org), fixture.Shifts(shifts...), fixture.Posted(at(-24), 7))
 }
 
 // wantCode fails unless err carries the code.
@@ -264,19 +243,10 @@ func seed(t *testing.T, st volmatch.Store, vols []*volmatch.Volunteer, needs ...
 	}
 }
 
-// vols returns n volunteers V000, V001, ...
-func vols(n int) []*volmatch.Volunteer {
-	out := make([]*volmatch.Volunteer, n)
-	for i := range out {
-		out[i] = volunteer(fmt.Sprintf("V%03d", i))
-	}
-	return out
-}
-
 // invite creates a sent invitation.
 func invite(t *testing.T, st volmatch.Store, id, needID, shiftID, vol string) *volmatch.Invitation {
 	t.Helper()
-	inv := &volmatch.Invitation{ID: id, Need: needID, Shift: shiftID, Volunteer: vol, Status: volmatch.InviteSent, SentAt: at(0)}
+	inv := fixture.Invitation(id, needID, shiftID, vol, at(0))
 	must(t, "CreateInvitation "+id, st.CreateInvitation(context.Background(), inv))
 	return inv
 }
@@ -300,7 +270,7 @@ func testPing(t *testing.T, st volmatch.Store) {
 func testContext(t *testing.T, st volmatch.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := st.CreateVolunteer(ctx, volunteer("V1")); err == nil {
+	if err := st.CreateVolunteer(ctx, fixture.Volunteer("V1")); err == nil {
 		t.Fatalf("CreateVolunteer with a cancelled context = nil, want an error")
 	}
 	if _, err := st.Volunteer(context.Background(), "V1"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
