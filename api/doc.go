@@ -5,26 +5,29 @@
 //
 // # Using it
 //
-//	srv := api.New(api.Deps{Store: st, Search: s, Sync: f, Ranker: r, Taxonomy: tax}, api.Options{})
+//	eng := engine.New(st, text, taxonomy.Load(), engine.Options{})
+//	_ = eng.Start(ctx)
+//	srv := api.New(eng, api.Options{})
 //	http.ListenAndServe(addr, srv.Handler())
 //
-// api imports neither the index nor the stores: it declares what it needs
-// (Searcher, Syncer, Ranker, Taxonomy) and cmd/volmatch adapts the concrete
-// types to them.
+// api is a transport: it binds and checks the shape of a request, calls the
+// engine, and renders the answer or the error. Every rule of the domain
+// (who may see and change what, masking, the flows' validation, the events
+// written) lives in the engine, so the web pages obey the same rules.
 //
 // # Conventions for adding an endpoint
 //
 //   - Every route is registered in routes.go, in the one function
-//     (*Server).routes, through r.handle(method, path, roles, op, handler).
-//     The op (an Op) documents it for the OpenAPI document: summary,
+//     (*Server).routes, one line each: method, path, roles, op, handler.
+//     The op (an Op, declared in ops.go) documents it for the OpenAPI
+//     document: summary,
 //     parameters, request and response types (Go values whose JSON schema is
 //     derived by reflection). A route outside the table does not exist, and a
 //     test checks that gin's routes and the document agree.
 //   - A handler is about 20 lines: decode (s.decode for bodies, the query
-//     helpers for parameters), validate, check the scope (the role check is
-//     done by the table; record-level scope by the can* helpers in auth.go),
-//     call the store, s.synced(ctx) after a successful write, respond with
-//     c.JSON. Errors go through s.fail(c, err) and nothing else.
+//     helpers for parameters), call the engine with principal(c) (the role
+//     check is done by the table; record-level scope by the engine), respond
+//     with c.JSON. Errors go through s.fail(c, err) and nothing else.
 //   - Request and response types live in this package (types.go).
 //   - Lists answer {"items": [...], "next": "..."}; limit (1..1000, default
 //     100) and cursor (the opaque "next" of the previous page) are read by
@@ -63,26 +66,23 @@
 // never returned. The request log carries method, route, status, latency and
 // role only: no query string, body or path values (they may hold names).
 //
-// Writes and search. After every successful write the handler calls the
-// Syncer's CatchUp, so the write is visible to search and matching at once
-// (read your writes); the follower loop, wired in cmd, catches up writes of
-// other replicas in the background.
+// Writes and search. After every successful write the engine catches the
+// indexes up, so the write is visible to search and matching at once (read
+// your writes); the engine's follower catches up writes of other replicas
+// in the background.
 //
-// Matching modes (modes.go, through the Modes interface that cmd/volmatch
-// implements): a volunteer's menu (GET /v1/volunteers/{id}/menu), batch
-// assignment with a dry run or an all-or-nothing commit (POST
-// /v1/assignments/batch) and emergency dispatch by waves (POST
-// /v1/needs/{id}/dispatch). Matches, invitations and menus offer only shifts
-// that start after the server's clock.
+// Matching modes (modes.go): a volunteer's menu (GET
+// /v1/volunteers/{id}/menu), batch assignment with a dry run or an
+// all-or-nothing commit (POST /v1/assignments/batch) and emergency dispatch
+// by waves (POST /v1/needs/{id}/dispatch). Matches, invitations and menus
+// offer only shifts that start after the engine's clock.
 //
 // Evaluation (evaluation.go): /v1/evaluation/* for planners and admins,
-// aggregates only, computed from an in-memory copy of the event log that
-// reads only the events after the last one seen. The dashboard
+// aggregates only, computed by the engine from an in-memory copy of the
+// event log that reads only the events after the last one seen. The dashboard
 // (dashboard.go) serves the embedded page at /dashboard/ and the public
 // reference data (/v1/reference, /v1/geo/districts) it draws with.
 //
-// Sending invitations to several volunteers is one store write per
-// volunteer: the handler checks every volunteer first, but a clash found by
-// the store midway leaves the earlier invitations sent (they are listed in
-// the problem's detail).
+// Sending invitations to several volunteers is one store write: a clash
+// found by the store refuses the whole batch and writes nothing.
 package api

@@ -16,7 +16,10 @@ import (
 
 // now is the engine's clock in these tests: a day before the fixture
 // needs' first shift.
-var now = fixture.Base.Add(9 * time.Hour)
+var (
+	fixture0 = fixture.Base.Add(9 * time.Hour)
+	now      = fixture0
+)
 
 // Callers of the tests, one per role and scope.
 var (

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"volmatch"
-	"volmatch/api"
 )
 
 // TestWireRebuildsUnreadableIndex damages the derived search index and
@@ -47,7 +46,7 @@ func TestWireRebuildsUnreadableIndex(t *testing.T) {
 	if !strings.Contains(logs.String(), "rebuilding it from the store") {
 		t.Fatalf("the damaged index was not rebuilt; logs:\n%s", logs.String())
 	}
-	res, err := textSearcher{svc.text}.Search(ctx, api.SearchQuery{Text: "演练", Kind: "need", Limit: 10})
+	res, err := svc.text.Search(ctx, volmatch.SearchQuery{Text: "演练", Kind: volmatch.ChangeNeed, Limit: 10})
 	if err != nil || len(res.Hits) != 1 || res.Hits[0].ID != n.ID {
 		t.Fatalf("search after rebuild = %+v, %v; want need %s", res, err, n.ID)
 	}
