@@ -107,4 +107,3 @@ func (s *Server) Handler() http.Handler { return s.router }
 // Routes lists the method and gin path of every route served, in
 // registration order.
 func (s *Server) Routes() []gin.RouteInfo { return s.router.Routes() }
-
