@@ -23,19 +23,13 @@ import (
 //   - read-then-AcceptInvitation hands the invitation read to the store
 //     (what the API does when the store offers it).
 func BenchmarkAccept(b *testing.B) {
-	srv := redistest.Start(b)
 	ctx := context.Background()
-	st, err := redis.Open(ctx, srv.URL(0), redis.Options{PoolSize: 64})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	start := epoch.Add(24 * time.Hour)
+	st := openOn(b, redistest.Start(b), redis.Options{PoolSize: 64})
 	runs := 0
 	run := func(b *testing.B, accept func(id string) error) {
 		runs++
 		need := fmt.Sprintf("N%04d", runs)
-		if err := st.CreateNeed(ctx, testNeed(need, volmatch.Shift{ID: "S1", Start: start, End: start.Add(time.Hour), Slots: b.N + 1})); err != nil {
+		if err := st.CreateNeed(ctx, testNeed(need, dayShift(1, b.N+1))); err != nil {
 			b.Fatal(err)
 		}
 		ids := make([]string, b.N)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"volmatch"
 	"volmatch/store/redis"
@@ -15,22 +14,10 @@ import (
 // that changed after they were read: the store must act on what is stored,
 // not on the caller's copy nor on its own cached need.
 func TestAcceptInvitationStale(t *testing.T) {
-	srv := redistest.Start(t)
 	ctx := context.Background()
-	st, err := redis.Open(ctx, srv.URL(0), redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	start := epoch.Add(24 * time.Hour)
-	sh := volmatch.Shift{ID: "S1", Start: start, End: start.Add(time.Hour), Slots: 10}
-	vols := make([]*volmatch.Volunteer, 6)
-	for i := range vols {
-		vols[i] = testVolunteer(fmt.Sprintf("V%d", i))
-	}
-	if err := st.PutVolunteers(ctx, vols); err != nil {
-		t.Fatal(err)
-	}
+	st := openOn(t, redistest.Start(t), redis.Options{})
+	sh := dayShift(1, 10)
+	vols := putVolunteers(t, st, "V%d", 6)
 	if err := st.CreateNeed(ctx, testNeed("N1", sh)); err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,8 @@ package redis_test
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"volmatch"
 	"volmatch/store/redis"
@@ -15,22 +13,10 @@ import (
 // BenchmarkReserve measures one reservation script (a slot on a roomy
 // shift for a fresh volunteer) from parallel goroutines.
 func BenchmarkReserve(b *testing.B) {
-	srv := redistest.Start(b)
 	ctx := context.Background()
-	st, err := redis.Open(ctx, srv.URL(0), redis.Options{PoolSize: 64})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	vs := make([]*volmatch.Volunteer, b.N)
-	for i := range vs {
-		vs[i] = testVolunteer(fmt.Sprintf("V%08d", i))
-	}
-	if err := st.PutVolunteers(ctx, vs); err != nil {
-		b.Fatal(err)
-	}
-	start := epoch.Add(24 * time.Hour)
-	if err := st.CreateNeed(ctx, testNeed("N1", volmatch.Shift{ID: "S1", Start: start, End: start.Add(time.Hour), Slots: 10000})); err != nil {
+	st := openOn(b, redistest.Start(b), redis.Options{PoolSize: 64})
+	vs := putVolunteers(b, st, "V%08d", b.N)
+	if err := st.CreateNeed(ctx, testNeed("N1", dayShift(1, 10000))); err != nil {
 		b.Fatal(err)
 	}
 	var next atomic.Int64
@@ -48,15 +34,9 @@ func BenchmarkReserve(b *testing.B) {
 
 // BenchmarkNeed measures reading one need with its fill counts.
 func BenchmarkNeed(b *testing.B) {
-	srv := redistest.Start(b)
 	ctx := context.Background()
-	st, err := redis.Open(ctx, srv.URL(0), redis.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	start := epoch.Add(24 * time.Hour)
-	if err := st.CreateNeed(ctx, testNeed("N1", volmatch.Shift{ID: "S1", Start: start, End: start.Add(time.Hour), Slots: 10})); err != nil {
+	st := openOn(b, redistest.Start(b), redis.Options{})
+	if err := st.CreateNeed(ctx, testNeed("N1", dayShift(1, 10))); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

@@ -27,13 +27,8 @@ func TestServerDown(t *testing.T) {
 		t.Run(stop.name, func(t *testing.T) {
 			srv := redistest.Start(t)
 			ctx := context.Background()
-			st, err := redis.Open(ctx, srv.URL(0), redis.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			start := epoch.Add(24 * time.Hour)
-			if err := st.CreateNeed(ctx, testNeed("N1", volmatch.Shift{ID: "S1", Start: start, End: start.Add(2 * time.Hour), Slots: 50})); err != nil {
+			st := openOn(t, srv, redis.Options{})
+			if err := st.CreateNeed(ctx, testNeed("N1", dayShift(2, 50))); err != nil {
 				t.Fatal(err)
 			}
 			var acked []string

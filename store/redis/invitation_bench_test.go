@@ -24,22 +24,10 @@ import (
 // It reports inv/s, the invitations written per second.
 func BenchmarkCreateInvitations(b *testing.B) {
 	const pre, nVols, size = 20000, 1000, 100
-	srv := redistest.Start(b)
 	ctx := context.Background()
-	st, err := redis.Open(ctx, srv.URL(0), redis.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	vs := make([]*volmatch.Volunteer, nVols)
-	for i := range vs {
-		vs[i] = testVolunteer(fmt.Sprintf("V%05d", i))
-	}
-	if err := st.PutVolunteers(ctx, vs); err != nil {
-		b.Fatal(err)
-	}
-	start := epoch.Add(24 * time.Hour)
-	sh := volmatch.Shift{ID: "S1", Start: start, End: start.Add(time.Hour), Slots: 10}
+	st := openOn(b, redistest.Start(b), redis.Options{})
+	vs := putVolunteers(b, st, "V%05d", nVols)
+	sh := dayShift(1, 10)
 	needs := 0
 	newNeed := func() string {
 		needs++

@@ -10,30 +10,7 @@ import (
 	"volmatch"
 	"volmatch/store/redis"
 	"volmatch/store/redis/redistest"
-	"volmatch/store/storetest"
 )
-
-var epoch = storetest.Epoch
-
-func testVolunteer(id string) *volmatch.Volunteer {
-	var w volmatch.Week
-	for h := 0; h < volmatch.HoursPerWeek; h++ {
-		w.Set(h)
-	}
-	return &volmatch.Volunteer{
-		ID: id, Name: "测试", Phone: "13800000000", Home: volmatch.Point{Lat: 39.92, Lng: 116.44},
-		District: "110105", Street: "110105001000", MaxTravelKm: 10, Availability: w,
-	}
-}
-
-func testNeed(id string, shifts ...volmatch.Shift) *volmatch.Need {
-	return &volmatch.Need{
-		ID: id, Org: "O1", Title: "助老", Domain: "elderly_care", TargetGroup: volmatch.TargetElderly,
-		Mode: volmatch.ModeConcentrated, Urgency: volmatch.UrgencyNormal,
-		Point: volmatch.Point{Lat: 39.93, Lng: 116.45}, District: "110105", Street: "110105001000",
-		RadiusKm: 5, Shifts: shifts,
-	}
-}
 
 // TestReplicasAccept runs accepts from two stores (two replicas) on one
 // server at once: every shift overlaps every other, so each volunteer gets
@@ -51,13 +28,7 @@ func TestReplicasAccept(t *testing.T) {
 		reps[i] = st
 	}
 	const needs, slots, vols = 5, 3, 40
-	var vs []*volmatch.Volunteer
-	for i := 0; i < vols; i++ {
-		vs = append(vs, testVolunteer(fmt.Sprintf("V%03d", i)))
-	}
-	if err := reps[0].PutVolunteers(ctx, vs); err != nil {
-		t.Fatal(err)
-	}
+	vs := putVolunteers(t, reps[0], "V%03d", vols)
 	var invites []string
 	for n := 0; n < needs; n++ {
 		// Shifts start an hour apart and last six hours: all five overlap.
@@ -194,16 +165,7 @@ func TestNamespacesIsolated(t *testing.T) {
 func TestWaitChange(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	a, err := redis.Open(ctx, srv.URL(0), redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := redis.Open(ctx, srv.URL(0), redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openOn(t, srv, redis.Options{}), openOn(t, srv, redis.Options{})
 	got := make(chan bool, 1)
 	go func() {
 		ok, err := a.WaitChange(ctx, 0, 10*time.Second)
