@@ -39,9 +39,7 @@ func (s *Store) PutVolunteersBulk(ctx context.Context, vs []*volmatch.Volunteer)
 	errs := make([]error, len(vs))
 	parallel.For(len(vs), 64, func(i int) {
 		c := *vs[i]
-		if c.UpdatedAt.IsZero() {
-			c.UpdatedAt = now
-		}
+		c.Stamp(now, volmatch.WritePut)
 		raw[i], errs[i] = json.Marshal(&c)
 	})
 	for i, err := range errs {
