@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"volmatch"
 )
 
 // The helpers the end-to-end tests share: the binary built once per run,
@@ -320,26 +318,5 @@ func listAll[T any](t *testing.T, base, path string) []T {
 			return all
 		}
 		cursor = page.Next
-	}
-}
-
-func volunteer(id string) volmatch.Volunteer {
-	var w volmatch.Week
-	for h := 0; h < volmatch.HoursPerWeek; h++ {
-		w.Set(h)
-	}
-	return volmatch.Volunteer{
-		ID: id, Name: "测试志愿者", Phone: "13800000000", Home: volmatch.Point{Lat: 39.92, Lng: 116.44},
-		District: "110105", Street: "110105001000", MaxTravelKm: 10, Availability: w,
-		Consent: volmatch.Consent{ShareContact: true},
-	}
-}
-
-func need(id, title string, start time.Time, slots int) volmatch.Need {
-	return volmatch.Need{
-		ID: id, Org: "org1", Title: title, Description: "多副本测试", Domain: "elderly_care",
-		TargetGroup: volmatch.TargetElderly, Mode: volmatch.ModeConcentrated, Urgency: volmatch.UrgencyNormal,
-		Point: volmatch.Point{Lat: 39.93, Lng: 116.45}, District: "110105", Street: "110105001000", RadiusKm: 8,
-		Shifts: []volmatch.Shift{{ID: "s1", Start: start, End: start.Add(3 * time.Hour), Slots: slots}},
 	}
 }

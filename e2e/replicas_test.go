@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 	"volmatch/store/redis"
 	"volmatch/store/redis/redistest"
 )
@@ -37,7 +38,7 @@ func testAccepts(t *testing.T, reps []*proc, st *redis.Store) {
 	const needs, slots, vols = 10, 2, 50
 	var ids []string
 	for i := 0; i < vols; i++ {
-		v := volunteer(fmt.Sprintf("v%03d", i))
+		v := fixture.Volunteer(fmt.Sprintf("v%03d", i))
 		must(t, 201, "POST", reps[i%2].url+"/v1/volunteers", v, nil)
 		ids = append(ids, v.ID)
 	}
@@ -46,7 +47,8 @@ func testAccepts(t *testing.T, reps []*proc, st *redis.Store) {
 	t0 := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 	var invites []string
 	for n := 0; n < needs; n++ {
-		nd := need(fmt.Sprintf("n%02d", n), "社区助老服务", t0.Add(time.Duration(n)*10*time.Minute), slots)
+		nd := fixture.Need(fmt.Sprintf("n%02d", n),
+			fixture.Shifts(fixture.Shift("s1", t0.Add(time.Duration(n)*10*time.Minute), 3*time.Hour, slots)))
 		must(t, 201, "POST", reps[n%2].url+"/v1/needs", nd, nil)
 		var invs struct{ Items []volmatch.Invitation }
 		must(t, 201, "POST", reps[(n+1)%2].url+"/v1/needs/"+nd.ID+"/invites", map[string]any{"shift": "s1", "volunteers": ids}, &invs)
@@ -129,7 +131,8 @@ func testAccepts(t *testing.T, reps []*proc, st *redis.Store) {
 }
 
 func testVisibility(t *testing.T, reps []*proc) {
-	nd := need("far1", "跨副本可见性测试需求", time.Now().Add(72*time.Hour).Truncate(time.Hour), 3)
+	nd := fixture.Need("far1", fixture.Title("跨副本可见性测试需求"),
+		fixture.Shifts(fixture.Shift("s1", time.Now().Add(72*time.Hour).Truncate(time.Hour), 3*time.Hour, 3)))
 	must(t, 201, "POST", reps[0].url+"/v1/needs", nd, nil)
 	posted := time.Now()
 	// The store is shared: the record is on B at once.
@@ -168,7 +171,7 @@ func testRestart(t *testing.T, reps []*proc, srv *redistest.Server) {
 		seq++
 		id := fmt.Sprintf("w%05d", seq)
 		mu.Unlock()
-		code, ct, err := call("POST", r.url+"/v1/volunteers", volunteer(id), nil)
+		code, ct, err := call("POST", r.url+"/v1/volunteers", fixture.Volunteer(id), nil)
 		res := result{id, code, ct, err}
 		mu.Lock()
 		defer mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 	"volmatch/store/bolt"
 	"volmatch/store/redis"
 	"volmatch/store/redis/redistest"
@@ -467,7 +468,7 @@ func (c *soakClient) create(kind, path string, body any) (stored, ack bool) {
 func (c *soakClient) createVolunteer() {
 	c.next++
 	id := fmt.Sprintf("sv%d-%05d", c.id+1, c.next)
-	if stored, ack := c.create("create_volunteer", "/v1/volunteers", volunteer(id)); stored {
+	if stored, ack := c.create("create_volunteer", "/v1/volunteers", fixture.Volunteer(id)); stored {
 		l := &c.s.led
 		l.mu.Lock()
 		l.vols = append(l.vols, id)
@@ -478,8 +479,7 @@ func (c *soakClient) createVolunteer() {
 
 func (c *soakClient) createNeed() {
 	c.next++
-	n := need(fmt.Sprintf("sn%d-%05d", c.id+1, c.next), "压力测试社区服务", c.s.base, 1)
-	n.Shifts = nil
+	n := fixture.Need(fmt.Sprintf("sn%d-%05d", c.id+1, c.next), fixture.Title("压力测试社区服务"), fixture.Shifts())
 	for k := 0; k < 1+c.rng.IntN(3); k++ {
 		start := c.s.base.Add(time.Duration(c.rng.IntN(72)) * 30 * time.Minute)
 		n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprintf("s%d", k+1), Start: start,
@@ -488,7 +488,7 @@ func (c *soakClient) createNeed() {
 	if stored, ack := c.create("create_need", "/v1/needs", n); stored {
 		l := &c.s.led
 		l.mu.Lock()
-		l.needs = append(l.needs, n)
+		l.needs = append(l.needs, *n)
 		l.needSet[n.ID] = ack
 		l.mu.Unlock()
 	}
