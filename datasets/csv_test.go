@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"volmatch"
+	"volmatch/taxonomy"
 )
 
 func jsonOf(t *testing.T, x any) string {
@@ -34,7 +35,7 @@ func clientView(p *Population) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	tax := LoadTaxonomy()
+	tax := taxonomy.Load()
 	for _, format := range []string{FormatCSV, FormatJSONL} {
 		t.Run(format, func(t *testing.T) {
 			p := Generate(GenOptions{Volunteers: 800, Needs: 300, Seed: 5})

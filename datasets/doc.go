@@ -1,37 +1,9 @@
-// Package datasets holds the data volmatch is built and measured on: Beijing's
-// geography, the skill taxonomy, a synthetic population generator, JSONL and
-// CSV import and export, and readers of benchmark instances (OR-Library,
-// DIMACS).
-//
-// # Geography
-//
-// Beijing returns the 16 districts and 336 street/township units of the
-// embedded adcode data (beijing/SOURCE.md, CC BY 4.0; GCJ-02 coordinates):
-//
-//	g := datasets.Beijing()
-//	d, _ := g.District("朝阳")        // also "朝阳区" or "110105"
-//	s, _ := g.Street("建外街道")       // also the full name or the code
-//	streets := g.StreetsIn("110105")
-//
-// DistrictsGeoJSON gives the boundaries for the dashboard map.
-//
-// # Taxonomy
-//
-// LoadTaxonomy parses the embedded taxonomy.json once: the 13 professional
-// domains (kind "domain"), the community service types (kind "service") and
-// the skills under them (kind "skill"), each with an English key, Chinese and
-// English names, synonyms and related keys; plus the certificate and training
-// vocabularies. Records carry keys; people search with Chinese words:
-//
-//	tax := datasets.LoadTaxonomy()
-//	key, _ := tax.Lookup("心理咨询")       // "psych_counseling" (named 心理疏导)
-//	tax.DomainOf("cpr")                   // "emergency" (cpr < first_aid < emergency)
-//	tax.Related("first_aid", "cpr")       // true: parent and child
-//	v.CheckSkills(tax.Has)                // validates a volunteer's keys
-//
-// Related is symmetric: two different nodes are related when either lists
-// the other or one is the other's parent. Siblings are not related; compare
-// DomainOf for that.
+// Package datasets holds the data volmatch is built and measured on: a
+// synthetic population generator with an outcome simulation, JSONL and CSV
+// import and export, and readers of benchmark instances (OR-Library,
+// DIMACS). The reference data read at run time lives apart: Beijing's
+// districts and streets in package geo, the skill taxonomy in package
+// taxonomy.
 //
 // # Population
 //

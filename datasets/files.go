@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"volmatch/taxonomy"
 )
 
 // File names of a population directory.
@@ -88,7 +89,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 // an import does (against the embedded taxonomy). A missing file reads as no
 // records; any bad row rejects the directory with an *ImportError.
 func ReadDir(dir string) (*Population, error) {
-	tax := LoadTaxonomy()
+	tax := taxonomy.Load()
 	var b Batch
 	for _, name := range []string{VolunteersFile, NeedsFile, PoolsFile, StationsFile} {
 		got, err := ReadFile(filepath.Join(dir, name), tax.Has)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/geo"
+	"volmatch/taxonomy"
 )
 
 // GenOptions configure Generate. The zero value gives an empty population
@@ -146,16 +148,21 @@ func splitmix(x uint64) uint64 {
 }
 
 type generator struct {
-	o        GenOptions
-	tax      *Taxonomy
-	geo      *Geography
-	streets  []Street
-	cum      []float64 // cumulative street weights
-	cosLat   []float64 // per street, for km -> degrees
-	basic    []string  // basic community skills
-	basicCum []float64
-	pros     []proSkill
-	end      time.Time
+	o   GenOptions
+	tax *taxonomy.Taxonomy
+	// nodes are the taxonomy's nodes by key, domains its domains then
+	// services (each by key), trainings its training vocabulary: read once.
+	nodes     map[string]*taxonomy.Skill
+	domains   []taxonomy.Skill
+	trainings []taxonomy.Term
+	city      *geo.City
+	streets   []geo.Street
+	cum       []float64 // cumulative street weights
+	cosLat    []float64 // per street, for km -> degrees
+	basic     []string  // basic community skills
+	basicCum  []float64
+	pros      []proSkill
+	end       time.Time
 }
 
 type proSkill struct{ key, domain, cert string }
@@ -174,12 +181,20 @@ func newGenerator(o GenOptions) *generator {
 	if o.Weeks <= 0 {
 		o.Weeks = 4
 	}
-	g := &generator{o: o, tax: LoadTaxonomy(), geo: Beijing()}
+	g := &generator{o: o, tax: taxonomy.Load(), city: geo.Beijing()}
+	g.domains, g.trainings = g.tax.Domains(), g.tax.Trainings()
+	skills := g.tax.Skills()
+	g.nodes = make(map[string]*taxonomy.Skill, len(g.domains)+len(skills))
+	for _, list := range [][]taxonomy.Skill{g.domains, skills} {
+		for i := range list {
+			g.nodes[list[i].Key] = &list[i]
+		}
+	}
 	g.end = o.Start.AddDate(0, 0, 7*o.Weeks)
-	g.streets = g.geo.Streets()
+	g.streets = g.city.Streets()
 	sum := 0.0
 	for _, s := range g.streets {
-		sum += streetWeight(s, g.geo)
+		sum += streetWeight(s, g.city)
 		g.cum = append(g.cum, sum)
 		g.cosLat = append(g.cosLat, math.Cos(s.Point.Lat*math.Pi/180))
 	}
@@ -190,7 +205,7 @@ func newGenerator(o GenOptions) *generator {
 		g.basicCum = append(g.basicCum, wsum)
 	}
 	for _, s := range g.tax.Skills() {
-		if top := g.tax.nodes[g.tax.DomainOf(s.Key)]; top.Kind == KindService {
+		if top := g.nodes[g.tax.DomainOf(s.Key)]; top.Kind == taxonomy.KindService {
 			add(s.Key, 3)
 		}
 	}
@@ -198,8 +213,8 @@ func newGenerator(o GenOptions) *generator {
 		add(k, 1)
 	}
 	for _, s := range g.tax.Skills() {
-		top := g.tax.nodes[g.tax.DomainOf(s.Key)]
-		if top.Kind == KindDomain && s.Certificate != "" {
+		top := g.nodes[g.tax.DomainOf(s.Key)]
+		if top.Kind == taxonomy.KindDomain && s.Certificate != "" {
 			g.pros = append(g.pros, proSkill{s.Key, top.Key, s.Certificate})
 		}
 	}
@@ -208,7 +223,7 @@ func newGenerator(o GenOptions) *generator {
 
 // streetWeight shares a district's population among its units: urban
 // streets (街道) hold more people than areas (地区) and towns (镇, 乡).
-func streetWeight(s Street, geo *Geography) float64 {
+func streetWeight(s geo.Street, city *geo.City) float64 {
 	w := 1.0
 	switch {
 	case strings.HasSuffix(s.Name, "街道办事处"):
@@ -219,7 +234,7 @@ func streetWeight(s Street, geo *Geography) float64 {
 		w = 0.5
 	}
 	total := 0.0
-	for _, t := range geo.StreetsIn(s.District) {
+	for _, t := range city.StreetsIn(s.District) {
 		switch {
 		case strings.HasSuffix(t.Name, "街道办事处"):
 			total += 3
@@ -420,21 +435,61 @@ func (g *generator) volunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 	if female {
 		v.Gender = "f"
 	}
+	v.BirthYear = birthYear(r)
+	v.MaxTravelKm = maxTravelKm(r)
+	held, pro := g.volunteerSkills(r, v)
+	g.volunteerCertificates(r, v, held)
+	v.Trainings = g.volunteerTrainings(r, v, pro)
+	v.InsuredUntil = g.insuredUntil(r)
+	v.Languages = volunteerLanguages(r, v.Languages, held)
+	v.PreferredDomains = g.preferredDomains(r, v)
+	v.Availability = availability(r, v.BirthYear)
+	if chance(r, 0.1) {
+		d := r.IntN(7 * g.o.Weeks)
+		v.Exceptions = []volmatch.Exception{{Start: g.day(d), End: g.day(d + 1 + r.IntN(7))}}
+	}
+	if chance(r, 0.4) {
+		v.Teams = []string{"team-" + st.Code[:9] + "-" + strconv.Itoa(1+r.IntN(3))}
+	}
+	v.Consent.ShareContact = chance(r, 0.9)
+	pEm := 0.3
+	if g.tax.DomainOf(firstSkill(v)) == "emergency" || pro != nil && pro.domain == "emergency" {
+		pEm = 0.8
+	}
+	v.Consent.Emergency = chance(r, pEm)
+	if !g.o.Lean {
+		v.Bio = g.bio(v)
+		v.Hidden = g.hidden(r, v)
+	}
+	return v
+}
+
+// birthYear draws a volunteer's birth year: a quarter students and young
+// adults, most of working age, the rest retired.
+func birthYear(r *rand.Rand) int {
 	switch x := r.Float64(); {
 	case x < 0.25:
-		v.BirthYear = 2000 + r.IntN(8)
+		return 2000 + r.IntN(8)
 	case x < 0.7:
-		v.BirthYear = 1966 + r.IntN(34)
+		return 1966 + r.IntN(34)
 	default:
-		v.BirthYear = 1945 + r.IntN(21)
+		return 1945 + r.IntN(21)
 	}
-	if chance(r, 0.85) {
-		v.MaxTravelKm = float64(6+r.IntN(15)) / 2 // 3–10 km in half steps
-	} else {
-		v.MaxTravelKm = float64(21+r.IntN(20)) / 2 // 10.5–20 km
-	}
+}
 
-	// Skills: 1–3 basic community skills; ~5% professionals.
+// maxTravelKm draws how far a volunteer will travel: mostly 3–10 km in
+// half steps, sometimes 10.5–20 km.
+func maxTravelKm(r *rand.Rand) float64 {
+	if chance(r, 0.85) {
+		return float64(6+r.IntN(15)) / 2
+	}
+	return float64(21+r.IntN(20)) / 2
+}
+
+// volunteerSkills draws v's skills, sorted: 1–3 basic community skills,
+// and for ~5% a professional skill (see professional). It returns the
+// skills held and the professional skill, nil if none.
+func (g *generator) volunteerSkills(r *rand.Rand, v *volmatch.Volunteer) (map[string]bool, *proSkill) {
 	held := map[string]bool{}
 	for range 1 + r.IntN(3) {
 		k := g.basic[pickCum(r, g.basicCum)]
@@ -452,29 +507,40 @@ func (g *generator) volunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 	if chance(r, 0.05) {
 		p := pick(r, g.pros)
 		pro = &p
-		if held[p.key] {
-			for j := range v.Skills {
-				if v.Skills[j].Skill == p.key {
-					v.Skills[j].Level = 3
-				}
-			}
-		} else {
-			held[p.key] = true
-			v.Skills = append(v.Skills, volmatch.SkillLevel{Skill: p.key, Level: 3})
-		}
-		for _, rel := range g.tax.nodes[p.key].Related {
-			if rs, ok := g.tax.nodes[rel]; ok && rs.Kind == KindSkill && !held[rel] && chance(r, 0.5) {
-				held[rel] = true
-				v.Skills = append(v.Skills, volmatch.SkillLevel{Skill: rel, Level: 2})
-				break
-			}
-		}
-		v.Pools = []string{"pool-" + p.domain}
-		v.Certificates = append(v.Certificates, volmatch.Certificate{Name: p.cert, Expires: g.expiry(r, 0.05, 0.05)})
+		g.professional(r, v, held, p)
 	}
 	sort.Slice(v.Skills, func(a, b int) bool { return v.Skills[a].Skill < v.Skills[b].Skill })
+	return held, pro
+}
 
-	// Certificates besides a professional's own.
+// professional gives v the professional skill p at level 3, often one of
+// its related skills at level 2, its domain's pool and its certificate.
+func (g *generator) professional(r *rand.Rand, v *volmatch.Volunteer, held map[string]bool, p proSkill) {
+	if held[p.key] {
+		for j := range v.Skills {
+			if v.Skills[j].Skill == p.key {
+				v.Skills[j].Level = 3
+			}
+		}
+	} else {
+		held[p.key] = true
+		v.Skills = append(v.Skills, volmatch.SkillLevel{Skill: p.key, Level: 3})
+	}
+	for _, rel := range g.nodes[p.key].Related {
+		if rs, ok := g.nodes[rel]; ok && rs.Kind == taxonomy.KindSkill && !held[rel] && chance(r, 0.5) {
+			held[rel] = true
+			v.Skills = append(v.Skills, volmatch.SkillLevel{Skill: rel, Level: 2})
+			break
+		}
+	}
+	v.Pools = []string{"pool-" + p.domain}
+	v.Certificates = append(v.Certificates, volmatch.Certificate{Name: p.cert, Expires: g.expiry(r, 0.05, 0.05)})
+}
+
+// volunteerCertificates adds to v's certificates besides a professional's
+// own (first aid, more often for those who know it; a driving licence; a
+// rare other one), then sorts them.
+func (g *generator) volunteerCertificates(r *rand.Rand, v *volmatch.Volunteer, held map[string]bool) {
 	hasCert := func(k string) bool {
 		for _, c := range v.Certificates {
 			if c.Name == k {
@@ -500,99 +566,95 @@ func (g *generator) volunteer(r *rand.Rand, i int) *volmatch.Volunteer {
 		}
 	}
 	sort.Slice(v.Certificates, func(a, b int) bool { return v.Certificates[a].Name < v.Certificates[b].Name })
+}
 
-	// Trainings: the general orientation for most, the training of the
-	// domains of their skills for many.
+// volunteerTrainings draws v's trainings, sorted: the general orientation
+// for most, the training of the domains of their skills for many (always
+// for a professional's domain), and sometimes another.
+func (g *generator) volunteerTrainings(r *rand.Rand, v *volmatch.Volunteer, pro *proSkill) []string {
 	trained := map[string]bool{}
 	if chance(r, 0.75) {
 		trained["general_orientation"] = true
 	}
 	for _, s := range v.Skills {
-		top := g.tax.nodes[g.tax.DomainOf(s.Skill)]
+		top := g.nodes[g.tax.DomainOf(s.Skill)]
 		if top.Training != "" && chance(r, 0.55) {
 			trained[top.Training] = true
 		}
 	}
 	if pro != nil {
-		if top := g.tax.nodes[pro.domain]; top.Training != "" {
+		if top := g.nodes[pro.domain]; top.Training != "" {
 			trained[top.Training] = true
 		}
 	}
 	if chance(r, 0.15) {
-		trained[pick(r, g.tax.trainings).Key] = true
+		trained[pick(r, g.trainings).Key] = true
 	}
+	var out []string
 	for k := range trained {
-		v.Trainings = append(v.Trainings, k)
+		out = append(out, k)
 	}
-	sort.Strings(v.Trainings)
+	sort.Strings(out)
+	return out
+}
 
-	// Insurance: most insured through the period, some lapsing during it,
-	// some uninsured.
+// insuredUntil draws the end of a volunteer's insurance: most insured
+// through the period, some lapsing during it, some uninsured (zero).
+func (g *generator) insuredUntil(r *rand.Rand) time.Time {
 	switch x := r.Float64(); {
 	case x < 0.08:
+		return time.Time{}
 	case x < 0.12:
-		v.InsuredUntil = g.day(-1 - r.IntN(200))
+		return g.day(-1 - r.IntN(200))
 	case x < 0.2:
-		v.InsuredUntil = g.day(1 + r.IntN(7*g.o.Weeks-1))
+		return g.day(1 + r.IntN(7*g.o.Weeks-1))
 	default:
-		v.InsuredUntil = g.day(7*g.o.Weeks + 1 + r.IntN(365))
+		return g.day(7*g.o.Weeks + 1 + r.IntN(365))
 	}
+}
 
-	// Languages.
+// volunteerLanguages adds to langs the languages a volunteer speaks, some
+// drawn, some following the language skills held; sorted, without
+// repeats.
+func volunteerLanguages(r *rand.Rand, langs []string, held map[string]bool) []string {
 	if chance(r, 0.25) || held["english_translation"] || held["english_tutoring"] && chance(r, 0.8) {
-		v.Languages = append(v.Languages, LangEnglish)
+		langs = append(langs, LangEnglish)
 	}
 	if chance(r, 0.03) || held["cantonese"] {
-		v.Languages = append(v.Languages, LangCantonese)
+		langs = append(langs, LangCantonese)
 	}
 	if chance(r, 0.015) || held["sign_language"] {
-		v.Languages = append(v.Languages, LangSign)
+		langs = append(langs, LangSign)
 	}
 	for k, l := range map[string]string{"japanese_translation": LangJapanese, "korean_translation": LangKorean,
 		"french_translation": LangFrench, "russian_translation": LangRussian} {
 		if held[k] {
-			v.Languages = append(v.Languages, l)
+			langs = append(langs, l)
 		}
 	}
 	if chance(r, 0.02) {
-		v.Languages = append(v.Languages, pick(r, []string{LangJapanese, LangKorean, LangFrench, LangRussian}))
+		langs = append(langs, pick(r, []string{LangJapanese, LangKorean, LangFrench, LangRussian}))
 	}
-	v.Languages = dedupSorted(v.Languages)
+	return dedupSorted(langs)
+}
 
-	// Preferred domains: mostly the domains of their skills, sometimes
-	// another.
+// preferredDomains draws v's preferred domains, at most three, sorted:
+// mostly the domains of their skills, sometimes another.
+func (g *generator) preferredDomains(r *rand.Rand, v *volmatch.Volunteer) []string {
+	var ds []string
 	for _, s := range v.Skills {
 		if chance(r, 0.7) {
-			v.PreferredDomains = addDomain(v.PreferredDomains, g.tax.DomainOf(s.Skill))
+			ds = addDomain(ds, g.tax.DomainOf(s.Skill))
 		}
 	}
-	if len(v.PreferredDomains) == 0 || chance(r, 0.2) {
-		v.PreferredDomains = addDomain(v.PreferredDomains, pick(r, g.tax.domains).Key)
+	if len(ds) == 0 || chance(r, 0.2) {
+		ds = addDomain(ds, pick(r, g.domains).Key)
 	}
-	if len(v.PreferredDomains) > 3 {
-		v.PreferredDomains = v.PreferredDomains[:3]
+	if len(ds) > 3 {
+		ds = ds[:3]
 	}
-	sort.Strings(v.PreferredDomains)
-
-	v.Availability = availability(r, v.BirthYear)
-	if chance(r, 0.1) {
-		d := r.IntN(7 * g.o.Weeks)
-		v.Exceptions = []volmatch.Exception{{Start: g.day(d), End: g.day(d + 1 + r.IntN(7))}}
-	}
-	if chance(r, 0.4) {
-		v.Teams = []string{"team-" + st.Code[:9] + "-" + strconv.Itoa(1+r.IntN(3))}
-	}
-	v.Consent.ShareContact = chance(r, 0.9)
-	pEm := 0.3
-	if g.tax.DomainOf(firstSkill(v)) == "emergency" || pro != nil && pro.domain == "emergency" {
-		pEm = 0.8
-	}
-	v.Consent.Emergency = chance(r, pEm)
-	if !g.o.Lean {
-		v.Bio = g.bio(v)
-		v.Hidden = g.hidden(r, v)
-	}
-	return v
+	sort.Strings(ds)
+	return ds
 }
 
 func firstSkill(v *volmatch.Volunteer) string {
@@ -616,7 +678,7 @@ func dedupSorted(xs []string) []string {
 func (g *generator) bio(v *volmatch.Volunteer) string {
 	var names []string
 	for _, s := range v.Skills {
-		names = append(names, g.tax.nodes[s.Skill].Name)
+		names = append(names, g.nodes[s.Skill].Name)
 	}
 	return "擅长" + strings.Join(names, "、")
 }
@@ -640,7 +702,7 @@ func (g *generator) hidden(r *rand.Rand, v *volmatch.Volunteer) *volmatch.Hidden
 		}
 	}
 	if chance(r, 0.3) {
-		h.DomainAffinity[pick(r, g.tax.domains).Key] = round2(0.5 + 0.5*r.Float64())
+		h.DomainAffinity[pick(r, g.domains).Key] = round2(0.5 + 0.5*r.Float64())
 	}
 	h.DistanceTolKm = round1(v.MaxTravelKm * (0.5 + 0.7*r.Float64()))
 	h.Responsiveness = round2(0.2 + 0.7*r.Float64())
@@ -658,8 +720,8 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 func (g *generator) pools(vs []*volmatch.Volunteer) []*volmatch.TalentPool {
 	var out []*volmatch.TalentPool
 	by := map[string]*volmatch.TalentPool{}
-	for _, d := range g.tax.domains {
-		if d.Kind != KindDomain {
+	for _, d := range g.domains {
+		if d.Kind != taxonomy.KindDomain {
 			continue
 		}
 		p := &volmatch.TalentPool{ID: "pool-" + d.Key, Name: d.Name + "专业志愿者人员库", Domain: d.Key,
@@ -848,6 +910,24 @@ func shiftTimes(r *rand.Rand, weekend bool) (int, int) {
 func (g *generator) need(r *rand.Rand, i int, stations []*volmatch.Station) *volmatch.Need {
 	templateTables()
 	n := &volmatch.Need{ID: fmt.Sprintf("N%06d", i+1), Status: volmatch.NeedOpen, Urgency: volmatch.UrgencyNormal}
+	t := needKind(r, n)
+	n.Domain = t.domain
+	n.TargetGroup = t.target
+	g.needSite(r, n, t, stations)
+	g.needShifts(r, n)
+	n.PostedAt = postedAt(r, n)
+	n.UpdatedAt = n.PostedAt
+	g.needRequirements(r, n, t)
+	if n.Mode == volmatch.ModePairing && chance(r, 0.5) {
+		n.Recipient = recipientPreferences(r, n.Shifts)
+	}
+	return n
+}
+
+// needKind draws the urgency and mode of n and the template it follows:
+// ~3% emergencies (concentrated), ~10% pairings, the rest by template
+// weight in one of the template's other modes, ~11% of them urgent.
+func needKind(r *rand.Rand, n *volmatch.Need) needTemplate {
 	var t needTemplate
 	switch x := r.Float64(); {
 	case x < 0.03:
@@ -874,12 +954,17 @@ func (g *generator) need(r *rand.Rand, i int, stations []*volmatch.Station) *vol
 			n.Urgency = volmatch.UrgencyUrgent
 		}
 	}
+	return t
+}
+
+// needSite draws where n is: a street by population, a point in it or, for
+// a quarter, a station of the street; then the organisation, the title and
+// description filled in from t, and the radius (wider for an emergency).
+func (g *generator) needSite(r *rand.Rand, n *volmatch.Need, t needTemplate, stations []*volmatch.Station) {
 	si := pickCum(r, g.cum)
 	st := g.streets[si]
 	n.Org = "org-" + st.Code[:9]
 	n.District, n.Street = st.District, st.Code
-	n.Domain = t.domain
-	n.TargetGroup = t.target
 	n.Point = g.jitter(r, si, 1)
 	place := shortStreet(st.Name) + "社区服务站"
 	if chance(r, 0.25) {
@@ -900,9 +985,11 @@ func (g *generator) need(r *rand.Rand, i int, stations []*volmatch.Station) *vol
 	if n.Urgency == volmatch.UrgencyEmergency {
 		n.RadiusKm = float64(10 + r.IntN(11))
 	}
+}
 
-	// Shifts within the period.
-	days := 7 * g.o.Weeks
+// needShifts draws n's shifts within the period: 1–4 (1–2 when
+// concentrated, 1 in an emergency), or a pairing's weekly ones.
+func (g *generator) needShifts(r *rand.Rand, n *volmatch.Need) {
 	nShifts := 1 + r.IntN(4)
 	if n.Mode == volmatch.ModeConcentrated {
 		nShifts = 1 + r.IntN(2)
@@ -911,55 +998,74 @@ func (g *generator) need(r *rand.Rand, i int, stations []*volmatch.Station) *vol
 		nShifts = 1
 	}
 	if n.Mode == volmatch.ModePairing {
-		// A lasting tie: the same hours every week.
-		nShifts = min(4, g.o.Weeks)
-		d := r.IntN(7)
-		h, l := shiftTimes(r, d >= 5)
-		for k := range nShifts {
-			s := g.day(d + 7*k).Add(time.Duration(h) * time.Hour)
-			n.Shifts = append(n.Shifts, volmatch.Shift{ID: "s" + strconv.Itoa(k+1), Start: s, End: s.Add(time.Duration(l) * time.Hour), Slots: 1})
-		}
-	} else {
-		ds := map[int]bool{}
-		for k := 0; len(n.Shifts) < nShifts && k < 20; k++ {
-			// Weekends drawn about as often as the five weekdays together.
-			var d int
-			if chance(r, 0.45) {
-				d = 7*r.IntN(g.o.Weeks) + 5 + r.IntN(2)
-			} else {
-				d = 7*r.IntN(g.o.Weeks) + r.IntN(5)
-			}
-			if ds[d] || d >= days {
-				continue
-			}
-			ds[d] = true
-			h, l := shiftTimes(r, d%7 >= 5)
-			slots := 1 + r.IntN(5)
-			switch {
-			case n.Urgency == volmatch.UrgencyEmergency:
-				slots = 5 + r.IntN(16)
-			case n.Mode == volmatch.ModeConcentrated:
-				slots = 3 + r.IntN(28)
-			}
-			s := g.day(d).Add(time.Duration(h) * time.Hour)
-			n.Shifts = append(n.Shifts, volmatch.Shift{Start: s, End: s.Add(time.Duration(l) * time.Hour), Slots: slots})
-		}
-		sort.Slice(n.Shifts, func(a, b int) bool { return n.Shifts[a].Start.Before(n.Shifts[b].Start) })
-		for k := range n.Shifts {
-			n.Shifts[k].ID = "s" + strconv.Itoa(k+1)
-		}
+		g.pairingShifts(r, n)
+		return
 	}
+	g.dayShifts(r, n, nShifts)
+}
+
+// pairingShifts gives n a lasting tie: the same hours every week, for up
+// to four weeks, one slot each.
+func (g *generator) pairingShifts(r *rand.Rand, n *volmatch.Need) {
+	nShifts := min(4, g.o.Weeks)
+	d := r.IntN(7)
+	h, l := shiftTimes(r, d >= 5)
+	for k := range nShifts {
+		s := g.day(d + 7*k).Add(time.Duration(h) * time.Hour)
+		n.Shifts = append(n.Shifts, volmatch.Shift{ID: "s" + strconv.Itoa(k+1), Start: s, End: s.Add(time.Duration(l) * time.Hour), Slots: 1})
+	}
+}
+
+// dayShifts gives n up to nShifts shifts on distinct days of the period
+// (twenty draws at most), in order of start, with their slots: more for
+// an emergency or a concentrated need.
+func (g *generator) dayShifts(r *rand.Rand, n *volmatch.Need, nShifts int) {
+	days := 7 * g.o.Weeks
+	ds := map[int]bool{}
+	for k := 0; len(n.Shifts) < nShifts && k < 20; k++ {
+		// Weekends drawn about as often as the five weekdays together.
+		var d int
+		if chance(r, 0.45) {
+			d = 7*r.IntN(g.o.Weeks) + 5 + r.IntN(2)
+		} else {
+			d = 7*r.IntN(g.o.Weeks) + r.IntN(5)
+		}
+		if ds[d] || d >= days {
+			continue
+		}
+		ds[d] = true
+		h, l := shiftTimes(r, d%7 >= 5)
+		slots := 1 + r.IntN(5)
+		switch {
+		case n.Urgency == volmatch.UrgencyEmergency:
+			slots = 5 + r.IntN(16)
+		case n.Mode == volmatch.ModeConcentrated:
+			slots = 3 + r.IntN(28)
+		}
+		s := g.day(d).Add(time.Duration(h) * time.Hour)
+		n.Shifts = append(n.Shifts, volmatch.Shift{Start: s, End: s.Add(time.Duration(l) * time.Hour), Slots: slots})
+	}
+	sort.Slice(n.Shifts, func(a, b int) bool { return n.Shifts[a].Start.Before(n.Shifts[b].Start) })
+	for k := range n.Shifts {
+		n.Shifts[k].ID = "s" + strconv.Itoa(k+1)
+	}
+}
+
+// postedAt draws when n was posted: an emergency two to eleven hours
+// before its first shift, any other need during office hours one to seven
+// days before.
+func postedAt(r *rand.Rand, n *volmatch.Need) time.Time {
 	first := n.Shifts[0].Start
 	if n.Urgency == volmatch.UrgencyEmergency {
-		n.PostedAt = first.Add(-time.Duration(2+r.IntN(10)) * time.Hour)
-	} else {
-		// During office hours, one to seven days before.
-		d := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, volmatch.Beijing)
-		n.PostedAt = d.AddDate(0, 0, -1-r.IntN(7)).Add(time.Duration(9*60+r.IntN(9*60)) * time.Minute)
+		return first.Add(-time.Duration(2+r.IntN(10)) * time.Hour)
 	}
-	n.UpdatedAt = n.PostedAt
+	d := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, volmatch.Beijing)
+	return d.AddDate(0, 0, -1-r.IntN(7)).Add(time.Duration(9*60+r.IntN(9*60)) * time.Minute)
+}
 
-	// Requirements.
+// needRequirements draws what n requires, following t: sometimes a skill
+// (at a level), a certificate, a training, insurance; t's language always.
+func (g *generator) needRequirements(r *rand.Rand, n *volmatch.Need, t needTemplate) {
 	if chance(r, 0.3) {
 		lvl := 1
 		if x := r.Float64(); x < 0.3 {
@@ -983,7 +1089,7 @@ func (g *generator) need(r *rand.Rand, i int, stations []*volmatch.Station) *vol
 	if chance(r, 0.15) {
 		tr := t.training
 		if tr == "" {
-			tr = g.tax.nodes[t.domain].Training
+			tr = g.nodes[t.domain].Training
 		}
 		if tr == "" {
 			tr = "general_orientation"
@@ -994,25 +1100,28 @@ func (g *generator) need(r *rand.Rand, i int, stations []*volmatch.Station) *vol
 	if t.language != "" {
 		n.Requires.Languages = []string{t.language}
 	}
-	if n.Mode == volmatch.ModePairing && chance(r, 0.5) {
-		rp := &volmatch.RecipientPreferences{}
-		if chance(r, 0.4) {
-			rp.Gender = pick(r, []string{"f", "m"})
-		}
-		if chance(r, 0.2) {
-			rp.MaxAge = 50 + 10*r.IntN(3)
-		}
-		if chance(r, 0.1) {
-			rp.Languages = []string{pick(r, []string{LangCantonese, LangEnglish, LangSign})}
-		}
-		for _, s := range n.Shifts {
-			h := volmatch.ShiftHours(s.Start, s.End)
-			rp.Weekly = volmatch.Week{rp.Weekly[0] | h[0], rp.Weekly[1] | h[1], rp.Weekly[2] | h[2]}
-		}
-		if chance(r, 0.5) {
-			rp.Notes = pick(r, pairingNotes)
-		}
-		n.Recipient = rp
+}
+
+// recipientPreferences draws a pairing recipient's preferences: sometimes
+// a gender, a maximum age, a language and a note; always the weekly hours
+// of the shifts.
+func recipientPreferences(r *rand.Rand, shifts []volmatch.Shift) *volmatch.RecipientPreferences {
+	rp := &volmatch.RecipientPreferences{}
+	if chance(r, 0.4) {
+		rp.Gender = pick(r, []string{"f", "m"})
 	}
-	return n
+	if chance(r, 0.2) {
+		rp.MaxAge = 50 + 10*r.IntN(3)
+	}
+	if chance(r, 0.1) {
+		rp.Languages = []string{pick(r, []string{LangCantonese, LangEnglish, LangSign})}
+	}
+	for _, s := range shifts {
+		h := volmatch.ShiftHours(s.Start, s.End)
+		rp.Weekly = volmatch.Week{rp.Weekly[0] | h[0], rp.Weekly[1] | h[1], rp.Weekly[2] | h[2]}
+	}
+	if chance(r, 0.5) {
+		rp.Notes = pick(r, pairingNotes)
+	}
+	return rp
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/geo"
+	"volmatch/taxonomy"
 )
 
 // eligible reports whether v passes the hard gates of n's shift s as the
@@ -76,8 +78,8 @@ func has(xs []string, x string) bool {
 }
 
 func TestGenerateValid(t *testing.T) {
-	tax := LoadTaxonomy()
-	geo := Beijing()
+	tax := taxonomy.Load()
+	city := geo.Beijing()
 	o := GenOptions{Volunteers: 5000, Needs: 500, Seed: 7}
 	p := Generate(o)
 	if len(p.Volunteers) != 5000 || len(p.Needs) != 500 || len(p.Pools) != 13 || len(p.Stations) != stationCount {
@@ -101,7 +103,7 @@ func TestGenerateValid(t *testing.T) {
 		if !phoneRe.MatchString(v.Phone) {
 			t.Errorf("volunteer %s: phone is not 11 digits", v.ID)
 		}
-		st, ok := geo.Street(v.Street)
+		st, ok := city.Street(v.Street)
 		if !ok || st.District != v.District {
 			t.Fatalf("volunteer %s: street %s district %s do not match the geography", v.ID, v.Street, v.District)
 		}
@@ -146,7 +148,7 @@ func TestGenerateValid(t *testing.T) {
 		if err := pl.Validate(); err != nil {
 			t.Errorf("pool %s: Validate() = %v", pl.ID, err)
 		}
-		if s, ok := tax.Skill(pl.Domain); !ok || s.Kind != KindDomain {
+		if s, ok := tax.Skill(pl.Domain); !ok || s.Kind != taxonomy.KindDomain {
 			t.Errorf("pool %s: domain %q is not a professional domain", pl.ID, pl.Domain)
 		}
 		for _, m := range pl.Members {
@@ -180,7 +182,7 @@ func TestGenerateValid(t *testing.T) {
 		if want := "org-" + n.Street[:9]; n.Org != want {
 			t.Errorf("need %s: org %q, want %q", n.ID, n.Org, want)
 		}
-		if st, ok := geo.Street(n.Street); !ok || st.District != n.District {
+		if st, ok := city.Street(n.Street); !ok || st.District != n.District {
 			t.Errorf("need %s: street %s and district %s do not match", n.ID, n.Street, n.District)
 		}
 		if tax.DomainOf(n.Domain) != n.Domain {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"volmatch"
+	"volmatch/taxonomy"
 )
 
 const csvHeader = "id,name,phone,lat,lng,max_travel_km,skills,certificates,availability\n"
@@ -82,7 +83,7 @@ func TestReadRejectsBadRows(t *testing.T) {
 			if err := os.WriteFile(path, []byte(c.body), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			b, err := ReadFile(path, LoadTaxonomy().Has)
+			b, err := ReadFile(path, taxonomy.Load().Has)
 			if b != nil {
 				t.Errorf("ReadFile() returned %d records with errors, want none", b.Len())
 			}

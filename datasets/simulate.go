@@ -12,6 +12,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -85,7 +86,7 @@ type SimResult struct {
 // Simulate writes them into the population's volunteers as it goes, so
 // that later rankings (which read Volunteer.Stats through src) see the
 // earlier outcomes. The population's needs are not modified.
-func Simulate(ctx context.Context, pop *Population, src matcher.Source, sc *scoring.Scorer, o SimOptions) (SimResult, error) {
+func Simulate(ctx context.Context, pop *Population, src *grid.Features, sc *scoring.Scorer, o SimOptions) (SimResult, error) {
 	if o.K <= 0 {
 		o.K = 10
 	}
@@ -142,7 +143,7 @@ func Simulate(ctx context.Context, pop *Population, src matcher.Source, sc *scor
 type sim struct {
 	o       SimOptions
 	sc      *scoring.Scorer
-	src     matcher.Source
+	src     *grid.Features
 	vols    map[string]*volmatch.Volunteer
 	held    map[string][]heldSlot // slots reserved, by volunteer
 	changed map[string]bool

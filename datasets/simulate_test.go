@@ -7,8 +7,9 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/index"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // simulate generates a population and simulates it through the feature
@@ -16,8 +17,8 @@ import (
 func simulate(t testing.TB, vols, needs int, seed uint64) (*datasets.Population, datasets.SimResult) {
 	t.Helper()
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: vols, Needs: needs, Seed: seed})
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	res, err := datasets.Simulate(context.Background(), pop, index.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{Seed: seed})
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+	res, err := datasets.Simulate(context.Background(), pop, grid.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{Seed: seed})
 	if err != nil {
 		t.Fatalf("Simulate: %v", err)
 	}
@@ -149,7 +150,7 @@ func TestSimulateCancelled(t *testing.T) {
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: 100, Needs: 10, Seed: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := datasets.Simulate(ctx, pop, index.NewFeatures(pop.Volunteers), scoring.NewScorer(nil, scoring.Options{}), datasets.SimOptions{})
+	_, err := datasets.Simulate(ctx, pop, grid.NewFeatures(pop.Volunteers), scoring.NewScorer(nil, scoring.Options{}), datasets.SimOptions{})
 	if err == nil {
 		t.Errorf("Simulate(cancelled context) = nil error, want one")
 	}
@@ -159,8 +160,8 @@ func BenchmarkSimulate20k(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		pop := datasets.Generate(datasets.GenOptions{Volunteers: 20000, Needs: 2000, Seed: 1})
-		f := index.NewFeatures(pop.Volunteers)
-		sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+		f := grid.NewFeatures(pop.Volunteers)
+		sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 		b.StartTimer()
 		if _, err := datasets.Simulate(context.Background(), pop, f, sc, datasets.SimOptions{Seed: 1}); err != nil {
 			b.Fatal(err)

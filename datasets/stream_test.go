@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"volmatch/taxonomy"
 )
 
 // jsonlVolunteers returns n volunteer lines; bad maps a 0-based line to a
@@ -35,7 +36,7 @@ func volunteerIDs(b *Batch) []string {
 // and for a bad file the same bad rows in row order, with no record passed
 // on after the first bad row.
 func TestStreamMatchesRead(t *testing.T) {
-	known := LoadTaxonomy().Has
+	known := taxonomy.Load().Has
 	cases := []struct {
 		name string
 		body string

@@ -12,6 +12,7 @@ import (
 	"volmatch"
 	"volmatch/datasets"
 	"volmatch/index"
+	"volmatch/taxonomy"
 )
 
 // testSynonyms is a small hand-written stand-in for the taxonomy's groups.
@@ -111,6 +112,19 @@ func openFixture(t *testing.T, o index.Options) *index.Text {
 		t.Fatalf("Bulk: %v", err)
 	}
 	return tx
+}
+
+// searchIDs returns the IDs of every hit of q, sorted.
+func searchIDs(t *testing.T, tx *index.Text, q index.Query) []string {
+	t.Helper()
+	q.Limit = index.MaxLimit
+	r, err := tx.Search(context.Background(), q)
+	if err != nil {
+		t.Fatalf("Search(%+v): %v", q, err)
+	}
+	got := ids(r)
+	slices.Sort(got)
+	return got
 }
 
 func ids(r index.Result) []string {
@@ -390,7 +404,7 @@ func TestBulkCancelled(t *testing.T) {
 
 // TestSearchTaxonomySynonyms uses the real taxonomy's groups.
 func TestSearchTaxonomySynonyms(t *testing.T) {
-	groups := datasets.LoadTaxonomy().SynonymGroups()
+	groups := taxonomy.Load().SynonymGroups()
 	if len(groups) == 0 {
 		t.Fatal("the taxonomy has no synonym groups")
 	}
@@ -431,7 +445,7 @@ func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	p := datasets.Generate(datasets.GenOptions{Volunteers: 20000, Needs: 2000, Seed: 1})
 	tx, err := index.Open(filepath.Join(b.TempDir(), "text.bleve"),
-		index.Options{Synonyms: datasets.LoadTaxonomy().SynonymGroups()})
+		index.Options{Synonyms: taxonomy.Load().SynonymGroups()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -497,7 +511,7 @@ func ExampleText_Search() {
 func BenchmarkBulk(b *testing.B) {
 	ctx := context.Background()
 	p := datasets.Generate(datasets.GenOptions{Volunteers: 5000, Needs: 500, Seed: 1})
-	o := index.Options{Synonyms: datasets.LoadTaxonomy().SynonymGroups()}
+	o := index.Options{Synonyms: taxonomy.Load().SynonymGroups()}
 	i := 0
 	for b.Loop() {
 		i++

@@ -13,6 +13,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher/flow"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -34,10 +35,8 @@ type AssignOptions struct {
 	// shift overlapping one they hold (the busy gate).
 	Held []volmatch.Assignment
 	// Workers is the number of goroutines that gate and score the pairs
-	// (default runtime.GOMAXPROCS). With more than one, Assign calls the
-	// Source from several goroutines at once, so it must be safe for
-	// concurrent use (All and index.Features are). The plan is the same
-	// for any number.
+	// (default runtime.GOMAXPROCS); they query the grid at once, which is
+	// safe. The plan is the same for any number.
 	Workers int
 }
 
@@ -121,8 +120,8 @@ type Plan struct {
 // The source supplies, and the sink takes, every free slot; the bypass arc
 // carries what is better left unfilled, so the flow's amount is free and its
 // least cost is the greatest score. A pair is eligible when the need is open,
-// the shift has free slots, the volunteer comes from src.Candidates, passes
-// every hard gate of sc (the busy gate against o.Held included) and scores
+// the shift has free slots, the volunteer is one feats cannot rule out (of
+// grid.All: any), passes every hard gate of sc (the busy gate against o.Held included) and scores
 // above 0.
 //
 // # Overlapping shifts
@@ -152,9 +151,9 @@ type Plan struct {
 // Ties are broken by IDs: the same input gives the same plan. Assign honours
 // ctx (ctx.Err() is returned) and returns an error only for a cancelled
 // context or a solver failure.
-func Assign(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
+func Assign(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
 	o = o.withDefaults()
-	b, err := collect(ctx, needs, src, sc, o)
+	b, err := collect(ctx, needs, feats, sc, o)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -166,9 +165,9 @@ func Assign(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring
 // shift has a free slot, the volunteer is under the cap and free at that
 // time, and the score beats the fairness cost. It is the baseline Assign is
 // measured against; Bound is 0.
-func GreedyAssign(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
+func GreedyAssign(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
 	o = o.withDefaults()
-	b, err := collect(ctx, needs, src, sc, o)
+	b, err := collect(ctx, needs, feats, sc, o)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -216,7 +215,7 @@ type batchPair struct {
 // collect finds the eligible pairs: the needs are shared out among
 // o.Workers goroutines, each with its own volunteer numbering, which are
 // merged by volunteer ID at the end.
-func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (*batch, error) {
+func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (*batch, error) {
 	ns := append([]*volmatch.Need(nil), needs...)
 	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
 	held := map[string][]volmatch.Assignment{}
@@ -263,7 +262,7 @@ func collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scorin
 				}
 				nw := work[k]
 				p := sc.Prepare(nw.n, nw.open)
-				candidates(src, nw.n, nw.open, func(v *volmatch.Volunteer) {
+				feats.Prune(nw.n, nw.open, func(v *volmatch.Volunteer) {
 					vi, ok := c.idx[v]
 					if !ok {
 						vi = int32(len(c.vols))
@@ -961,14 +960,4 @@ func (b *batch) plan(st *planState) Plan {
 	}
 	plan.Objective = float64(gain-fair) / b.o.Scale
 	return plan
-}
-
-// candidates yields the volunteers src cannot rule out for n's shifts,
-// through Prune when src can prune (its exclusion counts are not needed).
-func candidates(src Source, n *volmatch.Need, shifts []volmatch.Shift, fn func(*volmatch.Volunteer)) {
-	if pr, ok := src.(Pruner); ok {
-		pr.Prune(n, shifts, fn)
-		return
-	}
-	src.Candidates(n, fn)
 }

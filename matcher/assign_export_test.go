@@ -5,6 +5,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher/flow"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -14,8 +15,8 @@ type Batch = batch
 
 // Collect gates and scores the pairs of an assignment problem, as Assign
 // does before it solves.
-func Collect(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions) (*Batch, error) {
-	return collect(ctx, needs, src, sc, o.withDefaults())
+func Collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (*Batch, error) {
+	return collect(ctx, needs, feats, sc, o.withDefaults())
 }
 
 // SolveWith is Assign's solve with the flow solved by solver (flow.Solve,

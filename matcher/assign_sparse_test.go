@@ -6,11 +6,11 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
 	"volmatch/matcher/flow"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // TestAssignSparseEqualsFull forces the sparse first round of Assign to
@@ -29,12 +29,12 @@ func TestAssignSparseEqualsFull(t *testing.T) {
 		if k%2 == 1 {
 			o.FairnessStep = 0.2 * r.Float64()
 		}
-		ref, err := matcher.AssignSparse(context.Background(), in.needs, matcher.All(in.vols), sc, o, full, 0)
+		ref, err := matcher.AssignSparse(context.Background(), in.needs, grid.All(in.vols), sc, o, full, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, fe := range [][2]int{{0, 0}, {0, 1}, {1, 0}} {
-			got, err := matcher.AssignSparse(context.Background(), in.needs, matcher.All(in.vols), sc, o, fe[0], fe[1])
+			got, err := matcher.AssignSparse(context.Background(), in.needs, grid.All(in.vols), sc, o, fe[0], fe[1])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,8 +59,8 @@ func TestAssignSparseEqualsFull(t *testing.T) {
 // solve on a generated population (the feature index as source).
 func TestAssignSparseEqualsFullGenerated(t *testing.T) {
 	vols, needs := batchInstance(3000, 300, 5)
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	src := index.NewFeatures(vols)
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+	src := grid.NewFeatures(vols)
 	for _, o := range []matcher.AssignOptions{{MaxPerVolunteer: 2, FairnessStep: 0.05}, {MaxPerVolunteer: 1}} {
 		ref, err := matcher.AssignSparse(context.Background(), needs, src, sc, o, 1<<20, 0)
 		if err != nil {
@@ -124,12 +124,12 @@ func TestAssignEqualsReference(t *testing.T) {
 		if k%2 == 1 {
 			o.FairnessStep = 0.2 * r.Float64()
 		}
-		got, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		got, err := matcher.Assign(context.Background(), in.needs, grid.All(in.vols), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkPlan(t, in, sc, o, got, true)
-		b, err := matcher.Collect(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		b, err := matcher.Collect(context.Background(), in.needs, grid.All(in.vols), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestAssignEqualsReference(t *testing.T) {
 			}
 		}
 		o.Workers = 1
-		one, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		one, err := matcher.Assign(context.Background(), in.needs, grid.All(in.vols), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,8 +169,8 @@ func TestAssignEqualsReference(t *testing.T) {
 // the feature index as source), where the sparse rounds add arcs back.
 func TestAssignEqualsReferenceGenerated(t *testing.T) {
 	vols, needs := batchInstance(3000, 300, 5)
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	src := index.NewFeatures(vols)
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+	src := grid.NewFeatures(vols)
 	for _, o := range []matcher.AssignOptions{{MaxPerVolunteer: 2, FairnessStep: 0.05}, {MaxPerVolunteer: 3}} {
 		got, err := matcher.Assign(context.Background(), needs, src, sc, o)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -206,7 +207,7 @@ func TestAssignBruteForce(t *testing.T) {
 		if len(pairs) > 22 {
 			continue // keep the brute force quick
 		}
-		plan, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		plan, err := matcher.Assign(context.Background(), in.needs, grid.All(in.vols), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,13 +248,13 @@ func TestAssignInvariants(t *testing.T) {
 	for k := 0; k < 60; k++ {
 		in := randInstance(r, 20+r.IntN(40), 10+r.IntN(20), k%2 == 0)
 		o := matcher.AssignOptions{MaxPerVolunteer: 1 + r.IntN(4), FairnessStep: 0.1 * r.Float64(), Held: in.held}
-		plan, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		plan, err := matcher.Assign(context.Background(), in.needs, grid.All(in.vols), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkPlan(t, in, sc, o, plan, true)
 		repaired += plan.Repaired
-		greedy, err := matcher.GreedyAssign(context.Background(), in.needs, matcher.All(in.vols), sc, o)
+		greedy, err := matcher.GreedyAssign(context.Background(), in.needs, grid.All(in.vols), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +267,7 @@ func TestAssignInvariants(t *testing.T) {
 		for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
 			rev[i], rev[j] = rev[j], rev[i]
 		}
-		again, err := matcher.Assign(context.Background(), in.needs, matcher.All(rev), sc, o)
+		again, err := matcher.Assign(context.Background(), in.needs, grid.All(rev), sc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +285,7 @@ func TestAssignCancelled(t *testing.T) {
 	in := randInstance(rand.New(rand.NewPCG(1, 1)), 30, 10, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := matcher.Assign(ctx, in.needs, matcher.All(in.vols), sc, matcher.AssignOptions{}); !errors.Is(err, context.Canceled) {
+	if _, err := matcher.Assign(ctx, in.needs, grid.All(in.vols), sc, matcher.AssignOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Assign on a cancelled context err = %v, want context.Canceled", err)
 	}
 }
@@ -297,7 +298,7 @@ func TestAssignSkipsClosedAndFull(t *testing.T) {
 	for i := range in.needs[1].Shifts {
 		in.needs[1].Shifts[i].Filled = in.needs[1].Shifts[i].Slots
 	}
-	plan, err := matcher.Assign(context.Background(), in.needs, matcher.All(in.vols), sc, matcher.AssignOptions{})
+	plan, err := matcher.Assign(context.Background(), in.needs, grid.All(in.vols), sc, matcher.AssignOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

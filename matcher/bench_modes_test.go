@@ -8,10 +8,11 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
 	"volmatch/matcher/flow"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // batchInstance is nv generated volunteers and the first generated needs
@@ -60,9 +61,9 @@ func benchAssign(b *testing.B, nv, nShifts, slots int) {
 }
 
 func benchAssignOn(b *testing.B, vols []*volmatch.Volunteer, needs []*volmatch.Need) {
-	tax := datasets.LoadTaxonomy()
+	tax := taxonomy.Load()
 	sc := scoring.NewScorer(tax, scoring.Options{})
-	src := index.NewFeatures(vols)
+	src := grid.NewFeatures(vols)
 	o := matcher.AssignOptions{MaxPerVolunteer: 2, FairnessStep: 0.05}
 	var plan matcher.Plan
 	var err error
@@ -122,9 +123,9 @@ func BenchmarkAssignSolve(b *testing.B) {
 			continue
 		}
 		vols, needs := batchInstance(size.nv, size.nShifts, size.slot)
-		sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+		sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 		o := matcher.AssignOptions{MaxPerVolunteer: 2, FairnessStep: 0.05}
-		batch, err := matcher.Collect(context.Background(), needs, index.NewFeatures(vols), sc, o)
+		batch, err := matcher.Collect(context.Background(), needs, grid.NewFeatures(vols), sc, o)
 		if err != nil {
 			b.Fatal(err)
 		}

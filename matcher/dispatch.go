@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"volmatch"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -67,7 +68,7 @@ type DispatchPlan struct {
 const GateConsent = "consent"
 
 // Dispatch plans the emergency mobilisation of need n (应急动员): the
-// volunteers src yields who pass every hard gate of sc on the shift (the
+// volunteers of feats who pass every hard gate of sc on the shift (the
 // busy gate through o.Busy) and have consented to emergency mobilisation,
 // minus o.Exclude, in tiers — the need's street, then its district, then
 // the rest of the city — nearest first within a tier (ties by volunteer
@@ -77,7 +78,7 @@ const GateConsent = "consent"
 // is left. The plan lists every wave so that a coordinator sees how far the
 // escalation can go. Dispatch is pure; it returns an EINVALID error when n
 // is not an open emergency need or the shift is unknown or full.
-func Dispatch(n *volmatch.Need, src Source, sc *scoring.Scorer, o DispatchOptions) (DispatchPlan, error) {
+func Dispatch(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o DispatchOptions) (DispatchPlan, error) {
 	if n.Urgency != volmatch.UrgencyEmergency {
 		return DispatchPlan{}, volmatch.FieldError("urgency", "dispatch is for emergency needs; need %s is %s", n.ID, n.Urgency)
 	}
@@ -107,7 +108,7 @@ func Dispatch(n *volmatch.Need, src Source, sc *scoring.Scorer, o DispatchOption
 	p := sc.Prepare(n, []volmatch.Shift{s})
 	tiers := map[string][]volmatch.Match{}
 	seen := map[string]bool{}
-	candidates(src, n, []volmatch.Shift{s}, func(v *volmatch.Volunteer) {
+	feats.Prune(n, []volmatch.Shift{s}, func(v *volmatch.Volunteer) {
 		if seen[v.ID] {
 			return
 		}

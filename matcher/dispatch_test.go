@@ -8,6 +8,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -34,7 +35,7 @@ func TestDispatchTiersAndWaves(t *testing.T) {
 		vs, n := dispatchInstance(r, 80+r.IntN(80))
 		size := 1 + r.IntN(12)
 		exclude := map[string]bool{vs[0].ID: true, vs[1].ID: true}
-		plan, err := matcher.Dispatch(n, matcher.All(vs), sc, matcher.DispatchOptions{WaveSize: size, Exclude: exclude})
+		plan, err := matcher.Dispatch(n, grid.All(vs), sc, matcher.DispatchOptions{WaveSize: size, Exclude: exclude})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +94,7 @@ func TestDispatchTiersAndWaves(t *testing.T) {
 		for _, m := range plan.Waves[0].Volunteers {
 			ex[m.Volunteer] = true
 		}
-		next, err := matcher.Dispatch(n, matcher.All(vs), sc, matcher.DispatchOptions{WaveSize: size, Exclude: ex, FirstWave: 2})
+		next, err := matcher.Dispatch(n, grid.All(vs), sc, matcher.DispatchOptions{WaveSize: size, Exclude: ex, FirstWave: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +146,7 @@ func TestDispatchRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := matcher.Dispatch(tt.n, matcher.All(vs), sc, tt.o)
+			_, err := matcher.Dispatch(tt.n, grid.All(vs), sc, tt.o)
 			if volmatch.ErrorCode(err) != tt.code {
 				t.Fatalf("Dispatch err = %v, want code %s", err, tt.code)
 			}

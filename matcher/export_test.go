@@ -4,15 +4,16 @@ import (
 	"context"
 
 	"volmatch"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
 // AssignSparse is Assign with the first round's sparse graph keeping each
 // shift's factor × free + extra best pairs (and each volunteer's best), so
 // that tests can force the verify-and-add rounds.
-func AssignSparse(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o AssignOptions, factor, extra int) (Plan, error) {
+func AssignSparse(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions, factor, extra int) (Plan, error) {
 	o = o.withDefaults()
-	b, err := collect(ctx, needs, src, sc, o)
+	b, err := collect(ctx, needs, feats, sc, o)
 	if err != nil {
 		return Plan{}, err
 	}

@@ -8,30 +8,9 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
-
-// ShiftSource yields the open shifts that may be eligible for a volunteer
-// (the menu's side of Source). It must never omit a shift the volunteer is
-// eligible for; it may yield any number they are not (Menu gates each
-// exactly), and should yield the shifts of one need one after another.
-type ShiftSource interface {
-	Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift))
-}
-
-// AllShifts returns the exhaustive ShiftSource: every shift of every need of
-// needs, in order. needs is read at each call, not copied.
-func AllShifts(needs []*volmatch.Need) ShiftSource { return allShifts(needs) }
-
-type allShifts []*volmatch.Need
-
-func (a allShifts) Shifts(_ *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift)) {
-	for _, n := range a {
-		for _, s := range n.Shifts {
-			fn(n, s)
-		}
-	}
-}
 
 // Menu defaults.
 const (
@@ -105,7 +84,7 @@ type ServiceMenu struct {
 	// by their best item.
 	Groups []MenuGroup `json:"groups"`
 	// Eligible counts the open shifts the volunteer is eligible for,
-	// Scanned the shifts the source yielded.
+	// Scanned the shifts the grid yielded.
 	Eligible int `json:"eligible"`
 	Scanned  int `json:"scanned"`
 }
@@ -116,12 +95,12 @@ type ServiceMenu struct {
 // (Filled < Slots), it starts after o.After (when set), v passes every hard
 // gate of sc on it (the same gates as Rank: skills, certificates, training,
 // insurance, language, distance — near home —, availability — free time —)
-// and it overlaps none of o.Busy. Through any ShiftSource the list equals
-// that of AllShifts over the same needs. It also returns the number of
-// shifts the source yielded.
-func RankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]MenuItem, int) {
+// and it overlaps none of o.Busy. The list equals that through the
+// exhaustive grid.AllShifts over the same needs. It also returns the number
+// of shifts the grid yielded.
+func RankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ([]MenuItem, int) {
 	o = o.withDefaults()
-	cs, scanned := rankShifts(v, src, sc, o)
+	cs, scanned := rankShifts(v, open, sc, o)
 	slices.SortFunc(cs, candCmp)
 	items := make([]MenuItem, len(cs))
 	for i := range cs {
@@ -231,11 +210,11 @@ func (r *ranking) at(k int) (*shiftCand, bool) {
 }
 
 // rankShifts returns the eligible shifts of RankShifts, unordered.
-func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int) {
+func rankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int) {
 	var cs []shiftCand
 	var p *scoring.Prepared
 	var pn *volmatch.Need
-	scanned := gateShifts(v, src, o, func(n *volmatch.Need, i int, s volmatch.Shift, _ float64) {
+	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, _ float64) {
 		if pn != n {
 			pn, p = n, sc.PrepareAgain(p, n, nil)
 		}
@@ -246,63 +225,16 @@ func rankShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o Me
 	return cs, scanned
 }
 
-// gateShifts calls fn for every shift of src that v is eligible for (every
-// gate of RankShifts: the scorer's Evaluate passes them all), with the
-// shift's index in n.Shifts and v's distance to n, and returns the number of
-// shifts src yielded.
-func gateShifts(v *volmatch.Volunteer, src ShiftSource, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
-	if hs, ok := src.(ShiftHoursSource); ok {
-		return gateShiftHours(v, hs, o, fn)
-	}
-	var gn *volmatch.Need
-	needOK := false
-	dist := 0.0
-	scanned := 0
-	src.Shifts(v, func(n *volmatch.Need, s volmatch.Shift) {
-		scanned++
-		if n.Status != volmatch.NeedOpen && n.Status != "" || s.Filled >= s.Slots {
-			return
-		}
-		if !o.After.IsZero() && !s.Start.After(o.After) {
-			return
-		}
-		// The gates that hold for every shift of the need, once per need,
-		// and the shift's own, before the need is prepared for scoring: most
-		// shifts in reach fail one, and preparing costs more than gating.
-		if gn != n {
-			gn = n
-			var near bool
-			dist, near = scoring.Reach(v, n)
-			needOK = near && scoring.HasSkills(v, n.Requires.Skills) && scoring.HasTrainings(v, n.Requires.Trainings) &&
-				scoring.SpeaksAny(v, n.Requires.Languages)
-		}
-		if !needOK || s.End.After(s.Start) && !v.Availability.Has(volmatch.HourOfWeek(s.Start)) ||
-			!scoring.HasCertificates(v, n.Requires.Certificates, s.End) ||
-			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || scoring.Busy(o.Busy, s) || !v.AvailableAt(s.Start, s.End) {
-			return
-		}
-		i := -1
-		for k := range n.Shifts {
-			if n.Shifts[k].ID == s.ID {
-				i = k
-				break
-			}
-		}
-		if i < 0 {
-			return
-		}
-		fn(n, i, s, dist)
-	})
-	return scanned
-}
-
-// gateShiftHours is gateShifts through a ShiftHoursSource: the source has
-// passed the distance gate and hands over each shift's hours.
-func gateShiftHours(v *volmatch.Volunteer, src ShiftHoursSource, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
+// gateShifts calls fn for every shift of open that v is eligible for
+// (every gate of RankShifts: the scorer's Evaluate passes them all), with
+// the shift's index in n.Shifts and v's distance to n, and returns the
+// number of shifts open yielded. The grid has passed the distance gate and hands over
+// each shift's hours.
+func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
 	var gn *volmatch.Need
 	needOK := false
 	scanned := 0
-	src.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, dist float64) {
+	open.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, dist float64) {
 		scanned++
 		if i < 0 || i >= len(n.Shifts) {
 			return
@@ -354,11 +286,11 @@ type gatedNeed struct {
 // shift left out (the caps form a laminar matroid: every greedy pick of a
 // set has the same size, at least that of any allowed subset), so it never
 // reads one: the menu equals that over every eligible shift.
-func menuShifts(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
+func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
 	var gs []gatedShift
 	var ns []gatedNeed
 	nb := sc.NeedBounds(v)
-	scanned := gateShifts(v, src, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
+	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
 		if len(ns) == 0 || ns[len(ns)-1].n != n {
 			ns = append(ns, gatedNeed{n: n, lo: int32(len(gs)), bound: nb.NeedBound(n, dist)})
 		}
@@ -452,9 +384,9 @@ func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
 // shifts of one need or one kind while other kinds are eligible, and an item
 // is left out only for a better one. The items are then grouped by category
 // and by day (the Beijing date of the start).
-func Menu(v *volmatch.Volunteer, src ShiftSource, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
+func Menu(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
 	o = o.withDefaults()
-	cs, eligible, scanned := menuShifts(v, src, sc, o)
+	cs, eligible, scanned := menuShifts(v, open, sc, o)
 	ranked := newRanking(cs)
 	m := ServiceMenu{Volunteer: v.ID, Eligible: eligible, Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
 	perNeed := map[string]int{}

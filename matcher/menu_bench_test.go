@@ -8,9 +8,10 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // BenchmarkMenu100k builds menus over at least 100,000 open shifts for a
@@ -20,9 +21,9 @@ import (
 //	go test -run '^$' -bench BenchmarkMenu100k -benchtime 1x -count 3 ./matcher/
 func BenchmarkMenu100k(b *testing.B) {
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: 2000, Needs: 45000, Seed: 2})
-	tax := datasets.LoadTaxonomy()
+	tax := taxonomy.Load()
 	sc := scoring.NewScorer(tax, scoring.Options{})
-	idx := index.NewShiftsOf(pop.Needs, index.ShiftsOptions{})
+	idx := grid.NewShiftsOf(pop.Needs, grid.ShiftsOptions{})
 	if idx.Len() < 100000 {
 		b.Fatalf("only %d open shifts", idx.Len())
 	}
@@ -34,8 +35,8 @@ func BenchmarkMenu100k(b *testing.B) {
 	o := matcher.MenuOptions{DomainOf: tax.DomainOf}
 	for _, src := range []struct {
 		name string
-		s    matcher.ShiftSource
-	}{{"index", idx}, {"exhaustive", matcher.AllShifts(pop.Needs)}} {
+		s    *grid.Shifts
+	}{{"index", idx}, {"exhaustive", grid.AllShifts(pop.Needs)}} {
 		b.Run(src.name, func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()

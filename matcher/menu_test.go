@@ -8,14 +8,15 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
-func menuPopulation(t testing.TB, nv, nn int) (*datasets.Population, *scoring.Scorer, *datasets.Taxonomy) {
+func menuPopulation(t testing.TB, nv, nn int) (*datasets.Population, *scoring.Scorer, *taxonomy.Taxonomy) {
 	t.Helper()
-	tax := datasets.LoadTaxonomy()
+	tax := taxonomy.Load()
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: nv, Needs: nn, Seed: 7})
 	return pop, scoring.NewScorer(tax, scoring.Options{}), tax
 }
@@ -34,7 +35,7 @@ func randomBusy(r *rand.Rand, v *volmatch.Volunteer, needs []*volmatch.Need) []v
 
 func TestRankShiftsEqualsExhaustive(t *testing.T) {
 	pop, sc, tax := menuPopulation(t, 150, 2000)
-	idx := index.NewShiftsOf(pop.Needs, index.ShiftsOptions{})
+	idx := grid.NewShiftsOf(pop.Needs, grid.ShiftsOptions{})
 	r := rand.New(rand.NewPCG(51, 52))
 	nonEmpty := 0
 	for _, v := range pop.Volunteers {
@@ -78,7 +79,7 @@ func TestRankShiftsEqualsExhaustive(t *testing.T) {
 			}
 			return a.shift < b.shift
 		})
-		for name, src := range map[string]matcher.ShiftSource{"all": matcher.AllShifts(pop.Needs), "index": idx} {
+		for name, src := range map[string]*grid.Shifts{"all": grid.AllShifts(pop.Needs), "index": idx} {
 			got, _ := matcher.RankShifts(v, src, sc, o)
 			if len(got) != len(want) {
 				t.Fatalf("RankShifts(%s, %s) = %d items, want %d", v.ID, name, len(got), len(want))
@@ -100,7 +101,7 @@ func TestRankShiftsEqualsExhaustive(t *testing.T) {
 
 func TestMenuDiversifiedAndGrouped(t *testing.T) {
 	pop, sc, tax := menuPopulation(t, 120, 2000)
-	idx := index.NewShiftsOf(pop.Needs, index.ShiftsOptions{})
+	idx := grid.NewShiftsOf(pop.Needs, grid.ShiftsOptions{})
 	diversified := 0
 	for _, v := range pop.Volunteers {
 		o := matcher.MenuOptions{K: 8, PerDomain: 2, DomainOf: tax.DomainOf}
@@ -204,7 +205,7 @@ func refMenu(ranked []matcher.MenuItem, o matcher.MenuOptions) []matcher.MenuIte
 
 func TestMenuEqualsExhaustive(t *testing.T) {
 	pop, sc, tax := menuPopulation(t, 150, 3000)
-	idx := index.NewShiftsOf(pop.Needs, index.ShiftsOptions{})
+	idx := grid.NewShiftsOf(pop.Needs, grid.ShiftsOptions{})
 	r := rand.New(rand.NewPCG(61, 62))
 	opts := []matcher.MenuOptions{
 		{}, {K: 3}, {K: 8, PerDomain: 2}, {K: 20, PerDomain: 1, PerNeed: 2}, {K: 1}, {K: 40, PerDomain: 10, PerNeed: 3},
@@ -219,9 +220,9 @@ func TestMenuEqualsExhaustive(t *testing.T) {
 			if vi%3 == 0 {
 				o.Busy = randomBusy(r, v, pop.Needs)
 			}
-			full, _ := matcher.RankShifts(v, matcher.AllShifts(pop.Needs), sc, o)
+			full, _ := matcher.RankShifts(v, grid.AllShifts(pop.Needs), sc, o)
 			want := refMenu(full, withMenuDefaults(o))
-			for name, src := range map[string]matcher.ShiftSource{"all": matcher.AllShifts(pop.Needs), "index": idx} {
+			for name, src := range map[string]*grid.Shifts{"all": grid.AllShifts(pop.Needs), "index": idx} {
 				m := matcher.Menu(v, src, sc, o)
 				if m.Eligible != len(full) {
 					t.Fatalf("Menu(%s, %s, %+v).Eligible = %d, want %d", v.ID, name, o, m.Eligible, len(full))

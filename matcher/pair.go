@@ -8,6 +8,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher/flow"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -91,7 +92,7 @@ type Pairing struct {
 //
 // Ties are broken by IDs through the solver's fixed arc order. Pair honours
 // ctx.
-func Pair(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o PairOptions) (Pairing, error) {
+func Pair(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o PairOptions) (Pairing, error) {
 	o = o.withDefaults()
 	ns := pairingNeeds(needs)
 	type edge struct {
@@ -109,7 +110,7 @@ func Pair(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.S
 		}
 		shifts := OpenShifts(n, "")
 		seen := map[string]bool{}
-		candidates(src, n, shifts, func(v *volmatch.Volunteer) {
+		feats.Prune(n, shifts, func(v *volmatch.Volunteer) {
 			if seen[v.ID] || o.Exclude[v.ID] {
 				return
 			}
@@ -182,7 +183,7 @@ func Pair(ctx context.Context, needs []*volmatch.Need, src Source, sc *scoring.S
 // other pair changes. needs must hold the dropped pair's need; o.Exclude
 // can name more volunteers to pass over. It returns ENOTFOUND when the
 // volunteer is in no pair, or the need is not among needs.
-func Repair(ctx context.Context, current Pairing, dropped string, needs []*volmatch.Need, src Source, sc *scoring.Scorer, o PairOptions) (Pairing, error) {
+func Repair(ctx context.Context, current Pairing, dropped string, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o PairOptions) (Pairing, error) {
 	if err := ctx.Err(); err != nil {
 		return Pairing{}, err
 	}
@@ -210,7 +211,7 @@ func Repair(ctx context.Context, current Pairing, dropped string, needs []*volma
 	held := heldBy(o.Held)
 	shifts := OpenShifts(n, "")
 	var best *PairMatch
-	candidates(src, n, shifts, func(v *volmatch.Volunteer) {
+	feats.Prune(n, shifts, func(v *volmatch.Volunteer) {
 		if busy[v.ID] || o.Exclude[v.ID] {
 			return
 		}

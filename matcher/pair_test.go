@@ -9,6 +9,7 @@ import (
 
 	"volmatch"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -62,7 +63,7 @@ func TestPairOptimalAndValid(t *testing.T) {
 	for k := 0; k < 80; k++ {
 		vs, ns := pairingInstance(r, 2+r.IntN(5), 1+r.IntN(4))
 		ns[0].Mode = []volmatch.Mode{volmatch.ModePairing, volmatch.ModeMenu}[r.IntN(2)] // a non-pairing need is ignored
-		p, err := matcher.Pair(context.Background(), ns, matcher.All(vs), sc, matcher.PairOptions{})
+		p, err := matcher.Pair(context.Background(), ns, grid.All(vs), sc, matcher.PairOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +115,7 @@ func TestPairOptimalAndValid(t *testing.T) {
 		weight := map[[2]int]int64{}
 		for key := range w {
 			v, n := vs[key[0]], ns[key[1]]
-			one, err := matcher.Pair(context.Background(), []*volmatch.Need{n}, matcher.All([]*volmatch.Volunteer{v}), sc, matcher.PairOptions{})
+			one, err := matcher.Pair(context.Background(), []*volmatch.Need{n}, grid.All([]*volmatch.Volunteer{v}), sc, matcher.PairOptions{})
 			if err != nil || len(one.Pairs) != 1 {
 				t.Fatalf("Pair of one eligible pair = %+v, %v", one, err)
 			}
@@ -170,7 +171,7 @@ func TestPairRepairChangesNoOtherPair(t *testing.T) {
 	repaired := 0
 	for k := 0; k < 40; k++ {
 		vs, ns := pairingInstance(r, 30, 8)
-		cur, err := matcher.Pair(context.Background(), ns, matcher.All(vs), sc, matcher.PairOptions{})
+		cur, err := matcher.Pair(context.Background(), ns, grid.All(vs), sc, matcher.PairOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +179,7 @@ func TestPairRepairChangesNoOtherPair(t *testing.T) {
 			continue
 		}
 		drop := cur.Pairs[r.IntN(len(cur.Pairs))]
-		next, err := matcher.Repair(context.Background(), cur, drop.Volunteer, ns, matcher.All(vs), sc, matcher.PairOptions{})
+		next, err := matcher.Repair(context.Background(), cur, drop.Volunteer, ns, grid.All(vs), sc, matcher.PairOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +215,7 @@ func TestPairRepairChangesNoOtherPair(t *testing.T) {
 	if repaired == 0 {
 		t.Errorf("no repair found a new volunteer: the instances do not exercise it")
 	}
-	if _, err := matcher.Repair(context.Background(), matcher.Pairing{}, "nobody", nil, matcher.All(nil), sc, matcher.PairOptions{}); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+	if _, err := matcher.Repair(context.Background(), matcher.Pairing{}, "nobody", nil, grid.All(nil), sc, matcher.PairOptions{}); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
 		t.Errorf("Repair(unknown volunteer) err = %v, want ENOTFOUND", err)
 	}
 }

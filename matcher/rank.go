@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 )
 
@@ -36,27 +37,27 @@ type Ranking struct {
 	Matches []volmatch.Match
 	// Exclusions counts the ineligible volunteers by the gate that
 	// excluded them on the first considered shift, including those the
-	// Source pruned. Never nil; no zero entries.
+	// grid pruned. Never nil; no zero entries.
 	Exclusions volmatch.Exclusions
 	// Considered counts the volunteers accounted for: gated or scored by
-	// the scorer, or pruned by the Source under a gate. It equals Eligible
+	// the scorer, or pruned by the grid under a gate. It equals Eligible
 	// plus the sum of Exclusions (0 when no shift is open).
 	Considered int
 	// Eligible counts the volunteers eligible for at least one considered
 	// shift.
 	Eligible int
-	// Scanned counts the volunteers the Source handed to the scorer: all of
-	// them for All, the unpruned for an index. It is the one field that
-	// differs between sources.
+	// Scanned counts the volunteers the grid handed to the scorer: all of
+	// them for grid.All, the unpruned for a grid.NewFeatures. It is the one
+	// field that differs between the two.
 	Scanned int
 }
 
-// Rank ranks volunteers for need n: the volunteers src yields are gated and
-// scored by sc on the considered shifts (see the package comment) and the
-// best o.K are returned with their breakdowns, with the exclusion counts per
-// gate. Through a Pruner the result equals that of All over the same
-// volunteers, Scanned aside.
-func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranking {
+// Rank ranks the volunteers of feats for need n: the volunteers feats
+// cannot rule out are gated and scored by sc on the considered shifts (see the package
+// comment) and the best o.K are returned with their breakdowns, with the
+// exclusion counts per gate. The result equals that of the exhaustive
+// grid.All over the same volunteers, Scanned aside.
+func Rank(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o RankOptions) Ranking {
 	k := o.K
 	if k <= 0 {
 		k = DefaultK
@@ -131,20 +132,16 @@ func Rank(n *volmatch.Need, src Source, sc *scoring.Scorer, o RankOptions) Ranki
 		}
 		return floor
 	}
+	// The grid may leave out volunteers it proves eligible but unable to
+	// enter the ranking only when no busy gate applies: it cannot see
+	// assignments.
 	var pruned volmatch.Exclusions
-	switch src := src.(type) {
-	case BoundedPruner:
-		if o.Busy == nil {
-			var skipped int
-			pruned, skipped = src.PruneBounded(n, shifts, p, visit)
-			r.Eligible += skipped
-			break
-		}
-		pruned = src.Prune(n, shifts, func(v *volmatch.Volunteer) { visit(v) })
-	case Pruner:
-		pruned = src.Prune(n, shifts, func(v *volmatch.Volunteer) { visit(v) })
-	default:
-		src.Candidates(n, func(v *volmatch.Volunteer) { visit(v) })
+	if o.Busy == nil {
+		var skipped int
+		pruned, skipped = feats.PruneBounded(n, shifts, p, visit)
+		r.Eligible += skipped
+	} else {
+		pruned = feats.Prune(n, shifts, func(v *volmatch.Volunteer) { visit(v) })
 	}
 	for gate, c := range pruned {
 		if c > 0 {

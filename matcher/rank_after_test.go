@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"volmatch"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 )
 
 // TestRankAfter: shifts that start at or before RankOptions.After are not
@@ -28,7 +28,7 @@ func TestRankAfter(t *testing.T) {
 		{"after every start", s1.Start.Add(72 * time.Hour), nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, src := range []matcher.Source{matcher.All(vs), index.NewFeatures(vs)} {
+			for _, src := range []*grid.Features{grid.All(vs), grid.NewFeatures(vs)} {
 				got := matcher.Rank(n, src, sc, matcher.RankOptions{K: 5, After: tc.after})
 				if len(got.Matches) != tc.count {
 					t.Fatalf("Rank(After %v) = %d matches, want %d", tc.after, len(got.Matches), tc.count)

@@ -12,8 +12,8 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 )
 
 // rankBenchSizes are the populations BenchmarkRank ranks over. 5,000,000
@@ -73,19 +73,19 @@ func BenchmarkRank(b *testing.B) {
 			var top [rankBenchNeeds][]string // the exhaustive scan's top IDs, once it ran
 			for _, name := range []string{"index", "exhaustive"} {
 				b.Run(name, func(b *testing.B) {
-					var src matcher.Source
+					var src *grid.Features
 					var perVol float64
 					if name == "index" {
 						var m0, m1 runtime.MemStats
 						runtime.GC()
 						runtime.ReadMemStats(&m0)
-						f := index.NewFeatures(vs)
+						f := grid.NewFeatures(vs)
 						runtime.GC()
 						runtime.ReadMemStats(&m1)
 						perVol = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(n)
 						src = f
 					} else {
-						src = matcher.All(vs)
+						src = grid.All(vs)
 					}
 					runtime.GC() // collect the garbage of the build before timing
 					runtime.LockOSThread()

@@ -13,9 +13,10 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // rankPop is the generated population the equivalence tests share: built
@@ -39,7 +40,7 @@ var rankPop = sync.OnceValue(func() *datasets.Population {
 
 // rankScorer is the scorer of the equivalence tests.
 func rankScorer() *scoring.Scorer {
-	return scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	return scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 }
 
 // mutateNeed varies a generated need: radius, requirements (taken from a
@@ -165,11 +166,11 @@ func TestRankIndexEqualsExhaustive(t *testing.T) {
 	pop := rankPop()
 	vs := slices.Clone(pop.Volunteers)
 	sc := rankScorer()
-	feats := index.NewFeatures(vs)
+	feats := grid.NewFeatures(vs)
 	if feats.Len() != len(vs) {
 		t.Fatalf("Len() = %d, want %d", feats.Len(), len(vs))
 	}
-	compact := index.NewFeatures(vs)
+	compact := grid.NewFeatures(vs)
 	compact.Compact()
 	r := rand.New(rand.NewPCG(1, 2))
 	var scannedIdx, scannedAll, eligible int
@@ -180,7 +181,7 @@ func TestRankIndexEqualsExhaustive(t *testing.T) {
 				n = mutateNeed(r, n, vs)
 			}
 			o := rankOptions(r, n)
-			want := matcher.Rank(n, matcher.All(vs), sc, o)
+			want := matcher.Rank(n, grid.All(vs), sc, o)
 			got := matcher.Rank(n, feats, sc, o)
 			if d := diffRanking(want, got); d != "" {
 				t.Fatalf("%s: Rank(%s, index, %+v) differs from the exhaustive scan %s\nneed: radius %v point %v requires %+v shifts %+v",
@@ -299,7 +300,7 @@ func TestRankTiesByID(t *testing.T) {
 		{1, []string{"V1"}},
 	} {
 		t.Run(fmt.Sprint("k=", tc.k), func(t *testing.T) {
-			for _, src := range []matcher.Source{matcher.All(vs), index.NewFeatures(vs)} {
+			for _, src := range []*grid.Features{grid.All(vs), grid.NewFeatures(vs)} {
 				got := matcher.Rank(n, src, sc, matcher.RankOptions{K: tc.k})
 				var ids []string
 				for i, m := range got.Matches {
@@ -351,7 +352,7 @@ func TestRankShifts(t *testing.T) {
 	}
 	vs := []*volmatch.Volunteer{ok, noSkill, far, evening}
 	sc := rankScorer()
-	for _, src := range []matcher.Source{matcher.All(vs), index.NewFeatures(vs)} {
+	for _, src := range []*grid.Features{grid.All(vs), grid.NewFeatures(vs)} {
 		got := matcher.Rank(n, src, sc, matcher.RankOptions{})
 		want := map[string]string{"V1": "s1", "V4": "s3"} // s1 and s2 tie: same start, smaller ID
 		if len(got.Matches) != 2 {
@@ -406,7 +407,7 @@ func TestRankShifts(t *testing.T) {
 func TestRankBreakdown(t *testing.T) {
 	pop := rankPop()
 	sc := rankScorer()
-	feats := index.NewFeatures(pop.Volunteers)
+	feats := grid.NewFeatures(pop.Volunteers)
 	checked := 0
 	for _, n := range pop.Needs[:40] {
 		for _, m := range matcher.Rank(n, feats, sc, matcher.RankOptions{K: 5}).Matches {
@@ -436,7 +437,7 @@ func TestRankBreakdown(t *testing.T) {
 func TestRankStatsInPlace(t *testing.T) {
 	p := datasets.Generate(datasets.GenOptions{Volunteers: 4000, Needs: 60, Seed: 77})
 	sc := rankScorer()
-	feats := index.NewFeatures(p.Volunteers)
+	feats := grid.NewFeatures(p.Volunteers)
 	r := rand.New(rand.NewPCG(4, 4))
 	changed := 0
 	for _, n := range p.Needs {
@@ -455,7 +456,7 @@ func TestRankStatsInPlace(t *testing.T) {
 				}
 			}
 		}
-		want := matcher.Rank(n, matcher.All(p.Volunteers), sc, matcher.RankOptions{K: 5})
+		want := matcher.Rank(n, grid.All(p.Volunteers), sc, matcher.RankOptions{K: 5})
 		got := matcher.Rank(n, feats, sc, matcher.RankOptions{K: 5})
 		if d := diffRanking(want, got); d != "" {
 			t.Fatalf("Rank(%s) after Stats changed in place differs from the exhaustive scan %s", n.ID, d)

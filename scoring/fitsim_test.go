@@ -5,8 +5,9 @@ import (
 	"testing"
 
 	"volmatch/datasets"
-	"volmatch/index"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // TestFitBeatsDefaultOnSimulatedOutcomes: on outcomes simulated from the
@@ -15,8 +16,8 @@ import (
 // the default weights do.
 func TestFitBeatsDefaultOnSimulatedOutcomes(t *testing.T) {
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: 5000, Needs: 600, Seed: 42})
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	sim, err := datasets.Simulate(context.Background(), pop, index.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{Seed: 42})
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+	sim, err := datasets.Simulate(context.Background(), pop, grid.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{Seed: 42})
 	if err != nil {
 		t.Fatalf("Simulate: %v", err)
 	}

@@ -322,28 +322,13 @@ func (p *Prepared) UpperBound(v *volmatch.Volunteer, i int) float64 {
 	return b*(1+1e-9) + 1e-12
 }
 
-// BoundFrom returns a number that no score on any prepared shift exceeds for
-// a volunteer at least minKm from the need, with weekly pattern avail, no
-// skill level above maxLevel and a domain preference value at most pref,
-// whatever their stats: skill fit is taken at maxLevel/3 when the need
-// requires no skill (at 1 otherwise), the slack at its best over the shifts,
-// reliability and load at 1. An index that holds these figures compactly
-// uses it to leave out volunteers who cannot enter a top K without reading
-// them (matcher.Bounder).
-func (p *Prepared) BoundFrom(minKm float64, avail volmatch.Week, maxLevel int, pref float64) float64 {
-	skill := 1.0
-	if len(p.n.Requires.Skills) == 0 {
-		skill = float64(ClampLevel(maxLevel)) / 3
-	}
-	return p.BoundWith(minKm, avail, skill, pref, nil)
-}
-
 // BoundWith returns a number that no score on any prepared shift exceeds
 // for a volunteer at least minKm from the need, with weekly pattern avail,
-// a skill_fit value at most skill, a domain preference value at most pref,
-// and stats (reliability and load taken at 1 when nil): BoundFrom with the
-// skill fit bounded by SkillBound and, when the caller can read them, the
-// volunteer's stats (matcher.FitBounder).
+// a skill_fit value at most skill (SkillBound bounds it from the skills
+// held), a domain preference value at most pref, and stats (reliability and
+// load taken at 1 when nil), the slack at its best over the shifts. An
+// index that holds these figures compactly (grid.Features) uses it to leave
+// out volunteers who cannot enter a top K without reading them.
 func (p *Prepared) BoundWith(minKm float64, avail volmatch.Week, skill, pref float64, stats *volmatch.VolunteerStats) float64 {
 	w := &p.sc.wa
 	slack := 0.0
@@ -368,7 +353,7 @@ func (p *Prepared) BoundWith(minKm float64, avail volmatch.Week, skill, pref flo
 // not exceed when each skill they hold, key at level (clamped to 0..3), has
 // a SkillBound at most that number: when the need requires no skill, the
 // fit such a skill alone gives (skill fit is the best over the skills
-// held); 1 otherwise (matcher.FitBounder).
+// held); 1 otherwise (grid.Features.PruneBounded).
 func (p *Prepared) SkillBound(key string, level int) float64 {
 	if len(p.n.Requires.Skills) > 0 {
 		return 1
@@ -388,7 +373,7 @@ func (p *Prepared) SkillBound(key string, level int) float64 {
 }
 
 // DomainPreference returns the domain_preference value of a volunteer whose
-// one preferred domain is key (matcher.Bounder).
+// one preferred domain is key (grid.Features.PruneBounded).
 func (p *Prepared) DomainPreference(key string) float64 { return p.prefValue(key) }
 
 // Values returns v's component values for shift i (in the order of Names),

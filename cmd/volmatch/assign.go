@@ -12,7 +12,9 @@ import (
 	"volmatch/datasets"
 	"volmatch/matcher"
 	"volmatch/matcher/flow"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 func init() { register(newAssignCmd) }
@@ -190,9 +192,9 @@ func assignBatch(ctx context.Context, e *env, f assignFlags) error {
 	if err != nil {
 		return err
 	}
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 	start := time.Now()
-	plan, err := matcher.Assign(ctx, needs, matcher.All(vols), sc, matcher.AssignOptions{
+	plan, err := matcher.Assign(ctx, needs, grid.All(vols), sc, matcher.AssignOptions{
 		MaxPerVolunteer: f.maxPer, FairnessStep: f.fairness, Held: held,
 	})
 	if err != nil {

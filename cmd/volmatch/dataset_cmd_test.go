@@ -12,6 +12,7 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
+	"volmatch/taxonomy"
 )
 
 func runOK(t *testing.T, args ...string) (string, string) {
@@ -58,7 +59,7 @@ func TestGenImportExport(t *testing.T) {
 			if err := os.Rename(path, named); err != nil {
 				t.Fatal(err)
 			}
-			b, err := datasets.ReadFile(named, datasets.LoadTaxonomy().Has)
+			b, err := datasets.ReadFile(named, taxonomy.Load().Has)
 			if err != nil {
 				t.Fatalf("ReadFile(exported %s) = %v", c.kind, err)
 			}

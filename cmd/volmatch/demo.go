@@ -22,9 +22,10 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 func init() { register(newDemoCmd) }
@@ -361,9 +362,9 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 // volunteers' hidden preferences (datasets.Simulate sets their Stats) and
 // returns the events to append after the needs are stored.
 func simulateDemo(ctx context.Context, e *env, pop *datasets.Population, o demoOptions, start time.Time) ([]volmatch.Event, error) {
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 	b := bar(e.stderr, len(pop.Needs), "simulating")
-	res, err := datasets.Simulate(ctx, pop, index.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{
+	res, err := datasets.Simulate(ctx, pop, grid.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{
 		Seed: o.Seed, Start: start, Weeks: o.Weeks, Progress: func(done, _ int) { _ = b.Set(done) },
 	})
 	_ = b.Finish()
@@ -378,8 +379,8 @@ func simulateDemo(ctx context.Context, e *env, pop *datasets.Population, o demoO
 // posted: the volunteers within reach who pass every hard gate for some
 // shift. Needs are shared out to the CPUs.
 func computeSupply(e *env, pop *datasets.Population) {
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	src := index.NewFeatures(pop.Volunteers) // prunes exactly: the same Eligible as matcher.All
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+	src := grid.NewFeatures(pop.Volunteers) // prunes exactly: the same Eligible as grid.All
 	b := bar(e.stderr, len(pop.Needs), "computing supply")
 	var next atomic.Int64
 	var wg sync.WaitGroup

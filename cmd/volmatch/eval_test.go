@@ -9,8 +9,9 @@ import (
 	"testing"
 
 	"volmatch/datasets"
-	"volmatch/index"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // evalData stores a simulated population's needs (need.posted) and its
@@ -20,7 +21,7 @@ func evalData(t *testing.T) (string, int) {
 	dir := filepath.Join(t.TempDir(), "data")
 	ctx := context.Background()
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: 1500, Needs: 150, Seed: 3})
-	sim, err := datasets.Simulate(ctx, pop, index.NewFeatures(pop.Volunteers), scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{}), datasets.SimOptions{Seed: 3})
+	sim, err := datasets.Simulate(ctx, pop, grid.NewFeatures(pop.Volunteers), scoring.NewScorer(taxonomy.Load(), scoring.Options{}), datasets.SimOptions{Seed: 3})
 	if err != nil {
 		t.Fatalf("Simulate: %v", err)
 	}

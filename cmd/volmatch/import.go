@@ -18,7 +18,9 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
+	"volmatch/engine"
 	"volmatch/index"
+	"volmatch/taxonomy"
 )
 
 func init() { register(newImportCmd) }
@@ -103,7 +105,7 @@ func runImport(ctx context.Context, e *env, cfg storeConfig, o importOptions, fi
 	// Bleve and the decoders allocate much and keep little: collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(300))
 	begin := time.Now()
-	tax := datasets.LoadTaxonomy()
+	tax := taxonomy.Load()
 	c, err := checkFiles(e, files, tax.Has)
 	if err != nil {
 		return err
@@ -306,7 +308,7 @@ func (w *importWriter) write(ctx context.Context, c *checked, known func(string)
 	w.indexed = true
 	bar := newBar(w.stderr, -1, "indexing")
 	defer bar.Finish()
-	f := index.NewFollower(st, w.text, nil, index.FollowerOptions{
+	f := engine.NewFollower(st, w.text, nil, engine.FollowerOptions{
 		Progress: func(done, _ int) { _ = bar.Set(done) }})
 	return f.Start(ctx)
 }

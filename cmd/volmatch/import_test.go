@@ -11,6 +11,7 @@ import (
 	"volmatch"
 	"volmatch/datasets"
 	"volmatch/index"
+	"volmatch/taxonomy"
 )
 
 // TestImportBuildsIndex imports a population and checks that the search
@@ -41,7 +42,7 @@ func TestImportBuildsIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tx, err := index.Open(filepath.Join(data, "index"), index.Options{Synonyms: datasets.LoadTaxonomy().SynonymGroups()})
+		tx, err := index.Open(filepath.Join(data, "index"), index.Options{Synonyms: taxonomy.Load().SynonymGroups()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,10 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"volmatch"
-	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 func init() { register(newMatchCmd) }
@@ -66,8 +66,8 @@ open shift).`,
 			if err != nil {
 				return fmt.Errorf("match: %w", err)
 			}
-			sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-			feats := index.NewFeatures(vs)
+			sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+			feats := grid.NewFeatures(vs)
 			r := matcher.Rank(n, feats, sc, matcher.RankOptions{K: k, Shift: shift,
 				Busy: func(id string) []volmatch.Assignment { return busy[id] }})
 			names := map[string]string{}

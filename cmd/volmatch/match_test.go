@@ -11,7 +11,9 @@ import (
 	"volmatch"
 	"volmatch/datasets"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 // TestMatch generates and imports a small population, then checks that
@@ -32,14 +34,14 @@ func TestMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 	names := map[string]string{}
 	for _, v := range p.Volunteers {
 		names[v.ID] = v.Name
 	}
 	checked := 0
 	for _, n := range p.Needs {
-		want := matcher.Rank(n, matcher.All(p.Volunteers), sc, matcher.RankOptions{K: 4})
+		want := matcher.Rank(n, grid.All(p.Volunteers), sc, matcher.RankOptions{K: 4})
 		if len(want.Matches) < 2 {
 			continue
 		}

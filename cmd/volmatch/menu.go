@@ -8,10 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"volmatch"
-	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
+	"volmatch/taxonomy"
 )
 
 func init() { register(newMenuCmd) }
@@ -58,9 +58,9 @@ func newMenuCmd(e *env) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("menu: %w", err)
 			}
-			tax := datasets.LoadTaxonomy()
+			tax := taxonomy.Load()
 			sc := scoring.NewScorer(tax, scoring.Options{})
-			m := matcher.Menu(v, index.NewShiftsOf(needs, index.ShiftsOptions{}), sc, matcher.MenuOptions{
+			m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), sc, matcher.MenuOptions{
 				K: k, PerDomain: perDomain, Busy: busy, After: at, DomainOf: tax.DomainOf,
 			})
 			w := e.stdout

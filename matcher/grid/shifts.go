@@ -1,4 +1,4 @@
-package index
+package grid
 
 import (
 	"cmp"
@@ -7,10 +7,7 @@ import (
 	"sync"
 
 	"volmatch"
-	"volmatch/matcher"
 )
-
-var _ matcher.ShiftHoursSource = (*Shifts)(nil)
 
 // ShiftsOptions configure a Shifts index; the zero value works.
 type ShiftsOptions struct {
@@ -20,14 +17,20 @@ type ShiftsOptions struct {
 
 // Shifts is an in-memory spatial index of the open shifts, for the
 // volunteer's menu: a grid of the points of the open needs that have a
-// shift with a free slot. It implements matcher.ShiftSource: for a
-// volunteer it yields the shifts of the needs within the volunteer's
-// MaxTravelKm of home and the need's RadiusKm (the distance gate can pass
-// no farther), never
-// omitting one, and usually few others. It is safe for concurrent use; the
-// callback of Shifts must not call back into the index's writers.
+// shift with a free slot. For a volunteer it yields the open shifts of the
+// needs within the volunteer's MaxTravelKm of home and the need's RadiusKm
+// (the distance gate can pass no farther), never omitting one. It is safe
+// for concurrent use; the callback of a query must not call back into the
+// index's writers.
+//
+// AllShifts gives the exhaustive Shifts, which indexes nothing: the
+// reference that the grid's answers are checked against.
 type Shifts struct {
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// all is set by AllShifts: list holds the needs, queries read every
+	// one of them and the grid below stays empty.
+	all     bool
+	list    []*volmatch.Need
 	latStep float64 // cell height in degrees
 	lngStep float64 // cell width in degrees (at Beijing's latitude)
 	cells   map[[2]int32][]needEntry
@@ -99,6 +102,10 @@ func (x *Shifts) cell(p volmatch.Point) [2]int32 {
 func (x *Shifts) Put(n *volmatch.Need) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.all {
+		x.putAll(n)
+		return
+	}
 	x.remove(n.ID)
 	c := openShifts(n)
 	if c == 0 {
@@ -123,6 +130,10 @@ func (x *Shifts) Put(n *volmatch.Need) {
 func (x *Shifts) Delete(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.all {
+		x.deleteAll(id)
+		return
+	}
 	x.remove(id)
 }
 
@@ -152,14 +163,32 @@ func (x *Shifts) remove(id string) {
 func (x *Shifts) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.all {
+		c := 0
+		for _, n := range x.list {
+			c += openShifts(n)
+		}
+		return c
+	}
 	return x.open
 }
 
 // Shifts calls fn for every open shift of the needs within both
 // v.MaxTravelKm of v's home and the need's RadiusKm, need by need, cell by
 // cell of the grid (in a fixed order for the same history of Puts and
-// Deletes).
+// Deletes). An exhaustive Shifts (AllShifts) calls it for every shift of
+// every need, in order.
 func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volmatch.Shift)) {
+	if x.all {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		for _, n := range x.list {
+			for _, s := range n.Shifts {
+				fn(n, s)
+			}
+		}
+		return
+	}
 	x.walk(v, func(e *needEntry, _ float64) {
 		n := e.n
 		for _, se := range e.shifts {
@@ -170,10 +199,21 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 
 // ShiftHours calls fn for the open shifts of Shifts whose hours v's weekly
 // availability covers (the others fail the availability gate), with the
-// shift's index in n.Shifts, its hours of the week and v's distance to n
-// (matcher.ShiftHoursSource).
+// shift's index in n.Shifts, its hours of the week
+// (volmatch.ShiftHours of its start and end) and v's distance to n (as
+// scoring.Reach computes it), so that the menu computes none of them. It
+// never omits a shift v is eligible for. An exhaustive Shifts (AllShifts)
+// calls it for every shift, open or not, of every need that passes the
+// distance gate (scoring.Reach), in order, whose hours v's weekly
+// availability covers.
 func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i int, hours volmatch.Week, dist float64)) {
 	avail := &v.Availability
+	if x.all {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		x.shiftHoursAll(v, fn)
+		return
+	}
 	x.walk(v, func(e *needEntry, dist float64) {
 		for k := range e.shifts {
 			se := &e.shifts[k]

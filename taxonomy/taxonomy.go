@@ -1,4 +1,4 @@
-package datasets
+package taxonomy
 
 import (
 	"bytes"
@@ -65,22 +65,22 @@ var (
 	taxVal  *Taxonomy
 )
 
-// LoadTaxonomy returns the embedded taxonomy (taxonomy.json), parsed once. It
+// Load returns the embedded taxonomy (taxonomy.json), parsed once. It
 // panics only if the embedded file is corrupt.
-func LoadTaxonomy() *Taxonomy {
+func Load() *Taxonomy {
 	taxOnce.Do(func() {
-		t, err := ParseTaxonomy(taxonomyJSON)
+		t, err := Parse(taxonomyJSON)
 		if err != nil {
-			panic(fmt.Sprintf("datasets: embedded taxonomy: %v", err))
+			panic(fmt.Sprintf("taxonomy: embedded file: %v", err))
 		}
 		taxVal = t
 	})
 	return taxVal
 }
 
-// TaxonomyJSON returns the embedded taxonomy file. The caller must not modify
-// the slice.
-func TaxonomyJSON() []byte { return taxonomyJSON }
+// JSON returns the embedded taxonomy file. The caller must not modify the
+// slice.
+func JSON() []byte { return taxonomyJSON }
 
 type taxonomyFile struct {
 	Version      int     `json:"version"`
@@ -89,10 +89,10 @@ type taxonomyFile struct {
 	Trainings    []Term  `json:"trainings"`
 }
 
-// ParseTaxonomy reads a taxonomy file and checks it: unique keys, Chinese
+// Parse reads a taxonomy file and checks it: unique keys, Chinese
 // names and synonyms; known kinds; every parent, related key, certificate and
 // training defined; domains and services at the top and no cycles.
-func ParseTaxonomy(b []byte) (*Taxonomy, error) {
+func Parse(b []byte) (*Taxonomy, error) {
 	var f taxonomyFile
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -1,4 +1,4 @@
-package index_test
+package grid_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"volmatch"
-	"volmatch/index"
+	"volmatch/matcher/grid"
 )
 
 // TestShiftsNeverOmits: the index yields exactly the open shifts of the
@@ -28,7 +28,7 @@ func TestShiftsNeverOmits(t *testing.T) {
 		}
 		needs = append(needs, n)
 	}
-	x := index.NewShiftsOf(needs, index.ShiftsOptions{CellKm: 1 + r.Float64()*3})
+	x := grid.NewShiftsOf(needs, grid.ShiftsOptions{CellKm: 1 + r.Float64()*3})
 	open := 0
 	for _, n := range needs {
 		for _, s := range n.Shifts {
@@ -101,7 +101,7 @@ func TestShiftHours(t *testing.T) {
 		}
 		needs = append(needs, n)
 	}
-	x := index.NewShiftsOf(needs, index.ShiftsOptions{})
+	x := grid.NewShiftsOf(needs, grid.ShiftsOptions{})
 	yielded := 0
 	for k := 0; k < 200; k++ {
 		v := &volmatch.Volunteer{ID: "V", Home: volmatch.Point{Lat: 39.6 + r.Float64()*0.6, Lng: 116 + r.Float64()*0.8},

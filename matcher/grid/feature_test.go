@@ -1,16 +1,14 @@
-package index
+package grid
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
 	"volmatch"
-	"volmatch/matcher"
 	"volmatch/scoring"
 )
 
@@ -122,6 +120,7 @@ func TestPrune(t *testing.T) {
 		vs = append(vs, featVolunteer(r, i))
 	}
 	f := NewFeatures(vs)
+	sc := scoring.NewScorer(nil, scoring.Options{})
 	pruned, leftOut := 0, 0
 	for i := range 300 {
 		n := featNeed(r)
@@ -160,7 +159,7 @@ func TestPrune(t *testing.T) {
 		// can decide is left out and counted eligible; the others are
 		// yielded; the exclusions are the same.
 		gotB, yieldedEligible := volmatch.Exclusions{}, 0
-		exB, skipped := f.PruneBounded(n, n.Shifts, zeroBounder{}, func(v *volmatch.Volunteer) float64 {
+		exB, skipped := f.PruneBounded(n, n.Shifts, sc.Prepare(n, n.Shifts), func(v *volmatch.Volunteer) float64 {
 			if eligible[v.ID] {
 				yieldedEligible++
 			} else {
@@ -176,24 +175,22 @@ func TestPrune(t *testing.T) {
 				i, n, want, gotB, len(eligible), yieldedEligible, skipped)
 		}
 		leftOut += skipped
-		// Candidates yields the same set.
+		// Without a bound nothing is left out: PruneBounded yields the set
+		// of Prune, with its exclusions.
 		again := map[string]bool{}
-		f.Candidates(n, func(v *volmatch.Volunteer) { again[v.ID] = true })
-		if !reflect.DeepEqual(again, yielded) {
-			t.Fatalf("need %d: Candidates yields %d volunteers, Prune %d", i, len(again), len(yielded))
+		exN, skippedN := f.PruneBounded(n, n.Shifts, nil, func(v *volmatch.Volunteer) float64 {
+			again[v.ID] = true
+			return math.Inf(1)
+		})
+		if !reflect.DeepEqual(again, yielded) || !reflect.DeepEqual(exN, ex) || skippedN != 0 {
+			t.Fatalf("need %d: PruneBounded without a bound yields %d volunteers, leaves out %d, excludes %v; Prune %d and %v",
+				i, len(again), skippedN, exN, len(yielded), ex)
 		}
 	}
 	if pruned == 0 || leftOut == 0 {
 		t.Errorf("the index pruned %d and left out %d eligible volunteers; want some of each", pruned, leftOut)
 	}
 }
-
-// zeroBounder bounds every score by 0.
-type zeroBounder struct{}
-
-func (zeroBounder) DomainPreference(string) float64 { return 0 }
-
-func (zeroBounder) BoundFrom(float64, volmatch.Week, int, float64) float64 { return 0 }
 
 func TestUpsertDelete(t *testing.T) {
 	at := featMonday.Add(24*time.Hour + 9*time.Hour)
@@ -210,7 +207,7 @@ func TestUpsertDelete(t *testing.T) {
 	}
 	ids := func(f *Features) []string {
 		var out []string
-		f.Candidates(n, func(v *volmatch.Volunteer) { out = append(out, v.ID) })
+		f.Prune(n, n.Shifts, func(v *volmatch.Volunteer) { out = append(out, v.ID) })
 		return out
 	}
 	f := NewFeatures([]*volmatch.Volunteer{mk("A", 2), mk("B", 1), mk("A", 1)}) // the later A wins
@@ -218,23 +215,23 @@ func TestUpsertDelete(t *testing.T) {
 		t.Errorf("Len() = %d, want 2", f.Len())
 	}
 	if got := ids(f); len(got) != 0 {
-		t.Errorf("Candidates = %v, want none (A replaced by level 1)", got)
+		t.Errorf("Prune yields %v, want none (A replaced by level 1)", got)
 	}
 	f.Upsert(mk("B", 3))
 	if got := ids(f); !reflect.DeepEqual(got, []string{"B"}) {
-		t.Errorf("after Upsert(B level 3) Candidates = %v, want [B]", got)
+		t.Errorf("after Upsert(B level 3) Prune yields %v, want [B]", got)
 	}
 	f.Upsert(mk("C", 2))
 	f.Delete("B")
 	f.Delete("nobody")
 	if got := ids(f); !reflect.DeepEqual(got, []string{"C"}) || f.Len() != 2 {
-		t.Errorf("after Delete(B) Candidates = %v Len %d, want [C] and 2", got, f.Len())
+		t.Errorf("after Delete(B) Prune yields %v Len %d, want [C] and 2", got, f.Len())
 	}
 	moved := mk("C", 2)
 	moved.Home = volmatch.Point{Lat: 40.5, Lng: 116.4}
 	f.Upsert(moved)
 	if got := ids(f); len(got) != 0 {
-		t.Errorf("after moving C away Candidates = %v, want none", got)
+		t.Errorf("after moving C away Prune yields %v, want none", got)
 	}
 	f.Upsert(nil)
 	f.Upsert(&volmatch.Volunteer{})
@@ -245,68 +242,20 @@ func TestUpsertDelete(t *testing.T) {
 	d := mk("D", 3)
 	f.Load([]*volmatch.Volunteer{d, mk("E", 1)})
 	if got := ids(f); !reflect.DeepEqual(got, []string{"D"}) || f.Len() != 2 {
-		t.Errorf("after Load Candidates = %v, want [D]", got)
+		t.Errorf("after Load Prune yields %v, want [D]", got)
 	}
 	// Compact keeps the answers, and the index then holds copies.
 	f.Compact()
 	var got *volmatch.Volunteer
-	f.Candidates(n, func(v *volmatch.Volunteer) { got = v })
+	f.Prune(n, n.Shifts, func(v *volmatch.Volunteer) { got = v })
 	if got == nil || got.ID != "D" || got == d || f.Len() != 2 {
-		t.Errorf("after Compact Candidates gave %p (original %p), Len %d; want a copy of D and 2", got, d, f.Len())
+		t.Errorf("after Compact Prune gave %p (original %p), Len %d; want a copy of D and 2", got, d, f.Len())
 	}
 	f.Upsert(mk("E", 2))
 	f.Delete("D")
 	if got := ids(f); !reflect.DeepEqual(got, []string{"E"}) || f.Len() != 1 {
-		t.Errorf("after Compact, Upsert(E) and Delete(D) Candidates = %v Len %d, want [E] and 1", got, f.Len())
+		t.Errorf("after Compact, Upsert(E) and Delete(D) Prune yields %v Len %d, want [E] and 1", got, f.Len())
 	}
-}
-
-// TestConcurrent ranks while others upsert and delete (run with -race).
-func TestConcurrent(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 8))
-	var vs []*volmatch.Volunteer
-	for i := range 2000 {
-		vs = append(vs, featVolunteer(r, i))
-	}
-	f := NewFeatures(vs)
-	needs := make([]*volmatch.Need, 20)
-	for i := range needs {
-		needs[i] = featNeed(r)
-	}
-	sc := scoring.NewScorer(nil, scoring.Options{})
-	var wg sync.WaitGroup
-	for w := range 2 {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), 1))
-			for i := range 300 {
-				v := featVolunteer(r, r.IntN(2500))
-				if i%3 == 0 {
-					f.Delete(v.ID)
-				} else {
-					f.Upsert(v)
-				}
-			}
-		})
-	}
-	for range 2 {
-		wg.Go(func() {
-			for _, n := range needs {
-				rk := matcher.Rank(n, f, sc, matcher.RankOptions{K: 5})
-				if rk.Considered != rk.Eligible+sumEx(rk.Exclusions) {
-					t.Errorf("Rank: Considered %d != Eligible %d + excluded %v", rk.Considered, rk.Eligible, rk.Exclusions)
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-func sumEx(ex volmatch.Exclusions) int {
-	t := 0
-	for _, c := range ex {
-		t += c
-	}
-	return t
 }
 
 func TestExpiries(t *testing.T) {

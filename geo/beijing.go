@@ -1,4 +1,4 @@
-package datasets
+package geo
 
 import (
 	"bytes"
@@ -41,9 +41,10 @@ type Street struct {
 	Approximate bool
 }
 
-// Geography is Beijing's districts and streets, read from the embedded copy
-// of the adcode data set (see beijing/SOURCE.md). It is immutable.
-type Geography struct {
+// City is a city's districts and streets with lookups by code and name;
+// Beijing's is read from the embedded copy of the adcode data set (see
+// beijing/SOURCE.md). It is immutable and safe for concurrent use.
+type City struct {
 	districts []District
 	streets   []Street
 	distBy    map[string]int // code, full name and short name -> index
@@ -53,16 +54,16 @@ type Geography struct {
 
 var (
 	beijingOnce sync.Once
-	beijingGeo  *Geography
+	beijingGeo  *City
 )
 
 // Beijing returns the geography of Beijing, parsed once from the embedded
 // files. It panics only if the embedded files are corrupt.
-func Beijing() *Geography {
+func Beijing() *City {
 	beijingOnce.Do(func() {
-		g, err := parseGeography(districtsCSV, streetsCSV)
+		g, err := parseCity(districtsCSV, streetsCSV)
 		if err != nil {
-			panic(fmt.Sprintf("datasets: embedded Beijing geography: %v", err))
+			panic(fmt.Sprintf("geo: embedded Beijing geography: %v", err))
 		}
 		beijingGeo = g
 	})
@@ -99,8 +100,8 @@ func parsePoint(lng, lat string) (volmatch.Point, error) {
 	return p, p.Validate("point")
 }
 
-func parseGeography(dcsv, scsv []byte) (*Geography, error) {
-	g := &Geography{distBy: map[string]int{}, streetBy: map[string]int{}, inDist: map[string][]Street{}}
+func parseCity(dcsv, scsv []byte) (*City, error) {
+	g := &City{distBy: map[string]int{}, streetBy: map[string]int{}, inDist: map[string][]Street{}}
 	drows, err := readCSV(dcsv, []string{"code", "name", "lng", "lat"})
 	if err != nil {
 		return nil, fmt.Errorf("districts.csv: %w", err)
@@ -184,11 +185,11 @@ func streetAliases(name string) []string {
 }
 
 // Districts returns the districts ordered by code.
-func (g *Geography) Districts() []District { return append([]District(nil), g.districts...) }
+func (g *City) Districts() []District { return append([]District(nil), g.districts...) }
 
 // District finds a district by code ("110105"), name ("朝阳区") or short name
 // ("朝阳").
-func (g *Geography) District(codeOrName string) (District, bool) {
+func (g *City) District(codeOrName string) (District, bool) {
 	i, ok := g.distBy[strings.TrimSpace(codeOrName)]
 	if !ok {
 		return District{}, false
@@ -197,12 +198,12 @@ func (g *Geography) District(codeOrName string) (District, bool) {
 }
 
 // Streets returns the streets ordered by code.
-func (g *Geography) Streets() []Street { return append([]Street(nil), g.streets...) }
+func (g *City) Streets() []Street { return append([]Street(nil), g.streets...) }
 
 // Street finds a street by code, full name ("建外街道办事处") or a shorter
 // form ("建外街道", "建外"). A name that several streets share (八里庄 is in
 // both 朝阳 and 海淀) finds nothing: use the code or StreetsIn.
-func (g *Geography) Street(codeOrName string) (Street, bool) {
+func (g *City) Street(codeOrName string) (Street, bool) {
 	i, ok := g.streetBy[strings.TrimSpace(codeOrName)]
 	if !ok || i < 0 {
 		return Street{}, false
@@ -212,7 +213,7 @@ func (g *Geography) Street(codeOrName string) (Street, bool) {
 
 // StreetsIn returns the streets of a district given by code or name, ordered
 // by code; nil for an unknown district.
-func (g *Geography) StreetsIn(district string) []Street {
+func (g *City) StreetsIn(district string) []Street {
 	d, ok := g.District(district)
 	if !ok {
 		return nil

@@ -1,4 +1,4 @@
-package datasets
+package taxonomy
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestTaxonomyShape(t *testing.T) {
-	tax := LoadTaxonomy()
+	tax := Load()
 	skills := tax.Skills()
 	if len(skills) < 80 {
 		t.Fatalf("len(Skills()) = %d, want at least 80", len(skills))
@@ -70,7 +70,7 @@ func TestTaxonomyShape(t *testing.T) {
 }
 
 func TestTaxonomyExamples(t *testing.T) {
-	tax := LoadTaxonomy()
+	tax := Load()
 	for _, c := range []struct{ text, key, parent, domain string }{
 		{"心理疏导", "psych_counseling", "psychology", "psychology"},
 		{"心理咨询", "psych_counseling", "psychology", "psychology"},
@@ -118,7 +118,7 @@ func TestTaxonomyExamples(t *testing.T) {
 }
 
 func TestTaxonomyRelated(t *testing.T) {
-	tax := LoadTaxonomy()
+	tax := Load()
 	for _, c := range []struct {
 		a, b string
 		want bool
@@ -139,7 +139,7 @@ func TestTaxonomyRelated(t *testing.T) {
 }
 
 func TestSynonymGroups(t *testing.T) {
-	tax := LoadTaxonomy()
+	tax := Load()
 	groups := tax.SynonymGroups()
 	found := false
 	for _, g := range groups {
@@ -155,7 +155,7 @@ func TestSynonymGroups(t *testing.T) {
 	}
 }
 
-func TestParseTaxonomyRejects(t *testing.T) {
+func TestParseRejects(t *testing.T) {
 	for _, c := range []struct{ name, json, want string }{
 		{"unknown parent", `{"nodes":[{"key":"a","name":"甲","kind":"skill","parent":"b"}]}`, "unknown parent"},
 		{"cycle", `{"nodes":[{"key":"a","name":"甲","kind":"skill","parent":"b"},{"key":"b","name":"乙","kind":"skill","parent":"a"}]}`, "cycle"},
@@ -164,9 +164,9 @@ func TestParseTaxonomyRejects(t *testing.T) {
 		{"unknown field", `{"nodes":[],"extra":1}`, "unknown field"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseTaxonomy([]byte(c.json))
+			_, err := Parse([]byte(c.json))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("ParseTaxonomy() error = %v, want one containing %q", err, c.want)
+				t.Errorf("Parse() error = %v, want one containing %q", err, c.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package index
+package grid
 
 import (
 	"cmp"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"volmatch"
-	"volmatch/matcher"
 	"volmatch/scoring"
 )
 
@@ -50,19 +49,17 @@ var (
 // grid over Beijing whose cells hold compact rows (home, travel
 // limit, weekly availability), and per-key bitsets over the rows for the
 // skill (one per level threshold), certificate (with expiries, bucketed by
-// day), training, language and insurance gates. It implements
-// matcher.Source and matcher.Pruner: a query visits only the cells within
-// the need's radius, skips by bitsets the rows that cannot pass the skill,
+// day), training, language and insurance gates. A query (Prune) visits
+// only the cells within the need's radius, skips by bitsets the rows that cannot pass the skill,
 // certificate, training, insurance and language gates, by a conservative
 // distance estimate the rows beyond reach, and by weekly availability the
 // rows free for no shift; it hands the rest (the full *volmatch.Volunteer,
 // kept by pointer) to the scorer, which applies every gate exactly, and
 // counts the skipped ones by the gate each fails first, so that ranking
-// through the index gives exactly the exhaustive answer. As a
-// matcher.BoundedPruner it also leaves out rows it proves eligible from the
-// compact data alone whose score bound (from the lower bound of the
-// distance, the weekly slack, the highest skill level and the preferred
-// domains) is below the ranking's current floor, counting them as
+// through the index gives exactly the exhaustive answer. PruneBounded also
+// leaves out rows it proves eligible from the compact data alone whose
+// score bound (from the lower bound of the distance, the weekly slack, the
+// skills held and the preferred domains) is below the ranking's current floor, counting them as
 // eligible: the scorer then reads only the volunteers that can still enter
 // the top K. Load numbers the rows cell by cell, by decreasing travel limit
 // within a cell, so that in a cell a prefix of rows lies within reach for
@@ -76,8 +73,15 @@ var (
 // volunteers it is given by pointer and reads their Stats only through the
 // scorer, so Stats may be updated in place (a simulation does); any other
 // change must go through Upsert, with a new copy.
+//
+// All gives the exhaustive Features, which prunes nothing: the reference
+// that the grid's answers are checked against.
 type Features struct {
-	mu    sync.RWMutex
+	mu sync.RWMutex
+	// all is set by All: scan holds the volunteers, every query yields
+	// each of them and the grid below stays empty.
+	all   bool
+	scan  []*volmatch.Volunteer
 	rows  []frow
 	byID  map[string]int32
 	free  []int32
@@ -106,13 +110,6 @@ type Features struct {
 
 	pool sync.Pool // *[]uint64 pruneQuery buffers
 }
-
-var (
-	_ matcher.Source        = (*Features)(nil)
-	_ matcher.Pruner        = (*Features)(nil)
-	_ matcher.BoundedPruner = (*Features)(nil)
-	_ FeatureSink           = (*Features)(nil)
-)
 
 // frow is a row: where its entry lies and the keys it was indexed under,
 // so that a delete clears exactly what the upsert set. keys holds the
@@ -150,7 +147,6 @@ type cellEntry struct {
 	// excLo, excHi span every dated exception in Unix hours (widened to
 	// whole hours); excLo > excHi when there is none.
 	excLo, excHi int32
-	lvl          uint8 // highest skill level held, clamped to 0..3
 	// skills holds up to four skills as id<<2 | level (0 ends the list),
 	// manySkills in the first when there are more or an id is too large.
 	skills [4]uint16
@@ -160,7 +156,7 @@ const manySkills = 0xFFFF
 
 // cellMeta bounds what the rows of a cell hold, for leaving out or counting
 // a whole cell at once: the box of their homes, the union of their
-// weekly patterns and preferred domains, the highest skill level. The bounds
+// weekly patterns and preferred domains, the skills held. The bounds
 // grow with every row added and do not shrink when one leaves (they stay
 // bounds). A sorted cell's entries are its rows in row-number order, with
 // consecutive row numbers and non-increasing, non-negative travel limits:
@@ -168,7 +164,6 @@ const manySkills = 0xFFFF
 // flag, and a query then reads the cell row by row.
 type cellMeta struct {
 	sorted                 bool
-	lvl                    uint8
 	lat0, lat1, lng0, lng1 float64 // lat0 > lat1 when no row was added
 	prefs                  uint64
 	avail                  volmatch.Week
@@ -206,10 +201,15 @@ func NewFeatures(vs []*volmatch.Volunteer) *Features {
 
 // Load replaces the contents of the index with vs in bulk; when an ID occurs
 // twice the later volunteer wins, as with Upsert. Rows are numbered cell by
-// cell, so that a query reads neighbouring bits and rows.
+// cell, so that a query reads neighbouring bits and rows. An exhaustive
+// Features (All) then holds vs as given.
 func (f *Features) Load(vs []*volmatch.Volunteer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.all {
+		f.scan = vs
+		return
+	}
 	f.reset()
 	f.load(vs)
 }
@@ -285,10 +285,14 @@ func (f *Features) markSorted(c int) {
 // pointers scattered over the heap: ranking gets about a quarter faster.
 // Afterwards the index no longer sees in-place changes to the caller's
 // volunteers, Stats included: use it on snapshots (a CLI run, a benchmark),
-// not under a simulation that updates Stats in place.
+// not under a simulation that updates Stats in place. An exhaustive
+// Features (All) is left as it is.
 func (f *Features) Compact() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.all {
+		return
+	}
 	var vs []*volmatch.Volunteer
 	var nSkills, nCerts, nStrings int
 	for _, cell := range f.cells {
@@ -328,10 +332,14 @@ func (f *Features) Compact() {
 	f.load(copies)
 }
 
-// Reset empties the index (a Follower calls it before a full load).
+// Reset empties the index (a follower calls it before a full load).
 func (f *Features) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.all {
+		f.scan = nil
+		return
+	}
 	f.reset()
 }
 
@@ -353,10 +361,13 @@ func (f *Features) reset() {
 	f.insured = expiries{}
 }
 
-// Len returns the number of volunteers indexed.
+// Len returns the number of volunteers indexed (held, for All).
 func (f *Features) Len() int {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
+	if f.all {
+		return len(f.scan)
+	}
 	return len(f.byID)
 }
 
@@ -368,6 +379,10 @@ func (f *Features) Upsert(v *volmatch.Volunteer) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.all {
+		f.upsertAll(v)
+		return
+	}
 	f.upsert(v)
 }
 
@@ -375,6 +390,10 @@ func (f *Features) Upsert(v *volmatch.Volunteer) {
 func (f *Features) Delete(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.all {
+		f.deleteAll(id)
+		return
+	}
 	r, ok := f.byID[id]
 	if !ok {
 		return
@@ -491,7 +510,6 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 		}
 	}
 	for i, sk := range skills {
-		e.lvl = max(e.lvl, uint8(sk.level))
 		switch {
 		case i >= len(e.skills) || sk.id >= 1<<14-1:
 			e.skills[0] = manySkills
@@ -524,7 +542,6 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 		m.lat0, m.lat1 = min(m.lat0, e.lat), max(m.lat1, e.lat)
 		m.lng0, m.lng1 = min(m.lng0, e.lng), max(m.lng1, e.lng)
 	}
-	m.lvl = max(m.lvl, e.lvl)
 	for _, sk := range skills {
 		m.addSkill(sk)
 	}
@@ -635,12 +652,6 @@ func cellOf(p volmatch.Point) int {
 	return i*nLng + j
 }
 
-// Candidates yields every volunteer that may be eligible for some shift of
-// n (matcher.Source).
-func (f *Features) Candidates(n *volmatch.Need, fn func(v *volmatch.Volunteer)) {
-	f.Prune(n, n.Shifts, fn)
-}
-
 // The coarse classes of a row at the first shift: the first failing of the
 // gates before distance, or pass (all five pass).
 const (
@@ -657,8 +668,12 @@ var clsGate = [nCls]string{scoring.GateSkill, scoring.GateCertificate, scoring.G
 	scoring.GateInsurance, scoring.GateLanguage, scoring.GateDistance}
 
 // Prune calls fn for every volunteer that may be eligible for one of shifts
-// and returns the count of the others by the first gate each fails on
-// shifts[0] (matcher.Pruner).
+// (shifts of n; with none, for every volunteer) and returns, for every
+// volunteer it did not pass to fn, a count under the first hard gate
+// (scoring.Gate) that volunteer fails on shifts[0]: every volunteer it
+// skips is ineligible for all of shifts, and the entries are positive. So
+// ranking through Prune gives exactly the answer of the exhaustive scan
+// (All, which passes every volunteer to fn and counts none).
 //
 // How the counts stay exact: over all rows, bitsets give for the first
 // shift's date the number whose first failing gate among skill, certificate,
@@ -675,20 +690,30 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 	return ex
 }
 
-// PruneBounded is Prune that also leaves out the rows it proves eligible
-// (every gate but busy: the pass bitset at the first shift's end, the
-// distance estimate certainly within reach, no dated exception, and the
-// weekly pattern covering a shift for which passing at that end decides)
-// whose bound, from the compact row, is below the floor fn last returned
-// (matcher.BoundedPruner).
-func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bounder, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+// PruneBounded works as Prune, with fn returning the floor: the score a
+// volunteer must reach to enter the ranking (-Inf while it is not full).
+// It also leaves out, without calling fn, the rows it proves eligible for
+// some shift on every gate but busy (the pass bitset at the first shift's
+// end, the distance estimate certainly within reach, no dated exception,
+// and the weekly pattern covering a shift for which passing at that end
+// decides) whose score bound under bound (the need prepared for shifts),
+// from the compact row, is below the floor fn last returned; it returns how
+// many it left out that way. A caller ranking with a busy gate must use
+// Prune instead.
+func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound *scoring.Prepared, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
 	return f.prune(n, shifts, bound, fn)
 }
 
-func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matcher.Bounder, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound *scoring.Prepared, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	ex := volmatch.Exclusions{}
+	if f.all {
+		for _, v := range f.scan {
+			fn(v)
+		}
+		return ex, 0
+	}
 	if len(shifts) == 0 {
 		for r := range f.rows {
 			if f.live.has(int32(r)) {
@@ -765,16 +790,13 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound matche
 			}
 		}
 		q.prefVal[63] = 1
-		if fit, ok := bound.(matcher.FitBounder); ok {
-			q.fit = fit
-			q.skillVal = make([][4]float64, len(f.skillKeys))
-			for id, k := range f.skillKeys {
-				for l := 1; l <= 3; l++ {
-					q.skillVal[id][l] = fit.SkillBound(k, l)
-				}
+		q.skillVal = make([][4]float64, len(f.skillKeys))
+		for id, k := range f.skillKeys {
+			for l := 1; l <= 3; l++ {
+				q.skillVal[id][l] = bound.SkillBound(k, l)
 			}
-			q.fitLevels()
 		}
+		q.fitLevels()
 	}
 	f.visitCells(q.est, q.cell)
 	if q.nAvail > 0 {
@@ -800,11 +822,10 @@ type pruneQuery struct {
 	n                    *volmatch.Need
 	s0                   volmatch.Shift // the first considered shift
 	pass, prune, passAll bitset
-	allPass              bool // pass is every live row
-	whole                bool // prune is pass
-	bound                matcher.Bounder
-	fit                  matcher.FitBounder // bound, when it is one
-	skillVal             [][4]float64       // by skill id and level: fit.SkillBound
+	allPass              bool              // pass is every live row
+	whole                bool              // prune is pass
+	bound                *scoring.Prepared // nil: no row is left out
+	skillVal             [][4]float64      // by skill id and level: bound.SkillBound
 	// fitVals are the distinct positive skill_fit bounds that a held skill
 	// gives (skillVal), descending; fitSets[j] the bitsets (a skill from
 	// a level up) whose union holds the rows with a skill whose bound is
@@ -941,7 +962,7 @@ func (q *pruneQuery) fitFloor(m *cellMeta, minKm float64) int {
 		if k+1 < len(q.fitVals) {
 			v = q.fitVals[k+1]
 		}
-		if q.fit.BoundWith(minKm, m.avail, v, pref, nil) >= q.floor {
+		if q.bound.BoundWith(minKm, m.avail, v, pref, nil) >= q.floor {
 			return j
 		}
 		j = k
@@ -1089,13 +1110,9 @@ func (q *pruneQuery) row(e *cellEntry, sorted, below bool) {
 }
 
 // cellBound returns a score bound for every row of a cell at least minKm
-// away: with a FitBounder the skill fit is bounded by the skills held in
-// the cell, otherwise by their highest level.
+// away, the skill fit bounded by the skills held in the cell.
 func (q *pruneQuery) cellBound(m *cellMeta, minKm float64) float64 {
 	pref := prefBound(&q.prefVal, m.prefs)
-	if q.fit == nil {
-		return q.bound.BoundFrom(minKm, m.avail, int(m.lvl), pref)
-	}
 	skill := 0.0
 	for _, x := range m.skills {
 		if x == manySkills {
@@ -1104,18 +1121,15 @@ func (q *pruneQuery) cellBound(m *cellMeta, minKm float64) float64 {
 		}
 		skill = max(skill, q.skillVal[x>>2][x&3])
 	}
-	return q.fit.BoundWith(minKm, m.avail, skill, pref, nil)
+	return q.bound.BoundWith(minKm, m.avail, skill, pref, nil)
 }
 
 // below reports whether the score bound of an eligible row at least minKm
-// away is below the floor: from the compact row first, then, with a
-// FitBounder, from the volunteer's stats too (one read of the volunteer
-// rather than the scorer's many).
+// away is below the floor: from the compact row first, then from the
+// volunteer's stats too (one read of the volunteer rather than the
+// scorer's many).
 func (q *pruneQuery) below(e *cellEntry, minKm float64) bool {
 	pref := prefBound(&q.prefVal, e.prefs)
-	if q.fit == nil {
-		return q.bound.BoundFrom(minKm, e.avail, int(e.lvl), pref) < q.floor
-	}
 	skill := 1.0
 	if e.skills[0] != manySkills {
 		skill = 0
@@ -1126,10 +1140,10 @@ func (q *pruneQuery) below(e *cellEntry, minKm float64) bool {
 			skill = max(skill, q.skillVal[x>>2][x&3])
 		}
 	}
-	if q.fit.BoundWith(minKm, e.avail, skill, pref, nil) < q.floor {
+	if q.bound.BoundWith(minKm, e.avail, skill, pref, nil) < q.floor {
 		return true
 	}
-	return q.fit.BoundWith(minKm, e.avail, skill, pref, &e.v.Stats) < q.floor
+	return q.bound.BoundWith(minKm, e.avail, skill, pref, &e.v.Stats) < q.floor
 }
 
 // decidedFree reports whether a row passing the first five gates at the

@@ -1,22 +1,20 @@
-package index
+package engine
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 	"time"
-	"unique"
 
 	"volmatch"
 	"volmatch/internal/parallel"
+	"volmatch/matcher/grid"
 )
 
-// Source is what a Follower reads: the store's change feed and the current
-// records. Every volmatch.Store is a Source.
-type Source interface {
+// ChangeSource is what a Follower reads: the store's change feed and the
+// current records. Every volmatch.Store is one.
+type ChangeSource interface {
 	volmatch.ChangeFeed
 	// Volunteer returns a volunteer; ENOTFOUND when it was deleted.
 	Volunteer(ctx context.Context, id string) (*volmatch.Volunteer, error)
@@ -26,15 +24,25 @@ type Source interface {
 	EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error
 }
 
-// FeatureSink is what a Follower updates in the in-memory feature index;
-// *Features is one. A sink that also has a Reset() method is emptied before
-// a rebuild.
-type FeatureSink interface {
-	Upsert(v *volmatch.Volunteer)
-	Delete(id string)
+// TextIndex is what a Follower updates in the text index (index.Text is
+// one). The index records the last store change it applied (its Seq), so
+// that a follower started later catches up from there.
+type TextIndex interface {
+	// Seq returns the store change the index has applied (0 when new or
+	// emptied).
+	Seq() (uint64, error)
+	// SetSeq records seq as the store change applied.
+	SetSeq(seq uint64) error
+	// Reset empties the index (its Seq becomes 0).
+	Reset() error
+	// Bulk indexes many records at once, on every core; it stops early
+	// when ctx is done. It leaves Seq alone.
+	Bulk(ctx context.Context, vs []*volmatch.Volunteer, ns []*volmatch.Need) error
+	// Apply indexes vs and ns, deletes the needs and volunteers named by
+	// deleted, and records seq, all at once: the recorded Seq never runs
+	// ahead of the documents.
+	Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error
 }
-
-var _ FeatureSink = (*Features)(nil)
 
 // FollowerOptions tune a Follower; the zero value works.
 type FollowerOptions struct {
@@ -47,36 +55,30 @@ type FollowerOptions struct {
 	// Progress, when set, is called during a rebuild with the records
 	// indexed so far; total is -1 because the store does not count.
 	Progress func(done, total int)
-	// Slim, when set, gives the feature index slim copies of the volunteers
-	// (see Slim) instead of the records as read.
+	// Slim, when set, gives the feature grid slim copies of the volunteers
+	// (see grid.Slim) instead of the records as read.
 	Slim bool
 }
 
-// volunteerBatcher is a Source that reads many volunteers at a time,
+// volunteerBatcher is a ChangeSource that reads many volunteers at a time,
 // decoding them on every core (store/bolt).
 type volunteerBatcher interface {
 	EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
 }
 
-// slimBatcher is a Source that reads volunteers without what Slim drops,
-// skipping it while decoding (store/bolt).
+// slimBatcher is a ChangeSource that reads volunteers without what
+// grid.Slim drops, skipping it while decoding (store/bolt).
 type slimBatcher interface {
 	EachVolunteerSlim(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
 }
 
-// bulkLoader is a feature sink that loads many volunteers at once (and lays
-// them out better than one Upsert each); *Features is one.
-type bulkLoader interface {
-	Load(vs []*volmatch.Volunteer)
-}
-
-// Follower keeps the text index and the feature index in step with the
+// Follower keeps the text index and the feature grid in step with the
 // store by applying its change feed. It is safe for concurrent use: calls
 // are serialised.
 type Follower struct {
-	src      Source
-	text     *Text
-	features FeatureSink // may be nil
+	src      ChangeSource
+	text     TextIndex      // may be nil
+	features *grid.Features // may be nil
 	log      *slog.Logger
 	batch    int
 	progress func(done, total int)
@@ -87,11 +89,9 @@ type Follower struct {
 }
 
 // NewFollower returns a follower of src that updates text and features
-// (either may be nil). Call Start before CatchUp or Run.
-func NewFollower(src Source, text *Text, features FeatureSink, o FollowerOptions) *Follower {
-	if fs, ok := features.(*Features); ok && fs == nil {
-		features = nil // a nil *Features means no feature index
-	}
+// (either may be nil: an untyped nil text, a nil *grid.Features). Call
+// Start before CatchUp or Run.
+func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o FollowerOptions) *Follower {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -177,11 +177,11 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 			return err
 		}
 	}
-	if r, ok := f.features.(interface{ Reset() }); ok {
-		r.Reset()
+	if f.features != nil {
+		f.features.Reset()
 	}
 	var (
-		pending []textChange
+		pending []*volmatch.Need
 		done    int
 	)
 	flush := func() error {
@@ -189,7 +189,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 			return nil
 		}
 		if f.text != nil {
-			if err := f.text.apply(pending, 0); err != nil {
+			if err := f.text.Apply(nil, pending, nil, 0); err != nil {
 				return err
 			}
 		}
@@ -200,18 +200,10 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 		}
 		return nil
 	}
-	add := func(c textChange) error {
-		pending = append(pending, c)
-		if len(pending) >= f.batch {
-			return flush()
-		}
-		return nil
-	}
 	var all []*volmatch.Volunteer // for a bulk load of the features
-	loader, bulk := f.features.(bulkLoader)
 	err := f.eachVolunteerBatch(ctx, func(vs []*volmatch.Volunteer) error {
 		if f.text != nil {
-			// Big batches on every core (Text.Bulk), not the follower's pages.
+			// Big batches on every core (Bulk), not the follower's pages.
 			if err := f.text.Bulk(ctx, vs, nil); err != nil {
 				return err
 			}
@@ -220,24 +212,23 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 		if f.progress != nil {
 			f.progress(done, -1)
 		}
-		vs = f.slimmed(vs)
-		if bulk {
-			all = append(all, vs...)
-		} else if f.features != nil {
-			for _, v := range vs {
-				f.features.Upsert(v)
-			}
+		if f.features != nil {
+			all = append(all, f.slimmed(vs)...)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index: rebuild volunteers: %w", err)
 	}
-	if bulk {
-		loader.Load(all)
+	if f.features != nil {
+		f.features.Load(all)
 	}
 	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
-		return add(textChange{kind: volmatch.ChangeNeed, id: n.ID, n: n})
+		pending = append(pending, n)
+		if len(pending) >= f.batch {
+			return flush()
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index: rebuild needs: %w", err)
@@ -256,37 +247,24 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	return nil
 }
 
-// loadFeatures loads every volunteer into the feature index.
+// loadFeatures loads every volunteer into the feature grid.
 func (f *Follower) loadFeatures(ctx context.Context) error {
 	if f.features == nil {
 		return nil
 	}
-	if r, ok := f.features.(interface{ Reset() }); ok {
-		r.Reset()
-	}
-	loader, bulk := f.features.(bulkLoader)
 	var all []*volmatch.Volunteer
 	each := f.eachVolunteerBatch
 	if sb, ok := f.src.(slimBatcher); ok && f.slim {
 		each = sb.EachVolunteerSlim
 	}
 	err := each(ctx, func(vs []*volmatch.Volunteer) error {
-		vs = f.slimmed(vs)
-		if bulk {
-			all = append(all, vs...)
-			return nil
-		}
-		for _, v := range vs {
-			f.features.Upsert(v)
-		}
+		all = append(all, f.slimmed(vs)...)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index: load features: %w", err)
 	}
-	if bulk {
-		loader.Load(all)
-	}
+	f.features.Load(all)
 	return nil
 }
 
@@ -319,87 +297,9 @@ func (f *Follower) slimmed(vs []*volmatch.Volunteer) []*volmatch.Volunteer {
 		return vs
 	}
 	out := make([]*volmatch.Volunteer, len(vs))
-	parallel.For(len(vs), 256, func(i int) { out[i] = Slim(vs[i]) })
+	parallel.For(len(vs), 256, func(i int) { out[i] = grid.Slim(vs[i]) })
 	return out
 }
-
-// Slim returns a copy of v for the in-memory feature index, which keeps a
-// million of them: without what matching never reads (name, phone, bio,
-// hidden preferences), with its repeated strings (district, street, gender,
-// skill, certificate, training, language, domain, team and pool keys)
-// shared through unique handles (decoding gives each its own copy). The copy
-// shares no slice with v, but its short key lists are shared with other
-// slim copies: treat it as read-only, as the feature index does.
-func Slim(v *volmatch.Volunteer) *volmatch.Volunteer {
-	c := *v
-	c.Name, c.Phone, c.Bio, c.Hidden = "", "", "", nil
-	// The ID is the one string not interned: copy it, since a fast decoder's
-	// strings may point into the whole record's bytes, which a held ID
-	// would keep alive (1.1 -> 2.2 GiB at 1M volunteers).
-	c.ID = strings.Clone(v.ID)
-	c.Gender, c.District, c.Street = intern(c.Gender), intern(c.District), intern(c.Street)
-	if v.Skills != nil {
-		c.Skills = make([]volmatch.SkillLevel, len(v.Skills))
-		for i, s := range v.Skills {
-			c.Skills[i] = volmatch.SkillLevel{Skill: intern(s.Skill), Level: s.Level}
-		}
-	}
-	if v.Certificates != nil {
-		c.Certificates = make([]volmatch.Certificate, len(v.Certificates))
-		for i, x := range v.Certificates {
-			c.Certificates[i] = volmatch.Certificate{Name: intern(x.Name), Expires: x.Expires}
-		}
-	}
-	c.Exceptions = slices.Clone(v.Exceptions)
-	c.Trainings, c.Languages = internAll(v.Trainings), internAll(v.Languages)
-	c.PreferredDomains, c.Teams, c.Pools = internAll(v.PreferredDomains), internAll(v.Teams), internAll(v.Pools)
-	return &c
-}
-
-// intern returns the canonical copy of s.
-func intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	return unique.Make(s).Value()
-}
-
-// internAll returns a copy of xs with its strings interned; lists of up to
-// two keys (most of them: one language, a team) are themselves shared.
-func internAll(xs []string) []string {
-	switch len(xs) {
-	case 0:
-		if xs == nil {
-			return nil
-		}
-		return []string{}
-	case 1, 2:
-		key := xs[0]
-		if len(xs) == 2 {
-			key += "\x00" + xs[1]
-		}
-		if l, ok := sharedLists.Load(key); ok {
-			return l.([]string)
-		}
-		out := make([]string, len(xs))
-		for i, x := range xs {
-			out[i] = intern(x)
-		}
-		out = out[:len(out):len(out)] // an append copies
-		l, _ := sharedLists.LoadOrStore(intern(key), out)
-		return l.([]string)
-	}
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = intern(x)
-	}
-	return out
-}
-
-// sharedLists holds the shared lists of one or two keys, by their keys
-// joined with NUL. Keys come from the taxonomy, teams from streets: the
-// table stays small.
-var sharedLists sync.Map
 
 // CatchUp applies every change after the last applied one to both indexes
 // and returns the number of changes applied. A record that cannot be found
@@ -438,7 +338,11 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		id   string
 	}
 	seen := make(map[ref]bool, len(cs))
-	var out []textChange
+	var (
+		vs      []*volmatch.Volunteer
+		ns      []*volmatch.Need
+		deleted []volmatch.Change
+	)
 	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
 		c := cs[i]
 		r := ref{c.Kind, c.ID}
@@ -446,53 +350,58 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			continue
 		}
 		seen[r] = true
-		tc := textChange{kind: c.Kind, id: c.ID}
-		if !c.Deleted {
-			var err error
-			switch c.Kind {
-			case volmatch.ChangeVolunteer:
-				tc.v, err = f.src.Volunteer(ctx, c.ID)
-			case volmatch.ChangeNeed:
-				tc.n, err = f.src.Need(ctx, c.ID)
-			}
-			if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
-				tc.v, tc.n, err = nil, nil, nil // deleted since: delete it here
-			}
-			if err != nil {
-				return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
-			}
+		if c.Deleted {
+			deleted = append(deleted, c)
+			continue
 		}
-		out = append(out, tc)
+		var (
+			v   *volmatch.Volunteer
+			n   *volmatch.Need
+			err error
+		)
+		if c.Kind == volmatch.ChangeVolunteer {
+			v, err = f.src.Volunteer(ctx, c.ID)
+		} else {
+			n, err = f.src.Need(ctx, c.ID)
+		}
+		switch {
+		case err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND:
+			return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
+		case v != nil:
+			vs = append(vs, v)
+		case n != nil:
+			ns = append(ns, n)
+		default:
+			deleted = append(deleted, c) // deleted since: delete it here
+		}
 	}
 	if f.text != nil {
-		if err := f.text.apply(out, cs[len(cs)-1].Seq); err != nil {
+		if err := f.text.Apply(vs, ns, deleted, cs[len(cs)-1].Seq); err != nil {
 			return err
 		}
 	}
 	if f.features != nil {
-		for _, tc := range out {
-			if tc.kind != volmatch.ChangeVolunteer {
-				continue
-			}
-			if tc.v != nil {
-				f.features.Upsert(tc.v)
-			} else {
-				f.features.Delete(tc.id)
+		for _, v := range vs {
+			f.features.Upsert(v)
+		}
+		for _, c := range deleted {
+			if c.Kind == volmatch.ChangeVolunteer {
+				f.features.Delete(c.ID)
 			}
 		}
 	}
 	return nil
 }
 
-// changeWaiter is a Source that can wait for a change newer than after.
+// changeWaiter is a ChangeSource that can wait for a change newer than after.
 type changeWaiter interface {
 	WaitChange(ctx context.Context, after uint64, timeout time.Duration) (bool, error)
 }
 
 // Run calls CatchUp every interval until ctx is done, so that the indexes
-// follow writes made by other replicas; a Source that can wait for a change
-// (WaitChange) wakes it as soon as one is written. Errors are logged and
-// retried.
+// follow writes made by other replicas; a ChangeSource that can wait for a
+// change (WaitChange) wakes it as soon as one is written. Errors are logged
+// and retried.
 func (f *Follower) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = time.Second
