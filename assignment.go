@@ -96,6 +96,11 @@ type Step struct {
 	Reason string    `json:"reason,omitempty"`
 }
 
+// Validate checks the free text of a step: a reason of at most
+// MaxReasonLen characters. Apply calls it; a service calls it before it
+// reads the assignment.
+func (s Step) Validate() error { return checkLen("reason", s.Reason, MaxReasonLen) }
+
 // Apply applies the step to a, returning the event to append and how the
 // volunteer's stats change. Every store calls it so the life of an
 // assignment has one definition. It returns ECONFLICT for a step that the
@@ -103,6 +108,9 @@ type Step struct {
 func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error) {
 	var ev Event
 	var stats func(*VolunteerStats)
+	if err := s.Validate(); err != nil {
+		return ev, nil, err
+	}
 	switch s.Kind {
 	case StepCheckIn:
 		if a.Status != AssignReserved {

@@ -149,14 +149,22 @@ func (n *Need) Validate() error {
 	if strings.TrimSpace(n.Title) == "" {
 		return FieldError("title", "is required")
 	}
-	if len(n.Title) > 400 {
-		return FieldError("title", "must be at most 400 bytes")
-	}
-	if len(n.Description) > 20000 {
-		return FieldError("description", "must be at most 20000 bytes")
+	if err := checkLens(
+		textField{"title", n.Title, MaxTitleLen},
+		textField{"description", n.Description, MaxDescriptionLen},
+	); err != nil {
+		return err
 	}
 	if strings.TrimSpace(n.Domain) == "" {
 		return FieldError("domain", "is required")
+	}
+	if err := checkLens(
+		textField{"domain", n.Domain, MaxCodeLen},
+		textField{"district", n.District, MaxCodeLen},
+		textField{"street", n.Street, MaxCodeLen},
+		textField{"station", n.Station, MaxCodeLen},
+	); err != nil {
+		return err
 	}
 	if n.TargetGroup != "" {
 		if _, ok := TargetGroups[n.TargetGroup]; !ok {
@@ -241,6 +249,12 @@ func (n *Need) Validate() error {
 		}
 		if r.MaxAge < 0 {
 			return FieldError("recipient.max_age", "must not be negative")
+		}
+		if err := checkTags("recipient.languages", r.Languages); err != nil {
+			return err
+		}
+		if err := checkLen("recipient.notes", r.Notes, MaxNotesLen); err != nil {
+			return err
 		}
 	}
 	return nil

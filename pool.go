@@ -27,6 +27,13 @@ func (p *TalentPool) Validate() error {
 	if strings.TrimSpace(p.Domain) == "" {
 		return FieldError("domain", "is required")
 	}
+	if err := checkLens(
+		textField{"name", p.Name, MaxNameLen},
+		textField{"domain", p.Domain, MaxCodeLen},
+		textField{"description", p.Description, MaxDescriptionLen},
+	); err != nil {
+		return err
+	}
 	for i, m := range p.Members {
 		if err := validID(fieldIndex("members", i), m); err != nil {
 			return err
@@ -57,6 +64,14 @@ func (s *Station) Validate() error {
 	}
 	if strings.TrimSpace(s.Type) == "" {
 		return FieldError("type", "is required")
+	}
+	if err := checkLens(
+		textField{"name", s.Name, MaxNameLen},
+		textField{"type", s.Type, MaxCodeLen},
+		textField{"district", s.District, MaxCodeLen},
+		textField{"street", s.Street, MaxCodeLen},
+	); err != nil {
+		return err
 	}
 	return s.Point.Validate("point")
 }

@@ -45,7 +45,8 @@ func ExistsError(noun, id string) *Error {
 }
 
 // Record is a record the stores write through WriteRecord and
-// PrepareRecords: *TalentPool, *Station, *Volunteer, *Need and *Token.
+// PrepareRecords: *TalentPool, *Station, *Volunteer, *Need, *Token and
+// *Organisation.
 type Record[T any] interface {
 	*T
 	// Validate checks the fields a client writes (EINVALID naming the field).

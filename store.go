@@ -25,6 +25,7 @@ type Store interface {
 	EventLog
 	ChangeFeed
 	TokenStore
+	OrganisationStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error
@@ -250,6 +251,23 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash returns a token; ENOTFOUND if missing.
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// Tokens returns every stored token in hash order (hashes only: a
+	// store never holds a secret).
+	Tokens(ctx context.Context) ([]*Token, error)
+	// DeleteToken removes the token with the hash; ENOTFOUND if missing.
+	DeleteToken(ctx context.Context, hash string) error
+}
+
+// OrganisationStore keeps the registered organisations.
+type OrganisationStore interface {
+	// CreateOrganisation stores a new organisation; EINVALID if it fails
+	// Validate, ECONFLICT if the ID exists.
+	CreateOrganisation(ctx context.Context, o *Organisation) error
+	// Organisation returns one organisation; ENOTFOUND if missing.
+	Organisation(ctx context.Context, id string) (*Organisation, error)
+	// Organisations lists in ID order; the second result is the next
+	// cursor ("" on the last page).
+	Organisations(ctx context.Context, o ListOptions) ([]*Organisation, string, error)
 }
 
 func contains(xs []string, x string) bool {

@@ -57,7 +57,7 @@ func (t *Token) Validate() error {
 	if len(t.Hash) != 64 {
 		return FieldError("hash", "must be a hex SHA-256")
 	}
-	return nil
+	return checkLen("name", t.Name, MaxNameLen)
 }
 
 // HashToken returns the stored form of a secret.

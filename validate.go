@@ -4,9 +4,78 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the free text and lists a client writes. Lengths are in
+// characters (Unicode code points), so that a Chinese text has the same
+// limit as an English one. Every record's Validate holds them, so every
+// path that writes a record (the API, the web pages, an import, the CLI)
+// obeys them, and no text is so long that indexing or searching it slows
+// every other caller.
+const (
+	// MaxNameLen bounds a name: a person's, an organisation's, a talent
+	// pool's, a station's, a token's label.
+	MaxNameLen = 100
+	// MaxTitleLen bounds a need's title.
+	MaxTitleLen = 200
+	// MaxDescriptionLen bounds a need's or a talent pool's description.
+	MaxDescriptionLen = 5000
+	// MaxBioLen bounds a volunteer's bio.
+	MaxBioLen = 2000
+	// MaxNotesLen bounds the notes of a need's recipient preferences.
+	MaxNotesLen = 2000
+	// MaxReasonLen bounds the reason given for a cancellation or a no-show.
+	MaxReasonLen = 500
+	// MaxPhoneLen bounds a phone number.
+	MaxPhoneLen = 32
+	// MaxCodeLen bounds a key or a code: a district or street code, a
+	// taxonomy key, a station's type, a station reference, and each item
+	// of a list (a training, a language, a certificate's name, a team).
+	MaxCodeLen = 64
+	// MaxListLen bounds the items of a list a record holds (skills,
+	// certificates, trainings, languages, domains, teams, pools).
+	MaxListLen = 100
+	// MaxExceptions bounds a volunteer's dated exceptions.
+	MaxExceptions = 500
 )
 
 func fieldIndex(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
+
+// checkLen refuses s when it holds more than limit characters, naming the
+// field and the limit.
+func checkLen(field, s string, limit int) error {
+	if len(s) <= limit { // a character takes at least one byte
+		return nil
+	}
+	if n := utf8.RuneCountInString(s); n > limit {
+		return FieldError(field, "must be at most %d characters, got %d", limit, n)
+	}
+	return nil
+}
+
+// checkLens applies checkLen to each field of fs: {name, value, limit}.
+func checkLens(fs ...textField) error {
+	for _, f := range fs {
+		if err := checkLen(f.name, f.value, f.limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type textField struct {
+	name, value string
+	limit       int
+}
+
+// checkCount refuses a list of more than limit items.
+func checkCount(field string, n, limit int) error {
+	if n > limit {
+		return FieldError(field, "must hold at most %d items, got %d", limit, n)
+	}
+	return nil
+}
 
 // validID accepts 1..64 characters of letters, digits, '-', '_' and '.'.
 func validID(field, id string) error {
@@ -28,11 +97,17 @@ func validID(field, id string) error {
 func ValidID(field, id string) error { return validID(field, id) }
 
 func validSkills(field string, ss []SkillLevel) error {
+	if err := checkCount(field, len(ss), MaxListLen); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, s := range ss {
 		f := fieldIndex(field, i)
 		if strings.TrimSpace(s.Skill) == "" {
 			return FieldError(f+".skill", "is required")
+		}
+		if err := checkLen(f+".skill", s.Skill, MaxCodeLen); err != nil {
+			return err
 		}
 		if s.Level < 1 || s.Level > 3 {
 			return FieldError(f+".level", "must be 1 (basic), 2 (skilled) or 3 (expert), got %d", s.Level)
@@ -45,10 +120,32 @@ func validSkills(field string, ss []SkillLevel) error {
 	return nil
 }
 
+// checkTags checks only the size of a list of short texts: at most
+// MaxListLen items, each at most MaxCodeLen characters.
+func checkTags(field string, tags []string) error {
+	if err := checkCount(field, len(tags), MaxListLen); err != nil {
+		return err
+	}
+	for i, t := range tags {
+		if err := checkLen(fieldIndex(field, i), t, MaxCodeLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validTags checks a list of short texts: at most MaxListLen items, none
+// empty, each at most MaxCodeLen characters.
 func validTags(field string, tags []string) error {
+	if err := checkCount(field, len(tags), MaxListLen); err != nil {
+		return err
+	}
 	for i, t := range tags {
 		if strings.TrimSpace(t) == "" {
 			return FieldError(fieldIndex(field, i), "must not be empty")
+		}
+		if err := checkLen(fieldIndex(field, i), t, MaxCodeLen); err != nil {
+			return err
 		}
 	}
 	return nil

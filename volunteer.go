@@ -120,6 +120,15 @@ func (v *Volunteer) Validate() error {
 	if strings.TrimSpace(v.Name) == "" {
 		return FieldError("name", "is required")
 	}
+	if err := checkLens(
+		textField{"name", v.Name, MaxNameLen},
+		textField{"phone", v.Phone, MaxPhoneLen},
+		textField{"district", v.District, MaxCodeLen},
+		textField{"street", v.Street, MaxCodeLen},
+		textField{"bio", v.Bio, MaxBioLen},
+	); err != nil {
+		return err
+	}
 	if err := v.Home.Validate("home"); err != nil {
 		return err
 	}
@@ -132,9 +141,15 @@ func (v *Volunteer) Validate() error {
 	if err := validSkills("skills", v.Skills); err != nil {
 		return err
 	}
+	if err := checkCount("certificates", len(v.Certificates), MaxListLen); err != nil {
+		return err
+	}
 	for i, c := range v.Certificates {
 		if strings.TrimSpace(c.Name) == "" {
 			return FieldError(fieldIndex("certificates", i)+".name", "is required")
+		}
+		if err := checkLen(fieldIndex("certificates", i)+".name", c.Name, MaxCodeLen); err != nil {
+			return err
 		}
 		if c.Expires.IsZero() {
 			return FieldError(fieldIndex("certificates", i)+".expires", "is required")
@@ -144,6 +159,17 @@ func (v *Volunteer) Validate() error {
 		return err
 	}
 	if err := validTags("languages", v.Languages); err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		field string
+		tags  []string
+	}{{"preferred_domains", v.PreferredDomains}, {"teams", v.Teams}, {"pools", v.Pools}} {
+		if err := checkTags(l.field, l.tags); err != nil {
+			return err
+		}
+	}
+	if err := checkCount("exceptions", len(v.Exceptions), MaxExceptions); err != nil {
 		return err
 	}
 	for i, e := range v.Exceptions {

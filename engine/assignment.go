@@ -70,7 +70,7 @@ func (e *Engine) step(tok *volmatch.Token, req StepRequest) (volmatch.Step, erro
 		}
 		st.Reason = req.Reason
 	}
-	return st, nil
+	return st, st.Validate()
 }
 
 // Assignment returns assignment id if tok may act on it.
