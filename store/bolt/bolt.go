@@ -34,6 +34,7 @@ var (
 	bEvents      = []byte("events")
 	bChanges     = []byte("changes")
 	bTokens      = []byte("tokens")
+	bOrgs        = []byte("organisations")
 	// bAsgByVol holds volunteer\x00assignmentID -> "".
 	bAsgByVol = []byte("assignments_by_volunteer")
 	// bAsgByShift holds need\x00shift\x00assignmentID -> "".
@@ -46,7 +47,7 @@ var (
 )
 
 var allBuckets = [][]byte{bVolunteers, bNeeds, bPools, bStations, bInvitations, bAssignments,
-	bEvents, bChanges, bTokens, bAsgByVol, bAsgByShift, bLiveInvites, bFills}
+	bEvents, bChanges, bTokens, bAsgByVol, bAsgByShift, bLiveInvites, bFills, bOrgs}
 
 // Options tune a Store; the zero value is the safe default.
 type Options struct {

@@ -9,8 +9,9 @@ import (
 )
 
 // kind is a record type kept in a bucket of its own by ID: talent pools,
-// stations and volunteers, which the functions below write, and invitations
-// and assignments, which they only read. The rules of a write are volmatch's
+// stations, volunteers and organisations, which the functions below write,
+// and invitations and assignments, which they only read. A kind without a
+// change (organisations: no index follows them) writes none. The rules of a write are volmatch's
 // (WriteRecord, PrepareRecords); what is here is the transaction.
 type kind[T any] struct {
 	bucket []byte
@@ -31,7 +32,17 @@ var (
 		id: func(v *volmatch.Volunteer) string { return v.ID }, keep: (*volmatch.Volunteer).KeepDerived}
 	invitationKind = kind[volmatch.Invitation]{bucket: bInvitations, noun: "invitation"}
 	assignmentKind = kind[volmatch.Assignment]{bucket: bAssignments, noun: "assignment"}
+	orgKind        = kind[volmatch.Organisation]{bucket: bOrgs, noun: "organisation", list: "organisations",
+		id: func(o *volmatch.Organisation) string { return o.ID }}
 )
+
+// appendChange appends k's change of id, when k has one.
+func (k kind[T]) appendChange(tx *bbolt.Tx, id string, deleted bool) error {
+	if k.change == "" {
+		return nil
+	}
+	return appendChange(tx, k.change, id, deleted)
+}
 
 // writeRecord writes r in mode m (volmatch.WriteRecord) with its change, in
 // one transaction.
@@ -54,7 +65,7 @@ func writeRecord[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k k
 			if err := putJSON(b, id, c); err != nil {
 				return err
 			}
-			return appendChange(tx, k.change, string(id), false)
+			return k.appendChange(tx, string(id), false)
 		})
 	})
 }
@@ -73,7 +84,7 @@ func putRecords[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k ki
 			if err := putJSON(b, []byte(id), c); err != nil {
 				return err
 			}
-			if err := appendChange(tx, k.change, id, false); err != nil {
+			if err := k.appendChange(tx, id, false); err != nil {
 				return err
 			}
 		}
@@ -90,7 +101,7 @@ func deleteRecord[T any](ctx context.Context, s *Store, k kind[T], id string) er
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
-		return appendChange(tx, k.change, id, true)
+		return k.appendChange(tx, id, true)
 	})
 }
 

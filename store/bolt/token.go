@@ -2,6 +2,8 @@ package bolt
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -36,4 +38,34 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*volmatch.Token, 
 		return nil, err
 	}
 	return &t, nil
+}
+
+// Tokens returns every stored token in hash order.
+func (s *Store) Tokens(ctx context.Context) ([]*volmatch.Token, error) {
+	var out []*volmatch.Token
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bTokens).ForEach(func(k, v []byte) error {
+			t := new(volmatch.Token)
+			if err := json.Unmarshal(v, t); err != nil {
+				return fmt.Errorf("bolt: decode token %.8s: %w", k, err)
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteToken removes the token with the hash; ENOTFOUND if missing.
+func (s *Store) DeleteToken(ctx context.Context, hash string) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bTokens)
+		if b.Get([]byte(hash)) == nil {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "token not found")
+		}
+		return b.Delete([]byte(hash))
+	})
 }

@@ -7,8 +7,10 @@ import (
 )
 
 // kind is a record type kept as WORD:ID (JSON) with its IDs in the sorted
-// set ids:WORD: talent pools and stations, which the functions below write,
-// and invitations and assignments, which they only read. The rules of a write are
+// set ids:WORD: talent pools, stations and organisations, which the
+// functions below write, and invitations and assignments, which they only
+// read. A kind without a change (organisations: no index follows them)
+// writes none. The rules of a write are
 // volmatch's (WriteRecord, PrepareRecords); what is here is the script.
 type kind[T any] struct {
 	word   string
@@ -25,7 +27,16 @@ var (
 		id: func(s *volmatch.Station) string { return s.ID }}
 	invitationKind = kind[volmatch.Invitation]{word: "inv", noun: "invitation"}
 	assignmentKind = kind[volmatch.Assignment]{word: "asg", noun: "assignment"}
+	orgKind        = kind[volmatch.Organisation]{word: "org", noun: "organisation", list: "organisations",
+		id: func(o *volmatch.Organisation) string { return o.ID }}
 )
+
+// changed appends k's change of id to o, when k has one.
+func (k kind[T]) changed(o *ops, id string, deleted bool) {
+	if k.change != "" {
+		o.change(k.change, id, deleted)
+	}
+}
 
 // expect adds the existence condition of a write in mode m of the record noun
 // id on key: absent for a create, present for an update.
@@ -50,7 +61,7 @@ func writeRecord[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k k
 			o.expect(key, m, k.noun, id)
 			o.set(key, mustJSON(c))
 			o.zadd(s.k("ids", k.word), id)
-			o.change(k.change, id, false)
+			k.changed(o, id, false)
 			return nil
 		})
 	})
@@ -68,7 +79,7 @@ func putRecords[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k ki
 			id := k.id(c)
 			o.set(s.k(k.word, id), mustJSON(c))
 			o.zadd(s.k("ids", k.word), id)
-			o.change(k.change, id, false)
+			k.changed(o, id, false)
 		}
 		return nil
 	})
@@ -80,7 +91,7 @@ func deleteRecord[T any](ctx context.Context, s *Store, k kind[T], id string) er
 		o.expect(key, volmatch.WriteUpdate, k.noun, id)
 		o.del(key)
 		o.zrem(s.k("ids", k.word), id)
-		o.change(k.change, id, true)
+		k.changed(o, id, true)
 		return nil
 	})
 }

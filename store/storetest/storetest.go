@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Pools", testPools},
 		{"Stations", testStations},
 		{"Tokens", testTokens},
+		{"TokenListDelete", testTokenListDelete},
+		{"Organisations", testOrganisations},
 		{"ListVolunteers", testListVolunteers},
 		{"ListNeeds", testListNeeds},
 		{"ListLimits", testListLimits},
