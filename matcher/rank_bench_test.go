@@ -54,7 +54,7 @@ var rankBenchPop = func() func(n int) ([]*volmatch.Volunteer, []*volmatch.Need) 
 // BenchmarkRank ranks the top 10 for each of 100 generated needs per
 // iteration over 10,000 to 1,000,000 volunteers (5,000,000 on request, see
 // rankBenchSizes), through the feature index and through the exhaustive
-// scan (matcher.All), and reports the latency of one Rank: p50-ms and
+// scan (grid.All), and reports the latency of one Rank: p50-ms and
 // p99-ms over every ranking of the run (p50-cpu-ms and p99-cpu-ms the same
 // in the thread's CPU time, see reportLatency), ms/rank its mean, scanned/op the
 // volunteers handed to the scorer per ranking, and for the index its heap
