@@ -19,7 +19,8 @@ import (
 
 	"volmatch"
 	"volmatch/api/dashboard"
-	"volmatch/datasets"
+	"volmatch/geo"
+	"volmatch/taxonomy"
 )
 
 // The planner dashboard (issue 5): its static files, embedded by package
@@ -79,14 +80,14 @@ var targetGroupEN = map[string]string{
 // Reference returns the reference data served at /v1/reference.
 func Reference() ReferenceResponse {
 	var r ReferenceResponse
-	for _, d := range datasets.Beijing().Districts() {
+	for _, d := range geo.Beijing().Districts() {
 		en := districtEN[d.Code]
 		if en == "" {
 			en = d.Name
 		}
 		r.Districts = append(r.Districts, RefDistrict{Code: d.Code, Name: d.Name, NameEN: en, Center: d.Center})
 	}
-	for _, d := range datasets.LoadTaxonomy().Domains() {
+	for _, d := range taxonomy.Load().Domains() {
 		r.Domains = append(r.Domains, RefDomain{Key: d.Key, Name: d.Name, NameEN: d.NameEN, Kind: d.Kind})
 	}
 	for _, k := range targetGroupKeys() {
@@ -240,7 +241,7 @@ var (
 		return newAsset("/v1/reference", "", "application/json; charset=utf-8", "public, max-age=3600", b)
 	})
 	geoAsset = sync.OnceValue(func() *asset {
-		return newAsset("/v1/geo/districts", "", "application/geo+json", "public, max-age=86400", datasets.DistrictsGeoJSON())
+		return newAsset("/v1/geo/districts", "", "application/geo+json", "public, max-age=86400", geo.DistrictsGeoJSON())
 	})
 )
 

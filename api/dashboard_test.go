@@ -22,7 +22,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"volmatch/api"
-	"volmatch/datasets"
+	"volmatch/geo"
+	"volmatch/taxonomy"
 )
 
 // TestReferenceAndGeo checks the public reference data and boundaries.
@@ -33,7 +34,7 @@ func TestReferenceAndGeo(t *testing.T) {
 	if len(ref.Districts) != 16 || len(ref.TargetGroups) != 5 {
 		t.Fatalf("reference: %d districts, %d target groups; want 16 and 5", len(ref.Districts), len(ref.TargetGroups))
 	}
-	var geo struct {
+	var bounds struct {
 		Type     string `json:"type"`
 		Features []struct {
 			Properties struct {
@@ -41,14 +42,14 @@ func TestReferenceAndGeo(t *testing.T) {
 			} `json:"properties"`
 		} `json:"features"`
 	}
-	e.must(200, "", "GET", "/v1/geo/districts", nil, &geo)
-	if geo.Type != "FeatureCollection" || len(geo.Features) != 16 {
-		t.Fatalf("geo: %s with %d features, want a FeatureCollection of 16", geo.Type, len(geo.Features))
+	e.must(200, "", "GET", "/v1/geo/districts", nil, &bounds)
+	if bounds.Type != "FeatureCollection" || len(bounds.Features) != 16 {
+		t.Fatalf("geo: %s with %d features, want a FeatureCollection of 16", bounds.Type, len(bounds.Features))
 	}
 	// The map colours a region by name: the reference's names must be the
 	// boundaries' names.
 	names := map[string]string{}
-	for _, f := range geo.Features {
+	for _, f := range bounds.Features {
 		names[f.Properties.Code] = f.Properties.Name
 	}
 	for _, d := range ref.Districts {
@@ -66,8 +67,8 @@ func TestReferenceAndGeo(t *testing.T) {
 	if d := domains["health"]; d.Name == "" || d.NameEN == "" || d.Kind != "domain" {
 		t.Errorf("domain health = %+v, want Chinese and English names, kind domain", d)
 	}
-	if len(ref.Domains) != len(datasets.LoadTaxonomy().Domains()) {
-		t.Errorf("reference holds %d domains, the taxonomy %d", len(ref.Domains), len(datasets.LoadTaxonomy().Domains()))
+	if len(ref.Domains) != len(taxonomy.Load().Domains()) {
+		t.Errorf("reference holds %d domains, the taxonomy %d", len(ref.Domains), len(taxonomy.Load().Domains()))
 	}
 
 	// Cacheable: an ETag, 304 on revalidation, gzip when asked.
@@ -86,7 +87,7 @@ func TestReferenceAndGeo(t *testing.T) {
 	plain := get("/v1/geo/districts", nil)
 	body, _ := io.ReadAll(plain.Body)
 	if plain.Header.Get("ETag") == "" || !strings.Contains(plain.Header.Get("Cache-Control"), "max-age") ||
-		!bytes.Equal(body, datasets.DistrictsGeoJSON()) || plain.Header.Get("Content-Encoding") != "" {
+		!bytes.Equal(body, geo.DistrictsGeoJSON()) || plain.Header.Get("Content-Encoding") != "" {
 		t.Fatalf("GET /v1/geo/districts: headers %v, %d bytes", plain.Header, len(body))
 	}
 	if r := get("/v1/geo/districts", map[string]string{"If-None-Match": plain.Header.Get("ETag")}); r.StatusCode != 304 {
