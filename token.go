@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Role is what a bearer token may do.
@@ -58,6 +60,58 @@ func (t *Token) Validate() error {
 		return FieldError("hash", "must be a hex SHA-256")
 	}
 	return checkLen("name", t.Name, MaxNameLen)
+}
+
+// EnvAdminTokenName is the name of the admin token made from the
+// environment variable VOLMATCH_ADMIN_TOKEN at start. The name marks it: a
+// changed or removed value revokes the tokens of that name, so no other
+// token may take it.
+const EnvAdminTokenName = "VOLMATCH_ADMIN_TOKEN"
+
+// MinSecretLen is the least length, in characters, of a secret that a
+// person chooses (VOLMATCH_ADMIN_TOKEN).
+const MinSecretLen = 32
+
+// CheckSecret refuses a secret a person chose that is easy to guess: under
+// MinSecretLen characters, of one kind only (all letters, all digits...),
+// of fewer than 8 different characters, or with spaces or control
+// characters (a bearer token is sent trimmed). field names the secret in the
+// error. `openssl rand -hex 32` and the secrets NewSecret makes pass.
+func CheckSecret(field, secret string) error {
+	n := utf8.RuneCountInString(secret)
+	if n < MinSecretLen {
+		return FieldError(field, "must be at least %d characters, got %d; make one with `openssl rand -hex 32`", MinSecretLen, n)
+	}
+	var lower, upper, digit, other bool
+	distinct := map[rune]bool{}
+	for _, r := range secret {
+		switch {
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			return FieldError(field, "must not hold spaces or control characters")
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+		distinct[r] = true
+	}
+	kinds := 0
+	for _, k := range []bool{lower, upper, digit, other} {
+		if k {
+			kinds++
+		}
+	}
+	if kinds < 2 {
+		return FieldError(field, "must mix at least two kinds of characters (lower case, upper case, digits, symbols); make one with `openssl rand -hex 32`")
+	}
+	if len(distinct) < 8 {
+		return FieldError(field, "must hold at least 8 different characters, got %d; make one with `openssl rand -hex 32`", len(distinct))
+	}
+	return nil
 }
 
 // HashToken returns the stored form of a secret.

@@ -22,7 +22,7 @@ import (
 // `volmatch serve` processes that can be killed and started again on the
 // same address, and HTTP calls as the admin.
 
-const adminSecret = "vm_e2e_admin_secret"
+const adminSecret = "vm_e2e_admin_secret_0123456789abcdef"
 
 var (
 	binOnce sync.Once

@@ -67,7 +67,7 @@ fi
 bin="$dir/volmatch"
 vmload="$dir/vmload"
 srv=${LT_SERVER_BIN:-$bin}
-admin="lt_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+admin="lt_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 server_pid=""
 redis_pid=""
 

@@ -75,7 +75,7 @@ func loadServer(t *testing.T) (string, string) {
 			t.Fatalf("volmatch %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	const admin = "load-test-admin"
+	const admin = "load-test-admin-secret-0123456789abcdef"
 	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--rate", "-1")
 	cmd.Env = append(os.Environ(), "VOLMATCH_ADMIN_TOKEN="+admin)
 	var logs bytes.Buffer

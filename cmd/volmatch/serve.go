@@ -51,9 +51,16 @@ func newServeCmd(e *env) *cobra.Command {
 		Long: `Serve opens the store, opens the search index under DATA/index (rebuilt when
 missing, caught up when behind), loads the feature index, follows the store's
 change feed in the background and serves the API until SIGINT or SIGTERM,
-then shuts down gracefully. ` + AdminTokenEnv + `, when set, is created as an
-admin token.`,
-		Example: `  VOLMATCH_ADMIN_TOKEN=secret volmatch serve --data data --addr 127.0.0.1:8080`,
+then shuts down gracefully.
+
+` + AdminTokenEnv + `, when set, is created as an admin token. It must be a
+strong secret: at least 32 characters of two kinds or more (lower case, upper
+case, digits, symbols) and 8 different characters at least, without spaces;
+` + "`openssl rand -hex 32`" + ` makes one. The start is refused otherwise. Changing the
+value revokes the token of the previous one at the next start, and removing
+it revokes that token too (replicas sharing a store must share the value).`,
+		Example: `  export VOLMATCH_ADMIN_TOKEN=$(openssl rand -hex 32)
+  volmatch serve --data data --addr 127.0.0.1:8080`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)

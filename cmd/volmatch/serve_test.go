@@ -155,7 +155,7 @@ func crashNeed(i int) volmatch.Need {
 // acknowledged need in the store and in the search index.
 func TestServeCrash(t *testing.T) {
 	data := t.TempDir()
-	const admin = "crash-test-admin-secret"
+	const admin = "crash-test-admin-secret-0123456789abcdef"
 	env := []string{AdminTokenEnv + "=" + admin}
 	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--rate", "-1"}
 	p := start(t, env, args...)

@@ -1,59 +1,65 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"volmatch"
+	"volmatch/engine"
+	"volmatch/taxonomy"
 )
 
 func init() { register(newTokenCmd) }
 
-// newTokenCmd is `volmatch token create`: it makes a bearer token, stores
-// only its hash and prints the secret once.
+// newTokenCmd is `volmatch token create|list|revoke`: it makes a bearer
+// token, storing only its hash and printing the secret once; lists the
+// tokens (never a secret); and revokes tokens by name or hash prefix.
 func newTokenCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Manage API bearer tokens",
 	}
+	cmd.AddCommand(newTokenCreateCmd(e), newTokenListCmd(e), newTokenRevokeCmd(e))
+	return cmd
+}
+
+func newTokenCreateCmd(e *env) *cobra.Command {
 	var cfg storeConfig
 	var role, org, vol, name string
 	var ttl time.Duration
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a bearer token and print its secret (shown only this once)",
+		Long: `Create a bearer token and print its secret (shown only this once).
+A social_worker token is issued only for a registered organisation (volmatch
+org create) and a volunteer token only for a stored volunteer.`,
 		Example: `  volmatch token create --data DIR --role admin --name ops
   volmatch token create --data DIR --role social_worker --org ORG1
   volmatch token create --data DIR --role volunteer --volunteer V0001 --ttl 720h`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			secret := volmatch.NewSecret()
-			tok := &volmatch.Token{
-				Hash: volmatch.HashToken(secret), Role: volmatch.Role(role),
-				Org: org, Volunteer: vol, Name: name,
-			}
 			if ttl < 0 {
 				return fmt.Errorf("token create: --ttl must not be negative, got %s", ttl)
 			}
-			if ttl > 0 {
-				tok.CreatedAt = time.Now()
-				tok.ExpiresAt = tok.CreatedAt.Add(ttl)
-			}
-			if err := tok.Validate(); err != nil {
+			secret := volmatch.NewSecret()
+			tok := &volmatch.Token{Role: volmatch.Role(role), Org: org, Volunteer: vol, Name: name}
+			// The form first, so that a bad flag is told without a store.
+			probe := *tok
+			probe.Hash = volmatch.HashToken(secret)
+			if err := probe.Validate(); err != nil {
 				return fmt.Errorf("token create: %s", describe(err))
 			}
-			st, err := openStoreConfig(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.CreateToken(cmd.Context(), tok); err != nil {
-				return fmt.Errorf("token create: %w", err)
-			}
-			if err := st.Close(); err != nil {
+			err := withEngine(cmd.Context(), cfg, func(eng *engine.Engine) error {
+				return eng.CreateToken(cmd.Context(), secret, tok, ttl)
+			})
+			if volmatch.ErrorCode(err) == volmatch.EINVALID {
+				return fmt.Errorf("token create: %s", describe(err))
+			} else if err != nil {
 				return fmt.Errorf("token create: %w", err)
 			}
 			scope := ""
@@ -67,19 +73,146 @@ func newTokenCmd(e *env) *cobra.Command {
 			if !tok.ExpiresAt.IsZero() {
 				scope += ", expiring " + tok.ExpiresAt.Format(time.RFC3339)
 			}
-			fmt.Fprintf(e.stderr, "created a %s token%s; the secret above is shown only this once\n", role, scope)
+			fmt.Fprintf(e.stderr, "created a %s token%s (hash %s); the secret above is shown only this once\n", role, scope, shortHash(tok.Hash))
 			return nil
 		},
 	}
 	addStoreFlags(create, &cfg)
 	create.Flags().StringVar(&role, "role", "", "admin, social_worker, volunteer or planner")
-	create.Flags().StringVar(&org, "org", "", "organisation a social_worker token is scoped to")
-	create.Flags().StringVar(&vol, "volunteer", "", "volunteer a volunteer token is scoped to")
-	create.Flags().StringVar(&name, "name", "", "a label for the token")
+	create.Flags().StringVar(&org, "org", "", "registered organisation a social_worker token is scoped to")
+	create.Flags().StringVar(&vol, "volunteer", "", "stored volunteer a volunteer token is scoped to")
+	create.Flags().StringVar(&name, "name", "", "a label for the token (to list and revoke it by)")
 	create.Flags().DurationVar(&ttl, "ttl", 0, "how long the token works (e.g. 720h); 0 never expires")
 	_ = create.MarkFlagRequired("role")
-	cmd.AddCommand(create)
-	return cmd
+	return create
+}
+
+func newTokenListCmd(e *env) *cobra.Command {
+	var cfg storeConfig
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the tokens: hash prefix, role, scope, name, times (never a secret)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var toks []*volmatch.Token
+			err := withEngine(cmd.Context(), cfg, func(eng *engine.Engine) (err error) {
+				toks, err = eng.Tokens(cmd.Context())
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("token list: %w", err)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "HASH\tROLE\tSCOPE\tNAME\tCREATED\tEXPIRES")
+			for _, t := range toks {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shortHash(t.Hash), t.Role, orDash(scopeOf(t)),
+					orDash(t.Name), fmtWhen(t.CreatedAt), fmtWhen(t.ExpiresAt))
+			}
+			return tw.Flush()
+		},
+	}
+	addStoreFlags(list, &cfg)
+	return list
+}
+
+func newTokenRevokeCmd(e *env) *cobra.Command {
+	var cfg storeConfig
+	var all bool
+	revoke := &cobra.Command{
+		Use:   "revoke NAME|HASH-PREFIX",
+		Short: "Revoke tokens by name or by the first 8 or more hex digits of the hash (see token list)",
+		Long: `Revoke tokens by name or by the first 8 or more hex digits of the hash (see
+token list), and print what was revoked. A name that several tokens share is
+refused unless --all is given. A running server stops accepting a token
+revoked here within its token cache time (30 s).`,
+		Example: `  volmatch token revoke --data DIR ops
+  volmatch token revoke --data DIR 3f9a2c1b`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var revoked []*volmatch.Token
+			err := withEngine(ctx, cfg, func(eng *engine.Engine) error {
+				toks, err := eng.FindTokens(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if len(toks) > 1 && !all {
+					return volmatch.Errorf(volmatch.ECONFLICT, "%q names %d tokens; give a hash prefix (volmatch token list) or --all", args[0], len(toks))
+				}
+				for _, t := range toks {
+					if err := eng.RevokeToken(ctx, t.Hash); err != nil {
+						return err
+					}
+					revoked = append(revoked, t)
+				}
+				return nil
+			})
+			for _, t := range revoked {
+				fmt.Fprintf(e.stdout, "revoked %s token %s%s%s\n", t.Role, shortHash(t.Hash), prefixed(" ", scopeOf(t)), prefixed(" named ", t.Name))
+			}
+			if err != nil {
+				if c := volmatch.ErrorCode(err); c == volmatch.ENOTFOUND || c == volmatch.ECONFLICT || c == volmatch.EINVALID {
+					return fmt.Errorf("token revoke: %s", volmatch.ErrorMessage(err))
+				}
+				return fmt.Errorf("token revoke: %w", err)
+			}
+			return nil
+		},
+	}
+	addStoreFlags(revoke, &cfg)
+	revoke.Flags().BoolVar(&all, "all", false, "revoke every token the name matches")
+	return revoke
+}
+
+// withEngine opens the store cfg names and runs fn with an engine over it
+// (without the indexes: the record flows only), closing the store after.
+func withEngine(ctx context.Context, cfg storeConfig, fn func(*engine.Engine) error) error {
+	st, err := openStoreConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	err = fn(engine.New(st, nil, taxonomy.Load(), engine.Options{}))
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
+}
+
+// shownHash is how many hex digits of a token's hash the CLI shows: enough
+// to name it in token revoke, not the secret (which the store never holds).
+const shownHash = 12
+
+func shortHash(h string) string { return h[:min(len(h), shownHash)] }
+
+func scopeOf(t *volmatch.Token) string {
+	switch {
+	case t.Org != "":
+		return "org:" + t.Org
+	case t.Volunteer != "":
+		return "volunteer:" + t.Volunteer
+	}
+	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+func fmtWhen(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(volmatch.Beijing).Format(time.DateTime)
 }
 
 // describe renders an application error as "field: message" for the CLI.

@@ -12,6 +12,7 @@ import (
 
 func TestTokenCreate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
+	registerScopes(t, dir, "ORG1", "V0001") // token_scope_test.go
 	cases := []struct {
 		args  []string
 		token volmatch.Token

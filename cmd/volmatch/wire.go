@@ -21,8 +21,11 @@ import (
 )
 
 // AdminTokenEnv names the environment variable whose value, when set at
-// start, becomes an admin bearer token (created if missing).
-const AdminTokenEnv = "VOLMATCH_ADMIN_TOKEN"
+// start, becomes an admin bearer token (created if missing). It must be a
+// strong secret (volmatch.CheckSecret: at least 32 characters of two kinds
+// or more, such as `openssl rand -hex 32`); a changed or removed value
+// revokes the token of the previous one.
+const AdminTokenEnv = volmatch.EnvAdminTokenName
 
 // service is the running set of parts behind the API: the store, the text
 // index, the engine over them (with the follower that keeps the indexes in
@@ -42,7 +45,9 @@ type wireOptions struct {
 	// Progress is where long steps (index rebuilds) draw progress; nil for
 	// none.
 	Progress io.Writer
-	// AdminToken, when not empty, is created as an admin token if missing.
+	// AdminToken, when not empty, is created as an admin token if missing;
+	// the admin tokens of earlier values are revoked (all of them when
+	// empty).
 	AdminToken string
 }
 
@@ -92,7 +97,13 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		return fmt.Errorf("start the engine: %w", err)
 	}
 	releaseLoadMemory(s.store)
-	if err := s.engine.EnsureAdminToken(ctx, o.AdminToken, AdminTokenEnv); err != nil {
+	revoked, err := s.engine.EnsureAdminToken(ctx, o.AdminToken)
+	for _, t := range revoked {
+		o.Logger.Info("revoked the admin token of an earlier "+AdminTokenEnv, "hash", shortHash(t.Hash))
+	}
+	if volmatch.ErrorCode(err) == volmatch.EINVALID {
+		return fmt.Errorf("%s %s", AdminTokenEnv, volmatch.ErrorMessage(err))
+	} else if err != nil {
 		return fmt.Errorf("%s: %w", AdminTokenEnv, err)
 	}
 	if o.API.Logger == nil {
@@ -157,3 +168,4 @@ func (s *service) Close() error {
 
 // adminTokenFromEnv reads AdminTokenEnv.
 func adminTokenFromEnv() string { return os.Getenv(AdminTokenEnv) }
+

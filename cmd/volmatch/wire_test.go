@@ -37,7 +37,7 @@ func TestWireRebuildsUnreadableIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	svc, err := wire(ctx, wireOptions{Store: storeConfig{DataDir: data}, AdminToken: "wire-test-admin",
+	svc, err := wire(ctx, wireOptions{Store: storeConfig{DataDir: data}, AdminToken: wireAdmin,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatalf("wire over a damaged index: %v", err)
@@ -50,9 +50,13 @@ func TestWireRebuildsUnreadableIndex(t *testing.T) {
 	if err != nil || len(res.Hits) != 1 || res.Hits[0].ID != n.ID {
 		t.Fatalf("search after rebuild = %+v, %v; want need %s", res, err, n.ID)
 	}
-	if _, err := svc.store.TokenByHash(ctx, hashOf("wire-test-admin")); err != nil {
+	if _, err := svc.store.TokenByHash(ctx, hashOf(wireAdmin)); err != nil {
 		t.Fatalf("admin token from the environment: %v", err)
 	}
 }
 
 func hashOf(secret string) string { return volmatch.HashToken(secret) }
+
+// wireAdmin is a strong admin secret for the tests, as
+// `openssl rand -hex 32` makes one.
+const wireAdmin = "5be1c0d2a7f94e3b8c6d1f0a2e4b7c9d5be1c0d2a7f94e3b8c6d1f0a2e4b7c9d"
