@@ -27,6 +27,18 @@ import (
 // CSV carries what clients write and updated_at; derived fields (a
 // volunteer's stats, a shift's filled count, a need's supply) and the hidden
 // preferences of synthetic volunteers are JSONL only.
+//
+// Spreadsheets. An export starts with a UTF-8 byte order mark, so that Excel
+// (on Chinese Windows too) reads it as UTF-8; an import skips one. A cell
+// that a spreadsheet would run as a formula (OWASP's CSV injection: one
+// beginning with '=', '+', '-', '@', a tab or a carriage return) is written
+// with a single quote before it, so that it shows as text: a name
+// "=HYPERLINK(...)" is written "'=HYPERLINK(...)". So that every value reads
+// back as it was, a cell beginning with a quote followed by one of those
+// characters or by another quote gets a quote before it as well. An import
+// drops the first character of a cell that begins with a quote followed by
+// one of those characters or a quote, and reads every other cell as it is.
+// (A negative number is therefore written '-1.5 and read back as -1.5.)
 var (
 	volunteerColumns = []string{"id", "name", "phone", "gender", "birth_year", "lat", "lng", "district", "street",
 		"max_travel_km", "skills", "certificates", "trainings", "insured_until", "languages", "preferred_domains",
@@ -65,14 +77,24 @@ func WritePools(w io.Writer, ps []*volmatch.TalentPool) error { return writeJSON
 // WriteStations writes stations as JSONL, the only format for stations.
 func WriteStations(w io.Writer, ss []*volmatch.Station) error { return writeJSONL(w, ss) }
 
+// bom is the UTF-8 byte order mark a CSV export starts with.
+const bom = "\uFEFF"
+
 func writeCSV(w io.Writer, header []string, n int, row func(i int) []string) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
+	if _, err := bw.WriteString(bom); err != nil {
+		return fmt.Errorf("datasets: write csv: %w", err)
+	}
 	cw := csv.NewWriter(bw)
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("datasets: write csv: %w", err)
 	}
 	for i := range n {
-		if err := cw.Write(row(i)); err != nil {
+		rec := row(i)
+		for j, c := range rec {
+			rec[j] = escapeCell(c)
+		}
+		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("datasets: write csv: %w", err)
 		}
 	}
@@ -84,6 +106,38 @@ func writeCSV(w io.Writer, header []string, n int, row func(i int) []string) err
 		return fmt.Errorf("datasets: write csv: %w", err)
 	}
 	return nil
+}
+
+// formulaStart reports whether a spreadsheet runs a cell beginning with c
+// as a formula.
+func formulaStart(c byte) bool {
+	switch c {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
+}
+
+// quoted reports whether s begins with a quote that unescapeCell drops.
+func quoted(s string) bool {
+	return len(s) >= 2 && s[0] == '\'' && (formulaStart(s[1]) || s[1] == '\'')
+}
+
+// escapeCell writes s so that a spreadsheet shows it as text (see the CSV
+// layout above); unescapeCell reads it back.
+func escapeCell(s string) string {
+	if s != "" && formulaStart(s[0]) || quoted(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// unescapeCell is the inverse of escapeCell.
+func unescapeCell(s string) string {
+	if quoted(s) {
+		return s[1:]
+	}
+	return s
 }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -190,7 +244,7 @@ func (c *cells) raw(col string) string {
 	if !ok || i >= len(c.rec) {
 		return ""
 	}
-	s := c.rec[i]
+	s := unescapeCell(c.rec[i])
 	for strings.Contains(s, "\r\n") {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 	}
@@ -415,7 +469,11 @@ func csvColumn(field string) string {
 }
 
 func (rd *rowReader) readCSV(r io.Reader) error {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 256<<10))
+	br := bufio.NewReaderSize(r, 256<<10)
+	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
+		_, _ = br.Discard(len(bom)) // a spreadsheet's byte order mark
+	}
+	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err == io.EOF {
