@@ -134,7 +134,7 @@ const changeLinger = 10 * time.Millisecond
 
 // WaitChange blocks until a change with Seq > after exists, the timeout
 // passes or ctx ends, and reports whether a newer change exists. It lets a
-// follower in this process (index.Follower.Run) apply a write within
+// follower in this process (engine.Follower.Run) apply a write within
 // milliseconds rather than at its next tick: when the change was already
 // there it returns at once, otherwise it returns changeLinger after the
 // write that woke it. Only writes made through this Store wake it, which is
