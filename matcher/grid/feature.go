@@ -136,7 +136,7 @@ type certRef struct {
 	at stamp
 }
 
-// cellEntry is the compact row a query reads from a cell (80 bytes).
+// cellEntry is the compact row a query reads from a cell (88 bytes).
 type cellEntry struct {
 	v        *volmatch.Volunteer
 	row      int32
