@@ -86,14 +86,11 @@ func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation,
 		return -1, s.err("read invitations", err)
 	}
 	live := liveCmd.Val()
-	shifts := make([]volmatch.Shift, len(cs))
 	for i, c := range cs {
 		liveID, _ := live[i].(string)
-		sh, err := c.Check(idEx[i].Val() > 0, needs[c.Need].n, volEx[c.Volunteer].Val() > 0, liveID)
-		if err != nil {
+		if _, err := c.Check(idEx[i].Val() > 0, needs[c.Need].n, volEx[c.Volunteer].Val() > 0, liveID); err != nil {
 			return i, err
 		}
-		shifts[i] = sh
 	}
 	// The conditions: a clash written since the reads above makes the
 	// script answer RETRY, and the next round names it.
@@ -110,11 +107,12 @@ func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation,
 	for i := range cs {
 		c := &cs[i]
 		n := needs[c.Need].n
+		sh, _ := n.Shift(c.Shift) // Check found it
 		c.Org = n.Org
 		o.set(s.invKey(c.ID), mustJSON(c))
 		o.zadd(s.k("ids", "inv"), c.ID)
 		o.hset(s.k("live"), lfs[i], c.ID)
-		if err := o.event(c.SentEvent(n, shifts[i])); err != nil {
+		if err := o.event(c.SentEvent(n, sh)); err != nil {
 			return -1, err
 		}
 	}
