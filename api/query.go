@@ -134,16 +134,3 @@ func (s *Server) bodyOrEmpty(c *gin.Context, v any) error {
 	}
 	return s.decode(c, v)
 }
-
-// pathIDMatches sets *id to the path's id when empty and rejects a
-// different one.
-func pathIDMatches(id *string, path string) error {
-	if *id == "" {
-		*id = path
-		return nil
-	}
-	if *id != path {
-		return volmatch.FieldError("id", "must match the id in the path (%q), got %q", path, *id)
-	}
-	return nil
-}
