@@ -80,13 +80,15 @@ func testCreateInvitationsAllOrNothing(t *testing.T, st volmatch.Store) {
 		{"invalid ID", append(batch("M", "N1", "V000"), &volmatch.Invitation{Need: "N1", Shift: "S1", Volunteer: "V002"}), volmatch.EINVALID, "invitations[1].id"},
 	}
 	for _, c := range cases {
-		before := takeSnapshot(t, st)
-		err := st.CreateInvitations(ctx, c.invs)
-		wantCode(t, "CreateInvitations: "+c.name, err, c.code)
-		if f := volmatch.ErrorField(err); f != c.field {
-			t.Errorf("CreateInvitations: %s: field %q (%v), want %q", c.name, f, err, c.field)
-		}
-		unchanged(t, "CreateInvitations: "+c.name, st, before)
+		t.Run(c.name, func(t *testing.T) {
+			before := takeSnapshot(t, st)
+			err := st.CreateInvitations(ctx, c.invs)
+			wantCode(t, "CreateInvitations: "+c.name, err, c.code)
+			if f := volmatch.ErrorField(err); f != c.field {
+				t.Errorf("CreateInvitations: %s: field %q (%v), want %q", c.name, f, err, c.field)
+			}
+			unchanged(t, "CreateInvitations: "+c.name, st, before)
+		})
 	}
 	// The single-record call keeps its errors: no field for a clash.
 	err := st.CreateInvitation(ctx, &volmatch.Invitation{ID: "L2", Need: "N1", Shift: "S1", Volunteer: "V001", SentAt: at(1)})

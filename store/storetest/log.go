@@ -204,9 +204,11 @@ func testFailedWrites(t *testing.T, st volmatch.Store) {
 		{"CreateToken invalid", func() error { return st.CreateToken(ctx, &volmatch.Token{Hash: "short", Role: volmatch.RoleAdmin}) }, volmatch.EINVALID},
 	}
 	for _, c := range cases {
-		before := takeSnapshot(t, st)
-		wantCode(t, c.name, c.write(), c.code)
-		unchanged(t, c.name, st, before)
+		t.Run(c.name, func(t *testing.T) {
+			before := takeSnapshot(t, st)
+			wantCode(t, c.name, c.write(), c.code)
+			unchanged(t, c.name, st, before)
+		})
 	}
 	if _, err := st.Need(ctx, "N2"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
 		t.Errorf("Need(N2) after a refused create: %v, want not found", err)

@@ -181,13 +181,15 @@ func testNeedShiftRules(t *testing.T, st volmatch.Store) {
 		{"move and drop an empty shift", []volmatch.Shift{shift("S1", 24, 3, 5), shift("S3", 72, 2, 1)}, ""},
 	}
 	for _, c := range cases {
-		n := need("N1", "O1", c.shifts...)
-		before := takeSnapshot(t, st)
-		err := st.UpdateNeed(ctx, n)
-		wantCode(t, "UpdateNeed: "+c.name, err, c.code)
-		if c.code != "" {
-			unchanged(t, "UpdateNeed: "+c.name, st, before)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			n := need("N1", "O1", c.shifts...)
+			before := takeSnapshot(t, st)
+			err := st.UpdateNeed(ctx, n)
+			wantCode(t, "UpdateNeed: "+c.name, err, c.code)
+			if c.code != "" {
+				unchanged(t, "UpdateNeed: "+c.name, st, before)
+			}
+		})
 	}
 	if f := filled(t, st, "N1", "S1"); f != 2 {
 		t.Errorf("Need(N1) S1 filled = %d after updates, want 2", f)

@@ -41,11 +41,13 @@ func testInvitations(t *testing.T, st volmatch.Store) {
 		{"no ID", volmatch.Invitation{Need: "N1", Shift: "S1", Volunteer: "V001"}, volmatch.EINVALID},
 	}
 	for _, c := range cases {
-		before := takeSnapshot(t, st)
-		inv := c.inv
-		inv.SentAt = at(1)
-		wantCode(t, "CreateInvitation: "+c.name, st.CreateInvitation(ctx, &inv), c.code)
-		unchanged(t, "CreateInvitation: "+c.name, st, before)
+		t.Run(c.name, func(t *testing.T) {
+			before := takeSnapshot(t, st)
+			inv := c.inv
+			inv.SentAt = at(1)
+			wantCode(t, "CreateInvitation: "+c.name, st.CreateInvitation(ctx, &inv), c.code)
+			unchanged(t, "CreateInvitation: "+c.name, st, before)
+		})
 	}
 	_, err = st.Invitation(ctx, "I404")
 	wantCode(t, "Invitation(I404)", err, volmatch.ENOTFOUND)
@@ -378,13 +380,15 @@ func testReserveAllOrNothing(t *testing.T, st volmatch.Store) {
 			{Need: "N1", Shift: "S1", Volunteer: "V000"}, {Need: "N1", Shift: "S1", Volunteer: "V404"}}, volmatch.ENOTFOUND},
 	}
 	for _, c := range cases {
-		before := takeSnapshot(t, st)
-		as, err := st.Reserve(ctx, c.rs, at(1))
-		wantCode(t, "Reserve: "+c.name, err, c.code)
-		if len(as) != 0 {
-			t.Errorf("Reserve: %s returned %d assignments, want none", c.name, len(as))
-		}
-		unchanged(t, "Reserve: "+c.name, st, before)
+		t.Run(c.name, func(t *testing.T) {
+			before := takeSnapshot(t, st)
+			as, err := st.Reserve(ctx, c.rs, at(1))
+			wantCode(t, "Reserve: "+c.name, err, c.code)
+			if len(as) != 0 {
+				t.Errorf("Reserve: %s returned %d assignments, want none", c.name, len(as))
+			}
+			unchanged(t, "Reserve: "+c.name, st, before)
+		})
 	}
 }
 
