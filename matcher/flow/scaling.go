@@ -245,18 +245,9 @@ func (cs *scaling) push(v int32, e int32, d int64) {
 // flow.
 func (cs *scaling) refine(ctx context.Context, eps, prev int64) error {
 	n := int32(cs.n)
-	to, rcap, cost, price, first := cs.to, cs.rcap, cs.cost, cs.price, cs.first
-	// Saturate every arc of negative reduced cost: the pseudoflow is then
-	// 0-optimal, and only the excesses remain to be moved.
-	for v := int32(0); v < n; v++ {
-		pv := price[v]
-		for e := first[v]; e < first[v+1]; e++ {
-			if rcap[e] > 0 && cost[e]+pv-price[to[e]] < 0 {
-				cs.push(v, e, rcap[e])
-			}
-		}
-	}
-	copy(cs.start, price)
+	to, rcap, first := cs.to, cs.rcap, cs.first
+	cs.saturateNegative()
+	copy(cs.start, cs.price)
 	head, size := 0, 0
 	enqueue := func(v int32) {
 		i := head + size
@@ -300,51 +291,17 @@ func (cs *scaling) refine(ctx context.Context, eps, prev int64) error {
 		// push along the path found.
 		tip := start
 		for len(path) < maxPath && cs.excess[tip] >= 0 {
-			pt := price[tip]
-			end := first[tip+1]
-			found := false
-			for e := cs.cur[tip]; e < end; e++ {
-				if rcap[e] > 0 && cost[e]+pt-price[to[e]] < 0 {
-					cs.cur[tip] = e
-					path = append(path, e)
-					found = true
-					break
-				}
-			}
-			if found {
-				tip = to[path[len(path)-1]]
+			if e := cs.admissible(tip); e >= 0 {
+				path = append(path, e)
+				tip = to[e]
 				if tip == start || cs.onPath[tip] {
 					break // a cycle: push around it
 				}
 				cs.onPath[tip] = true
 				continue
 			}
-			// Relabel the tip: the highest price that keeps ε-optimality
-			// makes its best residual edge admissible.
-			// Off the start, the edge back along the path counts even
-			// when it has no capacity (a dead end steps back).
-			best := int64(math.MinInt64)
-			if tip != start {
-				back := cs.rev[path[len(path)-1]]
-				best = price[to[back]] - cost[back]
-			}
-			for e := first[tip]; e < end; e++ {
-				if rcap[e] > 0 {
-					best = max(best, price[to[e]]-cost[e])
-				}
-			}
-			if best == math.MinInt64 {
-				return fmt.Errorf("flow: %w", ErrInfeasible)
-			}
-			price[tip] = best - eps
-			cs.cur[tip] = first[tip]
-			if cs.excess[tip] > 0 && cs.start[tip]-price[tip] > limit {
-				return fmt.Errorf("flow: %w", ErrInfeasible)
-			}
-			if cs.relabels++; cs.relabels%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+			if err := cs.relabel(ctx, tip, start, path, eps, limit); err != nil {
+				return err
 			}
 			if tip != start {
 				e := path[len(path)-1]
@@ -372,6 +329,68 @@ func (cs *scaling) refine(ctx context.Context, eps, prev int64) error {
 		}
 	}
 	cs.path = path
+	return nil
+}
+
+// saturateNegative saturates every arc of negative reduced cost: the
+// pseudoflow is then 0-optimal, and only the excesses remain to be moved.
+func (cs *scaling) saturateNegative() {
+	n := int32(cs.n)
+	to, rcap, cost, price, first := cs.to, cs.rcap, cs.cost, cs.price, cs.first
+	for v := int32(0); v < n; v++ {
+		pv := price[v]
+		for e := first[v]; e < first[v+1]; e++ {
+			if rcap[e] > 0 && cost[e]+pv-price[to[e]] < 0 {
+				cs.push(v, e, rcap[e])
+			}
+		}
+	}
+}
+
+// admissible returns the first admissible edge out of v from its current
+// edge on (residual, of negative reduced cost), making it v's current
+// edge, or -1 when there is none.
+func (cs *scaling) admissible(v int32) int32 {
+	rcap, cost, price := cs.rcap, cs.cost, cs.price
+	pv := price[v]
+	for e, end := cs.cur[v], cs.first[v+1]; e < end; e++ {
+		if rcap[e] > 0 && cost[e]+pv-price[cs.to[e]] < 0 {
+			cs.cur[v] = e
+			return e
+		}
+	}
+	return -1
+}
+
+// relabel lowers the price of tip, the dead end of the path from start,
+// to the highest price that keeps ε-optimality and makes its best
+// residual edge admissible. Off the start, the edge back along the path
+// counts even when it has no capacity (a dead end steps back). It fails
+// when tip has no residual edge, or when a node with excess drops more
+// than limit below its price at the start of the refine.
+func (cs *scaling) relabel(ctx context.Context, tip, start int32, path []int32, eps, limit int64) error {
+	to, rcap, cost, price := cs.to, cs.rcap, cs.cost, cs.price
+	best := int64(math.MinInt64)
+	if tip != start {
+		back := cs.rev[path[len(path)-1]]
+		best = price[to[back]] - cost[back]
+	}
+	for e, end := cs.first[tip], cs.first[tip+1]; e < end; e++ {
+		if rcap[e] > 0 {
+			best = max(best, price[to[e]]-cost[e])
+		}
+	}
+	if best == math.MinInt64 {
+		return fmt.Errorf("flow: %w", ErrInfeasible)
+	}
+	price[tip] = best - eps
+	cs.cur[tip] = cs.first[tip]
+	if cs.excess[tip] > 0 && cs.start[tip]-price[tip] > limit {
+		return fmt.Errorf("flow: %w", ErrInfeasible)
+	}
+	if cs.relabels++; cs.relabels%checkEvery == 0 {
+		return ctx.Err()
+	}
 	return nil
 }
 

@@ -511,113 +511,34 @@ func (s *simplex) changeFlow(change bool) {
 // its parent pointers, and the thread, last-successor and subtree-size
 // arrays are patched along the two paths to the join node only.
 func (s *simplex) updateTreeStructure() {
-	parent, thread, revThread, lastSucc, succNum := s.parent, s.thread, s.revThread, s.lastSucc, s.succNum
-	uIn, vIn, uOut := s.uIn, s.vIn, s.uOut
-	oldRevThread := revThread[uOut]
-	oldSuccNum := succNum[uOut]
-	oldLastSucc := lastSucc[uOut]
-	s.vOut = parent[uOut]
-	vOut := s.vOut
+	uOut := s.uOut
+	oldRevThread := s.revThread[uOut]
+	oldSuccNum := s.succNum[uOut]
+	oldLastSucc := s.lastSucc[uOut]
+	s.vOut = s.parent[uOut]
 
-	if uIn == uOut {
-		parent[uIn] = vIn
-		s.pred[uIn] = s.inArc
-		if uIn == s.source[s.inArc] {
-			s.predDir[uIn] = dirUp
-		} else {
-			s.predDir[uIn] = dirDown
-		}
-		if thread[vIn] != uOut {
-			after := thread[oldLastSucc]
-			thread[oldRevThread] = after
-			revThread[after] = oldRevThread
-			after = thread[vIn]
-			thread[vIn] = uOut
-			revThread[uOut] = vIn
-			thread[oldLastSucc] = after
-			revThread[after] = oldLastSucc
-		}
+	if s.uIn == uOut {
+		s.parent[uOut] = s.vIn
+		s.setEnteringPred()
+		s.moveSubtreeThread(oldRevThread, oldLastSucc)
 	} else {
-		// When the node before uOut's subtree in the thread is vIn, the
-		// join and vOut coincide.
-		var threadContinue int32
-		if oldRevThread == vIn {
-			threadContinue = thread[oldLastSucc]
-		} else {
-			threadContinue = thread[vIn]
-		}
-		// Re-hang the stem nodes between uIn and uOut, moving their
-		// subtrees in the thread list.
-		stem := uIn
-		parStem := vIn
-		last := lastSucc[uIn]
-		after := thread[last]
-		thread[vIn] = uIn
-		s.dirtyRevs = append(s.dirtyRevs[:0], vIn)
-		for stem != uOut {
-			nextStem := parent[stem]
-			thread[last] = nextStem
-			s.dirtyRevs = append(s.dirtyRevs, last)
-
-			before := revThread[stem]
-			thread[before] = after
-			revThread[after] = before
-
-			parent[stem] = parStem
-			parStem = stem
-			stem = nextStem
-
-			if lastSucc[stem] == lastSucc[parStem] {
-				last = revThread[parStem]
-			} else {
-				last = lastSucc[stem]
-			}
-			after = thread[last]
-		}
-		parent[uOut] = parStem
-		thread[last] = threadContinue
-		revThread[threadContinue] = last
-		lastSucc[uOut] = last
-
-		if oldRevThread != vIn {
-			thread[oldRevThread] = after
-			revThread[after] = oldRevThread
-		}
-		for _, u := range s.dirtyRevs {
-			revThread[thread[u]] = u
-		}
-
-		// Reverse pred, direction, subtree sizes and last successors
-		// along the stem from uOut back to uIn.
-		var tmpSc int32
-		tmpLs := lastSucc[uOut]
-		for u, p := uOut, parent[uOut]; u != uIn; u, p = p, parent[p] {
-			s.pred[u] = s.pred[p]
-			s.predDir[u] = -s.predDir[p]
-			tmpSc += succNum[u] - succNum[p]
-			succNum[u] = tmpSc
-			lastSucc[p] = tmpLs
-		}
-		s.pred[uIn] = s.inArc
-		if uIn == s.source[s.inArc] {
-			s.predDir[uIn] = dirUp
-		} else {
-			s.predDir[uIn] = dirDown
-		}
-		succNum[uIn] = oldSuccNum
+		s.rehangStem(oldRevThread, oldLastSucc)
+		s.reverseStem(oldSuccNum)
 	}
 
+	parent, lastSucc, succNum := s.parent, s.lastSucc, s.succNum
+	vIn, vOut, join := s.vIn, s.vOut, s.join
 	// Last successors from vIn towards the root.
 	upLimitOut := int32(-1)
-	if lastSucc[s.join] == vIn {
-		upLimitOut = s.join
+	if lastSucc[join] == vIn {
+		upLimitOut = join
 	}
 	lastSuccOut := lastSucc[uOut]
 	for u := vIn; u != -1 && lastSucc[u] == vIn; u = parent[u] {
 		lastSucc[u] = lastSuccOut
 	}
 	// Last successors from vOut towards the root.
-	if s.join != oldRevThread && vIn != oldRevThread {
+	if join != oldRevThread && vIn != oldRevThread {
 		for u := vOut; u != upLimitOut && lastSucc[u] == oldLastSucc; u = parent[u] {
 			lastSucc[u] = oldRevThread
 		}
@@ -627,12 +548,112 @@ func (s *simplex) updateTreeStructure() {
 		}
 	}
 	// Subtree sizes on the two paths to the join.
-	for u := vIn; u != s.join; u = parent[u] {
+	for u := vIn; u != join; u = parent[u] {
 		succNum[u] += oldSuccNum
 	}
-	for u := vOut; u != s.join; u = parent[u] {
+	for u := vOut; u != join; u = parent[u] {
 		succNum[u] -= oldSuccNum
 	}
+}
+
+// setEnteringPred makes the entering arc uIn's tree arc.
+func (s *simplex) setEnteringPred() {
+	s.pred[s.uIn] = s.inArc
+	if s.uIn == s.source[s.inArc] {
+		s.predDir[s.uIn] = dirUp
+	} else {
+		s.predDir[s.uIn] = dirDown
+	}
+}
+
+// moveSubtreeThread moves uOut's subtree (uOut = uIn), which ran from
+// after oldRevThread to oldLastSucc in the thread, to just after vIn.
+func (s *simplex) moveSubtreeThread(oldRevThread, oldLastSucc int32) {
+	thread, revThread, vIn, uOut := s.thread, s.revThread, s.vIn, s.uOut
+	if thread[vIn] == uOut {
+		return
+	}
+	after := thread[oldLastSucc]
+	thread[oldRevThread] = after
+	revThread[after] = oldRevThread
+	after = thread[vIn]
+	thread[vIn] = uOut
+	revThread[uOut] = vIn
+	thread[oldLastSucc] = after
+	revThread[after] = oldLastSucc
+}
+
+// rehangStem re-hangs the stem nodes between uIn and uOut below vIn,
+// reversing their parent pointers and moving their subtrees in the thread
+// list; uOut's subtree ran from after oldRevThread to oldLastSucc.
+func (s *simplex) rehangStem(oldRevThread, oldLastSucc int32) {
+	parent, thread, revThread, lastSucc := s.parent, s.thread, s.revThread, s.lastSucc
+	uIn, vIn, uOut := s.uIn, s.vIn, s.uOut
+	// When the node before uOut's subtree in the thread is vIn, the
+	// join and vOut coincide.
+	var threadContinue int32
+	if oldRevThread == vIn {
+		threadContinue = thread[oldLastSucc]
+	} else {
+		threadContinue = thread[vIn]
+	}
+	stem := uIn
+	parStem := vIn
+	last := lastSucc[uIn]
+	after := thread[last]
+	thread[vIn] = uIn
+	s.dirtyRevs = append(s.dirtyRevs[:0], vIn)
+	for stem != uOut {
+		nextStem := parent[stem]
+		thread[last] = nextStem
+		s.dirtyRevs = append(s.dirtyRevs, last)
+
+		before := revThread[stem]
+		thread[before] = after
+		revThread[after] = before
+
+		parent[stem] = parStem
+		parStem = stem
+		stem = nextStem
+
+		if lastSucc[stem] == lastSucc[parStem] {
+			last = revThread[parStem]
+		} else {
+			last = lastSucc[stem]
+		}
+		after = thread[last]
+	}
+	parent[uOut] = parStem
+	thread[last] = threadContinue
+	revThread[threadContinue] = last
+	lastSucc[uOut] = last
+
+	if oldRevThread != vIn {
+		thread[oldRevThread] = after
+		revThread[after] = oldRevThread
+	}
+	for _, u := range s.dirtyRevs {
+		revThread[thread[u]] = u
+	}
+}
+
+// reverseStem reverses pred, direction, subtree sizes and last successors
+// along the re-hung stem from uOut back to uIn, whose subtree size is
+// oldSuccNum, uOut's before the pivot.
+func (s *simplex) reverseStem(oldSuccNum int32) {
+	parent, lastSucc, succNum := s.parent, s.lastSucc, s.succNum
+	uIn, uOut := s.uIn, s.uOut
+	var tmpSc int32
+	tmpLs := lastSucc[uOut]
+	for u, p := uOut, parent[uOut]; u != uIn; u, p = p, parent[p] {
+		s.pred[u] = s.pred[p]
+		s.predDir[u] = -s.predDir[p]
+		tmpSc += succNum[u] - succNum[p]
+		succNum[u] = tmpSc
+		lastSucc[p] = tmpLs
+	}
+	s.setEnteringPred()
+	succNum[uIn] = oldSuccNum
 }
 
 // updatePotential shifts the potentials of uIn's new subtree so that the
