@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -28,7 +29,21 @@ type Options struct {
 	// DefaultRequestTimeout; negative: none). Work that outlives it stops and
 	// answers 503; the http.Server's WriteTimeout must be longer.
 	RequestTimeout time.Duration
-	// Now is the clock of the rate limiter (default time.Now); the flows
+	// AuthFailures is how many failed bearer tokens (unknown or expired)
+	// one client address may send in a minute; past it, every
+	// authenticated request from the address answers 429 with Retry-After
+	// until the minute is over, without its token being looked up. 0 gives
+	// 20, or no limit when Rate is negative (the limits are off, as in load
+	// tests); negative: no limit.
+	AuthFailures int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (its right-most address that is not a trusted proxy).
+	// Empty (the default): X-Forwarded-For is not trusted and the client is
+	// the connection's peer. Behind a proxy that is the proxy itself, so
+	// every client behind it would share one allowance of AuthFailures:
+	// list the proxy here.
+	TrustedProxies []netip.Prefix
+	// Now is the clock of the rate limiters (default time.Now); the flows
 	// read the engine's.
 	Now func() time.Time
 	// Logger receives one line per request (default: discard).
@@ -37,6 +52,10 @@ type Options struct {
 	// own, served at /metrics).
 	Registry *prometheus.Registry
 }
+
+// DefaultAuthFailures is the default of Options.AuthFailures: failed
+// bearer tokens allowed per client address and minute.
+const DefaultAuthFailures = 20
 
 // DefaultRequestTimeout is the default of Options.RequestTimeout: long
 // enough for a batch assignment of a large event.
@@ -51,6 +70,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Burst <= 0 {
 		o.Burst = 100
+	}
+	if o.AuthFailures == 0 {
+		o.AuthFailures = DefaultAuthFailures
+		if o.Rate < 0 {
+			o.AuthFailures = -1
+		}
 	}
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = DefaultRequestTimeout
@@ -75,6 +100,8 @@ type Server struct {
 	ops     []route // the route table as registered, for the OpenAPI document
 	metrics *metrics
 	limiter *limiter
+	// failures counts failed bearer tokens per client address.
+	failures *failures
 	// cancelled counts batch assignments stopped because the client went
 	// away or the request's deadline passed, before anything was written.
 	cancelled prometheus.Counter
@@ -89,6 +116,7 @@ func New(eng *engine.Engine, o Options) *Server {
 	s := &Server{eng: eng, opt: o}
 	s.metrics = newMetrics(o.Registry)
 	s.limiter = newLimiter(o.Rate, o.Burst, o.Now)
+	s.failures = newFailures(o.AuthFailures, o.Now)
 	s.cancelled = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "volmatch_batch_cancelled_total",
 		Help: "Batch assignments stopped before writing because the client went away or the deadline passed.",

@@ -56,8 +56,16 @@ func (s *Server) authenticate(allowed roles) gin.HandlerFunc {
 			s.fail(c, volmatch.Errorf(volmatch.EUNAUTHORIZED, "an Authorization: Bearer token is required"))
 			return
 		}
+		addr := s.clientAddr(c.Request)
+		if blocked, wait := s.failures.blocked(addr); blocked {
+			s.tooManyFailures(c, wait)
+			return
+		}
 		tok, err := s.eng.Authenticate(c.Request.Context(), strings.TrimSpace(secret))
 		if err != nil {
+			if volmatch.ErrorCode(err) == volmatch.EUNAUTHORIZED {
+				s.failures.fail(addr)
+			}
 			s.challenge(c, err)
 			s.fail(c, err)
 			return
@@ -88,11 +96,21 @@ func (s *Server) challenge(c *gin.Context, err error) {
 // rateLimited answers 429 with Retry-After: the whole seconds until the
 // token's bucket holds a request again (at least 1).
 func (s *Server) rateLimited(c *gin.Context, wait time.Duration) {
+	s.tooMany(c, wait, "too many requests for this token; retry in %d s")
+}
+
+// tooManyFailures answers 429 to an address that sent too many failed
+// bearer tokens, with Retry-After: the whole seconds until its window ends.
+func (s *Server) tooManyFailures(c *gin.Context, wait time.Duration) {
+	s.tooMany(c, wait, "too many failed bearer tokens from this address; retry in %d s")
+}
+
+func (s *Server) tooMany(c *gin.Context, wait time.Duration, detail string) {
 	secs := max(1, int64(math.Ceil(wait.Seconds())))
 	c.Header("Retry-After", strconv.FormatInt(secs, 10))
 	writeProblem(c, Problem{
 		Type: "https://volmatch.example/problems/rate_limited", Title: "Too Many Requests",
 		Status: http.StatusTooManyRequests, Code: "rate_limited",
-		Detail: fmt.Sprintf("too many requests for this token; retry in %d s", secs),
+		Detail: fmt.Sprintf(detail, secs),
 	})
 }

@@ -69,7 +69,7 @@ func idOnly() []Param { return []Param{pID} }
 // documentation (an Op) stands beside its handler.
 func (s *Server) routes() {
 	e := s.router
-	e.Use(s.observe, s.recoverPanic, s.limitBody, s.deadline)
+	e.Use(s.observe, s.noSniff, s.recoverPanic, s.limitBody, s.requireJSON, s.deadline)
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noMethod)
 
@@ -111,6 +111,10 @@ func (s *Server) routes() {
 	h(get, "/stations/:id", anyRole, opGetStation, getRecord(s, s.eng.Station))
 	h(put, "/stations/:id", adminOnly, opUpdateStation, updateRecord(s, s.eng.SaveStation))
 	h(del, "/stations/:id", adminOnly, opDeleteStation, deleteRecord(s, s.eng.DeleteStation))
+
+	h(post, "/orgs", adminOnly, opCreateOrg, createRecord(s, s.createOrg, "/v1/orgs/", orgID))
+	h(get, "/orgs", adminOnly, opListOrgs, listRecords(s, s.eng.Organisations))
+	h(get, "/orgs/:id", staff, opGetOrg, getRecord(s, s.eng.Organisation))
 
 	h(get, "/invites", staffAndSelf, opListInvites, s.listInvites)
 	h(get, "/invites/:id", staffAndSelf, opGetInvite, s.getInvite)

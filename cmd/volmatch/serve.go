@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime"
@@ -45,6 +46,8 @@ func addServeFlags(cmd *cobra.Command, o *serveOptions) {
 func newServeCmd(e *env) *cobra.Command {
 	var cfg storeConfig
 	var so serveOptions
+	var authFailures int
+	var trustedProxies []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API over the store in --data",
@@ -61,11 +64,15 @@ value revokes the token of the previous one at the next start, and removing
 it revokes that token too (replicas sharing a store must share the value).`,
 		Example: `  export VOLMATCH_ADMIN_TOKEN=$(openssl rand -hex 32)
   volmatch serve --data data --addr 127.0.0.1:8080`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+			proxies, err := parseProxies(trustedProxies)
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
 			stopProfile := func() {}
 			if so.CPUProfile != "" {
 				if stopProfile, err = startCPUProfile(so.CPUProfile); err != nil {
@@ -73,7 +80,8 @@ it revokes that token too (replicas sharing a store must share the value).`,
 				}
 			}
 			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
-				AdminToken: adminTokenFromEnv(), API: api.Options{Rate: so.Rate, Burst: so.Burst}})
+				AdminToken: adminTokenFromEnv(), API: api.Options{Rate: so.Rate, Burst: so.Burst,
+					AuthFailures: authFailures, TrustedProxies: proxies}})
 			stopProfile()
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
@@ -93,7 +101,28 @@ it revokes that token too (replicas sharing a store must share the value).`,
 	addServeFlags(cmd, &so)
 	cmd.Flags().StringVar(&so.MemProfile, "memprofile", "", "write a heap profile to this file once the indexes are loaded (go tool pprof)")
 	cmd.Flags().StringVar(&so.CPUProfile, "cpuprofile", "", "write a CPU profile of the start (until the indexes are loaded) to this file")
+	cmd.Flags().IntVar(&authFailures, "auth-failures", 0, fmt.Sprintf(
+		"failed bearer tokens one client address may send a minute before it gets 429 (0: %d, or none with a negative --rate; negative: no limit)", api.DefaultAuthFailures))
+	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil,
+		"address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: X-Forwarded-For is not trusted)")
 	return cmd
+}
+
+// parseProxies reads --trusted-proxy values: addresses or CIDR prefixes.
+func parseProxies(vs []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vs {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy %q is not an address or a CIDR prefix", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // writeHeapProfile writes the live heap to path.

@@ -125,6 +125,9 @@ func call(t *testing.T, method, u, token string, body any, out any) int {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
@@ -178,6 +181,7 @@ func TestServeCrash(t *testing.T) {
 				b, _ := json.Marshal(crashNeed(id))
 				req, _ := http.NewRequest("POST", base+"/v1/needs", bytes.NewReader(b))
 				req.Header.Set("Authorization", "Bearer "+admin)
+				req.Header.Set("Content-Type", "application/json")
 				resp, err := client.Do(req)
 				if err != nil {
 					mu.Lock()

@@ -178,3 +178,20 @@ func TestWireAdminSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestParseProxies reads --trusted-proxy: addresses and CIDR prefixes.
+func TestParseProxies(t *testing.T) {
+	got, err := parseProxies([]string{"10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "::ffff:198.51.100.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32", "198.51.100.1/32"}
+	for i, p := range got {
+		if p.String() != want[i] {
+			t.Errorf("parseProxies[%d] = %s, want %s", i, p, want[i])
+		}
+	}
+	if _, err := parseProxies([]string{"proxy.example"}); err == nil || !strings.Contains(err.Error(), "--trusted-proxy") {
+		t.Errorf("parseProxies(a name) = %v, want an error naming --trusted-proxy", err)
+	}
+}

@@ -168,4 +168,3 @@ func (s *service) Close() error {
 
 // adminTokenFromEnv reads AdminTokenEnv.
 func adminTokenFromEnv() string { return os.Getenv(AdminTokenEnv) }
-
