@@ -8,6 +8,14 @@
 //	s, _ := bj.Street("建外街道")       // also the full name or the code
 //	streets := bj.StreetsIn("110105")
 //
+// DistrictAt, InDistrict and CheckPlace tell where a point lies, by a
+// pure-Go point-in-polygon test over the embedded district boundaries (a
+// point within BoundaryToleranceKm outside a boundary counts as in it); the
+// source has no street boundaries, so a street holds a point within its
+// Reach of the street's centre:
+//
+//	err := bj.CheckPlace(p, "110101", "110101001000") // EINVALID naming point, district or street
+//
 // DistrictsGeoJSON gives the boundaries as GeoJSON, ready for ECharts. The
 // data is reference data read at run time; package datasets, which
 // generates synthetic populations, places them on these streets.
