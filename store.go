@@ -26,6 +26,8 @@ type Store interface {
 	ChangeFeed
 	TokenStore
 	OrganisationStore
+	IdempotencyStore
+	JobStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error
@@ -168,7 +170,9 @@ type InvitationStore interface {
 	// refusal names the offending element k with the field
 	// "invitations[k]" (AtIndex), which callers map to their own field. On
 	// success every element is updated as CreateInvitation updates its one.
-	CreateInvitations(ctx context.Context, invs []*Invitation) error
+	// The events evs (a dispatch.wave) are appended after the invitations'
+	// in the same write: all of it or none.
+	CreateInvitations(ctx context.Context, invs []*Invitation, evs ...Event) error
 	Invitation(ctx context.Context, id string) (*Invitation, error)
 	Invitations(ctx context.Context, f InvitationFilter) ([]*Invitation, string, error)
 	// Accept reserves the invitation's slot atomically: the invitation must
@@ -268,6 +272,35 @@ type OrganisationStore interface {
 	// Organisations lists in ID order; the second result is the next
 	// cursor ("" on the last page).
 	Organisations(ctx context.Context, o ListOptions) ([]*Organisation, string, error)
+}
+
+// IdempotencyStore keeps idempotency keys (see Idempotency). A store write
+// whose context carries a Fence (WithFence) checks and marks the key's
+// record in the same transaction (Fence.Check): ECONFLICT when the fence's
+// nonce no longer holds the key, and nothing is written. (AppendEvents, a
+// log append, is not fenced.)
+type IdempotencyStore interface {
+	// ClaimIdempotency stores rec as the claim of its scope and key when
+	// the record held there is Claimable at now, and returns (rec, true);
+	// otherwise it returns the record held and false.
+	ClaimIdempotency(ctx context.Context, rec *Idempotency, now time.Time) (*Idempotency, bool, error)
+	// CompleteIdempotency stores the answer of rec (state done), provided
+	// the stored record still holds rec.Nonce; ECONFLICT otherwise.
+	CompleteIdempotency(ctx context.Context, rec *Idempotency) error
+	// ReleaseIdempotency forgets the claim with the nonce when nothing of
+	// it was committed (state pending), so that a retry runs again; a
+	// committed claim, or one another request holds, is kept (nil).
+	ReleaseIdempotency(ctx context.Context, scope, key, nonce string) error
+}
+
+// JobStore keeps the status of background jobs.
+type JobStore interface {
+	// CreateJob stores a new job; ECONFLICT if the ID exists.
+	CreateJob(ctx context.Context, j *Job) error
+	// UpdateJob replaces a job's status; ENOTFOUND if missing.
+	UpdateJob(ctx context.Context, j *Job) error
+	// Job returns one job; ENOTFOUND if missing.
+	Job(ctx context.Context, id string) (*Job, error)
 }
 
 func contains(xs []string, x string) bool {

@@ -86,6 +86,9 @@ func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.
 	if at.IsZero() {
 		at = s.now()
 	}
+	if err := volmatch.CheckReserveSize(len(rs)); err != nil {
+		return nil, err
+	}
 	out := make([]*volmatch.Assignment, 0, len(rs))
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		out = out[:0]

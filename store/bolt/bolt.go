@@ -44,10 +44,14 @@ var (
 	bLiveInvites = []byte("live_invitations")
 	// bFills holds need\x00shift -> big-endian count of holding assignments.
 	bFills = []byte("fills")
+	// bIdem holds scope\x00key -> the idempotency record (JSON).
+	bIdem = []byte("idempotency")
+	// bJobs holds job ID -> the job (JSON).
+	bJobs = []byte("jobs")
 )
 
 var allBuckets = [][]byte{bVolunteers, bNeeds, bPools, bStations, bInvitations, bAssignments,
-	bEvents, bChanges, bTokens, bAsgByVol, bAsgByShift, bLiveInvites, bFills, bOrgs}
+	bEvents, bChanges, bTokens, bAsgByVol, bAsgByShift, bLiveInvites, bFills, bOrgs, bIdem, bJobs}
 
 // Options tune a Store; the zero value is the safe default.
 type Options struct {
@@ -179,10 +183,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.view(ctx, func(tx *bbolt.Tx) error { return nil })
 }
 
-// update runs fn in one write transaction after checking ctx.
+// update runs fn in one write transaction after checking ctx. A fence in
+// ctx (volmatch.WithFence) is checked and marked in the same transaction.
 func (s *Store) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt: %w", err)
+	}
+	if f, ok := volmatch.FenceFrom(ctx); ok {
+		inner := fn
+		fn = func(tx *bbolt.Tx) error {
+			if err := fence(tx, f); err != nil {
+				return err
+			}
+			return inner(tx)
+		}
 	}
 	err := dbErr(s.db.Update(fn))
 	if err == nil {

@@ -17,27 +17,45 @@ import (
 // or the volunteer already has a live invitation to the shift. Status
 // becomes sent, Org the need's organisation, SentAt now when zero.
 func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv})
+	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv}, nil)
 	return err
 }
 
 // CreateInvitations stores all of invs with their invite.sent events, in
 // order, in one transaction, or none of them (see
 // volmatch.InvitationStore): a refusal names the element with the field
-// "invitations[k]".
-func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation) error {
-	k, err := s.createInvitations(ctx, invs)
+// "invitations[k]". The events evs follow in the same transaction.
+func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation, evs ...volmatch.Event) error {
+	k, err := s.createInvitations(ctx, invs, evs)
 	return volmatch.AtIndex("invitations", k, err)
 }
 
-// createInvitations writes invs in one transaction and returns, with a
-// refusal, the index of the invitation it concerns (-1 for other errors).
-func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
+// createInvitations writes invs and then evs in one transaction and
+// returns, with a refusal, the index of the invitation it concerns (-1 for
+// other errors).
+func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation, evs []volmatch.Event) (int, error) {
+	evs, err := volmatch.PrepareEvents(evs, s.now())
+	if err != nil {
+		return -1, err
+	}
+	raws := make([][]byte, len(evs))
+	for i, ev := range evs {
+		if raws[i], err = encodeEvent(ev); err != nil {
+			return -1, err
+		}
+	}
 	return volmatch.WriteInvitations(invs, s.now(), func(cs []volmatch.Invitation) (int, error) {
 		bad := -1
 		err := s.update(ctx, func(tx *bbolt.Tx) (err error) {
-			bad, err = insertInvitations(tx, cs)
-			return err
+			if bad, err = insertInvitations(tx, cs); err != nil {
+				return err
+			}
+			for _, raw := range raws {
+				if err := appendEncoded(tx, raw); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		return bad, err
 	})

@@ -96,6 +96,11 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		if len(args) != 2+len(rs)*reserveWidth {
 			return nil, fmt.Errorf("redis: %s: %d script arguments for %d reservations", what, len(args), len(rs))
 		}
+		if f, ok := volmatch.FenceFrom(ctx); ok {
+			args = append(args, s.idemKey(f.Scope, f.Key), f.Nonce, volmatch.ErrorMessage(volmatch.FenceLost(f.Key)))
+		} else {
+			args = append(args, "", "", "")
+		}
 		res, err := reserveScript.Run(ctx, s.c, s.keys, args...).Result()
 		if err != nil {
 			return nil, s.err(what, err)
@@ -141,6 +146,9 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.Time) ([]*volmatch.Assignment, error) {
 	if at.IsZero() {
 		at = s.now()
+	}
+	if err := volmatch.CheckReserveSize(len(rs)); err != nil {
+		return nil, err
 	}
 	if len(rs) == 0 {
 		return []*volmatch.Assignment{}, nil

@@ -23,7 +23,7 @@ func liveField(vol, need, shift string) string { return vol + ":" + need + ":" +
 // or the volunteer already has a live invitation to the shift. Status
 // becomes sent, Org the need's organisation, SentAt now when zero.
 func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv})
+	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv}, nil)
 	return err
 }
 
@@ -31,15 +31,21 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) 
 // order, in one script, or none of them (see volmatch.InvitationStore): a
 // refusal names the element with the field "invitations[k]". It reads the
 // batch's records and live-index entries in a few round trips, whatever
-// the number of invitations stored.
-func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation) error {
-	k, err := s.createInvitations(ctx, invs)
+// the number of invitations stored. The events evs follow in the same
+// script.
+func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation, evs ...volmatch.Event) error {
+	k, err := s.createInvitations(ctx, invs, evs)
 	return volmatch.AtIndex("invitations", k, err)
 }
 
-// createInvitations writes invs in one apply script and returns, with a
-// refusal, the index of the invitation it concerns (-1 for other errors).
-func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation) (int, error) {
+// createInvitations writes invs and then evs in one apply script and
+// returns, with a refusal, the index of the invitation it concerns (-1 for
+// other errors).
+func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation, evs []volmatch.Event) (int, error) {
+	evs, err := volmatch.PrepareEvents(evs, s.now())
+	if err != nil {
+		return -1, err
+	}
 	return volmatch.WriteInvitations(invs, s.now(), func(cs []volmatch.Invitation) (int, error) {
 		lfs := make([]string, len(cs))
 		for i, c := range cs {
@@ -47,8 +53,15 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 		}
 		bad := -1
 		err := s.apply(ctx, "create invitations", func(o *ops) (err error) {
-			bad, err = s.inviteOps(ctx, o, cs, lfs)
-			return err
+			if bad, err = s.inviteOps(ctx, o, cs, lfs); err != nil {
+				return err
+			}
+			for _, ev := range evs {
+				if err := o.event(ev); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		return bad, err
 	})

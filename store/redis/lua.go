@@ -17,7 +17,7 @@ import goredis "github.com/redis/go-redis/v9"
 // (absent, present, eq, heq, ex, zempty), then every write in order.
 const applySrc = `
 local a = ARGV
-local arity = {absent=4, present=4, eq=3, heq=4, ex=3, zempty=4,
+local arity = {absent=4, present=4, eq=3, heq=4, ex=3, zempty=4, fence=4,
   set=3, del=2, hset=4, hdel=3, hincr=5, zadd=3, zrem=3, event=2, change=4}
 local n = #a
 local i = 1
@@ -39,6 +39,8 @@ while i <= n do
     if v ~= a[i+3] then return 'RETRY' end
   elseif op == 'ex' then
     if redis.call('EXISTS', a[i+1]) ~= tonumber(a[i+2]) then return 'RETRY' end
+  elseif op == 'fence' then
+    if (redis.call('HGET', a[i+1], 'nonce') or '') ~= a[i+2] then return 'E:conflict:' .. a[i+3] end
   end
   i = i + w
 end
@@ -66,6 +68,8 @@ while i <= n do
   elseif op == 'change' then
     local s = redis.call('INCR', KEYS[3])
     redis.call('XADD', KEYS[4], s .. '-0', 'k', a[i+1], 'i', a[i+2], 'd', a[i+3])
+  elseif op == 'fence' then
+    if redis.call('HGET', a[i+1], 'state') == 'pending' then redis.call('HSET', a[i+1], 'state', 'committed') end
   end
   i = i + arity[op]
 end
@@ -77,7 +81,8 @@ const reserveWidth = 18
 
 // reserveSrc reserves a batch of slots, all or none. ARGV[1] is the key
 // prefix, ARGV[2] the number of reservations, then reserveWidth entries
-// each:
+// each, then the idempotency fence: the key of its record and its nonce
+// ("" and "" for none):
 //
 //	+1 invitation ID ("" for a direct reservation)   +2 its JSON as read
 //	+3 its JSON once accepted                          +4 its live-index field
@@ -98,6 +103,10 @@ local k = tonumber(ARGV[2])
 local W = 18
 local addFill = {}
 local addHeld = {}
+local fkey, fnon = ARGV[3 + k * W], ARGV[4 + k * W]
+if fkey ~= '' and (redis.call('HGET', fkey, 'nonce') or '') ~= fnon then
+  return 'E:-1:conflict:' .. ARGV[5 + k * W]
+end
 for j = 0, k - 1 do
   local b = 2 + j * W
   local inv, need, shift, vol = ARGV[b+1], ARGV[b+5], ARGV[b+7], ARGV[b+11]
@@ -139,6 +148,9 @@ for j = 0, k - 1 do
   table.insert(addHeld[vol], need .. '\t' .. shift .. '\t' .. st .. '\t' .. en)
 end
 local out = {'OK'}
+if fkey ~= '' and redis.call('HGET', fkey, 'state') == 'pending' then
+  redis.call('HSET', fkey, 'state', 'committed')
+end
 local function change(kind, id)
   local s = redis.call('INCR', KEYS[3])
   redis.call('XADD', KEYS[4], s .. '-0', 'k', kind, 'i', id, 'd', '0')

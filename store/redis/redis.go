@@ -323,6 +323,9 @@ func (s *Store) applyOn(ctx context.Context, c goredis.UniversalClient, what str
 		if len(o.args) == 0 {
 			return nil
 		}
+		if f, ok := volmatch.FenceFrom(ctx); ok {
+			o.add("fence", s.idemKey(f.Scope, f.Key), f.Nonce, volmatch.ErrorMessage(volmatch.FenceLost(f.Key)))
+		}
 		res, err := applyScript.Run(ctx, c, s.keys, o.args...).Result()
 		if err != nil {
 			return s.err(what, err)

@@ -78,6 +78,11 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Changes", testChanges},
 		{"FailedWriteWritesNothing", testFailedWrites},
 		{"Context", testContext},
+		{"Idempotency", testIdempotency},
+		{"IdempotencyFence", testIdempotencyFence},
+		{"Jobs", testJobs},
+		{"ReserveSize", testReserveSize},
+		{"CreateInvitationsEvents", testCreateInvitationsEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
