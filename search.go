@@ -1,5 +1,11 @@
 package volmatch
 
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // SearchQuery is a text and place search over needs and volunteers. Every
 // set field narrows the result.
 type SearchQuery struct {
@@ -24,6 +30,59 @@ type SearchQuery struct {
 	// skipped.
 	Limit  int
 	Offset int
+
+	// Org keeps only the needs of the organisation (volunteers are not
+	// narrowed by it). The engine sets it for a social worker, so that the
+	// index counts and pages only what the caller may see.
+	Org string
+	// Private lets the words also match what only a caller who reads a
+	// volunteer's whole record may read (the bio). Without it words match
+	// the volunteer's public text only (the names of their skills,
+	// preferred domains, certificates and trainings). Volunteers' homes are
+	// indexed coarse (Point.Coarse) either way.
+	Private bool
+	// Volunteers, when not nil, keeps only the volunteers it allows: who a
+	// social worker may browse.
+	Volunteers *VolunteerScope
+	// Pool keeps volunteers in the talent pool (needs are not narrowed).
+	Pool string
+	// After pages a listing by ID: with a Kind, no Text and no Near, the
+	// hits start after the record with this ID.
+	After string
+}
+
+// VolunteerScope is a set of volunteers: those whose ID is in IDs and, with
+// Findable, those who consented to be found (Consent.Findable).
+type VolunteerScope struct {
+	IDs      []string
+	Findable bool
+}
+
+// Bounds of a search's text: its cost grows with its words and characters.
+const (
+	MaxSearchRunes = 64 // characters of SearchQuery.Text
+	MaxSearchWords = 8  // words of SearchQuery.Text (see SearchWords)
+)
+
+// SearchWords splits search text into the words a search matches, at
+// spaces, punctuation and symbols.
+func SearchWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
+	})
+}
+
+// CheckText reports an EINVALID error on field "q" (the transports' name
+// of the text) when the text is longer than MaxSearchRunes characters or
+// has more than MaxSearchWords words.
+func (q SearchQuery) CheckText() error {
+	if n := utf8.RuneCountInString(q.Text); n > MaxSearchRunes {
+		return FieldError("q", "must be at most %d characters, got %d", MaxSearchRunes, n)
+	}
+	if n := len(SearchWords(q.Text)); n > MaxSearchWords {
+		return FieldError("q", "must be at most %d words, got %d", MaxSearchWords, n)
+	}
+	return nil
 }
 
 // SearchHit is one found record.

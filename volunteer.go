@@ -35,6 +35,9 @@ type Consent struct {
 	ShareContact bool `json:"share_contact"`
 	// Emergency allows emergency mobilisation (应急动员).
 	Emergency bool `json:"emergency"`
+	// Findable lets every organisation's social workers find, list and
+	// read the volunteer (masked), not only those whose needs they fit.
+	Findable bool `json:"findable,omitempty"`
 }
 
 // Volunteer is a registered volunteer. ID is the unified volunteer number
@@ -154,6 +157,12 @@ func (v *Volunteer) Validate() error {
 		if c.Expires.IsZero() {
 			return FieldError(fieldIndex("certificates", i)+".expires", "is required")
 		}
+		if err := CheckTime(fieldIndex("certificates", i)+".expires", c.Expires); err != nil {
+			return err
+		}
+	}
+	if err := CheckTime("insured_until", v.InsuredUntil); err != nil {
+		return err
 	}
 	if err := validTags("trainings", v.Trainings); err != nil {
 		return err
@@ -175,6 +184,12 @@ func (v *Volunteer) Validate() error {
 	for i, e := range v.Exceptions {
 		if !e.End.After(e.Start) {
 			return FieldError(fieldIndex("exceptions", i)+".end", "must be after start")
+		}
+		if err := CheckTime(fieldIndex("exceptions", i)+".start", e.Start); err != nil {
+			return err
+		}
+		if err := CheckTime(fieldIndex("exceptions", i)+".end", e.End); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -15,6 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	unitok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 
@@ -23,7 +25,7 @@ import (
 
 // mappingVersion changes whenever the mapping or the document shape changes,
 // so that an index built by an older binary is rebuilt rather than misread.
-const mappingVersion = "volmatch-text-6"
+const mappingVersion = "volmatch-text-7"
 
 // Names used in the Bleve mapping.
 const (
@@ -31,8 +33,12 @@ const (
 	typeVolunteer = string(volmatch.ChangeVolunteer)
 
 	fieldKind        = "kind"
-	fieldText        = "text"     // cjk bigrams of the free text
-	fieldTextSyn     = "text_syn" // taxonomy terms of the free text, with synonyms
+	fieldText        = "text"        // cjk bigrams of the public free text
+	fieldTextSyn     = "text_syn"    // taxonomy terms of the public free text, with synonyms
+	fieldPrivate     = "private"     // cjk bigrams of a volunteer's private text (the bio)
+	fieldPrivateSyn  = "private_syn" // its taxonomy terms, with synonyms
+	fieldFindable    = "findable"    // "true" when the volunteer consented to be found
+	fieldPool        = "pool"
 	fieldOrg         = "org"
 	fieldDistrict    = "district"
 	fieldStreet      = "street"
@@ -46,8 +52,9 @@ const (
 	fieldTraining    = "training"
 	fieldLanguage    = "language"
 	fieldPoint       = "point" // needs
-	fieldHome        = "home"  // volunteers
+	fieldHome        = "home"  // volunteers, coarse (Point.Coarse)
 
+	analyzerText      = "vm_cjk" // cjk bigrams and the last character of each run
 	analyzerTaxonomy  = "vm_taxonomy"
 	tokenizerTaxonomy = "vm_taxonomy_terms"
 	synonymSource     = "taxonomy"
@@ -62,6 +69,13 @@ type Options struct {
 	// An index on disk built with other groups is emptied by Open, and a
 	// Follower then rebuilds it.
 	Synonyms [][]string
+	// Labels are the names people search for (Chinese) of the keys a
+	// volunteer's record holds: skills, domains, trainings, languages. A
+	// volunteer's public text is the labels of their keys and the names
+	// of their certificates, so that a caller who may not read the bio
+	// still finds a volunteer by what the masked view shows. Keys without
+	// a label are not indexed as text.
+	Labels map[string][]string
 }
 
 // groups returns the synonym groups cleaned: terms trimmed, empty and
@@ -92,7 +106,8 @@ func (o Options) fingerprint() string {
 	b, _ := json.Marshal(struct {
 		V string
 		S [][]string
-	}{mappingVersion, o.groups()})
+		L map[string][]string // encoding/json sorts the keys
+	}{mappingVersion, o.groups(), o.Labels})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
@@ -101,10 +116,51 @@ func (o Options) fingerprint() string {
 // registers: it yields only the terms of a dictionary found in the text.
 const TermsTokenizerName = "volmatch_terms"
 
+// RunEndFilterName is the Bleve token filter type that package index
+// registers: placed after cjk_bigram, it adds the last character of each
+// run of bigrams as a token of its own.
+const RunEndFilterName = "volmatch_run_end"
+
 func init() {
 	if err := registry.RegisterTokenizer(TermsTokenizerName, termsTokenizerConstructor); err != nil {
 		panic(err)
 	}
+	if err := registry.RegisterTokenFilter(RunEndFilterName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return runEndFilter{}, nil
+	}); err != nil {
+		panic(err)
+	}
+}
+
+// runEndFilter follows cjk_bigram: for the last bigram of each run of
+// ideographs (ABCD gives AB BC CD) it adds the run's last character (D) as
+// a token. Every character of a run is then the first character of some
+// token, so a prefix query of one character finds every text holding it,
+// reading only the terms that start with it: a single-character word needs
+// no wildcard (whose cost grows with the whole dictionary).
+type runEndFilter struct{}
+
+// Filter implements analysis.TokenFilter.
+func (runEndFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	out := make(analysis.TokenStream, 0, len(in)+len(in)/4)
+	for i, t := range in {
+		out = append(out, t)
+		if t.Type != analysis.Double {
+			continue
+		}
+		_, first := utf8.DecodeRune(t.Term)
+		if i+1 < len(in) && in[i+1].Type == analysis.Double && in[i+1].Start == t.Start+first {
+			continue // the run goes on
+		}
+		out = append(out, &analysis.Token{
+			Term:     t.Term[first:],
+			Start:    t.Start + first,
+			End:      t.End,
+			Position: t.Position,
+			Type:     analysis.Single,
+		})
+	}
+	return out
 }
 
 // termsTokenizer finds dictionary terms in text, longest first at each
@@ -222,13 +278,17 @@ func allTerms(groups [][]string) []any {
 // buildMapping returns the index mapping: one document type per kind, no
 // stored fields, no _all field, nothing dynamic.
 //
-// Free text is indexed twice. The field "text" uses the cjk analyzer
-// (bigrams), which finds any substring of two characters or more. The field
-// "text_syn" keeps only the taxonomy terms, each as one token (the
-// volmatch_terms tokenizer), and carries the taxonomy synonym source. Bleve keeps a synonym only when the source's
-// analyzer turns it into exactly one token, which the cjk analyzer does not
-// do for a four-character term such as 心理疏导 (three bigrams); hence the
-// second field.
+// Free text is indexed twice. The field "text" uses the cjk analyzer's
+// bigrams (plus the last character of each run, see runEndFilter), which
+// find any substring of two characters or more, and of one by a prefix
+// query. The field "text_syn" keeps only the taxonomy terms, each as one
+// token (the volmatch_terms tokenizer), and carries the taxonomy synonym
+// source. Bleve keeps a synonym only when the source's analyzer turns it
+// into exactly one token, which the cjk analyzer does not do for a
+// four-character term such as 心理疏导 (three bigrams); hence the second
+// field. A volunteer's private text (the bio) is indexed the same way in
+// its own fields, "private" and "private_syn", which only a query with
+// Private reads: a caller who may not read a bio cannot search it either.
 func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 	groups := o.groups()
 	im := bleve.NewIndexMapping()
@@ -239,6 +299,13 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 	im.DocValuesDynamic = false
 	im.DefaultAnalyzer = keyword.Name
 
+	if err := im.AddCustomAnalyzer(analyzerText, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unitok.Name,
+		"token_filters": []any{cjk.WidthName, lowercase.Name, cjk.BigramName, RunEndFilterName},
+	}); err != nil {
+		return nil, err
+	}
 	withSyn := len(groups) > 0
 	if withSyn {
 		if err := im.AddCustomTokenizer(tokenizerTaxonomy, map[string]any{
@@ -270,9 +337,10 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 		fm.DocValues = false
 		return fm
 	}
-	textFields := func() []*mapping.FieldMapping {
+	textFields := func(name, synName string) []*mapping.FieldMapping {
 		fm := bleve.NewTextFieldMapping()
-		fm.Analyzer = cjk.AnalyzerName
+		fm.Name = name
+		fm.Analyzer = analyzerText
 		fm.Store = false
 		fm.IncludeInAll = false
 		fm.IncludeTermVectors = false
@@ -280,7 +348,7 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 		fms := []*mapping.FieldMapping{fm}
 		if withSyn {
 			sf := bleve.NewTextFieldMapping()
-			sf.Name = fieldTextSyn
+			sf.Name = synName
 			sf.Analyzer = analyzerTaxonomy
 			sf.SynonymSource = synonymSource
 			sf.Store = false
@@ -298,12 +366,15 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 		fm.DocValues = true // the distance sort reads it
 		return fm
 	}
-	docMapping := func(keywords []string, geo string) *mapping.DocumentMapping {
+	docMapping := func(keywords []string, geo string, private bool) *mapping.DocumentMapping {
 		dm := bleve.NewDocumentStaticMapping()
 		for _, k := range keywords {
 			dm.AddFieldMappingsAt(k, keywordField())
 		}
-		dm.AddFieldMappingsAt(fieldText, textFields()...)
+		dm.AddFieldMappingsAt(fieldText, textFields(fieldText, fieldTextSyn)...)
+		if private {
+			dm.AddFieldMappingsAt(fieldPrivate, textFields(fieldPrivate, fieldPrivateSyn)...)
+		}
 		dm.AddFieldMappingsAt(geo, geoField())
 		// No query reads the composite _all field; leaving it out saves a
 		// tenth of the indexing time.
@@ -314,12 +385,12 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 	im.AddDocumentMapping(typeNeed, docMapping([]string{
 		fieldKind, fieldOrg, fieldDistrict, fieldStreet, fieldDomain, fieldTargetGroup, fieldMode,
 		fieldUrgency, fieldStatus, fieldSkill, fieldCertificate, fieldTraining, fieldLanguage,
-	}, fieldPoint))
+	}, fieldPoint, false))
 	// A volunteer document holds only what a Query can ask for: a million
 	// of them are indexed, and every unused term costs indexing time.
 	im.AddDocumentMapping(typeVolunteer, docMapping([]string{
-		fieldKind, fieldDistrict, fieldDomain, fieldSkill,
-	}, fieldHome))
+		fieldKind, fieldDistrict, fieldDomain, fieldSkill, fieldPool, fieldFindable,
+	}, fieldHome, true))
 	if err := im.Validate(); err != nil {
 		return nil, err
 	}
@@ -355,13 +426,18 @@ type needDoc struct {
 func (needDoc) BleveType() string { return typeNeed }
 
 // volunteerDoc is what Bleve sees of a volunteer: no name, no phone, no
-// birth year, nothing derived, and only the keys a Query filters by.
+// birth year, no street, no exact home (the coarse point a masked view
+// shows), nothing derived, and only the keys a Query filters by. The bio
+// is kept apart from the public text (Private).
 type volunteerDoc struct {
 	Kind     string   `json:"kind"`
 	Text     string   `json:"text"`
+	Private  string   `json:"private,omitempty"`
 	District string   `json:"district,omitempty"`
 	Domain   []string `json:"domain,omitempty"`
 	Skill    []string `json:"skill,omitempty"`
+	Pool     []string `json:"pool,omitempty"`
+	Findable string   `json:"findable,omitempty"`
 	Home     geoPoint `json:"home"`
 }
 
@@ -394,13 +470,19 @@ func newNeedDoc(n *volmatch.Need) needDoc {
 	return d
 }
 
-func newVolunteerDoc(v *volmatch.Volunteer) volunteerDoc {
+func newVolunteerDoc(v *volmatch.Volunteer, labels map[string][]string) volunteerDoc {
+	home := v.Home.Coarse()
 	d := volunteerDoc{
 		Kind:     typeVolunteer,
-		Text:     v.Bio,
+		Text:     publicText(v, labels),
+		Private:  v.Bio,
 		District: v.District,
 		Domain:   v.PreferredDomains,
-		Home:     geoPoint{Lon: v.Home.Lng, Lat: v.Home.Lat},
+		Pool:     v.Pools,
+		Home:     geoPoint{Lon: home.Lng, Lat: home.Lat},
+	}
+	if v.Consent.Findable {
+		d.Findable = "true"
 	}
 	if len(v.Skills) > 0 {
 		d.Skill = make([]string, len(v.Skills))
@@ -409,6 +491,40 @@ func newVolunteerDoc(v *volmatch.Volunteer) volunteerDoc {
 		}
 	}
 	return d
+}
+
+// publicText is the text of a volunteer that a masked view shows: the
+// labels of their skills, preferred domains, trainings and languages, and
+// their certificates' names, one a line.
+func publicText(v *volmatch.Volunteer, labels map[string][]string) string {
+	var b strings.Builder
+	line := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	keys := func(k string) {
+		for _, l := range labels[k] {
+			line(l)
+		}
+	}
+	for _, s := range v.Skills {
+		keys(s.Skill)
+	}
+	for _, k := range v.PreferredDomains {
+		keys(k)
+	}
+	for _, k := range v.Trainings {
+		keys(k)
+	}
+	for _, k := range v.Languages {
+		keys(k)
+	}
+	for _, c := range v.Certificates {
+		line(c.Name)
+	}
+	return b.String()
 }
 
 // docID is the Bleve document ID of a record: kinds share one ID space.

@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -249,7 +250,7 @@ func (t *Text) UpsertNeed(n *volmatch.Need) error {
 // UpsertVolunteer indexes or re-indexes a volunteer.
 func (t *Text) UpsertVolunteer(v *volmatch.Volunteer) error {
 	return t.with(func(idx bleve.Index) error {
-		if err := idx.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v)); err != nil {
+		if err := idx.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v, t.opts.Labels)); err != nil {
 			return fmt.Errorf("index: volunteer %s: %w", v.ID, err)
 		}
 		return nil
@@ -331,7 +332,7 @@ func (t *Text) IndexBatch(vs []*volmatch.Volunteer, ns []*volmatch.Need) error {
 	return t.with(func(idx bleve.Index) error {
 		b := idx.NewBatch()
 		for _, v := range vs {
-			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v)); err != nil {
+			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v, t.opts.Labels)); err != nil {
 				return fmt.Errorf("index: bulk volunteer %s: %w", v.ID, err)
 			}
 		}
@@ -404,6 +405,12 @@ type Hit = volmatch.SearchHit
 // (volmatch.SearchResult).
 type Result = volmatch.SearchResult
 
+// MaxClauses bounds the clauses of the Bleve query built for one kind of a
+// Query (terms after analysis, prefixes, filters; see Clauses). The bounds
+// on the text (volmatch.MaxSearchRunes and MaxSearchWords) keep every
+// query under it; it guards against a query shape they do not foresee.
+const MaxClauses = 300
+
 // validate checks q and returns its page size (0 when only the total is
 // asked for).
 func validate(q Query, countOnly bool) (int, error) {
@@ -411,6 +418,9 @@ func validate(q Query, countOnly bool) (int, error) {
 	case "", volmatch.ChangeNeed, volmatch.ChangeVolunteer:
 	default:
 		return 0, volmatch.FieldError("kind", "must be need, volunteer or empty, got %q", q.Kind)
+	}
+	if err := q.CheckText(); err != nil {
+		return 0, err
 	}
 	if q.Near != nil {
 		if err := q.Near.Validate("near"); err != nil {
@@ -426,6 +436,9 @@ func validate(q Query, countOnly bool) (int, error) {
 	if q.Offset < 0 || q.Offset > 100000 {
 		return 0, volmatch.FieldError("offset", "must be between 0 and 100000, got %d", q.Offset)
 	}
+	if q.After != "" && (q.Kind == "" || q.Offset != 0 || strings.TrimSpace(q.Text) != "" || q.Near != nil) {
+		return 0, volmatch.FieldError("after", "pages a listing by ID: it needs a kind, and no text, near or offset")
+	}
 	switch {
 	case countOnly:
 		return 0, nil
@@ -434,21 +447,13 @@ func validate(q Query, countOnly bool) (int, error) {
 	case q.Limit < 0 || q.Limit > MaxLimit:
 		return 0, volmatch.FieldError("limit", "must be between 1 and %d, got %d", MaxLimit, q.Limit)
 	}
-	if len(q.Text) > 1000 {
-		return 0, volmatch.FieldError("text", "must be at most 1000 bytes")
-	}
 	return q.Limit, nil
 }
 
-// words splits query text at spaces and punctuation.
-func words(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
-	})
-}
-
 // Search runs q. Without Near the hits are ordered by score, ties by ID;
-// with Near by distance, ties by ID.
+// with Near by distance, ties by ID; with neither text nor Near by ID.
+// It stops with ctx's error once ctx is done (between kinds, and inside
+// Bleve's collection of hits).
 func (t *Text) Search(ctx context.Context, q Query) (Result, error) {
 	return t.search(ctx, q, false)
 }
@@ -467,6 +472,9 @@ func (t *Text) search(ctx context.Context, q Query, countOnly bool) (Result, err
 	var res Result
 	err = t.with(func(idx bleve.Index) error {
 		for _, k := range kinds {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			r, err := t.searchKind(ctx, idx, q, k, q.Offset+limit)
 			if err != nil {
 				return err
@@ -496,24 +504,104 @@ func (t *Text) search(ctx context.Context, q Query, countOnly bool) (Result, err
 	return res, nil
 }
 
-// searchKind runs q for one kind ("" for both, only without Near), returning
-// the first size hits.
-func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind volmatch.ChangeKind, size int) (Result, error) {
-	var filters []query.Query
-	term := func(field, value string) *query.TermQuery {
-		tq := bleve.NewTermQuery(value)
-		tq.SetField(field)
-		return tq
+func term(field, value string) *query.TermQuery {
+	tq := bleve.NewTermQuery(value)
+	tq.SetField(field)
+	return tq
+}
+
+// scope returns the query that keeps the records of kind ("" for both)
+// that q lets through: the kind itself, and for needs q.Org and q.Status,
+// for volunteers q.Volunteers and q.Pool. Synonym definitions (documents
+// too) never pass.
+func scope(q Query, kind volmatch.ChangeKind) query.Query {
+	needs := []query.Query{term(fieldKind, typeNeed)}
+	if q.Org != "" {
+		needs = append(needs, term(fieldOrg, q.Org))
 	}
-	ws := words(q.Text)
-	if kind != "" {
-		filters = append(filters, term(fieldKind, string(kind)))
-	} else if len(ws) == 0 {
-		// Only needs and volunteers have text; without text, keep the
-		// synonym definitions (documents too) out.
-		filters = append(filters, bleve.NewDisjunctionQuery(
-			term(fieldKind, typeNeed), term(fieldKind, typeVolunteer)))
+	if q.Status != "" {
+		needs = append(needs, term(fieldStatus, string(q.Status)))
 	}
+	vols := []query.Query{term(fieldKind, typeVolunteer)}
+	if q.Pool != "" {
+		vols = append(vols, term(fieldPool, q.Pool))
+	}
+	if s := q.Volunteers; s != nil {
+		var ors []query.Query
+		if s.Findable {
+			ors = append(ors, term(fieldFindable, "true"))
+		}
+		if len(s.IDs) > 0 {
+			ids := make([]string, len(s.IDs))
+			for i, id := range s.IDs {
+				ids[i] = docID(volmatch.ChangeVolunteer, id)
+			}
+			ors = append(ors, bleve.NewDocIDQuery(ids))
+		}
+		if len(ors) == 0 {
+			ors = append(ors, bleve.NewMatchNoneQuery())
+		}
+		vols = append(vols, bleve.NewDisjunctionQuery(ors...))
+	}
+	conj := func(qs []query.Query) query.Query {
+		if len(qs) == 1 {
+			return qs[0]
+		}
+		return bleve.NewConjunctionQuery(qs...)
+	}
+	switch kind {
+	case volmatch.ChangeNeed:
+		return conj(needs)
+	case volmatch.ChangeVolunteer:
+		return conj(vols)
+	}
+	return bleve.NewDisjunctionQuery(conj(needs), conj(vols))
+}
+
+// textQuery returns the clause a word must satisfy: it occurs in one of
+// the text fields q may read (the public text; with Private the bio too),
+// as written or, with synonyms, as a taxonomy synonym. A word is matched
+// through the cjk analyzer (its bigrams, all required); a word of one
+// Chinese character by the prefix of the indexed terms (see runEndFilter),
+// which reads only the terms starting with it.
+func (t *Text) textQuery(w string, q Query, kind volmatch.ChangeKind) query.Query {
+	fields := [][2]string{{fieldText, fieldTextSyn}}
+	if q.Private && kind != volmatch.ChangeNeed {
+		fields = append(fields, [2]string{fieldPrivate, fieldPrivateSyn})
+	}
+	single := false
+	if r := []rune(w); len(r) == 1 && unicode.Is(unicode.Han, r[0]) {
+		single = true
+	}
+	var alts []query.Query
+	for _, f := range fields {
+		if single {
+			pq := bleve.NewPrefixQuery(w)
+			pq.SetField(f[0])
+			alts = append(alts, pq)
+		} else {
+			mq := bleve.NewMatchQuery(w)
+			mq.SetField(f[0])
+			mq.Analyzer = cjk.AnalyzerName
+			mq.SetOperator(query.MatchQueryOperatorAnd)
+			alts = append(alts, mq)
+		}
+		if t.syn {
+			sq := bleve.NewMatchQuery(w)
+			sq.SetField(f[1])
+			alts = append(alts, sq)
+		}
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return bleve.NewDisjunctionQuery(alts...)
+}
+
+// build returns the Bleve query of q for one kind ("" for both, only
+// without Near) and whether it has words to score.
+func (t *Text) build(q Query, kind volmatch.ChangeKind) (query.Query, bool) {
+	filters := []query.Query{scope(q, kind)}
 	for _, f := range []struct{ field, value string }{
 		{fieldDistrict, q.District}, {fieldDomain, q.Domain}, {fieldSkill, q.Skill},
 	} {
@@ -521,76 +609,119 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 			filters = append(filters, term(f.field, f.value))
 		}
 	}
-	if q.Status != "" {
-		switch kind {
-		case volmatch.ChangeNeed:
-			filters = append(filters, term(fieldStatus, string(q.Status)))
-		case "":
-			filters = append(filters, bleve.NewDisjunctionQuery(
-				term(fieldStatus, string(q.Status)), term(fieldKind, typeVolunteer)))
-		}
-	}
-	geoField := fieldPoint
-	if kind == volmatch.ChangeVolunteer {
-		geoField = fieldHome
-	}
 	if q.Near != nil && q.WithinKm > 0 {
 		gq := bleve.NewGeoDistanceQuery(q.Near.Lng, q.Near.Lat, strconv.FormatFloat(q.WithinKm, 'f', -1, 64)+"km")
-		gq.SetField(geoField)
+		gq.SetField(geoFieldOf(kind))
 		filters = append(filters, gq)
 	}
-
 	var musts []query.Query
-	for _, w := range ws {
-		mq := bleve.NewMatchQuery(w)
-		mq.SetField(fieldText)
-		mq.SetOperator(query.MatchQueryOperatorAnd)
-		alts := []query.Query{mq}
-		if r := []rune(w); len(r) == 1 && unicode.Is(unicode.Han, r[0]) {
-			// The text holds bigrams; one character is found inside them.
-			wq := bleve.NewWildcardQuery("*" + w + "*")
-			wq.SetField(fieldText)
-			alts = append(alts, wq)
-		}
-		if t.syn {
-			sq := bleve.NewMatchQuery(w)
-			sq.SetField(fieldTextSyn)
-			alts = append(alts, sq)
-		}
-		if len(alts) == 1 {
-			musts = append(musts, mq)
-		} else {
-			musts = append(musts, bleve.NewDisjunctionQuery(alts...))
-		}
+	for _, w := range volmatch.SearchWords(q.Text) {
+		musts = append(musts, t.textQuery(w, q, kind))
 	}
-
-	var qq query.Query
 	switch {
 	case len(musts) == 0 || q.Near != nil:
 		// Filters only, or sorted by distance: no scoring needed, and the
 		// conjunction lets the most selective clause drive the search.
-		qq = bleve.NewConjunctionQuery(append(musts, filters...)...)
-	case len(filters) == 0:
-		qq = bleve.NewConjunctionQuery(musts...)
+		return bleve.NewConjunctionQuery(append(musts, filters...)...), len(musts) > 0
 	default:
 		bq := bleve.NewBooleanQuery()
 		bq.AddMust(musts...)
 		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
-		qq = bq
+		return bq, true
 	}
+}
 
+// geoFieldOf names the point field of a kind.
+func geoFieldOf(kind volmatch.ChangeKind) string {
+	if kind == volmatch.ChangeVolunteer {
+		return fieldHome
+	}
+	return fieldPoint
+}
+
+// Clauses returns the number of clauses of the Bleve query that q builds
+// for each kind it searches, the largest first: terms after analysis
+// (a match query counts the tokens its analyzer makes of the word), term
+// prefixes, document ID lists (one each) and filters. A search refuses a
+// query over MaxClauses; tests read it to show that a query's cost is
+// bounded by its text, not by the index.
+func (t *Text) Clauses(q Query) (int, error) {
+	if _, err := validate(q, true); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range t.kindsOf(q) {
+		qq, _ := t.build(q, k)
+		n = max(n, t.clauses(qq))
+	}
+	return n, nil
+}
+
+func (t *Text) kindsOf(q Query) []volmatch.ChangeKind {
+	if q.Kind == "" && q.Near != nil {
+		return []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer}
+	}
+	return []volmatch.ChangeKind{q.Kind}
+}
+
+func (t *Text) clauses(qq query.Query) int {
+	switch x := qq.(type) {
+	case *query.ConjunctionQuery:
+		return t.sum(x.Conjuncts)
+	case *query.DisjunctionQuery:
+		return t.sum(x.Disjuncts)
+	case *query.BooleanQuery:
+		n := 0
+		for _, sub := range []query.Query{x.Must, x.Should, x.MustNot, x.Filter} {
+			if sub != nil {
+				n += t.clauses(sub)
+			}
+		}
+		return n
+	case *query.MatchQuery:
+		name := x.Analyzer
+		if name == "" {
+			name = t.im.AnalyzerNameForPath(x.FieldVal)
+		}
+		if a := t.im.AnalyzerNamed(name); a != nil {
+			return max(1, len(a.Analyze([]byte(x.Match))))
+		}
+		return 1
+	}
+	return 1
+}
+
+func (t *Text) sum(qs []query.Query) int {
+	n := 0
+	for _, q := range qs {
+		n += t.clauses(q)
+	}
+	return n
+}
+
+// searchKind runs q for one kind ("" for both, only without Near),
+// returning the first size hits.
+func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind volmatch.ChangeKind, size int) (Result, error) {
+	qq, scored := t.build(q, kind)
+	if n := t.clauses(qq); n > MaxClauses {
+		return Result{}, volmatch.FieldError("q", "makes a query of %d clauses, at most %d", n, MaxClauses)
+	}
 	req := bleve.NewSearchRequestOptions(qq, max(size, 0), 0, false)
-	if q.Near != nil {
-		gs, err := search.NewSortGeoDistance(geoField, "km", q.Near.Lng, q.Near.Lat, false)
+	switch {
+	case q.Near != nil:
+		gs, err := search.NewSortGeoDistance(geoFieldOf(kind), "km", q.Near.Lng, q.Near.Lat, false)
 		if err != nil {
 			return Result{}, fmt.Errorf("index: distance sort: %w", err)
 		}
 		req.SortByCustom(search.SortOrder{gs, &search.SortDocID{}})
 		req.Score = "none"
-	} else if len(musts) == 0 {
+	case !scored:
 		req.SortBy([]string{"_id"})
 		req.Score = "none"
-	} else {
+		if q.After != "" {
+			req.SetSearchAfter([]string{docID(kind, q.After)})
+		}
+	default:
 		req.SortBy([]string{"-_score", "_id"})
 	}
 	sr, err := idx.SearchInContext(ctx, req)
@@ -625,7 +756,7 @@ func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []vo
 	return t.with(func(idx bleve.Index) error {
 		b := idx.NewBatch()
 		for _, v := range vs {
-			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v)); err != nil {
+			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v, t.opts.Labels)); err != nil {
 				return fmt.Errorf("index: apply volunteer %s: %w", v.ID, err)
 			}
 		}

@@ -146,15 +146,16 @@ func TestSearch(t *testing.T) {
 	}{
 		{name: "plain word in need text", q: index.Query{Text: "垃圾分类"}, want: []string{"n3"}},
 		{name: "synonym: 心理咨询 finds 心理疏导", q: index.Query{Text: "心理咨询", Kind: volmatch.ChangeNeed}, want: []string{"n1"}},
-		{name: "synonym both ways", q: index.Query{Text: "心理疏导", Kind: volmatch.ChangeVolunteer}, want: []string{"v3"}},
-		{name: "手语 finds 手语翻译 in bio", q: index.Query{Text: "手语", Kind: volmatch.ChangeVolunteer}, want: []string{"v1"}},
+		{name: "synonym both ways, in a bio", q: index.Query{Text: "心理疏导", Kind: volmatch.ChangeVolunteer, Private: true}, want: []string{"v3"}},
+		{name: "手语 finds 手语翻译 in bio", q: index.Query{Text: "手语", Kind: volmatch.ChangeVolunteer, Private: true}, want: []string{"v1"}},
 		{name: "急救 finds 应急救护 and 急救", q: index.Query{Text: "急救"}, want: []string{"n2", "v2"}},
 		{name: "应急救护 finds 急救", q: index.Query{Text: "应急救护", Kind: volmatch.ChangeVolunteer}, want: []string{"v2"}},
 		{name: "three-term group", q: index.Query{Text: "养老服务"}, want: []string{"n4"}},
 		{name: "every word must match", q: index.Query{Text: "老人 陪诊"}, want: []string{"n4"}},
 		{name: "words with synonym and plain", q: index.Query{Text: "心理咨询，独居"}, want: []string{"n1"}},
 		{name: "no match", q: index.Query{Text: "潜水"}, want: []string{}},
-		{name: "one character", q: index.Query{Text: "老"}, want: []string{"n1", "n4", "v3"}},
+		{name: "one character", q: index.Query{Text: "老", Private: true}, want: []string{"n1", "n4", "v3"}},
+		{name: "one character, public text only", q: index.Query{Text: "老"}, want: []string{"n1", "n4"}},
 		{name: "one character, end of a word", q: index.Query{Text: "诊"}, want: []string{"n4"}},
 		{name: "skill is a key, not text", q: index.Query{Skill: "first_aid"}, want: []string{"n2", "v1", "v2"}, ordered: true},
 		{name: "skill name is not indexed as text", q: index.Query{Text: "first_aid"}, want: []string{}},
@@ -162,16 +163,18 @@ func TestSearch(t *testing.T) {
 		{name: "domain covers preferred domains", q: index.Query{Domain: "psychology"}, want: []string{"n1", "v3"}, ordered: true},
 		{name: "status keeps volunteers", q: index.Query{Status: volmatch.NeedClosed}, want: []string{"n3", "v1", "v2", "v3", "v4"}, ordered: true},
 		{name: "status on needs", q: index.Query{Status: volmatch.NeedOpen, Kind: volmatch.ChangeNeed}, want: []string{"n1", "n2", "n4", "n5"}, ordered: true},
-		{name: "names are not searchable", q: index.Query{Text: "王小明"}, want: []string{}},
-		{name: "phones are not searchable", q: index.Query{Text: "13812340002"}, want: []string{}},
+		{name: "names are not searchable", q: index.Query{Text: "王小明", Private: true}, want: []string{}},
+		{name: "phones are not searchable", q: index.Query{Text: "13812340002", Private: true}, want: []string{}},
 		{name: "all by id", q: index.Query{}, want: []string{"n1", "n2", "n3", "n4", "n5", "v1", "v2", "v3", "v4"}, ordered: true},
 		{name: "paging", q: index.Query{Limit: 3, Offset: 2}, want: []string{"n3", "n4", "n5"}, ordered: true},
 		{name: "near me, needs, by distance", q: index.Query{Kind: volmatch.ChangeNeed, Near: &tiananmen}, want: []string{"n1", "n2", "n3", "n4", "n5"}, ordered: true},
 		{name: "near me within 6 km", q: index.Query{Kind: volmatch.ChangeNeed, Near: &tiananmen, WithinKm: 6}, want: []string{"n1", "n2", "n3"}, ordered: true},
 		{name: "near me, volunteers", q: index.Query{Kind: volmatch.ChangeVolunteer, Near: &tiananmen, WithinKm: 12}, want: []string{"v4", "v1", "v2", "v3"}, ordered: true},
-		{name: "near me, both kinds merged", q: index.Query{Near: &tiananmen, WithinKm: 2}, want: []string{"n1", "v4", "n2", "v1"}, ordered: true},
+		// Volunteers' homes are indexed coarse: v1 at Wangfujing counts
+		// from (39.91, 116.41), 1.1 km away, before n2 at Wangfujing itself.
+		{name: "near me, both kinds merged", q: index.Query{Near: &tiananmen, WithinKm: 2}, want: []string{"n1", "v4", "v1", "n2"}, ordered: true},
 		{name: "near me with text", q: index.Query{Text: "老人", Near: &zhongguancun}, want: []string{"n4", "n1"}, ordered: true},
-		{name: "near me, both kinds, paged", q: index.Query{Near: &tiananmen, WithinKm: 2, Offset: 1, Limit: 2}, want: []string{"v4", "n2"}, ordered: true},
+		{name: "near me, both kinds, paged", q: index.Query{Near: &tiananmen, WithinKm: 2, Offset: 1, Limit: 2}, want: []string{"v4", "v1"}, ordered: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := tx.Search(ctx, tc.q)
@@ -198,7 +201,7 @@ func TestSearchWithoutSynonyms(t *testing.T) {
 	if got := ids(r); len(got) != 0 {
 		t.Errorf("Search(心理咨询) without synonyms = %v, want none (the synonym test would be vacuous)", got)
 	}
-	r, err = tx.Search(context.Background(), index.Query{Text: "手语", Kind: volmatch.ChangeVolunteer})
+	r, err = tx.Search(context.Background(), index.Query{Text: "手语", Kind: volmatch.ChangeVolunteer, Private: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,8 +225,10 @@ func TestSearchDistanceAndTotal(t *testing.T) {
 	for _, h := range r.Hits {
 		var p volmatch.Point
 		switch h.ID {
-		case "n1", "v4":
+		case "n1":
 			p = tiananmen
+		case "v4":
+			p = tiananmen.Coarse() // a volunteer's home is indexed coarse
 		default:
 			t.Fatalf("hit %s, want n1 or v4", h.ID)
 		}
