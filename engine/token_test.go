@@ -4,10 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"volmatch"
 	"volmatch/engine"
 	"volmatch/internal/fixture"
+	"volmatch/taxonomy"
 )
 
 // strong is an admin secret as `openssl rand -hex 32` makes one.
@@ -271,5 +273,29 @@ func TestTextLimitsOnEveryFlow(t *testing.T) {
 	}
 	if got, _ := st.Assignment(ctx, a.ID); got.Status != volmatch.AssignReserved {
 		t.Errorf("after the refused cancel the assignment is %s, want reserved", got.Status)
+	}
+}
+
+// TestRevokeElsewhereWithinTTL: a token revoked by another process (the
+// CLI's volmatch token revoke, another replica) stops working here once
+// the cached copy's TTL has passed.
+func TestRevokeElsewhereWithinTTL(t *testing.T) {
+	ctx := context.Background()
+	_, st := newEngine(t)
+	clock := now
+	e := engine.New(st, nil, taxonomy.Load(), engine.Options{Now: func() time.Time { return clock }, TokenTTL: 30 * time.Second})
+	secret := volmatch.NewSecret()
+	if err := e.CreateToken(ctx, secret, &volmatch.Token{Role: volmatch.RolePlanner}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Authenticate(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteToken(ctx, volmatch.HashToken(secret)); err != nil { // as another process would
+		t.Fatal(err)
+	}
+	clock = clock.Add(31 * time.Second)
+	if _, err := e.Authenticate(ctx, secret); volmatch.ErrorCode(err) != volmatch.EUNAUTHORIZED {
+		t.Errorf("Authenticate a TTL after a revocation elsewhere = %v, want EUNAUTHORIZED", err)
 	}
 }

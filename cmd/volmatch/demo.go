@@ -314,6 +314,11 @@ func demoTokens(ctx context.Context, st volmatch.Store) ([]demoToken, string, er
 	if err != nil || len(vs) == 0 {
 		return nil, "", fmt.Errorf("demo: no volunteer to scope a token to: %v", err)
 	}
+	// A social worker's token is for a registered organisation.
+	org := &volmatch.Organisation{ID: best.Org, Name: "演示机构 " + best.Org, District: best.District}
+	if err := st.CreateOrganisation(ctx, org); err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+		return nil, "", fmt.Errorf("demo: register organisation %s: %w", best.Org, err)
+	}
 	toks := []demoToken{{Role: volmatch.RoleAdmin}, {Role: volmatch.RoleSocialWorker, Scope: best.Org},
 		{Role: volmatch.RoleVolunteer, Scope: vs[0].ID}, {Role: volmatch.RolePlanner}}
 	for i := range toks {
