@@ -164,6 +164,12 @@ func matrix() []access {
 			return call{"/v1/assignments/batch", map[string]any{"needs": []string{"n1"}, "dry_run": true}}
 		}},
 
+		{method: "POST", route: "/v1/orgs", want: "401 401 401 201 403 403 403 403 403", req: func(w *world, _ string) call {
+			return call{"/v1/orgs", map[string]any{"id": fmt.Sprintf("fxo%03d", w.next()), "name": "朝阳社区服务中心", "district": "110105"}}
+		}},
+		{method: "GET", route: "/v1/orgs", want: adminRead, req: get("/v1/orgs")},
+		{method: "GET", route: "/v1/orgs/:id", want: orgRead, req: get("/v1/orgs/org1")},
+
 		{method: "GET", route: "/v1/search", want: anyRole, req: get("/v1/search?q=%E6%89%8B%E8%AF%AD")}, // 手语
 		ev("summary"), ev("funnel"), ev("rates"), ev("gaps"), ev("ranking"), ev("fairness"), ev("weekly"),
 		{method: "GET", route: "/v1/evaluation/by", want: readers, req: get("/v1/evaluation/by?key=district")},
@@ -175,10 +181,11 @@ func stationBody(id string) map[string]any {
 	return map[string]any{"id": id, "name": "朝阳图书馆", "type": "library", "point": map[string]float64{"lat": 39.9, "lng": 116.4}}
 }
 
-// world is the seeded state the matrix runs against: volunteers v1–v3;
-// need n1 of org1 whose invitation inv1 v1 accepted (assignment a1); need
-// n2 of org2 whose invitation inv2 v2 accepted (a2); station st1; pool p1.
-// Its fixture methods write fresh records straight to the store.
+// world is the seeded state the matrix runs against: organisations org1
+// and org2; volunteers v1–v3; need n1 of org1 whose invitation inv1 v1
+// accepted (assignment a1); need n2 of org2 whose invitation inv2 v2
+// accepted (a2); station st1; pool p1. Its fixture methods write fresh
+// records straight to the store.
 type world struct {
 	e                  *env
 	k                  int
@@ -196,6 +203,9 @@ func newWorld(t *testing.T, e *env) *world {
 	}
 	e.tokens["expired"] = secret
 	e.seedVolunteers()
+	for _, org := range []string{"org1", "org2"} {
+		e.must(201, "admin", "POST", "/v1/orgs", map[string]any{"id": org, "name": "社区" + org, "district": "110105"}, nil)
+	}
 	e.must(201, "sw1", "POST", "/v1/needs", need("n1", "org1"), nil)
 	e.must(201, "sw2", "POST", "/v1/needs", need("n2", "org2"), nil)
 	accept := func(sw, vol, n, v string) (string, string) {
@@ -396,7 +406,7 @@ func runMatrix(t *testing.T, e *env, w *world) []outcome {
 // other volunteers; another organisation's records; anything personal to
 // a planner).
 func TestAccessMatrix(t *testing.T) {
-	e, _ := newModesEnv(t)
+	e := newEnv(t, api.Options{})
 	w := newWorld(t, e)
 	out := runMatrix(t, e, w)
 	routes := map[string]bool{}

@@ -16,14 +16,13 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/datasets"
-	"volmatch/index"
-	"volmatch/scoring"
+	"volmatch/engine"
 	"volmatch/store/bolt"
 )
 
-// matchFixture is a loopback server over a demo-sized population: a real
-// bbolt file with fsync on commit (as served), the grid feature index and
-// the default scorer, as cmd/volmatch wires them.
+// matchFixture is a loopback server over a demo-sized population: the
+// real engine (its feature grid and the default scorer, a Bleve index) on a
+// real bbolt file with fsync on commit (as served).
 type matchFixture struct {
 	srv    *httptest.Server
 	secret string
@@ -53,10 +52,9 @@ func newMatchFixture(b *testing.B, vols, needs int) *matchFixture {
 	if err := st.CreateToken(ctx, &volmatch.Token{Hash: volmatch.HashToken(secret), Role: volmatch.RoleAdmin}); err != nil {
 		b.Fatal(err)
 	}
-	tax := datasets.LoadTaxonomy()
-	feats := index.NewFeatures(pop.Volunteers)
-	s := api.New(api.Deps{Store: st, Ranker: ranker{feats, scoring.NewScorer(tax, scoring.Options{Weights: scoring.DefaultWeights()}), st}, Taxonomy: tax},
-		api.Options{Rate: -1, Now: func() time.Time { return start.Add(-time.Hour) }})
+	now := func() time.Time { return start.Add(-time.Hour) }
+	eng := startEngine(b, st, openText(b), engine.Options{Now: now})
+	s := api.New(eng, api.Options{Rate: -1, Now: now})
 	srv := httptest.NewServer(s.Handler())
 	b.Cleanup(srv.Close)
 	f := &matchFixture{srv: srv, secret: secret, st: st}

@@ -16,11 +16,10 @@ import (
 
 	"volmatch"
 	"volmatch/api"
-	"volmatch/datasets"
+	"volmatch/engine"
 	"volmatch/index"
-	"volmatch/matcher"
-	"volmatch/scoring"
 	"volmatch/store/bolt"
+	"volmatch/taxonomy"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -41,48 +40,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// searcher adapts the Bleve index to api.Searcher, as cmd/volmatch does.
-type searcher struct{ t *index.Text }
-
-func (s searcher) Search(ctx context.Context, q api.SearchQuery) (api.SearchResult, error) {
-	r, err := s.t.Search(ctx, index.Query{Text: q.Text, Kind: volmatch.ChangeKind(q.Kind), Near: q.Near,
-		WithinKm: q.WithinKm, District: q.District, Domain: q.Domain, Limit: q.Limit, Offset: q.Offset})
-	if err != nil {
-		return api.SearchResult{}, err
-	}
-	out := api.SearchResult{Total: int(r.Total)}
-	for _, h := range r.Hits {
-		out.Hits = append(out.Hits, api.SearchHit{Kind: string(h.Kind), ID: h.ID, Score: h.Score, DistanceKm: h.DistanceKm})
-	}
-	return out, nil
-}
-
-// ranker is matcher.Rank over the grid feature index with the default
-// scorer and the store's assignments as the busy gate, as cmd/volmatch
-// wires it.
-type ranker struct {
-	src *index.Features
-	sc  *scoring.Scorer
-	st  volmatch.Store
-}
-
-func (r ranker) Rank(ctx context.Context, n *volmatch.Need, o api.RankOptions) (api.Ranking, error) {
-	busy := func(id string) []volmatch.Assignment {
-		as, _, _ := r.st.Assignments(ctx, volmatch.AssignmentFilter{Volunteer: id})
-		var held []volmatch.Assignment
-		for _, a := range as {
-			if a.Status.Holds() {
-				held = append(held, *a)
-			}
-		}
-		return held
-	}
-	rk := matcher.Rank(n, r.src, r.sc, matcher.RankOptions{K: o.K, Shift: o.Shift, After: o.After, Busy: busy})
-	return api.Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
-}
-
-// env is a real server on 127.0.0.1:0 over a real bbolt file and a real
-// Bleve index, with a token per role.
+// env is a real server on 127.0.0.1:0 over the real engine on a bbolt
+// temp file and a real Bleve index, with a token per role.
 type env struct {
 	t      *testing.T
 	st     *bolt.Store
@@ -90,31 +49,63 @@ type env struct {
 	api    *api.Server
 	logs   *syncBuffer
 	tokens map[string]string // admin, sw1 (org1), sw2 (org2), vol1 (v1), vol2 (v2), planner
-	now    time.Time
 }
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, volmatch.Beijing) // a Monday
 
-func newEnv(t *testing.T, o api.Options) *env {
+// openText returns a real in-memory Bleve index with the taxonomy's
+// synonyms, closed when the test ends.
+func openText(tb testing.TB) *index.Text {
+	tb.Helper()
+	text, err := index.OpenMem(index.Options{Synonyms: taxonomy.Load().SynonymGroups()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { text.Close() })
+	return text
+}
+
+// startEngine returns the real engine over st (the bbolt store, or a
+// wrapper of it: the engine's one seam) and the text index (nil for none),
+// started: its indexes hold what st holds.
+func startEngine(tb testing.TB, st volmatch.Store, text engine.Index, o engine.Options) *engine.Engine {
+	tb.Helper()
+	eng := engine.New(st, text, taxonomy.Load(), o)
+	if err := eng.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
+// createTokens stores a token per name with the role and scope given and
+// returns their secrets by name.
+func createTokens(tb testing.TB, st volmatch.Store, toks map[string]volmatch.Token) map[string]string {
+	tb.Helper()
+	secrets := map[string]string{}
+	for name, tok := range toks {
+		secret := volmatch.NewSecret()
+		tok.Hash, tok.CreatedAt = volmatch.HashToken(secret), time.Now()
+		if err := st.CreateToken(context.Background(), &tok); err != nil {
+			tb.Fatal(err)
+		}
+		secrets[name] = secret
+	}
+	return secrets
+}
+
+func newEnv(t *testing.T, o api.Options) *env { return newEnvWith(t, o, nil) }
+
+// newEnvWith is newEnv with the engine over wrap(the bbolt store) when wrap
+// is not nil, for the failures a real store cannot show. Options.Now (t0
+// when nil) is the clock of both the engine and the rate limiter.
+func newEnvWith(t *testing.T, o api.Options, wrap func(*bolt.Store) volmatch.Store) *env {
 	t.Helper()
-	ctx := context.Background()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tax := datasets.LoadTaxonomy()
-	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { text.Close() })
-	features := index.NewFeatures(nil)
-	fol := index.NewFollower(st, text, features, index.FollowerOptions{})
-	if err := fol.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, st: st, logs: &syncBuffer{}, tokens: map[string]string{}}
+	e := &env{t: t, st: st, logs: &syncBuffer{}}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -124,24 +115,21 @@ func newEnv(t *testing.T, o api.Options) *env {
 	if o.Now == nil {
 		o.Now = func() time.Time { return t0 } // before the test needs' shifts
 	}
-	e.api = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: ranker{features, scoring.NewScorer(tax, scoring.Options{}), st}, Taxonomy: tax}, o)
+	var es volmatch.Store = st
+	if wrap != nil {
+		es = wrap(st)
+	}
+	e.api = api.New(startEngine(t, es, openText(t), engine.Options{Now: o.Now, Logger: o.Logger}), o)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
-	for name, tok := range map[string]volmatch.Token{
+	e.tokens = createTokens(t, st, map[string]volmatch.Token{
 		"admin":   {Role: volmatch.RoleAdmin},
 		"sw1":     {Role: volmatch.RoleSocialWorker, Org: "org1"},
 		"sw2":     {Role: volmatch.RoleSocialWorker, Org: "org2"},
 		"vol1":    {Role: volmatch.RoleVolunteer, Volunteer: "v1"},
 		"vol2":    {Role: volmatch.RoleVolunteer, Volunteer: "v2"},
 		"planner": {Role: volmatch.RolePlanner},
-	} {
-		secret := volmatch.NewSecret()
-		tok.Hash, tok.CreatedAt = volmatch.HashToken(secret), time.Now()
-		if err := st.CreateToken(ctx, &tok); err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[name] = secret
-	}
+	})
 	return e
 }
 

@@ -16,10 +16,12 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/datasets"
+	"volmatch/engine"
 	"volmatch/evaluation"
-	"volmatch/index"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 	"volmatch/store/bolt"
+	"volmatch/taxonomy"
 )
 
 // demoData is a small generated Beijing population with simulated weeks of
@@ -32,8 +34,8 @@ type demoData struct {
 
 var demoOnce = sync.OnceValues(func() (*demoData, error) {
 	pop := datasets.Generate(datasets.GenOptions{Volunteers: 2000, Needs: 200, Seed: 5, Weeks: 3})
-	sc := scoring.NewScorer(datasets.LoadTaxonomy(), scoring.Options{})
-	res, err := datasets.Simulate(context.Background(), pop, index.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{Seed: 5})
+	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
+	res, err := datasets.Simulate(context.Background(), pop, grid.NewFeatures(pop.Volunteers), sc, datasets.SimOptions{Seed: 5})
 	if err != nil {
 		return nil, err
 	}
@@ -63,8 +65,7 @@ func (s *countingStore) reads() []uint64 {
 // newDemoEnv is a real server on 127.0.0.1:0 over a real bbolt file holding
 // the demo population and its simulated event log, with a token per role
 // (admin, planner, sw1 of the first need's organisation, vol1 of the first
-// volunteer). It has no search index or ranker: the evaluation routes and
-// the dashboard read the store only.
+// volunteer), served by the real engine over a countingStore.
 func newDemoEnv(t *testing.T) (*env, *countingStore, *demoData) {
 	t.Helper()
 	d, err := demoOnce()
@@ -93,23 +94,16 @@ func newDemoEnv(t *testing.T) (*env, *countingStore, *demoData) {
 		t.Fatal(err)
 	}
 	cs := &countingStore{Store: st}
-	e := &env{t: t, st: st, logs: &syncBuffer{}, tokens: map[string]string{}}
-	e.api = api.New(api.Deps{Store: cs, Taxonomy: datasets.LoadTaxonomy()}, api.Options{Rate: -1})
+	e := &env{t: t, st: st, logs: &syncBuffer{}}
+	e.api = api.New(startEngine(t, cs, openText(t), engine.Options{}), api.Options{Rate: -1})
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
-	for name, tok := range map[string]volmatch.Token{
+	e.tokens = createTokens(t, st, map[string]volmatch.Token{
 		"admin":   {Role: volmatch.RoleAdmin},
 		"planner": {Role: volmatch.RolePlanner},
 		"sw1":     {Role: volmatch.RoleSocialWorker, Org: d.pop.Needs[0].Org},
 		"vol1":    {Role: volmatch.RoleVolunteer, Volunteer: d.pop.Volunteers[0].ID},
-	} {
-		secret := volmatch.NewSecret()
-		tok.Hash, tok.CreatedAt = volmatch.HashToken(secret), time.Now()
-		if err := st.CreateToken(ctx, &tok); err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[name] = secret
-	}
+	})
 	return e, cs, d
 }
 

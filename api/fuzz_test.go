@@ -16,9 +16,7 @@ import (
 
 	"volmatch"
 	"volmatch/api"
-	"volmatch/datasets"
-	"volmatch/index"
-	"volmatch/scoring"
+	"volmatch/engine"
 	"volmatch/store/bolt"
 )
 
@@ -47,42 +45,21 @@ type fuzzServer struct {
 
 func newFuzzServer(tb testing.TB) *fuzzServer {
 	tb.Helper()
-	ctx := context.Background()
 	st, err := bolt.Open(filepath.Join(tb.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	tax := datasets.LoadTaxonomy()
-	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { text.Close() })
-	features := index.NewFeatures(nil)
-	fol := index.NewFollower(st, text, features, index.FollowerOptions{})
-	if err := fol.Start(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	sc := scoring.NewScorer(tax, scoring.Options{})
-	m := &modes{src: features, sc: sc, tax: tax, st: st}
-	o := api.Options{Rate: -1, Now: func() time.Time { return t0 }, MaxBody: 64 << 10,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	s := &fuzzServer{st: st, tokens: map[string]string{}, held: map[volmatch.AssignmentStatus]string{}}
-	s.h = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: ranker{features, sc, st}, Taxonomy: tax, Modes: m}, o).Handler()
-	for name, tok := range map[string]volmatch.Token{
+	now := func() time.Time { return t0 }
+	o := api.Options{Rate: -1, Now: now, MaxBody: 64 << 10, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	s := &fuzzServer{st: st, held: map[volmatch.AssignmentStatus]string{}}
+	s.h = api.New(startEngine(tb, st, openText(tb), engine.Options{Now: now}), o).Handler()
+	s.tokens = createTokens(tb, st, map[string]volmatch.Token{
 		"admin":   {Role: volmatch.RoleAdmin},
 		"sw1":     {Role: volmatch.RoleSocialWorker, Org: "org1"},
 		"vol1":    {Role: volmatch.RoleVolunteer, Volunteer: "v1"},
 		"planner": {Role: volmatch.RolePlanner},
-	} {
-		secret := volmatch.NewSecret()
-		tok.Hash, tok.CreatedAt = volmatch.HashToken(secret), time.Now()
-		if err := st.CreateToken(ctx, &tok); err != nil {
-			tb.Fatal(err)
-		}
-		s.tokens[name] = secret
-	}
+	})
 
 	// The records the routes act on: volunteers v1..v3, needs n1 (normal)
 	// and n2 (emergency) of org1, pool p1, station st1, an invitation of v1

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,7 +18,6 @@ import (
 
 	"volmatch"
 	"volmatch/api"
-	"volmatch/matcher"
 	"volmatch/store/bolt"
 )
 
@@ -193,99 +191,81 @@ func TestBodyTooLarge(t *testing.T) {
 	}
 }
 
-// blockingModes plans nothing until the request's context ends.
-type blockingModes struct {
-	api.Modes
-	err chan error
+// blockingStore is the bbolt store with the batch plan held up: once
+// armed, the next read of every holding assignment (a batch plan's first
+// step: it respects them all) closes started, waits until the request's
+// context ends and fails with its error, which it also sends on ended.
+// Every other call goes to the store.
+type blockingStore struct {
+	volmatch.Store
+	armed   atomic.Bool
+	started chan struct{}
+	ended   chan error
 }
 
-func (b blockingModes) Plan(ctx context.Context, _ []*volmatch.Need, _ api.PlanOptions) (matcher.Plan, error) {
+func newBlockingStore(st volmatch.Store) *blockingStore {
+	return &blockingStore{Store: st, started: make(chan struct{}), ended: make(chan error, 1)}
+}
+
+func (s *blockingStore) Assignments(ctx context.Context, f volmatch.AssignmentFilter) ([]*volmatch.Assignment, string, error) {
+	if f.Volunteer != "" || !s.armed.CompareAndSwap(true, false) {
+		return s.Store.Assignments(ctx, f)
+	}
+	close(s.started)
 	<-ctx.Done()
-	b.err <- ctx.Err()
-	return matcher.Plan{}, ctx.Err()
+	s.ended <- ctx.Err()
+	return nil, "", ctx.Err()
 }
 
 // TestRequestDeadline checks that a request's context carries the
 // Options.RequestTimeout deadline down to the work it asks, and that work
 // stopped by it answers 503 problem+json and writes nothing.
 func TestRequestDeadline(t *testing.T) {
+	var bs *blockingStore
+	e := newEnvWith(t, api.Options{RequestTimeout: 50 * time.Millisecond}, func(st *bolt.Store) volmatch.Store {
+		bs = newBlockingStore(st)
+		return bs
+	})
+	// Written to the store directly: only the batch runs under the short
+	// deadline.
 	ctx := context.Background()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
+	for i, p := range people {
+		v := volunteer(p.id, p.name, p.phone, 39.92+0.005*float64(i), 116.44)
+		if err := e.st.PutVolunteers(ctx, []*volmatch.Volunteer{&v}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	defer st.Close()
 	n := need("n1", "org1")
-	if err := st.CreateNeed(ctx, &n); err != nil {
+	if err := e.st.CreateNeed(ctx, &n); err != nil {
 		t.Fatal(err)
 	}
-	secret := volmatch.NewSecret()
-	if err := st.CreateToken(ctx, &volmatch.Token{Hash: volmatch.HashToken(secret), Role: volmatch.RoleAdmin}); err != nil {
-		t.Fatal(err)
-	}
-	modes := blockingModes{err: make(chan error, 1)}
-	s := api.New(api.Deps{Store: st, Modes: modes}, api.Options{RequestTimeout: 50 * time.Millisecond, Rate: -1})
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	req, _ := http.NewRequest("POST", srv.URL+"/v1/assignments/batch", strings.NewReader(`{"needs":["n1"],"dry_run":false}`))
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bs.armed.Store(true)
 	var p api.Problem
-	_ = json.NewDecoder(resp.Body).Decode(&p)
-	resp.Body.Close()
-	if got := <-modes.err; !errors.Is(got, context.DeadlineExceeded) {
+	if got, b := e.do("admin", "POST", "/v1/assignments/batch", `{"needs":["n1"],"dry_run":false}`, &p); got != 503 ||
+		!strings.Contains(p.Detail, "longer than the server allows") {
+		t.Errorf("batch past the deadline = %d %s, want 503 saying it took too long", got, b)
+	}
+	if got := <-bs.ended; !errors.Is(got, context.DeadlineExceeded) {
 		t.Errorf("the plan's context ended with %v, want its deadline", got)
 	}
-	if resp.StatusCode != 503 || !strings.Contains(p.Detail, "longer than the server allows") {
-		t.Errorf("batch past the deadline = %d %+v, want 503 saying it took too long", resp.StatusCode, p)
-	}
-	if as, _, _ := st.Assignments(ctx, volmatch.AssignmentFilter{}); len(as) != 0 {
+	if as, _, _ := e.st.Assignments(ctx, volmatch.AssignmentFilter{}); len(as) != 0 {
 		t.Errorf("batch past the deadline wrote %d assignments", len(as))
 	}
 }
 
-// gatedSource is a matcher.Source that, on its first call, waits until the
-// request's context ends (the client has gone), then lets the matcher go
-// on; it counts the needs it was asked about.
-type gatedSource struct {
-	matcher.Source
-	ctx   context.Context
-	calls *atomic.Int32
-}
-
-func (g gatedSource) Candidates(n *volmatch.Need, fn func(v *volmatch.Volunteer)) {
-	if g.calls.Add(1) == 1 {
-		<-g.ctx.Done()
-	}
-	g.Source.Candidates(n, fn)
-}
-
-// cancelModes runs the real batch assignment (matcher.Assign) over the
-// feature index through a gatedSource.
-type cancelModes struct {
-	*modes
-	started chan struct{}
-	result  chan error
-	calls   atomic.Int32
-}
-
-func (m *cancelModes) Plan(ctx context.Context, needs []*volmatch.Need, o api.PlanOptions) (matcher.Plan, error) {
-	close(m.started)
-	plan, err := matcher.Assign(ctx, needs, gatedSource{m.src, ctx, &m.calls}, m.sc, matcher.AssignOptions{
-		MaxPerVolunteer: o.MaxPerVolunteer, FairnessStep: o.FairnessStep, Held: m.held(ctx, "")})
-	m.result <- err
-	return plan, err
-}
-
 // TestBatchCancelledByClient commits a big batch assignment over a real
-// loopback server, cancels the client while the matcher runs, and checks
-// that the matcher stopped early (it read candidates for one need of many),
-// the handler counted the cancellation, and nothing was written.
+// loopback server, cancels the client while the plan runs, and checks that
+// the plan's work saw the cancellation, the engine stopped the batch
+// (engine.ErrCancelled, which the handler counts), and nothing was
+// written. That matcher.Assign itself stops early on a cancelled context
+// is tested in package matcher.
 func TestBatchCancelledByClient(t *testing.T) {
-	e, m := newModesEnv(t)
+	var bs *blockingStore
+	reg := prometheus.NewRegistry()
+	e := newEnvWith(t, api.Options{Registry: reg}, func(st *bolt.Store) volmatch.Store {
+		bs = newBlockingStore(st)
+		return bs
+	})
 	ctx := context.Background()
 	const nVols, nNeeds = 400, 60
 	vs := make([]*volmatch.Volunteer, nVols)
@@ -308,12 +288,9 @@ func TestBatchCancelledByClient(t *testing.T) {
 	e.must(200, "", "GET", "/readyz", nil, nil) // the feature index catches up
 	before := e.snapshot()
 
-	cm := &cancelModes{modes: m, started: make(chan struct{}), result: make(chan error, 1)}
-	reg := prometheus.NewRegistry()
-	s := api.New(api.Deps{Store: e.st, Modes: cm}, api.Options{Rate: -1, Registry: reg})
 	served := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Handler().ServeHTTP(w, r)
+		e.api.Handler().ServeHTTP(w, r)
 		if r.URL.Path == "/v1/assignments/batch" {
 			close(served)
 		}
@@ -324,20 +301,27 @@ func TestBatchCancelledByClient(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	req, _ := http.NewRequestWithContext(cctx, "POST", srv.URL+"/v1/assignments/batch", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+e.tokens["sw1"])
+	req.Header.Set("Content-Type", "application/json")
+	bs.armed.Store(true)
 	go func() {
-		<-cm.started
-		cancel() // the client goes away while the matcher runs
+		<-bs.started
+		cancel() // the client goes away while the plan runs
 	}()
 	if resp, err := srv.Client().Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("the cancelled request answered %d, want the client's error", resp.StatusCode)
 	}
-	if err := <-cm.result; !errors.Is(err, context.Canceled) {
-		t.Fatalf("matcher.Assign returned %v, want context.Canceled", err)
+	if err := <-bs.ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the plan's context ended with %v, want context.Canceled", err)
 	}
 	<-served
-	if got := cm.calls.Load(); got >= nNeeds {
-		t.Errorf("the matcher read candidates for %d needs of %d, want it to stop early", got, nNeeds)
+	stopped := false // the engine's error carries the client's cancellation
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		stopped = stopped || strings.Contains(line, `"msg":"request stopped"`) &&
+			strings.Contains(line, `"route":"/v1/assignments/batch"`) && strings.Contains(line, `"reason":"context canceled"`)
+	}
+	if !stopped {
+		t.Errorf("the log holds no line of the batch stopped by the client: %s", e.logs)
 	}
 	var cancelled float64
 	mfs, err := reg.Gather()

@@ -8,21 +8,26 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"volmatch"
 	"volmatch/api"
+	"volmatch/engine"
+	"volmatch/index"
 )
 
 // idNumbers are ID-card numbers (身份证号) the test writes into the
 // volunteers' free text, where a careless log line could pick them up.
 var idNumbers = map[string]string{"v1": "110105199003071234", "v2": "11010819850612002X", "v3": "110102197711230015"}
 
-// quotingSearcher fails the way an index can: its error quotes the query.
-type quotingSearcher struct{}
+// quotingIndex is the real Bleve index whose search fails the way an
+// index can: its error quotes the query.
+type quotingIndex struct{ *index.Text }
 
-func (quotingSearcher) Search(_ context.Context, q api.SearchQuery) (api.SearchResult, error) {
-	return api.SearchResult{}, fmt.Errorf("index: search %q near %v: too many clauses", q.Text, q.Near)
+func (quotingIndex) Search(_ context.Context, q volmatch.SearchQuery) (volmatch.SearchResult, error) {
+	return volmatch.SearchResult{}, fmt.Errorf("index: search %q near %v: too many clauses", q.Text, q.Near)
 }
 
 // TestNoPersonalDataInLogs runs every call of the access matrix, requests
@@ -31,7 +36,7 @@ func (quotingSearcher) Search(_ context.Context, q api.SearchQuery) (api.SearchR
 // captured, and finds no volunteer's full name, phone number, ID-card number
 // or volunteer ID in it.
 func TestNoPersonalDataInLogs(t *testing.T) {
-	e, _ := newModesEnv(t)
+	e := newEnv(t, api.Options{})
 	w := newWorld(t, e)
 	for i, p := range people {
 		v := volunteer(p.id, p.name, p.phone, 39.92+0.005*float64(i), 116.44)
@@ -68,7 +73,9 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	// Internal errors that quote the request: a second server over the same
 	// store and log whose search index fails.
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	failing := api.New(api.Deps{Store: e.st, Search: quotingSearcher{}}, api.Options{Rate: -1, Logger: logger, Registry: prometheus.NewRegistry()})
+	now := func() time.Time { return t0 }
+	eng := startEngine(t, e.st, quotingIndex{openText(t)}, engine.Options{Now: now, Logger: logger})
+	failing := api.New(eng, api.Options{Rate: -1, Now: now, Logger: logger, Registry: prometheus.NewRegistry()})
 	srv := httptest.NewServer(failing.Handler())
 	defer srv.Close()
 	orig := e.srv

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -15,112 +12,27 @@ import (
 
 	"volmatch"
 	"volmatch/api"
-	"volmatch/datasets"
-	"volmatch/index"
 	"volmatch/matcher"
+	"volmatch/matcher/grid"
 	"volmatch/scoring"
 	"volmatch/store/bolt"
+	"volmatch/taxonomy"
 )
 
-// modes adapts the matcher's service modes to api.Modes as cmd/volmatch
-// does. When stale is set, Plan returns it instead of planning (a plan
-// made before another write, to test an all-or-nothing commit).
-type modes struct {
-	src   matcher.Source
-	sc    *scoring.Scorer
-	tax   *datasets.Taxonomy
-	st    volmatch.Store
-	mu    sync.Mutex
-	stale *matcher.Plan
-}
-
-func (m *modes) held(ctx context.Context, vol string) []volmatch.Assignment {
-	as, _, _ := m.st.Assignments(ctx, volmatch.AssignmentFilter{Volunteer: vol, ListOptions: volmatch.ListOptions{Limit: 1000}})
-	var held []volmatch.Assignment
-	for _, a := range as {
-		if a.Status.Holds() {
-			held = append(held, *a)
-		}
-	}
-	return held
-}
-
-func (m *modes) openNeeds(ctx context.Context) []*volmatch.Need {
+// openNeeds returns the store's open needs.
+func openNeeds(t *testing.T, st volmatch.Store) []*volmatch.Need {
+	t.Helper()
 	var needs []*volmatch.Need
-	_ = m.st.EachNeed(ctx, func(n *volmatch.Need) error {
+	err := st.EachNeed(context.Background(), func(n *volmatch.Need) error {
 		if n.Status == volmatch.NeedOpen {
 			needs = append(needs, n)
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return needs
-}
-
-func (m *modes) Menu(ctx context.Context, v *volmatch.Volunteer, o api.MenuOptions) (matcher.ServiceMenu, error) {
-	return matcher.Menu(v, index.NewShiftsOf(m.openNeeds(ctx), index.ShiftsOptions{}), m.sc, matcher.MenuOptions{
-		K: o.K, Busy: m.held(ctx, v.ID), After: o.After, DomainOf: m.tax.DomainOf}), nil
-}
-
-func (m *modes) Plan(ctx context.Context, needs []*volmatch.Need, o api.PlanOptions) (matcher.Plan, error) {
-	m.mu.Lock()
-	stale := m.stale
-	m.mu.Unlock()
-	if stale != nil {
-		return *stale, nil
-	}
-	return matcher.Assign(ctx, needs, m.src, m.sc, matcher.AssignOptions{MaxPerVolunteer: o.MaxPerVolunteer,
-		FairnessStep: o.FairnessStep, Held: m.held(ctx, "")})
-}
-
-func (m *modes) Dispatch(ctx context.Context, n *volmatch.Need, o api.DispatchOptions) (matcher.DispatchPlan, error) {
-	return matcher.Dispatch(n, m.src, m.sc, matcher.DispatchOptions{WaveSize: o.WaveSize, Shift: o.Shift, Exclude: o.Exclude,
-		FirstWave: o.FirstWave, Busy: func(id string) []volmatch.Assignment { return m.held(ctx, id) }})
-}
-
-// newModesEnv is newEnv with the service modes wired and the clock at t0.
-func newModesEnv(t *testing.T) (*env, *modes) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	tax := datasets.LoadTaxonomy()
-	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { text.Close() })
-	features := index.NewFeatures(nil)
-	fol := index.NewFollower(st, text, features, index.FollowerOptions{})
-	if err := fol.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sc := scoring.NewScorer(tax, scoring.Options{})
-	m := &modes{src: features, sc: sc, tax: tax, st: st}
-	e := &env{t: t, st: st, logs: &syncBuffer{}, tokens: map[string]string{}, now: t0}
-	o := api.Options{Rate: -1, Now: func() time.Time { return t0 },
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	e.api = api.New(api.Deps{Store: st, Search: searcher{text}, Sync: fol, Ranker: ranker{features, sc, st}, Taxonomy: tax, Modes: m}, o)
-	e.srv = httptest.NewServer(e.api.Handler())
-	t.Cleanup(e.srv.Close)
-	for name, tok := range map[string]volmatch.Token{
-		"admin":   {Role: volmatch.RoleAdmin},
-		"sw1":     {Role: volmatch.RoleSocialWorker, Org: "org1"},
-		"sw2":     {Role: volmatch.RoleSocialWorker, Org: "org2"},
-		"vol1":    {Role: volmatch.RoleVolunteer, Volunteer: "v1"},
-		"vol2":    {Role: volmatch.RoleVolunteer, Volunteer: "v2"},
-		"planner": {Role: volmatch.RolePlanner},
-	} {
-		secret := volmatch.NewSecret()
-		tok.Hash, tok.CreatedAt = volmatch.HashToken(secret), time.Now()
-		if err := st.CreateToken(ctx, &tok); err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[name] = secret
-	}
-	return e, m
 }
 
 // shiftedNeed is need(id, org) with its one shift moved by d and slots.
@@ -132,7 +44,7 @@ func shiftedNeed(id, org string, d time.Duration, slots int) volmatch.Need {
 }
 
 func TestMenuRoute(t *testing.T) {
-	e, m := newModesEnv(t)
+	e := newEnv(t, api.Options{})
 	e.seedVolunteers()
 	for i, n := range []volmatch.Need{shiftedNeed("n1", "org1", 0, 2), shiftedNeed("n2", "org2", 24*time.Hour, 1),
 		shiftedNeed("n3", "org1", -72*time.Hour, 1)} { // n3 starts before now: not offered
@@ -168,7 +80,11 @@ func TestMenuRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := matcher.Menu(v, matcher.AllShifts(m.openNeeds(context.Background())), m.sc, matcher.MenuOptions{After: t0, DomainOf: m.tax.DomainOf})
+	// The expectation by brute force: every open shift, the default
+	// scorer (the engine's weights), no index.
+	tax := taxonomy.Load()
+	want := matcher.Menu(v, grid.AllShifts(openNeeds(t, e.st)), scoring.NewScorer(tax, scoring.Options{Weights: scoring.DefaultWeights()}),
+		matcher.MenuOptions{After: t0, DomainOf: tax.DomainOf})
 	gj, _ := json.Marshal(got)
 	wj, _ := json.Marshal(want)
 	if string(gj) != string(wj) {
@@ -220,7 +136,8 @@ func placementKeys(ps []matcher.Placement) []string {
 }
 
 func TestBatchRoute(t *testing.T) {
-	e, m := newModesEnv(t)
+	rs := &racingStore{}
+	e := newEnvWith(t, api.Options{}, func(st *bolt.Store) volmatch.Store { rs.Store = st; return rs })
 	e.seedVolunteers()
 	for _, n := range []volmatch.Need{shiftedNeed("n1", "org1", 0, 2), shiftedNeed("n2", "org1", 24*time.Hour, 1),
 		shiftedNeed("n3", "org1", 48*time.Hour, 1), shiftedNeed("n4", "org2", 0, 1)} {
@@ -279,23 +196,81 @@ func TestBatchRoute(t *testing.T) {
 		}
 	}
 
-	// A stale plan: n3's placement is fine, but n1 is full by now. Nothing
-	// of it is written.
+	// A stale plan: made while n5 had a free slot, which another
+	// volunteer takes before the commit. The commit conflicts and writes
+	// none of the plan, n3's placement neither.
+	e.must(201, "admin", "POST", "/v1/needs", shiftedNeed("n5", "org1", 72*time.Hour, 1), nil)
 	before := assignmentKeys(t, e.st)
-	stale := matcher.Plan{Placements: []matcher.Placement{{Volunteer: "v1", Need: "n3", Shift: "s1"}, dry.Placements[0]}}
-	m.mu.Lock()
-	m.stale = &stale
-	m.mu.Unlock()
-	if got, b := e.do("admin", "POST", "/v1/assignments/batch", `{"needs":["n3"],"dry_run":false}`, nil); got != 409 {
+	competed := make(chan string, 1) // the assignment the competing write made
+	rs.compete(func(plan []volmatch.Reservation) error {
+		if len(plan) != 2 {
+			t.Errorf("the plan to commit is %+v, want n3 and n5 placed", plan)
+		}
+		for _, r := range plan {
+			if r.Need != "n5" {
+				continue
+			}
+			for _, p := range people {
+				if p.id == r.Volunteer {
+					continue
+				}
+				_, err := e.st.Reserve(context.Background(), []volmatch.Reservation{{Need: "n5", Shift: "s1", Volunteer: p.id}}, t0)
+				competed <- "n5/s1/" + p.id
+				return err
+			}
+		}
+		return nil
+	})
+	if got, b := e.do("admin", "POST", "/v1/assignments/batch", `{"needs":["n3","n5"],"dry_run":false}`, nil); got != 409 {
 		t.Fatalf("conflicting commit = %d %s, want 409", got, b)
 	}
-	if after := assignmentKeys(t, e.st); strings.Join(after, " ") != strings.Join(before, " ") {
-		t.Fatalf("a conflicting commit changed the assignments from %v to %v", before, after)
+	var want []string
+	select {
+	case c := <-competed:
+		want = append(append(want, before...), c)
+		sort.Strings(want)
+	default:
+		t.Fatal("no competing write was made: the plan placed nobody on n5")
+	}
+	if after := assignmentKeys(t, e.st); strings.Join(after, " ") != strings.Join(want, " ") {
+		t.Fatalf("a conflicting commit changed the assignments from %v (with the competing write) to %v", want, after)
+	}
+	if n, err := e.st.Need(context.Background(), "n3"); err != nil || n.Shifts[0].Filled != 0 {
+		t.Fatalf("need n3 after the conflicting commit = %+v, %v, want nobody placed", n, err)
 	}
 }
 
+// racingStore is the bbolt store with a competing write slipped in
+// between a batch's plan and its commit: the function given to compete
+// runs once, at the engine's next Reserve, with the reservations about to
+// be made, and then the Reserve goes on.
+type racingStore struct {
+	volmatch.Store
+	mu   sync.Mutex
+	next func([]volmatch.Reservation) error
+}
+
+func (s *racingStore) compete(fn func([]volmatch.Reservation) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next = fn
+}
+
+func (s *racingStore) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.Time) ([]*volmatch.Assignment, error) {
+	s.mu.Lock()
+	fn := s.next
+	s.next = nil
+	s.mu.Unlock()
+	if fn != nil {
+		if err := fn(rs); err != nil {
+			return nil, fmt.Errorf("the competing write: %w", err)
+		}
+	}
+	return s.Store.Reserve(ctx, rs, at)
+}
+
 func TestDispatchRoute(t *testing.T) {
-	e, _ := newModesEnv(t)
+	e := newEnv(t, api.Options{})
 	// One consenting volunteer per tier, and one who did not consent.
 	for i, p := range []struct {
 		id, district, street string
