@@ -1,6 +1,10 @@
 package volmatch
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // InviteStatus is where an invitation is.
 type InviteStatus string
@@ -26,6 +30,39 @@ type Invitation struct {
 	Wave        int          `json:"wave,omitempty"` // emergency dispatch wave, 0 otherwise
 	SentAt      time.Time    `json:"sent_at"`
 	RespondedAt time.Time    `json:"responded_at,omitzero"`
+	// Override, when set, is the organisation's decision to invite a
+	// volunteer who fails hard gates of the shift: the gates and why. An
+	// accept checks every other gate again.
+	Override *Override `json:"override,omitempty"`
+}
+
+// Override records hard gates an organisation overrode to invite a
+// volunteer (先培训再上岗 holds unless someone answers for the exception):
+// the reason, required, and the gates (scoring's names) the volunteer
+// failed when invited.
+type Override struct {
+	Reason string   `json:"reason"`
+	Gates  []string `json:"gates"`
+}
+
+// Validate checks an override: a reason of 1 to MaxReasonLen characters
+// and at least one gate.
+func (o *Override) Validate(field string) error {
+	if strings.TrimSpace(o.Reason) == "" {
+		return FieldError(field+".reason", "is required: say why the hard gates are overridden")
+	}
+	if err := checkLen(field+".reason", o.Reason, MaxReasonLen); err != nil {
+		return err
+	}
+	if len(o.Gates) == 0 {
+		return FieldError(field+".gates", "an override names at least one gate")
+	}
+	return validTags(field+".gates", o.Gates)
+}
+
+// Overrides reports whether the invitation overrode gate.
+func (inv *Invitation) Overrides(gate string) bool {
+	return inv.Override != nil && slices.Contains(inv.Override.Gates, gate)
 }
 
 // AssignmentStatus is where an assignment (a reserved slot) is.
@@ -94,12 +131,51 @@ type Step struct {
 	Hours  float64   `json:"hours,omitempty"`
 	Rating int       `json:"rating,omitempty"`
 	Reason string    `json:"reason,omitempty"`
+	// Self is true when the volunteer takes the step themself (at the
+	// server's clock). A volunteer's own check-out only records the time
+	// they left: the assignment stays checked in, awaiting the
+	// organisation's confirmation (谁组织谁记录), and earns no hours until
+	// the organisation checks it out.
+	Self bool `json:"self,omitempty"`
 }
 
-// Validate checks the free text of a step: a reason of at most
-// MaxReasonLen characters. Apply calls it; a service calls it before it
-// reads the assignment.
-func (s Step) Validate() error { return checkLen("reason", s.Reason, MaxReasonLen) }
+// The windows of an assignment's times around its shift: a check-in from
+// CheckInEarly before the shift's start to its end, a check-out after the
+// check-in and at most CheckOutLate after the shift's end.
+const (
+	CheckInEarly = 2 * time.Hour
+	CheckOutLate = 6 * time.Hour
+)
+
+// Validate checks the values of a step that need no assignment: a reason
+// of at most MaxReasonLen characters and a time within [MinTime, MaxTime).
+// Apply calls it; a service calls it before it reads the assignment.
+func (s Step) Validate() error {
+	if err := CheckTime("at", s.At); err != nil {
+		return err
+	}
+	return checkLen("reason", s.Reason, MaxReasonLen)
+}
+
+// timed reports whether a knows its shift's times (every assignment a
+// store makes does).
+func (a *Assignment) timed() bool { return !a.Start.IsZero() && !a.End.IsZero() }
+
+// ServiceHours returns the hours served between in and out within the
+// shift [a.Start, a.End), rounded to quarter hours: time before the start
+// or after the end is not service.
+func (a *Assignment) ServiceHours(in, out time.Time) float64 {
+	if a.timed() {
+		if in.Before(a.Start) {
+			in = a.Start
+		}
+		if out.After(a.End) {
+			out = a.End
+		}
+	}
+	h := max(out.Sub(in).Hours(), 0)
+	return float64(int(h*4+0.5)) / 4
+}
 
 // Apply applies the step to a, returning the event to append and how the
 // volunteer's stats change. Every store calls it so the life of an
@@ -116,6 +192,10 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		if a.Status != AssignReserved {
 			return ev, nil, Errorf(ECONFLICT, "cannot check in an assignment that is %s", a.Status)
 		}
+		if open := a.Start.Add(-CheckInEarly); a.timed() && (s.At.Before(open) || s.At.After(a.End)) {
+			return ev, nil, FieldError("at", "check-in is open from %s (%v before the shift) to %s (its end), got %s",
+				clock(open), CheckInEarly, clock(a.End), clock(s.At))
+		}
 		a.Status, a.CheckIn = AssignCheckedIn, s.At
 		ev = NeedEvent(EventCheckIn, n, s.At)
 	case StepCheckOut:
@@ -128,16 +208,29 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		if !s.At.IsZero() && s.At.Before(a.CheckIn) {
 			return ev, nil, FieldError("at", "check-out is before check-in")
 		}
-		// Hours are service time: at most the shift's length, which is what
-		// the volunteer was booked for.
+		if last := a.End.Add(CheckOutLate); a.timed() && s.At.After(last) {
+			return ev, nil, FieldError("at", "check-out is recorded at most %v after the shift's end, by %s; got %s (state the time the volunteer left)",
+				CheckOutLate, clock(last), clock(s.At))
+		}
+		if s.Self {
+			// The volunteer's word: the time is kept, the hours wait for
+			// the organisation.
+			if s.Hours != 0 {
+				return ev, nil, Errorf(EFORBIDDEN, "a volunteer does not state hours; the organisation records them")
+			}
+			if !a.CheckOut.IsZero() {
+				return ev, nil, Errorf(ECONFLICT, "the check-out at %s awaits the organisation's confirmation", clock(a.CheckOut))
+			}
+			a.CheckOut = s.At
+			ev = NeedEvent(EventCheckOutClaimed, n, s.At)
+			break
+		}
+		// Hours are service time: within the shift, so at most its length,
+		// which is what the volunteer was booked for.
 		length := a.End.Sub(a.Start).Hours()
 		h := s.Hours
 		if h == 0 {
-			h = s.At.Sub(a.CheckIn).Hours()
-			if length > 0 {
-				h = min(h, length)
-			}
-			h = float64(int(h*4+0.5)) / 4 // quarter hours
+			h = a.ServiceHours(a.CheckIn, s.At)
 		} else if length > 0 && h > length {
 			return ev, nil, FieldError("hours", "must not exceed the shift's %v hours, got %v", length, h)
 		}
@@ -221,6 +314,17 @@ func (inv Invitation) Prepare(now time.Time) (Invitation, error) {
 	}
 	if inv.Status != "" && inv.Status != InviteSent {
 		return inv, FieldError("status", "a new invitation is sent, got %q", inv.Status)
+	}
+	if err := CheckTime("sent_at", inv.SentAt); err != nil {
+		return inv, err
+	}
+	if inv.Override != nil {
+		if err := inv.Override.Validate("override"); err != nil {
+			return inv, err
+		}
+		o := *inv.Override
+		o.Gates = slices.Clone(o.Gates)
+		inv.Override = &o
 	}
 	inv.Status, inv.RespondedAt = InviteSent, time.Time{}
 	if inv.SentAt.IsZero() {
@@ -315,6 +419,9 @@ func (inv Invitation) SentEvent(n *Need, sh Shift) Event {
 	ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
 	ev.Volunteer, ev.Invite = inv.Volunteer, inv.ID
 	ev.Rank, ev.Score, ev.Wave = inv.Rank, inv.Score, inv.Wave
+	if o := inv.Override; o != nil {
+		ev.Reason, ev.Gates = o.Reason, slices.Clone(o.Gates)
+	}
 	return ev
 }
 
@@ -362,3 +469,6 @@ func (a *Assignment) AcceptedEvent(n *Need) Event {
 	ev.Volunteer, ev.Invite, ev.Assignment = a.Volunteer, a.Invite, a.ID
 	return ev
 }
+
+// clock formats t for a message: Beijing time to the minute.
+func clock(t time.Time) string { return t.In(Beijing).Format("2006-01-02 15:04") }

@@ -22,6 +22,11 @@ const (
 	EventRated          EventType = "rated"
 	EventNeedClosed     EventType = "need.closed"
 	EventDispatchWave   EventType = "dispatch.wave"
+
+	// EventCheckOutClaimed is a volunteer's own check-out: the time they
+	// say they left, which earns no hours until the organisation checks
+	// the assignment out (checkout).
+	EventCheckOutClaimed EventType = "checkout.claimed"
 )
 
 // Event is one entry of the append-only lifecycle log. Seq is given by the
@@ -63,6 +68,9 @@ type Event struct {
 	Tier   string  `json:"tier,omitempty"`   // dispatch.wave: street, district, city
 	Count  int     `json:"count,omitempty"`  // dispatch.wave: invitations sent
 	Reason string  `json:"reason,omitempty"`
+	// Gates are, on an invite.sent over an override, the hard gates the
+	// organisation overrode (Reason says why).
+	Gates []string `json:"gates,omitempty"`
 }
 
 // NeedEvent returns an event of the type about need n at t, with the need's

@@ -218,6 +218,12 @@ func (n *Need) Validate() error {
 		if s.End.IsZero() {
 			return FieldError(f+".end", "is required")
 		}
+		if err := CheckTime(f+".start", s.Start); err != nil {
+			return err
+		}
+		if err := CheckTime(f+".end", s.End); err != nil {
+			return err
+		}
 		if !s.End.After(s.Start) {
 			return FieldError(f+".end", "must be after start")
 		}

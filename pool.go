@@ -6,7 +6,9 @@ import (
 )
 
 // TalentPool is a domain's pool of verified professional volunteers
-// (分领域专业志愿者人员库).
+// (分领域专业志愿者人员库). Its Members are the one source of membership,
+// written by admins only; a volunteer's Pools are derived from the pools'
+// records, never taken from the volunteer.
 type TalentPool struct {
 	ID          string    `json:"id"`
 	Name        string    `json:"name"`
@@ -34,10 +36,15 @@ func (p *TalentPool) Validate() error {
 	); err != nil {
 		return err
 	}
+	seen := make(map[string]bool, len(p.Members))
 	for i, m := range p.Members {
 		if err := validID(fieldIndex("members", i), m); err != nil {
 			return err
 		}
+		if seen[m] {
+			return FieldError(fieldIndex("members", i), "volunteer %q is listed twice", m)
+		}
+		seen[m] = true
 	}
 	return nil
 }

@@ -66,6 +66,15 @@ type Volunteer struct {
 	Consent          Consent       `json:"consent"`
 	Bio              string        `json:"bio,omitempty"` // free text, searchable
 
+	// Claims are the qualifications the volunteer claimed that nobody has
+	// verified yet; Skills, Certificates, Trainings and InsuredUntil hold
+	// only verified values, which the hard gates read (see HoldClaims).
+	Claims *Claims `json:"claims,omitempty"`
+	// VerifiedBy and VerifiedAt record the last verification of claims:
+	// the organisation's ID or "admin". Written only by Verify.
+	VerifiedBy string    `json:"verified_by,omitempty"`
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+
 	// Derived from the event log; never written by clients.
 	Stats VolunteerStats `json:"stats"`
 
@@ -178,10 +187,18 @@ func (v *Volunteer) Validate() error {
 			return err
 		}
 	}
+	if v.Claims != nil {
+		if err := v.Claims.validate(); err != nil {
+			return err
+		}
+	}
 	if err := checkCount("exceptions", len(v.Exceptions), MaxExceptions); err != nil {
 		return err
 	}
 	for i, e := range v.Exceptions {
+		if e.Start.IsZero() {
+			return FieldError(fieldIndex("exceptions", i)+".start", "is required")
+		}
 		if !e.End.After(e.Start) {
 			return FieldError(fieldIndex("exceptions", i)+".end", "must be after start")
 		}

@@ -55,6 +55,10 @@ type FunnelReport struct {
 	// the need first held all its slots (cohort; a slot freed by a no-show
 	// or cancellation must be refilled).
 	TimeToFill Durations `json:"time_to_fill"`
+	// Overrides counts the invitations sent in the window over hard gates
+	// the organisation overrode (invite.sent with gates and a reason): the
+	// exceptions to 先培训再上岗 that planners watch.
+	Overrides int `json:"overrides"`
 }
 
 var needSteps = [stageCount]struct{ key, label string }{
@@ -106,6 +110,9 @@ func (l *ledger) funnel() FunnelReport {
 		switch ev.Type {
 		case volmatch.EventInviteSent:
 			sent++
+			if len(ev.Gates) > 0 {
+				r.Overrides++
+			}
 		case volmatch.EventInviteAccepted:
 			acc++
 		case volmatch.EventCheckIn:

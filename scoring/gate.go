@@ -69,6 +69,41 @@ func gate(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift, hours volma
 	return ""
 }
 
+// Failed returns every hard gate of need n's shift s that volunteer v
+// fails, in the order Gate checks them (nil when all pass), the busy gate
+// from held, v's holding assignments (see Busy; nil skips it). Gate stops
+// at the first; a caller that may let some gates be overridden, or that
+// explains a refusal in full, needs them all. Every gate is the same
+// function Gate calls, so the two never disagree on the first.
+func Failed(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift, held []volmatch.Assignment) []string {
+	var out []string
+	if !HasSkills(v, n.Requires.Skills) {
+		out = append(out, GateSkill)
+	}
+	if !HasCertificates(v, n.Requires.Certificates, s.End) {
+		out = append(out, GateCertificate)
+	}
+	if !HasTrainings(v, n.Requires.Trainings) {
+		out = append(out, GateTraining)
+	}
+	if n.Requires.Insurance && !v.InsuredUntil.After(s.End) {
+		out = append(out, GateInsurance)
+	}
+	if !SpeaksAny(v, n.Requires.Languages) {
+		out = append(out, GateLanguage)
+	}
+	if _, ok := Reach(v, n); !ok {
+		out = append(out, GateDistance)
+	}
+	if !availableHours(v, volmatch.ShiftHours(s.Start, s.End), s.Start, s.End) {
+		out = append(out, GateAvailability)
+	}
+	if Busy(held, s) {
+		out = append(out, GateBusy)
+	}
+	return out
+}
+
 // ClampLevel reads a skill level as the gates do: below 1 is 0 (not held),
 // above 3 is 3.
 func ClampLevel(l int) int { return min(max(l, 0), 3) }
