@@ -25,6 +25,9 @@ type BatchResponse struct {
 	Unfilled    int                    `json:"unfilled"`
 	Exact       bool                   `json:"exact"`
 	Assignments []*volmatch.Assignment `json:"assignments,omitempty"`
+	// Job is the background job of a commit of more than one chunk
+	// (answered 202, Location /v1/jobs/{id}).
+	Job *volmatch.Job `json:"job,omitempty"`
 }
 
 // menu answers GET /v1/volunteers/:id/menu.
@@ -61,8 +64,13 @@ func (s *Server) batch(c *gin.Context) {
 		return
 	}
 	p := b.Plan
-	c.JSON(http.StatusOK, BatchResponse{DryRun: b.DryRun, Placements: nonNil(p.Placements), Shifts: nonNil(p.Shifts),
-		Total: p.Total, Bound: p.Bound, Unfilled: p.Unfilled, Exact: p.Exact, Assignments: b.Assignments})
+	status := http.StatusOK
+	if b.Job != nil {
+		status = http.StatusAccepted
+		c.Header("Location", "/v1/jobs/"+b.Job.ID)
+	}
+	c.JSON(status, BatchResponse{DryRun: b.DryRun, Placements: nonNil(p.Placements), Shifts: nonNil(p.Shifts),
+		Total: p.Total, Bound: p.Bound, Unfilled: p.Unfilled, Exact: p.Exact, Assignments: b.Assignments, Job: b.Job})
 }
 
 // dispatch answers POST /v1/needs/:id/dispatch: the next wave of

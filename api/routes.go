@@ -42,7 +42,7 @@ type route struct {
 func (s *Server) handle(g gin.IRoutes, base, method, path string, rs roles, op Op, h gin.HandlerFunc) {
 	hs := []gin.HandlerFunc{h}
 	if rs != nil {
-		hs = []gin.HandlerFunc{s.authenticate(rs), h}
+		hs = []gin.HandlerFunc{s.authenticate(rs), s.idempotent, h}
 	}
 	g.Handle(method, path, hs...)
 	s.ops = append(s.ops, route{method: method, path: base + path, roles: rs, op: op})
@@ -147,6 +147,7 @@ func (s *Server) routes() {
 
 	h(get, "/volunteers/:id/menu", adminAndSelf, opMenu, s.menu)
 	h(post, "/assignments/batch", staff, opBatch, s.batch)
+	h(get, "/jobs/:id", staff, opGetJob, s.getJob)
 	h(post, "/needs/:id/dispatch", staff, opDispatch, s.dispatch)
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	for _, a := range dashboardAssets() {

@@ -10,10 +10,20 @@ import (
 
 // Flow 5: batch assignment for large events and emergencies (集中服务). The
 // plan is the exact min-cost flow over the eligible pairs of the needs'
-// open shifts, respecting every holding assignment; a commit reserves every
-// placement through the store in one write, all or nothing. The plan runs
-// under ctx: when the caller goes away or the deadline passes it stops and
+// open shifts, respecting every holding assignment. The plan runs under
+// ctx: when the caller goes away or the deadline passes it stops and
 // nothing is written.
+//
+// What a commit makes atomic depends on its size. A commit of at most
+// Options.CommitChunk placements (2,000 by default, volmatch.MaxReserve at
+// most) is one store write, all or nothing, answered when it is done. A
+// larger one is a job (job.go): the request stores the job and answers at
+// once; the job reserves the placements in plan order, one chunk per store
+// write, each chunk all or nothing; a refused chunk stops the job, and its
+// status says how many placements were committed (the first Committed) and
+// which chunk failed. No single write holds the bbolt writer lock or a
+// Redis script for more than about a second, so other organisations' writes
+// go on between the chunks.
 
 // MaxPerVolunteerLimit bounds BatchRequest.MaxPerVolunteer.
 const MaxPerVolunteerLimit = 10
@@ -28,11 +38,13 @@ type BatchRequest struct {
 	DryRun          *bool    `json:"dry_run,omitempty"`
 }
 
-// Batch is a plan and, after a commit, the assignments made.
+// Batch is a plan and, after a commit, the assignments made; or, for a
+// commit of more than one chunk, the job that makes them.
 type Batch struct {
 	DryRun      bool
 	Plan        matcher.Plan
 	Assignments []*volmatch.Assignment
+	Job         *volmatch.Job
 }
 
 // ErrCancelled wraps the context's error when a batch stopped because its
@@ -62,11 +74,27 @@ func (e *Engine) Batch(ctx context.Context, tok *volmatch.Token, req BatchReques
 	for i, p := range plan.Placements {
 		rs[i] = volmatch.Reservation{Need: p.Need, Shift: p.Shift, Volunteer: p.Volunteer}
 	}
+	if len(rs) > e.commitChunk {
+		if out.Job, err = e.commitJob(ctx, tok, rs, e.now()); err != nil {
+			return Batch{}, err
+		}
+		return out, nil
+	}
 	if out.Assignments, err = e.store.Reserve(ctx, rs, e.now()); err != nil {
-		return Batch{}, err
+		return Batch{}, placementsError(err)
 	}
 	e.synced(ctx)
 	return out, nil
+}
+
+// placementsError names the plan's placement a refused reservation
+// concerns: the store's "reservations[i]" is the request's "placements[i]".
+func placementsError(err error) error {
+	je := jobError(err, 0)
+	if je.Field == "" || je.Code == volmatch.EINTERNAL || volmatch.ErrorField(err) == je.Field {
+		return err
+	}
+	return &volmatch.Error{Code: je.Code, Field: je.Field, Message: je.Message}
 }
 
 // plan runs matcher.Assign over the feature grid with every holding

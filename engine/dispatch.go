@@ -13,7 +13,9 @@ import (
 // request, until the slots are filled or the tiers are exhausted. A wave
 // excludes every volunteer already invited to the need, so only a
 // concurrent dispatch can clash: the wave is then refused whole and nothing
-// of it is written. Each wave sent is logged as dispatch.wave.
+// of it is written. Each wave sent is logged as dispatch.wave, in the same
+// store write as its invitations: a wave is never sent unlogged nor logged
+// unsent.
 
 // Wave sizes of a dispatch.
 const (
@@ -104,7 +106,8 @@ func (e *Engine) dispatchState(ctx context.Context, n *volmatch.Need) (map[strin
 	}
 }
 
-// sendWave sends the first wave of plan and records it in the event log.
+// sendWave sends the first wave of plan with its dispatch.wave event, in
+// one store write.
 func (e *Engine) sendWave(ctx context.Context, n *volmatch.Need, plan matcher.DispatchPlan, out *Wave) error {
 	w := plan.Waves[0]
 	now := e.now()
@@ -117,7 +120,9 @@ func (e *Engine) sendWave(ctx context.Context, n *volmatch.Need, plan matcher.Di
 		invs[i] = &volmatch.Invitation{ID: NewID("inv"), Need: n.ID, Shift: plan.Shift, Volunteer: mt.Volunteer, Org: n.Org,
 			Status: volmatch.InviteSent, Rank: mt.Rank, Score: mt.Score, Wave: w.Wave, SentAt: now}
 	}
-	if err := e.store.CreateInvitations(ctx, invs); err != nil {
+	ev := volmatch.NeedEvent(volmatch.EventDispatchWave, n, now)
+	ev.Shift, ev.Tier, ev.Wave, ev.Count = plan.Shift, w.Tier, w.Wave, len(invs)
+	if err := e.store.CreateInvitations(ctx, invs, ev); err != nil {
 		if volmatch.ErrorField(err) != "" { // invitations[k]: not a field of the request
 			err = volmatch.Errorf(volmatch.ErrorCode(err), "wave %d was not sent: %s", w.Wave, volmatch.ErrorMessage(err))
 		}
@@ -125,11 +130,6 @@ func (e *Engine) sendWave(ctx context.Context, n *volmatch.Need, plan matcher.Di
 	}
 	out.Invitations = append(out.Invitations, invs...)
 	out.Remaining -= len(out.Invitations)
-	ev := volmatch.NeedEvent(volmatch.EventDispatchWave, n, now)
-	ev.Shift, ev.Tier, ev.Wave, ev.Count = plan.Shift, w.Tier, w.Wave, len(out.Invitations)
-	if err := e.store.AppendEvents(ctx, ev); err != nil {
-		return fmt.Errorf("engine: record dispatch wave %d: %w", w.Wave, err)
-	}
 	e.synced(ctx)
 	return nil
 }

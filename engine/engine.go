@@ -63,6 +63,10 @@ type Options struct {
 	// Slim keeps slim copies of the volunteers in the feature grid (a
 	// million volunteers in half the memory; see grid.Slim).
 	Slim bool
+	// CommitChunk is the most reservations of a batch commit written in
+	// one store write (default and at most volmatch.MaxReserve); a larger
+	// commit is a job of such chunks (job.go).
+	CommitChunk int
 }
 
 func (o Options) withDefaults() Options {
@@ -78,6 +82,9 @@ func (o Options) withDefaults() Options {
 	if o.Weights == nil {
 		w := scoring.DefaultWeights()
 		o.Weights = &w
+	}
+	if o.CommitChunk <= 0 || o.CommitChunk > volmatch.MaxReserve {
+		o.CommitChunk = volmatch.MaxReserve
 	}
 	return o
 }
@@ -95,6 +102,9 @@ type Engine struct {
 	log      *slog.Logger
 	reports  *reports
 	tokens   tokens
+	// commitChunk and jobs: batch commits as jobs of bounded chunks (job.go).
+	commitChunk int
+	jobs        jobs
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -103,7 +113,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	o = o.withDefaults()
 	features := grid.NewFeatures(nil)
 	e := &Engine{
-		store:   st,
+		store:   wholeWrites{st}, // writes.go: a write that began runs to its end
 		grid:    features,
 		tax:     tax,
 		scorer:  scoring.NewScorer(tax, scoring.Options{Weights: *o.Weights}),
@@ -112,6 +122,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 		reports: newReports(),
 		tokens:  tokens{ttl: o.TokenTTL},
 	}
+	e.commitChunk = o.CommitChunk
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text
