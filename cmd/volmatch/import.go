@@ -46,7 +46,13 @@ func newImportCmd(e *env) *cobra.Command {
 (.jsonl, .csv; pools and stations are JSONL only), and validates every row.
 If any row of any file is bad, each is printed as FILE:ROW: FIELD: REASON and
 nothing is written. Otherwise the records are written (created or replaced):
-stations, pools, volunteers, needs. Volunteers stream through in chunks, in
+stations, pools, volunteers, needs. The import is all or nothing: before each
+write the records it replaces are read, and if a write fails (the disk, the
+Redis server) every record already written is put back as it was (created
+ones deleted, replaced ones restored) before import fails; the needs, whose
+need.posted events cannot be taken back, are written last in one
+transaction. Should the undo itself fail, import says so: run the same
+import again (it creates or replaces, so a second run ends where one would). Volunteers stream through in chunks, in
 one transaction each, decoded on every core, while the search index under
 DATA/index is built beside the store (so that serve only opens it); files
 are read twice (check, then write) and never held in memory whole.
@@ -128,7 +134,7 @@ func runImport(ctx context.Context, e *env, cfg storeConfig, o importOptions, fi
 		defer text.Close()
 	}
 	w := &importWriter{st: st, text: text, stderr: e.stderr}
-	if err := w.write(ctx, c, tax.Has); err != nil {
+	if err := w.writeAll(ctx, c, tax.Has); err != nil {
 		if text != nil && w.indexed {
 			// The index may hold documents the store has not: derived
 			// data, so empty it and let serve rebuild it.
@@ -243,10 +249,98 @@ type importWriter struct {
 	// before the import: then the imported records go into it directly,
 	// beside the store writes, and its Seq moves to the store's last change.
 	fast bool
+	// undo puts the store back when a write fails (writeAll).
+	undo *importUndo
 }
 
-// storeChunk is how many volunteers go into one store transaction.
-const storeChunk = 20000
+// writeAll writes the checked files all or nothing: on a failed write it
+// undoes what the import wrote before it (undo).
+func (w *importWriter) writeAll(ctx context.Context, c *checked, known func(string) bool) error {
+	w.undo = &importUndo{st: w.st}
+	err := w.write(ctx, c, known)
+	if err == nil || !w.undo.wrote {
+		return err
+	}
+	if uerr := w.undo.run(context.WithoutCancel(ctx)); uerr != nil {
+		return fmt.Errorf("%w; undoing the records written before it failed too (%v): run the same import again", err, uerr)
+	}
+	return fmt.Errorf("%w; the records written before it were put back: nothing imported", err)
+}
+
+// importUndo is what it takes to put the store back as it was before the
+// import: the records the import created (to delete) and the ones it
+// replaced (to put back), by kind. Needs are written last in one
+// transaction and never undone.
+type importUndo struct {
+	st    volmatch.Store
+	wrote bool // a write of the import committed
+
+	stations, pools []string // created
+	oldStations     []*volmatch.Station
+	oldPools        []*volmatch.TalentPool
+	volunteers      []string // created
+	oldVolunteers   []*volmatch.Volunteer
+	// anyVolunteer is set when the store held volunteers before the import
+	// (else none is read before being written: every one is created).
+	anyVolunteer bool
+}
+
+// before reads the stored records of ids with get and sorts the ids into
+// created and the replaced records into old.
+func before[T any](ctx context.Context, ids []string, get func(context.Context, string) (*T, error), created *[]string, old *[]*T) error {
+	for _, id := range ids {
+		x, err := get(ctx, id)
+		switch {
+		case volmatch.ErrorCode(err) == volmatch.ENOTFOUND:
+			*created = append(*created, id)
+		case err != nil:
+			return err
+		default:
+			*old = append(*old, x)
+		}
+	}
+	return nil
+}
+
+// run puts back what the import wrote, kinds in the reverse order of the
+// writes, and returns the first error.
+func (u *importUndo) run(ctx context.Context) error {
+	for i := 0; i < len(u.oldVolunteers); i += storeChunk {
+		if err := u.st.PutVolunteers(ctx, u.oldVolunteers[i:min(len(u.oldVolunteers), i+storeChunk)]); err != nil {
+			return fmt.Errorf("restore volunteers: %w", err)
+		}
+	}
+	for _, id := range u.volunteers {
+		if err := u.st.DeleteVolunteer(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+			return fmt.Errorf("delete volunteer %s: %w", id, err)
+		}
+	}
+	if len(u.oldPools) > 0 {
+		if err := u.st.PutPools(ctx, u.oldPools); err != nil {
+			return fmt.Errorf("restore pools: %w", err)
+		}
+	}
+	for _, id := range u.pools {
+		if err := u.st.DeletePool(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+			return fmt.Errorf("delete pool %s: %w", id, err)
+		}
+	}
+	if len(u.oldStations) > 0 {
+		if err := u.st.PutStations(ctx, u.oldStations); err != nil {
+			return fmt.Errorf("restore stations: %w", err)
+		}
+	}
+	for _, id := range u.stations {
+		if err := u.st.DeleteStation(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+			return fmt.Errorf("delete station %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// storeChunk is how many volunteers go into one store transaction (a
+// variable for the fault tests).
+var storeChunk = 20000
 
 // bulkVolunteers is a store that writes volunteers for a bulk load faster
 // than PutVolunteers (store/bolt).
@@ -267,15 +361,43 @@ func (w *importWriter) write(ctx context.Context, c *checked, known func(string)
 		}
 		w.fast = seq == before
 	}
+	u := w.undo
+	if u == nil {
+		u = &importUndo{st: st}
+		w.undo = u
+	}
 	if len(c.small.Stations) > 0 {
+		ids := make([]string, len(c.small.Stations))
+		for i, x := range c.small.Stations {
+			ids[i] = x.ID
+		}
+		if err := before(ctx, ids, st.Station, &u.stations, &u.oldStations); err != nil {
+			return fmt.Errorf("stations: %w", err)
+		}
 		if err := st.PutStations(ctx, c.small.Stations); err != nil {
 			return fmt.Errorf("stations: %w", err)
 		}
+		u.wrote = true
 	}
 	if len(c.small.Pools) > 0 {
+		ids := make([]string, len(c.small.Pools))
+		for i, x := range c.small.Pools {
+			ids[i] = x.ID
+		}
+		if err := before(ctx, ids, st.Pool, &u.pools, &u.oldPools); err != nil {
+			return fmt.Errorf("pools: %w", err)
+		}
 		if err := st.PutPools(ctx, c.small.Pools); err != nil {
 			return fmt.Errorf("pools: %w", err)
 		}
+		u.wrote = true
+	}
+	if len(c.volFiles) > 0 {
+		some, _, err := st.Volunteers(ctx, volmatch.VolunteerFilter{ListOptions: volmatch.ListOptions{Limit: 1}})
+		if err != nil {
+			return fmt.Errorf("volunteers: %w", err)
+		}
+		u.anyVolunteer = len(some) > 0
 	}
 	if len(c.volFiles) > 0 {
 		if err := w.writeVolunteers(ctx, c, known); err != nil {
@@ -339,18 +461,35 @@ func (w *importWriter) writeVolunteers(ctx context.Context, c *checked, known fu
 			put = b.PutVolunteersBulk
 		}
 		var pending []*volmatch.Volunteer
+		u := w.undo
 		flush := func() {
 			if len(pending) > 0 && ctx.Err() == nil {
+				ids := make([]string, len(pending))
+				for i, v := range pending {
+					ids[i] = v.ID
+				}
+				if !u.anyVolunteer {
+					u.volunteers = append(u.volunteers, ids...)
+				} else if err := before(ctx, ids, w.st.Volunteer, &u.volunteers, &u.oldVolunteers); err != nil {
+					fail(err)
+					pending = nil
+					return
+				}
 				if err := put(ctx, pending); err != nil {
 					fail(err)
+				} else {
+					u.wrote = true
 				}
 			}
 			pending = nil
 		}
 		for vs := range toStore {
 			pending = append(pending, vs...)
-			if len(pending) >= storeChunk {
+			for len(pending) >= storeChunk {
+				rest := pending[storeChunk:]
+				pending = pending[:storeChunk]
 				flush()
+				pending = rest
 			}
 		}
 		flush()
