@@ -1,0 +1,85 @@
+package redis_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"volmatch"
+	"volmatch/store/redis/redistest"
+)
+
+// maxScript is the longest a script call of the store may run: Redis runs
+// one script at a time, and every other client of the server waits for it.
+const maxScript = 500 * time.Millisecond
+
+// TestReserveScriptTime reserves the largest batch one write takes
+// (volmatch.MaxReserve) several times, each volunteer holding more
+// assignments each round (the overlap check reads them), and reads the
+// server's own timing of every script call (SLOWLOG with a threshold of
+// 0): the longest must stay under maxScript. It logs the figure. A batch
+// larger than MaxReserve is refused before any script runs.
+func TestReserveScriptTime(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	st := open(t, srv)
+	const rounds = 5
+	vols := putVolunteers(t, st, "V%05d", volmatch.MaxReserve)
+	var shifts []volmatch.Shift
+	for r := range rounds {
+		sh := dayShift(2, volmatch.MaxReserve)
+		sh.ID = fmt.Sprintf("S%d", r)
+		sh.Start, sh.End = sh.Start.Add(time.Duration(r)*3*time.Hour), sh.End.Add(time.Duration(r)*3*time.Hour)
+		shifts = append(shifts, sh)
+	}
+	if err := st.CreateNeed(ctx, testNeed("N1", shifts...)); err != nil {
+		t.Fatal(err)
+	}
+	c := st.Client()
+	if err := c.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ConfigSet(ctx, "slowlog-max-len", "1024").Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.ConfigSet(ctx, "slowlog-log-slower-than", "10000")
+	var longest, wall time.Duration
+	for r := range rounds {
+		rs := make([]volmatch.Reservation, len(vols))
+		for i, v := range vols {
+			rs[i] = volmatch.Reservation{Need: "N1", Shift: shifts[r].ID, Volunteer: v.ID}
+		}
+		if err := c.SlowLogReset(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		as, err := st.Reserve(ctx, rs, epoch)
+		wall = max(wall, time.Since(start))
+		if err != nil || len(as) != len(rs) {
+			t.Fatalf("round %d: Reserve of %d = %d, %v", r, len(rs), len(as), err)
+		}
+		logs, err := c.SlowLogGet(ctx, 1024).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range logs {
+			if len(l.Args) > 0 && strings.HasPrefix(strings.ToLower(l.Args[0]), "eval") {
+				longest = max(longest, l.Duration)
+			}
+		}
+	}
+	t.Logf("Reserve of %d reservations (volunteers holding up to %d each): longest script call %v on the server, longest Reserve %v",
+		volmatch.MaxReserve, rounds-1, longest, wall)
+	if longest == 0 {
+		t.Fatal("no script call in the slow log")
+	}
+	if longest > maxScript {
+		t.Errorf("longest script call %v, want at most %v", longest, maxScript)
+	}
+	rs := make([]volmatch.Reservation, volmatch.MaxReserve+1)
+	if _, err := st.Reserve(ctx, rs, epoch); volmatch.ErrorCode(err) != volmatch.EINVALID {
+		t.Errorf("Reserve of MaxReserve+1 = %v, want invalid", err)
+	}
+}
