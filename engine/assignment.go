@@ -11,6 +11,17 @@ import (
 // rating, no-show and cancel close the assignment. Times and hours are the
 // organisation's to record (谁组织谁记录): a volunteer checks in, out and
 // cancels at the server's clock and may not state times or hours.
+//
+// Times are held to the shift (volmatch.Step.Apply, so every store and
+// transport obeys them): a check-in from volmatch.CheckInEarly before the
+// start to the end, a check-out after the check-in and at most
+// volmatch.CheckOutLate after the end, hours stated at most the shift's
+// length, and hours timed only within the shift. A volunteer cannot
+// complete their own assignment and earn hours alone: their check-out
+// records the time they left (checkout.claimed) and the assignment stays
+// checked in until the organisation checks it out, which confirms it; the
+// organisation's check-out without a time takes the volunteer's, and the
+// hours are the time served within the shift unless it states them.
 
 // StepRequest is one step of an assignment. At defaults to now; Hours (a
 // check-out) to the time since check-in, rounded to quarter hours; Rating
@@ -38,6 +49,9 @@ func (e *Engine) Advance(ctx context.Context, tok *volmatch.Token, id string, re
 	if tok.Role == volmatch.RoleVolunteer && (req.Kind == volmatch.StepRate || req.Kind == volmatch.StepNoShow) {
 		return nil, forbidden("the organisation rates and marks no-shows")
 	}
+	if req.Kind == volmatch.StepCheckOut && !st.Self && req.At == nil && !a.CheckOut.IsZero() {
+		st.At = a.CheckOut // confirming the time the volunteer gave
+	}
 	if a, err = e.store.Advance(ctx, a.ID, st); err != nil {
 		return nil, err
 	}
@@ -48,7 +62,7 @@ func (e *Engine) Advance(ctx context.Context, tok *volmatch.Token, id string, re
 // step checks req as tok may give it and returns the store's step.
 func (e *Engine) step(tok *volmatch.Token, req StepRequest) (volmatch.Step, error) {
 	self := tok.Role == volmatch.RoleVolunteer
-	st := volmatch.Step{Kind: req.Kind, At: e.at(req.At)}
+	st := volmatch.Step{Kind: req.Kind, At: e.at(req.At), Self: self}
 	switch req.Kind {
 	case volmatch.StepCheckIn:
 		if self && req.At != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"volmatch"
+	"volmatch/scoring"
 )
 
 // Flow 4, first half: invite, accept, decline. An invitation batch is one
@@ -15,6 +17,19 @@ import (
 // request) refuses the whole batch and writes nothing. An accept reserves
 // the slot atomically in the store: never more accepted than slots, never
 // one volunteer in two overlapping shifts.
+//
+// The hard gates hold on every path (先培训再上岗): a ranked invitation
+// takes only volunteers who pass them, a listed volunteer is checked
+// against every gate of the shift (scoring.Failed, the busy gate from
+// their holding assignments) and refused with the gates named, and an
+// accept checks them again on the volunteer's record as it is then, at the
+// shift's dates (a certificate or the insurance may have lapsed, a skill
+// been lowered). An organisation that must invite someone who fails a gate
+// says why (InviteRequest.Override): the invitation records the reason and
+// the gates overridden, its invite.sent carries both for the evaluation,
+// and the accept re-checks every other gate. The busy gate is never
+// overridden: the store refuses overlapping reservations. Nobody is
+// invited to, nor accepts, a shift that has begun.
 
 // MaxBatch is the most records one request may name (volunteers to
 // invite, needs of a batch).
@@ -27,6 +42,27 @@ type InviteRequest struct {
 	Shift      string   `json:"shift"`
 	Volunteers []string `json:"volunteers,omitempty"`
 	Top        int      `json:"top,omitempty"`
+	// Override invites the listed volunteers even where they fail hard
+	// gates (all but busy), for the reason given; each invitation records
+	// the gates its volunteer failed. Only with Volunteers.
+	Override *InviteOverride `json:"override,omitempty"`
+}
+
+// InviteOverride is the reason an organisation gives for inviting
+// volunteers who fail hard gates: required, at most volmatch.MaxReasonLen
+// characters.
+type InviteOverride struct {
+	Reason string `json:"reason"`
+}
+
+// shiftBegun returns ECONFLICT when shift sh of need n has begun at now:
+// nobody is invited to, accepts or signs up for work already begun.
+func shiftBegun(n *volmatch.Need, sh volmatch.Shift, now time.Time) error {
+	if now.Before(sh.Start) {
+		return nil
+	}
+	return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s began at %s: nobody is invited to or takes work already begun",
+		sh.ID, n.ID, sh.Start.In(volmatch.Beijing).Format("2006-01-02 15:04"))
 }
 
 // Invite sends the invitations of req for need id, all or none.
@@ -54,7 +90,8 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 	if req.Shift == "" {
 		return nil, volmatch.FieldError("shift", "is required: the need has %d shifts", len(n.Shifts))
 	}
-	if _, ok := n.Shift(req.Shift); !ok {
+	sh, ok := n.Shift(req.Shift)
+	if !ok {
 		return nil, volmatch.FieldError("shift", "need %s has no shift %q", n.ID, req.Shift)
 	}
 	switch {
@@ -64,8 +101,18 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 		return nil, volmatch.FieldError("top", "must be between 1 and %d, got %d", MaxBatch, req.Top)
 	case len(req.Volunteers) > MaxBatch:
 		return nil, volmatch.FieldError("volunteers", "at most %d volunteers at once", MaxBatch)
+	case req.Override != nil && req.Top != 0:
+		return nil, volmatch.FieldError("override", "an override is for listed volunteers; a ranking invites only volunteers who pass every gate")
+	}
+	if o := req.Override; o != nil {
+		if err := (&volmatch.Override{Reason: o.Reason, Gates: []string{"-"}}).Validate("override"); err != nil {
+			return nil, err
+		}
 	}
 	now := e.now()
+	if err := shiftBegun(n, sh, now); err != nil {
+		return nil, err
+	}
 	inv := func(vol string) *volmatch.Invitation {
 		return &volmatch.Invitation{ID: NewID("inv"), Need: n.ID, Shift: req.Shift, Volunteer: vol, Org: n.Org,
 			Status: volmatch.InviteSent, SentAt: now}
@@ -93,14 +140,77 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 			return nil, volmatch.FieldError(f, "volunteer %q is listed twice", id)
 		}
 		seen[id] = true
-		if _, err := e.store.Volunteer(ctx, id); volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+		v, err := e.store.Volunteer(ctx, id)
+		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
 			return nil, volmatch.FieldError(f, "no volunteer %q", id)
 		} else if err != nil {
 			return nil, err
 		}
-		out = append(out, inv(id))
+		held, err := e.holding(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("invite %s: %w", id, err)
+		}
+		i := inv(id)
+		if failed := scoring.Failed(v, n, sh, held); len(failed) > 0 {
+			if slices.Contains(failed, scoring.GateBusy) {
+				return nil, volmatch.FieldError(f, "volunteer %s fails the hard gate busy: they already serve a shift at that time, which no override lifts", id)
+			}
+			if req.Override == nil {
+				return nil, volmatch.FieldError(f, "volunteer %s fails the hard %s %s for shift %s (先培训再上岗); to invite them anyway, give override.reason",
+					id, plural(len(failed), "gate", "gates"), strings.Join(failed, ", "), sh.ID)
+			}
+			i.Override = &volmatch.Override{Reason: req.Override.Reason, Gates: failed}
+		}
+		out = append(out, i)
 	}
 	return out, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// checkAccept holds the rules of an accept that cross records: the shift
+// has not begun, and the volunteer, as their record is now, passes every
+// hard gate of the shift but those the invitation overrode (the busy gate
+// is the store's reservation check, atomic with the write). A need,
+// shift or volunteer that is gone is left to the store to refuse.
+func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) error {
+	if inv.Status != volmatch.InviteSent {
+		return nil // the store refuses answering twice
+	}
+	n, err := e.store.Need(ctx, inv.Need)
+	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	sh, ok := n.Shift(inv.Shift)
+	if !ok {
+		return nil
+	}
+	if err := shiftBegun(n, sh, e.now()); err != nil {
+		return err
+	}
+	v, err := e.store.Volunteer(ctx, inv.Volunteer)
+	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	failed := slices.DeleteFunc(scoring.Failed(v, n, sh, nil), inv.Overrides)
+	if len(failed) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("volunteer %s no longer passes the hard %s %s for shift %s of need %s (先培训再上岗)",
+		v.ID, plural(len(failed), "gate", "gates"), strings.Join(failed, ", "), sh.ID, n.ID)
+	if inv.Override != nil {
+		msg += fmt.Sprintf("; the invitation overrode only %s", strings.Join(inv.Override.Gates, ", "))
+	}
+	return volmatch.Errorf(volmatch.ECONFLICT, "%s", msg)
 }
 
 // inviteeError renames the store's field "invitations[k]" (or a field
@@ -152,6 +262,9 @@ type invitationAccepter interface {
 func (e *Engine) Accept(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Assignment, error) {
 	inv, err := e.Invitation(ctx, tok, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.checkAccept(ctx, inv); err != nil {
 		return nil, err
 	}
 	if acc, ok := e.store.(invitationAccepter); ok {

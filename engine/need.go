@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"volmatch"
+	"volmatch/geo"
 )
 
 // Flow 1: a social worker posts a need. It is validated (shape, skill keys
@@ -136,12 +137,18 @@ func (e *Engine) managedNeed(ctx context.Context, tok *volmatch.Token, id string
 }
 
 // prepareNeed validates n and computes its Supply: the volunteers within
-// reach who pass every hard gate for some shift.
+// reach who pass every hard gate for some shift. The need's point must lie
+// where it says: in Beijing, inside the boundary of the district it names
+// and near the street it names (geo.City.CheckPlace), so that a need is
+// never matched, counted or mapped in a place it is not.
 func (e *Engine) prepareNeed(ctx context.Context, n *volmatch.Need) error {
 	for i := range n.Shifts {
 		n.Shifts[i].Filled = 0 // derived: the store counts it
 	}
 	if err := n.Validate(); err != nil {
+		return err
+	}
+	if err := geo.Beijing().CheckPlace(n.Point, n.District, n.Street); err != nil {
 		return err
 	}
 	if err := n.CheckSkills(e.tax.Has); err != nil {

@@ -2,13 +2,16 @@ package engine
 
 import (
 	"context"
+	"fmt"
 
 	"volmatch"
 )
 
 // Talent pools (分领域专业志愿者人员库) and service stations (站点) are written
-// by admins. Pools are read by staff only (their members are people);
-// stations, public places, by every role.
+// by admins. A pool's members are the one source of membership (a
+// volunteer's Pools are derived from them, see verify.go), and a member
+// must be a registered volunteer. Pools are read by staff only (their
+// members are people); stations, public places, by every role.
 
 func adminOnly(tok *volmatch.Token, what string) error {
 	if tok.Role != volmatch.RoleAdmin {
@@ -40,6 +43,9 @@ func (e *Engine) SavePool(ctx context.Context, tok *volmatch.Token, id string, p
 	}
 	if !e.tax.Has(p.Domain) {
 		return volmatch.FieldError("domain", "unknown domain key %q", p.Domain)
+	}
+	if err := e.checkMembers(ctx, id, p); err != nil {
+		return err
 	}
 	var err error
 	if id == "" {
@@ -129,5 +135,34 @@ func (e *Engine) DeleteStation(ctx context.Context, tok *volmatch.Token, id stri
 		return err
 	}
 	e.synced(ctx)
+	return nil
+}
+
+// checkMembers refuses a member of p who is not a registered volunteer
+// (EINVALID naming members[i]); members pool id (when replacing it)
+// already lists are not read again.
+func (e *Engine) checkMembers(ctx context.Context, id string, p *volmatch.TalentPool) error {
+	known := map[string]bool{}
+	if id != "" {
+		old, err := e.store.Pool(ctx, id)
+		if err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+			return err
+		}
+		if old != nil {
+			for _, m := range old.Members {
+				known[m] = true
+			}
+		}
+	}
+	for i, m := range p.Members {
+		if known[m] {
+			continue
+		}
+		if _, err := e.store.Volunteer(ctx, m); volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+			return volmatch.FieldError(fmt.Sprintf("members[%d]", i), "no volunteer %q", m)
+		} else if err != nil {
+			return err
+		}
+	}
 	return nil
 }

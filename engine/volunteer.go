@@ -19,6 +19,9 @@ func (e *Engine) RegisterVolunteer(ctx context.Context, tok *volmatch.Token, v *
 	}
 	v.Stats, v.Hidden, v.UpdatedAt = volmatch.VolunteerStats{}, nil, e.now()
 	v.Stats.Reliability = v.Stats.ReliabilityScore()
+	if err := e.ownFields(ctx, tok, nil, v); err != nil {
+		return nil, err
+	}
 	if err := e.checkVolunteer(v); err != nil {
 		return nil, err
 	}
@@ -43,6 +46,9 @@ func (e *Engine) UpdateVolunteer(ctx context.Context, tok *volmatch.Token, id st
 		return nil, err
 	}
 	v.Stats, v.Hidden, v.UpdatedAt = old.Stats, old.Hidden, e.now()
+	if err := e.ownFields(ctx, tok, old, v); err != nil { // claims pending, pools derived
+		return nil, err
+	}
 	if err := e.checkVolunteer(v); err != nil {
 		return nil, err
 	}
@@ -68,7 +74,7 @@ func (e *Engine) Volunteer(ctx context.Context, tok *volmatch.Token, id string) 
 	if tok.Role == volmatch.RolePlanner {
 		return nil, forbidden("a planner reads aggregates only")
 	}
-	v, err := e.store.Volunteer(ctx, id)
+	v, err := e.storedVolunteer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +86,7 @@ func (e *Engine) Volunteers(ctx context.Context, tok *volmatch.Token, f volmatch
 	if tok.Role != volmatch.RoleAdmin && tok.Role != volmatch.RoleSocialWorker {
 		return nil, "", forbidden("the %s role may not list volunteers", tok.Role)
 	}
-	vs, next, err := e.store.Volunteers(ctx, f)
+	vs, next, err := e.listVolunteers(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
