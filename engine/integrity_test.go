@@ -165,8 +165,8 @@ func TestInviteHoldsGates(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.Invite(ctx, sw1, "N2", engine.InviteRequest{Volunteers: []string{"V002", "V000"}, Override: &engine.InviteOverride{Reason: reason}})
-	if volmatch.ErrorField(err) != "volunteers[1]" || !strings.Contains(volmatch.ErrorMessage(err), scoring.GateBusy) {
-		t.Errorf("Invite(a busy volunteer, overriding) = %v, want EINVALID on volunteers[1] naming busy", err)
+	if volmatch.ErrorCode(err) != volmatch.ECONFLICT || volmatch.ErrorField(err) != "volunteers[1]" || !strings.Contains(volmatch.ErrorMessage(err), scoring.GateBusy) {
+		t.Errorf("Invite(a busy volunteer, overriding) = %v, want ECONFLICT on volunteers[1] naming busy", err)
 	}
 }
 

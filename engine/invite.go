@@ -28,8 +28,8 @@ import (
 // says why (InviteRequest.Override): the invitation records the reason and
 // the gates overridden, its invite.sent carries both for the evaluation,
 // and the accept re-checks every other gate. The busy gate is never
-// overridden: the store refuses overlapping reservations. Nobody is
-// invited to, nor accepts, a shift that has begun.
+// overridden (ECONFLICT, as the store refuses overlapping reservations).
+// Nobody is invited to, nor accepts, a shift that has begun (ECONFLICT).
 
 // MaxBatch is the most records one request may name (volunteers to
 // invite, needs of a batch).
@@ -153,7 +153,10 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 		i := inv(id)
 		if failed := scoring.Failed(v, n, sh, held); len(failed) > 0 {
 			if slices.Contains(failed, scoring.GateBusy) {
-				return nil, volmatch.FieldError(f, "volunteer %s fails the hard gate busy: they already serve a shift at that time, which no override lifts", id)
+				// A clash with what the volunteer holds, as the store's
+				// reservation check answers it.
+				return nil, &volmatch.Error{Code: volmatch.ECONFLICT, Field: f,
+					Message: fmt.Sprintf("volunteer %s fails the hard gate busy: they already serve a shift at that time, which no override lifts", id)}
 			}
 			if req.Override == nil {
 				return nil, volmatch.FieldError(f, "volunteer %s fails the hard %s %s for shift %s (先培训再上岗); to invite them anyway, give override.reason",
