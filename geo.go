@@ -43,8 +43,37 @@ func DistanceKm(a, b Point) float64 {
 	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(s)))
 }
 
-// Coarse is p rounded to 0.01 degree (about 1 km in Beijing): enough to show a
-// neighbourhood, not a home address.
+// Coarse is p rounded to 0.01 degree (about 1.1 km north–south and 0.85 km
+// east–west in Beijing): enough to show a neighbourhood, not a home
+// address. It is the one coarsening of a personal point: Volunteer.Masked
+// shows it and Volunteer.Coarsened gives it to everything derived.
 func (p Point) Coarse() Point {
 	return Point{Lat: math.Round(p.Lat*100) / 100, Lng: math.Round(p.Lng*100) / 100}
+}
+
+// Coarsened returns a copy of v whose Home is the masked point (Point.Coarse),
+// the rest shared. The derived indexes (the feature grid, the text index)
+// hold volunteers coarsened, so that every distance, distance gate, score,
+// sort order and count they give is a function of the point Masked already
+// shows: trilateration from any number of query points finds at most that
+// point, never the home.
+func (v *Volunteer) Coarsened() *Volunteer {
+	c := *v
+	c.Home = v.Home.Coarse()
+	return &c
+}
+
+// ShownKmStep is the step, in km, to which a distance shown to a caller is
+// rounded (DisplayKm).
+const ShownKmStep = 0.1
+
+// DisplayKm rounds a distance shown to a caller to ShownKmStep. The
+// distances shown are computed from coarse points, which already hide the
+// home (Coarsened); the rounding only drops the false precision of a
+// figure that is good to about half a kilometre, while keeping the order
+// of the candidates of one neighbourhood readable (0.5 km steps would show
+// most of them as 0.5 or 1.0).
+func DisplayKm(km float64) float64 {
+	const perKm = 1 / ShownKmStep // exact: 10 per km
+	return math.Round(km*perKm) / perKm
 }

@@ -75,6 +75,13 @@ type slimBatcher interface {
 // Follower keeps the text index and the feature grid in step with the
 // store by applying its change feed. It is safe for concurrent use: calls
 // are serialised.
+//
+// Both indexes receive every volunteer Coarsened: with the home at the
+// masked point (issue 13). Their answers reach callers who may see only
+// that point (a social worker's matches and search hits, a batch plan, a
+// dispatch wave), so every distance, distance gate, score, sort order and
+// count they give derives from the coarse point, and no number of queries
+// from chosen points recovers more than it.
 type Follower struct {
 	src      ChangeSource
 	text     TextIndex      // may be nil
@@ -202,6 +209,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	}
 	var all []*volmatch.Volunteer // for a bulk load of the features
 	err := f.eachVolunteerBatch(ctx, func(vs []*volmatch.Volunteer) error {
+		vs = coarsened(vs)
 		if f.text != nil {
 			// Big batches on every core (Bulk), not the follower's pages.
 			if err := f.text.Bulk(ctx, vs, nil); err != nil {
@@ -258,7 +266,7 @@ func (f *Follower) loadFeatures(ctx context.Context) error {
 		each = sb.EachVolunteerSlim
 	}
 	err := each(ctx, func(vs []*volmatch.Volunteer) error {
-		all = append(all, f.slimmed(vs)...)
+		all = append(all, f.slimmed(coarsened(vs))...)
 		return nil
 	})
 	if err != nil {
@@ -288,6 +296,14 @@ func (f *Follower) eachVolunteerBatch(ctx context.Context, fn func([]*volmatch.V
 		err = fn(batch)
 	}
 	return err
+}
+
+// coarsened returns copies of vs with their homes at the masked point
+// (volmatch.Volunteer.Coarsened), in a new slice: what the indexes hold.
+func coarsened(vs []*volmatch.Volunteer) []*volmatch.Volunteer {
+	out := make([]*volmatch.Volunteer, len(vs))
+	parallel.For(len(vs), 256, func(i int) { out[i] = vs[i].Coarsened() })
+	return out
 }
 
 // slimmed returns vs, as slim copies when the follower slims (in a new
@@ -368,7 +384,7 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		case err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND:
 			return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
 		case v != nil:
-			vs = append(vs, v)
+			vs = append(vs, v.Coarsened())
 		case n != nil:
 			ns = append(ns, n)
 		default:

@@ -14,6 +14,11 @@ import (
 // assignments) and the soft scores; the top k come back with their
 // breakdowns and the count excluded per gate. Each shown candidate is
 // logged as match.shown, sharing a batch ID.
+//
+// The grid holds every volunteer's home at the masked point (see
+// Follower), so a ranking's distances, scores, order and exclusion counts
+// are those of the masked points, whoever asks; the distances are shown to
+// volmatch.ShownKmStep.
 
 // RankOptions ask for the top K of one shift ("" for every shift).
 type RankOptions struct {
@@ -97,6 +102,9 @@ func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ran
 	rk := matcher.Rank(n, e.grid, e.scorer, matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now(), Busy: busy})
 	if busyErr != nil {
 		return Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, busyErr)
+	}
+	for i := range rk.Matches {
+		rk.Matches[i].DistanceKm = volmatch.DisplayKm(rk.Matches[i].DistanceKm)
 	}
 	return Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
 }

@@ -22,7 +22,11 @@ type MenuOptions struct {
 
 // Menu returns volunteer id's menu of open shifts that start after now and
 // do not clash with the volunteer's holding assignments. A volunteer sees
-// only their own menu.
+// only their own menu. The menu is ranked from the home as the caller may
+// see it: the exact home for the volunteer themself (and an admin), the
+// masked point for anyone else, so that its distances, scores and order
+// never reveal more than the masked point (issue 13). Distances are shown
+// to volmatch.ShownKmStep.
 func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o MenuOptions) (matcher.ServiceMenu, error) {
 	if tok.Role == volmatch.RoleVolunteer && tok.Volunteer != id {
 		return matcher.ServiceMenu{}, forbidden("a volunteer sees only their own menu")
@@ -31,6 +35,7 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 	if err != nil {
 		return matcher.ServiceMenu{}, err
 	}
+	v = rankedAs(tok, v)
 	needs, err := e.openNeeds(ctx)
 	if err != nil {
 		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
@@ -39,9 +44,28 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 	if err != nil {
 		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
 	}
-	return matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer, matcher.MenuOptions{
+	m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer, matcher.MenuOptions{
 		K: o.K, Busy: busy, After: e.now(), DomainOf: e.tax.DomainOf,
-	}), nil
+	})
+	for i := range m.Items {
+		m.Items[i].DistanceKm = volmatch.DisplayKm(m.Items[i].DistanceKm)
+	}
+	for g := range m.Groups {
+		for i := range m.Groups[g].Items {
+			m.Groups[g].Items[i].DistanceKm = volmatch.DisplayKm(m.Groups[g].Items[i].DistanceKm)
+		}
+	}
+	return m, nil
+}
+
+// rankedAs returns v as it may be ranked for tok: whole for the volunteer
+// themself and an admin, Coarsened (as the feature grid holds it) for
+// anyone else.
+func rankedAs(tok *volmatch.Token, v *volmatch.Volunteer) *volmatch.Volunteer {
+	if tok.Role == volmatch.RoleAdmin || tok.Role == volmatch.RoleVolunteer && tok.Volunteer == v.ID {
+		return v
+	}
+	return v.Coarsened()
 }
 
 // openNeeds returns the store's open needs.
