@@ -2,14 +2,52 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"volmatch"
+	"volmatch/matcher"
 )
 
 // Who may see and change what. The roles: admin may do everything; a
 // social worker is scoped to an organisation (its needs, invitations and
 // assignments), reads volunteers masked; a volunteer is scoped to themself;
 // a planner reads aggregates only.
+//
+// # Who may browse whom
+//
+// Volunteers' records are read by one rule on every path that shows them
+// (the listing, a volunteer search, one volunteer by ID; and any transport):
+//
+//   - an admin: every volunteer, whole;
+//   - a volunteer: themself, whole; no listing, no volunteer search;
+//   - a planner: nobody (aggregates only);
+//   - a social worker of organisation O: only the volunteers who
+//     (a) are candidates for one of O's open needs: they pass every hard gate
+//     (skill, certificate, training, insurance, language, distance from
+//     the masked home, weekly availability; not the busy gate, which
+//     reads other organisations' assignments) of a shift of an open need
+//     of O that is not full and has not begun, as the ranker checks them;
+//     (b) had an invitation from O or an assignment with O (any status);
+//     (c) or opted into being found by every organisation
+//     (Consent.Findable).
+//     Anyone else is EFORBIDDEN by ID (so is a missing ID: the answer does
+//     not tell who is registered) and left out of listings and searches,
+//     their totals included (the scope narrows the index query itself).
+//
+// What a social worker sees of a volunteer they may browse: the whole
+// record (Hidden aside) when the volunteer accepted O's invitation and
+// consented to share contact details; the masked view (volmatch.Volunteer.
+// Masked: name and phone masked, home coarse, no bio) when they accepted
+// without that consent; otherwise the masked view without birth year,
+// gender and street (the district stays).
+//
+// What a social worker may search, filter and sort volunteers on is what
+// they may read of every volunteer they browse: the public text (the
+// names of skills, domains, trainings, languages and certificates),
+// district, domain, skill, pool and the coarse home (the text index holds
+// only that point). Never the bio (a separate index field that only an
+// admin's search reads), never the street (a listing filtered by street is
+// EFORBIDDEN to a social worker).
 
 func forbidden(format string, args ...any) error {
 	return volmatch.Errorf(volmatch.EFORBIDDEN, format, args...)
@@ -101,16 +139,19 @@ func selfOrStaff(tok *volmatch.Token, id string) error {
 	return nil
 }
 
-// viewVolunteer returns v as tok may see it: whole to admins and to the
-// volunteer themself, with contact details to a social worker whose
-// organisation's invitation v accepted with consent to share them, masked
-// otherwise. Hidden preferences are never shown.
+// viewVolunteer returns v as tok may see it (see "Who may browse whom"):
+// whole to admins and to the volunteer themself; to a social worker whole
+// when v accepted their organisation's invitation and consents to share
+// contact details, masked when v accepted without that consent, masked
+// without birth year, gender and street otherwise. Hidden preferences are
+// never shown. It does not check that tok may browse v (canBrowse).
 func (e *Engine) viewVolunteer(ctx context.Context, tok *volmatch.Token, v *volmatch.Volunteer) (*volmatch.Volunteer, error) {
 	whole := func() *volmatch.Volunteer {
 		c := *v
 		c.Hidden = nil
 		return &c
 	}
+	accepted := false
 	switch tok.Role {
 	case volmatch.RoleAdmin:
 		return whole(), nil
@@ -119,18 +160,189 @@ func (e *Engine) viewVolunteer(ctx context.Context, tok *volmatch.Token, v *volm
 			return whole(), nil
 		}
 	case volmatch.RoleSocialWorker:
-		if !v.Consent.ShareContact {
-			break
-		}
 		invs, _, err := e.store.Invitations(ctx, volmatch.InvitationFilter{
 			Volunteer: v.ID, Org: tok.Org, Status: volmatch.InviteAccepted, ListOptions: volmatch.ListOptions{Limit: 1},
 		})
 		if err != nil {
 			return nil, err
 		}
-		if len(invs) > 0 {
+		accepted = len(invs) > 0
+		if accepted && v.Consent.ShareContact {
 			return whole(), nil
 		}
 	}
-	return v.Masked(), nil
+	m := v.Masked()
+	if !accepted {
+		m.BirthYear, m.Gender, m.Street = 0, "", ""
+	}
+	return m, nil
+}
+
+// canBrowse reports an EFORBIDDEN error unless tok may read volunteer v
+// (see "Who may browse whom").
+func (e *Engine) canBrowse(ctx context.Context, tok *volmatch.Token, v *volmatch.Volunteer) error {
+	switch tok.Role {
+	case volmatch.RoleAdmin:
+		return nil
+	case volmatch.RoleVolunteer:
+		if tok.Volunteer == v.ID {
+			return nil
+		}
+		return forbidden("a volunteer may only see their own record")
+	case volmatch.RoleSocialWorker:
+	default:
+		return forbidden("the %s role may not read volunteers", tok.Role)
+	}
+	if v.Consent.Findable {
+		return nil
+	}
+	if ok, err := e.relatedTo(ctx, tok.Org, v.ID); ok || err != nil {
+		return err
+	}
+	needs, err := e.orgOpenNeeds(ctx, tok.Org)
+	if err != nil {
+		return err
+	}
+	// The home as the feature grid holds it (coarse): the same gates as
+	// matching.
+	c := *v
+	c.Home = v.Home.Coarse()
+	for _, n := range needs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		shifts := e.browseShifts(n)
+		if len(shifts) == 0 {
+			continue
+		}
+		p := e.scorer.Prepare(n, shifts)
+		for i := range shifts {
+			if p.Gate(&c, i) == "" {
+				return nil
+			}
+		}
+	}
+	return errNotBrowsable(v.ID)
+}
+
+// errNotBrowsable is the answer to a social worker about a volunteer they
+// may not browse, or one that does not exist: the same for both.
+func errNotBrowsable(id string) error {
+	return forbidden("volunteer %s is not one your organisation may browse: not a candidate for its open needs, never invited or assigned by it, not findable", id)
+}
+
+// browseScope returns the volunteers tok may list and search: nil for
+// every volunteer (an admin), else the scope of a social worker's
+// organisation; EFORBIDDEN for the other roles.
+func (e *Engine) browseScope(ctx context.Context, tok *volmatch.Token) (*volmatch.VolunteerScope, error) {
+	switch tok.Role {
+	case volmatch.RoleAdmin:
+		return nil, nil
+	case volmatch.RoleSocialWorker:
+	default:
+		return nil, forbidden("the %s role may not list or search volunteers", tok.Role)
+	}
+	ids := map[string]struct{}{}
+	if err := e.addRelated(ctx, tok.Org, ids); err != nil {
+		return nil, err
+	}
+	needs, err := e.orgOpenNeeds(ctx, tok.Org)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range needs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		shifts := e.browseShifts(n)
+		if len(shifts) == 0 {
+			continue
+		}
+		p := e.scorer.Prepare(n, shifts)
+		e.grid.Prune(n, shifts, func(v *volmatch.Volunteer) {
+			if _, ok := ids[v.ID]; ok {
+				return
+			}
+			for i := range shifts {
+				if p.Gate(v, i) == "" {
+					ids[v.ID] = struct{}{}
+					return
+				}
+			}
+		})
+	}
+	s := &volmatch.VolunteerScope{Findable: true, IDs: make([]string, 0, len(ids))}
+	for id := range ids {
+		s.IDs = append(s.IDs, id)
+	}
+	slices.Sort(s.IDs)
+	return s, nil
+}
+
+// browseShifts returns the shifts of n whose candidates its organisation
+// may browse: not full and not begun.
+func (e *Engine) browseShifts(n *volmatch.Need) []volmatch.Shift {
+	now := e.now()
+	return slices.DeleteFunc(matcher.OpenShifts(n, ""), func(s volmatch.Shift) bool { return !s.Start.After(now) })
+}
+
+// orgOpenNeeds returns org's open needs.
+func (e *Engine) orgOpenNeeds(ctx context.Context, org string) ([]*volmatch.Need, error) {
+	var out []*volmatch.Need
+	f := volmatch.NeedFilter{Org: org, Status: volmatch.NeedOpen, ListOptions: volmatch.ListOptions{Limit: 1000}}
+	for {
+		ns, next, err := e.store.Needs(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ns...)
+		if next == "" || len(ns) == 0 {
+			return out, nil
+		}
+		f.After = next
+	}
+}
+
+// relatedTo reports whether volunteer id had an invitation from org or an
+// assignment with it.
+func (e *Engine) relatedTo(ctx context.Context, org, id string) (bool, error) {
+	one := volmatch.ListOptions{Limit: 1}
+	invs, _, err := e.store.Invitations(ctx, volmatch.InvitationFilter{Volunteer: id, Org: org, ListOptions: one})
+	if err != nil || len(invs) > 0 {
+		return len(invs) > 0, err
+	}
+	as, _, err := e.store.Assignments(ctx, volmatch.AssignmentFilter{Volunteer: id, Org: org, ListOptions: one})
+	return len(as) > 0, err
+}
+
+// addRelated adds to ids every volunteer invited by org or assigned with it.
+func (e *Engine) addRelated(ctx context.Context, org string, ids map[string]struct{}) error {
+	fi := volmatch.InvitationFilter{Org: org, ListOptions: volmatch.ListOptions{Limit: 1000}}
+	for {
+		invs, next, err := e.store.Invitations(ctx, fi)
+		if err != nil {
+			return err
+		}
+		for _, inv := range invs {
+			ids[inv.Volunteer] = struct{}{}
+		}
+		if next == "" || len(invs) == 0 {
+			break
+		}
+		fi.After = next
+	}
+	fa := volmatch.AssignmentFilter{Org: org, ListOptions: volmatch.ListOptions{Limit: 1000}}
+	for {
+		as, next, err := e.store.Assignments(ctx, fa)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			ids[a.Volunteer] = struct{}{}
+		}
+		if next == "" || len(as) == 0 {
+			return nil
+		}
+		fa.After = next
+	}
 }

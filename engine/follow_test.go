@@ -150,10 +150,11 @@ func gridIDs(f *grid.Features) []string {
 	return out
 }
 
-// followSearch returns the IDs of every hit of q, sorted.
+// followSearch returns the IDs of every hit of q, sorted. It reads the
+// bios too (Private): the follower must index every text.
 func followSearch(t *testing.T, tx *index.Text, q index.Query) []string {
 	t.Helper()
-	q.Limit = index.MaxLimit
+	q.Limit, q.Private = index.MaxLimit, true
 	r, err := tx.Search(context.Background(), q)
 	if err != nil {
 		t.Fatalf("Search(%+v): %v", q, err)

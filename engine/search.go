@@ -8,8 +8,14 @@ import (
 
 // Search over needs and volunteers by text and place (Bleve: CJK analysis,
 // the taxonomy's synonyms, geo distance). A volunteer or a planner searches
-// needs only; a social worker's hits leave out other organisations' needs;
-// volunteers come back as the caller may see them (masked).
+// needs only. The caller's scope is part of the index query, so that the
+// total and every page count only what the caller may see: a social
+// worker's needs are their organisation's (Org), their volunteers those
+// they may browse (browseScope), matched on the public text only; an
+// admin's words also match the bio (Private). Volunteers come back as the
+// caller may see them (viewVolunteer). The text is bounded
+// (volmatch.SearchQuery.CheckText), and ctx stops the work between the
+// index and each record loaded.
 
 // Found is one search hit with its record as the caller may see it: Need
 // for a need, Volunteer for a volunteer.
@@ -25,30 +31,64 @@ type FoundPage struct {
 	Total int
 }
 
-// Search runs q for tok.
+// Search runs q for tok. The scope fields of q (Private, Volunteers) are
+// the engine's to set: a transport's values are replaced.
 func (e *Engine) Search(ctx context.Context, tok *volmatch.Token, q volmatch.SearchQuery) (FoundPage, error) {
-	if tok.Role == volmatch.RoleVolunteer || tok.Role == volmatch.RolePlanner {
+	if err := q.CheckText(); err != nil {
+		return FoundPage{}, err
+	}
+	q.Private, q.Volunteers = false, nil
+	switch tok.Role {
+	case volmatch.RoleAdmin:
+		q.Private = true
+	case volmatch.RoleSocialWorker:
+		if q.Org != "" && q.Org != tok.Org {
+			return FoundPage{}, forbidden("a social worker sees only their own organisation's needs")
+		}
+		q.Org = tok.Org
+	case volmatch.RoleVolunteer, volmatch.RolePlanner:
 		if q.Kind == volmatch.ChangeVolunteer {
 			return FoundPage{}, forbidden("the %s role may not search volunteers", tok.Role)
 		}
 		q.Kind = volmatch.ChangeNeed
+	default:
+		return FoundPage{}, forbidden("the %s role may not search", tok.Role)
 	}
 	if e.search == nil {
 		return FoundPage{}, volmatch.Errorf(volmatch.EUNAVAILABLE, "search is not configured")
+	}
+	if q.Kind != volmatch.ChangeNeed {
+		scope, err := e.browseScope(ctx, tok)
+		if err != nil {
+			return FoundPage{}, err
+		}
+		q.Volunteers = scope
 	}
 	res, err := e.search.Search(ctx, q)
 	if err != nil {
 		return FoundPage{}, err
 	}
 	out := FoundPage{Items: []Found{}, Total: int(res.Total)}
+	var vs []*volmatch.Volunteer
 	for _, h := range res.Hits {
+		if err := ctx.Err(); err != nil {
+			return FoundPage{}, err
+		}
 		f, err := e.found(ctx, tok, h)
 		if err != nil {
 			return FoundPage{}, err
 		}
 		if f != nil {
 			out.Items = append(out.Items, *f)
+			if f.Volunteer != nil {
+				vs = append(vs, f.Volunteer)
+			}
 		}
+	}
+	// The pools a view shows are derived from the pools' records: read
+	// them once for the page.
+	if err := e.withPools(ctx, vs...); err != nil {
+		return FoundPage{}, err
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"volmatch"
 )
@@ -9,8 +10,9 @@ import (
 // Volunteers' records. Derived fields (hours, stars, reliability, load) are
 // the store's, never written by clients; the simulation's hidden
 // preferences are kept and never shown. A volunteer reads and replaces
-// their own record; admins register and delete; social workers read
-// volunteers masked unless contact is shared (viewVolunteer).
+// their own record; admins register and delete; social workers read only
+// the volunteers they may browse (canBrowse, browseScope in access.go),
+// masked unless contact is shared (viewVolunteer).
 
 // RegisterVolunteer stores a new volunteer (admin only).
 func (e *Engine) RegisterVolunteer(ctx context.Context, tok *volmatch.Token, v *volmatch.Volunteer) (*volmatch.Volunteer, error) {
@@ -66,7 +68,9 @@ func (e *Engine) checkVolunteer(v *volmatch.Volunteer) error {
 	return v.CheckSkills(e.tax.Has)
 }
 
-// Volunteer returns volunteer id as tok may see it.
+// Volunteer returns volunteer id as tok may see it: EFORBIDDEN unless tok
+// may browse it (to a social worker also when it does not exist, so that
+// the answer does not tell who is registered).
 func (e *Engine) Volunteer(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Volunteer, error) {
 	if err := selfOrStaff(tok, id); err != nil {
 		return nil, err
@@ -75,18 +79,37 @@ func (e *Engine) Volunteer(ctx context.Context, tok *volmatch.Token, id string) 
 		return nil, forbidden("a planner reads aggregates only")
 	}
 	v, err := e.storedVolunteer(ctx, id)
-	if err != nil {
+	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND && tok.Role == volmatch.RoleSocialWorker {
+		return nil, errNotBrowsable(id)
+	} else if err != nil {
+		return nil, err
+	}
+	if err := e.canBrowse(ctx, tok, v); err != nil {
 		return nil, err
 	}
 	return e.viewVolunteer(ctx, tok, v)
 }
 
-// Volunteers lists volunteers as tok may see them (staff only).
+// Volunteers lists volunteers as tok may see them (staff only) and returns
+// the ID to list after for the next page ("" on the last). An admin lists
+// every volunteer; a social worker only those they may browse (see "Who may
+// browse whom"), selected before paging, so that a page is full whenever
+// more follow, and never by street (it is dropped from their view of most
+// volunteers).
 func (e *Engine) Volunteers(ctx context.Context, tok *volmatch.Token, f volmatch.VolunteerFilter) ([]*volmatch.Volunteer, string, error) {
-	if tok.Role != volmatch.RoleAdmin && tok.Role != volmatch.RoleSocialWorker {
+	var (
+		vs   []*volmatch.Volunteer
+		next string
+		err  error
+	)
+	switch tok.Role {
+	case volmatch.RoleAdmin:
+		vs, next, err = e.listVolunteers(ctx, f)
+	case volmatch.RoleSocialWorker:
+		vs, next, err = e.browseVolunteers(ctx, tok, f)
+	default:
 		return nil, "", forbidden("the %s role may not list volunteers", tok.Role)
 	}
-	vs, next, err := e.listVolunteers(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -96,6 +119,119 @@ func (e *Engine) Volunteers(ctx context.Context, tok *volmatch.Token, f volmatch
 		}
 	}
 	return vs, next, nil
+}
+
+// maxListPage is the largest page of a social worker's volunteer listing
+// (one less than the text index's largest page: one more hit tells whether
+// a next page exists).
+const maxListPage = 999
+
+// browseVolunteers lists the volunteers f selects that social worker tok
+// may browse, with their pools derived. Without a pool it is the text
+// index's listing by ID narrowed to tok's browse scope; with one, the
+// pool's members (its record decides) in the scope.
+func (e *Engine) browseVolunteers(ctx context.Context, tok *volmatch.Token, f volmatch.VolunteerFilter) ([]*volmatch.Volunteer, string, error) {
+	if f.Street != "" {
+		return nil, "", forbidden("a social worker may not filter volunteers by street: it is not in their view of most volunteers (filter by district)")
+	}
+	scope, err := e.browseScope(ctx, tok)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100 // the stores' default page
+	}
+	limit = min(limit, maxListPage)
+	var (
+		vs   []*volmatch.Volunteer
+		next string
+	)
+	if f.Pool != "" {
+		vs, next, err = e.browsePool(ctx, scope, f, limit)
+	} else {
+		vs, next, err = e.browseIndex(ctx, scope, f, limit)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return vs, next, e.withPools(ctx, vs...)
+}
+
+// browseIndex pages the text index's volunteers in scope that pass f (no
+// pool: the index does not hold pools).
+func (e *Engine) browseIndex(ctx context.Context, scope *volmatch.VolunteerScope, f volmatch.VolunteerFilter, limit int) ([]*volmatch.Volunteer, string, error) {
+	if e.search == nil {
+		return nil, "", volmatch.Errorf(volmatch.EUNAVAILABLE, "search is not configured")
+	}
+	res, err := e.search.Search(ctx, volmatch.SearchQuery{
+		Kind: volmatch.ChangeVolunteer, District: f.District, Skill: f.Skill,
+		Volunteers: scope, After: f.After, Limit: limit + 1,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	hits, next := res.Hits, ""
+	if len(hits) > limit {
+		hits = hits[:limit]
+		next = hits[limit-1].ID
+	}
+	vs := make([]*volmatch.Volunteer, 0, len(hits))
+	for _, h := range hits {
+		if err := ctx.Err(); err != nil {
+			return nil, "", err
+		}
+		v, err := e.store.Volunteer(ctx, h.ID)
+		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+			continue // deleted since it was indexed
+		} else if err != nil {
+			return nil, "", err
+		}
+		vs = append(vs, v)
+	}
+	return vs, next, nil
+}
+
+// browsePool pages the members of pool f.Pool in scope that pass the rest
+// of f, in ID order from f.After.
+func (e *Engine) browsePool(ctx context.Context, scope *volmatch.VolunteerScope, f volmatch.VolunteerFilter, limit int) ([]*volmatch.Volunteer, string, error) {
+	p, err := e.store.Pool(ctx, f.Pool)
+	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+		return nil, "", nil
+	} else if err != nil {
+		return nil, "", err
+	}
+	ids := slices.Clone(p.Members)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	rest := f
+	rest.Pool = ""
+	var out []*volmatch.Volunteer
+	for i, id := range ids {
+		if id <= f.After {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			return out, ids[i-1], nil
+		}
+		_, listed := slices.BinarySearch(scope.IDs, id)
+		if !listed && !scope.Findable {
+			continue
+		}
+		v, err := e.store.Volunteer(ctx, id)
+		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+			continue // listed, since deleted
+		} else if err != nil {
+			return nil, "", err
+		}
+		if (listed || v.Consent.Findable) && rest.Match(v) {
+			out = append(out, v)
+		}
+	}
+	return out, "", nil
 }
 
 // DeleteVolunteer deletes volunteer id (admin only).
