@@ -1,9 +1,12 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -43,6 +46,7 @@ var soakKinds = []struct {
 }{
 	{"create_volunteer", 5}, {"create_need", 4}, {"invite", 18}, {"accept", 24}, {"decline", 3},
 	{"checkin", 10}, {"checkout", 8}, {"rate", 5}, {"cancel", 6}, {"no_show", 3}, {"read", 14},
+	{"batch", 1},
 }
 
 // TestSoak runs the soak in both store modes.
@@ -140,6 +144,7 @@ type kindStats struct {
 	other5xx                  int
 	unexpected                int // 4xx other than 409: a bug of the client or the server
 	retries, recovered        int // retries of an idempotent create; creates found stored by a retry (409)
+	replayed                  int // answers replayed for an Idempotency-Key (Idempotent-Replayed: true)
 }
 
 func (k *kindStats) add(o kindStats) {
@@ -152,6 +157,7 @@ func (k *kindStats) add(o kindStats) {
 	k.unexpected += o.unexpected
 	k.retries += o.retries
 	k.recovered += o.recovered
+	k.replayed += o.replayed
 }
 
 // invRec is what the clients know of an invitation: the status of its last
@@ -184,6 +190,18 @@ type ledger struct {
 	needSet map[string]bool
 	invs    map[string]*invRec
 	asgs    map[string]*asgRec
+	batches []batchRec
+}
+
+// batchRec is a batch commit over a need of its own, sent with an
+// Idempotency-Key and retried with it until answered: the assignments its
+// answer names (the first answer, replayed to a retry) must be exactly the
+// need's direct assignments. A retry that ran the commit again would plan
+// the volunteers into the need's other shift: duplicated.
+type batchRec struct {
+	need     string
+	acked    []string // the assignment IDs of the answer
+	resolved bool     // answered 200 (first or replayed); false: the answer was lost
 }
 
 // soak is one run: its clients, ledger, faults and findings.
@@ -204,9 +222,9 @@ type soak struct {
 	elapsed time.Duration
 
 	// findings
-	lost, overfilled, doubleBooked, fillDrift, statsDrift, eventDrift, torn, phantom int
-	examples                                                                         []string
-	stored                                                                           struct{ vols, needs, invs, asgs, events int }
+	lost, overfilled, doubleBooked, fillDrift, statsDrift, eventDrift, torn, phantom, duplicated int
+	examples                                                                                     []string
+	stored                                                                                       struct{ vols, needs, invs, asgs, events int }
 }
 
 func newSoak(t *testing.T, urls []string, seed uint64) *soak {
@@ -343,6 +361,11 @@ const (
 // send sends one request to one of the servers (chosen by the client's
 // PCG) and counts its outcome under kind.
 func (c *soakClient) send(kind, method, path string, body, out any) (outcome, int) {
+	return c.sendKeyed(kind, method, path, "", body, out)
+}
+
+// sendKeyed is send with an Idempotency-Key ("" for none).
+func (c *soakClient) sendKeyed(kind, method, path, key string, body, out any) (outcome, int) {
 	st := c.stats[kind]
 	if st == nil {
 		st = &kindStats{}
@@ -350,7 +373,16 @@ func (c *soakClient) send(kind, method, path string, body, out any) (outcome, in
 	}
 	st.requests++
 	url := c.s.urls[c.rng.IntN(len(c.s.urls))] + path
-	code, _, err := callWith(c.hc, method, url, body, out)
+	code, replayed, err := callKeyed(c.hc, method, url, key, body, out)
+	if replayed {
+		st.replayed++
+	}
+	if code == http.StatusConflict && errors.Is(err, errRunning) {
+		// The first request with the key is still running (or died before
+		// writing, until its lease ends): no answer yet.
+		st.unavailable++
+		return unacked, code
+	}
 	switch {
 	case err != nil && code == 0:
 		st.connErr++
@@ -376,6 +408,58 @@ func (c *soakClient) send(kind, method, path string, body, out any) (outcome, in
 	st.unexpected++
 	c.s.t.Errorf("%s %s = %d, want 2xx, 409 or 503", method, path, code)
 	return unexpected, code
+}
+
+// callKeyed is callWith with an Idempotency-Key header (none when key is
+// ""), reporting whether the answer was a replay.
+func callKeyed(c *http.Client, method, url, key string, body, out any) (int, bool, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, false, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return 0, false, err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, false, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, false, fmt.Errorf("read answer of %s %s (status %d): %w", method, url, resp.StatusCode, err)
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, false, fmt.Errorf("decode %s %s: %w", method, url, err)
+		}
+	}
+	if resp.StatusCode == http.StatusConflict && key != "" && bytes.Contains(b, []byte("is still running")) {
+		return resp.StatusCode, false, errRunning
+	}
+	return resp.StatusCode, resp.Header.Get("Idempotent-Replayed") == "true", nil
+}
+
+// errRunning is a 409 for an Idempotency-Key whose first request is still
+// running.
+var errRunning = errors.New("a request with the key is still running")
+
+// key returns a fresh Idempotency-Key of the client.
+func (c *soakClient) key() string {
+	c.next++
+	return fmt.Sprintf("soak-%d-%d-%d", c.s.seed, c.id, c.next)
 }
 
 // pause lets a fault pass before the next request.
@@ -434,6 +518,8 @@ func (c *soakClient) do(kind string) bool {
 		return c.step(kind, "no-show", volmatch.AssignReserved, map[string]any{})
 	case "read":
 		c.read()
+	case "batch":
+		c.batch()
 	}
 	return true
 }
@@ -442,11 +528,12 @@ func (c *soakClient) do(kind string) bool {
 // while it goes unanswered; it reports whether the record is stored and
 // whether that was acknowledged (rather than found by a retry's 409).
 func (c *soakClient) create(kind, path string, body any) (stored, ack bool) {
-	for try := 0; try < 200; try++ {
+	key := c.key()
+	for try := 0; try < 600; try++ {
 		if try > 0 {
 			c.stats[kind].retries++
 		}
-		o, _ := c.send(kind, "POST", path, body, nil)
+		o, _ := c.sendKeyed(kind, "POST", path, key, body, nil)
 		switch o {
 		case acked:
 			return true, true
@@ -519,11 +606,21 @@ func (c *soakClient) invite() {
 	l.mu.Unlock()
 	shift := n.Shifts[c.rng.IntN(len(n.Shifts))].ID
 	var out struct{ Items []volmatch.Invitation }
-	if o, _ := c.send("invite", "POST", "/v1/needs/"+n.ID+"/invites", map[string]any{"shift": shift, "volunteers": vols}, &out); o != acked {
-		if o == unacked {
-			c.pause()
+	// Retried with its key while unanswered: a retry gets the first
+	// answer, never a second set of invitations.
+	key := c.key()
+	for try := 0; ; try++ {
+		if try > 0 {
+			c.stats["invite"].retries++
 		}
-		return
+		o, _ := c.sendKeyed("invite", "POST", "/v1/needs/"+n.ID+"/invites", key, map[string]any{"shift": shift, "volunteers": vols}, &out)
+		if o == acked {
+			break
+		}
+		if o != unacked || try == 20 {
+			return
+		}
+		c.pause()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -631,6 +728,12 @@ func (c *soakClient) step(kind, action string, from volmatch.AssignmentStatus, b
 			if l := rec.a.End.Sub(rec.a.Start).Hours(); l > 0 && body["hours"].(float64) > l {
 				body["hours"] = l
 			}
+			// The organisation records the times (the shifts are days
+			// ahead): within the windows around the shift.
+			body["at"] = rec.a.End
+		}
+		if kind == "checkin" {
+			body["at"] = rec.a.Start
 		}
 		var a volmatch.Assignment
 		switch o, _ := c.send(kind, "POST", "/v1/assignments/"+rec.a.ID+"/"+action, body, &a); o {
@@ -680,6 +783,49 @@ func (c *soakClient) read() {
 	if o, _ := c.send("read", "GET", path, nil, nil); o == unacked {
 		c.pause()
 	}
+}
+
+// batch posts a need of its own with two shifts far from the rest of the
+// traffic and commits a batch over it with an Idempotency-Key, retried
+// with the key until answered.
+func (c *soakClient) batch() {
+	c.next++
+	id := fmt.Sprintf("sb%d-%05d", c.id+1, c.next)
+	day := c.s.base.Add(5*24*time.Hour + time.Duration(c.id*64+c.rng.IntN(64))*7*time.Hour)
+	n := fixture.Need(id, fixture.Title("压力测试集中服务"), fixture.Shifts(
+		volmatch.Shift{ID: "a", Start: day, End: day.Add(2 * time.Hour), Slots: 1000},
+		volmatch.Shift{ID: "b", Start: day.Add(3 * time.Hour), End: day.Add(5 * time.Hour), Slots: 1000}))
+	if stored, _ := c.create("create_need", "/v1/needs", n); !stored {
+		return
+	}
+	rec := batchRec{need: id}
+	key := c.key()
+	body := map[string]any{"needs": []string{id}, "max_per_volunteer": 1, "dry_run": false}
+	for try := 0; try < 600; try++ {
+		if try > 0 {
+			c.stats["batch"].retries++
+		}
+		var out struct{ Assignments []volmatch.Assignment }
+		o, code := c.sendKeyed("batch", "POST", "/v1/assignments/batch", key, body, &out)
+		if o == acked {
+			rec.resolved = true
+			for _, a := range out.Assignments {
+				rec.acked = append(rec.acked, a.ID)
+			}
+			break
+		}
+		if o == rejected && try > 0 {
+			break // committed, its answer lost: resolved false
+		}
+		if o != unacked || code == http.StatusConflict {
+			break
+		}
+		c.pause()
+	}
+	l := &c.s.led
+	l.mu.Lock()
+	l.batches = append(l.batches, rec)
+	l.mu.Unlock()
 }
 
 func (l *ledger) invRec(id string) *invRec {
@@ -785,6 +931,30 @@ func (s *soak) verify() {
 		}
 		if r.rating != 0 && got.Rating != r.rating {
 			s.finding(&s.lost, "assignment %s has rating %d, want the acknowledged %d", id, got.Rating, r.rating)
+		}
+	}
+
+	// Batch commits retried with their key: the need's direct assignments
+	// are exactly the answer's (one more would be a second run).
+	for _, b := range l.batches {
+		if needBy[b.need] == nil {
+			s.finding(&s.lost, "batch need %s is missing", b.need)
+			continue
+		}
+		if !b.resolved {
+			continue
+		}
+		mine := map[string]bool{}
+		for _, id := range b.acked {
+			mine[id] = true
+			if asgBy[id] == nil {
+				s.finding(&s.lost, "assignment %s of the acknowledged batch over %s is missing", id, b.need)
+			}
+		}
+		for _, a := range asgs {
+			if a.Need == b.need && a.Invite == "" && !mine[a.ID] {
+				s.finding(&s.duplicated, "assignment %s of batch need %s is not in the batch's answer: written by a retry", a.ID, b.need)
+			}
 		}
 	}
 
@@ -1007,6 +1177,7 @@ func (s *soak) checkFindings() {
 		{"lost acknowledged writes", s.lost}, {"overfilled shifts", s.overfilled}, {"double bookings", s.doubleBooked},
 		{"fill counts off", s.fillDrift}, {"volunteer stats off", s.statsDrift}, {"event log off", s.eventDrift},
 		{"torn reservations", s.torn}, {"refused writes that were stored", s.phantom},
+		{"writes duplicated by a retry", s.duplicated},
 	} {
 		if f.n != 0 {
 			s.t.Errorf("%s: %d", f.name, f.n)
@@ -1035,7 +1206,7 @@ func (s *soak) report() {
 	for _, f := range names {
 		fmt.Fprintf(&b, "; %s ×%d", f, counts[f])
 	}
-	fmt.Fprintf(&b, "\n%-17s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n", "kind", "requests", "2xx", "409", "503", "no-answer", "other5xx", "bad4xx", "retries", "recovered")
+	fmt.Fprintf(&b, "\n%-17s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "kind", "requests", "2xx", "409", "503", "no-answer", "other5xx", "bad4xx", "retries", "recovered", "replayed")
 	kinds := make([]string, 0, len(s.stats))
 	for k := range s.stats {
 		kinds = append(kinds, k)
@@ -1049,14 +1220,21 @@ func (s *soak) report() {
 		if k != "read" {
 			writes += v.acked
 		}
-		fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d\n", k, v.requests, v.acked, v.rejected, v.unavailable, v.connErr, v.other5xx, v.unexpected, v.retries, v.recovered)
+		fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d %8d\n", k, v.requests, v.acked, v.rejected, v.unavailable, v.connErr, v.other5xx, v.unexpected, v.retries, v.recovered, v.replayed)
 	}
-	fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d\n", "total", tot.requests, tot.acked, tot.rejected, tot.unavailable, tot.connErr, tot.other5xx, tot.unexpected, tot.retries, tot.recovered)
+	fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d %8d\n", "total", tot.requests, tot.acked, tot.rejected, tot.unavailable, tot.connErr, tot.other5xx, tot.unexpected, tot.retries, tot.recovered, tot.replayed)
 	fmt.Fprintf(&b, "acknowledged writes: %d; unacknowledged (503 + no answer + other 5xx): %d\n", writes, tot.unavailable+tot.connErr+tot.other5xx)
 	fmt.Fprintf(&b, "stored: %d volunteers, %d needs, %d invitations, %d assignments, %d events\n",
 		s.stored.vols, s.stored.needs, s.stored.invs, s.stored.asgs, s.stored.events)
-	fmt.Fprintf(&b, "lost: %d; overfilled: %d; double bookings: %d; fill counts off: %d; stats off: %d; event log off: %d; torn: %d; refused but stored: %d",
-		s.lost, s.overfilled, s.doubleBooked, s.fillDrift, s.statsDrift, s.eventDrift, s.torn, s.phantom)
+	resolved := 0
+	for _, bt := range s.led.batches {
+		if bt.resolved {
+			resolved++
+		}
+	}
+	fmt.Fprintf(&b, "batch commits with an Idempotency-Key: %d answered, %d with the answer lost\n", resolved, len(s.led.batches)-resolved)
+	fmt.Fprintf(&b, "lost: %d; overfilled: %d; double bookings: %d; duplicated: %d; fill counts off: %d; stats off: %d; event log off: %d; torn: %d; refused but stored: %d",
+		s.lost, s.overfilled, s.doubleBooked, s.duplicated, s.fillDrift, s.statsDrift, s.eventDrift, s.torn, s.phantom)
 	if len(s.other5) > 0 {
 		fmt.Fprintf(&b, "\nanswers of 5xx other than 503: %s", strings.Join(s.other5, "; "))
 		for _, p := range s.logs {
@@ -1072,7 +1250,7 @@ func (s *soak) report() {
 		// A fault should answer 503: the store's EUNAVAILABLE.
 		s.t.Errorf("%d answers of 5xx other than 503 (first: %s)", tot.other5xx, s.other5[0])
 	}
-	if s.lost+s.overfilled+s.doubleBooked+s.fillDrift+s.statsDrift+s.eventDrift+s.torn+s.phantom != 0 {
+	if s.lost+s.overfilled+s.doubleBooked+s.duplicated+s.fillDrift+s.statsDrift+s.eventDrift+s.torn+s.phantom != 0 {
 		s.t.Error(errors.New("the soak found broken records (see above)"))
 	}
 }
