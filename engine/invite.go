@@ -151,7 +151,10 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 			return nil, fmt.Errorf("invite %s: %w", id, err)
 		}
 		i := inv(id)
-		if failed := scoring.Failed(v, n, sh, held); len(failed) > 0 {
+		// The home as the feature grid holds it (masked), as matching reads
+		// it: a refusal naming the distance gate for a chosen point and
+		// radius must not measure the exact home (issue 13).
+		if failed := scoring.Failed(v.Coarsened(), n, sh, held); len(failed) > 0 {
 			if slices.Contains(failed, scoring.GateBusy) {
 				// A clash with what the volunteer holds, as the store's
 				// reservation check answers it.
@@ -204,7 +207,7 @@ func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) erro
 	} else if err != nil {
 		return err
 	}
-	failed := slices.DeleteFunc(scoring.Failed(v, n, sh, nil), inv.Overrides)
+	failed := slices.DeleteFunc(scoring.Failed(v.Coarsened(), n, sh, nil), inv.Overrides) // the masked home, as matching and the invitation read it
 	if len(failed) == 0 {
 		return nil
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"volmatch"
 	"volmatch/engine"
 	"volmatch/internal/fixture"
+	"volmatch/scoring"
 )
 
 // trilaterate returns the point whose great-circle distances to qs best fit
@@ -189,5 +191,60 @@ func TestOwnMenuFromTheHome(t *testing.T) {
 				t.Errorf("menu distance = %v, want %v (from %v, to %v)", got, want, c.from, volmatch.ShownKmStep)
 			}
 		})
+	}
+}
+
+// TestDistanceGateOracle plays a social worker who measures a volunteer's
+// distance with the distance gate of an explicit invitation: a need at a
+// chosen point with a chosen radius either lets the invitation through or
+// refuses it naming the gate distance, so a binary search on the radius
+// gives the distance from each point, and three points give the home. The
+// gate of an invitation reads the home as matching does (the masked point),
+// so the search recovers the coarse point only.
+func TestDistanceGateOracle(t *testing.T) {
+	ctx := context.Background()
+	home := volmatch.Point{Lat: 39.92563, Lng: 116.48342}
+	e, _ := newEngine(t, fixture.Volunteer("V1", fixture.At(home), fixture.Travel(30)))
+	probes := 0
+	within := func(q volmatch.Point, km float64) bool {
+		probes++
+		id := fmt.Sprintf("P%03d", probes)
+		if _, err := e.PostNeed(ctx, sw1, fixture.Need(id, fixture.Place(q, km), func(n *volmatch.Need) { n.Street = "" })); err != nil {
+			t.Fatalf("PostNeed %s: %v", id, err)
+		}
+		_, err := e.Invite(ctx, sw1, id, engine.InviteRequest{Volunteers: []string{"V1"}})
+		switch {
+		case err == nil:
+			return true
+		case strings.Contains(err.Error(), scoring.GateDistance):
+			return false
+		}
+		t.Fatalf("Invite V1 to %s: %v", id, err)
+		return false
+	}
+	var qs []volmatch.Point
+	var ds []float64
+	for i := range 4 {
+		a := 2 * math.Pi * float64(i) / 4
+		q := volmatch.Point{
+			Lat: home.Lat + 2*math.Sin(a)/111.2,
+			Lng: home.Lng + 2*math.Cos(a)/(111.2*math.Cos(home.Lat*math.Pi/180)),
+		}
+		lo, hi := 0.05, 6.0
+		for range 14 {
+			if mid := (lo + hi) / 2; within(q, mid) {
+				hi = mid
+			} else {
+				lo = mid
+			}
+		}
+		qs, ds = append(qs, q), append(ds, (lo+hi)/2)
+	}
+	got := trilaterate(qs, ds)
+	toHome, toCoarse := volmatch.DistanceKm(got, home), volmatch.DistanceKm(got, home.Coarse())
+	t.Logf("from %d probes: recovered %.6f,%.6f: %.0f m from the home, %.0f m from the coarse point", probes, got.Lat, got.Lng, toHome*1000, toCoarse*1000)
+	if toHome < 0.3 || toHome < toCoarse {
+		t.Errorf("the distance gate of invitations gave a point %.0f m from the home (%.0f m from the coarse point); want at least 300 m and no closer to the home than to the coarse point",
+			toHome*1000, toCoarse*1000)
 	}
 }
