@@ -57,7 +57,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, volmatch.Beijing) // a Monday
 // synonyms, closed when the test ends.
 func openText(tb testing.TB) *index.Text {
 	tb.Helper()
-	text, err := index.OpenMem(index.Options{Synonyms: taxonomy.Load().SynonymGroups()})
+	text, err := index.OpenMem(index.Options{Synonyms: taxonomy.Load().SynonymGroups(), Labels: taxonomy.Load().Labels()})
 	if err != nil {
 		tb.Fatal(err)
 	}

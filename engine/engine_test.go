@@ -49,7 +49,7 @@ func newEngine(t testing.TB, vs ...*volmatch.Volunteer) (*engine.Engine, *bolt.S
 		}
 	}
 	tax := taxonomy.Load()
-	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups()})
+	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups(), Labels: tax.Labels()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,6 @@ const (
 	fieldPrivate     = "private"     // cjk bigrams of a volunteer's private text (the bio)
 	fieldPrivateSyn  = "private_syn" // its taxonomy terms, with synonyms
 	fieldFindable    = "findable"    // "true" when the volunteer consented to be found
-	fieldPool        = "pool"
 	fieldOrg         = "org"
 	fieldDistrict    = "district"
 	fieldStreet      = "street"
@@ -389,7 +388,7 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 	// A volunteer document holds only what a Query can ask for: a million
 	// of them are indexed, and every unused term costs indexing time.
 	im.AddDocumentMapping(typeVolunteer, docMapping([]string{
-		fieldKind, fieldDistrict, fieldDomain, fieldSkill, fieldPool, fieldFindable,
+		fieldKind, fieldDistrict, fieldDomain, fieldSkill, fieldFindable,
 	}, fieldHome, true))
 	if err := im.Validate(); err != nil {
 		return nil, err
@@ -436,7 +435,6 @@ type volunteerDoc struct {
 	District string   `json:"district,omitempty"`
 	Domain   []string `json:"domain,omitempty"`
 	Skill    []string `json:"skill,omitempty"`
-	Pool     []string `json:"pool,omitempty"`
 	Findable string   `json:"findable,omitempty"`
 	Home     geoPoint `json:"home"`
 }
@@ -478,7 +476,6 @@ func newVolunteerDoc(v *volmatch.Volunteer, labels map[string][]string) voluntee
 		Private:  v.Bio,
 		District: v.District,
 		Domain:   v.PreferredDomains,
-		Pool:     v.Pools,
 		Home:     geoPoint{Lon: home.Lng, Lat: home.Lat},
 	}
 	if v.Consent.Findable {
@@ -522,7 +519,8 @@ func publicText(v *volmatch.Volunteer, labels map[string][]string) string {
 		keys(k)
 	}
 	for _, c := range v.Certificates {
-		line(c.Name)
+		line(c.Name) // a name, or a key of the vocabulary with its label
+		keys(c.Name)
 	}
 	return b.String()
 }

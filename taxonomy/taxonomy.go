@@ -300,6 +300,24 @@ func (t *Taxonomy) SynonymGroups() [][]string {
 	return out
 }
 
+// Labels returns the Chinese names people search for of every key a record
+// may hold: each node's name and synonyms, each certificate's and each
+// training's name. The text index makes a volunteer's public text of them
+// (index.Options.Labels).
+func (t *Taxonomy) Labels() map[string][]string {
+	out := make(map[string][]string, len(t.nodes)+len(t.certs)+len(t.trainings))
+	for k, n := range t.nodes {
+		out[k] = append([]string{n.Name}, n.Synonyms...)
+	}
+	for _, c := range t.certs {
+		out[c.Key] = append(out[c.Key], c.Name)
+	}
+	for _, c := range t.trainings {
+		out[c.Key] = append(out[c.Key], c.Name)
+	}
+	return out
+}
+
 // Certificates returns the certificate vocabulary in file order.
 func (t *Taxonomy) Certificates() []Term { return append([]Term(nil), t.certs...) }
 

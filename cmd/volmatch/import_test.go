@@ -42,7 +42,7 @@ func TestImportBuildsIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tx, err := index.Open(filepath.Join(data, "index"), index.Options{Synonyms: taxonomy.Load().SynonymGroups()})
+		tx, err := index.Open(filepath.Join(data, "index"), index.Options{Synonyms: taxonomy.Load().SynonymGroups(), Labels: taxonomy.Load().Labels()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -141,7 +141,7 @@ func releaseLoadMemory(st volmatch.Store) {
 // store, so one that cannot be opened (written by another version, or
 // damaged) is removed and built again from the store by the follower.
 func openIndex(dir string, tax *taxonomy.Taxonomy, log *slog.Logger) (*index.Text, error) {
-	o := index.Options{Synonyms: tax.SynonymGroups()}
+	o := index.Options{Synonyms: tax.SynonymGroups(), Labels: tax.Labels()}
 	t, err := index.Open(dir, o)
 	if err == nil {
 		return t, nil
