@@ -108,6 +108,9 @@ func matrix() []access {
 		{method: "DELETE", route: "/v1/volunteers/:id", want: "401 401 401 204 403 403 403 403 403", req: func(w *world, _ string) call {
 			return call{path: "/v1/volunteers/" + w.volunteer()}
 		}},
+		{method: "POST", route: "/v1/volunteers/:id/verify", want: staffRead, req: func(w *world, _ string) call {
+			return call{"/v1/volunteers/" + w.claimant() + "/verify", map[string]bool{"all": true}}
+		}},
 		{method: "GET", route: "/v1/volunteers/:id/menu", want: selfOnly, req: get("/v1/volunteers/v1/menu")},
 
 		{method: "POST", route: "/v1/pools", want: "401 401 401 201 403 403 403 403 403", req: func(w *world, _ string) call {
@@ -189,6 +192,7 @@ func stationBody(id string) map[string]any {
 type world struct {
 	e                  *env
 	k                  int
+	slot               int // the last minute after t0 an assignment's shift starts at
 	inv1, a1, inv2, a2 string
 	needs              map[string]volmatch.Need
 }
@@ -258,15 +262,29 @@ func (w *world) invite(org, vol string) string {
 }
 
 // assignment reserves v1 a slot of a fresh need of org1 and takes steps.
+// The need's one-minute shift starts within 2 h after the server's clock
+// (t0), a minute after the last one, so that a check-in or a check-out at
+// the clock falls in the shift's window (volmatch.CheckInEarly) and v1 can
+// hold them all.
 func (w *world) assignment(steps ...volmatch.StepKind) string {
 	w.e.t.Helper()
 	ctx := context.Background()
-	as, err := w.e.st.Reserve(ctx, []volmatch.Reservation{{Need: w.need("org1", volmatch.UrgencyNormal), Shift: "s1", Volunteer: "v1"}}, t0)
+	w.slot++
+	if w.slot > 120 {
+		w.e.t.Fatal("world: more than 120 assignments")
+	}
+	n := w.needValue(w.next(), "org1")
+	n.Shifts[0].Start = t0.Add(time.Duration(w.slot) * time.Minute)
+	n.Shifts[0].End = n.Shifts[0].Start.Add(time.Minute)
+	if err := w.e.st.CreateNeed(ctx, &n); err != nil {
+		w.e.t.Fatal(err)
+	}
+	as, err := w.e.st.Reserve(ctx, []volmatch.Reservation{{Need: n.ID, Shift: "s1", Volunteer: "v1"}}, t0)
 	if err != nil {
 		w.e.t.Fatal(err)
 	}
-	for i, k := range steps {
-		if _, err := w.e.st.Advance(ctx, as[0].ID, volmatch.Step{Kind: k, At: t0.Add(time.Duration(i) * 2 * time.Hour), Hours: 2}); err != nil {
+	for _, k := range steps {
+		if _, err := w.e.st.Advance(ctx, as[0].ID, volmatch.Step{Kind: k, At: t0}); err != nil {
 			w.e.t.Fatal(err)
 		}
 	}
@@ -276,6 +294,18 @@ func (w *world) assignment(steps ...volmatch.StepKind) string {
 func (w *world) volunteer() string {
 	w.e.t.Helper()
 	v := volunteer(fmt.Sprintf("fxv%03d", w.next()), "测试", "10000000000", 39.93, 116.44)
+	if err := w.e.st.CreateVolunteer(context.Background(), &v); err != nil {
+		w.e.t.Fatal(err)
+	}
+	return v.ID
+}
+
+// claimant stores a fresh volunteer with a pending claim (a training) for
+// staff to verify.
+func (w *world) claimant() string {
+	w.e.t.Helper()
+	v := volunteer(fmt.Sprintf("fxv%03d", w.next()), "测试", "10000000000", 39.93, 116.44)
+	v.Claims = &volmatch.Claims{Trainings: []string{"sign_language"}}
 	if err := w.e.st.CreateVolunteer(context.Background(), &v); err != nil {
 		w.e.t.Fatal(err)
 	}
@@ -445,7 +475,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"vol1", "checkout", []volmatch.StepKind{volmatch.StepCheckIn}, map[string]any{"at": at}, 403},
 		{"vol1", "checkin", nil, map[string]any{"at": at}, 403},
 		{"vol1", "cancel", nil, map[string]any{"at": at}, 403},
-		{"sw1", "checkout", []volmatch.StepKind{volmatch.StepCheckIn}, map[string]float64{"hours": 3}, 200},
+		{"sw1", "checkout", []volmatch.StepKind{volmatch.StepCheckIn}, map[string]float64{"hours": 0.01}, 200}, // within the one-minute shift
 		{"vol1", "checkout", []volmatch.StepKind{volmatch.StepCheckIn}, nil, 200},
 	} {
 		id := w.assignment(c.steps...)

@@ -3,7 +3,9 @@ package api_test
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"volmatch"
 	"volmatch/api"
@@ -12,7 +14,9 @@ import (
 // TestFlow walks a need from posting to rating through real HTTP and checks
 // the contact rules, the search, the event log and the logs' privacy.
 func TestFlow(t *testing.T) {
-	e := newEnv(t, api.Options{})
+	var clock atomic.Int64 // the server's clock, moved to the shift for the check-in
+	clock.Store(t0.UnixNano())
+	e := newEnv(t, api.Options{Now: func() time.Time { return time.Unix(0, clock.Load()).In(volmatch.Beijing) }})
 	e.seedVolunteers()
 
 	n := need("n1", "")
@@ -84,6 +88,7 @@ func TestFlow(t *testing.T) {
 		}
 	}
 
+	clock.Store(n.Shifts[0].Start.Add(-time.Hour).UnixNano()) // check-in opens 2 h before the shift
 	e.must(200, "vol1", "POST", "/v1/assignments/"+a.ID+"/checkin", nil, &a)
 	e.must(403, "vol1", "POST", "/v1/assignments/"+a.ID+"/rating", map[string]int{"rating": 5}, nil)
 	e.must(403, "vol1", "POST", "/v1/assignments/"+a.ID+"/checkout", map[string]float64{"hours": 2.5}, nil) // the organisation records hours

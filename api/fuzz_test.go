@@ -125,9 +125,10 @@ func (s *fuzzServer) assignment(tb testing.TB, status volmatch.AssignmentStatus)
 		tb.Fatal(err)
 	}
 	id := as[0].ID
+	at := n.Shifts[0].Start // check-in and check-out are held to the shift's window
 	steps := map[volmatch.AssignmentStatus][]volmatch.Step{
-		volmatch.AssignCheckedIn: {{Kind: volmatch.StepCheckIn, At: t0}},
-		volmatch.AssignCompleted: {{Kind: volmatch.StepCheckIn, At: t0}, {Kind: volmatch.StepCheckOut, At: t0, Hours: 2}},
+		volmatch.AssignCheckedIn: {{Kind: volmatch.StepCheckIn, At: at}},
+		volmatch.AssignCompleted: {{Kind: volmatch.StepCheckIn, At: at}, {Kind: volmatch.StepCheckOut, At: at, Hours: 2}},
 	}[status]
 	for _, st := range steps {
 		if _, err := s.st.Advance(ctx, id, st); err != nil {

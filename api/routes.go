@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	h(get, "/volunteers", staff, opListVolunteers, s.listVolunteers)
 	h(get, "/volunteers/:id", staffAndSelf, opGetVolunteer, s.getVolunteer)
 	h(put, "/volunteers/:id", adminAndSelf, opUpdateVolunteer, s.updateVolunteer)
+	h(post, "/volunteers/:id/verify", staff, opVerifyVolunteer, s.verifyVolunteer)
 	h(del, "/volunteers/:id", adminOnly, opDeleteVolunteer, s.deleteVolunteer)
 
 	h(post, "/pools", adminOnly, opCreatePool, createRecord(s, s.eng.SavePool, "/v1/pools/", poolID))
