@@ -29,6 +29,27 @@
 // Event.Assignment (falling back to need, shift and volunteer when it is
 // empty), invitations by Event.Invite.
 //
+// # Minimum group size
+//
+// A report narrowed far enough (a one-minute window, one organisation)
+// describes one person: their hours, rating, no-show. With Filter.MinGroup
+// = k above 1, every figure about people computed from fewer than k of them
+// (but at least one) is withheld: zero in Go, null in JSON, its JSON name
+// listed in the Suppressed field of its cell, never a silent 0. The people
+// behind a figure are the volunteers its events name: who reserved slots
+// of the cohort's needs (fill, time to fill, the need funnel from
+// accepted), who answered invitations (acceptance), whose assignments were
+// resolved (completion, no-show, cancellation), who were rated
+// (satisfaction), who checked out (hours, stars, fairness), who were shown
+// (ranking quality; per rank, who were shown at it), who took part
+// (coverage), per week who reserved, served or were rated; the supply of a
+// gap cell is withheld when the most eligible volunteers of one of its
+// needs are fewer than k. Counts of what organisations did (needs posted,
+// slots asked, candidates shown, invitations sent) stay. A cell of nobody
+// says nothing about anyone and is shown. Lists ordered by a figure put
+// the cells whose figure is withheld last, so the order does not tell it.
+// The engine always applies its minimum (5 by default, DefaultMinGroup).
+//
 // All reports are JSON-friendly: snake_case tags, rates as fractions in
 // [0,1] (0 when the denominator is 0), durations in hours, lists sorted.
 package evaluation

@@ -372,7 +372,7 @@ func TestRanking(t *testing.T) {
 	if diff := cmp.Diff(want, r.ByPosition[:4]); diff != "" {
 		t.Errorf("Ranking by position mismatch (-want +got):\n%s", diff)
 	}
-	if len(r.ByPosition) != Positions || r.ByPosition[19] != (PositionStat{Rank: 20}) {
+	if len(r.ByPosition) != Positions || !cmp.Equal(r.ByPosition[19], PositionStat{Rank: 20}) {
 		t.Errorf("Ranking by position has %d entries, last %+v; want 20, rank 20 empty", len(r.ByPosition), r.ByPosition[len(r.ByPosition)-1])
 	}
 	// Active: v1..v7 (v7 by the batch reservation); shown v1..v6; top 3: v1 v2 v3 v5 v6.

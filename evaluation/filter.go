@@ -19,6 +19,11 @@ type Filter struct {
 	Domain      string    `json:"domain,omitempty"`
 	TargetGroup string    `json:"target_group,omitempty"`
 	Org         string    `json:"org,omitempty"`
+	// MinGroup is not a selection: when above 1, every figure about people
+	// computed from fewer than MinGroup of them (but at least one) is
+	// withheld, null in JSON and named in its cell's Suppressed (see the
+	// package comment). 0 withholds nothing; the engine always sets it.
+	MinGroup int `json:"min_group,omitempty"`
 }
 
 // Matches reports whether ev passes the filter's attribute conditions (not

@@ -20,6 +20,9 @@ type FunnelStep struct {
 	// Drop is the previous step's Count minus this Count (0 for the first
 	// step); negative when a step outgrows the one before (see Actions).
 	Drop int `json:"drop"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // Durations summarises how long the needs of the cohort took to reach a
@@ -31,6 +34,9 @@ type Durations struct {
 	Pending     int     `json:"pending"`
 	MedianHours float64 `json:"median_hours"`
 	P90Hours    float64 `json:"p90_hours"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // FunnelReport is the path from a posted need to a rated service.
@@ -131,7 +137,34 @@ func (l *ledger) funnel() FunnelReport {
 		{Key: "rated", Label: "评价 rated", Unit: "ratings", Count: rated},
 	}
 	chain(r.Actions)
+	l.withholdFunnel(&r)
 	return r
+}
+
+// withholdFunnel withholds the steps that count what volunteers did, and
+// the times to a first accept and to fill, when fewer than MinGroup people
+// are behind them: the volunteers who reserved slots of the cohort's needs
+// for the need funnel and the durations, those named by the window's
+// accepts, check-ins, check-outs and ratings for the action funnel. Posted,
+// shown and invited count what organisations did and stay.
+func (l *ledger) withholdFunnel(r *FunnelReport) {
+	step := func(steps []FunnelStep, from string) {
+		on := false
+		for i := range steps {
+			on = on || steps[i].Key == from
+			if on {
+				withhold(&steps[i], "count", "conversion", "drop")
+			}
+		}
+	}
+	if l.small(l.cohortReservers()) {
+		step(r.Needs, "accepted")
+		withhold(&r.TimeToFirstMatch, "count", "pending", "median_hours", "p90_hours")
+		withhold(&r.TimeToFill, "count", "pending", "median_hours", "p90_hours")
+	}
+	if l.small(l.people(ofType(volmatch.EventInviteAccepted, volmatch.EventCheckIn, volmatch.EventCheckOut, volmatch.EventRated))) {
+		step(r.Actions, "accepted")
+	}
 }
 
 // chain fills in Conversion and Drop from each step's predecessor.

@@ -56,6 +56,9 @@ type GapCell struct {
 	// needs) / Slots: the supply behind each asked slot.
 	EligibleMean    float64 `json:"eligible_mean"`
 	EligiblePerSlot float64 `json:"eligible_per_slot"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // DistrictGap is the gap of one district, for the map.
@@ -67,14 +70,22 @@ type DistrictGap struct {
 	Unfilled     int     `json:"unfilled"`
 	FillRate     float64 `json:"fill_rate"`
 	EligibleMean float64 `json:"eligible_mean"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // GapsReport is the supply–demand gap map over the needs posted in the
 // window (cohort).
 type GapsReport struct {
 	Buckets []Bucket `json:"buckets"` // TimeOfWeekBuckets, in order
-	// Cells lists every cell with slots asked, the largest Unfilled first,
-	// then by district, domain and bucket order.
+	// Cells lists every cell with slots asked, the largest Unfilled first
+	// (cells whose Unfilled is withheld after the others), then by
+	// district, domain and bucket order. A cell's filled, unfilled and
+	// fill rate are withheld when fewer than Filter.MinGroup volunteers
+	// reserved its slots; its supply (eligible mean and per slot) when the
+	// most eligible volunteers of one of its needs are fewer (the supply
+	// behind a cell is at least that many people).
 	Cells []GapCell `json:"cells"`
 	// Districts lists every district with slots asked, by district code.
 	Districts []DistrictGap `json:"districts"`
@@ -91,36 +102,34 @@ func (l *ledger) gaps() GapsReport {
 		bucket           int
 	}
 	type acc struct {
-		slots, filled, eligible int
-		needs                   map[string]bool
+		slots, filled, eligible, maxEligible int
+		needs, people                        map[string]bool
 	}
 	cells := map[cellKey]*acc{}
 	dist := map[string]*acc{}
 	get := func(m map[cellKey]*acc, k cellKey) *acc {
 		if m[k] == nil {
-			m[k] = &acc{needs: map[string]bool{}}
+			m[k] = &acc{needs: map[string]bool{}, people: map[string]bool{}}
 		}
 		return m[k]
 	}
 	for _, n := range l.cohort {
 		d := dist[n.attrs.District]
 		if d == nil {
-			d = &acc{needs: map[string]bool{}}
+			d = &acc{needs: map[string]bool{}, people: map[string]bool{}}
 			dist[n.attrs.District] = d
 		}
 		for _, s := range n.shifts {
 			c := get(cells, cellKey{n.attrs.District, n.attrs.Domain, TimeOfWeek(s.Start)})
-			c.slots += s.Slots
-			c.filled += n.filled(s)
-			if !c.needs[n.id] {
-				c.needs[n.id] = true
-				c.eligible += n.eligible
-			}
-			d.slots += s.Slots
-			d.filled += n.filled(s)
-			if !d.needs[n.id] {
-				d.needs[n.id] = true
-				d.eligible += n.eligible
+			for _, a := range []*acc{c, d} {
+				a.slots += s.Slots
+				a.filled += n.filled(s)
+				n.reservers(a.people, s.ID)
+				if !a.needs[n.id] {
+					a.needs[n.id] = true
+					a.eligible += n.eligible
+					a.maxEligible = max(a.maxEligible, n.eligible)
+				}
 			}
 		}
 	}
@@ -129,13 +138,20 @@ func (l *ledger) gaps() GapsReport {
 		if c.slots == 0 {
 			continue
 		}
-		r.Cells = append(r.Cells, GapCell{
+		g := GapCell{
 			District: k.district, Domain: k.domain, TimeOfWeek: TimeOfWeekBuckets[k.bucket].Key,
 			Needs: len(c.needs), Slots: c.slots, Filled: c.filled, Unfilled: c.slots - c.filled,
 			FillRate:        ratio(float64(c.filled), float64(c.slots)),
 			EligibleMean:    ratio(float64(c.eligible), float64(len(c.needs))),
 			EligiblePerSlot: ratio(float64(c.eligible), float64(c.slots)),
-		})
+		}
+		if l.small(len(c.people)) {
+			withhold(&g, "filled", "unfilled", "fill_rate")
+		}
+		if l.small(c.maxEligible) {
+			withhold(&g, "eligible_mean", "eligible_per_slot")
+		}
+		r.Cells = append(r.Cells, g)
 	}
 	order := map[string]int{}
 	for i, b := range TimeOfWeekBuckets {
@@ -143,6 +159,9 @@ func (l *ledger) gaps() GapsReport {
 	}
 	sort.Slice(r.Cells, func(i, j int) bool {
 		a, b := r.Cells[i], r.Cells[j]
+		if wa, wb := a.Suppressed.Has("unfilled"), b.Suppressed.Has("unfilled"); wa != wb {
+			return wb // an order by a withheld figure would tell it
+		}
 		if a.Unfilled != b.Unfilled {
 			return a.Unfilled > b.Unfilled
 		}
@@ -159,11 +178,18 @@ func (l *ledger) gaps() GapsReport {
 		if d.slots == 0 {
 			continue
 		}
-		r.Districts = append(r.Districts, DistrictGap{
+		g := DistrictGap{
 			District: k, Needs: len(d.needs), Slots: d.slots, Filled: d.filled, Unfilled: d.slots - d.filled,
 			FillRate:     ratio(float64(d.filled), float64(d.slots)),
 			EligibleMean: ratio(float64(d.eligible), float64(len(d.needs))),
-		})
+		}
+		if l.small(len(d.people)) {
+			withhold(&g, "filled", "unfilled", "fill_rate")
+		}
+		if l.small(d.maxEligible) {
+			withhold(&g, "eligible_mean")
+		}
+		r.Districts = append(r.Districts, g)
 	}
 	return r
 }

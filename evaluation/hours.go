@@ -20,6 +20,9 @@ type HoursReport struct {
 	// selection up to the end of the window (stars are cumulative, so From
 	// is ignored for them).
 	Stars [6]int `json:"stars"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // FairnessReport tells how evenly the hours are spread over the volunteers
@@ -32,6 +35,9 @@ type FairnessReport struct {
 	// TopDecileShare is the share of all hours done by the top 10% of the
 	// active volunteers by hours (ceil(n/10) volunteers).
 	TopDecileShare float64 `json:"top_decile_share"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // Hours computes the hours report.
@@ -73,6 +79,9 @@ func (l *ledger) hours() HoursReport {
 	for v := range active {
 		r.Stars[volmatch.Stars(upTo[v])]++
 	}
+	if l.small(len(active)) {
+		withhold(&r, "hours", "active_volunteers", "hours_per_volunteer", "stars")
+	}
 	return r
 }
 
@@ -82,7 +91,11 @@ func (l *ledger) fairness() FairnessReport {
 	for _, v := range sortedKeys(h) {
 		xs = append(xs, h[v])
 	}
-	return FairnessReport{ActiveVolunteers: len(xs), Gini: Gini(xs), TopDecileShare: TopShare(xs, 0.1)}
+	r := FairnessReport{ActiveVolunteers: len(xs), Gini: Gini(xs), TopDecileShare: TopShare(xs, 0.1)}
+	if l.small(len(xs)) {
+		withhold(&r, "active_volunteers", "gini", "top_decile_share")
+	}
+	return r
 }
 
 // Gini returns the Gini coefficient of xs (non-negative values): Σ_i Σ_j

@@ -28,6 +28,8 @@ type needRec struct {
 	eligible int
 	cohort   bool           // posted in the window
 	hold     map[string]int // shift -> assignments holding a slot now
+	// reserved holds, per shift, the volunteers who reserved a slot of it.
+	reserved map[string]map[string]bool
 	reached  [stageCount]bool
 
 	firstAccept time.Time
@@ -115,7 +117,7 @@ func newLedger(events []volmatch.Event, f Filter) *ledger {
 				continue // a need is posted once; a repeat is ignored
 			}
 			n = &needRec{id: ev.Need, posted: ev.At, attrs: ev, shifts: ev.Shifts, eligible: ev.Eligible,
-				cohort: f.InWindow(ev.At), hold: map[string]int{}}
+				cohort: f.InWindow(ev.At), hold: map[string]int{}, reserved: map[string]map[string]bool{}}
 			n.stage(stagePosted)
 			l.needs[ev.Need] = n
 			if n.cohort {
@@ -139,6 +141,12 @@ func newLedger(events []volmatch.Event, f Filter) *ledger {
 			if n != nil {
 				n.stage(stageAccepted)
 				n.hold[ev.Shift]++
+				if ev.Volunteer != "" {
+					if n.reserved[ev.Shift] == nil {
+						n.reserved[ev.Shift] = map[string]bool{}
+					}
+					n.reserved[ev.Shift][ev.Volunteer] = true
+				}
 				if n.firstAccept.IsZero() {
 					n.firstAccept = ev.At
 				}

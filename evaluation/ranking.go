@@ -22,6 +22,9 @@ type PositionStat struct {
 	// AcceptRate = Accepted / Shown; AcceptPerInvite = Accepted / Invited.
 	AcceptRate      float64 `json:"accept_rate"`
 	AcceptPerInvite float64 `json:"accept_per_invite"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // RankingReport measures the ranked lists shown (match.shown in the window)
@@ -59,6 +62,17 @@ type RankingReport struct {
 	ShownTopK        int     `json:"shown_top_k"`
 	Coverage         float64 `json:"coverage"`
 	CoverageAtK      float64 `json:"coverage_at_k"`
+
+	// Withheld when fewer than Filter.MinGroup people are behind them:
+	// Judged and the means over judged listings (the volunteers shown in
+	// judged listings), the volunteer counts and coverages (the active
+	// volunteers), and per position Accepted and AcceptRate (the
+	// volunteers shown at that rank) and AcceptPerInvite (those of them
+	// invited). Listings and per position Shown and Invited count what
+	// organisations did and stay.
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // Ranking computes the ranking-quality report with cut-off k (DefaultK when
@@ -81,6 +95,10 @@ func (l *ledger) ranking(k int) RankingReport {
 	listings := map[string][]*volmatch.Event{}
 	active, shown, shownK := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	pos := make([]PositionStat, Positions)
+	shownAt, invitedAt := make([]map[string]bool, Positions), make([]map[string]bool, Positions)
+	for i := range shownAt {
+		shownAt[i], invitedAt[i] = map[string]bool{}, map[string]bool{}
+	}
 	l.window(func(ev *volmatch.Event) {
 		if ev.Volunteer != "" {
 			active[ev.Volunteer] = true
@@ -100,9 +118,11 @@ func (l *ledger) ranking(k int) RankingReport {
 		if ev.Rank >= 1 && ev.Rank <= Positions {
 			p := &pos[ev.Rank-1]
 			p.Shown++
+			shownAt[ev.Rank-1][ev.Volunteer] = true
 			pk := pairKey{ev.Need, ev.Volunteer}
 			if invited[pk] {
 				p.Invited++
+				invitedAt[ev.Rank-1][ev.Volunteer] = true
 			}
 			if l.grade[pk] >= 1 {
 				p.Accepted++
@@ -113,7 +133,13 @@ func (l *ledger) ranking(k int) RankingReport {
 		pos[i].Rank = i + 1
 		pos[i].AcceptRate = ratio(float64(pos[i].Accepted), float64(pos[i].Shown))
 		pos[i].AcceptPerInvite = ratio(float64(pos[i].Accepted), float64(pos[i].Invited))
+		if l.small(len(shownAt[i])) {
+			withhold(&pos[i], "accepted", "accept_rate", "accept_per_invite")
+		} else if l.small(len(invitedAt[i])) {
+			withhold(&pos[i], "accept_per_invite")
+		}
 	}
+	judgedPeople := map[string]bool{}
 	r.ByPosition = pos
 	r.Listings = len(listings)
 	var sp, sn, sm float64
@@ -135,6 +161,9 @@ func (l *ledger) ranking(k int) RankingReport {
 		}
 		r.Judged++
 		sp, sn, sm = sp+p, sn+n, sm+m
+		for _, ev := range evs {
+			judgedPeople[ev.Volunteer] = true
+		}
 	}
 	r.PrecisionAtK = ratio(sp, float64(r.Judged))
 	r.NDCGAtK = ratio(sn, float64(r.Judged))
@@ -142,6 +171,12 @@ func (l *ledger) ranking(k int) RankingReport {
 	r.ActiveVolunteers, r.ShownVolunteers, r.ShownTopK = len(active), len(shown), len(shownK)
 	r.Coverage = ratio(float64(len(shown)), float64(len(active)))
 	r.CoverageAtK = ratio(float64(len(shownK)), float64(len(active)))
+	if l.small(len(judgedPeople)) {
+		withhold(&r, "judged", "precision_at_k", "ndcg_at_k", "mrr")
+	}
+	if l.small(len(active)) {
+		withhold(&r, "active_volunteers", "shown_volunteers", "shown_top_k", "coverage", "coverage_at_k")
+	}
 	return r
 }
 

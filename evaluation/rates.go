@@ -35,6 +35,9 @@ type RatesReport struct {
 	CancellationRate float64 `json:"cancellation_rate"`
 
 	Satisfaction Satisfaction `json:"satisfaction"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // Satisfaction summarises the ratings (1–5, by the recipient side) given in
@@ -45,6 +48,9 @@ type Satisfaction struct {
 	// Distribution counts the ratings by value: index 0 holds the 1-star
 	// ratings, index 4 the 5-star ones.
 	Distribution [5]int `json:"distribution"`
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // Rates computes the rates report.
@@ -92,5 +98,42 @@ func (l *ledger) rates() RatesReport {
 	r.NoShowRate = ratio(float64(r.NoShows), float64(r.Resolved))
 	r.CancellationRate = ratio(float64(r.Cancelled), float64(r.Resolved))
 	r.Satisfaction.Mean = ratio(float64(sum), float64(r.Satisfaction.Ratings))
+	l.withholdRates(&r)
 	return r
+}
+
+// withholdRates withholds each part of r computed from fewer than MinGroup
+// people: the fill from the volunteers who reserved slots of the cohort's
+// needs, the acceptance from those who answered invitations in the window,
+// the outcomes from those whose assignments were resolved in it, the
+// satisfaction from those rated in it.
+func (l *ledger) withholdRates(r *RatesReport) {
+	if l.small(l.cohortReservers()) {
+		withhold(r, "slots_filled", "fill_rate")
+	}
+	answered := func(ev *volmatch.Event) bool {
+		return ev.Type == volmatch.EventInviteAccepted && ev.Invite != "" ||
+			ev.Type == volmatch.EventInviteDeclined || ev.Type == volmatch.EventInviteExpired
+	}
+	if l.small(l.people(answered)) {
+		withhold(r, "invites_accepted", "invites_declined", "invites_expired", "acceptance_rate")
+	}
+	if l.small(l.people(ofType(volmatch.EventCheckOut, volmatch.EventNoShow, volmatch.EventCancelled))) {
+		withhold(r, "completed", "no_shows", "cancelled", "resolved", "completion_rate", "no_show_rate", "cancellation_rate")
+	}
+	if l.small(l.people(func(ev *volmatch.Event) bool {
+		return ev.Type == volmatch.EventRated && ev.Rating >= 1 && ev.Rating <= 5
+	})) {
+		withhold(&r.Satisfaction, "ratings", "mean", "distribution")
+	}
+}
+
+// cohortReservers counts the volunteers who reserved a slot of a need of
+// the cohort (whether they kept it or not).
+func (l *ledger) cohortReservers() int {
+	set := map[string]bool{}
+	for _, n := range l.cohort {
+		n.reservers(set, "")
+	}
+	return len(set)
 }

@@ -49,6 +49,13 @@ type GroupReport struct {
 	Ratings           int     `json:"ratings"`
 	MeanRating        float64 `json:"mean_rating"`
 	MedianHoursToFill float64 `json:"median_hours_to_fill"`
+
+	// A figure is withheld as in the report it comes from (RatesReport,
+	// HoursReport, Durations); EligibleMean when the most eligible
+	// volunteers of one of the group's needs are fewer than Filter.MinGroup.
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // By computes a GroupReport for every value of key among the events that
@@ -81,11 +88,30 @@ func By(events []volmatch.Event, f Filter, key GroupKey) []GroupReport {
 			Ratings: r.Satisfaction.Ratings, MeanRating: r.Satisfaction.Mean,
 			MedianHoursToFill: fu.TimeToFill.MedianHours,
 		}
-		e := 0
+		e, most := 0, 0
 		for _, n := range l.cohort {
 			e += n.eligible
+			most = max(most, n.eligible)
 		}
 		g.EligibleMean = ratio(float64(e), float64(len(l.cohort)))
+		if r.Suppressed.Has("fill_rate") {
+			withhold(&g, "slots_filled", "unfilled", "fill_rate")
+		}
+		if fu.TimeToFill.Suppressed.Has("median_hours") {
+			withhold(&g, "median_hours_to_fill")
+		}
+		if r.Suppressed.Has("completion_rate") {
+			withhold(&g, "completion_rate", "no_show_rate", "cancellation_rate")
+		}
+		if h.Suppressed.Has("hours") {
+			withhold(&g, "hours", "active_volunteers")
+		}
+		if r.Satisfaction.Suppressed.Has("mean") {
+			withhold(&g, "ratings", "mean_rating")
+		}
+		if l.small(most) {
+			withhold(&g, "eligible_mean")
+		}
 		out = append(out, g)
 	}
 	return out

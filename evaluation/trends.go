@@ -21,6 +21,12 @@ type WeekStat struct {
 	Hours      float64 `json:"hours"`
 	Ratings    int     `json:"ratings"`
 	MeanRating float64 `json:"mean_rating"` // 0 when no ratings
+	// Filled, Freed, Completed, Hours, Ratings and MeanRating are withheld
+	// when fewer than Filter.MinGroup volunteers are named by the week's
+	// accepts, no-shows, cancellations, check-outs and ratings.
+
+	// Suppressed names the fields withheld (null in JSON): see Suppressed.
+	Suppressed Suppressed `json:"suppressed,omitempty"`
 }
 
 // Weekly computes the activity per ISO week of the events in the window,
@@ -40,7 +46,8 @@ func monday(t time.Time) time.Time {
 func (l *ledger) weekly() []WeekStat {
 	type acc struct {
 		WeekStat
-		sum int
+		sum    int
+		people map[string]bool
 	}
 	weeks := map[time.Time]*acc{}
 	var first, last time.Time
@@ -48,13 +55,19 @@ func (l *ledger) weekly() []WeekStat {
 		m := monday(ev.At)
 		w := weeks[m]
 		if w == nil {
-			w = &acc{}
+			w = &acc{people: map[string]bool{}}
 			weeks[m] = w
 			if first.IsZero() || m.Before(first) {
 				first = m
 			}
 			if m.After(last) {
 				last = m
+			}
+		}
+		switch ev.Type {
+		case volmatch.EventInviteAccepted, volmatch.EventNoShow, volmatch.EventCancelled, volmatch.EventCheckOut, volmatch.EventRated:
+			if ev.Volunteer != "" {
+				w.people[ev.Volunteer] = true
 			}
 		}
 		switch ev.Type {
@@ -83,6 +96,9 @@ func (l *ledger) weekly() []WeekStat {
 		if w := weeks[m]; w != nil {
 			s = w.WeekStat
 			s.MeanRating = ratio(float64(w.sum), float64(w.Ratings))
+			if l.small(len(w.people)) {
+				withhold(&s, "filled", "freed", "completed", "hours", "ratings", "mean_rating")
+			}
 		}
 		y, wk := m.ISOWeek()
 		s.Week = fmt.Sprintf("%04d-W%02d", y, wk)
