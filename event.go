@@ -90,6 +90,9 @@ func PrepareEvents(evs []Event, now time.Time) ([]Event, error) {
 		if ev.Type == "" {
 			return nil, AtIndex("events", i, FieldError("type", "is required"))
 		}
+		if err := CheckTime("at", ev.At); err != nil {
+			return nil, AtIndex("events", i, err)
+		}
 	}
 	out := make([]Event, len(evs))
 	for i, ev := range evs {

@@ -52,6 +52,14 @@ func TestTimesOutOfRange(t *testing.T) {
 		{"a step at year 1", "at", func() error {
 			return volmatch.Step{Kind: volmatch.StepCheckIn, At: year1}.Validate()
 		}},
+		{"a token expiring in 9999", "expires_at", func() error {
+			tok := volmatch.Token{Role: volmatch.RolePlanner, Hash: volmatch.HashToken(volmatch.NewSecret()), ExpiresAt: year9999}
+			return tok.Validate()
+		}},
+		{"an event in year 1", "events[0].at", func() error {
+			_, err := volmatch.PrepareEvents([]volmatch.Event{{Type: volmatch.EventNeedPosted, At: year1}}, monday)
+			return err
+		}},
 		{"an invitation sent in 9999", "sent_at", func() error {
 			_, err := volmatch.Invitation{ID: "I1", Need: "N1", Shift: "s1", Volunteer: "V1", SentAt: year9999}.Prepare(monday)
 			return err

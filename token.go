@@ -59,6 +59,9 @@ func (t *Token) Validate() error {
 	if len(t.Hash) != 64 {
 		return FieldError("hash", "must be a hex SHA-256")
 	}
+	if err := CheckTime("expires_at", t.ExpiresAt); err != nil {
+		return err
+	}
 	return checkLen("name", t.Name, MaxNameLen)
 }
 

@@ -435,3 +435,21 @@ func TestClaimsArePending(t *testing.T) {
 		t.Errorf("V001's pools after the admin removed them = %v, want none", v1.Pools)
 	}
 }
+
+// TestReportTimesInRange: an evaluation window in year 1 or 9999 is
+// refused naming from or to.
+func TestReportTimesInRange(t *testing.T) {
+	e, _ := newEngine(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		field string
+		f     evaluation.Filter
+	}{
+		{"from", evaluation.Filter{From: time.Date(1, 6, 1, 0, 0, 0, 0, time.UTC)}},
+		{"to", evaluation.Filter{To: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}},
+	} {
+		if _, err := e.Funnel(ctx, planner, c.f); volmatch.ErrorField(err) != c.field {
+			t.Errorf("Funnel(%+v) = %v, want EINVALID on %s", c.f, err, c.field)
+		}
+	}
+}

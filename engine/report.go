@@ -81,6 +81,12 @@ func report[T any](ctx context.Context, e *Engine, tok *volmatch.Token, name str
 	if tok.Role != volmatch.RoleAdmin && tok.Role != volmatch.RolePlanner {
 		return zero, forbidden("the %s role may not read evaluation reports", tok.Role)
 	}
+	if err := volmatch.CheckTime("from", f.From); err != nil {
+		return zero, err
+	}
+	if err := volmatch.CheckTime("to", f.To); err != nil {
+		return zero, err
+	}
 	evs, seq, err := e.reports.log.snapshot(ctx, e.store)
 	if err != nil {
 		return zero, err
