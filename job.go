@@ -33,10 +33,11 @@ type Job struct {
 }
 
 // MaxReserve is the most reservations one store write (Reserve) takes:
-// about a second of work on either store, so that no write holds the bbolt
-// writer lock or a Redis script for long. A longer commit is a job of
-// chunks of at most MaxReserve.
-const MaxReserve = 2000
+// about a tenth of a second of work on an idle server (the Redis script's
+// time is measured by store/redis TestReserveScriptTime), so that no write
+// holds the bbolt writer lock or a Redis script for long. A longer commit
+// is a job of chunks of at most MaxReserve.
+const MaxReserve = 1000
 
 // CheckReserveSize refuses a Reserve of more than MaxReserve reservations
 // (EINVALID).

@@ -84,7 +84,7 @@ var (
 	opRating        = Op{Summary: "Rate a completed assignment (1–5)", Tag: "assignments", Params: idOnly(), Body: RatingRequest{}, Resp: volmatch.Assignment{}}
 	opNoShow        = Op{Summary: "Mark a no-show", Tag: "assignments", Params: idOnly(), Body: CancelRequest{}, Resp: volmatch.Assignment{}}
 	opCancel        = Op{Summary: "Cancel a reserved assignment", Tag: "assignments", Params: idOnly(), Body: CancelRequest{}, Resp: volmatch.Assignment{}}
-	opBatch         = Op{Summary: "Plan (dry run) or commit a batch assignment over needs or a district; a commit of more than 2,000 placements answers 202 with a job (Location /v1/jobs/{id}) that commits them in all-or-nothing chunks", Tag: "assignments",
+	opBatch         = Op{Summary: "Plan (dry run) or commit a batch assignment over needs or a district; a commit of more than 1,000 placements answers 202 with a job (Location /v1/jobs/{id}) that commits them in all-or-nothing chunks", Tag: "assignments",
 		Body: BatchRequest{}, Resp: BatchResponse{}}
 	opGetJob = Op{Summary: "A background job's status (a batch commit): how many placements are committed, which chunk failed (its creator or an admin)", Tag: "assignments",
 		Params: idOnly(), Resp: volmatch.Job{}}

@@ -15,7 +15,7 @@ import (
 // nothing is written.
 //
 // What a commit makes atomic depends on its size. A commit of at most
-// Options.CommitChunk placements (2,000 by default, volmatch.MaxReserve at
+// Options.CommitChunk placements (1,000 by default, volmatch.MaxReserve at
 // most) is one store write, all or nothing, answered when it is done. A
 // larger one is a job (job.go): the request stores the job and answers at
 // once; the job reserves the placements in plan order, one chunk per store

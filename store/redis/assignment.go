@@ -101,7 +101,14 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		} else {
 			args = append(args, "", "", "")
 		}
-		res, err := reserveScript.Run(ctx, s.c, s.keys, args...).Result()
+		// A batch (Reserve, at most volmatch.MaxReserve) waits for its
+		// script's reply on the bulk client: a reply given up on would
+		// leave a committed batch answered as failed.
+		c := s.c
+		if what == "reserve" {
+			c = s.bulk
+		}
+		res, err := reserveScript.Run(ctx, c, s.keys, args...).Result()
 		if err != nil {
 			return nil, s.err(what, err)
 		}

@@ -13,7 +13,7 @@ import (
 
 // maxScript is the longest a script call of the store may run: Redis runs
 // one script at a time, and every other client of the server waits for it.
-const maxScript = 500 * time.Millisecond
+const maxScript = time.Second
 
 // TestReserveScriptTime reserves the largest batch one write takes
 // (volmatch.MaxReserve) several times, each volunteer holding more
