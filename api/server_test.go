@@ -81,7 +81,10 @@ func TestRoles(t *testing.T) {
 	if me.Role != volmatch.RoleSocialWorker || me.Org != "org1" {
 		t.Fatalf("GET /v1/me as sw1 = %+v", me)
 	}
-	// Search as a social worker shows volunteers masked; as a volunteer only needs.
+	// Search as a social worker shows volunteers masked (the candidates of
+	// their organisation's open needs: n1 was deleted above); as a
+	// volunteer only needs.
+	e.must(201, "sw1", "POST", "/v1/needs", need("n3", "org1"), nil)
 	var sr api.SearchResponse
 	e.must(200, "sw1", "GET", "/v1/search?q=手语&kind=volunteer", nil, &sr)
 	if len(sr.Items) != 3 {
