@@ -6,19 +6,40 @@
 //
 // # Text index
 //
-// Needs and volunteers are two Bleve document types. Free text (a need's
-// title and description, a volunteer's bio) is analysed with Bleve's cjk
-// analyzer (bigrams), so any word of two characters or more is found inside
-// longer text: a query for 手语 finds a bio that says 手语翻译. The terms of
-// the skill taxonomy are indexed a second time, whole, in a field that carries
-// a Bleve synonym source fed with the taxonomy's synonym groups (passed in
-// Options; package taxonomy provides them), so that a query for 心理咨询
-// finds a need that says 心理疏导. Tags (district, street, domain, target
-// group, mode, urgency, status, skill keys, certificates, trainings,
-// languages) are keyword fields; skills match by key, never by name. Needs
-// have a geopoint "point", volunteers "home", for searches sorted by
-// distance. Volunteer names and phones are never indexed and no field is
+// Needs and volunteers are two Bleve document types. Free text is analysed
+// into bigrams (Bleve's cjk analysis, plus the last character of each run
+// of ideographs), so any word of two characters or more is found inside
+// longer text, through a match query of its bigrams: a query for 手语 finds
+// a bio that says 手语翻译; a word of one character is found by a prefix
+// query, which reads only the terms that start with it (no wildcard, whose
+// cost grows with the whole dictionary). The terms of the skill taxonomy
+// are indexed a second time, whole, in a field that carries a Bleve synonym
+// source fed with the taxonomy's synonym groups (passed in Options;
+// package taxonomy provides them), so that a query for 心理咨询 finds a
+// need that says 心理疏导. Tags (district, street, domain, target group,
+// mode, urgency, status, organisation, skill keys, certificates, trainings,
+// languages, a volunteer's consent to be found) are keyword fields; skills
+// match by key.
+//
+// # What a caller may read, it may search
+//
+// A volunteer's text is kept in two parts. The public text is what a
+// masked view shows (the names of their skills, domains, trainings and
+// languages from Options.Labels, and their certificates' names); the
+// private text (the bio) sits in fields of its own that only a Query with
+// Private reads. Volunteers' homes are indexed at the coarse point a masked
+// view shows (volmatch.Point.Coarse), so no distance, filter or sort order
+// says more. Volunteer names and phones are never indexed and no field is
 // stored: a hit carries only the kind, the ID, the score and the distance.
+// A caller's scope is part of the query (Query.Org for needs,
+// Query.Volunteers for volunteers), so totals and pages count only what
+// the caller may see.
+//
+// # Cost
+//
+// The text is bounded (volmatch.MaxSearchRunes characters,
+// volmatch.MaxSearchWords words), the query built is counted (Clauses) and
+// refused over MaxClauses, and a search stops with its context.
 //
 //	t, err := index.Open(filepath.Join(dir, "text.bleve"), index.Options{
 //		Synonyms: taxonomy.Load().SynonymGroups()})
