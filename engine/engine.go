@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/evaluation"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
 	"volmatch/taxonomy"
@@ -63,6 +64,10 @@ type Options struct {
 	// Slim keeps slim copies of the volunteers in the feature grid (a
 	// million volunteers in half the memory; see grid.Slim).
 	Slim bool
+	// MinGroup is the minimum group size of the evaluation reports: a
+	// figure about people computed from fewer of them is withheld
+	// (evaluation.Filter.MinGroup; default evaluation.DefaultMinGroup, 5).
+	MinGroup int
 	// CommitChunk is the most reservations of a batch commit written in
 	// one store write (default and at most volmatch.MaxReserve); a larger
 	// commit is a job of such chunks (job.go).
@@ -78,6 +83,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = tokenTTL
+	}
+	if o.MinGroup <= 0 {
+		o.MinGroup = evaluation.DefaultMinGroup
 	}
 	if o.Weights == nil {
 		w := scoring.DefaultWeights()
@@ -101,6 +109,7 @@ type Engine struct {
 	now      func() time.Time
 	log      *slog.Logger
 	reports  *reports
+	minGroup int
 	tokens   tokens
 	// commitChunk and jobs: batch commits as jobs of bounded chunks (job.go).
 	commitChunk int
@@ -122,6 +131,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 		reports: newReports(),
 		tokens:  tokens{ttl: o.TokenTTL},
 	}
+	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
 	var ti TextIndex
 	if text != nil {

@@ -13,35 +13,38 @@ import (
 // Every report is an aggregate computed by package evaluation from the
 // event log alone: counts, rates, hours and keys of districts, streets,
 // domains, target groups and organisations; never a volunteer's ID, name or
-// phone. The engine keeps a copy of the log, caught up on each request
+// phone. Every figure about people computed from fewer than the engine's
+// minimum group size (Options.MinGroup, 5 by default) is withheld (issue
+// 13): a window, place or organisation narrowed to one person shows null
+// and "suppressed", not their hours or rating. The engine keeps a copy of the log, caught up on each request
 // (only the events after the last Seq seen are read), and the reports of the
 // log as of its newest Seq (a summary over a large log takes a while, and a
 // dashboard asks the same one again).
 
 // Summary is every evaluation report for f.
 func (e *Engine) Summary(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) (evaluation.SummaryReport, error) {
-	return report(ctx, e, tok, "summary", f, func(evs []volmatch.Event) evaluation.SummaryReport { return evaluation.Summary(evs, f) })
+	return report(ctx, e, tok, "summary", f, evaluation.Summary)
 }
 
 // Funnel is the funnel from posted to rated.
 func (e *Engine) Funnel(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) (evaluation.FunnelReport, error) {
-	return report(ctx, e, tok, "funnel", f, func(evs []volmatch.Event) evaluation.FunnelReport { return evaluation.Funnel(evs, f) })
+	return report(ctx, e, tok, "funnel", f, evaluation.Funnel)
 }
 
 // Rates are the fill, acceptance, completion, no-show and cancellation
 // rates and the satisfaction.
 func (e *Engine) Rates(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) (evaluation.RatesReport, error) {
-	return report(ctx, e, tok, "rates", f, func(evs []volmatch.Event) evaluation.RatesReport { return evaluation.Rates(evs, f) })
+	return report(ctx, e, tok, "rates", f, evaluation.Rates)
 }
 
 // Gaps is the supply–demand gap map.
 func (e *Engine) Gaps(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) (evaluation.GapsReport, error) {
-	return report(ctx, e, tok, "gaps", f, func(evs []volmatch.Event) evaluation.GapsReport { return evaluation.Gaps(evs, f) })
+	return report(ctx, e, tok, "gaps", f, evaluation.Gaps)
 }
 
 // RankingQuality is the ranking-quality report at cut-off k.
 func (e *Engine) RankingQuality(ctx context.Context, tok *volmatch.Token, f evaluation.Filter, k int) (evaluation.RankingReport, error) {
-	return report(ctx, e, tok, fmt.Sprintf("ranking@%d", k), f, func(evs []volmatch.Event) evaluation.RankingReport {
+	return report(ctx, e, tok, fmt.Sprintf("ranking@%d", k), f, func(evs []volmatch.Event, f evaluation.Filter) evaluation.RankingReport {
 		return evaluation.Ranking(evs, f, k)
 	})
 }
@@ -55,28 +58,34 @@ type HoursFairness struct {
 // Fairness is the fairness of the hours (Gini, top-decile share), hours and
 // star levels.
 func (e *Engine) Fairness(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) (HoursFairness, error) {
-	return report(ctx, e, tok, "fairness", f, func(evs []volmatch.Event) HoursFairness {
+	return report(ctx, e, tok, "fairness", f, func(evs []volmatch.Event, f evaluation.Filter) HoursFairness {
 		return HoursFairness{Fairness: evaluation.Fairness(evs, f), Hours: evaluation.Hours(evs, f)}
 	})
 }
 
 // Weekly is the activity per ISO week (never nil).
 func (e *Engine) Weekly(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) ([]evaluation.WeekStat, error) {
-	return report(ctx, e, tok, "weekly", f, func(evs []volmatch.Event) []evaluation.WeekStat {
+	return report(ctx, e, tok, "weekly", f, func(evs []volmatch.Event, f evaluation.Filter) []evaluation.WeekStat {
 		return nonNil(evaluation.Weekly(evs, f))
 	})
 }
 
 // By is the headline figures per value of key (never nil).
 func (e *Engine) By(ctx context.Context, tok *volmatch.Token, f evaluation.Filter, key evaluation.GroupKey) ([]evaluation.GroupReport, error) {
-	return report(ctx, e, tok, "by:"+string(key), f, func(evs []volmatch.Event) []evaluation.GroupReport {
+	return report(ctx, e, tok, "by:"+string(key), f, func(evs []volmatch.Event, f evaluation.Filter) []evaluation.GroupReport {
 		return nonNil(evaluation.By(evs, f, key))
 	})
 }
 
+// MinGroup returns the minimum group size the reports hold to: the
+// MinGroup of every filter they are computed under.
+func (e *Engine) MinGroup() int { return e.minGroup }
+
 // report returns the cached report name for f as of the log's newest
-// event, or computes it with fn.
-func report[T any](ctx context.Context, e *Engine, tok *volmatch.Token, name string, f evaluation.Filter, fn func([]volmatch.Event) T) (T, error) {
+// event, or computes it with fn. The filter's MinGroup is always the
+// engine's, whatever the caller set: no transport and no caller (an admin
+// included) reads a figure about fewer people than that.
+func report[T any](ctx context.Context, e *Engine, tok *volmatch.Token, name string, f evaluation.Filter, fn func([]volmatch.Event, evaluation.Filter) T) (T, error) {
 	var zero T
 	if tok.Role != volmatch.RoleAdmin && tok.Role != volmatch.RolePlanner {
 		return zero, forbidden("the %s role may not read evaluation reports", tok.Role)
@@ -87,6 +96,7 @@ func report[T any](ctx context.Context, e *Engine, tok *volmatch.Token, name str
 	if err := volmatch.CheckTime("to", f.To); err != nil {
 		return zero, err
 	}
+	f.MinGroup = e.minGroup
 	evs, seq, err := e.reports.log.snapshot(ctx, e.store)
 	if err != nil {
 		return zero, err
@@ -95,7 +105,7 @@ func report[T any](ctx context.Context, e *Engine, tok *volmatch.Token, name str
 	if v, ok := e.reports.get(seq, key); ok {
 		return v.(T), nil
 	}
-	v := fn(evs)
+	v := fn(evs, f)
 	e.reports.put(seq, key, v)
 	return v, nil
 }
