@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -130,5 +131,30 @@ func TestBatchJob(t *testing.T) {
 	if code, again, h := e.keyed("sw1", "/v1/assignments/batch", "batch-1", map[string]any{"needs": []string{"n1"}, "dry_run": false}); code != 202 ||
 		string(again) != string(b) || h.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("batch retry = %d %s, want the first 202 replayed", code, again)
+	}
+}
+
+// slowUpdate is a store whose need updates take longer than the request
+// deadline after they have committed.
+type slowUpdate struct{ *bolt.Store }
+
+func (s slowUpdate) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
+	err := s.Store.UpdateNeed(ctx, n)
+	time.Sleep(600 * time.Millisecond)
+	return err
+}
+
+// TestNo503ForACommittedWrite: a write that committed past the request's
+// deadline is answered as done (the need read back), never 503.
+func TestNo503ForACommittedWrite(t *testing.T) {
+	e := newEnvWith(t, api.Options{RequestTimeout: 300 * time.Millisecond}, func(st *bolt.Store) volmatch.Store { return slowUpdate{st} })
+	e.seedVolunteers()
+	n := need("n1", "org1")
+	e.must(201, "sw1", "POST", "/v1/needs", n, nil)
+	n.Title = "改过的标题"
+	var got volmatch.Need
+	e.must(200, "sw1", "PUT", "/v1/needs/n1", n, &got)
+	if got.Title != n.Title {
+		t.Errorf("PUT answered title %q, want %q", got.Title, n.Title)
 	}
 }

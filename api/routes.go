@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
+	"volmatch/engine"
 )
 
 // Param documents a path or query parameter.
@@ -173,7 +174,12 @@ func (s *Server) limitBody(c *gin.Context) {
 
 // deadline gives each request's context the deadline of
 // Options.RequestTimeout; handlers pass it down to the store and the matcher.
+//
+// The deadline stops work before a write, never a write that began nor the
+// answer of one that committed (engine.Request): a write is answered as
+// done or is a job, never 503 once it went through.
 func (s *Server) deadline(c *gin.Context) {
+	c.Request = c.Request.WithContext(engine.Request(c.Request.Context()))
 	if s.opt.RequestTimeout < 0 {
 		c.Next()
 		return

@@ -154,25 +154,47 @@ func TestIdempotentTakenOver(t *testing.T) {
 // retry would post it again); now the write runs to its end and answers.
 func TestWriteOutlivesDeadline(t *testing.T) {
 	e, st := newFaultyEngine(t, engine.Options{})
-	slow := func(ctx context.Context, n *volmatch.Need) error {
-		if err := st.Real.CreateNeed(ctx, n); err != nil {
+	ctx, deadline := context.WithCancel(context.Background())
+	defer deadline()
+	st.Hook("CreateNeed", func(wctx context.Context, n *volmatch.Need) error {
+		if err := st.Real.CreateNeed(wctx, n); err != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-			return nil
-		}
-	}
-	st.Hook("CreateNeed", slow)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
+		deadline() // the caller's deadline passes while the reply is on its way
+		return wctx.Err()
+	})
 	n, err := e.PostNeed(ctx, sw1, fixture.Need("N1"))
 	if err != nil {
 		t.Fatalf("PostNeed whose write outlived the deadline = %v, want the stored need", err)
 	}
 	if _, err := st.Real.Need(context.Background(), n.ID); err != nil {
 		t.Fatalf("the need is not stored: %v", err)
+	}
+}
+
+// TestAnswerAfterCommittedWrite: in a request (engine.Request), once a
+// write committed the reads that build its answer run to their end: an
+// update whose write outlived the deadline answers with the need read
+// back, not with the deadline's error (a 503 for a write that went
+// through).
+func TestAnswerAfterCommittedWrite(t *testing.T) {
+	e, st := newFaultyEngine(t, engine.Options{})
+	if _, err := e.PostNeed(context.Background(), sw1, fixture.Need("N1")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, deadline := context.WithCancel(engine.Request(context.Background()))
+	defer deadline()
+	st.Hook("UpdateNeed", func(wctx context.Context, n *volmatch.Need) error {
+		err := st.Real.UpdateNeed(wctx, n)
+		deadline() // the caller's deadline passes during the write
+		return err
+	})
+	n := fixture.Need("N1", fixture.Title("改过的标题"))
+	got, err := e.UpdateNeed(ctx, sw1, "N1", n)
+	if err != nil {
+		t.Fatalf("UpdateNeed whose write outlived the deadline = %v, want the updated need", err)
+	}
+	if got.Title != "改过的标题" {
+		t.Errorf("UpdateNeed answered title %q, want the new one", got.Title)
 	}
 }
