@@ -26,8 +26,10 @@ type Options struct {
 	Rate  float64
 	Burst int
 	// RequestTimeout is the deadline of each request's context (default
-	// DefaultRequestTimeout; negative: none). Work that outlives it stops and
-	// answers 503; the http.Server's WriteTimeout must be longer.
+	// DefaultRequestTimeout; negative: none). Work that outlives it before
+	// writing stops and answers 503; a write that began runs to its end and
+	// is answered (engine.Request), and a batch commit too long for one
+	// write is a job. The http.Server's WriteTimeout must be longer.
 	RequestTimeout time.Duration
 	// AuthFailures is how many failed bearer tokens (unknown or expired)
 	// one client address may send in a minute; past it, every
