@@ -512,8 +512,8 @@ func term(field, value string) *query.TermQuery {
 
 // scope returns the query that keeps the records of kind ("" for both)
 // that q lets through: the kind itself, and for needs q.Org and q.Status,
-// for volunteers q.Volunteers and q.Pool. Synonym definitions (documents
-// too) never pass.
+// for volunteers q.Volunteers. Synonym definitions (documents too) never
+// pass.
 func scope(q Query, kind volmatch.ChangeKind) query.Query {
 	needs := []query.Query{term(fieldKind, typeNeed)}
 	if q.Org != "" {
@@ -523,9 +523,6 @@ func scope(q Query, kind volmatch.ChangeKind) query.Query {
 		needs = append(needs, term(fieldStatus, string(q.Status)))
 	}
 	vols := []query.Query{term(fieldKind, typeVolunteer)}
-	if q.Pool != "" {
-		vols = append(vols, term(fieldPool, q.Pool))
-	}
 	if s := q.Volunteers; s != nil {
 		var ors []query.Query
 		if s.Findable {
@@ -589,6 +586,7 @@ func (t *Text) textQuery(w string, q Query, kind volmatch.ChangeKind) query.Quer
 		if t.syn {
 			sq := bleve.NewMatchQuery(w)
 			sq.SetField(f[1])
+			sq.SetOperator(query.MatchQueryOperatorAnd) // every taxonomy term of the word
 			alts = append(alts, sq)
 		}
 	}
