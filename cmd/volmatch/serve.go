@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"volmatch/api"
+	"volmatch/evaluation"
 )
 
 func init() { register(newServeCmd) }
@@ -48,6 +49,7 @@ func newServeCmd(e *env) *cobra.Command {
 	var so serveOptions
 	var authFailures int
 	var trustedProxies []string
+	var minGroup int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API over the store in --data",
@@ -73,6 +75,9 @@ it revokes that token too (replicas sharing a store must share the value).`,
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
+			if minGroup < 1 {
+				return fmt.Errorf("serve: --min-group must be at least 1, got %d", minGroup)
+			}
 			stopProfile := func() {}
 			if so.CPUProfile != "" {
 				if stopProfile, err = startCPUProfile(so.CPUProfile); err != nil {
@@ -80,7 +85,7 @@ it revokes that token too (replicas sharing a store must share the value).`,
 				}
 			}
 			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
-				AdminToken: adminTokenFromEnv(), API: api.Options{Rate: so.Rate, Burst: so.Burst,
+				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, API: api.Options{Rate: so.Rate, Burst: so.Burst,
 					AuthFailures: authFailures, TrustedProxies: proxies}})
 			stopProfile()
 			if err != nil {
@@ -105,6 +110,8 @@ it revokes that token too (replicas sharing a store must share the value).`,
 		"failed bearer tokens one client address may send a minute before it gets 429 (0: %d, or none with a negative --rate; negative: no limit)", api.DefaultAuthFailures))
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil,
 		"address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: X-Forwarded-For is not trusted)")
+	cmd.Flags().IntVar(&minGroup, "min-group", evaluation.DefaultMinGroup,
+		"minimum group size of the evaluation reports: a figure about fewer people is withheld (null, \"suppressed\")")
 	return cmd
 }
 

@@ -49,6 +49,9 @@ type wireOptions struct {
 	// the admin tokens of earlier values are revoked (all of them when
 	// empty).
 	AdminToken string
+	// MinGroup is the evaluation reports' minimum group size
+	// (engine.Options.MinGroup; 0 for the default, 5).
+	MinGroup int
 }
 
 // wire opens the store and the Bleve index under the data folder (rebuilt
@@ -78,7 +81,7 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	}
 	// Slim copies in the feature grid: a million volunteers in half the
 	// memory (grid.Slim).
-	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now}
+	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now, MinGroup: o.MinGroup}
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
