@@ -147,7 +147,7 @@ func crashNeed(i int) volmatch.Need {
 	return volmatch.Need{
 		ID: fmt.Sprintf("crash-%04d", i), Org: "org1", Title: fmt.Sprintf("社区应急演练第%d场", i),
 		Domain: "emergency_response", TargetGroup: volmatch.TargetResidents, Mode: volmatch.ModeConcentrated,
-		Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.9 + float64(i)*1e-4, Lng: 116.4},
+		Urgency: volmatch.UrgencyNormal, Point: volmatch.Point{Lat: 39.9 + float64(i)*1e-5, Lng: 116.48}, // in Chaoyang (110105)
 		District: "110105", RadiusKm: 5,
 		Shifts: []volmatch.Shift{{ID: "s1", Start: t0, End: t0.Add(2 * time.Hour), Slots: 3}},
 	}
