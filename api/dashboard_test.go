@@ -358,6 +358,10 @@ func TestDashboardBrowser(t *testing.T) {
 				t.Errorf("unknown KPI card %q", c.KPI)
 				continue
 			}
+			if kpiWithheld[c.KPI](want) || c.Value == "null" { // fewer people than the minimum group (issue 13)
+				checkWithheld(t, c, want, q)
+				continue
+			}
 			figure := fig(want)
 			got, err := strconv.ParseFloat(c.Value, 64)
 			if err != nil || got != figure {

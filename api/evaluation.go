@@ -16,6 +16,9 @@ import (
 // evaluation over the event log, for planners and admins. Every report is an
 // aggregate: counts, rates, hours and keys of districts, streets, domains,
 // target groups and organisations; never a volunteer's ID, name or phone.
+// A figure about fewer people than the engine's minimum group size (issue
+// 13; `volmatch serve --min-group`, 5 by default) is null and named in its
+// cell's "suppressed" list; the filter echoed says the minimum (min_group).
 
 // SummaryResponse is every evaluation report for one filter.
 type SummaryResponse = evaluation.SummaryReport
@@ -195,6 +198,7 @@ func (s *Server) evalFilter(c *gin.Context) (evaluation.Filter, error) {
 	if f.Org, err = idParam(c, "org"); err != nil {
 		return f, err
 	}
+	f.MinGroup = s.eng.MinGroup() // the engine holds to it whatever is set; echoed with the report
 	return f, nil
 }
 

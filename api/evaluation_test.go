@@ -166,6 +166,7 @@ func testEvaluationFigures(t *testing.T, e *env, d *demoData) {
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
 			f := c.f
+			f.MinGroup = evaluation.DefaultMinGroup // the server's minimum group size, echoed (issue 13)
 			want := map[string]any{
 				"summary":  evaluation.Summary(evs, f),
 				"funnel":   api.FunnelResponse{Filter: f, Funnel: evaluation.Funnel(evs, f)},

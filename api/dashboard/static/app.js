@@ -16,7 +16,8 @@
       k_hours: '服务时长（小时）', k_active: '活跃志愿者', k_gini: '时长基尼系数', k_ndcg: 'NDCG@10', k_fill_time: '补满用时中位数（小时）',
       posted: '发布', filled: '已补位名额', completed: '完成服务', hoursAxis: '服务时长', acceptRate: '接受率',
       rank: '名次', stars: '星', noStar: '无星', volunteers: '志愿者人数', ndcgLine: 'NDCG@10',
-      hoursShare: '服务时长占比', topDecile: '前10%志愿者', restOf: '其余90%'
+      hoursShare: '服务时长占比', topDecile: '前10%志愿者', restOf: '其余90%',
+      suppressed: '少于{k}人', suppressedNote: '涉及人数少于{k}人的数字不显示（最小人群规模）。'
     },
     en: {
       title: 'Volunteer service: full-process evaluation', from: 'From', to: 'To', district: 'District', domain: 'Domain', all: 'All',
@@ -29,7 +30,8 @@
       k_hours: 'Hours delivered', k_active: 'Active volunteers', k_gini: 'Gini of hours', k_ndcg: 'NDCG@10', k_fill_time: 'Median hours to fill',
       posted: 'Posted', filled: 'Slots filled', completed: 'Completed', hoursAxis: 'Hours', acceptRate: 'Acceptance rate',
       rank: 'Rank', stars: 'stars', noStar: 'none', volunteers: 'Volunteers', ndcgLine: 'NDCG@10',
-      hoursShare: 'Share of hours', topDecile: 'Top 10% of volunteers', restOf: 'Other 90%'
+      hoursShare: 'Share of hours', topDecile: 'Top 10% of volunteers', restOf: 'Other 90%',
+      suppressed: '<{k}', suppressedNote: 'Figures about fewer than {k} people are withheld (minimum group size).'
     }
   };
 
@@ -46,6 +48,15 @@
     ['ndcg_at_k', 'k_ndcg', function (s) { return s.ranking.ndcg_at_k; }, 'dec3'],
     ['median_hours_to_fill', 'k_fill_time', function (s) { return s.funnel.time_to_fill.median_hours; }, 'dec1']
   ];
+
+  // A figure about fewer people than the server's minimum group size comes
+  // as null (and is named in its cell's "suppressed" list): it is shown as
+  // "少于5人" / "<5", never as 0.
+  function minGroup(s) { return (s && s.filter && s.filter.min_group) || 5; }
+  function withheld(s) { return t('suppressed').replace('{k}', minGroup(s)); }
+  function shown(x) { return x !== null && x !== undefined; }
+  // num is x for a chart, or '-' (ECharts' missing value) when withheld.
+  function num(x, f) { return shown(x) ? (f ? f(x) : x) : '-'; }
 
   var FORMAT = {
     int: function (x) { return String(Math.round(x)); },
@@ -168,16 +179,20 @@
     KPIS.forEach(function (k) {
       var v = k[2](s);
       var card = document.createElement('div');
-      card.className = 'card';
+      card.className = 'card' + (shown(v) ? '' : ' suppressed');
       card.setAttribute('data-kpi', k[0]);
       card.setAttribute('data-format', k[3]);
       card.setAttribute('data-value', String(v));
+      if (!shown(v)) {
+        card.setAttribute('data-suppressed', 'true');
+        card.title = t('suppressedNote').replace('{k}', minGroup(s));
+      }
       var label = document.createElement('div');
       label.className = 'label';
       label.textContent = t(k[1]);
       var value = document.createElement('div');
       value.className = 'value';
-      value.textContent = FORMAT[k[3]](v);
+      value.textContent = shown(v) ? FORMAT[k[3]](v) : withheld(s);
       card.appendChild(label);
       card.appendChild(value);
       box.appendChild(card);
@@ -186,11 +201,18 @@
 
   function drawFunnel(s) {
     render('c-funnel', {
-      tooltip: { trigger: 'item', formatter: '{b}: {c}' },
+      tooltip: { trigger: 'item', formatter: function (p) { return p.name + ': ' + (shown(p.data.count) ? p.data.count : withheld(s)); } },
       series: [{
         type: 'funnel', sort: 'none', left: '10%', width: '80%', minSize: '8%', gap: 2,
-        label: { show: true, position: 'inside', formatter: '{b} {c}' },
-        data: s.funnel.needs.map(function (st) { return { name: label(st.label), value: st.count }; })
+        label: { show: true, position: 'inside', formatter: function (p) { return p.name + ' ' + (shown(p.data.count) ? p.data.count : withheld(s)); } },
+        // A withheld step keeps its place at the size of the last step shown.
+        data: (function () {
+          var size = 0;
+          return s.funnel.needs.map(function (st) {
+            if (shown(st.count)) size = st.count;
+            return { name: label(st.label), value: size, count: st.count };
+          });
+        })()
       }]
     });
   }
@@ -205,16 +227,16 @@
   function drawWeekly(s) {
     var w = s.weekly || [];
     render('c-weekly', {
-      tooltip: { trigger: 'axis' },
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === '-' || !shown(v) ? withheld(s) : v; } },
       legend: { top: 0 },
       grid: { left: 50, right: 50, top: 40, bottom: 30 },
       xAxis: { type: 'category', data: w.map(function (x) { return x.week; }) },
       yAxis: [{ type: 'value' }, { type: 'value', name: t('hoursAxis') }],
       series: [
         { name: t('posted'), type: 'line', data: w.map(function (x) { return x.posted; }) },
-        { name: t('filled'), type: 'line', data: w.map(function (x) { return x.filled; }) },
-        { name: t('completed'), type: 'line', data: w.map(function (x) { return x.completed; }) },
-        { name: t('hoursAxis'), type: 'bar', yAxisIndex: 1, data: w.map(function (x) { return Math.round(x.hours * 10) / 10; }) }
+        { name: t('filled'), type: 'line', data: w.map(function (x) { return num(x.filled); }) },
+        { name: t('completed'), type: 'line', data: w.map(function (x) { return num(x.completed); }) },
+        { name: t('hoursAxis'), type: 'bar', yAxisIndex: 1, data: w.map(function (x) { return num(x.hours, function (h) { return Math.round(h * 10) / 10; }); }) }
       ]
     });
   }
@@ -223,12 +245,18 @@
     var metric = $('map-metric').value;
     var data = (s.gaps.districts || []).map(function (d) {
       var dd = district(d.district);
-      return { name: dd ? dd.name : d.district, value: metric === 'fill_rate' ? Math.round(d.fill_rate * 1000) / 10 : d.unfilled };
+      var v = metric === 'fill_rate' ? d.fill_rate : d.unfilled;
+      return { name: dd ? dd.name : d.district, value: shown(v) ? (metric === 'fill_rate' ? Math.round(v * 1000) / 10 : v) : NaN, suppressed: !shown(v),
+        // A withheld district: no value on the colour scale (never the colour of 0), hatched grey.
+        itemStyle: shown(v) ? undefined : { areaColor: '#cfd8dc' } };
     });
     var max = 1;
-    data.forEach(function (d) { max = Math.max(max, d.value); });
+    data.forEach(function (d) { if (!d.suppressed) max = Math.max(max, d.value); });
     render('c-map', {
-      tooltip: { trigger: 'item', formatter: function (p) { return mapLabel(p.name) + ': ' + (p.value === undefined || isNaN(p.value) ? '—' : p.value + (metric === 'fill_rate' ? '%' : '')); } },
+      tooltip: { trigger: 'item', formatter: function (p) {
+        if (p.data && p.data.suppressed) return mapLabel(p.name) + ': ' + withheld(s);
+        return mapLabel(p.name) + ': ' + (p.value === undefined || isNaN(p.value) ? '—' : p.value + (metric === 'fill_rate' ? '%' : ''));
+      } },
       visualMap: {
         min: 0, max: metric === 'fill_rate' ? 100 : max, calculable: true, left: 10, bottom: 10,
         inRange: { color: metric === 'fill_rate' ? ['#b71c1c', '#fbc02d', '#2e7d32'] : ['#e8f5e9', '#fbc02d', '#b71c1c'] }
@@ -247,60 +275,78 @@
     var buckets = s.gaps.buckets;
     var districts = [];
     var cells = {};
+    // A district × time cell with any withheld part is withheld: the page
+    // cannot tell a sum the server did not compute.
     (s.gaps.cells || []).forEach(function (c) {
       if (districts.indexOf(c.district) < 0) districts.push(c.district);
       var k = c.district + '|' + c.time_of_week;
-      cells[k] = (cells[k] || 0) + c.unfilled;
+      cells[k] = shown(c.unfilled) && cells[k] !== null ? (cells[k] || 0) + c.unfilled : null;
     });
     districts.sort();
     var data = [];
     var max = 1;
     districts.forEach(function (d, y) {
       buckets.forEach(function (b, x) {
-        var v = cells[d + '|' + b.key] || 0;
+        var v = cells[d + '|' + b.key];
+        if (v === null) {
+          // Drawn grey, outside the colour scale, with the note as label.
+          data.push({ value: [x, y, -1], suppressed: true });
+          return;
+        }
+        v = v || 0;
         max = Math.max(max, v);
         data.push([x, y, v]);
       });
     });
     render('c-gaps', {
-      tooltip: { position: 'top' },
+      tooltip: { position: 'top', formatter: function (p) {
+        return p.data && p.data.suppressed ? withheld(s) : String(p.value[2]);
+      } },
       grid: { left: 90, right: 20, top: 10, bottom: 90 },
       xAxis: { type: 'category', data: buckets.map(function (b) { return label(b.label); }), axisLabel: { rotate: 35 } },
       yAxis: { type: 'category', data: districts.map(districtName) },
-      visualMap: { min: 0, max: max, show: false, inRange: { color: ['#fff8e1', '#ff8f00', '#b71c1c'] } },
-      series: [{ type: 'heatmap', data: data, label: { show: true, fontSize: 9 } }]
+      visualMap: { min: 0, max: max, show: false, inRange: { color: ['#fff8e1', '#ff8f00', '#b71c1c'] }, outOfRange: { color: '#cfd8dc' } },
+      series: [{ type: 'heatmap', data: data, label: { show: true, fontSize: 9, formatter: function (p) {
+        return p.data && p.data.suppressed ? withheld(s) : p.value[2];
+      } } }]
     });
   }
 
   function drawRanking(s) {
     var pos = s.ranking.by_position || [];
     render('c-ranking', {
-      tooltip: { trigger: 'axis' },
       grid: { left: 50, right: 20, top: 30, bottom: 30 },
-      title: { text: 'NDCG@' + s.ranking.k + ' ' + s.ranking.ndcg_at_k.toFixed(3) + '  MRR ' + s.ranking.mrr.toFixed(3), textStyle: { fontSize: 12 }, right: 10 },
+      title: { text: 'NDCG@' + s.ranking.k + ' ' + (shown(s.ranking.ndcg_at_k) ? s.ranking.ndcg_at_k.toFixed(3) : withheld(s)) +
+        '  MRR ' + (shown(s.ranking.mrr) ? s.ranking.mrr.toFixed(3) : withheld(s)), textStyle: { fontSize: 12 }, right: 10 },
       xAxis: { type: 'category', name: t('rank'), data: pos.map(function (p) { return p.rank; }) },
       yAxis: { type: 'value', axisLabel: { formatter: function (v) { return (v * 100).toFixed(0) + '%'; } } },
-      series: [{ name: t('acceptRate'), type: 'bar', data: pos.map(function (p) { return p.accept_rate; }), itemStyle: { color: '#1565c0' } }]
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === '-' || !shown(v) ? withheld(s) : (v * 100).toFixed(1) + '%'; } },
+      series: [{ name: t('acceptRate'), type: 'bar', data: pos.map(function (p) { return num(p.accept_rate); }), itemStyle: { color: '#1565c0' } }]
     });
   }
 
   function drawFairness(s) {
     var names = [t('noStar'), '1★', '2★', '3★', '4★', '5★'];
-    var top = Math.round(s.fairness.top_decile_share * 1000) / 10;
+    var hidden = !shown(s.fairness.top_decile_share);
+    var top = hidden ? 0 : Math.round(s.fairness.top_decile_share * 1000) / 10;
     render('c-fairness', {
       tooltip: { trigger: 'item' },
       grid: { left: 50, right: '42%', top: 40, bottom: 30 },
-      title: { text: 'Gini ' + s.fairness.gini.toFixed(3), textStyle: { fontSize: 12 }, right: 10 },
-      legend: { right: 10, bottom: 0, data: [t('topDecile'), t('restOf')] },
+      title: { text: 'Gini ' + (shown(s.fairness.gini) ? s.fairness.gini.toFixed(3) : withheld(s)), textStyle: { fontSize: 12 }, right: 10 },
+      legend: { right: 10, bottom: 0, data: hidden ? [] : [t('topDecile'), t('restOf')] },
       xAxis: { type: 'category', data: names },
       yAxis: { type: 'value', name: t('volunteers') },
       series: [
-        { name: t('volunteers'), type: 'bar', data: s.hours.stars, itemStyle: { color: '#2e7d32' } },
+        { name: t('volunteers'), type: 'bar', data: s.hours.stars || names.map(function () { return '-'; }), itemStyle: { color: '#2e7d32' } },
         {
           name: t('hoursShare'), type: 'pie', center: ['79%', '50%'], radius: ['38%', '60%'],
           label: { show: false, position: 'center' }, labelLine: { show: false },
           emphasis: { label: { show: false } },
-          data: [
+          data: hidden ? [
+            // Withheld: an empty grey ring with the note in the middle.
+            { name: t('restOf'), value: 1, itemStyle: { color: '#cfd8dc' },
+              label: { show: true, formatter: withheld(s), fontSize: 16, fontWeight: 'bold', color: '#52606d' } }
+          ] : [
             // The share of the top tenth is written in the middle of the ring.
             { name: t('topDecile'), value: top, itemStyle: { color: '#b71c1c' },
               label: { show: true, formatter: top.toFixed(1) + '%', fontSize: 16, fontWeight: 'bold', color: '#b71c1c' } },
