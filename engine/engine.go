@@ -114,6 +114,7 @@ type Engine struct {
 	// commitChunk and jobs: batch commits as jobs of bounded chunks (job.go).
 	commitChunk int
 	jobs        jobs
+	browse      browseCache // social workers' browse scopes (access.go)
 }
 
 // New returns an engine over the store st, the text index and the skill
