@@ -35,6 +35,12 @@ import (
 //     Anyone else is EFORBIDDEN by ID (so is a missing ID: the answer does
 //     not tell who is registered) and left out of listings and searches,
 //     their totals included (the scope narrows the index query itself).
+//     The scope (a and b; c is the volunteer's own flag, read live) is
+//     computed once per organisation and kept while the indexes apply no
+//     store change, for at most browseTTL: a shift that begins stops
+//     counting within a minute, and a volunteer invited by override who
+//     is no candidate joins within a minute (invitations are not in the
+//     change feed).
 //
 // What a social worker sees of a volunteer they may browse: the whole
 // record (Hidden aside) when the volunteer accepted O's invitation and
