@@ -166,6 +166,11 @@ func matrix() []access {
 		{method: "POST", route: "/v1/assignments/batch", want: orgRead, req: func(*world, string) call {
 			return call{"/v1/assignments/batch", map[string]any{"needs": []string{"n1"}, "dry_run": true}}
 		}},
+		// A job is its creator's (sw1 here) and an admin's; to anyone else
+		// it does not exist.
+		{method: "GET", route: "/v1/jobs/:id", want: "401 401 401 200 200 404 403 403 403", req: func(w *world, _ string) call {
+			return call{path: "/v1/jobs/" + w.job()}
+		}},
 
 		{method: "POST", route: "/v1/orgs", want: "401 401 401 201 403 403 403 403 403", req: func(w *world, _ string) call {
 			return call{"/v1/orgs", map[string]any{"id": fmt.Sprintf("fxo%03d", w.next()), "name": "朝阳社区服务中心", "district": "110105"}}
@@ -227,6 +232,16 @@ func newWorld(t *testing.T, e *env) *world {
 }
 
 func (w *world) next() int { w.k++; return w.k }
+
+// job stores a finished batch job started by sw1.
+func (w *world) job() string {
+	j := &volmatch.Job{ID: fmt.Sprintf("job-%04d", w.next()), Kind: "batch", Owner: volmatch.HashToken(w.e.tokens["sw1"]),
+		Status: volmatch.JobSucceeded, Total: 1, Committed: 1, ChunkSize: 1, Chunks: 1, FailedChunk: -1, CreatedAt: t0, UpdatedAt: t0}
+	if err := w.e.st.CreateJob(context.Background(), j); err != nil {
+		w.e.t.Fatal(err)
+	}
+	return j.ID
+}
 
 // needValue is fixture need number k of org, its shift apart from every
 // other fixture's (so one volunteer can hold them all).
