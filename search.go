@@ -44,8 +44,6 @@ type SearchQuery struct {
 	// Volunteers, when not nil, keeps only the volunteers it allows: who a
 	// social worker may browse.
 	Volunteers *VolunteerScope
-	// Pool keeps volunteers in the talent pool (needs are not narrowed).
-	Pool string
 	// After pages a listing by ID: with a Kind, no Text and no Near, the
 	// hits start after the record with this ID.
 	After string

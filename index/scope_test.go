@@ -101,7 +101,6 @@ func TestVolunteerScope(t *testing.T) {
 	tx := openFixture(t, index.Options{Synonyms: testSynonyms, Labels: testLabels})
 	if err := tx.UpsertVolunteer(volunteer("v5", "", sanlitun, func(v *volmatch.Volunteer) {
 		v.Consent.Findable = true
-		v.Pools = []string{"p1"}
 	})); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +114,6 @@ func TestVolunteerScope(t *testing.T) {
 		{"ids only", index.Query{Kind: volmatch.ChangeVolunteer, Volunteers: &volmatch.VolunteerScope{IDs: []string{"v3"}}}, []string{"v3"}, 1},
 		{"nobody", index.Query{Kind: volmatch.ChangeVolunteer, Volunteers: &volmatch.VolunteerScope{}}, []string{}, 0},
 		{"text, both kinds", index.Query{Text: "急救", Volunteers: &volmatch.VolunteerScope{Findable: true}}, []string{"n2", "v5"}, 2},
-		{"pool", index.Query{Kind: volmatch.ChangeVolunteer, Pool: "p1"}, []string{"v5"}, 1},
 		{"near", index.Query{Kind: volmatch.ChangeVolunteer, Near: &tiananmen, Volunteers: &volmatch.VolunteerScope{IDs: []string{"v1", "v4"}}}, []string{"v1", "v4"}, 2},
 	} {
 		r, err := tx.Search(context.Background(), tc.q)
