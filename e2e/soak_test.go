@@ -145,6 +145,7 @@ type kindStats struct {
 	unexpected                int // 4xx other than 409: a bug of the client or the server
 	retries, recovered        int // retries of an idempotent create; creates found stored by a retry (409)
 	replayed                  int // answers replayed for an Idempotency-Key (Idempotent-Replayed: true)
+	running                   int // 409: the first request with the key still runs (or died before writing, until its lease ends)
 }
 
 func (k *kindStats) add(o kindStats) {
@@ -158,6 +159,7 @@ func (k *kindStats) add(o kindStats) {
 	k.retries += o.retries
 	k.recovered += o.recovered
 	k.replayed += o.replayed
+	k.running += o.running
 }
 
 // invRec is what the clients know of an invitation: the status of its last
@@ -380,7 +382,7 @@ func (c *soakClient) sendKeyed(kind, method, path, key string, body, out any) (o
 	if code == http.StatusConflict && errors.Is(err, errRunning) {
 		// The first request with the key is still running (or died before
 		// writing, until its lease ends): no answer yet.
-		st.unavailable++
+		st.running++
 		return unacked, code
 	}
 	switch {
@@ -1206,7 +1208,7 @@ func (s *soak) report() {
 	for _, f := range names {
 		fmt.Fprintf(&b, "; %s ×%d", f, counts[f])
 	}
-	fmt.Fprintf(&b, "\n%-17s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "kind", "requests", "2xx", "409", "503", "no-answer", "other5xx", "bad4xx", "retries", "recovered", "replayed")
+	fmt.Fprintf(&b, "\n%-17s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s %8s\n", "kind", "requests", "2xx", "409", "503", "no-answer", "other5xx", "bad4xx", "retries", "recovered", "replayed", "running")
 	kinds := make([]string, 0, len(s.stats))
 	for k := range s.stats {
 		kinds = append(kinds, k)
@@ -1220,9 +1222,9 @@ func (s *soak) report() {
 		if k != "read" {
 			writes += v.acked
 		}
-		fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d %8d\n", k, v.requests, v.acked, v.rejected, v.unavailable, v.connErr, v.other5xx, v.unexpected, v.retries, v.recovered, v.replayed)
+		fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d %8d %8d\n", k, v.requests, v.acked, v.rejected, v.unavailable, v.connErr, v.other5xx, v.unexpected, v.retries, v.recovered, v.replayed, v.running)
 	}
-	fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d %8d\n", "total", tot.requests, tot.acked, tot.rejected, tot.unavailable, tot.connErr, tot.other5xx, tot.unexpected, tot.retries, tot.recovered, tot.replayed)
+	fmt.Fprintf(&b, "%-17s %8d %8d %8d %8d %8d %8d %8d %8d %9d %8d %8d\n", "total", tot.requests, tot.acked, tot.rejected, tot.unavailable, tot.connErr, tot.other5xx, tot.unexpected, tot.retries, tot.recovered, tot.replayed, tot.running)
 	fmt.Fprintf(&b, "acknowledged writes: %d; unacknowledged (503 + no answer + other 5xx): %d\n", writes, tot.unavailable+tot.connErr+tot.other5xx)
 	fmt.Fprintf(&b, "stored: %d volunteers, %d needs, %d invitations, %d assignments, %d events\n",
 		s.stored.vols, s.stored.needs, s.stored.invs, s.stored.asgs, s.stored.events)
