@@ -184,6 +184,7 @@ func TestScope(t *testing.T) {
 			return err
 		}, volmatch.EFORBIDDEN},
 		{"another volunteer's menu", func() error { _, err := e.Menu(ctx, volunteerToken("V001"), "V000", engine.MenuOptions{}); return err }, volmatch.EFORBIDDEN},
+		{"a social worker reads a volunteer's menu", func() error { _, err := e.Menu(ctx, sw1, "V000", engine.MenuOptions{}); return err }, volmatch.EFORBIDDEN},
 		{"a planner lists volunteers", func() error { _, _, err := e.Volunteers(ctx, planner, volmatch.VolunteerFilter{}); return err }, volmatch.EFORBIDDEN},
 		{"a volunteer searches volunteers", func() error {
 			_, err := e.Search(ctx, volunteerToken("V000"), volmatch.SearchQuery{Text: "志愿者", Kind: volmatch.ChangeVolunteer})

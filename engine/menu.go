@@ -28,8 +28,8 @@ type MenuOptions struct {
 // never reveal more than the masked point (issue 13). Distances are shown
 // to volmatch.ShownKmStep.
 func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o MenuOptions) (matcher.ServiceMenu, error) {
-	if tok.Role == volmatch.RoleVolunteer && tok.Volunteer != id {
-		return matcher.ServiceMenu{}, forbidden("a volunteer sees only their own menu")
+	if tok.Role != volmatch.RoleAdmin && (tok.Role != volmatch.RoleVolunteer || tok.Volunteer != id) {
+		return matcher.ServiceMenu{}, forbidden("a menu is for its volunteer (or an admin)")
 	}
 	v, err := e.store.Volunteer(ctx, id)
 	if err != nil {

@@ -96,6 +96,7 @@ func (e *Engine) Search(ctx context.Context, tok *volmatch.Token, q volmatch.Sea
 // found loads a hit's record; a record deleted since it was indexed, or
 // one tok may not see, gives nil.
 func (e *Engine) found(ctx context.Context, tok *volmatch.Token, h volmatch.SearchHit) (*Found, error) {
+	h.DistanceKm = volmatch.DisplayKm(h.DistanceKm) // from the coarse home, without false precision
 	f := &Found{SearchHit: h}
 	switch h.Kind {
 	case volmatch.ChangeNeed:
