@@ -40,7 +40,8 @@ const (
 	IdempotencyTTL = 24 * time.Hour
 	// IdempotencyLease is how long a pending claim holds a key against
 	// another request with it before that request may take it over (the
-	// first one died before writing). Short is safe: the fence refuses the
+	// first one died before writing). A running request renews it every
+	// third of it (RenewIdempotency). Short is safe: the fence refuses the
 	// late write of a request whose key was taken over, so at worst its
 	// work is wasted, never done twice.
 	IdempotencyLease = 15 * time.Second

@@ -291,6 +291,10 @@ type IdempotencyStore interface {
 	// it was committed (state pending), so that a retry runs again; a
 	// committed claim, or one another request holds, is kept (nil).
 	ReleaseIdempotency(ctx context.Context, scope, key, nonce string) error
+	// RenewIdempotency moves the lease of the claim with the nonce to
+	// until (a request that still runs keeps its key); ECONFLICT when the
+	// key is no longer the nonce's.
+	RenewIdempotency(ctx context.Context, scope, key, nonce string, until time.Time) error
 }
 
 // JobStore keeps the status of background jobs.

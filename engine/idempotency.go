@@ -65,7 +65,9 @@ func (e *Engine) Idempotent(ctx context.Context, tok *volmatch.Token, req Idempo
 		return heldAnswer(held, rec)
 	}
 	fence := volmatch.Fence{Scope: rec.Scope, Key: rec.Key, Nonce: rec.Nonce}
+	stop := e.holdLease(ctx, rec)
 	ans, err = write(volmatch.WithFence(ctx, fence))
+	stop()
 	// The claim is settled whatever became of the caller's context.
 	settle := context.WithoutCancel(ctx)
 	if err != nil || ans.Status >= 500 {
@@ -80,6 +82,36 @@ func (e *Engine) Idempotent(ctx context.Context, tok *volmatch.Token, req Idempo
 		e.log.Warn("idempotent answer not stored", "err", volmatch.Scrub(cerr))
 	}
 	return ans, false, nil
+}
+
+// leaseRenewal is how often a running request renews its key's lease.
+var leaseRenewal = volmatch.IdempotencyLease / 3
+
+// holdLease renews rec's lease every third of a lease while the request
+// runs, so that a long request (a batch plan) keeps its key and a retry
+// waits rather than takes it over; the lease of a request whose process
+// died runs out within volmatch.IdempotencyLease. The returned func stops
+// the renewals.
+func (e *Engine) holdLease(ctx context.Context, rec *volmatch.Idempotency) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(leaseRenewal)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				err := e.store.RenewIdempotency(context.WithoutCancel(ctx), rec.Scope, rec.Key, rec.Nonce, e.now().Add(volmatch.IdempotencyLease))
+				if err != nil {
+					e.log.Warn("idempotency lease not renewed", "err", volmatch.Scrub(err))
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // heldAnswer answers a request whose key another request holds.

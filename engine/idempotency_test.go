@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -196,5 +197,40 @@ func TestAnswerAfterCommittedWrite(t *testing.T) {
 	}
 	if got.Title != "改过的标题" {
 		t.Errorf("UpdateNeed answered title %q, want the new one", got.Title)
+	}
+}
+
+// TestIdempotentLeaseRenewed: a request that runs longer than the lease
+// keeps its key (it renews the lease while it runs): a retry meanwhile is
+// told it still runs instead of taking the key over.
+func TestIdempotentLeaseRenewed(t *testing.T) {
+	defer engine.SetLeaseRenewal(10 * time.Millisecond)()
+	ctx := context.Background()
+	var mu sync.Mutex
+	clock := now
+	e, _ := newFaultyEngine(t, engine.Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }}, fixture.Volunteers(4)...)
+	if _, err := e.PostNeed(ctx, sw1, fixture.Need("N1")); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(engine.InviteRequest{Volunteers: []string{"V000"}})
+	req := engine.IdempotentRequest{Key: "k-long", Route: "POST /v1/needs/N1/invites", Body: body}
+	ans, _, err := e.Idempotent(ctx, sw1, req, func(ctx context.Context) (engine.Answer, error) {
+		// The request runs well past its first lease, renewing it.
+		for range 3 {
+			mu.Lock()
+			clock = clock.Add(volmatch.IdempotencyLease / 2)
+			mu.Unlock()
+			time.Sleep(50 * time.Millisecond)
+		}
+		if _, _, err := inviteWithKey(e, "k-long", "V000"); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+			t.Errorf("a retry while the first request runs = %v, want a conflict (still running)", err)
+		}
+		if _, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Volunteers: []string{"V000"}}); err != nil {
+			return engine.Answer{}, err
+		}
+		return engine.Answer{Status: 201}, nil
+	})
+	if err != nil || ans.Status != 201 {
+		t.Fatalf("the long request = %d, %v; want 201", ans.Status, err)
 	}
 }

@@ -223,6 +223,9 @@ func (w wholeWrites) ClaimIdempotency(ctx context.Context, rec *volmatch.Idempot
 func (w wholeWrites) CompleteIdempotency(ctx context.Context, rec *volmatch.Idempotency) error {
 	return w.Store.CompleteIdempotency(whole(ctx), rec)
 }
+func (w wholeWrites) RenewIdempotency(ctx context.Context, scope, key, nonce string, until time.Time) error {
+	return w.Store.RenewIdempotency(whole(ctx), scope, key, nonce, until)
+}
 func (w wholeWrites) ReleaseIdempotency(ctx context.Context, scope, key, nonce string) error {
 	return w.Store.ReleaseIdempotency(whole(ctx), scope, key, nonce)
 }

@@ -678,6 +678,20 @@ func (mr *MockStoreMockRecorder) ReleaseIdempotency(ctx, scope, key, nonce any) 
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReleaseIdempotency", reflect.TypeOf((*MockStore)(nil).ReleaseIdempotency), ctx, scope, key, nonce)
 }
 
+// RenewIdempotency mocks base method.
+func (m *MockStore) RenewIdempotency(ctx context.Context, scope, key, nonce string, until time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RenewIdempotency", ctx, scope, key, nonce, until)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// RenewIdempotency indicates an expected call of RenewIdempotency.
+func (mr *MockStoreMockRecorder) RenewIdempotency(ctx, scope, key, nonce, until any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RenewIdempotency", reflect.TypeOf((*MockStore)(nil).RenewIdempotency), ctx, scope, key, nonce, until)
+}
+
 // Reserve mocks base method.
 func (m *MockStore) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.Time) ([]*volmatch.Assignment, error) {
 	m.ctrl.T.Helper()

@@ -76,6 +76,24 @@ func (s *Store) ReleaseIdempotency(ctx context.Context, scope, idemKey, nonce st
 	})
 }
 
+// RenewIdempotency moves the lease of the claim with the nonce.
+func (s *Store) RenewIdempotency(ctx context.Context, scope, idemKey, nonce string, until time.Time) error {
+	return s.updatePlain(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bIdem)
+		k := key(scope, idemKey)
+		var old volmatch.Idempotency
+		ok, err := getJSON(b, k, &old)
+		if err != nil {
+			return err
+		}
+		if !ok || old.Nonce != nonce {
+			return volmatch.FenceLost(idemKey)
+		}
+		old.LeaseUntil = until
+		return putJSON(b, k, &old)
+	})
+}
+
 // fence checks and marks f's record in tx (volmatch.Fence.Check).
 func fence(tx *bbolt.Tx, f volmatch.Fence) error {
 	b := tx.Bucket(bIdem)

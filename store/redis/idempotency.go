@@ -124,6 +124,18 @@ func (s *Store) ReleaseIdempotency(ctx context.Context, scope, key, nonce string
 	})
 }
 
+// RenewIdempotency moves the lease of the claim with the nonce.
+func (s *Store) RenewIdempotency(ctx context.Context, scope, key, nonce string, until time.Time) error {
+	return s.watchIdem(ctx, "renew idempotency key", scope, key, func(cur *volmatch.Idempotency, p goredis.Pipeliner) error {
+		if cur == nil || cur.Nonce != nonce {
+			return volmatch.FenceLost(key)
+		}
+		cur.LeaseUntil = until
+		p.HSet(ctx, s.idemKey(scope, key), "rec", mustJSON(cur))
+		return nil
+	})
+}
+
 // jobRecord is a job as stored: its Owner too, which the API never shows.
 type jobRecord struct {
 	volmatch.Job

@@ -64,6 +64,12 @@ func testIdempotency(t *testing.T, st volmatch.Store) {
 	if _, ok, _ := st.ClaimIdempotency(ctx, idem("scopeB", "k1", "n7"), Epoch.Add(time.Second)); ok {
 		t.Fatalf("ReleaseIdempotency with another nonce released the claim")
 	}
+	// Renewed, a pending claim holds past its first lease.
+	wantCode(t, "RenewIdempotency with another nonce", st.RenewIdempotency(ctx, "scopeB", "k1", "zz", Epoch.Add(time.Hour)), volmatch.ECONFLICT)
+	must(t, "RenewIdempotency", st.RenewIdempotency(ctx, "scopeB", "k1", "n2", Epoch.Add(time.Hour)))
+	if held, ok, _ := st.ClaimIdempotency(ctx, idem("scopeB", "k1", "n9"), Epoch.Add(volmatch.IdempotencyLease+time.Second)); ok || held.Nonce != "n2" || held.State != volmatch.IdemPending {
+		t.Fatalf("a renewed claim was taken over within its new lease: %+v, %v", held, ok)
+	}
 	must(t, "ReleaseIdempotency", st.ReleaseIdempotency(ctx, "scopeB", "k1", "n2"))
 	if _, ok, _ := st.ClaimIdempotency(ctx, idem("scopeB", "k1", "n8"), Epoch.Add(time.Second)); !ok {
 		t.Fatalf("a released key could not be claimed again")
