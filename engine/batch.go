@@ -36,6 +36,9 @@ type BatchRequest struct {
 	MaxPerVolunteer int      `json:"max_per_volunteer,omitempty"`
 	FairnessStep    float64  `json:"fairness_step,omitempty"`
 	DryRun          *bool    `json:"dry_run,omitempty"`
+	// AllOpen plans every open need in the caller's scope (the CLI's
+	// assign --all-open); the API does not offer it.
+	AllOpen bool `json:"-"`
 }
 
 // Batch is a plan and, after a commit, the assignments made; or, for a
@@ -111,9 +114,11 @@ func (e *Engine) plan(ctx context.Context, needs []*volmatch.Need, o matcher.Ass
 // batchNeeds resolves the needs of a batch request in tok's scope.
 func (e *Engine) batchNeeds(ctx context.Context, tok *volmatch.Token, req BatchRequest) ([]*volmatch.Need, error) {
 	switch {
+	case req.AllOpen && (req.Needs != nil || req.District != ""):
+		return nil, volmatch.FieldError("needs", "give needs, district or all open needs, only one")
 	case req.Needs != nil && req.District != "":
 		return nil, volmatch.FieldError("needs", "give needs or district, not both")
-	case req.Needs == nil && req.District == "":
+	case req.Needs == nil && req.District == "" && !req.AllOpen:
 		return nil, volmatch.FieldError("needs", "give needs (a non-empty list) or district")
 	case req.Needs != nil && len(req.Needs) == 0:
 		return nil, volmatch.FieldError("needs", "is empty")
@@ -124,7 +129,7 @@ func (e *Engine) batchNeeds(ctx context.Context, tok *volmatch.Token, req BatchR
 	case req.FairnessStep < 0 || req.FairnessStep > 1:
 		return nil, volmatch.FieldError("fairness_step", "must be between 0 and 1, got %v", req.FairnessStep)
 	}
-	if req.District != "" {
+	if req.District != "" || req.AllOpen {
 		return e.districtNeeds(ctx, tok, req.District)
 	}
 	var needs []*volmatch.Need
@@ -155,11 +160,12 @@ func (e *Engine) batchNeeds(ctx context.Context, tok *volmatch.Token, req BatchR
 	return needs, nil
 }
 
-// districtNeeds returns the open needs of a district within tok's scope.
+// districtNeeds returns the open needs of a district (of every district
+// when district is "") within tok's scope.
 func (e *Engine) districtNeeds(ctx context.Context, tok *volmatch.Token, district string) ([]*volmatch.Need, error) {
 	var needs []*volmatch.Need
 	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
-		if n.Status == volmatch.NeedOpen && n.District == district && canManageOrg(tok, n.Org) == nil {
+		if n.Status == volmatch.NeedOpen && (district == "" || n.District == district) && canManageOrg(tok, n.Org) == nil {
 			needs = append(needs, n)
 		}
 		return nil
@@ -168,6 +174,9 @@ func (e *Engine) districtNeeds(ctx context.Context, tok *volmatch.Token, distric
 		return nil, fmt.Errorf("engine: read needs: %w", err)
 	}
 	if len(needs) == 0 {
+		if district == "" {
+			return nil, volmatch.FieldError("needs", "no open needs within your scope")
+		}
 		return nil, volmatch.FieldError("district", "no open needs in district %q within your scope", district)
 	}
 	return needs, nil

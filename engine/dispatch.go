@@ -64,19 +64,12 @@ func (e *Engine) Dispatch(ctx context.Context, tok *volmatch.Token, id string, r
 	if err != nil {
 		return Wave{}, err
 	}
-	var busyErr error
-	busy := func(id string) []volmatch.Assignment {
-		held, err := e.holding(ctx, id)
-		if err != nil {
-			busyErr = err
-		}
-		return held
-	}
+	busy, busyErr := e.busyGate(ctx)
 	plan, err := matcher.Dispatch(n, e.grid, e.scorer, matcher.DispatchOptions{
 		WaveSize: cmp0(req.WaveSize, DefaultWaveSize), Shift: req.Shift, Exclude: invited, FirstWave: last + 1, Busy: busy,
 	})
-	if err == nil && busyErr != nil {
-		err = fmt.Errorf("dispatch need %s: %w", n.ID, busyErr)
+	if err == nil && busyErr() != nil {
+		err = fmt.Errorf("dispatch need %s: %w", n.ID, busyErr())
 	}
 	if err != nil || len(plan.Waves) == 0 {
 		return out, err

@@ -91,17 +91,10 @@ func (e *Engine) logShown(ctx context.Context, n *volmatch.Need, m Matches) erro
 // rank runs matcher.Rank over the feature grid with the default scorer and
 // the busy gate from the store's holding assignments.
 func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ranking, error) {
-	var busyErr error
-	busy := func(id string) []volmatch.Assignment {
-		held, err := e.holding(ctx, id)
-		if err != nil {
-			busyErr = err
-		}
-		return held
-	}
+	busy, busyErr := e.busyGate(ctx)
 	rk := matcher.Rank(n, e.grid, e.scorer, matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now(), Busy: busy})
-	if busyErr != nil {
-		return Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, busyErr)
+	if err := busyErr(); err != nil {
+		return Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, err)
 	}
 	for i := range rk.Matches {
 		rk.Matches[i].DistanceKm = volmatch.DisplayKm(rk.Matches[i].DistanceKm)
@@ -109,15 +102,38 @@ func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ran
 	return Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
 }
 
+// busyGate returns the matcher's busy gate over the store's holding
+// assignments, and a function giving the first error the gate met (the
+// matcher's callback cannot return one).
+func (e *Engine) busyGate(ctx context.Context) (busy func(string) []volmatch.Assignment, failed func() error) {
+	var busyErr error
+	busy = func(id string) []volmatch.Assignment {
+		held, err := e.holding(ctx, id)
+		if err != nil && busyErr == nil {
+			busyErr = err
+		}
+		return held
+	}
+	return busy, func() error { return busyErr }
+}
+
 // holding returns the assignments that hold a slot: the volunteer's, or
 // everyone's when volunteer is "".
 func (e *Engine) holding(ctx context.Context, volunteer string) ([]volmatch.Assignment, error) {
+	return Holding(ctx, e.store, volunteer)
+}
+
+// Holding returns the assignments of st that hold a slot: the volunteer's,
+// or everyone's when volunteer is "". It is the input of the busy gate and
+// of a plan's held slots, for the engine and for tools that rank over the
+// store directly (the CLI's match).
+func Holding(ctx context.Context, st volmatch.Store, volunteer string) ([]volmatch.Assignment, error) {
 	var held []volmatch.Assignment
 	f := volmatch.AssignmentFilter{Volunteer: volunteer, ListOptions: volmatch.ListOptions{Limit: 1000}}
 	for {
-		as, next, err := e.store.Assignments(ctx, f)
+		as, next, err := st.Assignments(ctx, f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read assignments: %w", err)
 		}
 		for _, a := range as {
 			if a.Status.Holds() {

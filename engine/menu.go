@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"volmatch"
 	"volmatch/matcher"
@@ -18,6 +19,12 @@ import (
 // MenuOptions ask for K items of the menu.
 type MenuOptions struct {
 	K int
+	// PerDomain is the most items of one category (default
+	// matcher.DefaultMenuPerDomain).
+	PerDomain int
+	// After offers the shifts that start after it (default: the engine's
+	// now). The API leaves it zero; the CLI's menu --after sets it.
+	After time.Time
 }
 
 // Menu returns volunteer id's menu of open shifts that start after now and
@@ -45,7 +52,7 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
 	}
 	m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer, matcher.MenuOptions{
-		K: o.K, Busy: busy, After: e.now(), DomainOf: e.tax.DomainOf,
+		K: o.K, PerDomain: o.PerDomain, Busy: busy, After: e.at(&o.After), DomainOf: e.tax.DomainOf,
 	})
 	for i := range m.Items {
 		m.Items[i].DistanceKm = volmatch.DisplayKm(m.Items[i].DistanceKm)

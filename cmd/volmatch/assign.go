@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -10,11 +11,9 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
+	"volmatch/engine"
 	"volmatch/matcher"
 	"volmatch/matcher/flow"
-	"volmatch/matcher/grid"
-	"volmatch/scoring"
-	"volmatch/taxonomy"
 )
 
 func init() { register(newAssignCmd) }
@@ -56,9 +55,6 @@ optimal cost on its last line as "cost N".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			switch {
 			case f.orlib != "" && f.dimacs != "":
 				return fmt.Errorf("assign: give --orlib or --dimacs, not both")
@@ -145,7 +141,9 @@ func solveDIMACS(ctx context.Context, e *env, f assignFlags) error {
 	return nil
 }
 
-// assignBatch plans (and with --commit reserves) a batch over the store.
+// assignBatch plans (and with --commit reserves) a batch over the store
+// through the engine's batch flow (engine.Batch, as an admin): the same
+// plan, over the same masked homes, as POST /v1/batch gives.
 func assignBatch(ctx context.Context, e *env, f assignFlags) error {
 	picks := 0
 	for _, b := range []bool{len(f.needs) > 0, f.district != "", f.allOpen} {
@@ -159,53 +157,49 @@ func assignBatch(ctx context.Context, e *env, f assignFlags) error {
 	if f.maxPer < 1 {
 		return fmt.Errorf("assign: --max-per-volunteer must be at least 1, got %d", f.maxPer)
 	}
-	st, err := openStoreConfig(ctx, f.store)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var needs []*volmatch.Need
-	if len(f.needs) > 0 {
-		for _, id := range f.needs {
-			n, err := st.Need(ctx, id)
-			if err != nil {
-				return fmt.Errorf("assign: need %s: %s", id, describe(err))
-			}
-			needs = append(needs, n)
+	dry := !f.commit
+	req := engine.BatchRequest{Needs: f.needs, District: f.district, AllOpen: f.allOpen,
+		MaxPerVolunteer: f.maxPer, FairnessStep: f.fairness, DryRun: &dry}
+	var b engine.Batch
+	var took time.Duration
+	err := withEngine(ctx, f.store, func(eng *engine.Engine) (err error) {
+		if err := eng.Start(ctx); err != nil {
+			return err
 		}
-	} else {
-		err := st.EachNeed(ctx, func(n *volmatch.Need) error {
-			if n.Status == volmatch.NeedOpen && (f.allOpen || n.District == f.district) {
-				needs = append(needs, n)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("assign: read needs: %w", err)
+		start := time.Now()
+		if b, err = eng.Batch(ctx, operator, req); err != nil {
+			return err
 		}
-	}
-	var vols []*volmatch.Volunteer
-	if err := st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error { vols = append(vols, v); return nil }); err != nil {
-		return fmt.Errorf("assign: read volunteers: %w", err)
-	}
-	held, err := holdingAssignments(ctx, st, "")
-	if err != nil {
+		took = time.Since(start)
+		if b.Job != nil { // a commit of more than one store write: wait for it
+			eng.WaitJobs()
+			b.Job, err = eng.Job(ctx, operator, b.Job.ID)
+		}
 		return err
-	}
-	sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
-	start := time.Now()
-	plan, err := matcher.Assign(ctx, needs, grid.All(vols), sc, matcher.AssignOptions{
-		MaxPerVolunteer: f.maxPer, FairnessStep: f.fairness, Held: held,
 	})
 	if err != nil {
 		return fmt.Errorf("assign: %s", describe(err))
 	}
-	took := time.Since(start)
+	printPlan(e.stdout, b.Plan, took)
+	switch {
+	case b.DryRun:
+		fmt.Fprintln(e.stdout, "dry run: nothing reserved (add --commit to reserve every slot)")
+	case b.Job != nil:
+		fmt.Fprintf(e.stdout, "reserved %d slots (job %s: %s)\n", b.Job.Committed, b.Job.ID, b.Job.Status)
+	default:
+		fmt.Fprintf(e.stdout, "reserved %d slots\n", len(b.Assignments))
+	}
+	return nil
+}
+
+// printPlan writes a batch plan: its needs, shifts and totals.
+func printPlan(w io.Writer, plan matcher.Plan, took time.Duration) {
 	slots := 0
+	needs := map[string]bool{}
 	for _, s := range plan.Shifts {
 		slots += s.Free
+		needs[s.Need] = true
 	}
-	w := e.stdout
 	fmt.Fprintf(w, "needs %d, shifts %d, free slots %d, volunteers eligible %d, eligible pairs %d\n",
 		len(needs), len(plan.Shifts), slots, plan.Volunteers, plan.Eligible)
 	for _, s := range plan.Shifts {
@@ -218,41 +212,4 @@ func assignBatch(ctx context.Context, e *env, f assignFlags) error {
 	}
 	fmt.Fprintf(w, "planned %d placements, %d slots unfilled, total score %.4f, objective %.4f (%s) in %v\n",
 		len(plan.Placements), plan.Unfilled, plan.Total, plan.Objective, exact, took.Round(time.Millisecond))
-	if !f.commit {
-		fmt.Fprintln(w, "dry run: nothing reserved (add --commit to reserve every slot)")
-		return nil
-	}
-	rs := make([]volmatch.Reservation, len(plan.Placements))
-	for i, p := range plan.Placements {
-		rs[i] = volmatch.Reservation{Need: p.Need, Shift: p.Shift, Volunteer: p.Volunteer}
-	}
-	as, err := st.Reserve(ctx, rs, time.Now())
-	if err != nil {
-		return fmt.Errorf("assign: reserve (nothing was reserved): %s", describe(err))
-	}
-	fmt.Fprintf(w, "reserved %d slots\n", len(as))
-	return st.Close()
-}
-
-// holdingAssignments returns the assignments that hold their slot, of one
-// volunteer or ("" ) of all.
-func holdingAssignments(ctx context.Context, st volmatch.Store, volunteer string) ([]volmatch.Assignment, error) {
-	var out []volmatch.Assignment
-	f := volmatch.AssignmentFilter{Volunteer: volunteer}
-	f.Limit = 1000
-	for {
-		page, next, err := st.Assignments(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("read assignments: %w", err)
-		}
-		for _, a := range page {
-			if a.Status.Holds() {
-				out = append(out, *a)
-			}
-		}
-		if next == "" {
-			return out, nil
-		}
-		f.After = next
-	}
 }

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -32,7 +33,8 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(&env{stdout: stdout, stderr: stderr})
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
+	// Every command's cmd.Context() is this context (never nil).
+	if err := root.ExecuteContext(context.Background()); err != nil {
 		fmt.Fprintln(stderr, "volmatch:", err)
 		return 1
 	}

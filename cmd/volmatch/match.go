@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"volmatch"
+	"volmatch/engine"
 	"volmatch/matcher"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
@@ -38,9 +39,6 @@ open shift).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			if k < 1 || k > 1000 {
 				return fmt.Errorf("match: -k must be between 1 and 1000, got %d", k)
 			}
@@ -92,30 +90,20 @@ open shift).`,
 // busyFor returns, by volunteer, the assignments holding a slot that
 // overlap a shift of n: the input of the busy gate.
 func busyFor(ctx context.Context, st volmatch.Store, n *volmatch.Need) (map[string][]volmatch.Assignment, error) {
-	out := map[string][]volmatch.Assignment{}
-	var f volmatch.AssignmentFilter
-	f.Limit = 1000
-	for {
-		page, next, err := st.Assignments(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("read assignments: %w", err)
-		}
-		for _, a := range page {
-			if !a.Status.Holds() {
-				continue
-			}
-			for _, s := range n.Shifts {
-				if volmatch.Overlap(a.Start, a.End, s.Start, s.End) {
-					out[a.Volunteer] = append(out[a.Volunteer], *a)
-					break
-				}
-			}
-		}
-		if next == "" {
-			return out, nil
-		}
-		f.After = next
+	held, err := engine.Holding(ctx, st, "")
+	if err != nil {
+		return nil, err
 	}
+	out := map[string][]volmatch.Assignment{}
+	for _, a := range held {
+		for _, s := range n.Shifts {
+			if volmatch.Overlap(a.Start, a.End, s.Start, s.End) {
+				out[a.Volunteer] = append(out[a.Volunteer], a)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // printRanking writes the ranking as a table: rank, volunteer, masked name,

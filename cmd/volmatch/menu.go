@@ -1,16 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"volmatch"
+	"volmatch/engine"
 	"volmatch/matcher"
-	"volmatch/matcher/grid"
-	"volmatch/scoring"
 	"volmatch/taxonomy"
 )
 
@@ -30,10 +28,7 @@ func newMenuCmd(e *env) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			at := time.Now()
+			var at time.Time // zero: the engine's now
 			if after != "" {
 				t, err := time.ParseInLocation("2006-01-02", after, volmatch.Beijing)
 				if err != nil {
@@ -41,30 +36,18 @@ func newMenuCmd(e *env) *cobra.Command {
 				}
 				at = t
 			}
-			st, err := openStoreConfig(ctx, cfg)
-			if err != nil {
+			var m matcher.ServiceMenu
+			var tax *taxonomy.Taxonomy
+			err := withEngine(ctx, cfg, func(eng *engine.Engine) (err error) {
+				tax = eng.Taxonomy()
+				m, err = eng.Menu(ctx, operator, args[0], engine.MenuOptions{K: k, PerDomain: perDomain, After: at})
 				return err
-			}
-			defer st.Close()
-			v, err := st.Volunteer(ctx, args[0])
+			})
 			if err != nil {
 				return fmt.Errorf("menu: volunteer %s: %s", args[0], describe(err))
 			}
-			var needs []*volmatch.Need
-			if err := st.EachNeed(ctx, func(n *volmatch.Need) error { needs = append(needs, n); return nil }); err != nil {
-				return fmt.Errorf("menu: read needs: %w", err)
-			}
-			busy, err := holdingAssignments(ctx, st, v.ID)
-			if err != nil {
-				return fmt.Errorf("menu: %w", err)
-			}
-			tax := taxonomy.Load()
-			sc := scoring.NewScorer(tax, scoring.Options{})
-			m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), sc, matcher.MenuOptions{
-				K: k, PerDomain: perDomain, Busy: busy, After: at, DomainOf: tax.DomainOf,
-			})
 			w := e.stdout
-			fmt.Fprintf(w, "menu of %s: %d items of %d eligible open shifts\n", v.ID, len(m.Items), m.Eligible)
+			fmt.Fprintf(w, "menu of %s: %d items of %d eligible open shifts\n", args[0], len(m.Items), m.Eligible)
 			for _, g := range m.Groups {
 				name := g.Category
 				if s, ok := tax.Skill(g.Category); ok {
