@@ -169,6 +169,19 @@ func (e *Engine) synced(ctx context.Context) {
 	}
 }
 
+// checkedWrite checks rec, writes it to the store and catches the indexes
+// up: the tail of every create and replace of a need or a volunteer.
+func checkedWrite[T any](ctx context.Context, e *Engine, rec T, check, write func(context.Context, T) error) error {
+	if err := check(ctx, rec); err != nil {
+		return err
+	}
+	if err := write(ctx, rec); err != nil {
+		return err
+	}
+	e.synced(ctx)
+	return nil
+}
+
 // CatchUp applies every pending change of the store to the indexes and
 // returns how many it applied.
 func (e *Engine) CatchUp(ctx context.Context) (int, error) {

@@ -26,13 +26,9 @@ func (e *Engine) PostNeed(ctx context.Context, tok *volmatch.Token, n *volmatch.
 	if n.Status == "" {
 		n.Status = volmatch.NeedOpen
 	}
-	if err := e.prepareNeed(ctx, n); err != nil {
+	if err := checkedWrite(ctx, e, n, e.prepareNeed, e.store.CreateNeed); err != nil {
 		return nil, err
 	}
-	if err := e.store.CreateNeed(ctx, n); err != nil {
-		return nil, err
-	}
-	e.synced(ctx)
 	return n, nil
 }
 
@@ -59,13 +55,9 @@ func (e *Engine) UpdateNeed(ctx context.Context, tok *volmatch.Token, id string,
 	if n.Status == "" {
 		n.Status = old.Status
 	}
-	if err := e.prepareNeed(ctx, n); err != nil {
+	if err := checkedWrite(ctx, e, n, e.prepareNeed, e.store.UpdateNeed); err != nil {
 		return nil, err
 	}
-	if err := e.store.UpdateNeed(ctx, n); err != nil {
-		return nil, err
-	}
-	e.synced(ctx)
 	return e.store.Need(ctx, n.ID)
 }
 

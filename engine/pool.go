@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"volmatch"
 )
@@ -29,35 +30,18 @@ func staffOnly(tok *volmatch.Token, what string) error {
 
 // SavePool creates pool p, or replaces pool id with it when id is not "".
 func (e *Engine) SavePool(ctx context.Context, tok *volmatch.Token, id string, p *volmatch.TalentPool) error {
-	if err := adminOnly(tok, "talent pools"); err != nil {
-		return err
-	}
-	if id != "" {
-		if err := pathIDMatches(&p.ID, id); err != nil {
+	return e.adminWrite(ctx, tok, "talent pools", func() error {
+		if err := e.stamp(id, &p.ID, &p.UpdatedAt, p.Validate); err != nil {
 			return err
 		}
-	}
-	p.UpdatedAt = e.now()
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if !e.tax.Has(p.Domain) {
-		return volmatch.FieldError("domain", "unknown domain key %q", p.Domain)
-	}
-	if err := e.checkMembers(ctx, id, p); err != nil {
-		return err
-	}
-	var err error
-	if id == "" {
-		err = e.store.CreatePool(ctx, p)
-	} else {
-		err = e.store.UpdatePool(ctx, p)
-	}
-	if err != nil {
-		return err
-	}
-	e.synced(ctx)
-	return nil
+		if !e.tax.Has(p.Domain) {
+			return volmatch.FieldError("domain", "unknown domain key %q", p.Domain)
+		}
+		if err := e.checkMembers(ctx, id, p); err != nil {
+			return err
+		}
+		return createOrUpdate(ctx, id, p, e.store.CreatePool, e.store.UpdatePool)
+	})
 }
 
 // Pool returns talent pool id.
@@ -78,42 +62,18 @@ func (e *Engine) Pools(ctx context.Context, tok *volmatch.Token, o volmatch.List
 
 // DeletePool deletes talent pool id.
 func (e *Engine) DeletePool(ctx context.Context, tok *volmatch.Token, id string) error {
-	if err := adminOnly(tok, "talent pools"); err != nil {
-		return err
-	}
-	if err := e.store.DeletePool(ctx, id); err != nil {
-		return err
-	}
-	e.synced(ctx)
-	return nil
+	return e.adminWrite(ctx, tok, "talent pools", func() error { return e.store.DeletePool(ctx, id) })
 }
 
 // SaveStation creates station st, or replaces station id with it when id
 // is not "".
 func (e *Engine) SaveStation(ctx context.Context, tok *volmatch.Token, id string, st *volmatch.Station) error {
-	if err := adminOnly(tok, "stations"); err != nil {
-		return err
-	}
-	if id != "" {
-		if err := pathIDMatches(&st.ID, id); err != nil {
+	return e.adminWrite(ctx, tok, "stations", func() error {
+		if err := e.stamp(id, &st.ID, &st.UpdatedAt, st.Validate); err != nil {
 			return err
 		}
-	}
-	st.UpdatedAt = e.now()
-	if err := st.Validate(); err != nil {
-		return err
-	}
-	var err error
-	if id == "" {
-		err = e.store.CreateStation(ctx, st)
-	} else {
-		err = e.store.UpdateStation(ctx, st)
-	}
-	if err != nil {
-		return err
-	}
-	e.synced(ctx)
-	return nil
+		return createOrUpdate(ctx, id, st, e.store.CreateStation, e.store.UpdateStation)
+	})
 }
 
 // Station returns station id.
@@ -128,14 +88,42 @@ func (e *Engine) Stations(ctx context.Context, _ *volmatch.Token, o volmatch.Lis
 
 // DeleteStation deletes station id.
 func (e *Engine) DeleteStation(ctx context.Context, tok *volmatch.Token, id string) error {
-	if err := adminOnly(tok, "stations"); err != nil {
+	return e.adminWrite(ctx, tok, "stations", func() error { return e.store.DeleteStation(ctx, id) })
+}
+
+// adminWrite runs write, an admin's write of what (pools, stations), and
+// then catches the indexes up.
+func (e *Engine) adminWrite(ctx context.Context, tok *volmatch.Token, what string, write func() error) error {
+	if err := adminOnly(tok, what); err != nil {
 		return err
 	}
-	if err := e.store.DeleteStation(ctx, id); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
 	e.synced(ctx)
 	return nil
+}
+
+// stamp readies a record to be written: when replacing record id, its ID
+// must be id (or empty, then set); its UpdatedAt is the engine's now; then
+// it must validate.
+func (e *Engine) stamp(id string, recID *string, updatedAt *time.Time, validate func() error) error {
+	if id != "" {
+		if err := pathIDMatches(recID, id); err != nil {
+			return err
+		}
+	}
+	*updatedAt = e.now()
+	return validate()
+}
+
+// createOrUpdate creates rec when id is "" and replaces record id with it
+// otherwise.
+func createOrUpdate[T any](ctx context.Context, id string, rec T, create, update func(context.Context, T) error) error {
+	if id == "" {
+		return create(ctx, rec)
+	}
+	return update(ctx, rec)
 }
 
 // checkMembers refuses a member of p who is not a registered volunteer

@@ -40,7 +40,7 @@ func (e *Engine) VerifyVolunteer(ctx context.Context, tok *volmatch.Token, id st
 	if err := v.Verify(r, by, e.now()); err != nil {
 		return nil, err
 	}
-	if err := e.checkVolunteer(v); err != nil {
+	if err := e.checkVolunteer(ctx, v); err != nil {
 		return nil, err
 	}
 	if v.Pools, err = e.poolsOf(ctx, v.ID); err != nil {
@@ -128,6 +128,18 @@ func (e *Engine) withPools(ctx context.Context, vs ...*volmatch.Volunteer) error
 // poolVolunteers lists the members of pool f.Pool that pass the rest of f,
 // in ID order from f.After: the pool's record decides who is in it.
 func (e *Engine) poolVolunteers(ctx context.Context, f volmatch.VolunteerFilter) ([]*volmatch.Volunteer, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return e.pagePool(ctx, f, limit, func(string) (bool, bool) { return true, false })
+}
+
+// pagePool pages the members of pool f.Pool that pass the rest of f, limit
+// at a time in ID order from f.After. admit says of a member's ID whether
+// to read it at all, and whether it is shown only when findable (the
+// browse scope's rule; poolVolunteers admits every member).
+func (e *Engine) pagePool(ctx context.Context, f volmatch.VolunteerFilter, limit int, admit func(id string) (read, onlyFindable bool)) ([]*volmatch.Volunteer, string, error) {
 	p, err := e.store.Pool(ctx, f.Pool)
 	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
 		return nil, "", nil
@@ -137,10 +149,6 @@ func (e *Engine) poolVolunteers(ctx context.Context, f volmatch.VolunteerFilter)
 	ids := slices.Clone(p.Members)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
 	rest := f
 	rest.Pool = ""
 	var out []*volmatch.Volunteer
@@ -148,8 +156,15 @@ func (e *Engine) poolVolunteers(ctx context.Context, f volmatch.VolunteerFilter)
 		if id <= f.After {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, "", err
+		}
 		if len(out) == limit {
 			return out, ids[i-1], nil
+		}
+		read, onlyFindable := admit(id)
+		if !read {
+			continue
 		}
 		v, err := e.store.Volunteer(ctx, id)
 		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
@@ -157,7 +172,7 @@ func (e *Engine) poolVolunteers(ctx context.Context, f volmatch.VolunteerFilter)
 		} else if err != nil {
 			return nil, "", err
 		}
-		if rest.Match(v) {
+		if (!onlyFindable || v.Consent.Findable) && rest.Match(v) {
 			out = append(out, v)
 		}
 	}

@@ -24,13 +24,9 @@ func (e *Engine) RegisterVolunteer(ctx context.Context, tok *volmatch.Token, v *
 	if err := e.ownFields(ctx, tok, nil, v); err != nil {
 		return nil, err
 	}
-	if err := e.checkVolunteer(v); err != nil {
+	if err := checkedWrite(ctx, e, v, e.checkVolunteer, e.store.CreateVolunteer); err != nil {
 		return nil, err
 	}
-	if err := e.store.CreateVolunteer(ctx, v); err != nil {
-		return nil, err
-	}
-	e.synced(ctx)
 	return e.viewVolunteer(ctx, tok, v)
 }
 
@@ -51,17 +47,13 @@ func (e *Engine) UpdateVolunteer(ctx context.Context, tok *volmatch.Token, id st
 	if err := e.ownFields(ctx, tok, old, v); err != nil { // claims pending, pools derived
 		return nil, err
 	}
-	if err := e.checkVolunteer(v); err != nil {
+	if err := checkedWrite(ctx, e, v, e.checkVolunteer, e.store.UpdateVolunteer); err != nil {
 		return nil, err
 	}
-	if err := e.store.UpdateVolunteer(ctx, v); err != nil {
-		return nil, err
-	}
-	e.synced(ctx)
 	return e.viewVolunteer(ctx, tok, v)
 }
 
-func (e *Engine) checkVolunteer(v *volmatch.Volunteer) error {
+func (e *Engine) checkVolunteer(_ context.Context, v *volmatch.Volunteer) error {
 	if err := v.Validate(); err != nil {
 		return err
 	}
@@ -193,45 +185,13 @@ func (e *Engine) browseIndex(ctx context.Context, scope *volmatch.VolunteerScope
 }
 
 // browsePool pages the members of pool f.Pool in scope that pass the rest
-// of f, in ID order from f.After.
+// of f, in ID order from f.After: a member the scope lists is shown, any
+// other only when the scope lets findable volunteers be found and they are.
 func (e *Engine) browsePool(ctx context.Context, scope *volmatch.VolunteerScope, f volmatch.VolunteerFilter, limit int) ([]*volmatch.Volunteer, string, error) {
-	p, err := e.store.Pool(ctx, f.Pool)
-	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
-		return nil, "", nil
-	} else if err != nil {
-		return nil, "", err
-	}
-	ids := slices.Clone(p.Members)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	rest := f
-	rest.Pool = ""
-	var out []*volmatch.Volunteer
-	for i, id := range ids {
-		if id <= f.After {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, "", err
-		}
-		if len(out) == limit {
-			return out, ids[i-1], nil
-		}
+	return e.pagePool(ctx, f, limit, func(id string) (bool, bool) {
 		_, listed := slices.BinarySearch(scope.IDs, id)
-		if !listed && !scope.Findable {
-			continue
-		}
-		v, err := e.store.Volunteer(ctx, id)
-		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
-			continue // listed, since deleted
-		} else if err != nil {
-			return nil, "", err
-		}
-		if (listed || v.Consent.Findable) && rest.Match(v) {
-			out = append(out, v)
-		}
-	}
-	return out, "", nil
+		return listed || scope.Findable, !listed
+	})
 }
 
 // DeleteVolunteer deletes volunteer id (admin only).
