@@ -54,32 +54,14 @@ func (s *Server) stepBody(c *gin.Context, kind volmatch.StepKind) (engine.StepRe
 	}
 }
 
-func (s *Server) getAssignment(c *gin.Context) {
-	a, err := s.eng.Assignment(c.Request.Context(), principal(c), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, a)
-}
-
-func (s *Server) listAssignments(c *gin.Context) {
+// assignmentFilter reads the query of an assignment listing.
+func assignmentFilter(c *gin.Context) (volmatch.AssignmentFilter, error) {
 	f := volmatch.AssignmentFilter{Need: c.Query("need"), Shift: c.Query("shift"), Org: c.Query("org"), Volunteer: c.Query("volunteer")}
 	var err error
 	if f.ListOptions, err = listOptions(c); err != nil {
-		s.fail(c, err)
-		return
+		return f, err
 	}
 	status, err := enumParam(c, "status", "reserved", "checked_in", "completed", "no_show", "cancelled")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	f.Status = volmatch.AssignmentStatus(status)
-	as, next, err := s.eng.Assignments(c.Request.Context(), principal(c), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, List[*volmatch.Assignment]{Items: nonNil(as), Next: nextCursor(next)})
+	return f, err
 }

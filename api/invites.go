@@ -1,72 +1,36 @@
 package api
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
 )
 
-func (s *Server) invite(c *gin.Context) {
-	var req InviteRequest
-	if err := s.decode(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	invs, err := s.eng.Invite(c.Request.Context(), principal(c), c.Param("id"), req)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, List[*volmatch.Invitation]{Items: nonNil(invs)})
+// invite is the call of POST /v1/needs/:id/invites: the invitations sent.
+func (s *Server) invite(ctx context.Context, tok *volmatch.Token, id string, req *InviteRequest) (List[*volmatch.Invitation], error) {
+	invs, err := s.eng.Invite(ctx, tok, id, *req)
+	return List[*volmatch.Invitation]{Items: nonNil(invs)}, err
 }
 
-func (s *Server) getInvite(c *gin.Context) {
-	inv, err := s.eng.Invitation(c.Request.Context(), principal(c), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
+// accept is the call of POST /v1/invites/:id/accept, counted in the metrics.
+func (s *Server) accept(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Assignment, error) {
+	a, err := s.eng.Accept(ctx, tok, id)
+	if err == nil {
+		s.metrics.accepts.Inc()
 	}
-	c.JSON(http.StatusOK, inv)
+	return a, err
 }
 
-func (s *Server) accept(c *gin.Context) {
-	a, err := s.eng.Accept(c.Request.Context(), principal(c), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.metrics.accepts.Inc()
-	c.JSON(http.StatusOK, a)
-}
-
-func (s *Server) decline(c *gin.Context) {
-	inv, err := s.eng.Decline(c.Request.Context(), principal(c), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, inv)
-}
-
-func (s *Server) listInvites(c *gin.Context) {
+// inviteFilter reads the query of an invitation listing.
+func inviteFilter(c *gin.Context) (volmatch.InvitationFilter, error) {
 	f := volmatch.InvitationFilter{Need: c.Query("need"), Org: c.Query("org"), Volunteer: c.Query("volunteer")}
 	var err error
 	if f.ListOptions, err = listOptions(c); err != nil {
-		s.fail(c, err)
-		return
+		return f, err
 	}
 	status, err := enumParam(c, "status", "sent", "accepted", "declined", "expired")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	f.Status = volmatch.InviteStatus(status)
-	invs, next, err := s.eng.Invitations(c.Request.Context(), principal(c), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, List[*volmatch.Invitation]{Items: nonNil(invs), Next: nextCursor(next)})
+	return f, err
 }

@@ -72,19 +72,3 @@ func (s *Server) batch(c *gin.Context) {
 	c.JSON(status, BatchResponse{DryRun: b.DryRun, Placements: nonNil(p.Placements), Shifts: nonNil(p.Shifts),
 		Total: p.Total, Bound: p.Bound, Unfilled: p.Unfilled, Exact: p.Exact, Assignments: b.Assignments, Job: b.Job})
 }
-
-// dispatch answers POST /v1/needs/:id/dispatch: the next wave of
-// invitations of an emergency need.
-func (s *Server) dispatch(c *gin.Context) {
-	var req DispatchRequest
-	if err := s.bodyOrEmpty(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.eng.Dispatch(c.Request.Context(), principal(c), c.Param("id"), req)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, w)
-}

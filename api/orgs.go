@@ -16,9 +16,9 @@ var (
 	opListOrgs = Op{Summary: "List the registered organisations", Tag: "orgs", Params: pageArgs, Resp: List[volmatch.Organisation]{}}
 )
 
-// createOrg is the saver of POST /v1/orgs: a new organisation only.
-func (s *Server) createOrg(ctx context.Context, tok *volmatch.Token, _ string, o *volmatch.Organisation) error {
-	return s.eng.CreateOrganisation(ctx, tok, o)
+// createOrg is the call of POST /v1/orgs: a new organisation only.
+func (s *Server) createOrg(ctx context.Context, tok *volmatch.Token, o *volmatch.Organisation) (*volmatch.Organisation, error) {
+	return o, s.eng.CreateOrganisation(ctx, tok, o)
 }
 
 func orgID(o *volmatch.Organisation) string { return o.ID }
