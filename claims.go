@@ -72,11 +72,7 @@ func (c *Claims) validate() error {
 // named (at most MaxCodeLen characters) with an expiry in [MinTime,
 // MaxTime).
 func validCertificates(field string, cs []Certificate) error {
-	if err := checkCount(field, len(cs), MaxListLen); err != nil {
-		return err
-	}
-	for i, c := range cs {
-		f := fieldIndex(field, i)
+	return eachItem(field, cs, MaxListLen, func(f string, c Certificate) error {
 		if strings.TrimSpace(c.Name) == "" {
 			return FieldError(f+".name", "is required")
 		}
@@ -86,11 +82,8 @@ func validCertificates(field string, cs []Certificate) error {
 		if c.Expires.IsZero() {
 			return FieldError(f+".expires", "is required")
 		}
-		if err := CheckTime(f+".expires", c.Expires); err != nil {
-			return err
-		}
-	}
-	return nil
+		return CheckTime(f+".expires", c.Expires)
+	})
 }
 
 func (c *Claims) setSkill(s SkillLevel) {

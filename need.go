@@ -171,24 +171,14 @@ func (n *Need) Validate() error {
 			return FieldError("target_group", "unknown target group %q", n.TargetGroup)
 		}
 	}
-	switch n.Mode {
-	case ModeConcentrated, ModePairing, ModeMenu:
-	case "":
-		return FieldError("mode", "is required (concentrated, pairing or menu)")
-	default:
-		return FieldError("mode", "must be concentrated, pairing or menu, got %q", n.Mode)
+	if err := checkEnum("mode", n.Mode, true, ModeConcentrated, ModePairing, ModeMenu); err != nil {
+		return err
 	}
-	switch n.Urgency {
-	case UrgencyNormal, UrgencyUrgent, UrgencyEmergency:
-	case "":
-		return FieldError("urgency", "is required (normal, urgent or emergency)")
-	default:
-		return FieldError("urgency", "must be normal, urgent or emergency, got %q", n.Urgency)
+	if err := checkEnum("urgency", n.Urgency, true, UrgencyNormal, UrgencyUrgent, UrgencyEmergency); err != nil {
+		return err
 	}
-	switch n.Status {
-	case NeedOpen, NeedClosed, NeedCancelled, "":
-	default:
-		return FieldError("status", "must be open, closed or cancelled, got %q", n.Status)
+	if err := checkEnum("status", n.Status, false, NeedOpen, NeedClosed, NeedCancelled); err != nil {
+		return err
 	}
 	if err := n.Point.Validate("point"); err != nil {
 		return err

@@ -37,16 +37,16 @@ func (p *TalentPool) Validate() error {
 		return err
 	}
 	seen := make(map[string]bool, len(p.Members))
-	for i, m := range p.Members {
-		if err := validID(fieldIndex("members", i), m); err != nil {
+	return eachItem("members", p.Members, unbounded, func(f, m string) error {
+		if err := validID(f, m); err != nil {
 			return err
 		}
 		if seen[m] {
-			return FieldError(fieldIndex("members", i), "volunteer %q is listed twice", m)
+			return FieldError(f, "volunteer %q is listed twice", m)
 		}
 		seen[m] = true
-	}
-	return nil
+		return nil
+	})
 }
 
 // Station is a volunteer service station (志愿服务站点).

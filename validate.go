@@ -1,6 +1,8 @@
 package volmatch
 
 import (
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -96,13 +98,43 @@ func validID(field, id string) error {
 // ValidID reports whether id is a well-formed identifier (see validID).
 func ValidID(field, id string) error { return validID(field, id) }
 
-func validSkills(field string, ss []SkillLevel) error {
-	if err := checkCount(field, len(ss), MaxListLen); err != nil {
+// unbounded is the limit of a list eachItem takes of any length.
+const unbounded = math.MaxInt
+
+// eachItem checks a list of at most limit items, each with check under its
+// indexed field name (field[i]), stopping at the first error.
+func eachItem[T any](field string, xs []T, limit int, check func(f string, x T) error) error {
+	if err := checkCount(field, len(xs), limit); err != nil {
 		return err
 	}
+	for i, x := range xs {
+		if err := check(fieldIndex(field, i), x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkEnum accepts v when it is one of allowed, or "" unless required; the
+// error lists allowed ("a, b or c").
+func checkEnum[S ~string](field string, v S, required bool, allowed ...S) error {
+	if v == "" && !required || slices.Contains(allowed, v) {
+		return nil
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	if v == "" {
+		return FieldError(field, "is required (%s)", list)
+	}
+	return FieldError(field, "must be %s, got %q", list, v)
+}
+
+func validSkills(field string, ss []SkillLevel) error {
 	seen := map[string]bool{}
-	for i, s := range ss {
-		f := fieldIndex(field, i)
+	return eachItem(field, ss, MaxListLen, func(f string, s SkillLevel) error {
 		if strings.TrimSpace(s.Skill) == "" {
 			return FieldError(f+".skill", "is required")
 		}
@@ -116,37 +148,23 @@ func validSkills(field string, ss []SkillLevel) error {
 			return FieldError(f+".skill", "%q is listed twice", s.Skill)
 		}
 		seen[s.Skill] = true
-	}
-	return nil
+		return nil
+	})
 }
 
 // checkTags checks only the size of a list of short texts: at most
 // MaxListLen items, each at most MaxCodeLen characters.
 func checkTags(field string, tags []string) error {
-	if err := checkCount(field, len(tags), MaxListLen); err != nil {
-		return err
-	}
-	for i, t := range tags {
-		if err := checkLen(fieldIndex(field, i), t, MaxCodeLen); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachItem(field, tags, MaxListLen, func(f, t string) error { return checkLen(f, t, MaxCodeLen) })
 }
 
 // validTags checks a list of short texts: at most MaxListLen items, none
 // empty, each at most MaxCodeLen characters.
 func validTags(field string, tags []string) error {
-	if err := checkCount(field, len(tags), MaxListLen); err != nil {
-		return err
-	}
-	for i, t := range tags {
+	return eachItem(field, tags, MaxListLen, func(f, t string) error {
 		if strings.TrimSpace(t) == "" {
-			return FieldError(fieldIndex(field, i), "must not be empty")
+			return FieldError(f, "must not be empty")
 		}
-		if err := checkLen(fieldIndex(field, i), t, MaxCodeLen); err != nil {
-			return err
-		}
-	}
-	return nil
+		return checkLen(f, t, MaxCodeLen)
+	})
 }

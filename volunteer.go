@@ -153,22 +153,8 @@ func (v *Volunteer) Validate() error {
 	if err := validSkills("skills", v.Skills); err != nil {
 		return err
 	}
-	if err := checkCount("certificates", len(v.Certificates), MaxListLen); err != nil {
+	if err := validCertificates("certificates", v.Certificates); err != nil {
 		return err
-	}
-	for i, c := range v.Certificates {
-		if strings.TrimSpace(c.Name) == "" {
-			return FieldError(fieldIndex("certificates", i)+".name", "is required")
-		}
-		if err := checkLen(fieldIndex("certificates", i)+".name", c.Name, MaxCodeLen); err != nil {
-			return err
-		}
-		if c.Expires.IsZero() {
-			return FieldError(fieldIndex("certificates", i)+".expires", "is required")
-		}
-		if err := CheckTime(fieldIndex("certificates", i)+".expires", c.Expires); err != nil {
-			return err
-		}
 	}
 	if err := CheckTime("insured_until", v.InsuredUntil); err != nil {
 		return err
@@ -192,24 +178,18 @@ func (v *Volunteer) Validate() error {
 			return err
 		}
 	}
-	if err := checkCount("exceptions", len(v.Exceptions), MaxExceptions); err != nil {
-		return err
-	}
-	for i, e := range v.Exceptions {
+	return eachItem("exceptions", v.Exceptions, MaxExceptions, func(f string, e Exception) error {
 		if e.Start.IsZero() {
-			return FieldError(fieldIndex("exceptions", i)+".start", "is required")
+			return FieldError(f+".start", "is required")
 		}
 		if !e.End.After(e.Start) {
-			return FieldError(fieldIndex("exceptions", i)+".end", "must be after start")
+			return FieldError(f+".end", "must be after start")
 		}
-		if err := CheckTime(fieldIndex("exceptions", i)+".start", e.Start); err != nil {
+		if err := CheckTime(f+".start", e.Start); err != nil {
 			return err
 		}
-		if err := CheckTime(fieldIndex("exceptions", i)+".end", e.End); err != nil {
-			return err
-		}
-	}
-	return nil
+		return CheckTime(f+".end", e.End)
+	})
 }
 
 // CheckSkills reports a skill or preferred domain key that known does not hold.
