@@ -297,29 +297,13 @@ func (v *Volunteer) Verify(r Verification, by string, now time.Time) error {
 		r.Trainings = append(r.Trainings, c.Trainings...)
 		r.Insurance = r.Insurance || !c.InsuredUntil.IsZero()
 	}
-	for i, key := range r.Skills {
-		k := slices.IndexFunc(c.Skills, func(s SkillLevel) bool { return s.Skill == key })
-		if k < 0 {
-			return FieldError(fieldIndex("skills", i), "no pending claim for skill %q", key)
-		}
-		if !r.Reject {
-			s := c.Skills[k]
-			v.Skills = slices.DeleteFunc(v.Skills, func(x SkillLevel) bool { return x.Skill == key })
-			v.Skills = append(v.Skills, s)
-		}
-		c.dropSkill(key)
+	skill := func(s SkillLevel) string { return s.Skill }
+	if err := settle("skills", "skill", r.Skills, skill, &c.Skills, &v.Skills, r.Reject); err != nil {
+		return err
 	}
-	for i, name := range r.Certificates {
-		k := slices.IndexFunc(c.Certificates, func(x Certificate) bool { return x.Name == name })
-		if k < 0 {
-			return FieldError(fieldIndex("certificates", i), "no pending claim for certificate %q", name)
-		}
-		if !r.Reject {
-			x := c.Certificates[k]
-			v.Certificates = slices.DeleteFunc(v.Certificates, func(y Certificate) bool { return y.Name == name })
-			v.Certificates = append(v.Certificates, x)
-		}
-		c.dropCertificate(name)
+	name := func(x Certificate) string { return x.Name }
+	if err := settle("certificates", "certificate", r.Certificates, name, &c.Certificates, &v.Certificates, r.Reject); err != nil {
+		return err
 	}
 	for i, t := range r.Trainings {
 		if !slices.Contains(c.Trainings, t) {
@@ -342,5 +326,24 @@ func (v *Volunteer) Verify(r Verification, by string, now time.Time) error {
 	v.Claims = &c
 	v.PruneClaims()
 	v.VerifiedBy, v.VerifiedAt = by, now
+	return nil
+}
+
+// settle takes the pending claims named by keys (field[i] in an error) out of
+// *pending: each becomes the verified value in *own, replacing the one of
+// the same key, unless reject.
+func settle[T any](field, what string, keys []string, key func(T) string, pending, own *[]T, reject bool) error {
+	for i, k := range keys {
+		j := slices.IndexFunc(*pending, func(x T) bool { return key(x) == k })
+		if j < 0 {
+			return FieldError(fieldIndex(field, i), "no pending claim for %s %q", what, k)
+		}
+		if !reject {
+			x := (*pending)[j]
+			*own = slices.DeleteFunc(*own, func(y T) bool { return key(y) == k })
+			*own = append(*own, x)
+		}
+		*pending = slices.DeleteFunc(*pending, func(y T) bool { return key(y) == k })
+	}
 	return nil
 }
