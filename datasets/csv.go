@@ -340,66 +340,61 @@ func (c *cells) week(col string) volmatch.Week {
 	return w
 }
 
-func (c *cells) skills(col string) []volmatch.SkillLevel {
-	var out []volmatch.SkillLevel
+// items parses each item of col's list with parse, which reports false for
+// an item not of form; such an item is the cell's error and the list nil.
+func items[T any](c *cells, col, form string, parse func(p string) (T, bool)) []T {
+	var out []T
 	for i, p := range c.list(col) {
-		k, l, ok := strings.Cut(p, ":")
-		n, err := strconv.Atoi(strings.TrimSpace(l))
-		if !ok || err != nil {
-			c.bad(col, "item %d: %s is not key:level", i+1, rowString(p))
+		x, ok := parse(p)
+		if !ok {
+			c.bad(col, "item %d: %s is not %s", i+1, rowString(p), form)
 			return nil
 		}
-		out = append(out, volmatch.SkillLevel{Skill: strings.TrimSpace(k), Level: n})
+		out = append(out, x)
 	}
 	return out
+}
+
+func (c *cells) skills(col string) []volmatch.SkillLevel {
+	return items(c, col, "key:level", func(p string) (volmatch.SkillLevel, bool) {
+		k, l, ok := strings.Cut(p, ":")
+		n, err := strconv.Atoi(strings.TrimSpace(l))
+		return volmatch.SkillLevel{Skill: strings.TrimSpace(k), Level: n}, ok && err == nil
+	})
 }
 
 func (c *cells) certificates(col string) []volmatch.Certificate {
-	var out []volmatch.Certificate
-	for i, p := range c.list(col) {
+	return items(c, col, "key@2027-05-01", func(p string) (volmatch.Certificate, bool) {
 		k, d, ok := strings.Cut(p, "@")
 		t, err := parseTime(strings.TrimSpace(d))
-		if !ok || err != nil || t.IsZero() {
-			c.bad(col, "item %d: %s is not key@2027-05-01", i+1, rowString(p))
-			return nil
-		}
-		out = append(out, volmatch.Certificate{Name: strings.TrimSpace(k), Expires: t})
-	}
-	return out
+		return volmatch.Certificate{Name: strings.TrimSpace(k), Expires: t}, ok && err == nil && !t.IsZero()
+	})
+}
+
+// span parses START/END in RFC 3339.
+func span(p string) (start, end time.Time, ok bool) {
+	a, b, ok := strings.Cut(p, "/")
+	s, err1 := parseTime(strings.TrimSpace(a))
+	e, err2 := parseTime(strings.TrimSpace(b))
+	return s, e, ok && err1 == nil && err2 == nil
 }
 
 func (c *cells) exceptions(col string) []volmatch.Exception {
-	var out []volmatch.Exception
-	for i, p := range c.list(col) {
-		a, b, ok := strings.Cut(p, "/")
-		s, err1 := parseTime(strings.TrimSpace(a))
-		e, err2 := parseTime(strings.TrimSpace(b))
-		if !ok || err1 != nil || err2 != nil {
-			c.bad(col, "item %d: %s is not START/END in RFC 3339", i+1, rowString(p))
-			return nil
-		}
-		out = append(out, volmatch.Exception{Start: s, End: e})
-	}
-	return out
+	return items(c, col, "START/END in RFC 3339", func(p string) (volmatch.Exception, bool) {
+		s, e, ok := span(p)
+		return volmatch.Exception{Start: s, End: e}, ok
+	})
 }
 
 // shifts parses s1@START/END#SLOTS;...
 func (c *cells) shifts(col string) []volmatch.Shift {
-	var out []volmatch.Shift
-	for i, p := range c.list(col) {
+	return items(c, col, "ID@START/END#SLOTS", func(p string) (volmatch.Shift, bool) {
 		id, rest, ok1 := strings.Cut(p, "@")
-		span, slots, ok2 := strings.Cut(rest, "#")
-		a, b, ok3 := strings.Cut(span, "/")
-		s, err1 := parseTime(strings.TrimSpace(a))
-		e, err2 := parseTime(strings.TrimSpace(b))
-		n, err3 := strconv.Atoi(strings.TrimSpace(slots))
-		if !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil || err3 != nil {
-			c.bad(col, "item %d: %s is not ID@START/END#SLOTS", i+1, rowString(p))
-			return nil
-		}
-		out = append(out, volmatch.Shift{ID: strings.TrimSpace(id), Start: s, End: e, Slots: n})
-	}
-	return out
+		times, slots, ok2 := strings.Cut(rest, "#")
+		s, e, ok3 := span(times)
+		n, err := strconv.Atoi(strings.TrimSpace(slots))
+		return volmatch.Shift{ID: strings.TrimSpace(id), Start: s, End: e, Slots: n}, ok1 && ok2 && ok3 && err == nil
+	})
 }
 
 func volunteerFromRow(c *cells) *volmatch.Volunteer {

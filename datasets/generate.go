@@ -341,6 +341,13 @@ func setHours(w *volmatch.Week, day, from, to int) {
 	}
 }
 
+// maybeHours sets the hours from..to of day with probability p.
+func maybeHours(r *rand.Rand, w *volmatch.Week, day int, p float64, from, to int) {
+	if chance(r, p) {
+		setHours(w, day, from, to)
+	}
+}
+
 // availability draws a weekly pattern by life stage, leaning to evenings
 // (18–21) and weekends.
 func availability(r *rand.Rand, birthYear int) volmatch.Week {
@@ -348,9 +355,7 @@ func availability(r *rand.Rand, birthYear int) volmatch.Week {
 	switch {
 	case chance(r, 0.1): // flexible
 		for d := range 7 {
-			if chance(r, 0.6) {
-				setHours(&w, d, 8, 21)
-			}
+			maybeHours(r, &w, d, 0.6, 8, 21)
 		}
 	case birthYear >= 2000: // students
 		for d := range 5 {
@@ -372,28 +377,16 @@ func availability(r *rand.Rand, birthYear int) volmatch.Week {
 		}
 		for d := 5; d < 7; d++ {
 			if chance(r, 0.75) {
-				if chance(r, 0.7) {
-					setHours(&w, d, 9, 12)
-				}
-				if chance(r, 0.7) {
-					setHours(&w, d, 14, 18)
-				}
-				if chance(r, 0.4) {
-					setHours(&w, d, 18, 21)
-				}
+				maybeHours(r, &w, d, 0.7, 9, 12)
+				maybeHours(r, &w, d, 0.7, 14, 18)
+				maybeHours(r, &w, d, 0.4, 18, 21)
 			}
 		}
 	default: // retired
 		for d := range 7 {
-			if chance(r, 0.7) {
-				setHours(&w, d, 8, 12)
-			}
-			if chance(r, 0.6) {
-				setHours(&w, d, 14, 17)
-			}
-			if chance(r, 0.35) {
-				setHours(&w, d, 18, 21)
-			}
+			maybeHours(r, &w, d, 0.7, 8, 12)
+			maybeHours(r, &w, d, 0.6, 14, 17)
+			maybeHours(r, &w, d, 0.35, 18, 21)
 		}
 	}
 	if w.Count() == 0 {
