@@ -328,32 +328,27 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 		}
 	}
 
-	keywordField := func() *mapping.FieldMapping {
-		fm := bleve.NewKeywordFieldMapping()
+	// indexOnly makes a field searchable and nothing more: not stored, not
+	// in _all, no term vectors or doc values.
+	indexOnly := func(fm *mapping.FieldMapping) *mapping.FieldMapping {
 		fm.Store = false
 		fm.IncludeInAll = false
 		fm.IncludeTermVectors = false
 		fm.DocValues = false
 		return fm
 	}
-	textFields := func(name, synName string) []*mapping.FieldMapping {
-		fm := bleve.NewTextFieldMapping()
+	keywordField := func() *mapping.FieldMapping { return indexOnly(bleve.NewKeywordFieldMapping()) }
+	textField := func(name, analyzer string) *mapping.FieldMapping {
+		fm := indexOnly(bleve.NewTextFieldMapping())
 		fm.Name = name
-		fm.Analyzer = analyzerText
-		fm.Store = false
-		fm.IncludeInAll = false
-		fm.IncludeTermVectors = false
-		fm.DocValues = false
-		fms := []*mapping.FieldMapping{fm}
+		fm.Analyzer = analyzer
+		return fm
+	}
+	textFields := func(name, synName string) []*mapping.FieldMapping {
+		fms := []*mapping.FieldMapping{textField(name, analyzerText)}
 		if withSyn {
-			sf := bleve.NewTextFieldMapping()
-			sf.Name = synName
-			sf.Analyzer = analyzerTaxonomy
+			sf := textField(synName, analyzerTaxonomy)
 			sf.SynonymSource = synonymSource
-			sf.Store = false
-			sf.IncludeInAll = false
-			sf.IncludeTermVectors = false
-			sf.DocValues = false
 			fms = append(fms, sf)
 		}
 		return fms

@@ -324,6 +324,21 @@ feed:
 	return err
 }
 
+// addDocs adds the documents of vs and ns to b; an error names op.
+func (t *Text) addDocs(b *bleve.Batch, vs []*volmatch.Volunteer, ns []*volmatch.Need, op string) error {
+	for _, v := range vs {
+		if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v, t.opts.Labels)); err != nil {
+			return fmt.Errorf("index: %s volunteer %s: %w", op, v.ID, err)
+		}
+	}
+	for _, n := range ns {
+		if err := b.Index(docID(volmatch.ChangeNeed, n.ID), newNeedDoc(n)); err != nil {
+			return fmt.Errorf("index: %s need %s: %w", op, n.ID, err)
+		}
+	}
+	return nil
+}
+
 // IndexBatch indexes (or re-indexes) vs and ns in one Bleve batch. It may
 // be called from several goroutines at once: each call maps its documents
 // and builds its own segment, so a bulk load that feeds one call per core
@@ -331,15 +346,8 @@ feed:
 func (t *Text) IndexBatch(vs []*volmatch.Volunteer, ns []*volmatch.Need) error {
 	return t.with(func(idx bleve.Index) error {
 		b := idx.NewBatch()
-		for _, v := range vs {
-			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v, t.opts.Labels)); err != nil {
-				return fmt.Errorf("index: bulk volunteer %s: %w", v.ID, err)
-			}
-		}
-		for _, n := range ns {
-			if err := b.Index(docID(volmatch.ChangeNeed, n.ID), newNeedDoc(n)); err != nil {
-				return fmt.Errorf("index: bulk need %s: %w", n.ID, err)
-			}
+		if err := t.addDocs(b, vs, ns, "bulk"); err != nil {
+			return err
 		}
 		if b.Size() == 0 {
 			return nil
@@ -753,15 +761,8 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error {
 	return t.with(func(idx bleve.Index) error {
 		b := idx.NewBatch()
-		for _, v := range vs {
-			if err := b.Index(docID(volmatch.ChangeVolunteer, v.ID), newVolunteerDoc(v, t.opts.Labels)); err != nil {
-				return fmt.Errorf("index: apply volunteer %s: %w", v.ID, err)
-			}
-		}
-		for _, n := range ns {
-			if err := b.Index(docID(volmatch.ChangeNeed, n.ID), newNeedDoc(n)); err != nil {
-				return fmt.Errorf("index: apply need %s: %w", n.ID, err)
-			}
+		if err := t.addDocs(b, vs, ns, "apply"); err != nil {
+			return err
 		}
 		for _, c := range deleted {
 			if c.Kind == volmatch.ChangeNeed || c.Kind == volmatch.ChangeVolunteer {
