@@ -462,32 +462,11 @@ func (p *Prepared) skillBits(k string) uint64 {
 func (p *Prepared) skillFit(v *volmatch.Volunteer) float64 {
 	req := p.n.Requires.Skills
 	if len(req) == 0 {
-		best := 0.0
-		for _, s := range v.Skills {
-			l := ClampLevel(s.Level)
-			if l == 0 {
-				continue
-			}
-			b := p.skillBits(s.Skill)
-			f := 0.0
-			switch {
-			case b&(1<<bitSameDomain) != 0:
-				f = float64(l) / 3
-			case b&(1<<bitRelatedDomain) != 0:
-				f = 0.5 * float64(l) / 3
-			}
-			best = max(best, f)
-		}
-		return best
+		return p.domainFit(v)
 	}
 	total := 0.0
 	for i, r := range req {
-		m := ClampMin(r.Level)
-		l := LevelOf(v, r.Skill)
-		base := 0.0
-		if l >= m {
-			base = float64(l-m+1) / float64(4-m)
-		}
+		base := levelCredit(v, r)
 		rel := 0.0
 		if i < bitSameDomain && base < 1 {
 			for _, s := range v.Skills {
@@ -503,6 +482,35 @@ func (p *Prepared) skillFit(v *volmatch.Volunteer) float64 {
 		total += base + (1-base)*0.5*rel
 	}
 	return total / float64(len(req))
+}
+
+// domainFit is the best fit of v's skills to the need's domain: a skill of
+// the domain counts its level / 3, one of a related domain half that.
+func (p *Prepared) domainFit(v *volmatch.Volunteer) float64 {
+	best := 0.0
+	for _, s := range v.Skills {
+		l := ClampLevel(s.Level)
+		if l == 0 {
+			continue
+		}
+		switch b := p.skillBits(s.Skill); {
+		case b&(1<<bitSameDomain) != 0:
+			best = max(best, float64(l)/3)
+		case b&(1<<bitRelatedDomain) != 0:
+			best = max(best, 0.5*float64(l)/3)
+		}
+	}
+	return best
+}
+
+// levelCredit is how far v's level of skill r clears r's minimum level, in
+// (0, 1]; 0 below it.
+func levelCredit(v *volmatch.Volunteer, r volmatch.SkillLevel) float64 {
+	m := ClampMin(r.Level)
+	if l := LevelOf(v, r.Skill); l >= m {
+		return float64(l-m+1) / float64(4-m)
+	}
+	return 0
 }
 
 func (p *Prepared) domainPreference(v *volmatch.Volunteer) float64 {
@@ -563,32 +571,14 @@ func (b *NeedBounds) NeedBound(n *volmatch.Need, dist float64) float64 {
 	d, ok := b.dom[n.Domain]
 	if !ok {
 		b.p = b.sc.PrepareAgain(b.p, n, []volmatch.Shift{})
-		fit := 0.0
-		for _, s := range v.Skills {
-			l := ClampLevel(s.Level)
-			if l == 0 {
-				continue
-			}
-			switch bits := b.p.skillBits(s.Skill); {
-			case bits&(1<<bitSameDomain) != 0:
-				fit = max(fit, float64(l)/3)
-			case bits&(1<<bitRelatedDomain) != 0:
-				fit = max(fit, 0.5*float64(l)/3)
-			}
-		}
-		d = [2]float64{fit, b.p.domainPreference(v)}
+		d = [2]float64{b.p.domainFit(v), b.p.domainPreference(v)}
 		b.dom[n.Domain] = d
 	}
 	skill := d[0]
 	if req := n.Requires.Skills; len(req) > 0 {
 		total := 0.0
 		for _, r := range req {
-			m := ClampMin(r.Level)
-			l := LevelOf(v, r.Skill)
-			base := 0.0
-			if l >= m {
-				base = float64(l-m+1) / float64(4-m)
-			}
+			base := levelCredit(v, r)
 			total += base + (1-base)*0.5*b.top
 		}
 		skill = total / float64(len(req))
