@@ -216,19 +216,34 @@ type batchPair struct {
 // o.Workers goroutines, each with its own volunteer numbering, which are
 // merged by volunteer ID at the end.
 func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (*batch, error) {
+	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra}
+	work := b.openShifts(needs)
+	parts := gatherPairs(ctx, work, feats, sc, o)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b.mergeVolunteers(parts)
+	timeRank := make([]int32, len(b.shifts))
+	b.rankShiftsByTime(timeRank)
+	b.groupPairs(parts, timeRank)
+	b.dropDuplicatePairs()
+	return b, nil
+}
+
+// needWork is the share of one need in collect: its shifts with free
+// slots, numbered in b.shifts from first.
+type needWork struct {
+	n     *volmatch.Need
+	first int
+	open  []volmatch.Shift
+}
+
+// openShifts numbers into b.shifts the shifts with free slots of the open
+// needs, in need ID order and then the need's shift order, and returns the
+// needs that have any.
+func (b *batch) openShifts(needs []*volmatch.Need) []needWork {
 	ns := append([]*volmatch.Need(nil), needs...)
 	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
-	held := map[string][]volmatch.Assignment{}
-	for _, a := range o.Held {
-		held[a.Volunteer] = append(held[a.Volunteer], a)
-	}
-	b := &batch{o: o, sparseFactor: sparseFactor, sparseExtra: sparseExtra}
-	// The open shifts of each need, numbered in need order.
-	type needWork struct {
-		n     *volmatch.Need
-		first int
-		open  []volmatch.Shift
-	}
 	var work []needWork
 	for _, n := range ns {
 		if n.Status != volmatch.NeedOpen && n.Status != "" {
@@ -246,6 +261,17 @@ func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, 
 			work = append(work, needWork{n, first, open})
 		}
 	}
+	return work
+}
+
+// gatherPairs gates and scores the pairs of work on up to o.Workers
+// goroutines, which take the needs in turn; it returns each worker's
+// share. A cancelled ctx stops them early (the caller checks ctx.Err()).
+func gatherPairs(ctx context.Context, work []needWork, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) []collected {
+	held := map[string][]volmatch.Assignment{}
+	for _, a := range o.Held {
+		held[a.Volunteer] = append(held[a.Volunteer], a)
+	}
 	workers := max(1, min(o.Workers, len(work)))
 	parts := make([]collected, workers)
 	var next atomic.Int64
@@ -254,58 +280,82 @@ func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, 
 		wg.Add(1)
 		go func(c *collected) {
 			defer wg.Done()
-			c.idx = map[*volmatch.Volunteer]int32{}
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(work) || ctx.Err() != nil {
-					return
-				}
-				nw := work[k]
-				p := sc.Prepare(nw.n, nw.open)
-				feats.Prune(nw.n, nw.open, func(v *volmatch.Volunteer) {
-					vi, ok := c.idx[v]
-					if !ok {
-						vi = int32(len(c.vols))
-						c.idx[v] = vi
-						c.vols = append(c.vols, v)
-						c.stamp = append(c.stamp, -1)
-					}
-					if c.stamp[vi] == k {
-						return
-					}
-					c.stamp[vi] = k
-					var hv []volmatch.Assignment
-					if len(held) > 0 {
-						hv = held[v.ID]
-					}
-					for i, s := range nw.open {
-						res := p.Evaluate(v, i)
-						if res.Reason != "" {
-							if scoring.ShiftIndependent(res.Reason) {
-								break
-							}
-							continue
-						}
-						if hv != nil && scoring.Busy(hv, s) {
-							continue
-						}
-						gain := int64(math.Round(res.Score * o.Scale))
-						if gain <= 0 {
-							continue
-						}
-						c.raw = append(c.raw, rawPair{vi, int32(nw.first + i), res.Score, gain})
-					}
-				})
-			}
+			c.run(ctx, work, &next, feats, sc, held, o.Scale)
 		}(&parts[w])
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	return parts
+}
+
+// run takes the next need of work (next counts them out) until none is
+// left or ctx is done, and collects the pairs of each.
+func (c *collected) run(ctx context.Context, work []needWork, next *atomic.Int64, feats *grid.Features, sc *scoring.Scorer, held map[string][]volmatch.Assignment, scale float64) {
+	c.idx = map[*volmatch.Volunteer]int32{}
+	for {
+		k := int(next.Add(1) - 1)
+		if k >= len(work) || ctx.Err() != nil {
+			return
+		}
+		c.need(k, work[k], feats, sc, held, scale)
 	}
-	// Merge the workers' volunteers by ID (a source may yield one
-	// volunteer as two pointers), then number them in ID order so that the
-	// plan does not depend on the order the source yields them in.
+}
+
+// need appends to c.raw the eligible pairs of need k (nw) with each
+// volunteer feats yields for it: passing every gate of the scorer, not
+// busy by held, with a gain (score × scale, rounded) above 0.
+func (c *collected) need(k int, nw needWork, feats *grid.Features, sc *scoring.Scorer, held map[string][]volmatch.Assignment, scale float64) {
+	p := sc.Prepare(nw.n, nw.open)
+	feats.Prune(nw.n, nw.open, func(v *volmatch.Volunteer) {
+		vi, first := c.offer(v, k)
+		if !first {
+			return
+		}
+		var hv []volmatch.Assignment
+		if len(held) > 0 {
+			hv = held[v.ID]
+		}
+		for i, s := range nw.open {
+			res := p.Evaluate(v, i)
+			if res.Reason != "" {
+				if scoring.ShiftIndependent(res.Reason) {
+					break
+				}
+				continue
+			}
+			if hv != nil && scoring.Busy(hv, s) {
+				continue
+			}
+			gain := int64(math.Round(res.Score * scale))
+			if gain <= 0 {
+				continue
+			}
+			c.raw = append(c.raw, rawPair{vi, int32(nw.first + i), res.Score, gain})
+		}
+	})
+}
+
+// offer numbers v in the order c meets it and reports whether this is
+// its first offer for need k (a source may yield one volunteer twice).
+func (c *collected) offer(v *volmatch.Volunteer, k int) (int32, bool) {
+	vi, ok := c.idx[v]
+	if !ok {
+		vi = int32(len(c.vols))
+		c.idx[v] = vi
+		c.vols = append(c.vols, v)
+		c.stamp = append(c.stamp, -1)
+	}
+	if c.stamp[vi] == k {
+		return vi, false
+	}
+	c.stamp[vi] = k
+	return vi, true
+}
+
+// mergeVolunteers merges the workers' volunteers by ID into b.vols (a
+// source may yield one volunteer as two pointers), numbered in ID order so
+// that the plan does not depend on the order the source yields them in,
+// and sets each worker's global numbers.
+func (b *batch) mergeVolunteers(parts []collected) {
 	byID := map[string]int32{}
 	for w := range parts {
 		c := &parts[w]
@@ -337,8 +387,11 @@ func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, 
 			parts[w].global[li] = rank[gi]
 		}
 	}
-	// Each shift's rank by start, end and index, so that the pairs sort
-	// on integers.
+}
+
+// rankShiftsByTime sets timeRank[i] to shift i's rank by start, end and
+// index, so that the pairs sort on integers.
+func (b *batch) rankShiftsByTime(timeRank []int32) {
 	byTime := make([]int32, len(b.shifts))
 	for i := range byTime {
 		byTime[i] = int32(i)
@@ -353,12 +406,15 @@ func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, 
 		}
 		return int(x - y)
 	})
-	timeRank := make([]int32, len(b.shifts))
 	for r, i := range byTime {
 		timeRank[i] = int32(r)
 	}
-	// Group the pairs by volunteer (counting sort), then sort each
-	// volunteer's pairs by their shift's rank.
+}
+
+// groupPairs moves the workers' raw pairs into b.pairs, grouped by
+// volunteer (a counting sort, b.volStart) and each volunteer's sorted by
+// their shift's timeRank.
+func (b *batch) groupPairs(parts []collected, timeRank []int32) {
 	b.volStart = make([]int, len(b.vols)+1)
 	for w := range parts {
 		for _, p := range parts[w].raw {
@@ -368,13 +424,13 @@ func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, 
 	for v := 0; v < len(b.vols); v++ {
 		b.volStart[v+1] += b.volStart[v]
 	}
-	next2 := append([]int(nil), b.volStart[:len(b.vols)]...)
+	next := append([]int(nil), b.volStart[:len(b.vols)]...)
 	b.pairs = make([]batchPair, b.volStart[len(b.vols)])
 	for w := range parts {
 		for _, p := range parts[w].raw {
 			v := parts[w].global[p.vol]
-			b.pairs[next2[v]] = batchPair{vol: v, shift: p.shift, score: p.score, gain: p.gain}
-			next2[v]++
+			b.pairs[next[v]] = batchPair{vol: v, shift: p.shift, score: p.score, gain: p.gain}
+			next[v]++
 		}
 		parts[w].raw = nil
 	}
@@ -383,23 +439,27 @@ func collect(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, 
 			return int(timeRank[p.shift] - timeRank[q.shift])
 		})
 	}
-	// A source that yields one volunteer as two pointers for one need
-	// gives the pair twice: keep the first.
+}
+
+// dropDuplicatePairs keeps the first of each volunteer's pairs with one
+// shift: a source that yields one volunteer as two pointers for one need
+// gives the pair twice.
+func (b *batch) dropDuplicatePairs() {
+	pairs, start := b.pairs, b.volStart
 	w := 0
 	for v := range b.vols {
-		lo, hi := b.volStart[v], b.volStart[v+1]
-		b.volStart[v] = w
+		lo, hi := start[v], start[v+1]
+		start[v] = w
 		for i := lo; i < hi; i++ {
-			if i > lo && b.pairs[i].shift == b.pairs[i-1].shift {
+			if i > lo && pairs[i].shift == pairs[i-1].shift {
 				continue
 			}
-			b.pairs[w] = b.pairs[i]
+			pairs[w] = pairs[i]
 			w++
 		}
 	}
-	b.volStart[len(b.vols)] = w
-	b.pairs = b.pairs[:w]
-	return b, nil
+	start[len(b.vols)] = w
+	b.pairs = pairs[:w]
 }
 
 // collected is one worker's share of collect: its volunteers (numbered

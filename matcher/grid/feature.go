@@ -431,11 +431,47 @@ func dictID(dict map[string]int32, key string) (int32, bool) {
 	return id, !ok
 }
 
+// add indexes v as row r: its keys in the bitsets, its entry in its cell,
+// the cell's bounds widened to hold it.
 func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	row := frow{ins: stampOf(v.InsuredUntil)}
 	var skillBuf [8]skillRef
-	skills := skillBuf[:0]
-	for _, s := range v.Skills {
+	skills := f.skillRefs(skillBuf[:0], v.Skills)
+	for _, s := range skills {
+		for l := range s.level {
+			f.skillBits[s.id][l].set(r)
+		}
+	}
+	row.certs = f.certRefs(v.Certificates)
+	for _, c := range row.certs {
+		f.certs[c.id].holders.set(r)
+		f.certs[c.id].exp.add(c.at, r)
+	}
+	row.keys = f.rowKeys(r, skills, v)
+	f.insured.add(row.ins, r)
+
+	cell := cellOf(v.Home)
+	e := cellEntry{v: v, row: r, maxKm: v.MaxTravelKm, lat: v.Home.Lat, lng: v.Home.Lng,
+		avail: v.Availability}
+	e.excLo, e.excHi = exceptionSpan(v.Exceptions)
+	e.skills = packSkills(skills)
+	e.prefs = f.prefBits(v.PreferredDomains)
+	f.setHours(r, e.avail)
+	if len(v.Exceptions) > 0 {
+		f.exc.set(r)
+	}
+	f.meta[cell].include(&e, skills)
+	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
+	f.cells[cell] = append(f.cells[cell], e)
+	f.rows[r] = row
+	f.live.set(r)
+}
+
+// skillRefs appends to refs each skill of ss held at a level above 0,
+// once, at its highest level; a skill key met for the first time gets its
+// id and bitsets.
+func (f *Features) skillRefs(refs []skillRef, ss []volmatch.SkillLevel) []skillRef {
+	for _, s := range ss {
 		l := int32(scoring.ClampLevel(s.Level))
 		if l == 0 {
 			continue
@@ -446,95 +482,122 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 			f.skillKeys = append(f.skillKeys, s.Skill)
 		}
 		dup := false
-		for i := range skills {
-			if skills[i].id == id {
-				skills[i].level = max(skills[i].level, l)
+		for i := range refs {
+			if refs[i].id == id {
+				refs[i].level = max(refs[i].level, l)
 				dup = true
 			}
 		}
 		if !dup {
-			skills = append(skills, skillRef{id, l})
+			refs = append(refs, skillRef{id, l})
 		}
 	}
-	for _, s := range skills {
-		for l := range s.level {
-			f.skillBits[s.id][l].set(r)
-		}
-	}
-	for _, c := range v.Certificates {
+	return refs
+}
+
+// certRefs returns each certificate of cs once, with its latest expiry; a
+// name met for the first time gets its id and column.
+func (f *Features) certRefs(cs []volmatch.Certificate) []certRef {
+	var refs []certRef
+	for _, c := range cs {
 		id, isNew := dictID(f.certID, c.Name)
 		if isNew {
 			f.certs = append(f.certs, certColumn{})
 		}
 		at, dup := stampOf(c.Expires), false
-		for i := range row.certs {
-			if row.certs[i].id == id {
-				if at.after(row.certs[i].at) {
-					row.certs[i].at = at
+		for i := range refs {
+			if refs[i].id == id {
+				if at.after(refs[i].at) {
+					refs[i].at = at
 				}
 				dup = true
 			}
 		}
 		if !dup {
-			row.certs = append(row.certs, certRef{id, at})
+			refs = append(refs, certRef{id, at})
 		}
 	}
-	for _, c := range row.certs {
-		f.certs[c.id].holders.set(r)
-		f.certs[c.id].exp.add(c.at, r)
-	}
+	return refs
+}
+
+// rowKeys returns the keys of row r (see frow): its skills, and v's
+// trainings and languages, which it indexes; nil when there is none.
+func (f *Features) rowKeys(r int32, skills []skillRef, v *volmatch.Volunteer) []int32 {
+	var keys []int32
 	if n := len(skills) + len(v.Trainings) + len(v.Languages); n > 0 {
-		row.keys = make([]int32, 0, n)
+		keys = make([]int32, 0, n)
 	}
 	for _, s := range skills {
-		row.keys = append(row.keys, s.id<<4|s.level<<2|keySkill)
+		keys = append(keys, s.id<<4|s.level<<2|keySkill)
 	}
-	row.keys = f.tags(r, row.keys, keyTrain, v.Trainings, f.trainID, &f.trainBits)
-	row.keys = f.tags(r, row.keys, keyLang, v.Languages, f.langID, &f.langBits)
-	if len(row.keys) == 0 {
-		row.keys = nil
+	keys = f.tags(r, keys, keyTrain, v.Trainings, f.trainID, &f.trainBits)
+	keys = f.tags(r, keys, keyLang, v.Languages, f.langID, &f.langBits)
+	if len(keys) == 0 {
+		keys = nil
 	}
-	f.insured.add(row.ins, r)
+	return keys
+}
 
-	cell := cellOf(v.Home)
-	e := cellEntry{v: v, row: r, maxKm: v.MaxTravelKm, lat: v.Home.Lat, lng: v.Home.Lng,
-		avail: v.Availability, excLo: 1, excHi: 0}
-	for k, x := range v.Exceptions {
-		lo := min(floorHour(x.Start), floorHour(x.End))
-		hi := max(ceilHour(x.Start), ceilHour(x.End))
-		if k == 0 || lo < e.excLo {
-			e.excLo = lo
+// exceptionSpan returns the span of the exceptions xs in Unix hours,
+// widened to whole hours; lo > hi when there is none.
+func exceptionSpan(xs []volmatch.Exception) (lo, hi int32) {
+	lo, hi = 1, 0
+	for k, x := range xs {
+		xlo := min(floorHour(x.Start), floorHour(x.End))
+		xhi := max(ceilHour(x.Start), ceilHour(x.End))
+		if k == 0 || xlo < lo {
+			lo = xlo
 		}
-		if k == 0 || hi > e.excHi {
-			e.excHi = hi
+		if k == 0 || xhi > hi {
+			hi = xhi
 		}
 	}
+	return lo, hi
+}
+
+// packSkills packs up to four skills for a cellEntry as id<<2 | level,
+// or manySkills in the first when there are more or an id is too large.
+func packSkills(skills []skillRef) [4]uint16 {
+	var p [4]uint16
 	for i, sk := range skills {
 		switch {
-		case i >= len(e.skills) || sk.id >= 1<<14-1:
-			e.skills[0] = manySkills
-		case e.skills[0] != manySkills:
-			e.skills[i] = uint16(sk.id)<<2 | uint16(sk.level)
+		case i >= len(p) || sk.id >= 1<<14-1:
+			p[0] = manySkills
+		case p[0] != manySkills:
+			p[i] = uint16(sk.id)<<2 | uint16(sk.level)
 		}
 	}
-	for _, d := range v.PreferredDomains {
+	return p
+}
+
+// prefBits returns the bits of the preferred domains ds by prefID (bit
+// 63: one beyond 62); a domain met for the first time gets its id.
+func (f *Features) prefBits(ds []string) uint64 {
+	var mask uint64
+	for _, d := range ds {
 		id, isNew := dictID(f.prefID, d)
 		if isNew {
 			f.prefKeys = append(f.prefKeys, d)
 		}
-		e.prefs |= 1 << uint(min(id, 63))
+		mask |= 1 << uint(min(id, 63))
 	}
-	for w, word := range e.avail {
+	return mask
+}
+
+// setHours marks row r free at each hour of the week of avail.
+func (f *Features) setHours(r int32, avail volmatch.Week) {
+	for w, word := range avail {
 		for ; word != 0; word &= word - 1 {
 			if h := w*64 + bits.TrailingZeros64(word); h < volmatch.HoursPerWeek {
 				f.hours[h].set(r)
 			}
 		}
 	}
-	if len(v.Exceptions) > 0 {
-		f.exc.set(r)
-	}
-	m := &f.meta[cell]
+}
+
+// include widens the cell's bounds to hold entry e, whose skills are
+// skills, and clears its sorted flag.
+func (m *cellMeta) include(e *cellEntry, skills []skillRef) {
 	m.sorted = false
 	if m.lat0 > m.lat1 {
 		m.lat0, m.lat1, m.lng0, m.lng1 = e.lat, e.lat, e.lng, e.lng
@@ -549,10 +612,6 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	for w := range m.avail {
 		m.avail[w] |= e.avail[w]
 	}
-	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
-	f.cells[cell] = append(f.cells[cell], e)
-	f.rows[r] = row
-	f.live.set(r)
 }
 
 // tags indexes row r under each distinct key of keys and appends their ids
