@@ -92,33 +92,33 @@ func exportKind(ctx context.Context, st volmatch.Store, kind, format string, w i
 		}
 		return len(ns), datasets.WriteNeeds(w, format, ns)
 	case datasets.KindPools:
-		var all []*volmatch.TalentPool
-		for after := ""; ; {
-			ps, next, err := st.Pools(ctx, volmatch.ListOptions{After: after, Limit: 1000})
-			if err != nil {
-				return 0, err
-			}
-			all = append(all, ps...)
-			if next == "" {
-				break
-			}
-			after = next
+		ps, err := allPages(ctx, st.Pools)
+		if err != nil {
+			return 0, err
 		}
-		return len(all), datasets.WritePools(w, all)
+		return len(ps), datasets.WritePools(w, ps)
 	default:
-		var all []*volmatch.Station
-		for after := ""; ; {
-			ss, next, err := st.Stations(ctx, volmatch.ListOptions{After: after, Limit: 1000})
-			if err != nil {
-				return 0, err
-			}
-			all = append(all, ss...)
-			if next == "" {
-				break
-			}
-			after = next
+		ss, err := allPages(ctx, st.Stations)
+		if err != nil {
+			return 0, err
 		}
-		return len(all), datasets.WriteStations(w, all)
+		return len(ss), datasets.WriteStations(w, ss)
+	}
+}
+
+// allPages reads every page of a listing in order.
+func allPages[T any](ctx context.Context, list func(context.Context, volmatch.ListOptions) ([]*T, string, error)) ([]*T, error) {
+	var all []*T
+	for after := ""; ; {
+		page, next, err := list(ctx, volmatch.ListOptions{After: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		after = next
 	}
 }
 

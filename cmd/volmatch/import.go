@@ -302,6 +302,17 @@ func before[T any](ctx context.Context, ids []string, get func(context.Context, 
 	return nil
 }
 
+// deleteAll deletes the records of ids that the import created; one gone
+// already is no error.
+func deleteAll(ctx context.Context, what string, ids []string, del func(context.Context, string) error) error {
+	for _, id := range ids {
+		if err := del(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+			return fmt.Errorf("delete %s %s: %w", what, id, err)
+		}
+	}
+	return nil
+}
+
 // run puts back what the import wrote, kinds in the reverse order of the
 // writes, and returns the first error.
 func (u *importUndo) run(ctx context.Context) error {
@@ -310,30 +321,24 @@ func (u *importUndo) run(ctx context.Context) error {
 			return fmt.Errorf("restore volunteers: %w", err)
 		}
 	}
-	for _, id := range u.volunteers {
-		if err := u.st.DeleteVolunteer(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
-			return fmt.Errorf("delete volunteer %s: %w", id, err)
-		}
+	if err := deleteAll(ctx, "volunteer", u.volunteers, u.st.DeleteVolunteer); err != nil {
+		return err
 	}
 	if len(u.oldPools) > 0 {
 		if err := u.st.PutPools(ctx, u.oldPools); err != nil {
 			return fmt.Errorf("restore pools: %w", err)
 		}
 	}
-	for _, id := range u.pools {
-		if err := u.st.DeletePool(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
-			return fmt.Errorf("delete pool %s: %w", id, err)
-		}
+	if err := deleteAll(ctx, "pool", u.pools, u.st.DeletePool); err != nil {
+		return err
 	}
 	if len(u.oldStations) > 0 {
 		if err := u.st.PutStations(ctx, u.oldStations); err != nil {
 			return fmt.Errorf("restore stations: %w", err)
 		}
 	}
-	for _, id := range u.stations {
-		if err := u.st.DeleteStation(ctx, id); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
-			return fmt.Errorf("delete station %s: %w", id, err)
-		}
+	if err := deleteAll(ctx, "station", u.stations, u.st.DeleteStation); err != nil {
+		return err
 	}
 	return nil
 }
