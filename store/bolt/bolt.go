@@ -68,6 +68,8 @@ type Options struct {
 // Store is the bbolt implementation of volmatch.Store. It is safe for
 // concurrent use.
 type Store struct {
+	common // pools, stations, organisations; need and invitation writes
+
 	db   *bbolt.DB
 	now  func() time.Time
 	path string
@@ -116,6 +118,7 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
 	s := &Store{db: db, now: o.Now, path: path}
+	s.common = s.shared()
 	if err := s.holders.load(db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)

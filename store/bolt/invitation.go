@@ -11,25 +11,6 @@ import (
 	"volmatch"
 )
 
-// CreateInvitation stores a sent invitation and appends invite.sent. The
-// need must exist and be open (ECONFLICT when not), its shift and the
-// volunteer must exist (ENOTFOUND naming which); ECONFLICT if the ID exists
-// or the volunteer already has a live invitation to the shift. Status
-// becomes sent, Org the need's organisation, SentAt now when zero.
-func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv}, nil)
-	return err
-}
-
-// CreateInvitations stores all of invs with their invite.sent events, in
-// order, in one transaction, or none of them (see
-// volmatch.InvitationStore): a refusal names the element with the field
-// "invitations[k]". The events evs follow in the same transaction.
-func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation, evs ...volmatch.Event) error {
-	k, err := s.createInvitations(ctx, invs, evs)
-	return volmatch.AtIndex("invitations", k, err)
-}
-
 // createInvitations writes invs and then evs in one transaction and
 // returns, with a refusal, the index of the invitation it concerns (-1 for
 // other errors).
@@ -98,7 +79,7 @@ func insertInvitations(tx *bbolt.Tx, cs []volmatch.Invitation) (int, error) {
 
 // Invitation returns one invitation; ENOTFOUND if missing.
 func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation, error) {
-	return getRecord(ctx, s, invitationKind, id)
+	return reader[volmatch.Invitation]{s, invitationKind}.Get(ctx, id)
 }
 
 // Invitations lists invitations in ID order.

@@ -105,21 +105,6 @@ func writeNeed(tx *bbolt.Tx, n *volmatch.Need, now time.Time, m volmatch.WriteMo
 	return nil
 }
 
-// CreateNeed stores a new need and appends need.posted; ECONFLICT if the ID
-// exists. It sets Status (open when empty), PostedAt (now when zero),
-// UpdatedAt and the shifts' Filled on n.
-func (s *Store) CreateNeed(ctx context.Context, n *volmatch.Need) error {
-	return s.saveNeed(ctx, n, volmatch.WriteCreate)
-}
-
-// UpdateNeed replaces a need, keeping PostedAt, and Status and Supply when
-// they are empty; ENOTFOUND if missing; ECONFLICT if a shift holding
-// assignments is removed, moved or shrunk below its fill. Closing it
-// appends need.closed.
-func (s *Store) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
-	return s.saveNeed(ctx, n, volmatch.WriteUpdate)
-}
-
 func (s *Store) saveNeed(ctx context.Context, n *volmatch.Need, m volmatch.WriteMode) error {
 	now := s.now()
 	return volmatch.WriteRecord(n, now, m, func(c *volmatch.Need) error {

@@ -6,6 +6,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"volmatch"
+	"volmatch/store/internal/records"
 )
 
 // kind is a record type kept in a bucket of its own by ID: talent pools,
@@ -44,10 +45,23 @@ func (k kind[T]) appendChange(tx *bbolt.Tx, id string, deleted bool) error {
 	return appendChange(tx, k.change, id, deleted)
 }
 
-// writeRecord writes r in mode m (volmatch.WriteRecord) with its change, in
-// one transaction.
-func writeRecord[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k kind[T], r P, m volmatch.WriteMode) error {
-	return volmatch.WriteRecord(r, s.now(), m, func(c P) error {
+// stored is kind k of s as a records.Kind, each operation in one
+// transaction: the shared methods (records.Common) and the volunteers'
+// are these.
+type stored[T any, P volmatch.Record[T]] struct {
+	reader[T]
+}
+
+// reader reads the records of kind k of s.
+type reader[T any] struct {
+	s *Store
+	k kind[T]
+}
+
+// Write writes r in mode m (volmatch.WriteRecord) with its change.
+func (r stored[T, P]) Write(ctx context.Context, x *T, m volmatch.WriteMode) error {
+	s, k := r.s, r.k
+	return volmatch.WriteRecord(P(x), s.now(), m, func(c P) error {
 		id := []byte(k.id(c))
 		return s.update(ctx, func(tx *bbolt.Tx) error {
 			b := tx.Bucket(k.bucket)
@@ -70,21 +84,21 @@ func writeRecord[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k k
 	})
 }
 
-// putRecords creates or replaces all of rs as given (volmatch.PrepareRecords)
-// in one transaction: the import path.
-func putRecords[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k kind[T], rs []P) error {
-	cs, err := volmatch.PrepareRecords(k.list, rs, s.now(), volmatch.WritePut)
+// Put creates or replaces all of xs as given (volmatch.PrepareRecords):
+// the import path.
+func (r stored[T, P]) Put(ctx context.Context, xs []*T) error {
+	cs, err := records.Prepare[T, P](r.k.list, xs, r.s.now())
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(k.bucket)
+	return r.s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(r.k.bucket)
 		for _, c := range cs {
-			id := k.id(c)
+			id := r.k.id(c)
 			if err := putJSON(b, []byte(id), c); err != nil {
 				return err
 			}
-			if err := k.appendChange(tx, id, false); err != nil {
+			if err := r.k.appendChange(tx, id, false); err != nil {
 				return err
 			}
 		}
@@ -92,20 +106,28 @@ func putRecords[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k ki
 	})
 }
 
-func deleteRecord[T any](ctx context.Context, s *Store, k kind[T], id string) error {
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(k.bucket)
+// Delete removes one record with its change; ENOTFOUND if missing.
+func (r stored[T, P]) Delete(ctx context.Context, id string) error {
+	return r.s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(r.k.bucket)
 		if b.Get([]byte(id)) == nil {
-			return volmatch.NotFoundError(k.noun, id)
+			return volmatch.NotFoundError(r.k.noun, id)
 		}
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
-		return k.appendChange(tx, id, true)
+		return r.k.appendChange(tx, id, true)
 	})
 }
 
-func getRecord[T any](ctx context.Context, s *Store, k kind[T], id string) (*T, error) {
+// List pages through the records in ID order.
+func (r stored[T, P]) List(ctx context.Context, o volmatch.ListOptions) ([]*T, string, error) {
+	return r.list(ctx, o, nil)
+}
+
+// Get returns one record; ENOTFOUND if missing.
+func (r reader[T]) Get(ctx context.Context, id string) (*T, error) {
+	s, k := r.s, r.k
 	x := new(T)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(k.bucket), []byte(id), x)
@@ -120,8 +142,9 @@ func getRecord[T any](ctx context.Context, s *Store, k kind[T], id string) (*T, 
 	return x, nil
 }
 
-// listRecords pages through the records of k (see list).
-func listRecords[T any](ctx context.Context, s *Store, k kind[T], o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
+// list pages through the records kept by keep (all when nil; see list).
+func (r reader[T]) list(ctx context.Context, o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
+	s, k := r.s, r.k
 	var out []*T
 	var next string
 	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
@@ -129,4 +152,19 @@ func listRecords[T any](ctx context.Context, s *Store, k kind[T], o volmatch.Lis
 		return err
 	})
 	return out, next, err
+}
+
+// common is embedded in Store under this name so that the shared methods
+// are Store's.
+type common = records.Common
+
+// shared returns the shared methods over s.
+func (s *Store) shared() common {
+	return records.New(records.Ops{
+		Pools:             stored[volmatch.TalentPool, *volmatch.TalentPool]{reader[volmatch.TalentPool]{s, poolKind}},
+		Stations:          stored[volmatch.Station, *volmatch.Station]{reader[volmatch.Station]{s, stationKind}},
+		Organisations:     stored[volmatch.Organisation, *volmatch.Organisation]{reader[volmatch.Organisation]{s, orgKind}},
+		SaveNeed:          s.saveNeed,
+		CreateInvitations: s.createInvitations,
+	})
 }

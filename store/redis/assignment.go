@@ -171,7 +171,7 @@ func (s *Store) Reserve(ctx context.Context, rs []volmatch.Reservation, at time.
 
 // Assignment returns one assignment; ENOTFOUND if missing.
 func (s *Store) Assignment(ctx context.Context, id string) (*volmatch.Assignment, error) {
-	return getRecord(ctx, s, assignmentKind, id)
+	return reader[volmatch.Assignment]{s, assignmentKind}.Get(ctx, id)
 }
 
 // Assignments lists assignments in ID order (the order they were made).

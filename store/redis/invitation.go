@@ -17,30 +17,11 @@ func (s *Store) invKey(id string) string { return s.k("inv", id) }
 
 func liveField(vol, need, shift string) string { return vol + ":" + need + ":" + shift }
 
-// CreateInvitation stores a sent invitation and appends invite.sent. The
-// need must exist and be open (ECONFLICT when not), its shift and the
-// volunteer must exist (ENOTFOUND naming which); ECONFLICT if the ID exists
-// or the volunteer already has a live invitation to the shift. Status
-// becomes sent, Org the need's organisation, SentAt now when zero.
-func (s *Store) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
-	_, err := s.createInvitations(ctx, []*volmatch.Invitation{inv}, nil)
-	return err
-}
-
-// CreateInvitations stores all of invs with their invite.sent events, in
-// order, in one script, or none of them (see volmatch.InvitationStore): a
-// refusal names the element with the field "invitations[k]". It reads the
-// batch's records and live-index entries in a few round trips, whatever
-// the number of invitations stored. The events evs follow in the same
-// script.
-func (s *Store) CreateInvitations(ctx context.Context, invs []*volmatch.Invitation, evs ...volmatch.Event) error {
-	k, err := s.createInvitations(ctx, invs, evs)
-	return volmatch.AtIndex("invitations", k, err)
-}
-
 // createInvitations writes invs and then evs in one apply script and
 // returns, with a refusal, the index of the invitation it concerns (-1 for
 // other errors).
+// It reads the batch's records and live-index entries in a few round
+// trips, whatever the number of invitations stored.
 func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitation, evs []volmatch.Event) (int, error) {
 	evs, err := volmatch.PrepareEvents(evs, s.now())
 	if err != nil {
@@ -146,7 +127,7 @@ func (s *Store) hget(ctx context.Context, key, field string) (string, bool, erro
 
 // Invitation returns one invitation; ENOTFOUND if missing.
 func (s *Store) Invitation(ctx context.Context, id string) (*volmatch.Invitation, error) {
-	return getRecord(ctx, s, invitationKind, id)
+	return reader[volmatch.Invitation]{s, invitationKind}.Get(ctx, id)
 }
 
 // Invitations lists invitations in ID order.
@@ -154,7 +135,7 @@ func (s *Store) Invitations(ctx context.Context, f volmatch.InvitationFilter) ([
 	if f.Status == volmatch.InviteSent && f.Volunteer != "" && f.Need != "" {
 		return s.liveInvitations(ctx, f)
 	}
-	return listRecords(ctx, s, invitationKind, f.ListOptions, f.Match)
+	return reader[volmatch.Invitation]{s, invitationKind}.list(ctx, f.ListOptions, f.Match)
 }
 
 // liveInvitations lists a volunteer's sent invitations to a need from the

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"volmatch"
+	"volmatch/store/internal/records"
 )
 
 // kind is a record type kept as WORD:ID (JSON) with its IDs in the sorted
@@ -51,10 +52,22 @@ func (o *ops) expect(key string, m volmatch.WriteMode, noun, id string) {
 	}
 }
 
-// writeRecord writes r in mode m (volmatch.WriteRecord) with its change, in
-// one script.
-func writeRecord[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k kind[T], r P, m volmatch.WriteMode) error {
-	return volmatch.WriteRecord(r, s.now(), m, func(c P) error {
+// stored is kind k of s as a records.Kind, each write in one script: the
+// shared methods (records.Common) are these.
+type stored[T any, P volmatch.Record[T]] struct {
+	reader[T]
+}
+
+// reader reads the records of kind k of s.
+type reader[T any] struct {
+	s *Store
+	k kind[T]
+}
+
+// Write writes r in mode m (volmatch.WriteRecord) with its change.
+func (r stored[T, P]) Write(ctx context.Context, x *T, m volmatch.WriteMode) error {
+	s, k := r.s, r.k
+	return volmatch.WriteRecord(P(x), s.now(), m, func(c P) error {
 		id := k.id(c)
 		return s.apply(ctx, "write "+k.noun, func(o *ops) error {
 			key := s.k(k.word, id)
@@ -67,10 +80,11 @@ func writeRecord[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k k
 	})
 }
 
-// putRecords creates or replaces all of rs as given (volmatch.PrepareRecords)
-// in one script: the import path.
-func putRecords[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k kind[T], rs []P) error {
-	cs, err := volmatch.PrepareRecords(k.list, rs, s.now(), volmatch.WritePut)
+// Put creates or replaces all of xs as given (volmatch.PrepareRecords) in
+// one script on the bulk client: the import path.
+func (r stored[T, P]) Put(ctx context.Context, xs []*T) error {
+	s, k := r.s, r.k
+	cs, err := records.Prepare[T, P](k.list, xs, s.now())
 	if err != nil {
 		return err
 	}
@@ -85,7 +99,9 @@ func putRecords[T any, P volmatch.Record[T]](ctx context.Context, s *Store, k ki
 	})
 }
 
-func deleteRecord[T any](ctx context.Context, s *Store, k kind[T], id string) error {
+// Delete removes one record with its change; ENOTFOUND if missing.
+func (r stored[T, P]) Delete(ctx context.Context, id string) error {
+	s, k := r.s, r.k
 	return s.apply(ctx, "delete "+k.noun, func(o *ops) error {
 		key := s.k(k.word, id)
 		o.expect(key, volmatch.WriteUpdate, k.noun, id)
@@ -96,7 +112,14 @@ func deleteRecord[T any](ctx context.Context, s *Store, k kind[T], id string) er
 	})
 }
 
-func getRecord[T any](ctx context.Context, s *Store, k kind[T], id string) (*T, error) {
+// List pages through the records in ID order.
+func (r stored[T, P]) List(ctx context.Context, o volmatch.ListOptions) ([]*T, string, error) {
+	return r.list(ctx, o, nil)
+}
+
+// Get returns one record; ENOTFOUND if missing.
+func (r reader[T]) Get(ctx context.Context, id string) (*T, error) {
+	s, k := r.s, r.k
 	x := new(T)
 	_, ok, err := s.getJSON(ctx, s.k(k.word, id), x)
 	if err != nil {
@@ -108,7 +131,23 @@ func getRecord[T any](ctx context.Context, s *Store, k kind[T], id string) (*T, 
 	return x, nil
 }
 
-// listRecords pages through the records of k (see list).
-func listRecords[T any](ctx context.Context, s *Store, k kind[T], o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
+// list pages through the records kept by keep (all when nil; see list).
+func (r reader[T]) list(ctx context.Context, o volmatch.ListOptions, keep func(*T) bool) ([]*T, string, error) {
+	s, k := r.s, r.k
 	return list(ctx, s, s.k("ids", k.word), func(id string) string { return s.k(k.word, id) }, o, keep, nil)
+}
+
+// common is embedded in Store under this name so that the shared methods
+// are Store's.
+type common = records.Common
+
+// shared returns the shared methods over s.
+func (s *Store) shared() common {
+	return records.New(records.Ops{
+		Pools:             stored[volmatch.TalentPool, *volmatch.TalentPool]{reader[volmatch.TalentPool]{s, poolKind}},
+		Stations:          stored[volmatch.Station, *volmatch.Station]{reader[volmatch.Station]{s, stationKind}},
+		Organisations:     stored[volmatch.Organisation, *volmatch.Organisation]{reader[volmatch.Organisation]{s, orgKind}},
+		SaveNeed:          s.saveNeed,
+		CreateInvitations: s.createInvitations,
+	})
 }

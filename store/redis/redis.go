@@ -58,6 +58,8 @@ func (o *Options) defaults() {
 // Store is the Redis implementation of volmatch.Store. It is safe for
 // concurrent use, by many goroutines and by many processes on one server.
 type Store struct {
+	common // pools, stations, organisations; need and invitation writes
+
 	c, bulk goredis.UniversalClient
 	owned   []goredis.UniversalClient
 	p       string // key prefix: "{ns}:"
@@ -154,8 +156,10 @@ func NewWithClient(c goredis.UniversalClient, o Options) *Store {
 
 func newStore(c, bulk goredis.UniversalClient, o Options) *Store {
 	p := "{" + o.Namespace + "}:"
-	return &Store{c: c, bulk: bulk, p: p, now: o.Now,
+	s := &Store{c: c, bulk: bulk, p: p, now: o.Now,
 		keys: []string{p + "seq:events", p + "events", p + "seq:changes", p + "changes"}}
+	s.common = s.shared()
+	return s
 }
 
 // Close closes the clients Open made.
