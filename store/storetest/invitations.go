@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"volmatch"
@@ -112,19 +111,7 @@ func testConcurrentCreateInvitations(t *testing.T, st volmatch.Store) {
 		}
 		batches[g] = batch(fmt.Sprintf("G%02d", g), "N1", vs...)
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make([]error, len(batches))
-	for g := range batches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[g] = st.CreateInvitations(ctx, batches[g])
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := race(len(batches), func(g int) error { return st.CreateInvitations(ctx, batches[g]) })
 
 	ok := 0
 	for g, err := range errs {
@@ -171,18 +158,7 @@ func testConcurrentCreateInvitations(t *testing.T, st volmatch.Store) {
 	for g := range ring {
 		ring[g] = batch(fmt.Sprintf("R%02d", g), "N2", fmt.Sprintf("V%03d", g), fmt.Sprintf("V%03d", (g+1)%nVols))
 	}
-	start = make(chan struct{})
-	rerrs := make([]error, len(ring))
-	for g := range ring {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			rerrs[g] = st.CreateInvitations(ctx, ring[g])
-		}()
-	}
-	close(start)
-	wg.Wait()
+	rerrs := race(len(ring), func(g int) error { return st.CreateInvitations(ctx, ring[g]) })
 	won := 0
 	for g, err := range rerrs {
 		if err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
@@ -243,16 +219,8 @@ func testListLiveInvitations(t *testing.T, st volmatch.Store) {
 	var ids []string
 	f := sent
 	f.Limit = 1
-	for range 5 {
-		invs, next, err := st.Invitations(ctx, f)
-		must(t, "Invitations", err)
-		for _, inv := range invs {
-			ids = append(ids, inv.ID)
-		}
-		if next == "" {
-			break
-		}
-		f.After = next
+	for _, inv := range allInvitations(t, st, f) {
+		ids = append(ids, inv.ID)
 	}
 	if got := fmt.Sprint(ids); got != "[A1 A3]" {
 		t.Errorf("Invitations(%+v) paged by 1 = %s, want [A1 A3]", sent, got)

@@ -80,9 +80,9 @@ func testPutVolunteers(t *testing.T, st volmatch.Store) {
 	c := fixture.Volunteer("V3")
 	bad := fixture.Volunteer("V4")
 	bad.Home = volmatch.Point{}
-	before := takeSnapshot(t, st)
-	wantCode(t, "PutVolunteers with an invalid record", st.PutVolunteers(ctx, []*volmatch.Volunteer{c, bad}), volmatch.EINVALID)
-	unchanged(t, "PutVolunteers with an invalid record", st, before)
+	refused(t, st, "PutVolunteers with an invalid record", volmatch.EINVALID, func() error {
+		return st.PutVolunteers(ctx, []*volmatch.Volunteer{c, bad})
+	})
 	must(t, "PutVolunteers replace", st.PutVolunteers(ctx, []*volmatch.Volunteer{fixture.Volunteer("V1")}))
 	got, err = st.Volunteer(ctx, "V1")
 	must(t, "Volunteer", err)
@@ -217,9 +217,9 @@ func testPutNeeds(t *testing.T, st volmatch.Store) {
 	}
 	bad := need("N4", "O1", shift("S1", 24, 3, 2))
 	bad.RadiusKm = 0
-	before := takeSnapshot(t, st)
-	wantCode(t, "PutNeeds with an invalid need", st.PutNeeds(ctx, []*volmatch.Need{need("N5", "O1", shift("S1", 24, 3, 2)), bad}), volmatch.EINVALID)
-	unchanged(t, "PutNeeds with an invalid need", st, before)
+	refused(t, st, "PutNeeds with an invalid need", volmatch.EINVALID, func() error {
+		return st.PutNeeds(ctx, []*volmatch.Need{need("N5", "O1", shift("S1", 24, 3, 2)), bad})
+	})
 }
 
 func testPools(t *testing.T, st volmatch.Store) {
@@ -403,16 +403,11 @@ func testListNeeds(t *testing.T, st volmatch.Store) {
 		var got []string
 		g := f
 		g.Limit = 2
-		for {
-			page, next, err := st.Needs(ctx, g)
-			must(t, "Needs", err)
-			for _, n := range page {
-				got = append(got, n.ID)
-			}
-			if next == "" {
-				break
-			}
-			g.After = next
+		for _, n := range pages(t, "Needs", func(after string) ([]*volmatch.Need, string, error) {
+			g.After = after
+			return st.Needs(ctx, g)
+		}) {
+			got = append(got, n.ID)
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("Needs(%+v) pages joined = %v, want %v", f, got, want)

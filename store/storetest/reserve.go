@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"volmatch"
@@ -127,10 +126,10 @@ func testAccept(t *testing.T, st volmatch.Store) {
 		t.Errorf("changes after accept = %+v, want one for need N1 (its fill count moved)", cs)
 	}
 
-	wantSnap := takeSnapshot(t, st)
-	_, err = st.Accept(ctx, "I1", at(3))
-	wantCode(t, "Accept(I1) twice", err, volmatch.ECONFLICT)
-	unchanged(t, "Accept(I1) twice", st, wantSnap)
+	refused(t, st, "Accept(I1) twice", volmatch.ECONFLICT, func() error {
+		_, err := st.Accept(ctx, "I1", at(3))
+		return err
+	})
 	_, err = st.Accept(ctx, "I404", at(3))
 	wantCode(t, "Accept(I404)", err, volmatch.ENOTFOUND)
 	_, err = st.Assignment(ctx, "A404")
@@ -162,10 +161,10 @@ func testAcceptFull(t *testing.T, st volmatch.Store) {
 	invite(t, st, "I2", "N1", "S1", "V001")
 	_, err := st.Accept(ctx, "I1", at(2))
 	must(t, "Accept(I1)", err)
-	before := takeSnapshot(t, st)
-	_, err = st.Accept(ctx, "I2", at(2))
-	wantCode(t, "Accept(I2) of a full shift", err, volmatch.ECONFLICT)
-	unchanged(t, "Accept(I2) of a full shift", st, before)
+	refused(t, st, "Accept(I2) of a full shift", volmatch.ECONFLICT, func() error {
+		_, err := st.Accept(ctx, "I2", at(2))
+		return err
+	})
 	inv, err := st.Invitation(ctx, "I2")
 	must(t, "Invitation", err)
 	if inv.Status != volmatch.InviteSent {
@@ -228,10 +227,10 @@ func testOverlap(t *testing.T, st volmatch.Store) {
 	invite(t, st, "I4", "N2", "S1", "V001")
 	_, err := st.Accept(ctx, "I1", at(1))
 	must(t, "Accept(I1)", err)
-	before := takeSnapshot(t, st)
-	_, err = st.Accept(ctx, "I2", at(1))
-	wantCode(t, "Accept(I2) overlapping I1", err, volmatch.ECONFLICT)
-	unchanged(t, "Accept(I2) overlapping I1", st, before)
+	refused(t, st, "Accept(I2) overlapping I1", volmatch.ECONFLICT, func() error {
+		_, err := st.Accept(ctx, "I2", at(1))
+		return err
+	})
 	if _, err := st.Accept(ctx, "I3", at(1)); err != nil {
 		t.Errorf("Accept(I3) right after I1's shift: %v, want success", err)
 	}
@@ -253,20 +252,11 @@ func testConcurrentAccept(t *testing.T, st volmatch.Store) {
 			ids = append(ids, id)
 		}
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make([]error, len(ids))
 	res := make([]*volmatch.Assignment, len(ids))
-	for i, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res[i], errs[i] = st.Accept(ctx, id, at(1))
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := race(len(ids), func(i int) (err error) {
+		res[i], err = st.Accept(ctx, ids[i], at(1))
+		return err
+	})
 
 	accepted := 0
 	byVol := map[string]int{}

@@ -22,6 +22,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,20 +139,29 @@ func sameJSON(t *testing.T, what string, got, want any) {
 	}
 }
 
+// drain reads a sequence (the event log, the change feed) from its start,
+// 1000 at a time, following the Seq of the last one read.
+func drain[T any](t *testing.T, what string, read func(after uint64, n int) ([]T, error), seq func(T) uint64) []T {
+	t.Helper()
+	var out []T
+	var after uint64
+	for {
+		xs, err := read(after, 1000)
+		must(t, what, err)
+		if len(xs) == 0 {
+			return out
+		}
+		out = append(out, xs...)
+		after = seq(xs[len(xs)-1])
+	}
+}
+
 // allEvents reads the whole event log.
 func allEvents(t *testing.T, st volmatch.Store) []volmatch.Event {
 	t.Helper()
-	var out []volmatch.Event
-	var after uint64
-	for {
-		evs, err := st.Events(context.Background(), after, 1000)
-		must(t, "Events", err)
-		if len(evs) == 0 {
-			return out
-		}
-		out = append(out, evs...)
-		after = evs[len(evs)-1].Seq
-	}
+	return drain(t, "Events", func(after uint64, n int) ([]volmatch.Event, error) {
+		return st.Events(context.Background(), after, n)
+	}, func(e volmatch.Event) uint64 { return e.Seq })
 }
 
 // eventsOf returns the events of a type.
@@ -168,32 +178,75 @@ func eventsOf(evs []volmatch.Event, typ volmatch.EventType) []volmatch.Event {
 // allChanges reads the whole change feed.
 func allChanges(t *testing.T, st volmatch.Store) []volmatch.Change {
 	t.Helper()
-	var out []volmatch.Change
-	var after uint64
-	for {
-		cs, err := st.Changes(context.Background(), after, 1000)
-		must(t, "Changes", err)
-		if len(cs) == 0 {
+	return drain(t, "Changes", func(after uint64, n int) ([]volmatch.Change, error) {
+		return st.Changes(context.Background(), after, n)
+	}, func(c volmatch.Change) uint64 { return c.Seq })
+}
+
+// pages follows a listing's cursor from its first page (page is called
+// with each After, "" first) and returns all pages joined; it fails after
+// 10000 pages, as a cursor that does not move would loop.
+func pages[T any](t *testing.T, what string, page func(after string) ([]T, string, error)) []T {
+	t.Helper()
+	var out []T
+	after := ""
+	for range 10000 {
+		xs, next, err := page(after)
+		must(t, what, err)
+		out = append(out, xs...)
+		if next == "" {
 			return out
 		}
-		out = append(out, cs...)
-		after = cs[len(cs)-1].Seq
+		after = next
 	}
+	t.Fatalf("%s: the cursor did not reach the end in 10000 pages", what)
+	return nil
 }
 
 // allAssignments lists every assignment matching f, following the cursor.
 func allAssignments(t *testing.T, st volmatch.Store, f volmatch.AssignmentFilter) []*volmatch.Assignment {
 	t.Helper()
-	var out []*volmatch.Assignment
-	for {
-		as, next, err := st.Assignments(context.Background(), f)
-		must(t, "Assignments", err)
-		out = append(out, as...)
-		if next == "" {
-			return out
-		}
-		f.After = next
+	return pages(t, "Assignments", func(after string) ([]*volmatch.Assignment, string, error) {
+		f.After = after
+		return st.Assignments(context.Background(), f)
+	})
+}
+
+// allInvitations lists every invitation matching f, following the cursor.
+func allInvitations(t *testing.T, st volmatch.Store, f volmatch.InvitationFilter) []*volmatch.Invitation {
+	t.Helper()
+	return pages(t, "Invitations", func(after string) ([]*volmatch.Invitation, string, error) {
+		f.After = after
+		return st.Invitations(context.Background(), f)
+	})
+}
+
+// refused runs write, which must fail with code and leave the store as it
+// was.
+func refused(t *testing.T, st volmatch.Store, what string, code string, write func() error) {
+	t.Helper()
+	before := takeSnapshot(t, st)
+	wantCode(t, what, write(), code)
+	unchanged(t, what, st, before)
+}
+
+// race runs fn(0) … fn(n-1) in goroutines released at once and returns
+// their errors.
+func race(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = fn(i)
+		}()
 	}
+	close(start)
+	wg.Wait()
+	return errs
 }
 
 // snapshot is what a failed write must leave unchanged.
@@ -216,16 +269,7 @@ func takeSnapshot(t *testing.T, st volmatch.Store) snapshot {
 	must(t, "LastChange", err)
 	must(t, "EachNeed", st.EachNeed(ctx, func(n *volmatch.Need) error { s.Needs = append(s.Needs, n); return nil }))
 	must(t, "EachVolunteer", st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error { s.Volunteers = append(s.Volunteers, v); return nil }))
-	f := volmatch.InvitationFilter{ListOptions: volmatch.ListOptions{Limit: 1000}}
-	for {
-		invs, next, err := st.Invitations(ctx, f)
-		must(t, "Invitations", err)
-		s.Invitations = append(s.Invitations, invs...)
-		if next == "" {
-			break
-		}
-		f.After = next
-	}
+	s.Invitations = allInvitations(t, st, volmatch.InvitationFilter{ListOptions: volmatch.ListOptions{Limit: 1000}})
 	return s
 }
 
