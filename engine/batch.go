@@ -108,7 +108,11 @@ func (e *Engine) plan(ctx context.Context, needs []*volmatch.Need, o matcher.Ass
 		return matcher.Plan{}, fmt.Errorf("batch plan: %w", err)
 	}
 	o.Held = held
-	return matcher.Assign(ctx, needs, e.grid, e.scorer, o)
+	ahead := make([]*volmatch.Need, len(needs))
+	for i, n := range needs {
+		ahead[i] = upcoming(n, e.now()) // nobody is placed on work already begun
+	}
+	return matcher.Assign(ctx, ahead, e.grid, e.scorer, o)
 }
 
 // batchNeeds resolves the needs of a batch request in tok's scope.

@@ -56,6 +56,14 @@ func (e *Engine) Dispatch(ctx context.Context, tok *volmatch.Token, id string, r
 	if n.Urgency != volmatch.UrgencyEmergency {
 		return Wave{}, volmatch.FieldError("urgency", "dispatch is for emergency needs; need %s is %s", n.ID, n.Urgency)
 	}
+	if req.Shift != "" {
+		if sh, ok := n.Shift(req.Shift); ok {
+			if err := shiftBegun(n, sh, e.now()); err != nil {
+				return Wave{}, err
+			}
+		}
+	}
+	n = upcoming(n, e.now()) // no wave invites to work already begun
 	out := Wave{Need: n.ID, Invitations: []*volmatch.Invitation{}, Done: true}
 	if n.Status == volmatch.NeedOpen && len(matcher.OpenShifts(n, req.Shift)) == 0 && req.Shift == "" {
 		return out, nil // every slot is filled

@@ -65,6 +65,24 @@ func shiftBegun(n *volmatch.Need, sh volmatch.Shift, now time.Time) error {
 		sh.ID, n.ID, sh.Start.In(volmatch.Beijing).Format("2006-01-02 15:04"))
 }
 
+// upcoming returns n with only its shifts that have not begun at now (n
+// itself when none has), for the flows that choose shifts themselves (a
+// batch plan, a dispatch wave).
+func upcoming(n *volmatch.Need, now time.Time) *volmatch.Need {
+	keep := make([]volmatch.Shift, 0, len(n.Shifts))
+	for _, sh := range n.Shifts {
+		if now.Before(sh.Start) {
+			keep = append(keep, sh)
+		}
+	}
+	if len(keep) == len(n.Shifts) {
+		return n
+	}
+	c := *n
+	c.Shifts = keep
+	return &c
+}
+
 // Invite sends the invitations of req for need id, all or none.
 func (e *Engine) Invite(ctx context.Context, tok *volmatch.Token, id string, req InviteRequest) ([]*volmatch.Invitation, error) {
 	n, err := e.managedNeed(ctx, tok, id)

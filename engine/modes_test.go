@@ -154,3 +154,39 @@ func TestReportsFollowTheLog(t *testing.T) {
 		t.Errorf("needs posted before and after a need = %d, %d; want 0, 1", posted(before), posted(after))
 	}
 }
+
+// TestBegunShiftsNotOffered: neither a batch plan nor a dispatch wave
+// places or invites anyone on a shift that has begun (the time rule of
+// invitations and accepts holds on every path).
+func TestBegunShiftsNotOffered(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newEngine(t, fixture.Volunteers(4, func(v *volmatch.Volunteer) { v.Consent.Emergency = true })...)
+	begun := fixture.Shift("s0", now.Add(-time.Hour), 3*time.Hour, 2)
+	later := fixture.Shift("s1", fixture.Base.Add(33*time.Hour), 3*time.Hour, 2)
+	n := fixture.Need("E1", fixture.Shifts(begun, later), func(n *volmatch.Need) { n.Urgency = volmatch.UrgencyEmergency })
+	if _, err := e.PostNeed(ctx, sw1, n); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Batch(ctx, sw1, engine.BatchRequest{Needs: []string{"E1"}, MaxPerVolunteer: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range b.Plan.Placements {
+		if p.Shift == "s0" {
+			t.Errorf("batch placed %s on the begun shift s0", p.Volunteer)
+		}
+	}
+	if len(b.Plan.Placements) != 2 {
+		t.Errorf("batch placed %d, want the 2 slots of s1", len(b.Plan.Placements))
+	}
+	w, err := e.Dispatch(ctx, sw1, "E1", engine.DispatchRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Shift != "s1" {
+		t.Errorf("dispatch wave for shift %q, want s1 (s0 has begun)", w.Shift)
+	}
+	if _, err := e.Dispatch(ctx, sw1, "E1", engine.DispatchRequest{Shift: "s0"}); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+		t.Errorf("dispatch for the begun shift s0 = %v, want a conflict", err)
+	}
+}
