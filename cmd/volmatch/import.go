@@ -460,74 +460,13 @@ func (w *importWriter) writeVolunteers(ctx context.Context, c *checked, known fu
 	toStore := make(chan []*volmatch.Volunteer, 2)
 	toIndex := make(chan []*volmatch.Volunteer, 2)
 	var wg sync.WaitGroup
-	wg.Go(func() { // the store writer
-		put := w.st.PutVolunteers
-		if b, ok := w.st.(bulkVolunteers); ok {
-			put = b.PutVolunteersBulk
-		}
-		var pending []*volmatch.Volunteer
-		u := w.undo
-		flush := func() {
-			if len(pending) > 0 && ctx.Err() == nil {
-				ids := make([]string, len(pending))
-				for i, v := range pending {
-					ids[i] = v.ID
-				}
-				if !u.anyVolunteer {
-					u.volunteers = append(u.volunteers, ids...)
-				} else if err := before(ctx, ids, w.st.Volunteer, &u.volunteers, &u.oldVolunteers); err != nil {
-					fail(err)
-					pending = nil
-					return
-				}
-				if err := put(ctx, pending); err != nil {
-					fail(err)
-				} else {
-					u.wrote = true
-				}
-			}
-			pending = nil
-		}
-		for vs := range toStore {
-			pending = append(pending, vs...)
-			for len(pending) >= storeChunk {
-				rest := pending[storeChunk:]
-				pending = pending[:storeChunk]
-				flush()
-				pending = rest
-			}
-		}
-		flush()
-	})
+	wg.Go(func() { w.storeVolunteers(ctx, toStore, fail) })
 	if w.fast {
 		w.indexed = true
-		var indexed sync.Mutex
+		var counted sync.Mutex
 		count := 0
 		for range 2 {
-			wg.Go(func() { // index writers
-				for vs := range toIndex {
-					if ctx.Err() != nil {
-						continue
-					}
-					if err := w.text.IndexBatch(vs, nil); err != nil {
-						fail(err)
-						continue
-					}
-					indexed.Lock()
-					count += len(vs)
-					flush := count >= 200000
-					if flush {
-						count = 0
-					}
-					indexed.Unlock()
-					if flush {
-						// Bound the documents Bleve holds in memory.
-						if err := w.text.Flush(); err != nil {
-							fail(err)
-						}
-					}
-				}
-			})
+			wg.Go(func() { w.indexVolunteers(ctx, toIndex, &counted, &count, fail) })
 		}
 	}
 	var offset int64
@@ -569,6 +508,77 @@ func (w *importWriter) writeVolunteers(ctx context.Context, c *checked, known fu
 		return err
 	}
 	return nil
+}
+
+// storeVolunteers writes the volunteers of in to the store in chunks of
+// storeChunk (reading first what each chunk replaces, for the undo), until
+// in is closed; a failure goes to fail and the rest is drained.
+func (w *importWriter) storeVolunteers(ctx context.Context, in <-chan []*volmatch.Volunteer, fail func(error)) {
+	put := w.st.PutVolunteers
+	if b, ok := w.st.(bulkVolunteers); ok {
+		put = b.PutVolunteersBulk
+	}
+	var pending []*volmatch.Volunteer
+	u := w.undo
+	flush := func() {
+		defer func() { pending = nil }()
+		if len(pending) == 0 || ctx.Err() != nil {
+			return
+		}
+		ids := make([]string, len(pending))
+		for i, v := range pending {
+			ids[i] = v.ID
+		}
+		if !u.anyVolunteer {
+			u.volunteers = append(u.volunteers, ids...)
+		} else if err := before(ctx, ids, w.st.Volunteer, &u.volunteers, &u.oldVolunteers); err != nil {
+			fail(err)
+			return
+		}
+		if err := put(ctx, pending); err != nil {
+			fail(err)
+		} else {
+			u.wrote = true
+		}
+	}
+	for vs := range in {
+		pending = append(pending, vs...)
+		for len(pending) >= storeChunk {
+			rest := pending[storeChunk:]
+			pending = pending[:storeChunk]
+			flush()
+			pending = rest
+		}
+	}
+	flush()
+}
+
+// indexVolunteers adds the volunteers of in to the search index, one Bleve
+// batch per chunk, flushing every 200,000 documents (counted in *count
+// under mu, shared by the index writers) to bound what Bleve holds in
+// memory.
+func (w *importWriter) indexVolunteers(ctx context.Context, in <-chan []*volmatch.Volunteer, mu *sync.Mutex, count *int, fail func(error)) {
+	for vs := range in {
+		if ctx.Err() != nil {
+			continue
+		}
+		if err := w.text.IndexBatch(vs, nil); err != nil {
+			fail(err)
+			continue
+		}
+		mu.Lock()
+		*count += len(vs)
+		flush := *count >= 200000
+		if flush {
+			*count = 0
+		}
+		mu.Unlock()
+		if flush {
+			if err := w.text.Flush(); err != nil {
+				fail(err)
+			}
+		}
+	}
 }
 
 // newBar returns a progress bar on w: of bytes when total > 0, a spinner
