@@ -31,6 +31,7 @@ type assignFlags struct {
 	maxPer   int
 	fairness float64
 	commit   bool
+	at       string
 }
 
 // newAssignCmd is `volmatch assign`: a batch plan over the store's open
@@ -78,6 +79,7 @@ optimal cost on its last line as "cost N".`,
 	fl.IntVar(&f.maxPer, "max-per-volunteer", 1, "most shifts one volunteer takes in the plan")
 	fl.Float64Var(&f.fairness, "fairness", 0, "score given up for each additional shift a volunteer takes")
 	fl.BoolVar(&f.commit, "commit", false, "reserve every slot of the plan (all or nothing)")
+	fl.StringVar(&f.at, "at", "", "plan as of this date (Beijing, 2006-01-02; default now): shifts begun by then are left out")
 	return cmd
 }
 
@@ -157,12 +159,20 @@ func assignBatch(ctx context.Context, e *env, f assignFlags) error {
 	if f.maxPer < 1 {
 		return fmt.Errorf("assign: --max-per-volunteer must be at least 1, got %d", f.maxPer)
 	}
+	var at time.Time
+	if f.at != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.at, volmatch.Beijing)
+		if err != nil {
+			return fmt.Errorf("assign: --at wants a date 2006-01-02, got %q", f.at)
+		}
+		at = t
+	}
 	dry := !f.commit
 	req := engine.BatchRequest{Needs: f.needs, District: f.district, AllOpen: f.allOpen,
 		MaxPerVolunteer: f.maxPer, FairnessStep: f.fairness, DryRun: &dry}
 	var b engine.Batch
 	var took time.Duration
-	err := withEngine(ctx, f.store, func(eng *engine.Engine) (err error) {
+	err := withEngineAt(ctx, f.store, at, func(eng *engine.Engine) (err error) {
 		if err := eng.Start(ctx); err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func TestAssignBatchAndMenu(t *testing.T) {
 	runOK(t, "import", "--data", data, filepath.Join(pop, "volunteers.jsonl"), filepath.Join(pop, "needs.jsonl"),
 		filepath.Join(pop, "pools.jsonl"), filepath.Join(pop, "stations.jsonl"))
 
-	dry, _ := runOK(t, "assign", "--data", data, "--all-open")
+	dry, _ := runOK(t, "assign", "--data", data, "--all-open", "--at", "2026-10-01")
 	if !strings.Contains(dry, "dry run: nothing reserved") {
 		t.Fatalf("assign dry run printed:\n%s", dry)
 	}
@@ -75,7 +75,7 @@ func TestAssignBatchAndMenu(t *testing.T) {
 	if planned == 0 {
 		t.Fatalf("assign planned nothing:\n%s", dry)
 	}
-	out, _ := runOK(t, "assign", "--data", data, "--all-open", "--commit")
+	out, _ := runOK(t, "assign", "--data", data, "--all-open", "--commit", "--at", "2026-10-01")
 	if want := fmt.Sprintf("reserved %d slots", planned); !strings.Contains(out, want) {
 		t.Fatalf("assign --commit printed:\n%s\nwant %q", out, want)
 	}

@@ -167,11 +167,21 @@ revoked here within its token cache time (30 s).`,
 // withEngine opens the store cfg names and runs fn with an engine over it
 // (without the indexes: the record flows only), closing the store after.
 func withEngine(ctx context.Context, cfg storeConfig, fn func(*engine.Engine) error) error {
+	return withEngineAt(ctx, cfg, time.Time{}, fn)
+}
+
+// withEngineAt is withEngine whose engine's clock reads at (when not zero):
+// a plan "as of" a date.
+func withEngineAt(ctx context.Context, cfg storeConfig, at time.Time, fn func(*engine.Engine) error) error {
 	st, err := openStoreConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	err = fn(engine.New(st, nil, taxonomy.Load(), engine.Options{}))
+	o := engine.Options{}
+	if !at.IsZero() {
+		o.Now = func() time.Time { return at }
+	}
+	err = fn(engine.New(st, nil, taxonomy.Load(), o))
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
