@@ -30,7 +30,21 @@ type Token struct {
 	CreatedAt time.Time `json:"created_at"`
 	// ExpiresAt is when the token stops working; zero never expires.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Kind is what the secret is for: a bearer token (empty), a one-time
+	// sign-in code or a web session. Only a bearer token authenticates an
+	// API request.
+	Kind TokenKind `json:"kind,omitempty"`
 }
+
+// TokenKind says what a token's secret is for.
+type TokenKind string
+
+// Token kinds.
+const (
+	KindBearer  TokenKind = ""        // an API bearer token
+	KindSignIn  TokenKind = "signin"  // a one-time sign-in code, redeemed for a session
+	KindSession TokenKind = "session" // a web session, held in an HttpOnly cookie
+)
 
 // Expired reports whether the token no longer works at now: at or after
 // ExpiresAt, when set.
@@ -55,6 +69,11 @@ func (t *Token) Validate() error {
 		}
 	default:
 		return FieldError("role", "must be admin, social_worker, volunteer or planner, got %q", t.Role)
+	}
+	switch t.Kind {
+	case KindBearer, KindSignIn, KindSession:
+	default:
+		return FieldError("kind", "must be empty, signin or session, got %q", t.Kind)
 	}
 	if len(t.Hash) != 64 {
 		return FieldError("hash", "must be a hex SHA-256")

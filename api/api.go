@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +51,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one line per request (default: discard).
 	Logger *slog.Logger
+	// Web, when set, serves "/" and every path under "/web/": the HTML
+	// pages (package web), mounted beside the JSON API by the same server.
+	Web http.Handler
 	// Registry receives the metrics (default: a new registry of the server's
 	// own, served at /metrics).
 	Registry *prometheus.Registry
@@ -131,8 +135,20 @@ func New(eng *engine.Engine, o Options) *Server {
 	return s
 }
 
-// Handler returns the http.Handler serving every route.
-func (s *Server) Handler() http.Handler { return s.router }
+// Handler returns the http.Handler serving every route: the API's, and
+// "/" and "/web/..." by Options.Web when set.
+func (s *Server) Handler() http.Handler {
+	if s.opt.Web == nil {
+		return s.router
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/web/") {
+			s.opt.Web.ServeHTTP(w, r)
+			return
+		}
+		s.router.ServeHTTP(w, r)
+	})
+}
 
 // Routes lists the method and gin path of every route served, in
 // registration order.

@@ -45,6 +45,9 @@ func (e *Engine) Authenticate(ctx context.Context, secret string) (*volmatch.Tok
 	} else if err != nil {
 		return nil, err
 	}
+	if tok.Kind != volmatch.KindBearer { // a sign-in code or a session is not a bearer token
+		return nil, volmatch.Errorf(volmatch.EUNAUTHORIZED, "the bearer token is not valid")
+	}
 	if tok.Expired(e.now()) {
 		return nil, ErrExpired
 	}
@@ -105,6 +108,9 @@ func (e *Engine) CreateToken(ctx context.Context, secret string, tok *volmatch.T
 	}
 	if err := tok.Validate(); err != nil {
 		return err
+	}
+	if tok.Kind != volmatch.KindBearer {
+		return volmatch.FieldError("kind", "sign-in codes and sessions are made by IssueSignIn and RedeemSignIn")
 	}
 	if tok.Name == volmatch.EnvAdminTokenName {
 		return volmatch.FieldError("name", "%s is reserved for the admin token made from that environment variable", tok.Name)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,21 +31,30 @@ func newTokenCmd(e *env) *cobra.Command {
 
 func newTokenCreateCmd(e *env) *cobra.Command {
 	var cfg storeConfig
-	var role, org, vol, name string
+	var role, org, vol, name, baseURL string
 	var ttl time.Duration
+	var signin bool
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a bearer token and print its secret (shown only this once)",
 		Long: `Create a bearer token and print its secret (shown only this once).
 A social_worker token is issued only for a registered organisation (volmatch
-org create) and a volunteer token only for a stored volunteer.`,
+org create) and a volunteer token only for a stored volunteer.
+
+With --signin it prints a one-time sign-in link for the web pages instead
+(/web/signin?code=...): the code works once, for --ttl (default 24h, at most
+168h), and starts a 12-hour session with the role and scope given.`,
 		Example: `  volmatch token create --data DIR --role admin --name ops
   volmatch token create --data DIR --role social_worker --org ORG1
-  volmatch token create --data DIR --role volunteer --volunteer V0001 --ttl 720h`,
+  volmatch token create --data DIR --role volunteer --volunteer V0001 --ttl 720h
+  volmatch token create --data DIR --signin --role social_worker --org ORG1 --base-url https://volmatch.example`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if ttl < 0 {
 				return fmt.Errorf("token create: --ttl must not be negative, got %s", ttl)
+			}
+			if signin {
+				return issueSignIn(cmd, e, cfg, volmatch.Token{Role: volmatch.Role(role), Org: org, Volunteer: vol, Name: name}, ttl, baseURL)
 			}
 			secret := volmatch.NewSecret()
 			tok := &volmatch.Token{Role: volmatch.Role(role), Org: org, Volunteer: vol, Name: name}
@@ -82,9 +92,36 @@ org create) and a volunteer token only for a stored volunteer.`,
 	create.Flags().StringVar(&org, "org", "", "registered organisation a social_worker token is scoped to")
 	create.Flags().StringVar(&vol, "volunteer", "", "stored volunteer a volunteer token is scoped to")
 	create.Flags().StringVar(&name, "name", "", "a label for the token (to list and revoke it by)")
-	create.Flags().DurationVar(&ttl, "ttl", 0, "how long the token works (e.g. 720h); 0 never expires")
+	create.Flags().DurationVar(&ttl, "ttl", 0, "how long the token works (e.g. 720h); 0 never expires (with --signin: 24h)")
+	create.Flags().BoolVar(&signin, "signin", false, "print a one-time sign-in link for the web pages instead of a bearer token")
+	create.Flags().StringVar(&baseURL, "base-url", "http://localhost:8080", "with --signin: the address the server is reached at")
 	_ = create.MarkFlagRequired("role")
 	return create
+}
+
+// issueSignIn issues a one-time sign-in code as the admin the CLI acts
+// for and prints its link.
+func issueSignIn(cmd *cobra.Command, e *env, cfg storeConfig, spec volmatch.Token, ttl time.Duration, baseURL string) error {
+	var code string
+	var tok *volmatch.Token
+	err := withEngine(cmd.Context(), cfg, func(eng *engine.Engine) (err error) {
+		code, tok, err = eng.IssueSignIn(cmd.Context(), &volmatch.Token{Role: volmatch.RoleAdmin}, spec, ttl)
+		return err
+	})
+	if volmatch.ErrorCode(err) == volmatch.EINVALID {
+		return fmt.Errorf("token create --signin: %s", describe(err))
+	} else if err != nil {
+		return fmt.Errorf("token create --signin: %w", err)
+	}
+	fmt.Fprintln(e.stdout, signInLink(baseURL, code))
+	fmt.Fprintf(e.stderr, "issued a one-time %s sign-in link%s, working until %s; it is shown only this once\n",
+		spec.Role, prefixed(" for ", scopeOf(tok)), tok.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
+
+// signInLink is the web sign-in address of a code.
+func signInLink(baseURL, code string) string {
+	return strings.TrimRight(baseURL, "/") + "/web/signin?code=" + url.QueryEscape(code)
 }
 
 func newTokenListCmd(e *env) *cobra.Command {

@@ -18,6 +18,7 @@ import (
 	"volmatch/engine"
 	"volmatch/index"
 	"volmatch/taxonomy"
+	"volmatch/web"
 )
 
 // AdminTokenEnv names the environment variable whose value, when set at
@@ -52,6 +53,9 @@ type wireOptions struct {
 	// MinGroup is the evaluation reports' minimum group size
 	// (engine.Options.MinGroup; 0 for the default, 5).
 	MinGroup int
+	// SecureCookies marks the web pages' cookies Secure also without TLS
+	// (behind a TLS-terminating proxy; web.Options.Secure).
+	SecureCookies bool
 }
 
 // wire opens the store and the Bleve index under the data folder (rebuilt
@@ -111,6 +115,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	}
 	if o.API.Logger == nil {
 		o.API.Logger = o.Logger
+	}
+	if o.API.Web == nil {
+		o.API.Web = web.New(s.engine, web.Options{Logger: o.API.Logger, Secure: o.SecureCookies})
 	}
 	s.api = api.New(s.engine, o.API)
 	return nil

@@ -1,0 +1,27 @@
+// Package web is volmatch's HTML transport (issue 14): server-rendered
+// html/template pages for the people on the front line — social workers
+// and volunteers — and the way in for planners, served by the same binary
+// as the JSON API and calling the same engine, so both obey one set of
+// rules.
+//
+// Choices: pages are rendered on the server and work before any script
+// loads (forms post, links link); htmx (vendored from npm htmx.org with its
+// licence, static/htmx.min.js) is loaded for partial updates where they
+// help. Every asset is embedded: a page makes no external request. Chinese
+// is the default language; ?lang=en (or ?lang=zh) switches and remembers
+// the choice in a cookie; every string a page shows is in one catalogue
+// (i18n.go).
+//
+// Sign-in: an admin issues a one-time code (engine.IssueSignIn; `volmatch
+// token create --signin` prints the link /web/signin?code=...). Redeeming
+// it (a POST from the sign-in form) starts a session: a random secret in an
+// HttpOnly, SameSite=Strict cookie (Secure over TLS or when
+// Options.Secure), stored only as its hash, ending after
+// engine.SessionTTL or at sign-out. Every POST carries a CSRF token in a
+// hidden field, derived from the session secret by HMAC and checked in
+// constant time; the sign-in form, before a session exists, uses a
+// double-submit cookie. A POST without a valid one is refused with 403.
+//
+// The package uses net/http's ServeMux only: api mounts its Handler for
+// "/" and "/web/" (api.Options.Web).
+package web

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"volmatch"
+	"volmatch/engine"
+	"volmatch/matcher"
+	"volmatch/taxonomy"
+)
+
+// signinData is the sign-in form: the code (from the link) and the error
+// beside the field.
+type signinData struct {
+	Code, Error, Notice string
+}
+
+// signinForm shows the sign-in form, the code filled in from a link's
+// ?code=. Opening a link does not spend the code (a mail scanner or a
+// preview may open it): the person's press of the button does.
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
+	headers(w)
+	lang := language(w, r, s.secure(r))
+	d := signinData{Code: r.URL.Query().Get("code")}
+	switch {
+	case r.URL.Query().Has("ended"):
+		d.Notice = msg(lang, "signin.expired")
+	case r.URL.Query().Has("out"):
+		d.Notice = msg(lang, "signin.out")
+	}
+	s.signinPage(w, r, lang, http.StatusOK, d)
+}
+
+// signinPage renders the form with a fresh double-submit CSRF value.
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request, lang string, status int, d signinData) {
+	csrf := randomValue()
+	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: csrf, Path: "/web/signin", MaxAge: 3600,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+	s.render(w, r, status, "signin", view{Lang: lang, Title: msg(lang, "signin.title"), CSRF: csrf, Data: d})
+}
+
+// signin redeems the code of the form for a session.
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	headers(w)
+	lang := language(w, r, s.secure(r))
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	c, err := r.Cookie(signinCookie)
+	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
+		s.status(w, r, lang, http.StatusForbidden, "error.csrf")
+		return
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	if code == "" {
+		s.signinPage(w, r, lang, http.StatusUnprocessableEntity, signinData{Error: msg(lang, "signin.empty")})
+		return
+	}
+	secret, sess, err := s.eng.RedeemSignIn(r.Context(), code)
+	if volmatch.ErrorCode(err) == volmatch.EUNAUTHORIZED {
+		s.signinPage(w, r, lang, http.StatusUnprocessableEntity, signinData{Code: code, Error: msg(lang, "signin.bad")})
+		return
+	} else if err != nil {
+		s.fail(w, r, lang, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: "", Path: "/web/signin", MaxAge: -1,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+	s.setSession(w, r, secret, sess.ExpiresAt.Sub(sess.CreatedAt))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// signout ends the session.
+func (s *Server) signout(w http.ResponseWriter, r *request) {
+	c, _ := r.Cookie(sessionCookie) // page() found it
+	if err := s.eng.SignOut(r.Context(), c.Value); err != nil {
+		s.fail(w, r.Request, r.lang, err)
+		return
+	}
+	s.clearSession(w, r.Request)
+	http.Redirect(w, r.Request, "/web/signin?out=1", http.StatusSeeOther)
+}
+
+// home sends a caller to the page of their role: a social worker to their
+// organisation's needs, a volunteer to their menu; planners and admins get
+// the links to theirs.
+func (s *Server) home(w http.ResponseWriter, r *request) {
+	switch r.tok.Role {
+	case volmatch.RoleSocialWorker:
+		http.Redirect(w, r.Request, "/web/needs", http.StatusSeeOther)
+		return
+	case volmatch.RoleVolunteer:
+		http.Redirect(w, r.Request, "/web/menu", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r.Request, http.StatusOK, "home", r.view("home.title", nil))
+}
+
+func (r *request) view(title string, data any) view {
+	return view{Lang: r.lang, Title: msg(r.lang, title), Tok: r.tok, CSRF: r.csrf, Data: data}
+}
+
+// needRow is a need as the list shows it.
+type needRow struct {
+	Need   *volmatch.Need
+	Mode   string
+	Status string
+	Shifts []shiftRow
+}
+
+// shiftRow is a shift with its fill state.
+type shiftRow struct {
+	Start, End    time.Time
+	Filled, Slots int
+	Full          bool
+	Missing       int
+}
+
+// maxListed is the most needs the list shows (paging is to come).
+const maxListed = 200
+
+// needs lists the organisation's needs (every need for an admin) with the
+// fill state of each shift.
+func (s *Server) needs(w http.ResponseWriter, r *request) {
+	ns, _, err := s.eng.Needs(r.Context(), r.tok, volmatch.NeedFilter{Org: r.tok.Org, ListOptions: volmatch.ListOptions{Limit: maxListed}})
+	if err != nil {
+		s.fail(w, r.Request, r.lang, err)
+		return
+	}
+	rows := make([]needRow, 0, len(ns))
+	for _, n := range ns {
+		row := needRow{Need: n, Mode: msg(r.lang, "mode."+string(n.Mode)), Status: msg(r.lang, "status."+string(n.Status))}
+		for _, sh := range n.Shifts {
+			row.Shifts = append(row.Shifts, shiftRow{Start: sh.Start, End: sh.End, Filled: sh.Filled, Slots: sh.Slots,
+				Full: sh.Filled >= sh.Slots, Missing: max(sh.Slots-sh.Filled, 0)})
+		}
+		rows = append(rows, row)
+	}
+	s.render(w, r.Request, http.StatusOK, "needs", r.view("needs.title", rows))
+}
+
+// menuGroup is a group of the menu with its category's name.
+type menuGroup struct {
+	Category string
+	Day      time.Time
+	Items    []matcher.MenuItem
+}
+
+// menuSize is how many items the menu page asks for.
+const menuSize = 20
+
+// menu shows the volunteer's menu by category and day.
+func (s *Server) menu(w http.ResponseWriter, r *request) {
+	m, err := s.eng.Menu(r.Context(), r.tok, r.tok.Volunteer, engine.MenuOptions{K: menuSize})
+	if err != nil {
+		s.fail(w, r.Request, r.lang, err)
+		return
+	}
+	names := categoryNames(r.lang)
+	groups := make([]menuGroup, 0, len(m.Groups))
+	for _, g := range m.Groups {
+		name := names[g.Category]
+		if name == "" {
+			name = g.Category
+		}
+		var day time.Time
+		if len(g.Items) > 0 {
+			day = g.Items[0].Start
+		}
+		groups = append(groups, menuGroup{Category: name, Day: day, Items: g.Items})
+	}
+	s.render(w, r.Request, http.StatusOK, "menu", r.view("menu.title", groups))
+}
+
+// categoryNames are the taxonomy's top-level names in lang, by key.
+func categoryNames(lang string) map[string]string {
+	out := map[string]string{}
+	for _, d := range taxonomy.Load().Domains() {
+		out[d.Key] = d.Name
+		if lang == langEN && d.NameEN != "" {
+			out[d.Key] = d.NameEN
+		}
+	}
+	return out
+}
