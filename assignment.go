@@ -34,6 +34,11 @@ type Invitation struct {
 	// volunteer who fails hard gates of the shift: the gates and why. An
 	// accept checks every other gate again.
 	Override *Override `json:"override,omitempty"`
+	// Origin is OriginSignUp for a volunteer's sign-up request (报名 to a
+	// need that asks for approval): the organisation approves it (an
+	// accept by its staff, engine.Approve), never the volunteer, who may
+	// withdraw it (decline). Empty for an organisation's invitation.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Override records hard gates an organisation overrode to invite a
@@ -101,6 +106,9 @@ type Assignment struct {
 	CheckOut  time.Time        `json:"check_out,omitzero"`
 	Hours     float64          `json:"hours,omitempty"`
 	Rating    int              `json:"rating,omitempty"`
+	// Origin is OriginSignUp for a slot the volunteer signed up for from
+	// the menu (directly or approved).
+	Origin string `json:"origin,omitempty"`
 }
 
 // Reservation asks the store to reserve a slot of a shift for a volunteer
@@ -109,6 +117,9 @@ type Reservation struct {
 	Need      string `json:"need"`
 	Shift     string `json:"shift"`
 	Volunteer string `json:"volunteer"`
+	// Origin is OriginSignUp for a volunteer's own sign-up; the store
+	// copies it to the assignment and its invite.accepted.
+	Origin string `json:"origin,omitempty"`
 }
 
 // StepKind names a step in an assignment's life.
@@ -318,6 +329,9 @@ func (inv Invitation) Prepare(now time.Time) (Invitation, error) {
 	if err := CheckTime("sent_at", inv.SentAt); err != nil {
 		return inv, err
 	}
+	if inv.Origin != "" && inv.Origin != OriginSignUp {
+		return inv, FieldError("origin", "must be empty or %q, got %q", OriginSignUp, inv.Origin)
+	}
 	if inv.Override != nil {
 		if err := inv.Override.Validate("override"); err != nil {
 			return inv, err
@@ -412,10 +426,16 @@ func (inv Invitation) Check(taken bool, n *Need, volunteer bool, live string) (S
 	return sh, nil
 }
 
-// SentEvent returns the invite.sent event of inv, an invitation to shift sh
+// SentEvent returns the invite.sent event of inv (signup.requested for a
+// sign-up request), an invitation to shift sh
 // of need n.
 func (inv Invitation) SentEvent(n *Need, sh Shift) Event {
-	ev := NeedEvent(EventInviteSent, n, inv.SentAt)
+	typ := EventInviteSent
+	if inv.Origin == OriginSignUp {
+		typ = EventSignUpRequested
+	}
+	ev := NeedEvent(typ, n, inv.SentAt)
+	ev.Origin = inv.Origin
 	ev.Shift, ev.ShiftStart, ev.ShiftEnd = sh.ID, sh.Start, sh.End
 	ev.Volunteer, ev.Invite = inv.Volunteer, inv.ID
 	ev.Rank, ev.Score, ev.Wave = inv.Rank, inv.Score, inv.Wave
@@ -429,7 +449,7 @@ func (inv Invitation) SentEvent(n *Need, sh Shift) Event {
 // is its need, or a stub with the ID and Org when the need was deleted.
 func (inv Invitation) DeclinedEvent(n *Need, at time.Time) Event {
 	ev := NeedEvent(EventInviteDeclined, n, at)
-	ev.Shift, ev.Volunteer, ev.Invite = inv.Shift, inv.Volunteer, inv.ID
+	ev.Shift, ev.Volunteer, ev.Invite, ev.Origin = inv.Shift, inv.Volunteer, inv.ID, inv.Origin
 	if sh, ok := n.Shift(inv.Shift); ok {
 		ev.ShiftStart, ev.ShiftEnd = sh.Start, sh.End
 	}
@@ -466,7 +486,7 @@ func NewAssignment(n *Need, sh Shift, volunteer, invite string, at time.Time) As
 func (a *Assignment) AcceptedEvent(n *Need) Event {
 	ev := NeedEvent(EventInviteAccepted, n, a.CreatedAt)
 	ev.Shift, ev.ShiftStart, ev.ShiftEnd = a.Shift, a.Start, a.End
-	ev.Volunteer, ev.Invite, ev.Assignment = a.Volunteer, a.Invite, a.ID
+	ev.Volunteer, ev.Invite, ev.Assignment, ev.Origin = a.Volunteer, a.Invite, a.ID, a.Origin
 	return ev
 }
 

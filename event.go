@@ -27,7 +27,21 @@ const (
 	// say they left, which earns no hours until the organisation checks
 	// the assignment out (checkout).
 	EventCheckOutClaimed EventType = "checkout.claimed"
+
+	// EventSignUpRequested is a volunteer's sign-up from the menu (报名)
+	// to a need that asks for approval: a request (an Invitation of
+	// origin OriginSignUp) the organisation approves (invite.accepted of
+	// origin signup) or declines (invite.declined of origin signup). A
+	// sign-up to a need without approval is only its invite.accepted of
+	// origin signup.
+	EventSignUpRequested EventType = "signup.requested"
 )
+
+// OriginSignUp marks the records and events of a volunteer's sign-up from
+// the menu (Invitation.Origin, Assignment.Origin, Reservation.Origin,
+// Event.Origin); the empty origin is the organisation's invitation or
+// reservation.
+const OriginSignUp = "signup"
 
 // Event is one entry of the append-only lifecycle log. Seq is given by the
 // store on append and orders the log.
@@ -68,6 +82,9 @@ type Event struct {
 	Tier   string  `json:"tier,omitempty"`   // dispatch.wave: street, district, city
 	Count  int     `json:"count,omitempty"`  // dispatch.wave: invitations sent
 	Reason string  `json:"reason,omitempty"`
+	// Origin is OriginSignUp on the events of a sign-up from the menu
+	// (signup.requested, and its invite.accepted or invite.declined).
+	Origin string `json:"origin,omitempty"`
 	// Gates are, on an invite.sent over an override, the hard gates the
 	// organisation overrode (Reason says why).
 	Gates []string `json:"gates,omitempty"`

@@ -117,6 +117,10 @@ type Need struct {
 	// store copies it into need.posted (Event.Eligible) for the gap map.
 	Supply    int       `json:"supply"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Approval, on a menu-mode need, sends each sign-up (报名) to the
+	// organisation as a request it approves or declines, instead of
+	// reserving the slot at once (flow 7).
+	Approval bool `json:"approval,omitempty"`
 }
 
 // Shift returns the shift with the id.
@@ -173,6 +177,9 @@ func (n *Need) Validate() error {
 	}
 	if err := checkEnum("mode", n.Mode, true, ModeConcentrated, ModePairing, ModeMenu); err != nil {
 		return err
+	}
+	if n.Approval && n.Mode != ModeMenu {
+		return FieldError("approval", "is for menu-mode needs (菜单式服务), whose volunteers sign up themselves; this need is %s", n.Mode)
 	}
 	if err := checkEnum("urgency", n.Urgency, true, UrgencyNormal, UrgencyUrgent, UrgencyEmergency); err != nil {
 		return err

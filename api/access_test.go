@@ -145,6 +145,33 @@ func matrix() []access {
 		{method: "POST", route: "/v1/invites/:id/decline", want: selfOnly, req: func(w *world, _ string) call {
 			return call{path: "/v1/invites/" + w.invite("org1", "v1") + "/decline"}
 		}},
+		// A sign-up from the menu names v1 for every caller (an admin on
+		// their behalf, v1 themself; v2 may not sign v1 up), to a fresh
+		// menu-mode need of org1.
+		{method: "POST", route: "/v1/needs/:id/shifts/:shift/signup", want: "401 401 401 201 403 403 201 403 403", req: func(w *world, _ string) call {
+			n := w.needValue(w.next(), "org1")
+			n.Mode = volmatch.ModeMenu
+			if err := w.e.st.CreateNeed(context.Background(), &n); err != nil {
+				w.e.t.Fatal(err)
+			}
+			return call{"/v1/needs/" + n.ID + "/shifts/s1/signup", map[string]any{"volunteer": "v1"}}
+		}},
+		// v1's sign-up request to a fresh menu-mode need of org1 that asks
+		// for approval: org1's staff approve it.
+		{method: "POST", route: "/v1/invites/:id/approve", want: orgRead, req: func(w *world, _ string) call {
+			ctx := context.Background()
+			n := w.needValue(w.next(), "org1")
+			n.Mode, n.Approval = volmatch.ModeMenu, true
+			if err := w.e.st.CreateNeed(ctx, &n); err != nil {
+				w.e.t.Fatal(err)
+			}
+			inv := &volmatch.Invitation{ID: fmt.Sprintf("fxi%03d", w.next()), Need: n.ID, Shift: "s1", Volunteer: "v1", Org: "org1",
+				Status: volmatch.InviteSent, SentAt: t0, Origin: volmatch.OriginSignUp}
+			if err := w.e.st.CreateInvitation(ctx, inv); err != nil {
+				w.e.t.Fatal(err)
+			}
+			return call{path: "/v1/invites/" + inv.ID + "/approve"}
+		}},
 
 		{method: "GET", route: "/v1/assignments", want: scopedList, req: get("/v1/assignments?limit=1000")},
 		{method: "GET", route: "/v1/assignments/:id", want: ownRead, req: func(w *world, _ string) call { return call{path: "/v1/assignments/" + w.a1} }},

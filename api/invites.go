@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +22,26 @@ func (s *Server) accept(ctx context.Context, tok *volmatch.Token, id string) (*v
 		s.metrics.accepts.Inc()
 	}
 	return a, err
+}
+
+// signUp answers POST /v1/needs/:id/shifts/:shift/signup: 201 with the
+// assignment reserved or the request awaiting approval. The body is
+// optional (a volunteer signs up themself).
+func (s *Server) signUp(c *gin.Context) {
+	var req SignUpRequest
+	if err := s.bodyOrEmpty(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r, err := s.eng.SignUp(c.Request.Context(), principal(c), c.Param("id"), c.Param("shift"), req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if r.Assignment != nil {
+		s.metrics.accepts.Inc()
+	}
+	c.JSON(http.StatusCreated, r)
 }
 
 // inviteFilter reads the query of an invitation listing.

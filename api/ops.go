@@ -71,6 +71,11 @@ var (
 	opGetInvite = Op{Summary: "Get an invitation", Tag: "invitations", Params: idOnly(), Resp: volmatch.Invitation{}}
 	opAccept    = Op{Summary: "Accept an invitation (reserves the slot)", Tag: "invitations", Params: idOnly(), Resp: volmatch.Assignment{}}
 	opDecline   = Op{Summary: "Decline an invitation", Tag: "invitations", Params: idOnly(), Resp: volmatch.Invitation{}}
+	opApprove   = Op{Summary: "Approve a volunteer's sign-up request (报名; reserves the slot as an accept does)", Tag: "invitations",
+		Params: idOnly(), Resp: volmatch.Assignment{}}
+	opSignUp = Op{Summary: "Sign up from the menu (报名) for a shift of a menu-mode need: the slot reserved, or a request for the organisation's approval",
+		Tag: "invitations", Params: []Param{pID, {Name: "shift", In: "path", Type: "string", Required: true, Desc: "the shift's id"}},
+		Body: SignUpRequest{}, Status: 201, Resp: SignUpResult{}}
 )
 
 var (

@@ -122,6 +122,8 @@ func (s *Server) routes() {
 	h(get, "/invites/:id", staffAndSelf, opGetInvite, getRecord(s, s.eng.Invitation))
 	h(post, "/invites/:id/accept", adminAndSelf, opAccept, getRecord(s, s.accept))
 	h(post, "/invites/:id/decline", adminAndSelf, opDecline, getRecord(s, s.eng.Decline))
+	h(post, "/invites/:id/approve", staff, opApprove, getRecord(s, s.eng.Approve))
+	h(post, "/needs/:id/shifts/:shift/signup", adminAndSelf, opSignUp, s.signUp)
 
 	h(get, "/assignments", staffAndSelf, opListAssignments, listRecords(s, assignmentFilter, s.eng.Assignments))
 	h(get, "/assignments/:id", staffAndSelf, opGetAssignment, getRecord(s, s.eng.Assignment))

@@ -49,6 +49,14 @@ type MatchesResponse struct {
 // InviteRequest asks to invite volunteers to a shift of a need.
 type InviteRequest = engine.InviteRequest
 
+// SignUpRequest names the volunteer an admin signs up from the menu (a
+// volunteer leaves it out, or the body, for themself).
+type SignUpRequest = engine.SignUpRequest
+
+// SignUpResult is a sign-up's outcome: the assignment reserved, or the
+// request awaiting the organisation's approval.
+type SignUpResult = engine.SignUpResult
+
 // BatchRequest asks for a batch assignment over listed needs or the open
 // needs of a district.
 type BatchRequest = engine.BatchRequest

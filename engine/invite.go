@@ -216,18 +216,15 @@ func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) erro
 	if !ok {
 		return nil
 	}
-	if err := shiftBegun(n, sh, e.now()); err != nil {
-		return err
-	}
 	v, err := e.store.Volunteer(ctx, inv.Volunteer)
 	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	failed := slices.DeleteFunc(scoring.Failed(v.Coarsened(), n, sh, nil), inv.Overrides) // the masked home, as matching and the invitation read it
-	if len(failed) == 0 {
-		return nil
+	failed, err := e.takeGates(n, sh, v, inv)
+	if err != nil || len(failed) == 0 {
+		return err
 	}
 	msg := fmt.Sprintf("volunteer %s no longer passes the hard %s %s for shift %s of need %s (先培训再上岗)",
 		v.ID, plural(len(failed), "gate", "gates"), strings.Join(failed, ", "), sh.ID, n.ID)
@@ -235,6 +232,20 @@ func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) erro
 		msg += fmt.Sprintf("; the invitation overrode only %s", strings.Join(inv.Override.Gates, ", "))
 	}
 	return volmatch.Errorf(volmatch.ECONFLICT, "%s", msg)
+}
+
+// takeGates holds the rules of taking a slot (an accept, a sign-up from
+// the menu, the approval of a sign-up request): ECONFLICT when the shift
+// has begun, and otherwise the hard gates of the shift that volunteer v,
+// as their record is now, fails, but those inv overrode (none for a
+// sign-up). The busy gate is left to the store's reservation check,
+// atomic with the write. Gates are read on the masked home, as matching
+// and the invitation read it.
+func (e *Engine) takeGates(n *volmatch.Need, sh volmatch.Shift, v *volmatch.Volunteer, inv *volmatch.Invitation) ([]string, error) {
+	if err := shiftBegun(n, sh, e.now()); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(scoring.Failed(v.Coarsened(), n, sh, nil), inv.Overrides), nil
 }
 
 // inviteeError renames the store's field "invitations[k]" (or a field
@@ -288,6 +299,14 @@ func (e *Engine) Accept(ctx context.Context, tok *volmatch.Token, id string) (*v
 	if err != nil {
 		return nil, err
 	}
+	if inv.Origin == volmatch.OriginSignUp {
+		return nil, forbidden("invitation %s is a sign-up request: its organisation approves it (Approve); the volunteer may withdraw it (decline)", inv.ID)
+	}
+	return e.accept(ctx, inv)
+}
+
+// accept checks inv as an accept does (checkAccept) and reserves its slot.
+func (e *Engine) accept(ctx context.Context, inv *volmatch.Invitation) (*volmatch.Assignment, error) {
 	if err := e.checkAccept(ctx, inv); err != nil {
 		return nil, err
 	}

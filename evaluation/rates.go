@@ -17,7 +17,9 @@ type RatesReport struct {
 
 	// Invitations answered in the window: accepted (invite.accepted with an
 	// invitation), declined and expired; AcceptanceRate = accepted /
-	// (accepted + declined + expired).
+	// (accepted + declined + expired). A volunteer's sign-up request and
+	// its approval or refusal (Event.Origin signup) answer no invitation
+	// of the organisation's and are left out.
 	InvitesAccepted int     `json:"invites_accepted"`
 	InvitesDeclined int     `json:"invites_declined"`
 	InvitesExpired  int     `json:"invites_expired"`
@@ -71,11 +73,13 @@ func (l *ledger) rates() RatesReport {
 	l.window(func(ev *volmatch.Event) {
 		switch ev.Type {
 		case volmatch.EventInviteAccepted:
-			if ev.Invite != "" {
+			if ev.Invite != "" && ev.Origin == "" {
 				r.InvitesAccepted++
 			}
 		case volmatch.EventInviteDeclined:
-			r.InvitesDeclined++
+			if ev.Origin == "" {
+				r.InvitesDeclined++
+			}
 		case volmatch.EventInviteExpired:
 			r.InvitesExpired++
 		case volmatch.EventCheckOut:
@@ -112,8 +116,8 @@ func (l *ledger) withholdRates(r *RatesReport) {
 		withhold(r, "slots_filled", "fill_rate")
 	}
 	answered := func(ev *volmatch.Event) bool {
-		return ev.Type == volmatch.EventInviteAccepted && ev.Invite != "" ||
-			ev.Type == volmatch.EventInviteDeclined || ev.Type == volmatch.EventInviteExpired
+		return ev.Origin == "" && (ev.Type == volmatch.EventInviteAccepted && ev.Invite != "" ||
+			ev.Type == volmatch.EventInviteDeclined || ev.Type == volmatch.EventInviteExpired)
 	}
 	if l.small(l.people(answered)) {
 		withhold(r, "invites_accepted", "invites_declined", "invites_expired", "acceptance_rate")

@@ -74,6 +74,7 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 				preB = volmatch.ECONFLICT + ":" + fmt.Sprintf("need %s is %s", n.ID, n.Status)
 			}
 			made[i] = volmatch.NewAssignment(n, sh, r.Volunteer, r.invite, at)
+			made[i].Origin = r.Origin
 			aj := string(mustJSON(&made[i]))
 			if !strings.HasPrefix(aj, `{"id":"",`) {
 				return nil, fmt.Errorf("redis: encoded assignment does not start with its id")
