@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"volmatch"
-	"volmatch/engine"
-	"volmatch/matcher"
 	"volmatch/taxonomy"
 )
 
@@ -137,39 +135,6 @@ func (s *Server) needs(w http.ResponseWriter, r *request) {
 		rows = append(rows, row)
 	}
 	s.render(w, r.Request, http.StatusOK, "needs", r.view("needs.title", rows))
-}
-
-// menuGroup is a group of the menu with its category's name.
-type menuGroup struct {
-	Category string
-	Day      time.Time
-	Items    []matcher.MenuItem
-}
-
-// menuSize is how many items the menu page asks for.
-const menuSize = 20
-
-// menu shows the volunteer's menu by category and day.
-func (s *Server) menu(w http.ResponseWriter, r *request) {
-	m, err := s.eng.Menu(r.Context(), r.tok, r.tok.Volunteer, engine.MenuOptions{K: menuSize})
-	if err != nil {
-		s.fail(w, r.Request, r.lang, err)
-		return
-	}
-	names := categoryNames(r.lang)
-	groups := make([]menuGroup, 0, len(m.Groups))
-	for _, g := range m.Groups {
-		name := names[g.Category]
-		if name == "" {
-			name = g.Category
-		}
-		var day time.Time
-		if len(g.Items) > 0 {
-			day = g.Items[0].Start
-		}
-		groups = append(groups, menuGroup{Category: name, Day: day, Items: g.Items})
-	}
-	s.render(w, r.Request, http.StatusOK, "menu", r.view("menu.title", groups))
 }
 
 // categoryNames are the taxonomy's top-level names in lang, by key.

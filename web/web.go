@@ -105,6 +105,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /{$}", s.page(anyone, s.home))
 	s.mux.Handle("GET /web/needs", s.page(staffOnly, s.needs))
 	s.mux.Handle("GET /web/menu", s.page(volunteers, s.menu))
+	s.mux.Handle("POST /web/menu/signup", s.page(volunteers, s.signUp))
+	s.mux.Handle("GET /web/invitations", s.page(volunteers, s.invitations))
+	s.mux.Handle("POST /web/invitations/{id}/accept", s.page(volunteers, s.answer(true)))
+	s.mux.Handle("POST /web/invitations/{id}/decline", s.page(volunteers, s.answer(false)))
+	s.mux.Handle("GET /web/shifts", s.page(volunteers, s.shifts))
+	s.mux.Handle("GET /web/shifts.ics", s.page(volunteers, s.calendar))
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -273,7 +279,7 @@ func parsePages() map[string]*template.Template {
 		"clock": func(t time.Time) string { return t.In(volmatch.Beijing).Format("15:04") },
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "home", "needs", "menu", "error"} {
+	for _, name := range []string{"signin", "home", "needs", "menu", "error", "invitations", "shifts"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages
