@@ -3,12 +3,17 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"volmatch"
 	"volmatch/engine"
@@ -257,5 +262,71 @@ func TestVolunteerPagesRoles(t *testing.T) {
 		if status, _, _ := e.signIn(volunteer).get(path); status != 200 {
 			t.Errorf("GET %s as the volunteer = %d, want 200", path, status)
 		}
+	}
+}
+
+// TestBrowserVolunteer: in headless Chromium at 390 px a volunteer taps
+// 报名 on the menu, sees the invitations page and their shifts; each page
+// is shot at 390 px (zh and en) and 1280 px, without sideways scrolling.
+func TestBrowserVolunteer(t *testing.T) {
+	e := newEnv(t)
+	e.invite("V1")
+	errs := &browserErrors{}
+	ctx := browser(t, errs)
+	dir := artifacts(t)
+	code := e.issue(volunteer)
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 900),
+		chromedp.Navigate(e.srv.URL+"/web/signin?code="+url.QueryEscape(code)),
+		chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-need="N2"] form button`)),
+	); err != nil {
+		t.Fatalf("sign in and open the menu: %v", err)
+	}
+	shoot := func(name string, width int, lang string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900),
+			chromedp.Navigate(e.srv.URL+"/web/"+name+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+			t.Fatal(err)
+		}
+		if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
+			t.Errorf("%s (%s, %d px) scrolls sideways", name, lang, width)
+		}
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.png", name, lang, width))
+		if err := os.WriteFile(file, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", file)
+	}
+	shoot("menu", 390, "zh")
+	// Tap 报名 on the first N2 item: the menu says it is reserved.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`li[data-need="N2"] form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))); err != nil {
+		t.Fatalf("tap 报名: %v", err)
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "menu-signed-up-zh-390.png"), buf, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.assignments("V1")); n != 1 {
+		t.Errorf("after tapping 报名 V1 holds %d assignments, want 1", n)
+	}
+	for _, lang := range []string{"en", "zh"} {
+		for _, width := range []int{390, 1280} {
+			for _, page := range []string{"menu", "invitations", "shifts"} {
+				shoot(page, width, lang)
+			}
+		}
+	}
+	if msgs := errs.all(); len(msgs) > 0 {
+		t.Errorf("the pages raised errors:\n%s", strings.Join(msgs, "\n"))
 	}
 }

@@ -104,6 +104,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /web/signout", s.page(anyone, s.signout))
 	s.mux.Handle("GET /{$}", s.page(anyone, s.home))
 	s.mux.Handle("GET /web/needs", s.page(staffOnly, s.needs))
+	s.workerRoutes()
 	s.mux.Handle("GET /web/menu", s.page(volunteers, s.menu))
 	s.mux.Handle("POST /web/menu/signup", s.page(volunteers, s.signUp))
 	s.mux.Handle("GET /web/invitations", s.page(volunteers, s.invitations))
@@ -282,5 +283,6 @@ func parsePages() map[string]*template.Template {
 	for _, name := range []string{"signin", "home", "needs", "menu", "error", "invitations", "shifts"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
+	parseWorkerPages(pages, funcs)
 	return pages
 }
