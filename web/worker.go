@@ -568,6 +568,7 @@ func (s *Server) workerRoutes() {
 	s.mux.Handle("POST /web/needs/new", s.page(socialWorkers, s.postNeed))
 	s.mux.Handle("GET /web/needs/{id}", s.page(staffOnly, s.matchesPage))
 	s.mux.Handle("POST /web/needs/{id}/invite", s.page(staffOnly, s.invite))
+	s.todayRoutes()
 }
 
 // parseWorkerPages parses the social worker's page templates with the
@@ -576,4 +577,5 @@ func parseWorkerPages(pages map[string]*template.Template, funcs template.FuncMa
 	for _, name := range []string{"need_form", "matches"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
+	parseTodayPage(pages, funcs)
 }

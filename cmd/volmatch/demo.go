@@ -22,6 +22,7 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/datasets"
+	"volmatch/engine"
 	"volmatch/matcher"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
@@ -119,12 +120,41 @@ func runDemo(ctx context.Context, e *env, o demoOptions, so serveOptions) error 
 	if err != nil {
 		return err
 	}
+	if err := demoSignIns(ctx, svc.engine, toks); err != nil {
+		return err
+	}
 	if o.ExitAfter {
 		printDemo(e.stdout, "http://"+so.Addr, o, toks, needID)
 		fmt.Fprintln(e.stdout, "(not serving: --exit-after-setup; start with: volmatch serve --data "+o.Data+")")
 		return svc.Close()
 	}
 	return svc.serve(ctx, so.Addr, func(url string) { printDemo(e.stdout, url, o, toks, needID) })
+}
+
+// demoSignIns issues, as the demo's admin, a one-time web sign-in code
+// for the social worker and the volunteer of toks (engine.IssueSignIn,
+// working for its default lifetime), so that the demo prints links a
+// person opens in a browser.
+func demoSignIns(ctx context.Context, eng *engine.Engine, toks []demoToken) error {
+	admin := &volmatch.Token{Role: volmatch.RoleAdmin, Name: "demo"}
+	for i := range toks {
+		t := &toks[i]
+		spec := volmatch.Token{Role: t.Role, Name: "demo"}
+		switch t.Role {
+		case volmatch.RoleSocialWorker:
+			spec.Org = t.Scope
+		case volmatch.RoleVolunteer:
+			spec.Volunteer = t.Scope
+		default:
+			continue
+		}
+		code, _, err := eng.IssueSignIn(ctx, admin, spec, 0)
+		if err != nil {
+			return fmt.Errorf("demo: issue a %s sign-in code: %w", t.Role, err)
+		}
+		t.SignIn = code
+	}
+	return nil
 }
 
 // prepareDemoDir makes sure o.Data may be used, and reports whether it
@@ -288,6 +318,9 @@ type demoToken struct {
 	Role   volmatch.Role
 	Secret string
 	Scope  string // the organisation or volunteer
+	// SignIn is a one-time web sign-in code for the role (social worker
+	// and volunteer only).
+	SignIn string
 }
 
 // demoTokens creates a fresh token for each role: a social worker of the
@@ -360,6 +393,12 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 	fmt.Fprintf(w, "  curl -G -H 'Authorization: Bearer %s' --data-urlencode 'q=手语' '%s/v1/search'\n", sw.Secret, url)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' '%s/v1/evaluation/summary'\n", pl.Secret, url)
 	fmt.Fprintf(w, "  planner dashboard: %s/dashboard/#token=%s\n", url, pl.Secret)
+	if sw.SignIn != "" {
+		fmt.Fprintf(w, "  social worker web: %s  (one-time sign-in link, %s)\n", signInLink(url, sw.SignIn), sw.Scope)
+	}
+	if vol.SignIn != "" {
+		fmt.Fprintf(w, "  volunteer web:     %s  (one-time sign-in link, %s)\n", signInLink(url, vol.SignIn), vol.Scope)
+	}
 	fmt.Fprintf(w, "  API document:      %s/openapi.json\n", url)
 }
 
