@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -115,6 +116,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/", s.notFound)
 }
 
+// requestTimeout is each page request's deadline, as the API's default.
+const requestTimeout = 60 * time.Second
+
 // request is what a page handler gets: the caller's session, the page
 // language and the CSRF token its forms carry.
 type request struct {
@@ -129,6 +133,11 @@ type request struct {
 // 403, a POST without the session's CSRF token 403.
 func (s *Server) page(rs roles, h func(w http.ResponseWriter, r *request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The API's rules of a request: a deadline on the work it asks,
+		// and a write that began is answered (engine.Request).
+		ctx, cancel := context.WithTimeout(engine.Request(r.Context()), requestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		headers(w)
 		lang := language(w, r, s.secure(r))
 		secret := ""
