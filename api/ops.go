@@ -70,7 +70,7 @@ var (
 		Resp: List[volmatch.Invitation]{}}
 	opGetInvite = Op{Summary: "Get an invitation", Tag: "invitations", Params: idOnly(), Resp: volmatch.Invitation{}}
 	opAccept    = Op{Summary: "Accept an invitation (reserves the slot)", Tag: "invitations", Params: idOnly(), Resp: volmatch.Assignment{}}
-	opDecline   = Op{Summary: "Decline an invitation", Tag: "invitations", Params: idOnly(), Resp: volmatch.Invitation{}}
+	opDecline   = Op{Summary: "Decline an invitation (the volunteer), or refuse a sign-up request (its organisation)", Tag: "invitations", Params: idOnly(), Resp: volmatch.Invitation{}}
 	opApprove   = Op{Summary: "Approve a volunteer's sign-up request (报名; reserves the slot as an accept does)", Tag: "invitations",
 		Params: idOnly(), Resp: volmatch.Assignment{}}
 	opSignUp = Op{Summary: "Sign up from the menu (报名) for a shift of a menu-mode need: the slot reserved, or a request for the organisation's approval",

@@ -121,7 +121,7 @@ func (s *Server) routes() {
 	h(get, "/invites", staffAndSelf, opListInvites, listRecords(s, inviteFilter, s.eng.Invitations))
 	h(get, "/invites/:id", staffAndSelf, opGetInvite, getRecord(s, s.eng.Invitation))
 	h(post, "/invites/:id/accept", adminAndSelf, opAccept, getRecord(s, s.accept))
-	h(post, "/invites/:id/decline", adminAndSelf, opDecline, getRecord(s, s.eng.Decline))
+	h(post, "/invites/:id/decline", staffAndSelf, opDecline, getRecord(s, s.eng.Decline))
 	h(post, "/invites/:id/approve", staff, opApprove, getRecord(s, s.eng.Approve))
 	h(post, "/needs/:id/shifts/:shift/signup", adminAndSelf, opSignUp, s.signUp)
 

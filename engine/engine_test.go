@@ -211,3 +211,26 @@ func TestScope(t *testing.T) {
 		})
 	}
 }
+
+// TestDeclineIsTheVolunteers: the organisation cannot answer an ordinary
+// invitation for the volunteer (the route table alone used to stop it).
+func TestDeclineIsTheVolunteers(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newEngine(t, fixture.Volunteers(2)...)
+	if _, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""))); err != nil {
+		t.Fatal(err)
+	}
+	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Volunteers: []string{"V000", "V001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Decline(ctx, sw1, invs[0].ID); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+		t.Errorf("Decline by the organisation = %v, want forbidden", err)
+	}
+	if _, err := e.Accept(ctx, volunteerToken("V000"), invs[0].ID); err != nil {
+		t.Errorf("the volunteer still answers after the refused decline: %v", err)
+	}
+	if d, err := e.Decline(ctx, volunteerToken("V001"), invs[1].ID); err != nil || d.Status != volmatch.InviteDeclined {
+		t.Errorf("Decline by the volunteer = %v, %v", d, err)
+	}
+}

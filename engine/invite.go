@@ -322,5 +322,11 @@ func (e *Engine) Decline(ctx context.Context, tok *volmatch.Token, id string) (*
 	if err != nil {
 		return nil, err
 	}
+	// The answer to an invitation is the volunteer's: the organisation
+	// may only refuse a volunteer's sign-up request (or withdraw its own
+	// invitation by cancelling the need), never decline for them.
+	if tok.Role == volmatch.RoleSocialWorker && inv.Origin != volmatch.OriginSignUp {
+		return nil, forbidden("only the volunteer answers an invitation; an organisation refuses sign-up requests only")
+	}
 	return e.store.Decline(ctx, inv.ID, e.now())
 }
