@@ -348,6 +348,7 @@ func (w *world) claimant() string {
 	w.e.t.Helper()
 	v := volunteer(fmt.Sprintf("fxv%03d", w.next()), "测试", "10000000000", 39.93, 116.44)
 	v.Claims = &volmatch.Claims{Trainings: []string{"sign_language"}}
+	v.Consent.Findable = true // organisations verify only volunteers they may browse
 	if err := w.e.st.CreateVolunteer(context.Background(), &v); err != nil {
 		w.e.t.Fatal(err)
 	}

@@ -346,7 +346,8 @@ func TestNeedPlace(t *testing.T) {
 // says who is in it.
 func TestClaimsArePending(t *testing.T) {
 	ctx := context.Background()
-	e, st := newEngine(t, fixture.Volunteers(3)...)
+	// Findable: an organisation verifies only volunteers it may browse.
+	e, st := newEngine(t, fixture.Volunteers(3, func(v *volmatch.Volunteer) { v.Consent.Findable = true })...)
 	if _, err := e.PostNeed(ctx, sw1, gatedNeed("N1")); err != nil {
 		t.Fatal(err)
 	}
@@ -451,5 +452,35 @@ func TestReportTimesInRange(t *testing.T) {
 		if _, err := e.Funnel(ctx, planner, c.f); volmatch.ErrorField(err) != c.field {
 			t.Errorf("Funnel(%+v) = %v, want EINVALID on %s", c.f, err, c.field)
 		}
+	}
+}
+
+// TestVerifyOnlyWhomYouDealWith: an organisation with no dealings with a
+// volunteer (not a candidate, never invited, not findable) cannot verify
+// their claims; one that invited them can.
+func TestVerifyOnlyWhomYouDealWith(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newEngine(t, fixture.Volunteers(1)...)
+	vol := volunteerToken("V000")
+	v, err := e.Volunteer(ctx, vol, "V000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Trainings = append(v.Trainings, "sign_language")
+	if _, err := e.UpdateVolunteer(ctx, vol, "V000", v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.VerifyVolunteer(ctx, sw2, "V000", volmatch.Verification{All: true}); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+		t.Errorf("VerifyVolunteer by a stranger organisation = %v, want EFORBIDDEN", err)
+	}
+	if _, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Volunteers: []string{"V000"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.VerifyVolunteer(ctx, sw1, "V000", volmatch.Verification{All: true})
+	if err != nil || got.Claims != nil {
+		t.Errorf("VerifyVolunteer by the inviting organisation = %+v, %v; want verified", got, err)
 	}
 }

@@ -37,6 +37,12 @@ func (e *Engine) VerifyVolunteer(ctx context.Context, tok *volmatch.Token, id st
 	if err != nil {
 		return nil, err
 	}
+	// An organisation verifies only volunteers it deals with (who may be
+	// browsed by it: candidates, past invitees, or volunteers who opted in
+	// to be found), so a stranger's word cannot qualify anyone.
+	if err := e.canBrowse(ctx, tok, v); err != nil {
+		return nil, err
+	}
 	if err := v.Verify(r, by, e.now()); err != nil {
 		return nil, err
 	}
