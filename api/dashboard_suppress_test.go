@@ -12,6 +12,7 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/evaluation"
+	"volmatch/internal/browsertest"
 )
 
 // kpiWithheld tells, per KPI card, whether the API withheld the figure the
@@ -95,8 +96,8 @@ func TestDashboardSuppressed(t *testing.T) {
 		t.Errorf("summary JSON has no null hours and suppressed list: %.300s", raw)
 	}
 
-	errs := &browserErrors{}
-	ctx := browser(t, errs)
+	errs := &browsertest.Errors{}
+	ctx := browsertest.Start(t, errs, 1440, 1000)
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/dashboard/#token="+e.tokens["planner"])); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestDashboardSuppressed(t *testing.T) {
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(jsReady, ""),
 			chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 			status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
-			t.Fatalf("the dashboard did not finish loading: %v (status %q; browser errors %q)", err, status, errs.all())
+			t.Fatalf("the dashboard did not finish loading: %v (status %q; browser errors %q)", err, status, errs.All())
 		}
 	}
 	type suppressedCard struct {
@@ -160,7 +161,7 @@ func TestDashboardSuppressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("en", "<5")
-	if msgs := errs.all(); len(msgs) > 0 {
+	if msgs := errs.All(); len(msgs) > 0 {
 		t.Errorf("the page wrote %d console errors or exceptions:\n%s", len(msgs), strings.Join(msgs, "\n"))
 	}
 }

@@ -9,20 +9,17 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"volmatch/api"
 	"volmatch/geo"
+	"volmatch/internal/browsertest"
 	"volmatch/taxonomy"
 )
 
@@ -221,112 +218,14 @@ func shows(text, format string, v float64) error {
 	return nil
 }
 
-// browserErrors collects the console errors, uncaught exceptions and error
-// entries of the browser log of a page.
-type browserErrors struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (b *browserErrors) listen(ev any) {
-	var msg string
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
-			return
-		}
-		var parts []string
-		for _, a := range ev.Args {
-			if len(a.Value) > 0 {
-				parts = append(parts, string(a.Value))
-			} else {
-				parts = append(parts, a.Description)
-			}
-		}
-		msg = "console." + string(ev.Type) + ": " + strings.Join(parts, " ")
-	case *runtime.EventExceptionThrown:
-		msg = "exception: " + ev.ExceptionDetails.Text
-		if ev.ExceptionDetails.Exception != nil {
-			msg += " " + ev.ExceptionDetails.Exception.Description
-		}
-	case *log.EventEntryAdded:
-		if ev.Entry.Level != log.EntryLevelError {
-			return
-		}
-		msg = "log: " + ev.Entry.Text + " " + ev.Entry.URL
-	default:
-		return
-	}
-	b.mu.Lock()
-	b.msgs = append(b.msgs, msg)
-	b.mu.Unlock()
-}
-
-func (b *browserErrors) all() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.msgs...)
-}
-
-// browser starts headless Chromium for the test, or skips (fails in CI)
-// when it is not installed.
-func browser(t *testing.T, errs *browserErrors) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		path, err = exec.LookPath("chromium-browser")
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is not installed (make deps installs it): %v", err)
-		}
-		t.Skipf("chromium is not on PATH (make deps installs it): %v", err)
-	}
-	// Without a Chinese font the page draws boxes; the checks still pass,
-	// so say it (and fail in CI, where make deps installs one).
-	if out, err := exec.Command("fc-list", ":lang=zh", "family").Output(); err != nil || len(bytes.TrimSpace(out)) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Chinese font (fonts-wqy-microhei; make deps installs it): %v", err)
-		}
-		t.Logf("no Chinese font found (fonts-wqy-microhei): the screenshot will show boxes")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 1000),
-	)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(errs.listen))
-	t.Cleanup(func() {
-		bcancel()
-	})
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
-}
-
 // TestDashboardBrowser loads the dashboard in real headless Chromium
 // against a server over a simulated demo store: no console errors, every
 // chart rendered, the KPI cards equal to the API's figures (also after a
 // district filter), an English switch, and a screenshot.
 func TestDashboardBrowser(t *testing.T) {
 	e, _, d := newDemoEnv(t)
-	errs := &browserErrors{}
-	ctx := browser(t, errs)
+	errs := &browsertest.Errors{}
+	ctx := browsertest.Start(t, errs, 1440, 1000)
 	planner := e.tokens["planner"]
 
 	summary := func(q string) *api.SummaryResponse {
@@ -339,7 +238,7 @@ func TestDashboardBrowser(t *testing.T) {
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(jsReady, q),
 			chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 			status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
-			t.Fatalf("the dashboard did not finish loading %q: %v (status %q; browser errors %q)", q, err, status, errs.all())
+			t.Fatalf("the dashboard did not finish loading %q: %v (status %q; browser errors %q)", q, err, status, errs.All())
 		}
 	}
 	checkCards := func(q string) []card {
@@ -456,7 +355,7 @@ func TestDashboardBrowser(t *testing.T) {
 	checkCards("?from=2026-11-09&to=2026-11-15")
 	shot(t, ctx, "dashboard-en.png", false)
 
-	if msgs := errs.all(); len(msgs) > 0 {
+	if msgs := errs.All(); len(msgs) > 0 {
 		t.Errorf("the page wrote %d console errors or exceptions:\n%s", len(msgs), strings.Join(msgs, "\n"))
 	}
 
@@ -475,7 +374,7 @@ func TestDashboardBrowser(t *testing.T) {
 			t.Errorf("empty store: card %s = %q, want 0", c.KPI, c.Value)
 		}
 	}
-	if msgs := errs.all(); len(msgs) > 0 {
+	if msgs := errs.All(); len(msgs) > 0 {
 		t.Errorf("on an empty store the page wrote console errors or exceptions:\n%s", strings.Join(msgs, "\n"))
 	}
 
@@ -487,7 +386,7 @@ func TestDashboardBrowser(t *testing.T) {
 		document.getElementById('status').className === 'error'`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("a bad token did not bring up the sign-in form: %v", err)
 	}
-	for _, m := range errs.all() {
+	for _, m := range errs.All() {
 		if !strings.HasPrefix(m, "log: Failed to load resource: the server responded with a status of 401") {
 			t.Errorf("with a bad token the page wrote %q; want only the 401 of the failed requests", m)
 		}
@@ -498,18 +397,7 @@ func TestDashboardBrowser(t *testing.T) {
 // when toNotes and /work/notes exists, a copy there for people to look at.
 func shot(t *testing.T, ctx context.Context, name string, toNotes bool) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		t.Fatalf("screenshot is not a PNG")
-	}
-	p := filepath.Join(t.ArtifactDir(), name)
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s (%d bytes)", p, len(png))
+	png := browsertest.Shot(t, ctx, filepath.Join(t.ArtifactDir(), name))
 	if os.Getenv("VOLMATCH_SHOTS") != "" { // keep every screenshot for a look
 		_ = os.WriteFile(filepath.Join(os.Getenv("VOLMATCH_SHOTS"), name), png, 0o644)
 	}

@@ -10,12 +10,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"volmatch/internal/servetest"
 )
 
 // The helpers the end-to-end tests share: the binary built once per run,
@@ -24,42 +25,7 @@ import (
 
 const adminSecret = "vm_e2e_admin_secret_0123456789abcdef"
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
-// TestMain removes the folder of the binary built for the run.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// buildBinary builds cmd/volmatch once per test run into a temporary folder
-// and returns its path.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "volmatch-e2e-"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "volmatch")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/volmatch")
-		cmd.Dir = ".."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./cmd/volmatch: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
+func TestMain(m *testing.M) { servetest.Main(m) }
 
 // proc is a `volmatch serve` process on a fixed loopback address: it can be
 // killed (SIGKILL, as a crash would) or stopped (SIGTERM) and started again

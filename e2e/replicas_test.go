@@ -10,6 +10,7 @@ import (
 
 	"volmatch"
 	"volmatch/internal/fixture"
+	"volmatch/internal/servetest"
 	"volmatch/store/redis"
 	"volmatch/store/redis/redistest"
 )
@@ -20,7 +21,7 @@ import (
 // under traffic.
 func TestReplicas(t *testing.T) {
 	srv := redistest.Start(t)
-	bin := buildBinary(t)
+	bin := servetest.Binary(t)
 	reps := []*proc{startReplica(t, bin, srv.URL(0)), startReplica(t, bin, srv.URL(0))}
 	ctx := context.Background()
 	st, err := redis.Open(ctx, srv.URL(0), redis.Options{})

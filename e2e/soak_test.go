@@ -19,6 +19,7 @@ import (
 
 	"volmatch"
 	"volmatch/internal/fixture"
+	"volmatch/internal/servetest"
 	"volmatch/store/bolt"
 	"volmatch/store/redis"
 	"volmatch/store/redis/redistest"
@@ -65,7 +66,7 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("%s=%q: want a number", soakSeedEnv, v)
 		}
 	}
-	bin := buildBinary(t)
+	bin := servetest.Binary(t)
 	t.Run("Bolt", func(t *testing.T) { soakBolt(t, bin, total/2, seed) })
 	t.Run("Redis", func(t *testing.T) { soakRedis(t, bin, total/2, seed+1) })
 }

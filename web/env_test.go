@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"volmatch"
 	"volmatch/engine"
 	"volmatch/index"
+	"volmatch/internal/browsertest"
 	"volmatch/internal/fixture"
 	"volmatch/store/bolt"
 	"volmatch/taxonomy"
@@ -170,3 +173,37 @@ var (
 	planner      = volmatch.Token{Role: volmatch.RolePlanner}
 	adminSpec    = volmatch.Token{Role: volmatch.RoleAdmin}
 )
+
+// browser starts headless Chromium (1280 by 900 px) for the test and
+// returns it, the errors its pages raise and the folder for screenshots.
+func browser(t *testing.T) (context.Context, *browsertest.Errors, string) {
+	t.Helper()
+	errs := &browsertest.Errors{}
+	ctx := browsertest.Start(t, errs, 1280, 900)
+	return ctx, errs, browsertest.Artifacts(t)
+}
+
+// browserSignIn signs the browser in with a fresh code for spec, through
+// the sign-in form, then runs then (waiting for the page signed in to).
+func (e *env) browserSignIn(ctx context.Context, spec volmatch.Token, then ...chromedp.Action[chromedp.Void]) {
+	e.t.Helper()
+	code := e.issue(spec)
+	steps := append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(e.srv.URL + "/web/signin?code=" + url.QueryEscape(code)),
+		chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+	}, then...)
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		e.t.Fatalf("sign in as %s: %v", spec.Role, err)
+	}
+}
+
+// shotPage writes a screenshot of the browser's page to dir/name.png and
+// fails the test when the page scrolls sideways.
+func shotPage(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
+		t.Errorf("%s scrolls sideways", name)
+	}
+	browsertest.Shot(t, ctx, filepath.Join(dir, name+".png"))
+}

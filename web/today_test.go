@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -181,32 +179,11 @@ func TestTodayOtherOrgAndCSRF(t *testing.T) {
 // the checked-in row with its hours field.
 func TestBrowserToday(t *testing.T) {
 	e, today, _ := todayEnv(t)
-	errs := &browserErrors{}
-	ctx := browser(t, errs)
-	dir := artifacts(t)
-	code := e.issue(socialWorker)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(e.srv.URL+"/web/signin?code="+url.QueryEscape(code)),
-		chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/web/today"]`)),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx, errs, dir := browser(t)
+	e.browserSignIn(ctx, socialWorker, chromedp.WaitVisible(chromedp.CSS(`a[href="/web/today"]`)))
 	shot := func(name string) {
 		t.Helper()
-		if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-			t.Errorf("%s scrolls sideways", name)
-		}
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		file := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(file, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", file)
+		shotPage(t, ctx, dir, name)
 	}
 	checkin := fmt.Sprintf(`form[action="/web/today/%s/checkin"] button`, today)
 	for _, lang := range []string{"zh", "en"} {
@@ -243,7 +220,7 @@ func TestBrowserToday(t *testing.T) {
 	if a := e.assignment(today); a.Status != volmatch.AssignCheckedIn {
 		t.Errorf("after the browser's check-in the assignment is %s", a.Status)
 	}
-	for _, m := range errs.all() {
+	for _, m := range errs.All() {
 		if !strings.Contains(m, "status of 422") { // the refused check-in, on purpose
 			t.Errorf("browser error: %s", m)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"volmatch"
 	"volmatch/engine"
+	"volmatch/internal/browsertest"
 	"volmatch/internal/fixture"
 )
 
@@ -271,37 +271,18 @@ func TestVolunteerPagesRoles(t *testing.T) {
 func TestBrowserVolunteer(t *testing.T) {
 	e := newEnv(t)
 	e.invite("V1")
-	errs := &browserErrors{}
-	ctx := browser(t, errs)
-	dir := artifacts(t)
-	code := e.issue(volunteer)
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 900),
-		chromedp.Navigate(e.srv.URL+"/web/signin?code="+url.QueryEscape(code)),
-		chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`li[data-need="N2"] form button`)),
-	); err != nil {
-		t.Fatalf("sign in and open the menu: %v", err)
+	ctx, errs, dir := browser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 900)); err != nil {
+		t.Fatal(err)
 	}
+	e.browserSignIn(ctx, volunteer, chromedp.WaitVisible(chromedp.CSS(`li[data-need="N2"] form button`)))
 	shoot := func(name string, width int, lang string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900),
 			chromedp.Navigate(e.srv.URL+"/web/"+name+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
 			t.Fatal(err)
 		}
-		if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-			t.Errorf("%s (%s, %d px) scrolls sideways", name, lang, width)
-		}
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		file := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.png", name, lang, width))
-		if err := os.WriteFile(file, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", file)
+		shotPage(t, ctx, dir, fmt.Sprintf("%s-%s-%d", name, lang, width))
 	}
 	shoot("menu", 390, "zh")
 	// Tap 报名 on the first N2 item: the menu says it is reserved.
@@ -309,13 +290,7 @@ func TestBrowserVolunteer(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))); err != nil {
 		t.Fatalf("tap 报名: %v", err)
 	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, "menu-signed-up-zh-390.png"), buf, 0o644)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Shot(t, ctx, filepath.Join(dir, "menu-signed-up-zh-390.png"))
 	if n := len(e.assignments("V1")); n != 1 {
 		t.Errorf("after tapping 报名 V1 holds %d assignments, want 1", n)
 	}
@@ -326,7 +301,7 @@ func TestBrowserVolunteer(t *testing.T) {
 			}
 		}
 	}
-	if msgs := errs.all(); len(msgs) > 0 {
+	if msgs := errs.All(); len(msgs) > 0 {
 		t.Errorf("the pages raised errors:\n%s", strings.Join(msgs, "\n"))
 	}
 }

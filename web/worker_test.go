@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -219,30 +217,11 @@ func TestWorkerCSRF(t *testing.T) {
 // the error and of the matches at 1280 and 390 px, in Chinese and English.
 func TestBrowserWorker(t *testing.T) {
 	e := workerEnv(t)
-	errs := &browserErrors{}
-	ctx := browser(t, errs)
-	dir := artifacts(t)
-	code := e.issue(socialWorker)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(e.srv.URL+"/web/signin?code="+url.QueryEscape(code)),
-		chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/web/needs/new"]`)),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx, errs, dir := browser(t)
+	e.browserSignIn(ctx, socialWorker, chromedp.WaitVisible(chromedp.CSS(`a[href="/web/needs/new"]`)))
 	shot := func(name string) {
 		t.Helper()
-		if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
-			t.Errorf("%s scrolls sideways", name)
-		}
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		shotPage(t, ctx, dir, name)
 	}
 	var matches string
 	for _, lang := range []string{"zh", "en"} {
@@ -295,7 +274,7 @@ func TestBrowserWorker(t *testing.T) {
 		t.Fatalf("invite the top 3: %v", err)
 	}
 	shot("matches-invited-zh-1280")
-	for _, m := range errs.all() {
+	for _, m := range errs.All() {
 		if !strings.Contains(m, "status of 422") { // the refused form, on purpose
 			t.Errorf("browser error: %s", m)
 		}

@@ -4,58 +4,25 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"volmatch"
+	"volmatch/internal/servetest"
 )
 
 // The tests run the real server: cmd/volmatch built once per run, serving a
 // small generated population from a bbolt store under a temp folder, as
 // scripts/loadtest.sh runs it.
 
-var (
-	binOnce sync.Once
-	binDir  string
-	binErr  error
-)
-
-// TestMain removes the folder of the binary built for the run.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// volmatchBinary builds cmd/volmatch once per test run and returns its path.
-func volmatchBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "vmload-test-"); binErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "volmatch"), "./cmd/volmatch")
-		cmd.Dir = filepath.Join("..", "..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build ./cmd/volmatch: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return filepath.Join(binDir, "volmatch")
-}
+func TestMain(m *testing.M) { servetest.Main(m) }
 
 // loadServer serves a small generated population (open needs in the coming
 // weeks) with `volmatch serve` from a bbolt store under a temp folder, on
@@ -63,7 +30,7 @@ func volmatchBinary(t *testing.T) string {
 // URL and the admin token; the server is stopped when the test ends.
 func loadServer(t *testing.T) (string, string) {
 	t.Helper()
-	bin := volmatchBinary(t)
+	bin := servetest.Binary(t)
 	dir := t.TempDir()
 	pop, data := filepath.Join(dir, "pop"), filepath.Join(dir, "data")
 	start := time.Now().In(volmatch.Beijing).AddDate(0, 0, 2).Format(time.DateOnly)
