@@ -201,27 +201,27 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 	switch s.Kind {
 	case StepCheckIn:
 		if a.Status != AssignReserved {
-			return ev, nil, Errorf(ECONFLICT, "cannot check in an assignment that is %s", a.Status)
+			return ev, nil, Reasonf(ECONFLICT, ReasonWrongState, "cannot check in an assignment that is %s", a.Status)
 		}
 		if open := a.Start.Add(-CheckInEarly); a.timed() && (s.At.Before(open) || s.At.After(a.End)) {
 			return ev, nil, FieldError("at", "check-in is open from %s (%v before the shift) to %s (its end), got %s",
-				clock(open), CheckInEarly, clock(a.End), clock(s.At))
+				clock(open), CheckInEarly, clock(a.End), clock(s.At)).WithReason(ReasonCheckInWindow)
 		}
 		a.Status, a.CheckIn = AssignCheckedIn, s.At
 		ev = NeedEvent(EventCheckIn, n, s.At)
 	case StepCheckOut:
 		if a.Status != AssignCheckedIn {
-			return ev, nil, Errorf(ECONFLICT, "cannot check out an assignment that is %s", a.Status)
+			return ev, nil, Reasonf(ECONFLICT, ReasonWrongState, "cannot check out an assignment that is %s", a.Status)
 		}
 		if s.Hours < 0 || s.Hours > 24*7 {
 			return ev, nil, FieldError("hours", "must be between 0 and 168, got %v", s.Hours)
 		}
 		if !s.At.IsZero() && s.At.Before(a.CheckIn) {
-			return ev, nil, FieldError("at", "check-out is before check-in")
+			return ev, nil, FieldError("at", "check-out is before check-in").WithReason(ReasonCheckOutEarly)
 		}
 		if last := a.End.Add(CheckOutLate); a.timed() && s.At.After(last) {
 			return ev, nil, FieldError("at", "check-out is recorded at most %v after the shift's end, by %s; got %s (state the time the volunteer left)",
-				CheckOutLate, clock(last), clock(s.At))
+				CheckOutLate, clock(last), clock(s.At)).WithReason(ReasonCheckOutWindow)
 		}
 		if s.Self {
 			// The volunteer's word: the time is kept, the hours wait for
@@ -243,7 +243,7 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		if h == 0 {
 			h = a.ServiceHours(a.CheckIn, s.At)
 		} else if length > 0 && h > length {
-			return ev, nil, FieldError("hours", "must not exceed the shift's %v hours, got %v", length, h)
+			return ev, nil, FieldError("hours", "must not exceed the shift's %v hours, got %v", length, h).WithReason(ReasonHoursOverShift)
 		}
 		a.Status, a.CheckOut, a.Hours = AssignCompleted, s.At, h
 		ev = NeedEvent(EventCheckOut, n, s.At)
@@ -251,14 +251,14 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		stats = func(st *VolunteerStats) { st.Hours += h; st.Completed++; st.Load-- }
 	case StepNoShow:
 		if a.Status != AssignReserved {
-			return ev, nil, Errorf(ECONFLICT, "cannot mark a no-show on an assignment that is %s", a.Status)
+			return ev, nil, Reasonf(ECONFLICT, ReasonWrongState, "cannot mark a no-show on an assignment that is %s", a.Status)
 		}
 		a.Status = AssignNoShow
 		ev = NeedEvent(EventNoShow, n, s.At)
 		stats = func(st *VolunteerStats) { st.NoShows++; st.Load-- }
 	case StepCancel:
 		if a.Status != AssignReserved {
-			return ev, nil, Errorf(ECONFLICT, "cannot cancel an assignment that is %s", a.Status)
+			return ev, nil, Reasonf(ECONFLICT, ReasonWrongState, "cannot cancel an assignment that is %s", a.Status)
 		}
 		a.Status = AssignCancelled
 		ev = NeedEvent(EventCancelled, n, s.At)
@@ -266,10 +266,10 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		stats = func(st *VolunteerStats) { st.Cancelled++; st.Load-- }
 	case StepRate:
 		if a.Status != AssignCompleted {
-			return ev, nil, Errorf(ECONFLICT, "only a completed assignment can be rated; this one is %s", a.Status)
+			return ev, nil, Reasonf(ECONFLICT, ReasonWrongState, "only a completed assignment can be rated; this one is %s", a.Status)
 		}
 		if a.Rating != 0 {
-			return ev, nil, Errorf(ECONFLICT, "the assignment is already rated")
+			return ev, nil, Reasonf(ECONFLICT, ReasonAlreadyRated, "the assignment is already rated")
 		}
 		if s.Rating < 1 || s.Rating > 5 {
 			return ev, nil, FieldError("rating", "must be 1 to 5, got %d", s.Rating)
@@ -295,20 +295,20 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 // it. It returns ECONFLICT naming the reason.
 func CheckReservation(n *Need, shift Shift, filled int, held []*Assignment, volunteer string) error {
 	if n.Status != NeedOpen && n.Status != "" {
-		return Errorf(ECONFLICT, "need %s is %s", n.ID, n.Status)
+		return Reasonf(ECONFLICT, ReasonNeedClosed, "need %s is %s", n.ID, n.Status)
 	}
 	if filled >= shift.Slots {
-		return Errorf(ECONFLICT, "shift %s of need %s is full (%d of %d slots)", shift.ID, n.ID, filled, shift.Slots)
+		return Reasonf(ECONFLICT, ReasonSlotFull, "shift %s of need %s is full (%d of %d slots)", shift.ID, n.ID, filled, shift.Slots)
 	}
 	for _, a := range held {
 		if a.Volunteer != volunteer || !a.Status.Holds() {
 			continue
 		}
 		if a.Need == n.ID && a.Shift == shift.ID {
-			return Errorf(ECONFLICT, "volunteer already holds a slot of shift %s", shift.ID)
+			return Reasonf(ECONFLICT, ReasonAlreadyHeld, "volunteer already holds a slot of shift %s", shift.ID)
 		}
 		if Overlap(a.Start, a.End, shift.Start, shift.End) {
-			return Errorf(ECONFLICT, "volunteer already serves shift %s of need %s at that time", a.Shift, a.Need)
+			return Reasonf(ECONFLICT, ReasonShiftClash, "volunteer already serves shift %s of need %s at that time", a.Shift, a.Need)
 		}
 	}
 	return nil
@@ -411,7 +411,7 @@ func (inv Invitation) Check(taken bool, n *Need, volunteer bool, live string) (S
 		return Shift{}, NotFoundError("need", inv.Need)
 	}
 	if n.Status != NeedOpen {
-		return Shift{}, Errorf(ECONFLICT, "need %s is %s", n.ID, n.Status)
+		return Shift{}, Reasonf(ECONFLICT, ReasonNeedClosed, "need %s is %s", n.ID, n.Status)
 	}
 	sh, ok := n.Shift(inv.Shift)
 	if !ok {
@@ -421,7 +421,7 @@ func (inv Invitation) Check(taken bool, n *Need, volunteer bool, live string) (S
 		return Shift{}, NotFoundError("volunteer", inv.Volunteer)
 	}
 	if live != "" {
-		return Shift{}, Errorf(ECONFLICT, "volunteer %s already has a live invitation (%s) to shift %s of need %s", inv.Volunteer, live, inv.Shift, inv.Need)
+		return Shift{}, Reasonf(ECONFLICT, ReasonAlreadyHeld, "volunteer %s already has a live invitation (%s) to shift %s of need %s", inv.Volunteer, live, inv.Shift, inv.Need)
 	}
 	return sh, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Application error codes. Only the api package turns them into HTTP statuses.
@@ -18,13 +19,50 @@ const (
 	EINTERNAL     = "internal"
 )
 
+// Refusal reasons: the machine-readable kind of a refusal (Error.Reason),
+// stable where the message's wording is not, so that a client (the web
+// pages, an API caller) tells refusals apart without reading the English.
+// A refusal by a hard gate is ReasonGate(name) ("gate:skills").
+const (
+	ReasonSlotFull       = "slot_full"        // the shift has no free slot
+	ReasonShiftClash     = "shift_clash"      // the volunteer serves another shift at that time
+	ReasonShiftBegun     = "shift_begun"      // the shift has begun
+	ReasonAlreadyHeld    = "already_held"     // the volunteer holds the slot or a live invitation to it
+	ReasonNotMenu        = "not_menu"         // a sign-up for a need that is not menu-mode
+	ReasonNeedClosed     = "need_closed"      // the need is not open (closed, cancelled, ...)
+	ReasonAnswered       = "answered"         // the invitation is answered (accepted, declined, expired)
+	ReasonCheckInWindow  = "checkin_window"   // check-in outside its window
+	ReasonCheckOutWindow = "checkout_window"  // check-out too long after the shift's end
+	ReasonCheckOutEarly  = "checkout_early"   // check-out before check-in
+	ReasonHoursOverShift = "hours_over_shift" // hours beyond the shift's length
+	ReasonAlreadyRated   = "already_rated"    // the assignment is rated
+	ReasonWrongState     = "wrong_state"      // the assignment's status does not allow the step
+	ReasonTooLong        = "too_long"         // a text beyond its length limit
+	ReasonTooMany        = "too_many"         // a list beyond its count limit
+	ReasonEndBeforeStart = "end_before_start" // a time range that ends before it starts
+	ReasonShiftTooLong   = "shift_too_long"   // a shift longer than a shift may last
+
+	reasonGatePrefix = "gate:"
+)
+
+// ReasonGate is the reason of a refusal by hard gate name.
+func ReasonGate(name string) string { return reasonGatePrefix + name }
+
+// GateOf returns the gate a reason names ("skills" for "gate:skills") and
+// whether it names one.
+func GateOf(reason string) (string, bool) {
+	return strings.CutPrefix(reason, reasonGatePrefix)
+}
+
 // Error is the application error: a code, the field it concerns (a JSON path
-// such as "shifts[0].end", empty when the error is not about one field) and a
-// message fit for the user.
+// such as "shifts[0].end", empty when the error is not about one field), a
+// message fit for the user and, for a refusal a client tells apart, its
+// machine-readable reason (the Reason constants, "" for none).
 type Error struct {
 	Code    string
 	Field   string
 	Message string
+	Reason  string `json:"reason,omitempty"`
 }
 
 // Error implements the error interface.
@@ -38,6 +76,18 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Reasonf returns an *Error with the code, the reason and a formatted
+// message.
+func Reasonf(code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithReason sets the reason of e and returns e.
+func (e *Error) WithReason(reason string) *Error {
+	e.Reason = reason
+	return e
 }
 
 // FieldError returns an EINVALID error naming the field and the reason.
@@ -74,6 +124,16 @@ func ErrorField(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Field
+	}
+	return ""
+}
+
+// ErrorReason returns the reason of the first *Error in err's chain, "" for
+// none.
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
 	}
 	return ""
 }

@@ -222,10 +222,10 @@ func (n *Need) Validate() error {
 			return err
 		}
 		if !s.End.After(s.Start) {
-			return FieldError(f+".end", "must be after start")
+			return FieldError(f+".end", "must be after start").WithReason(ReasonEndBeforeStart)
 		}
 		if s.End.Sub(s.Start) > 7*24*time.Hour {
-			return FieldError(f+".end", "a shift lasts at most 7 days")
+			return FieldError(f+".end", "a shift lasts at most 7 days").WithReason(ReasonShiftTooLong)
 		}
 		if s.Slots < 1 {
 			return FieldError(f+".slots", "must be at least 1, got %d", s.Slots)

@@ -341,7 +341,7 @@ func AtIndex(list string, i int, err error) error {
 		if e.Field != "" {
 			f += "." + e.Field
 		}
-		return &Error{Code: e.Code, Field: f, Message: e.Message}
+		return &Error{Code: e.Code, Field: f, Message: e.Message, Reason: e.Reason}
 	}
 	return err
 }

@@ -51,7 +51,7 @@ func checkLen(field, s string, limit int) error {
 		return nil
 	}
 	if n := utf8.RuneCountInString(s); n > limit {
-		return FieldError(field, "must be at most %d characters, got %d", limit, n)
+		return FieldError(field, "must be at most %d characters, got %d", limit, n).WithReason(ReasonTooLong)
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ type textField struct {
 // checkCount refuses a list of more than limit items.
 func checkCount(field string, n, limit int) error {
 	if n > limit {
-		return FieldError(field, "must hold at most %d items, got %d", limit, n)
+		return FieldError(field, "must hold at most %d items, got %d", limit, n).WithReason(ReasonTooMany)
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func validID(field, id string) error {
 		return FieldError(field, "is required")
 	}
 	if len(id) > 64 {
-		return FieldError(field, "must be at most 64 characters")
+		return FieldError(field, "must be at most 64 characters").WithReason(ReasonTooLong)
 	}
 	for _, r := range id {
 		if !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.')) {

@@ -183,7 +183,7 @@ func (v *Volunteer) Validate() error {
 			return FieldError(f+".start", "is required")
 		}
 		if !e.End.After(e.Start) {
-			return FieldError(f+".end", "must be after start")
+			return FieldError(f+".end", "must be after start").WithReason(ReasonEndBeforeStart)
 		}
 		if err := CheckTime(f+".start", e.Start); err != nil {
 			return err

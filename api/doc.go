@@ -45,7 +45,9 @@
 // so "missing required field" is a rule of the domain. Either way the
 // problem's "field" member names the field (a JSON path like
 // "shifts[0].end"). The mapping from error codes to statuses is the one
-// table in errors.go.
+// table in errors.go. A refusal a client tells apart carries the extension
+// member "reason" (volmatch.Error.Reason: "slot_full", "shift_clash",
+// "shift_begun", "gate:skill", ...), stable where "detail"'s wording is not.
 //
 // Roles. admin may do everything. A social worker is scoped to an
 // organisation: they create, change and delete needs of that organisation

@@ -30,6 +30,10 @@ type Problem struct {
 	Code   string         `json:"code"`
 	Field  string         `json:"field,omitempty"`
 	Errors []ProblemField `json:"errors,omitempty"`
+	// Reason is the refusal's machine-readable reason (an extension
+	// member, volmatch.Error.Reason: "slot_full", "gate:skills", ...),
+	// stable where Detail's wording is not.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ProblemField is one field's problem.
@@ -94,9 +98,10 @@ func problemFor(err error) Problem {
 		Code:   code,
 		Detail: volmatch.ErrorMessage(err),
 		Field:  volmatch.ErrorField(err),
+		Reason: volmatch.ErrorReason(err),
 	}
 	if code == volmatch.EINTERNAL {
-		p.Detail = "internal error"
+		p.Detail, p.Reason = "internal error", ""
 	}
 	if p.Field != "" {
 		p.Errors = []ProblemField{{Field: p.Field, Detail: p.Detail}}

@@ -48,6 +48,9 @@ func TestSignUpRoute(t *testing.T) {
 	if status != 422 || !strings.Contains(string(body), "skill") {
 		t.Errorf("sign-up failing the skill gate = %d %s, want 422 naming skill", status, body)
 	}
+	if !strings.Contains(string(body), `"reason":"gate:skill`) {
+		t.Errorf("sign-up failing the skill gate = %s, want the problem's reason gate:skill…", body)
+	}
 	// Keyed: the retry answers the same assignment, not a conflict.
 	st1, b1, _ := e.keyed("admin", "/v1/needs/m1/shifts/s1/signup", "k-signup-1", map[string]any{"volunteer": "v2"})
 	st2, b2, _ := e.keyed("admin", "/v1/needs/m1/shifts/s1/signup", "k-signup-1", map[string]any{"volunteer": "v2"})
@@ -57,6 +60,9 @@ func TestSignUpRoute(t *testing.T) {
 	status, body = e.do("admin", "POST", "/v1/needs/m1/shifts/s1/signup", map[string]any{"volunteer": "v3"}, nil)
 	if status != http.StatusConflict || !strings.Contains(string(body), "full") {
 		t.Errorf("sign-up to a full shift = %d %s, want 409 full", status, body)
+	}
+	if !strings.Contains(string(body), `"reason":"slot_full"`) {
+		t.Errorf("sign-up to a full shift = %s, want the problem's reason slot_full", body)
 	}
 
 	// Approval: a request, approved by org1's staff only.

@@ -157,7 +157,7 @@ func (e *Engine) batchNeeds(ctx context.Context, tok *volmatch.Token, req BatchR
 			return nil, err
 		}
 		if n.Status != volmatch.NeedOpen {
-			return nil, volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status)
+			return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonNeedClosed, "need %s is %s", n.ID, n.Status)
 		}
 		needs = append(needs, n)
 	}

@@ -61,7 +61,7 @@ func shiftBegun(n *volmatch.Need, sh volmatch.Shift, now time.Time) error {
 	if now.Before(sh.Start) {
 		return nil
 	}
-	return volmatch.Errorf(volmatch.ECONFLICT, "shift %s of need %s began at %s: nobody is invited to or takes work already begun",
+	return volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonShiftBegun, "shift %s of need %s began at %s: nobody is invited to or takes work already begun",
 		sh.ID, n.ID, sh.Start.In(volmatch.Beijing).Format("2006-01-02 15:04"))
 }
 
@@ -176,12 +176,12 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 			if slices.Contains(failed, scoring.GateBusy) {
 				// A clash with what the volunteer holds, as the store's
 				// reservation check answers it.
-				return nil, &volmatch.Error{Code: volmatch.ECONFLICT, Field: f,
+				return nil, &volmatch.Error{Code: volmatch.ECONFLICT, Field: f, Reason: volmatch.ReasonShiftClash,
 					Message: fmt.Sprintf("volunteer %s fails the hard gate busy: they already serve a shift at that time, which no override lifts", id)}
 			}
 			if req.Override == nil {
 				return nil, volmatch.FieldError(f, "volunteer %s fails the hard %s %s for shift %s (先培训再上岗); to invite them anyway, give override.reason",
-					id, plural(len(failed), "gate", "gates"), strings.Join(failed, ", "), sh.ID)
+					id, plural(len(failed), "gate", "gates"), strings.Join(failed, ", "), sh.ID).WithReason(volmatch.ReasonGate(failed[0]))
 			}
 			i.Override = &volmatch.Override{Reason: req.Override.Reason, Gates: failed}
 		}
@@ -231,7 +231,7 @@ func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) erro
 	if inv.Override != nil {
 		msg += fmt.Sprintf("; the invitation overrode only %s", strings.Join(inv.Override.Gates, ", "))
 	}
-	return volmatch.Errorf(volmatch.ECONFLICT, "%s", msg)
+	return volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonGate(failed[0]), "%s", msg)
 }
 
 // takeGates holds the rules of taking a slot (an accept, a sign-up from
@@ -261,7 +261,7 @@ func inviteeError(err error, req InviteRequest) error {
 		idx, _, _ := strings.Cut(strings.TrimPrefix(e.Field, "invitations["), "]")
 		field = "volunteers[" + idx + "]"
 	}
-	return &volmatch.Error{Code: e.Code, Field: field, Message: e.Message}
+	return &volmatch.Error{Code: e.Code, Field: field, Message: e.Message, Reason: e.Reason}
 }
 
 // Invitation returns invitation id if tok may act on it (its

@@ -61,10 +61,10 @@ func (e *Engine) SignUp(ctx context.Context, tok *volmatch.Token, needID, shiftI
 		return nil, err
 	}
 	if n.Mode != volmatch.ModeMenu {
-		return nil, volmatch.Errorf(volmatch.ECONFLICT, "need %s is a %s need: volunteers sign up only for menu-mode needs (菜单式服务); the organisation invites for this one", n.ID, n.Mode)
+		return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonNotMenu, "need %s is a %s need: volunteers sign up only for menu-mode needs (菜单式服务); the organisation invites for this one", n.ID, n.Mode)
 	}
 	if n.Status != volmatch.NeedOpen {
-		return nil, volmatch.Errorf(volmatch.ECONFLICT, "need %s is %s", n.ID, n.Status)
+		return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonNeedClosed, "need %s is %s", n.ID, n.Status)
 	}
 	sh, ok := n.Shift(shiftID)
 	if !ok {
@@ -81,7 +81,7 @@ func (e *Engine) SignUp(ctx context.Context, tok *volmatch.Token, needID, shiftI
 		return nil, err
 	}
 	if len(failed) > 0 {
-		return nil, &volmatch.Error{Code: volmatch.EINVALID, Field: "volunteer",
+		return nil, &volmatch.Error{Code: volmatch.EINVALID, Field: "volunteer", Reason: volmatch.ReasonGate(failed[0]),
 			Message: fmt.Sprintf("volunteer %s fails the hard %s %s for shift %s of need %s (先培训再上岗)",
 				v.ID, plural(len(failed), "gate", "gates"), strings.Join(failed, ", "), sh.ID, n.ID)}
 	}
@@ -138,7 +138,7 @@ func unindexed(err error) error {
 		return err
 	}
 	_, rest, _ := strings.Cut(e.Field, "]")
-	return &volmatch.Error{Code: e.Code, Field: strings.TrimPrefix(rest, "."), Message: e.Message}
+	return &volmatch.Error{Code: e.Code, Field: strings.TrimPrefix(rest, "."), Message: e.Message, Reason: e.Reason}
 }
 
 // Approve approves sign-up request id (an invitation of origin

@@ -191,26 +191,28 @@ func (s *Server) todayStep(w http.ResponseWriter, r *request) {
 		if code == volmatch.ECONFLICT {
 			status = http.StatusConflict
 		}
-		s.showToday(w, r, status, "", id, stepError(r.lang, kind, a, volmatch.ErrorField(err), volmatch.ErrorMessage(err)))
+		s.showToday(w, r, status, "", id, stepError(r.lang, kind, a, volmatch.ErrorField(err), volmatch.ErrorReason(err)))
 	default:
 		s.fail(w, r.Request, r.lang, notFoundIfForbidden(err))
 	}
 }
 
-// stepError is the engine's refusal of a step as a sentence a person acts on.
-func stepError(lang string, kind volmatch.StepKind, a *volmatch.Assignment, field, message string) string {
+// stepError is the engine's refusal of a step as a sentence a person acts
+// on, told apart by the refusal's reason (volmatch.Error.Reason) and field,
+// never by its English wording; the assignment's state for any other.
+func stepError(lang string, kind volmatch.StepKind, a *volmatch.Assignment, field, reason string) string {
 	switch {
-	case kind == volmatch.StepCheckIn && field == "at":
+	case reason == volmatch.ReasonCheckInWindow, kind == volmatch.StepCheckIn && field == "at":
 		open := a.Start.Add(-volmatch.CheckInEarly).In(volmatch.Beijing)
 		return fmt.Sprintf(msg(lang, "today.err.window"), open.Format(msg(lang, "day.format"))+" "+open.Format("15:04"),
 			a.End.In(volmatch.Beijing).Format("15:04"))
-	case kind == volmatch.StepCheckOut && field == "hours":
+	case reason == volmatch.ReasonHoursOverShift, kind == volmatch.StepCheckOut && field == "hours":
 		return fmt.Sprintf(msg(lang, "today.err.hours.long"), hoursText(a.End.Sub(a.Start).Hours()))
-	case kind == volmatch.StepCheckOut && field == "at" && strings.Contains(message, "after the shift"):
+	case reason == volmatch.ReasonCheckOutWindow:
 		return msg(lang, "today.err.late")
-	case kind == volmatch.StepCheckOut && field == "at":
+	case reason == volmatch.ReasonCheckOutEarly, kind == volmatch.StepCheckOut && field == "at":
 		return msg(lang, "today.err.before")
-	case kind == volmatch.StepRate && strings.Contains(message, "already rated"):
+	case reason == volmatch.ReasonAlreadyRated:
 		return msg(lang, "today.err.rated")
 	case field == "rating":
 		return msg(lang, "today.err.rating")

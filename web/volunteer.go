@@ -77,34 +77,29 @@ func (r *request) flash() *notice {
 	return &notice{Text: msg(r.lang, key), OK: ok}
 }
 
+// refusals are the message keys of the engine's refusal reasons
+// (volmatch.Error.Reason) of a sign-up, an accept or a decline; a gate
+// (volmatch.ReasonGate) is "refused.gate".
+var refusals = map[string]string{
+	volmatch.ReasonSlotFull:    "refused.full",
+	volmatch.ReasonAlreadyHeld: "refused.held",
+	volmatch.ReasonShiftClash:  "refused.clash",
+	volmatch.ReasonShiftBegun:  "refused.begun",
+	volmatch.ReasonNotMenu:     "refused.notmenu",
+	volmatch.ReasonNeedClosed:  "refused.closed",
+	volmatch.ReasonAnswered:    "refused.answered",
+}
+
 // refusal returns the message key of an engine refusal of a sign-up, an
-// accept or a decline, in words the volunteer acts on.
+// accept or a decline, in words the volunteer acts on: by the refusal's
+// reason, never its English wording; "refused.other" for any other.
 func refusal(err error) string {
-	m := err.Error()
-	switch volmatch.ErrorCode(err) {
-	case volmatch.EINVALID:
-		if strings.Contains(m, "hard gate") {
-			return "refused.gate"
-		}
-	case volmatch.ECONFLICT:
-		switch {
-		case strings.Contains(m, "is full"):
-			return "refused.full"
-		case strings.Contains(m, "already holds a slot"), strings.Contains(m, "live invitation"):
-			return "refused.held"
-		case strings.Contains(m, "already serves"), strings.Contains(m, "hard gate busy"):
-			return "refused.clash"
-		case strings.Contains(m, "began at"):
-			return "refused.begun"
-		case strings.Contains(m, "hard gate"):
-			return "refused.gate"
-		case strings.Contains(m, "menu-mode"):
-			return "refused.notmenu"
-		case strings.Contains(m, "is closed"), strings.Contains(m, "is cancelled"):
-			return "refused.closed"
-		case strings.Contains(m, "invitation") && (strings.Contains(m, " is accepted") || strings.Contains(m, " is declined") || strings.Contains(m, " is expired")):
-			return "refused.answered"
-		}
+	reason := volmatch.ErrorReason(err)
+	if _, ok := volmatch.GateOf(reason); ok {
+		return "refused.gate"
+	}
+	if key, ok := refusals[reason]; ok {
+		return key
 	}
 	return "refused.other"
 }

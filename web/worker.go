@@ -146,7 +146,7 @@ func (s *Server) postNeed(w http.ResponseWriter, r *request) {
 	if len(f.Errors) == 0 {
 		_, err := s.eng.PostNeed(r.Context(), r.tok, n)
 		if volmatch.ErrorCode(err) == volmatch.EINVALID {
-			field, text := formError(r.lang, volmatch.ErrorField(err), volmatch.ErrorMessage(err))
+			field, text := formError(r.lang, volmatch.ErrorField(err), volmatch.ErrorReason(err))
 			f.Errors[field] = text
 		} else if err != nil {
 			s.fail(w, r.Request, r.lang, err)
@@ -241,17 +241,17 @@ func clockOn(day time.Time, hm string) (time.Time, error) {
 }
 
 // formError maps an engine field error (field such as "shifts[0].end",
-// message in English) to the form field it belongs beside and a sentence a
-// person acts on.
-func formError(lang, field, message string) (string, string) {
+// and its reason, volmatch.Error.Reason, never its English wording) to the
+// form field it belongs beside and a sentence a person acts on.
+func formError(lang, field, reason string) (string, string) {
 	var i int
 	var sub string
 	if _, err := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "shifts[%d] %s", &i, &sub); err == nil && i >= 0 && i < shiftRows {
 		p := fmt.Sprintf("shift%d_", i)
 		switch {
-		case sub == "end" && strings.Contains(message, "after start"):
+		case sub == "end" && reason == volmatch.ReasonEndBeforeStart:
 			return p + "end", msg(lang, "ferr.end.before")
-		case sub == "end" && strings.Contains(message, "7 days"):
+		case sub == "end" && reason == volmatch.ReasonShiftTooLong:
 			return p + "end", msg(lang, "ferr.end.long")
 		case sub == "start" || sub == "end":
 			return p + sub, msg(lang, "ferr.year")
@@ -264,7 +264,7 @@ func formError(lang, field, message string) (string, string) {
 	case field == "shifts":
 		return "shift0_date", msg(lang, "ferr.shifts")
 	case field == "title", field == "description", field == "domain", field == "district", field == "street", field == "radius_km":
-		if strings.Contains(message, "long") || strings.Contains(message, "at most") && field != "radius_km" {
+		if (reason == volmatch.ReasonTooLong || reason == volmatch.ReasonTooMany) && field != "radius_km" {
 			return field, msg(lang, "ferr.long")
 		}
 		return field, msg(lang, "ferr."+strings.TrimSuffix(field, "_km"))

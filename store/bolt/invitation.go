@@ -116,7 +116,7 @@ func loadSent(tx *bbolt.Tx, id string) (*volmatch.Invitation, error) {
 		return nil, volmatch.NotFoundError("invitation", id)
 	}
 	if inv.Status != volmatch.InviteSent {
-		return nil, volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is %s", id, inv.Status)
+		return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonAnswered, "invitation %s is %s", id, inv.Status)
 	}
 	return &inv, nil
 }

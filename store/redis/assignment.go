@@ -66,12 +66,12 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			sh, err := r.Find(n, missing)
 			switch {
 			case err != nil:
-				preA = volmatch.ErrorCode(err) + ":" + volmatch.ErrorMessage(err)
+				preA = scriptRefusal(err)
 				if n == nil {
 					n = &volmatch.Need{ID: r.Need}
 				}
 			case n.Status != volmatch.NeedOpen && n.Status != "":
-				preB = volmatch.ECONFLICT + ":" + fmt.Sprintf("need %s is %s", n.ID, n.Status)
+				preB = scriptRefusal(volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonNeedClosed, "need %s is %s", n.ID, n.Status))
 			}
 			made[i] = volmatch.NewAssignment(n, sh, r.Volunteer, r.invite, at)
 			made[i].Origin = r.Origin
@@ -134,8 +134,7 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		}
 		if rest, ok := strings.CutPrefix(str, "E:"); ok {
 			idx, rest, _ := strings.Cut(rest, ":")
-			code, msg, _ := strings.Cut(rest, ":")
-			e := volmatch.Errorf(code, "%s", msg)
+			e := parseRefusal(rest)
 			if what == "reserve" {
 				i, _ := strconv.Atoi(idx)
 				return nil, volmatch.AtIndex("reservations", i, e)
@@ -145,6 +144,26 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		return nil, fmt.Errorf("redis: %s: unexpected script answer %v", what, res)
 	}
 	return nil, fmt.Errorf("redis: %s: %w", what, volmatch.Errorf(volmatch.EUNAVAILABLE, "the need kept changing; try again"))
+}
+
+// scriptRefusal encodes refusal err for the reservation script as
+// "code/reason:message" (the reason is left out when it holds a ':'; the
+// reasons a reservation refuses with hold none); the script answers its own
+// refusals in the same form. parseRefusal reads it back.
+func scriptRefusal(err error) string {
+	code, reason := volmatch.ErrorCode(err), volmatch.ErrorReason(err)
+	if reason != "" && !strings.ContainsAny(reason, ":/") {
+		code += "/" + reason
+	}
+	return code + ":" + volmatch.ErrorMessage(err)
+}
+
+// parseRefusal reads a refusal "code[/reason]:message" of the reservation
+// script.
+func parseRefusal(s string) *volmatch.Error {
+	head, msg, _ := strings.Cut(s, ":")
+	code, reason, _ := strings.Cut(head, "/")
+	return volmatch.Reasonf(code, reason, "%s", msg)
 }
 
 // Reserve reserves every slot of rs or none in one script, in order, each

@@ -194,7 +194,7 @@ func (s *Store) loadSent(ctx context.Context, id string) (*volmatch.Invitation, 
 		return nil, "", volmatch.NotFoundError("invitation", id)
 	}
 	if inv.Status != volmatch.InviteSent {
-		return nil, "", volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is %s", id, inv.Status)
+		return nil, "", volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonAnswered, "invitation %s is %s", id, inv.Status)
 	}
 	return &inv, raw, nil
 }

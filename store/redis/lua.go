@@ -89,7 +89,8 @@ const reserveWidth = 18
 //	+5 need ID   +6 need version as read   +7 shift ID   +8 slots
 //	+9 shift start  +10 shift end (fixed-width sortable digits)
 //	+11 volunteer ID  +12 code for a missing volunteer
-//	+13 refusal found by the caller before the volunteer check ("code:msg")
+//	+13 refusal found by the caller before the volunteer check
+//	    ("code/reason:msg", see scriptRefusal)
 //	+14 refusal found by the caller after it (the need's status)
 //	+15 assignment JSON up to its ID   +16 after its ID
 //	+17 event JSON up to the assignment ID   +18 after it
@@ -125,7 +126,7 @@ for j = 0, k - 1 do
   local fk = need .. '\t' .. shift
   local filled = tonumber(redis.call('HGET', P .. 'fill:' .. need, shift) or '0') + (addFill[fk] or 0)
   if filled >= slots then
-    return refuse('conflict', 'shift ' .. shift .. ' of need ' .. need .. ' is full (' .. filled .. ' of ' .. slots .. ' slots)')
+    return refuse('conflict/slot_full', 'shift ' .. shift .. ' of need ' .. need .. ' is full (' .. filled .. ' of ' .. slots .. ' slots)')
   end
   local h = redis.call('HGETALL', P .. 'held:' .. vol)
   local ids, byid = {}, {}
@@ -137,10 +138,10 @@ for j = 0, k - 1 do
   for _, v in ipairs(list) do
     local hn, hs, hst, hen = string.match(v, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
     if hn == need and hs == shift then
-      return refuse('conflict', 'volunteer already holds a slot of shift ' .. shift)
+      return refuse('conflict/already_held', 'volunteer already holds a slot of shift ' .. shift)
     end
     if hst < en and st < hen then
-      return refuse('conflict', 'volunteer already serves shift ' .. hs .. ' of need ' .. hn .. ' at that time')
+      return refuse('conflict/shift_clash', 'volunteer already serves shift ' .. hs .. ' of need ' .. hn .. ' at that time')
     end
   end
   addFill[fk] = (addFill[fk] or 0) + 1

@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"ReserveAllOrNothing", testReserveAllOrNothing},
 		{"ListAssignments", testListAssignments},
 		{"Advance", testAdvance},
+		{"Reasons", testReasons},
 		{"Invariants", testInvariants},
 		{"AdvanceFreesSlot", testAdvanceFreesSlot},
 		{"Events", testEvents},
