@@ -149,8 +149,8 @@ func selfOrStaff(tok *volmatch.Token, id string) error {
 
 // viewVolunteer returns v as tok may see it (see "Who may browse whom"):
 // whole to admins and to the volunteer themself; to a social worker whole
-// when v accepted their organisation's invitation and consents to share
-// contact details, masked when v accepted without that consent, masked
+// when v accepted their organisation's invitation (or signed up from the
+// menu for its service) and consents to share contact details, masked when v accepted without that consent, masked
 // without birth year, gender and street otherwise. Hidden preferences are
 // never shown. It does not check that tok may browse v (canBrowse).
 func (e *Engine) viewVolunteer(ctx context.Context, tok *volmatch.Token, v *volmatch.Volunteer) (*volmatch.Volunteer, error) {
@@ -175,6 +175,14 @@ func (e *Engine) viewVolunteer(ctx context.Context, tok *volmatch.Token, v *volm
 			return nil, err
 		}
 		accepted = len(invs) > 0
+		if !accepted {
+			// A sign-up from the menu is the volunteer's own acceptance
+			// of the organisation's service, as an accepted invitation
+			// is; a slot the organisation filled by batch is not.
+			if accepted, err = e.signedUpWith(ctx, v.ID, tok.Org); err != nil {
+				return nil, err
+			}
+		}
 		if accepted && v.Consent.ShareContact {
 			return whole(), nil
 		}
@@ -184,6 +192,27 @@ func (e *Engine) viewVolunteer(ctx context.Context, tok *volmatch.Token, v *volm
 		m.BirthYear, m.Gender, m.Street = 0, "", ""
 	}
 	return m, nil
+}
+
+// signedUpWith reports whether volunteer id signed up from the menu for a
+// shift of org's (the slot taken, whatever became of it since).
+func (e *Engine) signedUpWith(ctx context.Context, id, org string) (bool, error) {
+	f := volmatch.AssignmentFilter{Volunteer: id, Org: org, ListOptions: volmatch.ListOptions{Limit: 1000}}
+	for {
+		as, next, err := e.store.Assignments(ctx, f)
+		if err != nil {
+			return false, err
+		}
+		for _, a := range as {
+			if a.Origin == volmatch.OriginSignUp {
+				return true, nil
+			}
+		}
+		if next == "" || len(as) == 0 {
+			return false, nil
+		}
+		f.After = next
+	}
 }
 
 // canBrowse reports an EFORBIDDEN error unless tok may read volunteer v

@@ -299,3 +299,29 @@ func TestSearchBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestContactAfterSignUp: a volunteer who signed up from an organisation's
+// menu took its service as one who accepted its invitation did, so its
+// social workers see the contact the volunteer consents to share (before,
+// the sign-up left it masked and the worker could not call the volunteer
+// about the shift); without consent it stays masked.
+func TestContactAfterSignUp(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newEngine(t, fixture.Volunteer("V1"), fixture.Volunteer("V2", func(v *volmatch.Volunteer) { v.Consent.ShareContact = false }))
+	n := fixture.Need("N1")
+	n.Mode = volmatch.ModeMenu
+	if _, err := e.PostNeed(ctx, sw1, n); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"V1", "V2"} {
+		if _, err := e.SignUp(ctx, volunteerToken(id), "N1", n.Shifts[0].ID, engine.SignUpRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := e.Volunteer(ctx, sw1, "V1"); err != nil || v.Phone != "13800000000" {
+		t.Errorf("V1 after signing up = phone %q, %v; want the whole record", v.Phone, err)
+	}
+	if v, err := e.Volunteer(ctx, sw1, "V2"); err != nil || v.Phone == "13800000000" || v.Street != fixture.Street {
+		t.Errorf("V2 after signing up without consent = phone %q street %q, %v; want masked, with street", v.Phone, v.Street, err)
+	}
+}

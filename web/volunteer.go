@@ -152,6 +152,11 @@ func (s *Server) menu(w http.ResponseWriter, r *request) {
 		s.fail(w, r.Request, r.lang, err)
 		return
 	}
+	me, err := s.eng.Volunteer(ctx, r.tok, r.tok.Volunteer)
+	if err != nil {
+		s.fail(w, r.Request, r.lang, err)
+		return
+	}
 	names := categoryNames(r.lang)
 	groups := make([]menuGroup, 0, len(m.Groups))
 	for _, g := range m.Groups {
@@ -164,7 +169,7 @@ func (s *Server) menu(w http.ResponseWriter, r *request) {
 		for _, it := range g.Items {
 			n := needs[it.Need]
 			cards = append(cards, menuCard{MenuItem: it, SignUp: n != nil && n.Mode == volmatch.ModeMenu,
-				Held: held[it.Need+"/"+it.Shift], Why: why(r.lang, it)})
+				Held: held[it.Need+"/"+it.Shift], Why: why(r.lang, it, me.Stats.Completed == 0)})
 		}
 		groups = append(groups, menuGroup{Category: name, Day: day, Items: cards})
 	}
@@ -191,10 +196,13 @@ const whyShown = 2
 
 // why says in a phrase why an item suits the volunteer: its strongest
 // breakdown components, or its distance and their free time when it
-// carries none.
-func why(lang string, it matcher.MenuItem) string {
+// carries none. A newcomer's reliability is the scorer's prior, not a
+// record, so it is no reason to tell them ("you always keep your word").
+func why(lang string, it matcher.MenuItem, newcomer bool) string {
 	comps := slices.Clone(it.Breakdown)
-	comps = slices.DeleteFunc(comps, func(c volmatch.Component) bool { return c.Contribution() <= 0 })
+	comps = slices.DeleteFunc(comps, func(c volmatch.Component) bool {
+		return c.Contribution() <= 0 || newcomer && c.Name == scoring.ComponentReliability
+	})
 	slices.SortStableFunc(comps, func(a, b volmatch.Component) int { return cmp.Compare(b.Contribution(), a.Contribution()) })
 	var parts []string
 	for _, c := range comps {

@@ -1,0 +1,324 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"volmatch"
+	"volmatch/api"
+	"volmatch/engine"
+	"volmatch/geo"
+	"volmatch/index"
+	"volmatch/internal/browsertest"
+	"volmatch/internal/fixture"
+	"volmatch/store/bolt"
+	"volmatch/taxonomy"
+	"volmatch/web"
+)
+
+// The acceptance test of issue 14: one morning of a street office, from
+// the sign-in links to the planner's dashboard, in real headless Chromium
+// over the whole server (the JSON API with the pages mounted, as `volmatch
+// serve` runs it), each person in a browser context of their own (their
+// own cookies). Screenshots of every step go to the artifact folder.
+
+// acceptance is the server of the acceptance test and its clock.
+type acceptance struct {
+	*env
+	browser context.Context // the browser; each person gets a context of it
+}
+
+// The volunteers near the need, by name; the last lives farthest and is
+// not among the top 3, so it signs up from the menu.
+var acceptanceVolunteers = []struct {
+	id, name string
+	km       float64 // north of the street's point
+}{
+	{"VA", "王芳", 0.5}, {"VB", "李强", 1.0}, {"VC", "张伟", 1.5}, {"VD", "刘洋", 6.5},
+}
+
+func newAcceptance(t *testing.T) *acceptance {
+	t.Helper()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tax := taxonomy.Load()
+	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups(), Labels: tax.Labels()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { text.Close() })
+	// Monday 08:00 in Beijing: the shift posted for 10:00 opens its
+	// check-in now.
+	c := &clock{t: fixture.Base.Add(8 * time.Hour)}
+	eng := engine.New(st, text, tax, engine.Options{Now: c.Now})
+	ctx := context.Background()
+	if err := eng.CreateOrganisation(ctx, admin, &volmatch.Organisation{ID: "O1", Name: "朝阳区某街道社工站", District: fixture.District}); err != nil {
+		t.Fatal(err)
+	}
+	street := streetPoint(t)
+	for _, v := range acceptanceVolunteers {
+		p := volmatch.Point{Lat: street.Lat + v.km/111.2, Lng: street.Lng}
+		vol := fixture.Volunteer(v.id, fixture.At(p))
+		vol.Name = v.name
+		if _, err := eng.RegisterVolunteer(ctx, admin, vol); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, eng: eng, clock: c}
+	pages := web.New(eng, web.Options{})
+	e.srv = httptest.NewServer(api.New(eng, api.Options{Web: pages}).Handler())
+	t.Cleanup(e.srv.Close)
+	errs := &browsertest.Errors{}
+	return &acceptance{env: e, browser: browsertest.Start(t, errs, 1280, 900)}
+}
+
+// streetPoint is the point of fixture.Street, where the form places the
+// need.
+func streetPoint(t *testing.T) volmatch.Point {
+	t.Helper()
+	st, ok := geo.Beijing().Street(fixture.Street)
+	if !ok {
+		t.Fatalf("street %s is not in the gazetteer", fixture.Street)
+	}
+	return st.Point
+}
+
+// person is one person's browser context (its own cookies) at a width.
+type person struct {
+	a    *acceptance
+	name string
+	ctx  context.Context
+	dir  string
+	step int
+}
+
+// person opens a browser context for spec at width px, signed in through a
+// one-time link as an admin would hand it over.
+func (a *acceptance) person(name string, spec volmatch.Token, width int, dir string) *person {
+	a.t.Helper()
+	ctx, cancel := chromedp.NewContext(a.browser, chromedp.WithNewBrowserContext())
+	a.t.Cleanup(cancel)
+	p := &person{a: a, name: name, ctx: ctx, dir: dir}
+	p.do(chromedp.EmulateViewport(int64(width), 900))
+	a.browserSignInAt(ctx, spec)
+	return p
+}
+
+// browserSignInAt signs the browser context in through the sign-in link.
+func (a *acceptance) browserSignInAt(ctx context.Context, spec volmatch.Token) {
+	a.t.Helper()
+	code := a.issue(spec)
+	link := a.srv.URL + "/web/signin?code=" + url.QueryEscape(code)
+	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
+		a.t.Fatalf("sign in as %s: %v", spec.Role, err)
+	}
+	if err := clickAndLoad(ctx, `main form button[type=submit]`); err != nil {
+		a.t.Fatalf("sign in as %s: %v", spec.Role, err)
+	}
+}
+
+// clickAndLoad clicks the element and waits until the page it leads to
+// has loaded: the old document carries a mark the new one lacks.
+func clickAndLoad(ctx context.Context, sel string) error {
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`window.__leaving = true`),
+		chromedp.Click(chromedp.CSS(sel)),
+	); err != nil {
+		return err
+	}
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__leaving && document.readyState === "complete"`))
+		if err == nil && loaded {
+			return nil
+		}
+	}
+	return fmt.Errorf("clicking %s: the next page did not load in 10 s", sel)
+}
+
+// do runs the actions in the person's browser, failing the test on error.
+func (p *person) do(actions ...chromedp.Action[chromedp.Void]) {
+	p.a.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.a.t.Fatalf("%s: %v", p.name, err)
+	}
+}
+
+// shot takes the next numbered screenshot of the person's page.
+func (p *person) shot(what string) {
+	p.a.t.Helper()
+	p.step++
+	browsertest.Shot(p.a.t, p.ctx, filepath.Join(p.dir, fmt.Sprintf("%s-%02d-%s.png", p.name, p.step, what)))
+}
+
+// text returns the text of the page's main element.
+func (p *person) text() string {
+	p.a.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		p.a.t.Fatalf("%s: %v", p.name, err)
+	}
+	return s
+}
+
+// open navigates to path and waits for the page's heading.
+func (p *person) open(path string) {
+	p.a.t.Helper()
+	p.do(chromedp.Navigate(p.a.srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+}
+
+// submit clicks the button and waits for the next page's heading.
+func (p *person) submit(sel string) {
+	p.a.t.Helper()
+	if err := clickAndLoad(p.ctx, sel); err != nil {
+		p.a.t.Fatalf("%s: %v", p.name, err)
+	}
+}
+
+func TestAcceptanceOneMorning(t *testing.T) {
+	a := newAcceptance(t)
+	dir := browsertest.Artifacts(t)
+
+	// 1. An admin issues the sign-in links; the social worker signs in.
+	worker := a.person("worker", socialWorker, 1280, dir)
+	worker.shot("signed-in")
+
+	// 2. She posts a need through the form, with a field error first: the
+	// end before the start.
+	worker.open("/web/needs/new")
+	worker.do(
+		chromedp.SetValue(chromedp.ID("title"), "重阳节敬老院陪伴活动"),
+		chromedp.SetValue(chromedp.ID("description"), "陪伴老人聊天、读报，协助午餐"),
+		chromedp.SetValue(chromedp.ID("domain"), "elderly_care"),
+		chromedp.SetValue(chromedp.ID("mode"), string(volmatch.ModeMenu)),
+		chromedp.SetValue(chromedp.ID("district"), fixture.District),
+		chromedp.SetValue(chromedp.ID("street"), fixture.Street),
+		chromedp.SetValue(chromedp.ID("radius_km"), "10"),
+		chromedp.SetValue(chromedp.ID("shift0_date"), "2026-11-02"),
+		chromedp.SetValue(chromedp.ID("shift0_start"), "10:00"),
+		chromedp.SetValue(chromedp.ID("shift0_end"), "09:00"),
+		chromedp.SetValue(chromedp.ID("shift0_slots"), "4"),
+	)
+	worker.submit(`form.wide-form button[type=submit]`)
+	fieldErr, err := chromedp.Run(worker.ctx, chromedp.Text(chromedp.ID("shift0_end-error")))
+	if err != nil {
+		t.Fatalf("no error beside the end time: %v", err)
+	}
+	if !strings.Contains(fieldErr, "结束") {
+		t.Errorf("the error beside the end time = %q, want a sentence about the end", fieldErr)
+	}
+	worker.shot("need-form-error")
+	worker.do(chromedp.SetValue(chromedp.ID("shift0_end"), "12:00"))
+	worker.submit(`form.wide-form button[type=submit]`)
+	loc, err := chromedp.Run(worker.ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc, "/web/needs/n") {
+		t.Fatalf("after posting the need the browser is at %s, want the need's page", loc)
+	}
+	needPath := strings.TrimPrefix(loc, a.srv.URL)
+
+	// 3. The explained matches: masked names, distances, reasons.
+	page := worker.text()
+	for _, want := range []string{"王*", "公里"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the matches page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "王芳") {
+		t.Errorf("the matches page shows a full name")
+	}
+	worker.shot("matches")
+
+	// 4. A volunteer (390 px) has her invitations page open.
+	li := a.person("volunteer-b", volmatch.Token{Role: volmatch.RoleVolunteer, Volunteer: "VB"}, 390, dir)
+	li.open("/web/invitations")
+	li.shot("invitations-empty")
+
+	// 5. The worker invites the top 3.
+	worker.submit(`form.top-form button[type=submit]`)
+	page = worker.text()
+	_, sent, _ := strings.Cut(page, "邀请情况")
+	if !strings.Contains(page, "已发出 3 份邀请") || strings.Count(sent, "已发送，待答复") != 3 {
+		t.Errorf("after inviting the top 3 the page does not show 3 invitations sent:\n%s", page)
+	}
+	worker.shot("invited-top-3")
+
+	// 6. The invitation reaches her; she accepts in one tap.
+	li.open("/web/invitations")
+	if !strings.Contains(li.text(), "重阳节敬老院陪伴活动") {
+		t.Fatalf("the invitation is not on the volunteer's page:\n%s", li.text())
+	}
+	li.shot("invitation")
+	li.submit(`form[action$="/accept"] button`)
+	li.shot("accepted")
+
+	// 7. Another volunteer, farther away and not invited, signs up from
+	// her menu in one tap.
+	liu := a.person("volunteer-d", volmatch.Token{Role: volmatch.RoleVolunteer, Volunteer: "VD"}, 390, dir)
+	liu.open("/web/menu")
+	if !strings.Contains(liu.text(), "重阳节敬老院陪伴活动") {
+		t.Fatalf("the need is not on the far volunteer's menu:\n%s", liu.text())
+	}
+	if strings.Contains(liu.text(), "守时守约") {
+		t.Errorf("the menu praises a newcomer's record she does not have:\n%s", liu.text())
+	}
+	liu.shot("menu")
+	liu.submit(`form[action="/web/menu/signup"] button`)
+	liu.shot("signed-up")
+
+	// 8. At 10:05 the worker checks both in; at 12:10 out, with the
+	// hours, and rates them.
+	a.clock.Add(2*time.Hour + 5*time.Minute)
+	worker.open("/web/today")
+	worker.shot("today")
+	for range 2 {
+		worker.submit(`form[action$="/checkin"] button`)
+	}
+	a.clock.Add(2 * time.Hour)
+	for range 2 {
+		worker.open("/web/today")
+		worker.submit(`form[action$="/checkout"] button`)
+	}
+	for range 2 {
+		worker.open("/web/today")
+		worker.submit(`form[action$="/rate"] button`)
+	}
+	page = worker.text()
+	if strings.Count(page, "已记录 2 小时") != 2 || strings.Count(page, "已评分：5 星") != 2 {
+		t.Errorf("today's page does not show 2 hours and 5 stars for both:\n%s", page)
+	}
+	// Both consented to share their contact: the one who accepted and the
+	// one who signed up from the menu.
+	for _, want := range []string{"李强", "刘洋"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("today's page lacks %s, who took the service and consents to share:\n%s", want, page)
+		}
+	}
+	worker.shot("today-done")
+
+	// 9. The volunteer sees her hours and her progress to the first star.
+	li.open("/web/shifts")
+	page = li.text()
+	for _, want := range []string{"累计服务时长 2.0 小时", "100 小时"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("my shifts lacks %q:\n%s", want, page)
+		}
+	}
+	li.shot("shifts")
+	_ = needPath
+}
