@@ -150,8 +150,9 @@ func selfOrStaff(tok *volmatch.Token, id string) error {
 // viewVolunteer returns v as tok may see it (see "Who may browse whom"):
 // whole to admins and to the volunteer themself; to a social worker whole
 // when v accepted their organisation's invitation (or signed up from the
-// menu for its service) and consents to share contact details, masked when v accepted without that consent, masked
-// without birth year, gender and street otherwise. Hidden preferences are
+// menu for its service) and consents to share contact details, masked
+// when v accepted without that consent, masked without birth year, gender
+// and street otherwise. Hidden preferences are
 // never shown. It does not check that tok may browse v (canBrowse).
 func (e *Engine) viewVolunteer(ctx context.Context, tok *volmatch.Token, v *volmatch.Volunteer) (*volmatch.Volunteer, error) {
 	whole := func() *volmatch.Volunteer {
