@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,21 +113,8 @@ func (a *acceptance) person(name string, spec volmatch.Token, width int, dir str
 	a.t.Cleanup(cancel)
 	p := &person{a: a, name: name, ctx: ctx, dir: dir}
 	p.do(chromedp.EmulateViewport(int64(width), 900))
-	a.browserSignInAt(ctx, spec)
+	a.browserSignIn(ctx, spec)
 	return p
-}
-
-// browserSignInAt signs the browser context in through the sign-in link.
-func (a *acceptance) browserSignInAt(ctx context.Context, spec volmatch.Token) {
-	a.t.Helper()
-	code := a.issue(spec)
-	link := a.srv.URL + "/web/signin?code=" + url.QueryEscape(code)
-	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
-		a.t.Fatalf("sign in as %s: %v", spec.Role, err)
-	}
-	if err := clickAndLoad(ctx, `main form button[type=submit]`); err != nil {
-		a.t.Fatalf("sign in as %s: %v", spec.Role, err)
-	}
 }
 
 // clickAndLoad clicks the element and waits until the page it leads to

@@ -188,12 +188,16 @@ func browser(t *testing.T) (context.Context, *browsertest.Errors, string) {
 func (e *env) browserSignIn(ctx context.Context, spec volmatch.Token, then ...chromedp.Action[chromedp.Void]) {
 	e.t.Helper()
 	code := e.issue(spec)
-	steps := append([]chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(e.srv.URL + "/web/signin?code=" + url.QueryEscape(code)),
-		chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
-	}, then...)
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/web/signin?code="+url.QueryEscape(code)),
+		chromedp.WaitVisible(chromedp.ID("code")))
+	if err == nil {
+		err = clickAndLoad(ctx, `main form button[type=submit]`)
+	}
+	if err == nil {
+		err = chromedp.Do(ctx, then...)
+	}
+	if err != nil {
 		e.t.Fatalf("sign in as %s: %v", spec.Role, err)
 	}
 }
