@@ -62,14 +62,6 @@ type RefTerm struct {
 	NameEN string `json:"name_en"`
 }
 
-// districtEN are the English (pinyin) names of Beijing's districts.
-var districtEN = map[string]string{
-	"110101": "Dongcheng", "110102": "Xicheng", "110105": "Chaoyang", "110106": "Fengtai",
-	"110107": "Shijingshan", "110108": "Haidian", "110109": "Mentougou", "110111": "Fangshan",
-	"110112": "Tongzhou", "110113": "Shunyi", "110114": "Changping", "110115": "Daxing",
-	"110116": "Huairou", "110117": "Pinggu", "110118": "Miyun", "110119": "Yanqing",
-}
-
 // targetGroupEN are the English names of the target groups.
 var targetGroupEN = map[string]string{
 	volmatch.TargetElderly: "Older people", volmatch.TargetChildren: "Children",
@@ -81,11 +73,7 @@ var targetGroupEN = map[string]string{
 func Reference() ReferenceResponse {
 	var r ReferenceResponse
 	for _, d := range geo.Beijing().Districts() {
-		en := districtEN[d.Code]
-		if en == "" {
-			en = d.Name
-		}
-		r.Districts = append(r.Districts, RefDistrict{Code: d.Code, Name: d.Name, NameEN: en, Center: d.Center})
+		r.Districts = append(r.Districts, RefDistrict{Code: d.Code, Name: d.Name, NameEN: d.NameEN, Center: d.Center})
 	}
 	for _, d := range taxonomy.Load().Domains() {
 		r.Domains = append(r.Domains, RefDomain{Key: d.Key, Name: d.Name, NameEN: d.NameEN, Kind: d.Kind})
