@@ -32,10 +32,10 @@
   // colour scale needs two ends).
   function range(xs) {
     var v = xs.filter(function (x) { return shown(x) && !isNaN(x); });
-    if (!v.length) return [0, 1];
+    if (!v.length) return [0, 1, false];
     var lo = Math.min.apply(null, v), hi = Math.max.apply(null, v);
     if (lo === hi) { lo = Math.max(0, lo - 1); hi = lo === hi ? hi + 1 : hi; }
-    return [lo, hi];
+    return [lo, hi, true];
   }
 
   function render(id, option) {
@@ -50,12 +50,17 @@
   }
 
   var axisText = { color: '#1a1a1a' };
+  // narrow is true for a chart on a phone: legends and parts are stacked.
+  function narrow(id) { var b = document.getElementById('c-' + id); return b && b.clientWidth < 520; }
+  // Dark enough for white text at 4.5:1.
+  var funnelColours = ['#0d47a1', '#1565c0', '#00695c', '#2e7d32', '#6a1b9a', '#ad1457', '#b71c1c'];
 
   function drawFunnel() {
     var r = rows('funnel');
     var size = 0;
     render('funnel', {
       tooltip: { trigger: 'item', formatter: function (p) { return p.name + ': ' + show(p.data.count); } },
+      color: funnelColours,
       series: [{
         type: 'funnel', sort: 'none', left: '10%', width: '80%', minSize: '8%', gap: 2,
         label: { show: true, position: 'inside', color: '#fff', formatter: function (p) { return p.name + ' ' + show(p.data.count); } },
@@ -74,7 +79,7 @@
     render('weekly', {
       tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === '-' || !shown(v) ? D.withheld : v; } },
       legend: { top: 0, textStyle: axisText },
-      grid: { left: 50, right: 50, top: 50, bottom: 30 },
+      grid: { left: 50, right: 50, top: narrow('weekly') ? 80 : 50, bottom: 30 },
       xAxis: { type: 'category', data: r.map(function (x) { return x.week; }), axisLabel: axisText },
       yAxis: [{ type: 'value', axisLabel: axisText }, { type: 'value', name: W.hours, axisLabel: axisText, nameTextStyle: axisText }],
       series: [
@@ -108,7 +113,8 @@
         return name + ': ' + (p.data.withheld ? D.withheld : p.value + unit);
       } },
       visualMap: {
-        type: 'continuous', min: lr[0], max: lr[1], calculable: true, realtime: true, left: 10, bottom: 10,
+        // No figure shown (all withheld or none): no scale to read.
+        type: 'continuous', show: lr[2], min: lr[0], max: lr[1], calculable: true, realtime: true, left: 10, bottom: 10,
         text: [W.high, W.low], textStyle: axisText,
         formatter: function (v) { return (Math.round(v * 10) / 10) + unit; },
         inRange: { color: metric === 'fill_rate' ? ['#b71c1c', '#fbc02d', '#2e7d32'] : ['#fff3e0', '#fb8c00', '#b71c1c'] }
@@ -128,14 +134,15 @@
 
   function drawGaps() {
     var r = rows('gaps');
-    var xs = [], ys = [], data = [];
+    var xs = [], ys = [], data = [], held = [];
     r.forEach(function (c) {
       if (xs.indexOf(c.time_of_week_name) < 0) xs.push(c.time_of_week_name);
       if (ys.indexOf(c.district_name) < 0) ys.push(c.district_name);
     });
     r.forEach(function (c) {
       var x = xs.indexOf(c.time_of_week_name), y = ys.indexOf(c.district_name);
-      data.push(shown(c.unfilled) ? [x, y, c.unfilled] : { value: [x, y, -1], withheld: true });
+      if (shown(c.unfilled)) data.push([x, y, c.unfilled]);
+      else held.push({ value: [x, y, 0], withheld: true }); // drawn grey; the 0 is never shown
     });
     var lr = range(r.map(function (c) { return c.unfilled; }));
     render('gaps', {
@@ -145,10 +152,15 @@
       grid: { left: 120, right: 20, top: 10, bottom: 100 },
       xAxis: { type: 'category', data: xs, axisLabel: { rotate: 35, color: '#1a1a1a' } },
       yAxis: { type: 'category', data: ys, axisLabel: axisText },
-      visualMap: { min: lr[0], max: lr[1], show: false, inRange: { color: ['#fff8e1', '#ff8f00', '#b71c1c'] }, outOfRange: { color: '#b0bec5' } },
-      series: [{ type: 'heatmap', data: data, label: { show: true, fontSize: 9, formatter: function (p) {
+      // The colours span the figures shown; withheld cells are a series of
+      // their own, grey, outside the scale.
+      visualMap: { min: lr[0], max: lr[1], show: false, seriesIndex: 0, inRange: { color: ['#fff8e1', '#ff8f00', '#b71c1c'] } },
+      // On a phone the cells are too small to write in: the tooltip and the
+      // data table have the figures.
+      series: [{ type: 'heatmap', data: data, label: { show: !narrow('gaps'), fontSize: 9, formatter: function (p) {
         return p.data && p.data.withheld ? D.withheld : p.value[2];
-      } } }]
+      } } }, { type: 'heatmap', data: held, itemStyle: { color: '#b0bec5' }, label: { show: !narrow('gaps'), fontSize: 9, color: '#1a1a1a',
+        formatter: function () { return D.withheld; } } }]
     });
   }
 
@@ -168,16 +180,19 @@
     var stars = r.filter(function (x) { return /^stars_/.test(x.measure); });
     var top = r.filter(function (x) { return x.measure === 'top_decile_share'; })[0] || {};
     var hidden = !shown(top.value);
+    // Side by side on a desktop; the ring above the bars on a phone.
+    var n = narrow('fairness');
     render('fairness', {
       tooltip: { trigger: 'item' },
-      grid: { left: 50, right: '42%', top: 40, bottom: 30 },
-      legend: { right: 10, bottom: 0, data: hidden ? [] : [W.topDecile, W.restOf], textStyle: axisText },
-      xAxis: { type: 'category', data: stars.map(function (s) { return s.measure_name; }), axisLabel: axisText },
+      grid: n ? { left: 50, right: 20, top: '50%', bottom: 30 } : { left: 50, right: '42%', top: 40, bottom: 30 },
+      legend: n ? { left: 'center', top: 0, data: hidden ? [] : [W.topDecile, W.restOf], textStyle: axisText }
+        : { right: 10, bottom: 0, data: hidden ? [] : [W.topDecile, W.restOf], textStyle: axisText },
+      xAxis: { type: 'category', data: stars.map(function (s) { return s.measure_name; }), axisLabel: { color: '#1a1a1a', interval: 0, fontSize: 11 } },
       yAxis: { type: 'value', name: W.volunteers, axisLabel: axisText, nameTextStyle: axisText },
       series: [
         { name: W.volunteers, type: 'bar', data: stars.map(function (s) { return shown(s.value) ? s.value : '-'; }), itemStyle: { color: '#2e7d32' } },
         {
-          name: top.measure_name, type: 'pie', center: ['79%', '50%'], radius: ['38%', '60%'],
+          name: top.measure_name, type: 'pie', center: n ? ['50%', '26%'] : ['79%', '50%'], radius: n ? ['18%', '28%'] : ['38%', '60%'],
           label: { show: false, position: 'center' }, labelLine: { show: false }, emphasis: { label: { show: false } },
           data: hidden ? [
             { name: W.restOf, value: 1, itemStyle: { color: '#b0bec5' },
@@ -200,10 +215,13 @@
     }).slice(0, 15).reverse();
     render('streets', {
       grid: { left: 170, right: 30, top: 10, bottom: 30 },
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: function (v) { return v === '-' || !shown(v) ? D.withheld : v; } },
+      tooltip: { trigger: 'item', formatter: function (p) { return p.name + ': ' + (p.data.withheld ? D.withheld : p.value); } },
       xAxis: { type: 'value', name: W.unfilled, axisLabel: axisText, nameTextStyle: axisText },
       yAxis: { type: 'category', data: r.map(function (s) { return s.street_name; }), axisLabel: axisText },
-      series: [{ name: W.unfilled, type: 'bar', data: r.map(function (s) { return shown(s.unfilled) ? s.unfilled : '-'; }), itemStyle: { color: '#b71c1c' } }]
+      series: [{ name: W.unfilled, type: 'bar', itemStyle: { color: '#b71c1c' },
+        label: { show: true, position: 'right', color: '#1a1a1a', formatter: function (p) { return p.data.withheld ? D.withheld : p.value; } },
+        // A withheld street: no bar, the note in its place.
+        data: r.map(function (s) { return shown(s.unfilled) ? { value: s.unfilled } : { value: 0, withheld: true }; }) }]
     });
   }
 
@@ -226,5 +244,19 @@
     document.body.setAttribute('data-dashboard', 'ready');
   });
   document.getElementById('map-metric').addEventListener('change', drawMap);
-  window.addEventListener('resize', function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+  // On a resize the charts that lay out by width are drawn again.
+  var wasNarrow = narrow('fairness');
+  window.addEventListener('resize', function () {
+    // A chart is not resized to nothing (a page being laid out or printed):
+    // ECharts' map fails on a zero size.
+    Object.keys(charts).forEach(function (k) {
+      var box = document.getElementById('c-' + k);
+      if (box.clientWidth > 0 && box.clientHeight > 0) charts[k].resize();
+    });
+    if (narrow('fairness') !== wasNarrow) {
+      wasNarrow = !wasNarrow;
+      drawWeekly();
+      drawFairness();
+    }
+  });
 })();
