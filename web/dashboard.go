@@ -159,7 +159,20 @@ func (s *Server) dashboard(w http.ResponseWriter, r *request) {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", dashboardCSP)
-	s.render(w, r.Request, status, "dashboard", r.view("dash.title", v))
+	page := r.view("dash.title", v)
+	other := langEN
+	if r.lang == langEN {
+		other = langZH
+	}
+	// The switch keeps the filter (values the form echoes, query-encoded).
+	q := v.Filter.query()
+	if q == "" {
+		q = "?"
+	} else {
+		q += "&"
+	}
+	page.LangHref = template.URL(q + "lang=" + other)
+	s.render(w, r.Request, status, "dashboard", page)
 }
 
 // dashboardFile answers /web/dashboard/{chart}.csv and the boundaries.
@@ -623,7 +636,10 @@ func fairnessChart(lang string, s evaluation.SummaryReport) *chart {
 	starsOut := s.Hours.Suppressed.Has("stars")
 	for i, n := range s.Hours.Stars {
 		name := msg(lang, "dash.star0")
-		if i > 0 {
+		switch {
+		case i == 1:
+			name = msg(lang, "dash.star1")
+		case i > 1:
 			name = tfmsg(lang, "dash.stars", i)
 		}
 		c.Rows = append(c.Rows, []cell{text("stars_" + strconv.Itoa(i)), text(name), count(n, starsOut)})
@@ -767,6 +783,7 @@ func init() {
 		"dash.table":                    "查看数据表",
 		"dash.footer":                   "数据来自事件日志，不含任何个人信息。地图边界：Vonng/adcode（CC BY 4.0）。",
 		"dash.star0":                    "无星",
+		"dash.star1":                    "1 星",
 		"dash.stars":                    "%d 星",
 		"dash.topDecile":                "前10%志愿者的时长占比（%）",
 		"dash.kpi.needs_posted":         "发布需求",
@@ -856,6 +873,7 @@ func init() {
 		"dash.table":                    "Show the data table",
 		"dash.footer":                   "Figures come from the event log; no personal data. Boundaries: Vonng/adcode (CC BY 4.0).",
 		"dash.star0":                    "No star",
+		"dash.star1":                    "1 star",
 		"dash.stars":                    "%d stars",
 		"dash.topDecile":                "Share of hours of the top 10% of volunteers (%)",
 		"dash.kpi.needs_posted":         "Needs posted",

@@ -182,6 +182,11 @@ func TestDashboardAccess(t *testing.T) {
 		if !strings.Contains(en, "Volunteer service: full-process evaluation") || !strings.Contains(en, `href="?lang=zh"`) {
 			t.Errorf("the English page lacks its title or the switch back")
 		}
+		// The switch keeps the filter.
+		_, _, filtered := cl.get("/web/dashboard?district=110105&from=2026-11-02&lang=zh")
+		if want := `href="?district=110105&amp;from=2026-11-02&amp;lang=en"`; !strings.Contains(filtered, want) {
+			t.Errorf("the language switch of a filtered page is not %s", want)
+		}
 	})
 }
 

@@ -225,6 +225,9 @@ type view struct {
 	Tok   *volmatch.Token
 	CSRF  string
 	Data  any
+	// LangHref, when set, is the language switch's link: a page whose
+	// query matters (the dashboard's filter) keeps it across the switch.
+	LangHref template.URL
 }
 
 // render writes page name with status.
