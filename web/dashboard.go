@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -54,7 +55,8 @@ var dashboardRoles = roles{volmatch.RoleAdmin, volmatch.RolePlanner}
 func (s *Server) dashboardRoutes() {
 	s.mux.Handle("GET /web/dashboard", s.page(dashboardRoles, s.dashboard))
 	s.mux.Handle("GET /web/dashboard/{file}", s.page(dashboardRoles, s.dashboardFile))
-	s.mux.Handle("GET /web/static/vendor/echarts/echarts.min.js", echartsBlob())
+	s.mux.Handle("GET /web/static/vendor/echarts/echarts.min.js", staticBlob("vendor/echarts/echarts.min.js"))
+	s.mux.Handle("GET /web/static/htmx.min.js", staticBlob("htmx.min.js"))
 }
 
 // dashboardCSP is the page's Content-Security-Policy: the pages' own, but
@@ -680,8 +682,8 @@ func tfmsg(lang, key string, args ...any) string {
 
 // blob is a large file that never changes while the process runs, served
 // with an ETag (a revalidation costs a 304) and gzipped for clients that
-// take it: the vendored ECharts and the district boundaries, over a
-// megabyte each as they are.
+// take it: the vendored scripts (ECharts is over a megabyte, htmx 50 KB)
+// and the district boundaries.
 type blob struct {
 	ctype      string
 	body, gz   []byte
@@ -721,15 +723,10 @@ func (b *blob) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var (
-	echartsBlob = sync.OnceValue(func() *blob {
-		b, err := staticFS.ReadFile("static/vendor/echarts/echarts.min.js")
-		if err != nil {
-			panic("web: the vendored ECharts is missing: " + err.Error()) // embedded: always there
-		}
-		return newBlob("text/javascript; charset=utf-8", b)
-	})
+	blobs   = map[string]*blob{}
+	blobsMu sync.Mutex
 	districtsBlob = sync.OnceValue(func() *blob {
-		return newBlob("application/geo+json", geo.DistrictsGeoJSON())
+		return newBlob("application/geo+json", mapBoundaries(geo.DistrictsGeoJSON()))
 	})
 )
 
@@ -737,6 +734,88 @@ var (
 type tableView struct {
 	Lang, Withheld string
 	Chart          *chart
+}
+
+// mapBoundaries is the district boundaries as the map needs them:
+// coordinates rounded to 0.001° (about 100 m, under a pixel of the map at
+// any size the page draws) and the points a rounding makes repeat dropped.
+// The full boundaries (package geo's point-in-polygon tests use them) are
+// 940 KB, 280 KB gzipped; these are a fraction of that.
+func mapBoundaries(full []byte) []byte {
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Type       string          `json:"type"`
+			Properties json.RawMessage `json:"properties"`
+			Geometry   struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(full, &fc); err != nil {
+		return full // embedded and tested in geo: never happens
+	}
+	ring := func(r [][2]float64) [][2]float64 {
+		out := make([][2]float64, 0, len(r))
+		for _, p := range r {
+			p = [2]float64{round(p[0], 3), round(p[1], 3)}
+			if len(out) == 0 || out[len(out)-1] != p {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for i := range fc.Features {
+		g := &fc.Features[i].Geometry
+		var b []byte
+		switch g.Type {
+		case "Polygon":
+			var rings [][][2]float64
+			if json.Unmarshal(g.Coordinates, &rings) != nil {
+				return full
+			}
+			for j := range rings {
+				rings[j] = ring(rings[j])
+			}
+			b, _ = json.Marshal(rings)
+		case "MultiPolygon":
+			var polys [][][][2]float64
+			if json.Unmarshal(g.Coordinates, &polys) != nil {
+				return full
+			}
+			for j := range polys {
+				for k := range polys[j] {
+					polys[j][k] = ring(polys[j][k])
+				}
+			}
+			b, _ = json.Marshal(polys)
+		default:
+			continue
+		}
+		g.Coordinates = b
+	}
+	out, err := json.Marshal(fc)
+	if err != nil {
+		return full
+	}
+	return out
+}
+
+// staticBlob is a vendored script of static/ as a blob, made once.
+func staticBlob(name string) *blob {
+	blobsMu.Lock()
+	defer blobsMu.Unlock()
+	if b, ok := blobs[name]; ok {
+		return b
+	}
+	body, err := staticFS.ReadFile("static/" + name)
+	if err != nil {
+		panic("web: the vendored " + name + " is missing: " + err.Error()) // embedded: always there
+	}
+	b := newBlob("text/javascript; charset=utf-8", body)
+	blobs[name] = b
+	return b
 }
 
 // parseDashboardPage parses the page's template with the layout into pages.

@@ -447,3 +447,39 @@ func narrowStreet(t *testing.T, e *env, pop *datasets.Population) (string, evalu
 }
 
 var _ = fmt.Sprint
+
+// TestDashboardBudget: the page and everything it loads, ECharts aside,
+// come to under 150 KB on the wire (a browser asks for gzip); the map's
+// boundaries are the rounded copy, still all 16 districts.
+func TestDashboardBudget(t *testing.T) {
+	e, _ := newDashEnv(t)
+	cl := e.signIn(planner)
+	total := 0
+	for _, p := range []string{"/web/dashboard?district=110105", "/web/static/dashboard.js", "/web/static/dashboard.css",
+		"/web/static/style.css", "/web/static/volunteer.css", "/web/static/htmx.min.js", "/web/dashboard/districts.geojson"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
+		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the body stays as sent
+		for _, c := range cl.c.Jar.Cookies(req.URL) {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d", p, resp.StatusCode)
+		}
+		t.Logf("GET %s: %d bytes (%s)", p, len(b), resp.Header.Get("Content-Encoding"))
+		total += len(b)
+	}
+	t.Logf("total %d bytes", total)
+	if total > 150<<10 {
+		t.Errorf("the dashboard loads %d bytes besides ECharts, want under 150 KB", total)
+	}
+	_, _, body := cl.get("/web/dashboard/districts.geojson")
+	if n := strings.Count(body, `"code":`); n != 16 || len(body) > len(geo.DistrictsGeoJSON())/2 {
+		t.Errorf("the map's boundaries: %d districts in %d bytes (full: %d)", n, len(body), len(geo.DistrictsGeoJSON()))
+	}
+}
