@@ -723,8 +723,8 @@ func (b *blob) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var (
-	blobs   = map[string]*blob{}
-	blobsMu sync.Mutex
+	blobs         = map[string]*blob{}
+	blobsMu       sync.Mutex
 	districtsBlob = sync.OnceValue(func() *blob {
 		return newBlob("application/geo+json", mapBoundaries(geo.DistrictsGeoJSON()))
 	})
