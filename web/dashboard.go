@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,7 +107,6 @@ type kpiCard struct {
 // tests' name of it) and its heading in the page's language.
 type column struct {
 	Key, Label string
-	Num        bool
 }
 
 // cell is one value of a chart's table: a number, a text, or a figure
@@ -582,7 +582,7 @@ func gapsChart(lang string, s evaluation.SummaryReport) *chart {
 			x = &sum{}
 			sums[k] = x
 		}
-		if !slicesContains(districts, g.District) {
+		if !slices.Contains(districts, g.District) {
 			districts = append(districts, g.District)
 		}
 		x.n += g.Unfilled
@@ -603,15 +603,6 @@ func gapsChart(lang string, s evaluation.SummaryReport) *chart {
 		}
 	}
 	return c
-}
-
-func slicesContains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func rankingChart(lang string, s evaluation.SummaryReport, withheld string) *chart {

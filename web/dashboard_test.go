@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -445,8 +444,6 @@ func narrowStreet(t *testing.T, e *env, pop *datasets.Population) (string, evalu
 	t.Fatal("no street of the demo has its fill rate withheld")
 	return "", evaluation.Filter{}
 }
-
-var _ = fmt.Sprint
 
 // TestDashboardBudget: the page and everything it loads, ECharts aside,
 // come to under 150 KB on the wire (a browser asks for gzip); the map's
