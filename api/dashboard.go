@@ -6,11 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io/fs"
-	"mime"
 	"net/http"
-	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,15 +14,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"volmatch"
-	"volmatch/api/dashboard"
 	"volmatch/geo"
 	"volmatch/taxonomy"
 )
 
-// The planner dashboard (issue 5): its static files, embedded by package
-// dashboard, are served at /dashboard/ with no authentication (the page
-// holds no data); the page reads the public reference data and geography
-// below and the role-checked evaluation routes with the planner's token.
+// The public reference data and district boundaries (the planner
+// dashboard itself is a web page since issue 14: package web,
+// /web/dashboard).
 
 // ReferenceResponse is the reference data a client needs to label the
 // evaluation reports: Beijing's districts, the taxonomy's domains and
@@ -62,14 +56,6 @@ type RefTerm struct {
 	NameEN string `json:"name_en"`
 }
 
-// districtEN are the English (pinyin) names of Beijing's districts.
-var districtEN = map[string]string{
-	"110101": "Dongcheng", "110102": "Xicheng", "110105": "Chaoyang", "110106": "Fengtai",
-	"110107": "Shijingshan", "110108": "Haidian", "110109": "Mentougou", "110111": "Fangshan",
-	"110112": "Tongzhou", "110113": "Shunyi", "110114": "Changping", "110115": "Daxing",
-	"110116": "Huairou", "110117": "Pinggu", "110118": "Miyun", "110119": "Yanqing",
-}
-
 // targetGroupEN are the English names of the target groups.
 var targetGroupEN = map[string]string{
 	volmatch.TargetElderly: "Older people", volmatch.TargetChildren: "Children",
@@ -81,11 +67,7 @@ var targetGroupEN = map[string]string{
 func Reference() ReferenceResponse {
 	var r ReferenceResponse
 	for _, d := range geo.Beijing().Districts() {
-		en := districtEN[d.Code]
-		if en == "" {
-			en = d.Name
-		}
-		r.Districts = append(r.Districts, RefDistrict{Code: d.Code, Name: d.Name, NameEN: en, Center: d.Center})
+		r.Districts = append(r.Districts, RefDistrict{Code: d.Code, Name: d.Name, NameEN: d.NameEN, Center: d.Center})
 	}
 	for _, d := range taxonomy.Load().Domains() {
 		r.Domains = append(r.Domains, RefDomain{Key: d.Key, Name: d.Name, NameEN: d.NameEN, Kind: d.Kind})
@@ -97,7 +79,7 @@ func Reference() ReferenceResponse {
 }
 
 // asset is a response body that never changes while the process runs: a
-// file of the dashboard, the reference data or the district boundaries.
+// the reference data or the district boundaries.
 // It answers with an ETag (304 to a matching If-None-Match) and gzipped
 // when the client accepts it and it is worth it.
 type asset struct {
@@ -146,11 +128,6 @@ func (a *asset) serve(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", a.cache)
 	h.Set("X-Content-Type-Options", "nosniff")
-	if strings.HasPrefix(a.ctype, "text/html") {
-		h.Set("Content-Security-Policy", dashboardCSP)
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-	}
 	body, etag := a.body, a.etag
 	if gz := a.gzipped(); gz != nil {
 		h.Add("Vary", "Accept-Encoding")
@@ -184,56 +161,6 @@ func acceptsGzip(ae string) bool {
 	return false
 }
 
-// dashboardCSP lets the page load its own script, style and data only.
-// ECharts writes inline styles on the elements it makes.
-const dashboardCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
-	"form-action 'self'; frame-ancestors 'none'"
-
-// dashboardAssets are the routes of the dashboard's files: the page at
-// /dashboard/ and every embedded file under /dashboard/, in path order.
-// They are the same for every server, so they are built once.
-var dashboardAssets = sync.OnceValue(func() []*asset {
-	fsys := dashboard.FS()
-	var out []*asset
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		ctype := mime.TypeByExtension(path.Ext(p))
-		switch path.Ext(p) {
-		case ".html":
-			ctype = "text/html; charset=utf-8"
-		case ".js":
-			ctype = "text/javascript; charset=utf-8"
-		case ".css":
-			ctype = "text/css; charset=utf-8"
-		case ".md", "":
-			ctype = "text/plain; charset=utf-8"
-		}
-		if ctype == "" {
-			ctype = http.DetectContentType(b)
-		}
-		route, summary := "/dashboard/"+p, "Dashboard file "+p
-		if p == "index.html" {
-			route, summary = "/dashboard/", "The planner dashboard page (token in the URL fragment: #token=...)"
-		}
-		// Revalidate every time: the names carry no version, and a 304
-		// costs one small round trip.
-		out = append(out, newAsset(route, summary, ctype, "no-cache", b))
-		return nil
-	})
-	if err != nil {
-		panic("api: read the embedded dashboard: " + err.Error()) // embedded files always read
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].route < out[j].route })
-	return out
-})
-
 // referenceAsset and geoAsset are the public reference routes' bodies.
 var (
 	referenceAsset = sync.OnceValue(func() *asset {
@@ -248,13 +175,10 @@ var (
 func (s *Server) reference(c *gin.Context)    { referenceAsset().serve(c) }
 func (s *Server) geoDistricts(c *gin.Context) { geoAsset().serve(c) }
 
-// dashboardRedirect sends /dashboard to /dashboard/, where the page's
-// relative links resolve; the query is kept (the fragment stays with the
-// browser).
+// dashboardRedirect sends the old dashboard address (/dashboard,
+// /dashboard/, a bookmarked /dashboard/#token=...) to the page that
+// replaced it, /web/dashboard, behind the web pages' sign-in (issue 14).
+// The bearer-token page is gone; bearer clients read /v1/evaluation/*.
 func dashboardRedirect(c *gin.Context) {
-	to := "/dashboard/"
-	if q := c.Request.URL.RawQuery; q != "" {
-		to += "?" + q
-	}
-	c.Redirect(http.StatusMovedPermanently, to)
+	c.Redirect(http.StatusMovedPermanently, "/web/dashboard")
 }

@@ -81,9 +81,10 @@
 //
 // Evaluation (evaluation.go): /v1/evaluation/* for planners and admins,
 // aggregates only, computed by the engine from an in-memory copy of the
-// event log that reads only the events after the last one seen. The dashboard
-// (dashboard.go) serves the embedded page at /dashboard/ and the public
-// reference data (/v1/reference, /v1/geo/districts) it draws with.
+// event log that reads only the events after the last one seen. The planner
+// dashboard is a web page (package web, /web/dashboard, behind the pages'
+// sign-in); /dashboard redirects there. dashboard.go serves the public
+// reference data (/v1/reference, /v1/geo/districts).
 //
 // Sending invitations to several volunteers is one store write: a clash
 // found by the store refuses the whole batch and writes nothing.

@@ -127,5 +127,5 @@ var (
 var (
 	opReference    = Op{Summary: "Districts, domains and target groups with Chinese and English names", Tag: "reference", Resp: ReferenceResponse{}}
 	opGeoDistricts = Op{Summary: "Beijing district boundaries (GeoJSON FeatureCollection)", Tag: "reference", Raw: "application/geo+json"}
-	opDashboard    = Op{Summary: "Redirects to the planner dashboard at /dashboard/", Tag: "dashboard", Status: http.StatusMovedPermanently}
+	opDashboard    = Op{Summary: "Redirects to the planner dashboard, a web page at /web/dashboard (sign in at /web/signin)", Tag: "dashboard", Status: http.StatusMovedPermanently}
 )

@@ -136,8 +136,8 @@ func (s *Server) routes() {
 	h(get, "/search", anyRole, opSearch, s.search)
 
 	// Evaluation reports are aggregates for planners and admins; reference
-	// data, the district boundaries and the dashboard's files hold no
-	// personal data and are public.
+	// data and the district boundaries hold no personal data and are
+	// public. The dashboard page is package web's (/web/dashboard).
 	h(get, "/evaluation/summary", readers, evalOp(opSummary), s.evalRoute(s.summary))
 	h(get, "/evaluation/funnel", readers, evalOp(opFunnel), s.evalRoute(s.funnel))
 	h(get, "/evaluation/rates", readers, evalOp(opRates), s.evalRoute(s.rates))
@@ -154,9 +154,7 @@ func (s *Server) routes() {
 	h(get, "/jobs/:id", staff, opGetJob, getRecord(s, s.eng.Job))
 	h(post, "/needs/:id/dispatch", staff, opDispatch, bodyRoute(s, http.StatusOK, s.bodyOrEmpty, byValue(s.eng.Dispatch)))
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
-	for _, a := range dashboardAssets() {
-		s.handle(r, "", get, a.route, public, Op{Summary: a.summary, Tag: "dashboard", Raw: a.mediaType()}, a.serve)
-	}
+	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }
 
 // limitBody caps request bodies at Options.MaxBody: a declared length above

@@ -19,6 +19,13 @@ var districtsCSV []byte
 //go:embed beijing/streets.csv
 var streetsCSV []byte
 
+// namesCSV holds the English names of the districts and streets (pinyin
+// with the kind translated: 建外街道办事处 -> Jianwai Subdistrict), made by
+// scripts/names_en.mjs and checked by hand where a character reads two ways.
+//
+//go:embed beijing/names_en.csv
+var namesCSV []byte
+
 //go:embed beijing/districts.geojson
 var districtsGeoJSON []byte
 
@@ -26,6 +33,7 @@ var districtsGeoJSON []byte
 type District struct {
 	Code   string         // statistics division code, "110105"
 	Name   string         // "朝阳区"
+	NameEN string         // "Chaoyang District"
 	Center volmatch.Point // district seat (GCJ-02)
 }
 
@@ -33,6 +41,7 @@ type District struct {
 type Street struct {
 	Code         string         // 12-digit division code, "110105001000"
 	Name         string         // "建外街道办事处"
+	NameEN       string         // "Jianwai Subdistrict"
 	District     string         // district code
 	DistrictName string         // district name
 	Point        volmatch.Point // the unit's centre, or its district's when Approximate
@@ -61,7 +70,7 @@ var (
 // files. It panics only if the embedded files are corrupt.
 func Beijing() *City {
 	beijingOnce.Do(func() {
-		g, err := parseCity(districtsCSV, streetsCSV)
+		g, err := parseCity(districtsCSV, streetsCSV, namesCSV)
 		if err != nil {
 			panic(fmt.Sprintf("geo: embedded Beijing geography: %v", err))
 		}
@@ -100,8 +109,16 @@ func parsePoint(lng, lat string) (volmatch.Point, error) {
 	return p, p.Validate("point")
 }
 
-func parseCity(dcsv, scsv []byte) (*City, error) {
+func parseCity(dcsv, scsv, ncsv []byte) (*City, error) {
 	g := &City{distBy: map[string]int{}, streetBy: map[string]int{}, inDist: map[string][]Street{}}
+	nrows, err := readCSV(ncsv, []string{"code", "name_en"})
+	if err != nil {
+		return nil, fmt.Errorf("names_en.csv: %w", err)
+	}
+	en := map[string]string{}
+	for _, r := range nrows {
+		en[r[0]] = r[1]
+	}
 	drows, err := readCSV(dcsv, []string{"code", "name", "lng", "lat"})
 	if err != nil {
 		return nil, fmt.Errorf("districts.csv: %w", err)
@@ -111,7 +128,10 @@ func parseCity(dcsv, scsv []byte) (*City, error) {
 		if err != nil {
 			return nil, fmt.Errorf("districts.csv row %d: %w", i+2, err)
 		}
-		g.districts = append(g.districts, District{Code: r[0], Name: r[1], Center: p})
+		if en[r[0]] == "" {
+			return nil, fmt.Errorf("names_en.csv: no English name of district %s", r[0])
+		}
+		g.districts = append(g.districts, District{Code: r[0], Name: r[1], NameEN: en[r[0]], Center: p})
 	}
 	sort.Slice(g.districts, func(i, j int) bool { return g.districts[i].Code < g.districts[j].Code })
 	for i, d := range g.districts {
@@ -131,7 +151,10 @@ func parseCity(dcsv, scsv []byte) (*City, error) {
 		if _, ok := g.distBy[r[2]]; !ok {
 			return nil, fmt.Errorf("streets.csv row %d: unknown district %s", i+2, r[2])
 		}
-		g.streets = append(g.streets, Street{Code: r[0], Name: r[1], District: r[2], DistrictName: r[3],
+		if en[r[0]] == "" {
+			return nil, fmt.Errorf("names_en.csv: no English name of street %s", r[0])
+		}
+		g.streets = append(g.streets, Street{Code: r[0], Name: r[1], NameEN: en[r[0]], District: r[2], DistrictName: r[3],
 			Point: p, Approximate: r[6] == "district"})
 	}
 	sort.Slice(g.streets, func(i, j int) bool { return g.streets[i].Code < g.streets[j].Code })

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
 
 	"volmatch"
@@ -88,6 +89,46 @@ func TestDistrictsGeoJSON(t *testing.T) {
 	for _, f := range fc.Features {
 		if _, ok := Beijing().District(f.Properties.Code); !ok {
 			t.Errorf("GeoJSON feature %q %q is not a district", f.Properties.Code, f.Properties.Name)
+		}
+	}
+}
+
+// TestEnglishNames: every district and street has an English name in
+// plain Latin letters, one per code, that says its kind.
+func TestEnglishNames(t *testing.T) {
+	latin := regexp.MustCompile(`^[A-Z][A-Za-z-]*( [A-Z][A-Za-z-]*)*$`)
+	seen := map[string]string{}
+	check := func(code, zh, en string) {
+		t.Helper()
+		if !latin.MatchString(en) {
+			t.Errorf("%s %s: English name %q is not plain Latin words", code, zh, en)
+		}
+		if other, dup := seen[en]; dup && other[:6] == code[:6] {
+			t.Errorf("%s and %s share the English name %q in one district", other, code, en)
+		}
+		seen[en] = code
+	}
+	for _, d := range Beijing().Districts() {
+		check(d.Code, d.Name, d.NameEN)
+	}
+	for _, s := range Beijing().Streets() {
+		check(s.Code, s.Name, s.NameEN)
+	}
+	for _, c := range []struct{ code, want string }{
+		{"110105", "Chaoyang District"},
+		{"110105001000", "Jianwai Subdistrict"}, // 街道办事处
+		{"110105028000", "Shibalidian Area"},    // 地区办事处
+		{"110115111000", "Changziying Town"},    // 长 read chang, not zhang
+		{"110116211000", "Changshaoying Manchu Ethnic Township"},
+	} {
+		got := ""
+		if d, ok := Beijing().District(c.code); ok && d.Code == c.code {
+			got = d.NameEN
+		} else if s, ok := Beijing().Street(c.code); ok {
+			got = s.NameEN
+		}
+		if got != c.want {
+			t.Errorf("English name of %s = %q, want %q", c.code, got, c.want)
 		}
 	}
 }

@@ -22,6 +22,13 @@
 // constant time; the sign-in form, before a session exists, uses a
 // double-submit cookie. A POST without a valid one is refused with 403.
 //
+// The planner dashboard (dashboard.go, /web/dashboard) is a page like the
+// others: the session's role (planner or admin) reads the engine's
+// evaluation reports; each chart is one table drawn by the vendored Apache
+// ECharts (static/vendor/echarts), shown as a data table and downloadable
+// as CSV. The JSON API keeps bearer tokens only, so it needs no CSRF
+// defence; see dashboard.go for why the dashboard moved here.
+//
 // The package uses net/http's ServeMux only: api mounts its Handler for
 // "/" and "/web/" (api.Options.Web).
 package web

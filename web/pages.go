@@ -80,8 +80,8 @@ func (s *Server) signout(w http.ResponseWriter, r *request) {
 }
 
 // home sends a caller to the page of their role: a social worker to their
-// organisation's needs, a volunteer to their menu; planners and admins get
-// the links to theirs.
+// organisation's needs, a volunteer to their menu, a planner to the
+// dashboard; admins get the links to theirs.
 func (s *Server) home(w http.ResponseWriter, r *request) {
 	switch r.tok.Role {
 	case volmatch.RoleSocialWorker:
@@ -89,6 +89,9 @@ func (s *Server) home(w http.ResponseWriter, r *request) {
 		return
 	case volmatch.RoleVolunteer:
 		http.Redirect(w, r.Request, "/web/menu", http.StatusSeeOther)
+		return
+	case volmatch.RolePlanner:
+		http.Redirect(w, r.Request, "/web/dashboard", http.StatusSeeOther)
 		return
 	}
 	s.render(w, r.Request, http.StatusOK, "home", r.view("home.title", nil))

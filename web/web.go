@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /web/invitations/{id}/decline", s.page(volunteers, s.answer(false)))
 	s.mux.Handle("GET /web/shifts", s.page(volunteers, s.shifts))
 	s.mux.Handle("GET /web/shifts.ics", s.page(volunteers, s.calendar))
+	s.dashboardRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -224,6 +225,9 @@ type view struct {
 	Tok   *volmatch.Token
 	CSRF  string
 	Data  any
+	// LangHref, when set, is the language switch's link: a page whose
+	// query matters (the dashboard's filter) keeps it across the switch.
+	LangHref template.URL
 }
 
 // render writes page name with status.
@@ -293,5 +297,6 @@ func parsePages() map[string]*template.Template {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	parseWorkerPages(pages, funcs)
+	parseDashboardPage(pages, funcs)
 	return pages
 }

@@ -29,8 +29,10 @@ func TestPageRoles(t *testing.T) {
 		want map[string]int    // status by caller
 		to   map[string]string // Location of a 303 by caller
 	}{
-		{"/", map[string]int{"out": 303, "admin": 200, "social_worker": 303, "volunteer": 303, "planner": 200},
-			map[string]string{"out": signin, "social_worker": "/web/needs", "volunteer": "/web/menu"}},
+		{"/", map[string]int{"out": 303, "admin": 200, "social_worker": 303, "volunteer": 303, "planner": 303},
+			map[string]string{"out": signin, "social_worker": "/web/needs", "volunteer": "/web/menu", "planner": "/web/dashboard"}},
+		{"/web/dashboard", map[string]int{"out": 303, "admin": 200, "social_worker": 403, "volunteer": 403, "planner": 200},
+			map[string]string{"out": signin}},
 		{"/web/needs", map[string]int{"out": 303, "admin": 200, "social_worker": 200, "volunteer": 403, "planner": 403},
 			map[string]string{"out": signin}},
 		{"/web/menu", map[string]int{"out": 303, "admin": 403, "social_worker": 403, "volunteer": 200, "planner": 403},

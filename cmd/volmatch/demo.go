@@ -132,7 +132,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions, so serveOptions) error 
 }
 
 // demoSignIns issues, as the demo's admin, a one-time web sign-in code
-// for the social worker and the volunteer of toks (engine.IssueSignIn,
+// for the social worker, the volunteer and the planner of toks (engine.IssueSignIn,
 // working for its default lifetime), so that the demo prints links a
 // person opens in a browser.
 func demoSignIns(ctx context.Context, eng *engine.Engine, toks []demoToken) error {
@@ -145,6 +145,7 @@ func demoSignIns(ctx context.Context, eng *engine.Engine, toks []demoToken) erro
 			spec.Org = t.Scope
 		case volmatch.RoleVolunteer:
 			spec.Volunteer = t.Scope
+		case volmatch.RolePlanner:
 		default:
 			continue
 		}
@@ -392,12 +393,14 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' '%s/v1/volunteers/%s/menu'\n", vol.Secret, url, vol.Scope)
 	fmt.Fprintf(w, "  curl -G -H 'Authorization: Bearer %s' --data-urlencode 'q=手语' '%s/v1/search'\n", sw.Secret, url)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' '%s/v1/evaluation/summary'\n", pl.Secret, url)
-	fmt.Fprintf(w, "  planner dashboard: %s/dashboard/#token=%s\n", url, pl.Secret)
 	if sw.SignIn != "" {
 		fmt.Fprintf(w, "  social worker web: %s  (one-time sign-in link, %s)\n", signInLink(url, sw.SignIn), sw.Scope)
 	}
 	if vol.SignIn != "" {
 		fmt.Fprintf(w, "  volunteer web:     %s  (one-time sign-in link, %s)\n", signInLink(url, vol.SignIn), vol.Scope)
+	}
+	if pl.SignIn != "" {
+		fmt.Fprintf(w, "  planner dashboard: %s  (one-time sign-in link; the dashboard is %s/web/dashboard)\n", signInLink(url, pl.SignIn), url)
 	}
 	fmt.Fprintf(w, "  API document:      %s/openapi.json\n", url)
 }

@@ -23,6 +23,7 @@ func TestDemoSignInLinks(t *testing.T) {
 	for _, c := range []struct{ prefix, home, page string }{
 		{"  social worker web: ", "/", "/web/today"},
 		{"  volunteer web:     ", "/", "/web/menu"},
+		{"  planner dashboard: ", "/", "/web/dashboard"},
 	} {
 		f := strings.Fields(strings.TrimPrefix(p.waitLine(t, c.prefix), c.prefix))
 		if len(f) == 0 || !strings.HasPrefix(f[0], base+"/web/signin?code=") {
