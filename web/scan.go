@@ -89,8 +89,8 @@ type checkInQR struct {
 
 // checkInQRs returns the QR codes of the volunteer's upcoming shifts that
 // are reserved (a shift checked in already has none), by assignment.
-func (s *Server) checkInQRs(r *request, up []shiftCard) map[string]checkInQR {
-	out := map[string]checkInQR{}
+func (s *Server) checkInQRs(r *request, up []shiftCard) map[string]*checkInQR {
+	out := map[string]*checkInQR{}
 	base := scanBase(r.Request, s.secure(r.Request))
 	for _, c := range up {
 		p, err := s.eng.CheckInPass(r.Context(), r.tok, c.ID)
@@ -103,7 +103,7 @@ func (s *Server) checkInQRs(r *request, up []shiftCard) map[string]checkInQR {
 			s.opt.Logger.Error("web: qr code", "err", err)
 			continue
 		}
-		out[c.ID] = checkInQR{SVG: svg, URL: u, Opens: p.Opens, Closes: p.Closes}
+		out[c.ID] = &checkInQR{SVG: svg, URL: u, Opens: p.Opens, Closes: p.Closes}
 	}
 	return out
 }

@@ -383,7 +383,7 @@ func starOf(hours float64) starLevel {
 type shiftsData struct {
 	Upcoming, Past []shiftCard
 	Star           starLevel
-	QR             map[string]checkInQR // by assignment: the check-in codes (scan.go)
+	QR             map[string]*checkInQR // by assignment: the check-in codes (scan.go)
 }
 
 // myShifts returns the volunteer's assignments as cards, upcoming (holding
