@@ -35,18 +35,18 @@ type batchRow struct {
 
 // batchData is the page.
 type batchData struct {
-	Need     string // the need planned, "" for every open need
-	Title    string
-	Max      int
-	Rows     []batchRow
-	More     int // placements not in the table
-	Planned  int
-	Free     int
-	Unfilled int
-	Shifts   int
-	Vols     int // distinct volunteers placed
-	MostEach int // the most shifts one volunteer gets
-	Eligible int
+	Need                              string // the need planned, "" for every open need
+	Title                             string
+	Max                               int
+	Rows                              []batchRow
+	More                              int // placements not in the table
+	Planned                           int
+	Free                              int
+	Unfilled                          int
+	Shifts                            int
+	Vols                              int // distinct volunteers placed
+	MostEach                          int // the most shifts one volunteer gets
+	Eligible                          int
 	Total, Objective, Bound, Fairness string
 	Exact                             bool
 	Digest, Key                       string
@@ -234,44 +234,44 @@ func cmpOr(a, b string) string {
 
 func init() {
 	for k, v := range map[string]string{
-		"nav.batch":          "批量安排",
-		"batch.title":        "批量安排志愿者",
-		"batch.intro":        "系统按技能、距离和空闲时间为所有空缺岗位一次性求出最优安排。请先核对下表，再确认提交。",
-		"batch.scope":        "安排范围",
-		"batch.scope.all":    "本机构所有招募中的需求",
-		"batch.max":          "每位志愿者最多安排班次数",
-		"batch.replan":       "重新计算",
-		"batch.summary":      "安排摘要",
-		"batch.filled":       "可填补岗位",
-		"batch.filled.v":     "%d / %d 个空缺",
-		"batch.unfilled":     "仍空缺",
-		"batch.vols":         "参与志愿者",
-		"batch.vols.v":       "%d 人（每人最多 %d 个班次）",
-		"batch.eligible":     "符合条件的人选组合",
-		"batch.objective":    "总匹配分（扣除公平性成本后）",
-		"batch.fairness":     "公平性成本",
-		"batch.bound":        "理论上限",
-		"batch.exact":        "最优性",
-		"batch.exact.yes":    "已证明为最优安排",
-		"batch.exact.no":     "近似最优（与上限的差距见上）",
-		"batch.col.name":     "志愿者",
-		"batch.col.need":     "需求",
-		"batch.col.shift":    "班次",
-		"batch.col.score":    "匹配分",
-		"batch.more":         "另有 %d 条安排未列出。",
-		"batch.empty":        "目前没有可安排的志愿者：空缺岗位没有符合条件的人选。",
-		"batch.commit":       "确认并安排这 %d 位",
-		"batch.commit.hint":  "提交后志愿者即占用岗位；重复点击不会重复安排。",
-		"batch.committed":    "已安排 %d 个岗位。",
-		"batch.job":          "安排较多，正在后台分批写入（任务 %s）。",
-		"batch.err.changed":  "安排已变化（有人报名或名额变动），以下是重新计算的安排，请再次核对后提交。",
-		"batch.err.key":      "此页面已用于另一次提交，请刷新后重试。",
-		"batch.err.closed":   "该需求已结束，不能安排。",
-		"batch.err.running":  "上一次提交仍在处理，请稍后刷新页面。",
-		"batch.err.none":     "本机构目前没有招募中的需求。",
-		"batch.err.digest":   "请先查看安排再提交。",
-		"batch.err.other":    "未能安排，请刷新页面后重试。",
-		"batch.link":         "批量安排",
+		"nav.batch":         "批量安排",
+		"batch.title":       "批量安排志愿者",
+		"batch.intro":       "系统按技能、距离和空闲时间为所有空缺岗位一次性求出最优安排。请先核对下表，再确认提交。",
+		"batch.scope":       "安排范围",
+		"batch.scope.all":   "本机构所有招募中的需求",
+		"batch.max":         "每位志愿者最多安排班次数",
+		"batch.replan":      "重新计算",
+		"batch.summary":     "安排摘要",
+		"batch.filled":      "可填补岗位",
+		"batch.filled.v":    "%d / %d 个空缺",
+		"batch.unfilled":    "仍空缺",
+		"batch.vols":        "参与志愿者",
+		"batch.vols.v":      "%d 人（每人最多 %d 个班次）",
+		"batch.eligible":    "符合条件的人选组合",
+		"batch.objective":   "总匹配分（扣除公平性成本后）",
+		"batch.fairness":    "公平性成本",
+		"batch.bound":       "理论上限",
+		"batch.exact":       "最优性",
+		"batch.exact.yes":   "已证明为最优安排",
+		"batch.exact.no":    "近似最优（与上限的差距见上）",
+		"batch.col.name":    "志愿者",
+		"batch.col.need":    "需求",
+		"batch.col.shift":   "班次",
+		"batch.col.score":   "匹配分",
+		"batch.more":        "另有 %d 条安排未列出。",
+		"batch.empty":       "目前没有可安排的志愿者：空缺岗位没有符合条件的人选。",
+		"batch.commit":      "确认并安排这 %d 位",
+		"batch.commit.hint": "提交后志愿者即占用岗位；重复点击不会重复安排。",
+		"batch.committed":   "已安排 %d 个岗位。",
+		"batch.job":         "安排较多，正在后台分批写入（任务 %s）。",
+		"batch.err.changed": "安排已变化（有人报名或名额变动），以下是重新计算的安排，请再次核对后提交。",
+		"batch.err.key":     "此页面已用于另一次提交，请刷新后重试。",
+		"batch.err.closed":  "该需求已结束，不能安排。",
+		"batch.err.running": "上一次提交仍在处理，请稍后刷新页面。",
+		"batch.err.none":    "本机构目前没有招募中的需求。",
+		"batch.err.digest":  "请先查看安排再提交。",
+		"batch.err.other":   "未能安排，请刷新页面后重试。",
+		"batch.link":        "批量安排",
 	} {
 		messages[langZH][k] = v
 	}

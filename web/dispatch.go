@@ -32,21 +32,21 @@ type tierCount struct {
 
 // dispatchData is the page.
 type dispatchData struct {
-	Need                  *volmatch.Need
-	Place                 string
-	Shifts                []choice
-	Shift                 string
-	Size                  int
-	Free                  int
-	Done                  bool
-	Tier                  string
-	Wave                  int
-	Count                 int
-	Nearest, Farthest     string
-	Tiers                 []tierCount
-	Remaining             int
-	Notice, Error         string
-	Emergency             bool
+	Need              *volmatch.Need
+	Place             string
+	Shifts            []choice
+	Shift             string
+	Size              int
+	Free              int
+	Done              bool
+	Tier              string
+	Wave              int
+	Count             int
+	Nearest, Farthest string
+	Tiers             []tierCount
+	Remaining         int
+	Notice, Error     string
+	Emergency         bool
 }
 
 // dispatchRoutes registers the page and its send.
@@ -164,34 +164,34 @@ func waveError(lang string, err error) string {
 
 func init() {
 	for k, v := range map[string]string{
-		"wave.title":        "应急动员",
-		"wave.intro":        "按距离由近及远分批通知：先本街道，再本区，再全市，直到名额满员或无人可通知。",
-		"wave.shift":        "班次",
-		"wave.shift.first":  "第一个未满的班次",
-		"wave.size":         "每批通知人数",
-		"wave.update":       "更新",
-		"wave.next":         "下一批（第 %d 批）",
-		"wave.reach":        "通知范围",
-		"wave.count":        "通知人数",
-		"wave.count.v":      "%d 人",
-		"wave.tier":         "层级",
-		"wave.near":         "最近",
-		"wave.far":          "最远",
-		"wave.free":         "空缺名额",
-		"wave.left":         "此批之后仍可通知",
-		"wave.left.v":       "%d 人",
-		"wave.tiers":        "各层级尚未通知的合格志愿者",
-		"wave.send":         "发送第 %d 批通知（%d 人）",
-		"wave.send.hint":    "发送后志愿者会收到邀请；实际发送的名单以发送时为准。",
-		"wave.done":         "没有下一批：名额已满，或可通知的志愿者已全部通知。",
-		"wave.sent":         "已向%[2]s层级的 %[1]d 位志愿者发出通知。",
-		"wave.tier.street":  "本街道",
+		"wave.title":         "应急动员",
+		"wave.intro":         "按距离由近及远分批通知：先本街道，再本区，再全市，直到名额满员或无人可通知。",
+		"wave.shift":         "班次",
+		"wave.shift.first":   "第一个未满的班次",
+		"wave.size":          "每批通知人数",
+		"wave.update":        "更新",
+		"wave.next":          "下一批（第 %d 批）",
+		"wave.reach":         "通知范围",
+		"wave.count":         "通知人数",
+		"wave.count.v":       "%d 人",
+		"wave.tier":          "层级",
+		"wave.near":          "最近",
+		"wave.far":           "最远",
+		"wave.free":          "空缺名额",
+		"wave.left":          "此批之后仍可通知",
+		"wave.left.v":        "%d 人",
+		"wave.tiers":         "各层级尚未通知的合格志愿者",
+		"wave.send":          "发送第 %d 批通知（%d 人）",
+		"wave.send.hint":     "发送后志愿者会收到邀请；实际发送的名单以发送时为准。",
+		"wave.done":          "没有下一批：名额已满，或可通知的志愿者已全部通知。",
+		"wave.sent":          "已向%[2]s层级的 %[1]d 位志愿者发出通知。",
+		"wave.tier.street":   "本街道",
 		"wave.tier.district": "本区",
-		"wave.tier.city":    "全市",
-		"wave.err.urgency":  "只有“应急动员”方式的需求可以分批通知。请在修改需求中选择应急动员。",
-		"wave.err.begun":    "该班次已经开始，不能再通知。",
-		"wave.err.conflict": "另一批通知刚刚发出，请刷新页面查看下一批。",
-		"wave.link":         "应急动员",
+		"wave.tier.city":     "全市",
+		"wave.err.urgency":   "只有“应急动员”方式的需求可以分批通知。请在修改需求中选择应急动员。",
+		"wave.err.begun":     "该班次已经开始，不能再通知。",
+		"wave.err.conflict":  "另一批通知刚刚发出，请刷新页面查看下一批。",
+		"wave.link":          "应急动员",
 	} {
 		messages[langZH][k] = v
 	}

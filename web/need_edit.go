@@ -130,20 +130,20 @@ func (s *Server) endNeed(to volmatch.NeedStatus) func(http.ResponseWriter, *requ
 
 func init() {
 	for k, v := range map[string]string{
-		"edit.title":     "修改需求",
-		"edit.status":    "当前状态：%s。已有志愿者的班次不能删除、改时间或减少到少于已报名人数。",
-		"edit.submit":    "保存修改",
-		"edit.back":      "返回需求",
-		"edit.end":       "结束需求",
-		"edit.end.hint":  "结束后不再推荐、邀请或接受报名；已安排的志愿者仍照常服务。",
-		"edit.close":     "结束招募（关闭需求）",
-		"edit.cancel":    "取消需求",
-		"edit.err.held":  "未保存：已有志愿者的班次不能删除、改时间，人数也不能少于已报名的人数。",
-		"edit.link":      "修改",
-		"edit.updated":   "需求已保存。",
+		"edit.title":            "修改需求",
+		"edit.status":           "当前状态：%s。已有志愿者的班次不能删除、改时间或减少到少于已报名人数。",
+		"edit.submit":           "保存修改",
+		"edit.back":             "返回需求",
+		"edit.end":              "结束需求",
+		"edit.end.hint":         "结束后不再推荐、邀请或接受报名；已安排的志愿者仍照常服务。",
+		"edit.close":            "结束招募（关闭需求）",
+		"edit.cancel":           "取消需求",
+		"edit.err.held":         "未保存：已有志愿者的班次不能删除、改时间，人数也不能少于已报名的人数。",
+		"edit.link":             "修改",
+		"edit.updated":          "需求已保存。",
 		"needs.ended.closed":    "需求已关闭。",
 		"needs.ended.cancelled": "需求已取消。",
-		"form.who":       "所需技能、证书与培训",
+		"form.who":              "所需技能、证书与培训",
 	} {
 		messages[langZH][k] = v
 	}

@@ -141,7 +141,6 @@ func qrSVG(content string) (template.HTML, error) {
 	return template.HTML(b.String()), nil // our own markup: numbers only
 }
 
-
 func init() {
 	for k, v := range map[string]string{
 		"scan.title":   "扫码签到",

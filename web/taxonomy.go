@@ -173,13 +173,13 @@ func (s *Server) taxonomySearch(w http.ResponseWriter, r *request) {
 
 func init() {
 	for k, v := range map[string]string{
-		"pick.skill":       "所需技能",
-		"pick.certificate": "所需证书",
-		"pick.training":    "所需培训（先培训再上岗）",
-		"pick.search":      "按名称搜索",
-		"pick.hint":        "勾选所需的项目；不选表示不限。输入中文名称（或英文）可快速查找。",
-		"pick.none":        "没有找到，请换一个词。",
-		"pick.bad":         "搜索类型无效。",
+		"pick.skill":        "所需技能",
+		"pick.certificate":  "所需证书",
+		"pick.training":     "所需培训（先培训再上岗）",
+		"pick.search":       "按名称搜索",
+		"pick.hint":         "勾选所需的项目；不选表示不限。输入中文名称（或英文）可快速查找。",
+		"pick.none":         "没有找到，请换一个词。",
+		"pick.bad":          "搜索类型无效。",
 		"ferr.certificates": "请从列表中选择证书。",
 		"ferr.trainings":    "请从列表中选择培训。",
 	} {

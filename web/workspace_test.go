@@ -387,7 +387,7 @@ func TestHistoryPage(t *testing.T) {
 		{"?month=2026-10", 200, []string{"共 0 条记录", "这段时间没有已结束的服务记录"}, nil},
 		{"?month=" + url.QueryEscape("十一月"), 422, []string{"月份格式应为", `id="month-error"`}, nil},
 		{"?page=99", 200, []string{"第 99 / 1 页", `href="/web/history?page=1"`}, nil},
-		{"?page=-1&lang=en", 200, []string{"1 placements", "Completed"}, nil},
+		{"?page=-1&lang=en", 200, []string{"Placements: 1", "Completed"}, nil},
 	} {
 		status, _, body := c.get("/web/history" + tc.query)
 		for _, w := range tc.want {
