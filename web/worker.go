@@ -402,6 +402,8 @@ func (s *Server) matchesPage(w http.ResponseWriter, r *request) {
 	notice := ""
 	if n, err := strconv.Atoi(q.Get("invited")); err == nil && n > 0 {
 		notice = fmt.Sprintf(msg(r.lang, "match.invited"), n)
+	} else if q.Has("updated") {
+		notice = msg(r.lang, "edit.updated")
 	}
 	s.showMatches(w, r, http.StatusOK, r.PathValue("id"), q.Get("shift"), notice, "")
 }

@@ -82,6 +82,9 @@ func TestEditNeed(t *testing.T) {
 	if status != http.StatusSeeOther || loc != "/web/needs/N1?updated=1" {
 		t.Fatalf("POST the edit = %d to %q, want 303 to the need:\n%s", status, loc, body)
 	}
+	if _, _, after := c.get(loc); !strings.Contains(after, "需求已保存") || !strings.Contains(after, `href="/web/needs/N1/edit"`) {
+		t.Errorf("the need's page after the edit lacks the notice or the edit link")
+	}
 	n, _ := e.eng.Need(ctx, admin, "N1")
 	if n.Title != "社区助老服务（周二）" || len(n.Shifts) != 2 || n.Shifts[0].ID != "s1" || n.Shifts[0].Slots != 3 || n.Shifts[0].Filled != 1 ||
 		n.Shifts[1].ID != "s2" || len(n.Requires.Skills) != 1 || n.Requires.Skills[0].Level != 3 ||
