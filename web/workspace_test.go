@@ -71,6 +71,23 @@ func TestEditNeed(t *testing.T) {
 			t.Errorf("a bad date = %d, want 422 with the error beside shift1_date:\n%s", status, body)
 		}
 	})
+	t.Run("an unknown skill beside its field", func(t *testing.T) {
+		f := cloneForm(form)
+		f.Set("skills", "no_such_skill")
+		status, _, body := c.post("/web/needs/N1/edit", f)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="skills-error"`) {
+			t.Errorf("an unknown skill = %d, want 422 with the error beside the skills:\n%s", status, body)
+		}
+	})
+	t.Run("a huge row count", func(t *testing.T) {
+		f := cloneForm(form)
+		f.Set("rows", "100000000")
+		f.Set("shift0_start", "10:00") // refused: nothing is written
+		status, _, body := c.post("/web/needs/N1/edit", f)
+		if status != http.StatusUnprocessableEntity || strings.Count(body, `type="date"`) > 50 {
+			t.Errorf("rows=1e8 = %d with %d date fields, want 422 and at most 50 rows", status, strings.Count(body, `type="date"`))
+		}
+	})
 	t.Run("without CSRF", func(t *testing.T) {
 		f := cloneForm(form)
 		f.Del("csrf")
