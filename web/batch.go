@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -103,7 +104,7 @@ func (s *Server) showBatch(w http.ResponseWriter, r *request, status int, need, 
 	switch volmatch.ErrorCode(err) {
 	case "":
 	case volmatch.EINVALID, volmatch.ECONFLICT:
-		d.Error = cmpOr(d.Error, batchError(r.lang, err))
+		d.Error = cmp.Or(d.Error, batchError(r.lang, err))
 		s.render(w, r.Request, max(status, http.StatusUnprocessableEntity), "batch", r.view("batch.title", d))
 		return
 	default:
@@ -222,14 +223,6 @@ func batchError(lang string, err error) string {
 		return msg(lang, "batch.err.none")
 	}
 	return msg(lang, "batch.err.other")
-}
-
-// cmpOr returns a unless it is empty, else b.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func init() {

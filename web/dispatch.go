@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -91,7 +92,7 @@ func (s *Server) showDispatch(w http.ResponseWriter, r *request, status int, req
 		d.Shifts = append(d.Shifts, choice{Value: sh.ID, Label: shiftText(r.lang, sh), Selected: sh.ID == req.Shift})
 	}
 	if !d.Emergency {
-		d.Error = cmpOr(d.Error, msg(r.lang, "wave.err.urgency"))
+		d.Error = cmp.Or(d.Error, msg(r.lang, "wave.err.urgency"))
 		s.render(w, r.Request, max(status, http.StatusUnprocessableEntity), "dispatch", r.view("wave.title", d))
 		return
 	}
@@ -99,7 +100,7 @@ func (s *Server) showDispatch(w http.ResponseWriter, r *request, status int, req
 	switch volmatch.ErrorCode(err) {
 	case "":
 	case volmatch.EINVALID, volmatch.ECONFLICT:
-		d.Error = cmpOr(d.Error, waveError(r.lang, err))
+		d.Error = cmp.Or(d.Error, waveError(r.lang, err))
 		s.render(w, r.Request, max(status, http.StatusUnprocessableEntity), "dispatch", r.view("wave.title", d))
 		return
 	default:
