@@ -87,12 +87,20 @@ type checkInQR struct {
 	Opens, Closes time.Time
 }
 
+// maxQRs is the most QR codes a page draws (about 4 KB each), the
+// soonest shifts', so that a volunteer holding many keeps a light page.
+const maxQRs = 10
+
 // checkInQRs returns the QR codes of the volunteer's upcoming shifts that
-// are reserved (a shift checked in already has none), by assignment.
+// are reserved (a shift checked in already has none), by assignment: the
+// first maxQRs of up, which is soonest first.
 func (s *Server) checkInQRs(r *request, up []shiftCard) map[string]*checkInQR {
 	out := map[string]*checkInQR{}
 	base := scanBase(r.Request, s.secure(r.Request))
 	for _, c := range up {
+		if len(out) == maxQRs {
+			break
+		}
 		p, err := s.eng.CheckInPass(r.Context(), r.tok, c.ID)
 		if err != nil {
 			continue // not reserved (checked in, or changed meanwhile): no code
@@ -119,7 +127,8 @@ func scanBase(r *http.Request, secure bool) string {
 }
 
 // qrSVG draws content as a QR code in inline SVG: one path of the dark
-// modules over a white square with the quiet zone, scaled by CSS.
+// modules, each row's runs as rectangles, over a white square with the
+// quiet zone, scaled by CSS.
 func qrSVG(content string) (template.HTML, error) {
 	q, err := qrcode.New(content, qrcode.Medium)
 	if err != nil {
@@ -131,10 +140,16 @@ func qrSVG(content string) (template.HTML, error) {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="qr" role="img" shape-rendering="crispEdges">`, n, n)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
 	for y, row := range bm {
-		for x, dark := range row {
-			if dark {
-				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x, y)
+		for x := 0; x < len(row); x++ {
+			if !row[x] {
+				continue
 			}
+			run := 1 // a run of dark modules is one rectangle: a third of the bytes
+			for x+run < len(row) && row[x+run] {
+				run++
+			}
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x, y, run, run)
+			x += run - 1
 		}
 	}
 	b.WriteString(`"/></svg>`)

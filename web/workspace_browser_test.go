@@ -52,6 +52,15 @@ func TestBrowserWorkspace(t *testing.T) {
 					chromedp.Navigate(e.srv.URL+path+sep+"lang="+lang), chromedp.WaitVisible(chromedp.CSS(wait))); err != nil {
 					t.Fatalf("%s (%s, %d px): %v", name, lang, width, err)
 				}
+				// Interactive within 1 s and under 150 KB on loopback (issue 14's budget).
+				nav, err := chromedp.Run(bctx, chromedp.Evaluate[[]float64](`(() => { const n = performance.getEntriesByType('navigation')[0];
+					const r = performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, 0);
+					return [n.domInteractive, n.transferSize + r]; })()`))
+				if err != nil || len(nav) != 2 || nav[0] > 1000 || nav[1] > 150<<10 {
+					t.Errorf("%s (%s, %d px): interactive at %v ms, %v bytes transferred (%v); want under 1000 ms and 150 KB", name, lang, width, nav[0], nav[1], err)
+				} else {
+					t.Logf("%s (%s, %d px): interactive at %.0f ms, %.0f bytes transferred", name, lang, width, nav[0], nav[1])
+				}
 				shotPage(t, bctx, dir, fmt.Sprintf("%s-%s-%d", name, lang, width))
 			}
 		}
