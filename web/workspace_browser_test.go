@@ -129,6 +129,16 @@ func TestBrowserWorkspace(t *testing.T) {
 	if err != nil || strings.Join(boxes, ",") != "first_aid_cert+,lawyer_license" {
 		t.Errorf("after typing the list is %v (%v), want the ticked first_aid_cert then lawyer_license", boxes, err)
 	}
+	// Enter in a search box does not post the need form.
+	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.ID("trainings-q"), "\r"), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if loc, _ := chromedp.Run(bctx, chromedp.Location()); !strings.HasSuffix(loc, "/web/needs/N1/edit?lang=zh") {
+		t.Errorf("Enter in a search box left the form for %s", loc)
+	}
+	if n, _ := e.eng.Need(ctx, admin, "N1"); len(n.Requires.Certificates) != 0 {
+		t.Errorf("Enter in a search box posted the form")
+	}
 	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.ID("skills-q"), "急救"),
 		chromedp.WaitNotPresent(chromedp.CSS(`#skills-list input[value="nursing"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#skills-list input[value="first_aid"]`))); err != nil {
