@@ -143,7 +143,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/web/") {
-			s.opt.Web.ServeHTTP(w, r)
+			s.servePage(w, r)
 			return
 		}
 		s.router.ServeHTTP(w, r)

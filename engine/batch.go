@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"volmatch"
@@ -39,6 +41,25 @@ type BatchRequest struct {
 	// AllOpen plans every open need in the caller's scope (the CLI's
 	// assign --all-open); the API does not offer it.
 	AllOpen bool `json:"-"`
+	// Expect, on a commit, is the PlanDigest of the plan the caller
+	// reviewed: when the plan made now differs (volunteers or slots
+	// changed meanwhile) nothing is written (ECONFLICT, reason
+	// plan_changed). Empty: commit whatever the plan is.
+	Expect string `json:"-"`
+}
+
+// ReasonPlanChanged is the reason of a commit refused because the plan
+// differs from the one reviewed (BatchRequest.Expect).
+const ReasonPlanChanged = "plan_changed"
+
+// PlanDigest is a fingerprint of a plan's placements (hex SHA-256), for
+// BatchRequest.Expect.
+func PlanDigest(p matcher.Plan) string {
+	h := sha256.New()
+	for _, pl := range p.Placements {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\n", pl.Need, pl.Shift, pl.Volunteer)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Batch is a plan and, after a commit, the assignments made; or, for a
@@ -72,6 +93,9 @@ func (e *Engine) Batch(ctx context.Context, tok *volmatch.Token, req BatchReques
 	out := Batch{DryRun: req.DryRun == nil || *req.DryRun, Plan: plan}
 	if out.DryRun || len(plan.Placements) == 0 {
 		return out, nil
+	}
+	if req.Expect != "" && PlanDigest(plan) != req.Expect {
+		return out, volmatch.Reasonf(volmatch.ECONFLICT, ReasonPlanChanged, "the plan changed since it was reviewed; review it again")
 	}
 	rs := make([]volmatch.Reservation, len(plan.Placements))
 	for i, p := range plan.Placements {

@@ -46,31 +46,43 @@ type Wave struct {
 
 // Dispatch sends the next wave of emergency need id.
 func (e *Engine) Dispatch(ctx context.Context, tok *volmatch.Token, id string, req DispatchRequest) (Wave, error) {
+	n, plan, out, err := e.nextWave(ctx, tok, id, req)
+	if err != nil || len(plan.Waves) == 0 {
+		return out, err
+	}
+	return out, e.sendWave(ctx, n, plan, &out)
+}
+
+// nextWave plans the next wave of emergency need id: the need as planned
+// (its begun shifts left out), the plan (no waves when none is left) and
+// the answer when none is sent.
+func (e *Engine) nextWave(ctx context.Context, tok *volmatch.Token, id string, req DispatchRequest) (*volmatch.Need, matcher.DispatchPlan, Wave, error) {
+	var none matcher.DispatchPlan
 	if req.WaveSize < 0 || req.WaveSize > MaxWaveSize {
-		return Wave{}, volmatch.FieldError("wave_size", "must be between 1 and %d, got %d", MaxWaveSize, req.WaveSize)
+		return nil, none, Wave{}, volmatch.FieldError("wave_size", "must be between 1 and %d, got %d", MaxWaveSize, req.WaveSize)
 	}
 	n, err := e.managedNeed(ctx, tok, id)
 	if err != nil {
-		return Wave{}, err
+		return nil, none, Wave{}, err
 	}
 	if n.Urgency != volmatch.UrgencyEmergency {
-		return Wave{}, volmatch.FieldError("urgency", "dispatch is for emergency needs; need %s is %s", n.ID, n.Urgency)
+		return nil, none, Wave{}, volmatch.FieldError("urgency", "dispatch is for emergency needs; need %s is %s", n.ID, n.Urgency)
 	}
 	if req.Shift != "" {
 		if sh, ok := n.Shift(req.Shift); ok {
 			if err := shiftBegun(n, sh, e.now()); err != nil {
-				return Wave{}, err
+				return nil, none, Wave{}, err
 			}
 		}
 	}
 	n = upcoming(n, e.now()) // no wave invites to work already begun
 	out := Wave{Need: n.ID, Invitations: []*volmatch.Invitation{}, Done: true}
 	if n.Status == volmatch.NeedOpen && len(matcher.OpenShifts(n, req.Shift)) == 0 && req.Shift == "" {
-		return out, nil // every slot is filled
+		return n, none, out, nil // every slot is filled
 	}
 	invited, last, err := e.dispatchState(ctx, n)
 	if err != nil {
-		return Wave{}, err
+		return nil, none, Wave{}, err
 	}
 	busy, busyErr := e.busyGate(ctx)
 	plan, err := matcher.Dispatch(n, e.grid, e.scorer, matcher.DispatchOptions{
@@ -79,10 +91,60 @@ func (e *Engine) Dispatch(ctx context.Context, tok *volmatch.Token, id string, r
 	if err == nil && busyErr() != nil {
 		err = fmt.Errorf("dispatch need %s: %w", n.ID, busyErr())
 	}
-	if err != nil || len(plan.Waves) == 0 {
-		return out, err
+	if err != nil {
+		return nil, none, out, err
 	}
-	return out, e.sendWave(ctx, n, plan, &out)
+	return n, plan, out, nil
+}
+
+// WavePreview is the next wave of an emergency dispatch as it would be
+// sent now, and its reach: how many it asks and how far they live.
+type WavePreview struct {
+	Need  string
+	Shift string
+	// Free is the shift's free slots; Done says no wave is left (the slots
+	// are filled or the tiers ran out).
+	Free int
+	Done bool
+	// Tier and Wave name the next wave; Volunteers are whom it asks,
+	// nearest first.
+	Tier       string
+	Wave       int
+	Volunteers []volmatch.Match
+	// NearestKm and FarthestKm are the distances of the nearest and the
+	// farthest volunteer of the wave.
+	NearestKm, FarthestKm float64
+	// Eligible counts the eligible volunteers not yet asked, by tier;
+	// Remaining is how many of them are left after this wave.
+	Eligible  map[string]int
+	Remaining int
+}
+
+// NextWave returns the next wave of emergency need id without sending it,
+// under the same rules as Dispatch (which plans again when it sends: the
+// wave sent may differ if volunteers or invitations changed meanwhile).
+func (e *Engine) NextWave(ctx context.Context, tok *volmatch.Token, id string, req DispatchRequest) (WavePreview, error) {
+	_, plan, out, err := e.nextWave(ctx, tok, id, req)
+	if err != nil {
+		return WavePreview{}, err
+	}
+	p := WavePreview{Need: out.Need, Shift: plan.Shift, Free: plan.Free, Done: len(plan.Waves) == 0, Eligible: plan.Eligible}
+	for _, el := range plan.Eligible {
+		p.Remaining += el
+	}
+	if p.Done {
+		return p, nil
+	}
+	w := plan.Waves[0]
+	p.Tier, p.Wave, p.Volunteers = w.Tier, w.Wave, w.Volunteers
+	p.Remaining -= len(w.Volunteers)
+	for i, mt := range w.Volunteers {
+		if i == 0 || mt.DistanceKm < p.NearestKm {
+			p.NearestKm = mt.DistanceKm
+		}
+		p.FarthestKm = max(p.FarthestKm, mt.DistanceKm)
+	}
+	return p, nil
 }
 
 // dispatchState returns the volunteers already invited to n and the number

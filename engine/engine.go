@@ -72,6 +72,11 @@ type Options struct {
 	// one store write (default and at most volmatch.MaxReserve); a larger
 	// commit is a job of such chunks (job.go).
 	CommitChunk int
+	// CheckInKey signs the volunteers' check-in codes (checkin.go); every
+	// replica must hold the same (default: a random key of this process,
+	// so that the codes shown before a restart stop working and the
+	// volunteer reloads the page).
+	CheckInKey []byte
 }
 
 func (o Options) withDefaults() Options {
@@ -94,6 +99,10 @@ func (o Options) withDefaults() Options {
 	if o.CommitChunk <= 0 || o.CommitChunk > volmatch.MaxReserve {
 		o.CommitChunk = volmatch.MaxReserve
 	}
+	if len(o.CheckInKey) == 0 {
+		o.CheckInKey = make([]byte, 32)
+		_, _ = rand.Read(o.CheckInKey)
+	}
 	return o
 }
 
@@ -115,6 +124,7 @@ type Engine struct {
 	commitChunk int
 	jobs        jobs
 	browse      browseCache // social workers' browse scopes (access.go)
+	checkInKey  []byte      // signs check-in codes (checkin.go)
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -134,6 +144,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	}
 	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
+	e.checkInKey = o.CheckInKey
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text

@@ -29,6 +29,17 @@
 // as CSV. The JSON API keeps bearer tokens only, so it needs no CSRF
 // defence; see dashboard.go for why the dashboard moved here.
 //
+// The social worker's workspace, one file each: the need form and the
+// ranked matches (worker.go), editing, closing and cancelling a need
+// (need_edit.go), the taxonomy search as you type (taxonomy.go, an HTML
+// fragment any form may use), the batch plan and its commit (batch.go),
+// the next dispatch wave (dispatch.go), the day's shifts (today.go), the QR
+// check-in (scan.go) and the placement history (history.go).
+//
+// Every page request is logged with its method, route pattern, status and
+// duration only (observe.go); the API counts it in its metrics by the same
+// pattern.
+//
 // The package uses net/http's ServeMux only: api mounts its Handler for
 // "/" and "/web/" (api.Options.Web).
 package web

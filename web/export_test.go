@@ -6,6 +6,7 @@ var (
 	Refusal   = refusal
 	StepError = stepError
 	Msg       = msg
+	QRSVG     = qrSVG
 )
 
 // LangZH is the Chinese language code.

@@ -101,12 +101,15 @@ func (r *request) view(title string, data any) view {
 	return view{Lang: r.lang, Title: msg(r.lang, title), Tok: r.tok, CSRF: r.csrf, Data: data}
 }
 
-// needRow is a need as the list shows it.
+// needRow is a need as the list shows it, with the fill of its upcoming
+// shifts added up.
 type needRow struct {
-	Need   *volmatch.Need
-	Mode   string
-	Status string
-	Shifts []shiftRow
+	Need          *volmatch.Need
+	Mode          string
+	Status        string
+	Shifts        []shiftRow
+	Filled, Slots int // over the shifts not yet ended
+	Emergency     bool
 }
 
 // shiftRow is a shift with its fill state.
@@ -115,6 +118,13 @@ type shiftRow struct {
 	Filled, Slots int
 	Full          bool
 	Missing       int
+	Ended         bool // the shift is over: its empty slots are no longer open
+}
+
+// needsData is the needs list.
+type needsData struct {
+	Rows   []needRow
+	Notice string
 }
 
 // maxListed is the most needs the list shows (paging is to come).
@@ -128,16 +138,28 @@ func (s *Server) needs(w http.ResponseWriter, r *request) {
 		s.fail(w, r.Request, r.lang, err)
 		return
 	}
-	rows := make([]needRow, 0, len(ns))
-	for _, n := range ns {
-		row := needRow{Need: n, Mode: msg(r.lang, "mode."+string(n.Mode)), Status: msg(r.lang, "status."+string(n.Status))}
-		for _, sh := range n.Shifts {
-			row.Shifts = append(row.Shifts, shiftRow{Start: sh.Start, End: sh.End, Filled: sh.Filled, Slots: sh.Slots,
-				Full: sh.Filled >= sh.Slots, Missing: max(sh.Slots-sh.Filled, 0)})
-		}
-		rows = append(rows, row)
+	now := s.eng.Now()
+	d := needsData{Rows: make([]needRow, 0, len(ns))}
+	if k := r.URL.Query().Get("ended"); k == string(volmatch.NeedClosed) || k == string(volmatch.NeedCancelled) {
+		d.Notice = msg(r.lang, "needs.ended."+k)
 	}
-	s.render(w, r.Request, http.StatusOK, "needs", r.view("needs.title", rows))
+	for _, n := range ns {
+		row := needRow{Need: n, Mode: msg(r.lang, "mode."+string(n.Mode)), Status: msg(r.lang, "status."+string(n.Status)),
+			Emergency: n.Urgency == volmatch.UrgencyEmergency}
+		if row.Emergency {
+			row.Mode = msg(r.lang, "form.mode.emergency")
+		}
+		for _, sh := range n.Shifts {
+			sr := shiftRow{Start: sh.Start, End: sh.End, Filled: sh.Filled, Slots: sh.Slots,
+				Full: sh.Filled >= sh.Slots, Missing: max(sh.Slots-sh.Filled, 0), Ended: !now.Before(sh.End)}
+			if !sr.Ended {
+				row.Filled, row.Slots = row.Filled+sh.Filled, row.Slots+sh.Slots
+			}
+			row.Shifts = append(row.Shifts, sr)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	s.render(w, r.Request, http.StatusOK, "needs", r.view("needs.title", d))
 }
 
 // categoryNames are the taxonomy's top-level names in lang, by key.

@@ -391,6 +391,7 @@ func starOf(hours float64) starLevel {
 type shiftsData struct {
 	Upcoming, Past []shiftCard
 	Star           starLevel
+	QR             map[string]*checkInQR // by assignment: the check-in codes (scan.go)
 }
 
 // myShifts returns the volunteer's assignments as cards, upcoming (holding
@@ -438,7 +439,7 @@ func (s *Server) shifts(w http.ResponseWriter, r *request) {
 		s.fail(w, r.Request, r.lang, err)
 		return
 	}
-	s.render(w, r.Request, http.StatusOK, "shifts", r.view("shifts.title", shiftsData{Upcoming: up, Past: past, Star: starOf(v.Stats.Hours)}))
+	s.render(w, r.Request, http.StatusOK, "shifts", r.view("shifts.title", shiftsData{Upcoming: up, Past: past, Star: starOf(v.Stats.Hours), QR: s.checkInQRs(r, up)}))
 }
 
 // calendar serves the upcoming shifts as an iCalendar file (RFC 5545).

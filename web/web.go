@@ -53,10 +53,11 @@ func (o Options) withDefaults() Options {
 
 // Server serves the pages. It is safe for concurrent use.
 type Server struct {
-	eng   *engine.Engine
-	opt   Options
-	mux   *http.ServeMux
-	pages map[string]*template.Template
+	eng     *engine.Engine
+	opt     Options
+	mux     *http.ServeMux
+	handler http.Handler // mux with the request log (observe.go)
+	pages   map[string]*template.Template
 }
 
 // New returns the pages over the engine.
@@ -64,14 +65,15 @@ func New(eng *engine.Engine, o Options) *Server {
 	s := &Server{eng: eng, opt: o.withDefaults(), mux: http.NewServeMux()}
 	s.pages = parsePages()
 	s.routes()
+	s.handler = s.observe(s.mux)
 	return s
 }
 
 // Handler returns the http.Handler serving "/" and "/web/...".
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // ServeHTTP serves a page.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // roles are the roles a page admits.
 type roles []volmatch.Role

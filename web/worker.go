@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -25,8 +26,12 @@ import (
 // which an admin's token does not have.
 var socialWorkers = roles{volmatch.RoleSocialWorker}
 
-// shiftRows is how many shift rows the form offers (the first required).
+// shiftRows is how many shift rows the new-need form offers (the first
+// required); the edit form offers one more than the need has.
 const shiftRows = 2
+
+// maxShiftRows bounds the rows a form may post (the form's hidden "rows").
+const maxShiftRows = 50
 
 // Modes of the form: the need's mode, emergency being a concentrated need
 // of emergency urgency (应急动员).
@@ -51,7 +56,8 @@ type choiceGroup struct {
 
 // shiftInput is one shift row of the form as typed.
 type shiftInput struct {
-	N                       int // 1-based
+	N                       int    // 1-based
+	ID                      string // the shift's ID when editing ("" for a new row)
 	Date, Start, End, Slots string
 }
 
@@ -59,12 +65,17 @@ type shiftInput struct {
 type needForm struct {
 	Title, Description, Domain, District, Street, Target, Mode string
 	Lat, Lng, Radius                                           string
-	Skills                                                     []string
-	Shifts                                                     [shiftRows]shiftInput
+	Skills, Certificates, Trainings                            []string
+	Shifts                                                     []shiftInput
 	Errors                                                     map[string]string
 	// Lists to choose from.
-	Domains, Districts, Targets, Modes, SkillOpts []choice
-	Streets                                       []choiceGroup
+	Domains, Districts, Targets, Modes []choice
+	Streets                            []choiceGroup
+	// Pickers are the taxonomy pickers: skills, certificates, trainings.
+	Pickers []picker
+	// Action is where the form posts; Need the need edited (nil when new).
+	Action string
+	Need   *volmatch.Need
 }
 
 // err returns the error of field name ("" when none), for the template.
@@ -72,7 +83,8 @@ func (f *needForm) Err(name string) string { return f.Errors[name] }
 
 // newNeedForm shows the empty form.
 func (s *Server) newNeedForm(w http.ResponseWriter, r *request) {
-	f := &needForm{Mode: string(volmatch.ModeConcentrated), Target: volmatch.TargetElderly, Radius: strconv.Itoa(defaultRadiusKm)}
+	f := &needForm{Mode: string(volmatch.ModeConcentrated), Target: volmatch.TargetElderly, Radius: strconv.Itoa(defaultRadiusKm),
+		Shifts: make([]shiftInput, shiftRows)}
 	for i := range f.Shifts {
 		f.Shifts[i].N = i + 1
 	}
@@ -88,13 +100,13 @@ func (s *Server) renderNeedForm(w http.ResponseWriter, r *request, status int, f
 	for _, d := range tax.Domains() {
 		f.Domains = append(f.Domains, choice{Value: d.Key, Label: termName(lang, d.Name, d.NameEN), Selected: d.Key == f.Domain})
 	}
-	chosen := map[string]bool{}
-	for _, k := range f.Skills {
-		chosen[k] = true
+	f.Pickers = []picker{
+		newPicker(tax, lang, kindSkill, "skills", f.Skills, f.Err("skills")),
+		newPicker(tax, lang, kindCertificate, "certificates", f.Certificates, f.Err("certificates")),
+		newPicker(tax, lang, kindTraining, "trainings", f.Trainings, f.Err("trainings")),
 	}
-	f.SkillOpts = nil
-	for _, sk := range tax.Skills() {
-		f.SkillOpts = append(f.SkillOpts, choice{Value: sk.Key, Label: termName(lang, sk.Name, sk.NameEN), Selected: chosen[sk.Key]})
+	if f.Action == "" {
+		f.Action = "/web/needs/new"
 	}
 	city := geo.Beijing()
 	f.Districts = []choice{{Value: "", Label: msg(lang, "form.choose")}}
@@ -115,7 +127,11 @@ func (s *Server) renderNeedForm(w http.ResponseWriter, r *request, status int, f
 	for _, m := range formModes {
 		f.Modes = append(f.Modes, choice{Value: m, Label: msg(lang, "form.mode."+m), Selected: m == f.Mode})
 	}
-	s.render(w, r.Request, status, "need_form", r.view("form.title", f))
+	title := "form.title"
+	if f.Need != nil {
+		title = "edit.title"
+	}
+	s.render(w, r.Request, status, "need_form", r.view(title, f))
 }
 
 // termName is a taxonomy name in lang.
@@ -130,19 +146,8 @@ func termName(lang, zh, en string) string {
 // its matches; a field at fault shows the form again with the error beside
 // it, and nothing is written.
 func (s *Server) postNeed(w http.ResponseWriter, r *request) {
-	pf := r.PostForm
-	f := &needForm{
-		Title: strings.TrimSpace(pf.Get("title")), Description: strings.TrimSpace(pf.Get("description")),
-		Domain: pf.Get("domain"), District: pf.Get("district"), Street: pf.Get("street"),
-		Target: pf.Get("target_group"), Mode: pf.Get("mode"),
-		Lat: strings.TrimSpace(pf.Get("lat")), Lng: strings.TrimSpace(pf.Get("lng")), Radius: strings.TrimSpace(pf.Get("radius_km")),
-		Skills: pf["skills"], Errors: map[string]string{},
-	}
-	for i := range f.Shifts {
-		p := fmt.Sprintf("shift%d_", i)
-		f.Shifts[i] = shiftInput{N: i + 1, Date: pf.Get(p + "date"), Start: pf.Get(p + "start"), End: pf.Get(p + "end"), Slots: strings.TrimSpace(pf.Get(p + "slots"))}
-	}
-	n := f.need(r.lang)
+	f := readNeedForm(r.PostForm)
+	n := f.need(r.lang, nil)
 	if len(f.Errors) == 0 {
 		_, err := s.eng.PostNeed(r.Context(), r.tok, n)
 		if volmatch.ErrorCode(err) == volmatch.EINVALID {
@@ -159,16 +164,62 @@ func (s *Server) postNeed(w http.ResponseWriter, r *request) {
 	s.renderNeedForm(w, r, http.StatusUnprocessableEntity, f)
 }
 
-// need builds the need of the form, recording in f.Errors what cannot be
-// read (a date, a time, a number); the engine checks the rest.
-func (f *needForm) need(lang string) *volmatch.Need {
-	n := &volmatch.Need{
-		ID: engine.NewID("n"), Title: f.Title, Description: f.Description, Domain: f.Domain,
-		TargetGroup: f.Target, District: f.District, Street: f.Street,
-		Mode: volmatch.Mode(f.Mode), Urgency: volmatch.UrgencyNormal,
+// readNeedForm reads the posted form: its rows of shifts (the hidden
+// "rows", shiftRows when absent, at most maxShiftRows) and each chosen
+// taxonomy key once.
+func readNeedForm(pf url.Values) *needForm {
+	f := &needForm{
+		Title: strings.TrimSpace(pf.Get("title")), Description: strings.TrimSpace(pf.Get("description")),
+		Domain: pf.Get("domain"), District: pf.Get("district"), Street: pf.Get("street"),
+		Target: pf.Get("target_group"), Mode: pf.Get("mode"),
+		Lat: strings.TrimSpace(pf.Get("lat")), Lng: strings.TrimSpace(pf.Get("lng")), Radius: strings.TrimSpace(pf.Get("radius_km")),
+		Skills: distinct(pf["skills"]), Certificates: distinct(pf["certificates"]), Trainings: distinct(pf["trainings"]),
+		Errors: map[string]string{},
 	}
+	rows, err := strconv.Atoi(pf.Get("rows"))
+	if err != nil || rows < 1 {
+		rows = shiftRows
+	}
+	f.Shifts = make([]shiftInput, min(rows, maxShiftRows))
+	for i := range f.Shifts {
+		p := fmt.Sprintf("shift%d_", i)
+		f.Shifts[i] = shiftInput{N: i + 1, ID: pf.Get(p + "id"), Date: pf.Get(p + "date"), Start: pf.Get(p + "start"), End: pf.Get(p + "end"), Slots: strings.TrimSpace(pf.Get(p + "slots"))}
+	}
+	return f
+}
+
+// distinct returns the non-empty values of vs, each once, in order.
+func distinct(vs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range vs {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// need builds the need of the form over base (the stored need when
+// editing: what the form does not show is kept; nil for a new need),
+// recording in f.Errors what cannot be read (a date, a time, a number);
+// the engine checks the rest.
+func (f *needForm) need(lang string, base *volmatch.Need) *volmatch.Need {
+	n := &volmatch.Need{ID: engine.NewID("n")}
+	if base != nil {
+		c := *base
+		n = &c
+		n.Shifts, n.Requires.Skills = nil, nil
+	}
+	n.Title, n.Description, n.Domain = f.Title, f.Description, f.Domain
+	n.TargetGroup, n.District, n.Street = f.Target, f.District, f.Street
+	n.Mode, n.Urgency = volmatch.Mode(f.Mode), volmatch.UrgencyNormal
+	n.Requires.Certificates, n.Requires.Trainings = f.Certificates, f.Trainings
 	if f.Mode == formEmergency {
 		n.Mode, n.Urgency = volmatch.ModeConcentrated, volmatch.UrgencyEmergency
+	} else if base != nil && base.Urgency == volmatch.UrgencyUrgent {
+		n.Urgency = base.Urgency // the form has no choice of "urgent": keep it
 	}
 	switch {
 	case f.Title == "":
@@ -204,7 +255,7 @@ func (f *needForm) need(lang string) *volmatch.Need {
 	}
 	for i, in := range f.Shifts {
 		p := fmt.Sprintf("shift%d_", i)
-		if i > 0 && in.Date == "" && in.Start == "" && in.End == "" {
+		if i > 0 && in.Date == "" && in.Start == "" && in.End == "" && in.ID == "" {
 			continue // an optional row left empty
 		}
 		day, err := time.ParseInLocation("2006-01-02", in.Date, volmatch.Beijing)
@@ -223,12 +274,32 @@ func (f *needForm) need(lang string) *volmatch.Need {
 		if err != nil || slots < 1 {
 			f.Errors[p+"slots"] = msg(lang, "ferr.slots")
 		}
-		n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprintf("s%d", i+1), Start: start, End: end, Slots: slots})
+		n.Shifts = append(n.Shifts, volmatch.Shift{ID: cmp.Or(in.ID, f.newShiftID(i)), Start: start, End: end, Slots: slots})
+	}
+	levels := map[string]int{}
+	if base != nil {
+		for _, sl := range base.Requires.Skills {
+			levels[sl.Skill] = sl.Level // a level chosen before is kept
+		}
 	}
 	for _, k := range f.Skills {
-		n.Requires.Skills = append(n.Requires.Skills, volmatch.SkillLevel{Skill: k, Level: 1})
+		n.Requires.Skills = append(n.Requires.Skills, volmatch.SkillLevel{Skill: k, Level: max(levels[k], 1)})
 	}
 	return n
+}
+
+// newShiftID is the ID of a new shift in row i: "s" and the row's number,
+// or past every ID the form holds when that is taken (an edited need).
+func (f *needForm) newShiftID(i int) string {
+	taken := map[string]bool{}
+	for _, in := range f.Shifts {
+		taken[in.ID] = true
+	}
+	for k := i + 1; ; k++ {
+		if id := fmt.Sprintf("s%d", k); !taken[id] {
+			return id
+		}
+	}
 }
 
 // clockOn returns day at the "15:04" clock time hm, Beijing time.
@@ -246,7 +317,7 @@ func clockOn(day time.Time, hm string) (time.Time, error) {
 func formError(lang, field, reason string) (string, string) {
 	var i int
 	var sub string
-	if _, err := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "shifts[%d] %s", &i, &sub); err == nil && i >= 0 && i < shiftRows {
+	if _, err := fmt.Sscanf(strings.Replace(field, "].", "] ", 1), "shifts[%d] %s", &i, &sub); err == nil && i >= 0 && i < maxShiftRows {
 		p := fmt.Sprintf("shift%d_", i)
 		switch {
 		case sub == "end" && reason == volmatch.ReasonEndBeforeStart:
@@ -276,6 +347,10 @@ func formError(lang, field, reason string) (string, string) {
 		return "mode", msg(lang, "ferr.mode")
 	case strings.HasPrefix(field, "requires.skills"):
 		return "skills", msg(lang, "ferr.skills")
+	case strings.HasPrefix(field, "requires.certificates"):
+		return "certificates", msg(lang, "ferr.certificates")
+	case strings.HasPrefix(field, "requires.trainings"):
+		return "trainings", msg(lang, "ferr.trainings")
 	}
 	return "form", msg(lang, "ferr.other")
 }
@@ -327,6 +402,8 @@ func (s *Server) matchesPage(w http.ResponseWriter, r *request) {
 	notice := ""
 	if n, err := strconv.Atoi(q.Get("invited")); err == nil && n > 0 {
 		notice = fmt.Sprintf(msg(r.lang, "match.invited"), n)
+	} else if q.Has("updated") {
+		notice = msg(r.lang, "edit.updated")
 	}
 	s.showMatches(w, r, http.StatusOK, r.PathValue("id"), q.Get("shift"), notice, "")
 }
@@ -569,13 +646,23 @@ func (s *Server) workerRoutes() {
 	s.mux.Handle("GET /web/needs/{id}", s.page(staffOnly, s.matchesPage))
 	s.mux.Handle("POST /web/needs/{id}/invite", s.page(staffOnly, s.invite))
 	s.todayRoutes()
+	s.editRoutes()
+	s.taxonomyRoutes()
+	s.batchRoutes()
+	s.dispatchRoutes()
+	s.historyRoutes()
+	s.scanRoutes()
 }
 
 // parseWorkerPages parses the social worker's page templates with the
 // layout into pages.
 func parseWorkerPages(pages map[string]*template.Template, funcs template.FuncMap) {
-	for _, name := range []string{"need_form", "matches"} {
+	pages["need_form"] = template.Must(template.New("need_form").Funcs(funcs).ParseFS(templateFS,
+		"templates/layout.html", "templates/need_form.html", "templates/taxonomy.html"))
+	pages["matches"] = template.Must(template.New("matches").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/matches.html"))
+	parseTodayPage(pages, funcs)
+	for _, name := range []string{"batch", "dispatch", "history", "scan"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
-	parseTodayPage(pages, funcs)
+	pages["taxonomy"] = template.Must(template.New("taxonomy").Funcs(funcs).ParseFS(templateFS, "templates/taxonomy.html"))
 }

@@ -67,7 +67,7 @@ func TestWorkerPostNeed(t *testing.T) {
 	e := workerEnv(t)
 	c := e.signIn(socialWorker)
 	status, _, page := c.get("/web/needs/new")
-	for _, want := range []string{`type="date"`, `type="time"`, "朝阳区", "建外街道", "急救", `name="skills"`, `multiple`} {
+	for _, want := range []string{`type="date"`, `type="time"`, "朝阳区", "建外街道", "急救", `type="checkbox" name="skills" value="first_aid"`, `name="certificates"`, `name="trainings"`, `hx-get="/web/taxonomy"`} {
 		if status != 200 || !strings.Contains(page, want) {
 			t.Fatalf("GET /web/needs/new = %d, lacks %q:\n%s", status, want, page)
 		}

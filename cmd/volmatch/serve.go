@@ -161,6 +161,7 @@ func (s *service) serve(ctx context.Context, addr string, ready func(url string)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.engine.Follow(runCtx, time.Second)
+	go s.engine.SweepEvery(runCtx, 0) // engine.DefaultSweepEvery
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	ready("http://" + ln.Addr().String())

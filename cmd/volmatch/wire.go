@@ -86,6 +86,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	// Slim copies in the feature grid: a million volunteers in half the
 	// memory (grid.Slim).
 	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now, MinGroup: o.MinGroup}
+	if eo.CheckInKey, err = checkInKey(o.Store.DataDir); err != nil {
+		return err
+	}
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
