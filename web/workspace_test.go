@@ -518,7 +518,7 @@ func TestScanCheckIn(t *testing.T) {
 		{"a forged code", sw, "/web/needs", code[:len(code)-2] + "xx", http.StatusNotFound},
 		{"tomorrow's code with today's MAC", sw, "/web/needs", tomorrow + code[strings.LastIndexByte(code, '.'):], http.StatusNotFound},
 		{"the volunteer themself", vol, "/web/menu", code, http.StatusForbidden},
-		{"a planner", e.signIn(planner), "/", code, http.StatusForbidden},
+		{"a planner", e.signIn(planner), "/web/dashboard", code, http.StatusForbidden},
 	}
 	for _, h := range hostile {
 		t.Run(h.name, func(t *testing.T) {
