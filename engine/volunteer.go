@@ -44,6 +44,11 @@ func (e *Engine) UpdateVolunteer(ctx context.Context, tok *volmatch.Token, id st
 		return nil, err
 	}
 	v.Stats, v.Hidden, v.UpdatedAt = old.Stats, old.Hidden, e.now()
+	if tok.Role == volmatch.RoleVolunteer {
+		if err := e.ownPlace(old, v); err != nil { // as at registration (register.go)
+			return nil, err
+		}
+	}
 	if err := e.ownFields(ctx, tok, old, v); err != nil { // claims pending, pools derived
 		return nil, err
 	}
@@ -194,14 +199,19 @@ func (e *Engine) browsePool(ctx context.Context, scope *volmatch.VolunteerScope,
 	})
 }
 
-// DeleteVolunteer deletes volunteer id (admin only).
+// DeleteVolunteer deletes volunteer id, for an admin or the volunteer
+// themself (their right to erasure under PIPL), and revokes every token
+// scoped to them (bearer tokens, sign-in codes, sessions): a deleted
+// volunteer's session ends at once. Their assignments, invitations and
+// events stay, keyed by the volunteer number alone (the record of service,
+// 谁组织谁记录).
 func (e *Engine) DeleteVolunteer(ctx context.Context, tok *volmatch.Token, id string) error {
-	if tok.Role != volmatch.RoleAdmin {
-		return forbidden("only an admin deletes volunteers")
+	if tok.Role != volmatch.RoleAdmin && (tok.Role != volmatch.RoleVolunteer || tok.Volunteer != id) {
+		return forbidden("only an admin or the volunteer themself deletes a volunteer")
 	}
 	if err := e.store.DeleteVolunteer(ctx, id); err != nil {
 		return err
 	}
 	e.synced(ctx)
-	return nil
+	return e.revokeScoped(ctx, id)
 }
