@@ -141,6 +141,10 @@ func (e *Engine) newVolunteer(ctx context.Context, v *volmatch.Volunteer) error 
 	if v.MaxTravelKm == 0 {
 		v.MaxTravelKm = DefaultTravelKm
 	}
+	if v.Availability.Count() == 0 {
+		// Nothing could ever be offered to them: say so now.
+		return volmatch.FieldError("availability", "choose at least one hour of the week you are free")
+	}
 	if err := e.ownText(v); err != nil {
 		return err
 	}

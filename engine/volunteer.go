@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"volmatch"
@@ -62,7 +63,19 @@ func (e *Engine) checkVolunteer(_ context.Context, v *volmatch.Volunteer) error 
 	if err := v.Validate(); err != nil {
 		return err
 	}
-	return v.CheckSkills(e.tax.Has)
+	if err := v.CheckSkills(e.tax.Has); err != nil {
+		return err
+	}
+	// A claimed skill is checked as a verified one: a key the taxonomy
+	// does not hold could never be verified into anything.
+	if v.Claims != nil {
+		for i, s := range v.Claims.Skills {
+			if !e.tax.Has(s.Skill) {
+				return volmatch.FieldError(fmt.Sprintf("claims.skills[%d].skill", i), "unknown skill key %q", s.Skill)
+			}
+		}
+	}
+	return nil
 }
 
 // Volunteer returns volunteer id as tok may see it: EFORBIDDEN unless tok
