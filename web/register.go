@@ -174,8 +174,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		secret, sess, _, err := s.eng.Register(r.Context(), f.Code, v)
 		switch volmatch.ErrorCode(err) {
 		case "":
-			http.SetCookie(w, &http.Cookie{Name: registerCookie, Value: "", Path: "/web/register", MaxAge: -1,
-				HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+			// The form's CSRF cookie stays: a replay of the form (the back
+			// button) is then told that the code was used.
 			s.setSession(w, r, secret, sess.ExpiresAt.Sub(sess.CreatedAt))
 			http.Redirect(w, r, "/web/profile?welcome=1", http.StatusSeeOther)
 			return
