@@ -92,6 +92,7 @@ type volForm struct {
 	Districts, Travels                                []choice
 	Streets                                           []choiceGroup
 	Periods                                           [3]string
+	Levels                                            []int // a skill's levels: 0 none, 1 basic, 2 skilled, 3 expert
 	Errors                                            map[string]string
 	Notice                                            string
 	Pending                                           int // claims waiting for verification (profile)
@@ -591,6 +592,7 @@ func (s *Server) fillChoices(lang string, f *volForm) {
 	if !listedKm && f.Travel != "" { // a distance an admin set is kept
 		f.Travels = append(f.Travels, choice{Value: f.Travel, Label: fmt.Sprintf(msg(lang, "reg.km"), f.Travel), Selected: true})
 	}
+	f.Levels = []int{0, 1, 2, 3}
 	f.Periods = [3]string{msg(lang, "reg.morning"), msg(lang, "reg.afternoon"), msg(lang, "reg.evening")}
 	f.Avail = nil
 	for d := range 7 {
@@ -616,17 +618,19 @@ func (s *Server) fillChoices(lang string, f *volForm) {
 	}
 	// Skills by domain; a key the record holds outside the list is kept
 	// in a group of its own, so that a save does not drop it.
+	// Groups in the taxonomy's order of domains (professional domains,
+	// then community services).
 	listed := map[string]bool{}
 	groups := map[string]*skillGroup{}
 	var order []string
+	for _, d := range tax.Domains() {
+		groups[d.Key] = &skillGroup{Label: termName(lang, d.Name, d.NameEN)}
+		order = append(order, d.Key)
+	}
 	for _, sk := range tax.Skills() {
-		dom := tax.DomainOf(sk.Key)
-		g, ok := groups[dom]
+		g, ok := groups[tax.DomainOf(sk.Key)]
 		if !ok {
-			d, _ := tax.Skill(dom)
-			g = &skillGroup{Label: termName(lang, d.Name, d.NameEN)}
-			groups[dom] = g
-			order = append(order, dom)
+			continue // under no domain: shown with the others when held
 		}
 		listed[sk.Key] = true
 		g.Rows = append(g.Rows, f.skillRow(lang, sk.Key, termName(lang, sk.Name, sk.NameEN), verifiedSkills, pending.Skills, status))
@@ -643,7 +647,9 @@ func (s *Server) fillChoices(lang string, f *volForm) {
 	}
 	f.Skills = nil
 	for _, dom := range order {
-		f.Skills = append(f.Skills, *groups[dom])
+		if len(groups[dom].Rows) > 0 {
+			f.Skills = append(f.Skills, *groups[dom])
+		}
 	}
 	if len(other.Rows) > 0 {
 		f.Skills = append(f.Skills, *other)
@@ -1004,7 +1010,7 @@ func init() {
 		"profile.title":           "My profile",
 		"profile.welcome":         "You are signed up. Welcome! The skills, certificates and trainings you entered wait for an organisation to verify them.",
 		"profile.saved":           "Saved.",
-		"profile.pending":         "%d qualifications wait for an organisation to verify them; they count for matching once verified.",
+		"profile.pending":         "Qualifications waiting for an organisation to verify them: %d. They count for matching once verified.",
 		"profile.submit":          "Save",
 		"profile.rights":          "Your personal information",
 		"profile.rights.intro":    "You can see everything we hold about you at any time, and delete your account.",

@@ -409,3 +409,36 @@ func TestProfileDelete(t *testing.T) {
 		t.Errorf("GET /web/profile after deletion = %d to %q, want 303 to sign in", status, loc)
 	}
 }
+
+// TestRegisterPageWeight: the sign-up and profile pages with every file
+// they load stay under the budget of 150 KB transferred (issue 14), in
+// both languages.
+func TestRegisterPageWeight(t *testing.T) {
+	const budget = 150 << 10
+	e := newEnv(t)
+	v := e.signIn(volunteer)
+	asset := regexp.MustCompile(`(?:href|src)="(/web/static/[^"]+)"`)
+	for _, tc := range []struct {
+		c    *client
+		path string
+	}{
+		{e.client(), "/web/register?lang=zh&code=" + url.QueryEscape(e.issueRegistration())},
+		{e.client(), "/web/register?lang=en&code=" + url.QueryEscape(e.issueRegistration())},
+		{v, "/web/profile?lang=zh"},
+		{v, "/web/profile?lang=en"},
+	} {
+		status, _, page := tc.c.get(tc.path)
+		if status != http.StatusOK {
+			t.Fatalf("GET %s = %d", tc.path, status)
+		}
+		total := len(page)
+		for _, m := range asset.FindAllStringSubmatch(page, -1) {
+			_, _, body := tc.c.get(m[1])
+			total += len(body)
+		}
+		t.Logf("%s: page %d bytes, with its files %d bytes", tc.path[:strings.Index(tc.path, "=")+3], len(page), total)
+		if total > budget {
+			t.Errorf("%s weighs %d bytes with its files, over the budget of %d", tc.path, total, budget)
+		}
+	}
+}
