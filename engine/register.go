@@ -279,20 +279,3 @@ func (e *Engine) ownPlace(old, v *volmatch.Volunteer) error {
 	}
 	return e.homePlace(v)
 }
-
-// revokeScoped revokes every token scoped to volunteer id.
-func (e *Engine) revokeScoped(ctx context.Context, id string) error {
-	toks, err := e.store.Tokens(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range toks {
-		if t.Role != volmatch.RoleVolunteer || t.Volunteer != id {
-			continue
-		}
-		if err := e.RevokeToken(ctx, t.Hash); err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
-			return err
-		}
-	}
-	return nil
-}

@@ -345,6 +345,14 @@ func TestVolunteerOwnWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A slot V2 holds in a shift ahead.
+		if _, err := e.PostNeed(ctx, sw1, menuNeed("N1")); err != nil {
+			t.Fatal(err)
+		}
+		held, err := self(ctx, e, "V2", "N1")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, tok := range []*volmatch.Token{v1, sw1, planner} {
 			if err := e.DeleteVolunteer(ctx, tok, "V2"); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
 				t.Errorf("DeleteVolunteer(V2) by %s %s = %v, want EFORBIDDEN", tok.Role, tok.Volunteer, err)
@@ -364,6 +372,17 @@ func TestVolunteerOwnWrites(t *testing.T) {
 		}
 		if _, err := e.Volunteer(ctx, v1, "V1"); err != nil {
 			t.Errorf("V1 after V2's deletion: %v", err)
+		}
+		// The slot is released for others, the cancellation on record.
+		a, err := e.Assignment(ctx, admin, held.Assignment.ID)
+		if err != nil || a.Status != volmatch.AssignCancelled {
+			t.Errorf("V2's assignment after deletion = %+v, %v, want cancelled", a, err)
+		}
+		if n, err := e.Need(ctx, admin, "N1"); err != nil || n.Shifts[0].Filled != 0 {
+			t.Errorf("N1's shift after V2's deletion: %+v, %v, want no slot filled", n, err)
+		}
+		if err := e.DeleteVolunteer(ctx, admin, "V2"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+			t.Errorf("deleting V2 again = %v, want ENOTFOUND", err)
 		}
 	})
 }

@@ -213,14 +213,21 @@ func (e *Engine) browsePool(ctx context.Context, scope *volmatch.VolunteerScope,
 }
 
 // DeleteVolunteer deletes volunteer id, for an admin or the volunteer
-// themself (their right to erasure under PIPL), and revokes every token
-// scoped to them (bearer tokens, sign-in codes, sessions): a deleted
+// themself (their right to erasure under PIPL): it cancels the slots they
+// hold in shifts ahead, deletes the record and revokes every token scoped
+// to them (bearer tokens, sign-in codes, sessions), so that a deleted
 // volunteer's session ends at once. Their assignments, invitations and
 // events stay, keyed by the volunteer number alone (the record of service,
-// 谁组织谁记录).
+// 谁组织谁记录; see erase.go). ENOTFOUND when there is no such volunteer.
 func (e *Engine) DeleteVolunteer(ctx context.Context, tok *volmatch.Token, id string) error {
 	if tok.Role != volmatch.RoleAdmin && (tok.Role != volmatch.RoleVolunteer || tok.Volunteer != id) {
 		return forbidden("only an admin or the volunteer themself deletes a volunteer")
+	}
+	if _, err := e.store.Volunteer(ctx, id); err != nil {
+		return err
+	}
+	if err := e.releaseUpcoming(ctx, id); err != nil {
+		return err
 	}
 	if err := e.store.DeleteVolunteer(ctx, id); err != nil {
 		return err
