@@ -411,3 +411,25 @@ func TestNormalPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterStoreFails: when the store fails to write the new volunteer
+// (an injected failure), nothing is registered and the code is given back,
+// so the person's next try works.
+func TestRegisterStoreFails(t *testing.T) {
+	ctx := context.Background()
+	e, st := newFaultyEngine(t, engine.Options{})
+	code, _, err := e.IssueRegistration(ctx, admin, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.FailCall("CreateVolunteer", 1)
+	if _, _, _, err := e.Register(ctx, code, newcomer()); err == nil {
+		t.Fatal("Register with the store failing = nil, want the store's error")
+	}
+	if err := e.CheckRegistration(ctx, code); err != nil {
+		t.Fatalf("the code after a failed write = %v, want it given back", err)
+	}
+	if _, _, got, err := e.Register(ctx, code, newcomer()); err != nil || got == nil {
+		t.Errorf("Register after the failure = %v, want the volunteer", err)
+	}
+}
