@@ -80,30 +80,31 @@ type availRow struct {
 
 // volForm is the sign-up or profile form's values and errors by field.
 type volForm struct {
-	Profile                                           bool // the profile's form, else the sign-up's
-	Code                                              string
-	Name, Phone, District, Street, Lat, Lng, Travel   string
-	Precise                                           bool // a precise home is stored (profile)
-	Consent                                           volmatch.Consent
-	Avail                                             []availRow
-	Skills                                            []skillGroup
-	Certs                                             []certInput
-	Trainings, Languages                              []checkRow
-	Districts, Travels                                []choice
-	Streets                                           []choiceGroup
-	Periods                                           [3]string
-	Levels                                            []int // a skill's levels: 0 none, 1 basic, 2 skilled, 3 expert
-	Errors                                            map[string]string
-	Notice                                            string
-	Pending                                           int // claims waiting for verification (profile)
-	skillLevels                                       map[string]int
-	trainingSet, languageSet                          map[string]bool
-	stored                                            *volmatch.Volunteer // the profile's record
-	clearPrecise                                      bool
-	availCells                                        [7][3]bool
-	availSent                                         bool
-	certsTyped                                        []certInput
-	unknownSkills, unknownTrainings, unknownLanguages []string
+	// As typed (or prefilled from the stored record).
+	Code                                            string // the registration code (sign-up only)
+	Name, Phone, District, Street, Lat, Lng, Travel string
+	Consent                                         volmatch.Consent
+	skillLevels                                     map[string]int  // skill key -> level 1..3
+	trainingSet, languageSet                        map[string]bool // keys ticked
+	availCells                                      [7][3]bool      // day (Monday first) x period
+	certsTyped                                      []certInput
+	clearPrecise                                    bool // "keep only my street's location" ticked
+
+	// What the template shows.
+	Precise              bool // a precise home is stored (profile)
+	Avail                []availRow
+	Skills               []skillGroup
+	Certs                []certInput
+	Trainings, Languages []checkRow
+	Districts, Travels   []choice
+	Streets              []choiceGroup
+	Periods              [3]string
+	Levels               []int // a skill's levels: 0 none, 1 basic, 2 skilled, 3 expert
+	Errors               map[string]string
+	Notice               string
+	Pending              int // claims waiting for verification (profile)
+
+	stored *volmatch.Volunteer // the stored record (profile), nil at sign-up
 }
 
 // Err returns the error of field name ("" when none), for the template.
@@ -222,7 +223,6 @@ func (s *Server) profile(w http.ResponseWriter, r *request) {
 }
 
 func (s *Server) renderProfile(w http.ResponseWriter, r *request, status int, f *volForm) {
-	f.Profile = true
 	s.fillChoices(r.lang, f)
 	s.render(w, r.Request, status, "profile", r.view("profile.title", f))
 }
@@ -378,7 +378,7 @@ func readVolForm(r *http.Request, lang string, old *volmatch.Volunteer) *volForm
 		clearPrecise: pf.Get("street_only") == "1",
 		Consent: volmatch.Consent{ShareContact: pf.Get("share_contact") == "1", Emergency: pf.Get("emergency") == "1",
 			Findable: pf.Get("findable") == "1"},
-		Errors: map[string]string{}, stored: old, availSent: true,
+		Errors: map[string]string{}, stored: old,
 		skillLevels: map[string]int{}, trainingSet: map[string]bool{}, languageSet: map[string]bool{},
 	}
 	for _, cell := range pf["avail"] {
