@@ -442,3 +442,59 @@ func TestRegisterPageWeight(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterPageRoles: each page and form action of the sign-up and the
+// profile, as every caller: the profile is the volunteer's alone (a form
+// action by another role is refused even with its CSRF token), the sign-up
+// is open to anyone holding a code.
+func TestRegisterPageRoles(t *testing.T) {
+	e := newEnv(t)
+	clients := map[string]*client{
+		"out":           e.client(),
+		"admin":         e.signIn(adminSpec),
+		"social_worker": e.signIn(socialWorker),
+		"volunteer":     e.signIn(volunteer),
+		"planner":       e.signIn(planner),
+	}
+	volunteerOnly := map[string]int{"out": 303, "admin": 403, "social_worker": 403, "volunteer": 200, "planner": 403}
+	everyone := map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}
+	for _, c := range []struct {
+		path string
+		want map[string]int
+	}{
+		{"/web/profile", volunteerOnly},
+		{"/web/profile/data", volunteerOnly},
+		{"/web/profile/delete", volunteerOnly},
+		{"/web/register", everyone},
+		{"/web/static/profile.css", everyone},
+		{"/web/static/register.js", everyone},
+	} {
+		for who, want := range c.want {
+			status, loc, _ := clients[who].get(c.path)
+			if status != want || want == 303 && !strings.HasPrefix(loc, "/web/signin") {
+				t.Errorf("GET %s as %s = %d to %q, want %d", c.path, who, status, loc, want)
+			}
+		}
+	}
+	// Form actions by the other roles, each with its own session's CSRF
+	// token: refused, nothing changed or deleted.
+	for _, who := range []string{"admin", "social_worker", "planner"} {
+		c := clients[who]
+		_, _, page := c.get("/")
+		if who == "social_worker" {
+			_, _, page = c.get("/web/needs")
+		}
+		token := csrf(t, page)
+		for _, path := range []string{"/web/profile", "/web/profile/delete"} {
+			if status, _, _ := c.post(path, url.Values{"csrf": {token}, "confirm": {"yes"}, "name": {"x"}}); status != http.StatusForbidden {
+				t.Errorf("POST %s as %s = %d, want 403", path, who, status)
+			}
+		}
+	}
+	if status, loc, _ := clients["out"].post("/web/profile", url.Values{"name": {"x"}}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/web/signin") {
+		t.Errorf("POST /web/profile signed out = %d to %q, want 303 to sign in", status, loc)
+	}
+	if v := e.stored("V1"); v.Name != "测试志愿者" {
+		t.Errorf("V1 was changed by another role's form: %q", v.Name)
+	}
+}
