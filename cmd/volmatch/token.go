@@ -281,6 +281,8 @@ func shortHash(h string) string { return h[:min(len(h), shownHash)] }
 
 func scopeOf(t *volmatch.Token) string {
 	switch {
+	case t.Kind == volmatch.KindRegister:
+		return "registration" // a one-time code for a new volunteer
 	case t.Org != "":
 		return "org:" + t.Org
 	case t.Volunteer != "":

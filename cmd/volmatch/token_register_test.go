@@ -44,6 +44,11 @@ func TestTokenCreateRegister(t *testing.T) {
 	if err != nil {
 		t.Errorf("the printed code: %v", err)
 	}
+	// token list tells the code from a volunteer's token.
+	var list bytes.Buffer
+	if code := run([]string{"token", "list", "--data", dir}, &list, &stderr); code != 0 || !strings.Contains(list.String(), "registration") || !strings.Contains(list.String(), "建外街道") {
+		t.Errorf("token list = %d:\n%s\nwant the registration code listed as such", code, list.String())
+	}
 	for _, c := range []struct {
 		args []string
 		want string
