@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -151,7 +152,31 @@ func (e *Engine) newVolunteer(ctx context.Context, v *volmatch.Volunteer) error 
 	if err := e.homePlace(v); err != nil {
 		return err
 	}
+	if err := e.knownClaims(v.Claims); err != nil {
+		return err
+	}
 	return e.checkVolunteer(ctx, v)
+}
+
+// knownClaims refuses a claimed certificate or training that is not in the
+// taxonomy's vocabulary: a newcomer picks them from the lists, and a name
+// no need can require could never be verified into anything. (Records an
+// admin imports may hold other names; they are not checked here.)
+func (e *Engine) knownClaims(c *volmatch.Claims) error {
+	if c == nil {
+		return nil
+	}
+	for i, x := range c.Certificates {
+		if !e.tax.HasCertificate(x.Name) {
+			return volmatch.FieldError(fmt.Sprintf("claims.certificates[%d].name", i), "unknown certificate %q (a key of the taxonomy's certificates)", x.Name)
+		}
+	}
+	for i, t := range c.Trainings {
+		if !e.tax.HasTraining(t) {
+			return volmatch.FieldError(fmt.Sprintf("claims.trainings[%d]", i), "unknown training %q (a key of the taxonomy's trainings)", t)
+		}
+	}
+	return nil
 }
 
 // ownText checks and tidies the text a volunteer writes about themself:

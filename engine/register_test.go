@@ -161,6 +161,8 @@ func TestRegisterRefusals(t *testing.T) {
 		{"no free time", "availability", func(v *volmatch.Volunteer) { v.Availability = volmatch.Week{} }},
 		{"unknown skill", "claims.skills[0].skill", func(v *volmatch.Volunteer) { v.Skills = []volmatch.SkillLevel{{Skill: "juggling", Level: 1}} }},
 		{"too far", "max_travel_km", func(v *volmatch.Volunteer) { v.MaxTravelKm = 500 }},
+		{"unknown certificate", "claims.certificates[0].name", func(v *volmatch.Volunteer) { v.Certificates[0].Name = "<b>万能证</b>" }},
+		{"unknown training", "claims.trainings[0]", func(v *volmatch.Volunteer) { v.Trainings = []string{"anything"} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, st, _ := regEngine(t)

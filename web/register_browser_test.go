@@ -217,6 +217,20 @@ func TestBrowserRegisterPrecise(t *testing.T) {
 		t.Fatal("the precise location was not read into the form")
 	}
 	shotPage(t, ctx, dir, "register-precise-zh-390")
+	// Undone and done again: the hidden fields follow.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("unlocate"))); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("lat").value + document.getElementById("lng").value`)); v != "" {
+		t.Errorf("after undo the form still holds a point: %q", v)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("locate"))); err != nil {
+		t.Fatal(err)
+	}
+	got = ""
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && got == ""; time.Sleep(50 * time.Millisecond) {
+		got, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("lat").value`))
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.vol-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))); err != nil {
 		t.Fatalf("send: %v", err)
 	}

@@ -190,6 +190,8 @@ func TestRegisterFieldErrors(t *testing.T) {
 		{"date without certificate", "cert0", "请选择证书名称", func(f url.Values) { f.Set("cert0_name", "") }},
 		{"unknown skill", "skills", "技能", func(f url.Values) { f.Set("skill.juggling", "1") }},
 		{"odd level", "skills", "技能水平", func(f url.Values) { f.Set("skill.first_aid", "9") }},
+		{"forged certificate", "certs", "证书填写有误", func(f url.Values) { f.Set("cert0_name", "万能证") }},
+		{"forged training", "trainings", "培训项目有误", func(f url.Values) { f.Set("trainings", "anything") }},
 		{"no code", "code", "请填写注册码", func(f url.Values) { f.Set("code", "") }},
 		{"wrong code", "code", "注册码无效", func(f url.Values) { f.Set("code", "vm_0000") }},
 	} {

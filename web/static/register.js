@@ -27,11 +27,21 @@
   if (!btn || !navigator.geolocation) { return; }
   btn.hidden = false;
   var status = document.getElementById("locate-status");
+  var undo = document.getElementById("unlocate");
+  var lat = document.getElementById("lat"), lng = document.getElementById("lng");
+  undo.addEventListener("click", function () {
+    lat.value = "";
+    lng.value = "";
+    status.textContent = undo.getAttribute("data-done");
+    undo.hidden = true;
+    btn.focus();
+  });
   btn.addEventListener("click", function () {
     navigator.geolocation.getCurrentPosition(function (pos) {
-      document.getElementById("lat").value = pos.coords.latitude.toFixed(6);
-      document.getElementById("lng").value = pos.coords.longitude.toFixed(6);
+      lat.value = pos.coords.latitude.toFixed(6);
+      lng.value = pos.coords.longitude.toFixed(6);
       status.textContent = btn.getAttribute("data-got");
+      undo.hidden = false;
     }, function () {
       status.textContent = btn.getAttribute("data-fail");
     }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
