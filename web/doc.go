@@ -22,6 +22,15 @@
 // constant time; the sign-in form, before a session exists, uses a
 // double-submit cookie. A POST without a valid one is refused with 403.
 //
+// Sign-up (register.go): an admin issues a one-time registration code
+// (engine.IssueRegistration; `volmatch token create --register` prints the
+// link /web/register?code=...), the stand-in for SMS verification. The
+// person fills in one form (a double-submit cookie again, no session yet);
+// engine.Register makes the new volunteer, every qualification they claim
+// pending, and a session. /web/profile is the same form over their own
+// record, with the download of what is held and the deletion of the
+// account.
+//
 // The package uses net/http's ServeMux only: api mounts its Handler for
 // "/" and "/web/" (api.Options.Web).
 package web
