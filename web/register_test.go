@@ -351,6 +351,23 @@ func TestProfile(t *testing.T) {
 	if !strings.Contains(page, "（已核实：熟练）") || !strings.Contains(page, "1 项资质在等待机构核实") {
 		t.Errorf("the profile does not show the pending raise beside the verified level")
 	}
+	// A verified skill dropped and added again is a claim again: pending.
+	for _, level := range []string{"0", "2"} {
+		_, _, page = c.get("/web/profile")
+		form = profileValues(t, page)
+		form.Set("skill.first_aid", level)
+		if status, _, _ := c.post("/web/profile", form); status != http.StatusSeeOther {
+			t.Fatalf("save with first aid %s = %d, want 303", level, status)
+		}
+	}
+	v1 = e.stored("V1")
+	if v1.SkillLevelOf("first_aid") != 0 || v1.Claims == nil || len(v1.Claims.Skills) != 1 || v1.Claims.Skills[0].Level != 2 {
+		t.Errorf("first aid re-added: verified %d, claims %+v, want none verified and 2 pending", v1.SkillLevelOf("first_aid"), v1.Claims)
+	}
+	_, _, page = c.get("/web/profile")
+	if !strings.Contains(page, "1 项资质在等待机构核实") {
+		t.Errorf("the profile does not count the re-added skill as pending")
+	}
 	// An error beside the field, nothing saved.
 	form = profileValues(t, page)
 	form.Set("phone", "phone")
