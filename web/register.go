@@ -14,6 +14,7 @@ import (
 
 	"volmatch"
 	"volmatch/geo"
+	"volmatch/taxonomy"
 )
 
 // The volunteer's sign-up (志愿者注册) and profile (issue 14), phone first.
@@ -672,7 +673,7 @@ func (s *Server) fillChoices(lang string, f *volForm) {
 		c.Options = []choice{{Value: "", Label: msg(lang, "reg.cert.none")}}
 		known := false
 		for _, t := range tax.Certificates() {
-			c.Options = append(c.Options, choice{Value: t.Key, Label: t.Name, Selected: t.Key == c.Name})
+			c.Options = append(c.Options, choice{Value: t.Key, Label: vocabName(lang, t), Selected: t.Key == c.Name})
 			known = known || t.Key == c.Name
 		}
 		if !known && c.Name != "" {
@@ -688,7 +689,7 @@ func (s *Server) fillChoices(lang string, f *volForm) {
 	seen := map[string]bool{}
 	for _, t := range tax.Trainings() {
 		seen[t.Key] = true
-		f.Trainings = append(f.Trainings, checkRow{Value: t.Key, Label: t.Name, Checked: f.trainingSet[t.Key],
+		f.Trainings = append(f.Trainings, checkRow{Value: t.Key, Label: vocabName(lang, t), Checked: f.trainingSet[t.Key],
 			Status: status(slices.Contains(pending.Trainings, t.Key), slices.Contains(verified.Trainings, t.Key))})
 	}
 	for _, t := range sortedKeys(f.trainingSet) {
@@ -708,6 +709,17 @@ func (s *Server) fillChoices(lang string, f *volForm) {
 			f.Languages = append(f.Languages, checkRow{Value: l, Label: l, Checked: true})
 		}
 	}
+}
+
+// vocabName is a certificate's or training's name in lang: the taxonomy
+// names them in Chinese only, so English shows the key in words with the
+// Chinese name (first_aid_cert: "First aid cert (红十字救护员证)").
+func vocabName(lang string, t taxonomy.Term) string {
+	if lang != langEN {
+		return t.Name
+	}
+	words := strings.ReplaceAll(t.Key, "_", " ")
+	return strings.ToUpper(words[:1]) + words[1:] + " (" + t.Name + ")"
 }
 
 // skillRow is skill key's row: the chosen level and, on the profile,
