@@ -44,6 +44,11 @@ const (
 	KindBearer  TokenKind = ""        // an API bearer token
 	KindSignIn  TokenKind = "signin"  // a one-time sign-in code, redeemed for a session
 	KindSession TokenKind = "session" // a web session, held in an HttpOnly cookie
+	// KindRegister is a one-time volunteer registration code: redeemed
+	// with the sign-up form, it creates a volunteer and a session for
+	// them. It has the volunteer role and no scope (the volunteer does
+	// not exist yet).
+	KindRegister TokenKind = "register"
 )
 
 // Expired reports whether the token no longer works at now: at or after
@@ -64,6 +69,12 @@ func (t *Token) Validate() error {
 			return err
 		}
 	case RoleVolunteer:
+		if t.Kind == KindRegister {
+			if t.Org != "" || t.Volunteer != "" {
+				return FieldError("volunteer", "a registration code takes no organisation or volunteer scope: it makes the volunteer")
+			}
+			break
+		}
 		if err := validID("volunteer", t.Volunteer); err != nil {
 			return err
 		}
@@ -72,8 +83,12 @@ func (t *Token) Validate() error {
 	}
 	switch t.Kind {
 	case KindBearer, KindSignIn, KindSession:
+	case KindRegister:
+		if t.Role != RoleVolunteer {
+			return FieldError("role", "a registration code is for a volunteer, got %q", t.Role)
+		}
 	default:
-		return FieldError("kind", "must be empty, signin or session, got %q", t.Kind)
+		return FieldError("kind", "must be empty, signin, session or register, got %q", t.Kind)
 	}
 	if len(t.Hash) != 64 {
 		return FieldError("hash", "must be a hex SHA-256")

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"volmatch"
@@ -44,6 +45,11 @@ func (e *Engine) UpdateVolunteer(ctx context.Context, tok *volmatch.Token, id st
 		return nil, err
 	}
 	v.Stats, v.Hidden, v.UpdatedAt = old.Stats, old.Hidden, e.now()
+	if tok.Role == volmatch.RoleVolunteer {
+		if err := e.ownPlace(old, v); err != nil { // as at registration (register.go)
+			return nil, err
+		}
+	}
 	if err := e.ownFields(ctx, tok, old, v); err != nil { // claims pending, pools derived
 		return nil, err
 	}
@@ -57,7 +63,19 @@ func (e *Engine) checkVolunteer(_ context.Context, v *volmatch.Volunteer) error 
 	if err := v.Validate(); err != nil {
 		return err
 	}
-	return v.CheckSkills(e.tax.Has)
+	if err := v.CheckSkills(e.tax.Has); err != nil {
+		return err
+	}
+	// A claimed skill is checked as a verified one: a key the taxonomy
+	// does not hold could never be verified into anything.
+	if v.Claims != nil {
+		for i, s := range v.Claims.Skills {
+			if !e.tax.Has(s.Skill) {
+				return volmatch.FieldError(fmt.Sprintf("claims.skills[%d].skill", i), "unknown skill key %q", s.Skill)
+			}
+		}
+	}
+	return nil
 }
 
 // Volunteer returns volunteer id as tok may see it: EFORBIDDEN unless tok
@@ -194,14 +212,26 @@ func (e *Engine) browsePool(ctx context.Context, scope *volmatch.VolunteerScope,
 	})
 }
 
-// DeleteVolunteer deletes volunteer id (admin only).
+// DeleteVolunteer deletes volunteer id, for an admin or the volunteer
+// themself (their right to erasure under PIPL): it cancels the slots they
+// hold in shifts ahead, deletes the record and revokes every token scoped
+// to them (bearer tokens, sign-in codes, sessions), so that a deleted
+// volunteer's session ends at once. Their assignments, invitations and
+// events stay, keyed by the volunteer number alone (the record of service,
+// 谁组织谁记录; see erase.go). ENOTFOUND when there is no such volunteer.
 func (e *Engine) DeleteVolunteer(ctx context.Context, tok *volmatch.Token, id string) error {
-	if tok.Role != volmatch.RoleAdmin {
-		return forbidden("only an admin deletes volunteers")
+	if tok.Role != volmatch.RoleAdmin && (tok.Role != volmatch.RoleVolunteer || tok.Volunteer != id) {
+		return forbidden("only an admin or the volunteer themself deletes a volunteer")
+	}
+	if _, err := e.store.Volunteer(ctx, id); err != nil {
+		return err
+	}
+	if err := e.releaseUpcoming(ctx, id); err != nil {
+		return err
 	}
 	if err := e.store.DeleteVolunteer(ctx, id); err != nil {
 		return err
 	}
 	e.synced(ctx)
-	return nil
+	return e.revokeScoped(ctx, id)
 }

@@ -39,6 +39,14 @@
 // Every page request is logged with its method, route pattern, status and
 // duration only (observe.go); the API counts it in its metrics by the same
 // pattern.
+// Sign-up (register.go): an admin issues a one-time registration code
+// (engine.IssueRegistration; `volmatch token create --register` prints the
+// link /web/register?code=...), the stand-in for SMS verification. The
+// person fills in one form (a double-submit cookie again, no session yet);
+// engine.Register makes the new volunteer, every qualification they claim
+// pending, and a session. /web/profile is the same form over their own
+// record, with the download of what is held and the deletion of the
+// account.
 //
 // The package uses net/http's ServeMux only: api mounts its Handler for
 // "/" and "/web/" (api.Options.Web).

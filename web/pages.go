@@ -27,6 +27,8 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 		d.Notice = msg(lang, "signin.expired")
 	case r.URL.Query().Has("out"):
 		d.Notice = msg(lang, "signin.out")
+	case r.URL.Query().Has("deleted"):
+		d.Notice = msg(lang, "delete.done")
 	}
 	s.signinPage(w, r, lang, http.StatusOK, d)
 }

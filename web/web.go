@@ -116,6 +116,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/shifts", s.page(volunteers, s.shifts))
 	s.mux.Handle("GET /web/shifts.ics", s.page(volunteers, s.calendar))
 	s.dashboardRoutes()
+	s.registerRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -300,5 +301,6 @@ func parsePages() map[string]*template.Template {
 	}
 	parseWorkerPages(pages, funcs)
 	parseDashboardPage(pages, funcs)
+	parseRegisterPages(pages, funcs)
 	return pages
 }

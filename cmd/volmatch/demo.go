@@ -154,6 +154,11 @@ func demoSignIns(ctx context.Context, eng *engine.Engine, toks []demoToken) erro
 			return fmt.Errorf("demo: issue a %s sign-in code: %w", t.Role, err)
 		}
 		t.SignIn = code
+		if t.Role == volmatch.RoleVolunteer {
+			if t.Register, _, err = eng.IssueRegistration(ctx, admin, "demo", 0); err != nil {
+				return fmt.Errorf("demo: issue a registration code: %w", err)
+			}
+		}
 	}
 	return nil
 }
@@ -322,6 +327,9 @@ type demoToken struct {
 	// SignIn is a one-time web sign-in code for the role (social worker
 	// and volunteer only).
 	SignIn string
+	// Register is a one-time volunteer registration code (the volunteer's
+	// entry only): a person signs up as a new volunteer with it.
+	Register string
 }
 
 // demoTokens creates a fresh token for each role: a social worker of the
@@ -401,6 +409,9 @@ func printDemo(w io.Writer, url string, o demoOptions, toks []demoToken, needID 
 	}
 	if pl.SignIn != "" {
 		fmt.Fprintf(w, "  planner dashboard: %s  (one-time sign-in link; the dashboard is %s/web/dashboard)\n", signInLink(url, pl.SignIn), url)
+	}
+	if vol.Register != "" {
+		fmt.Fprintf(w, "  volunteer sign-up: %s  (one-time registration link: a new volunteer)\n", registerLink(url, vol.Register))
 	}
 	fmt.Fprintf(w, "  API document:      %s/openapi.json\n", url)
 }

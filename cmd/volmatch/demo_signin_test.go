@@ -56,6 +56,16 @@ func TestDemoSignInLinks(t *testing.T) {
 			}
 		}
 	}
+	// The registration link opens the sign-up form with its code.
+	const prefix = "  volunteer sign-up: "
+	f := strings.Fields(strings.TrimPrefix(p.waitLine(t, prefix), prefix))
+	if len(f) == 0 || !strings.HasPrefix(f[0], base+"/web/register?code=") {
+		t.Fatalf("%q line = %q, want a registration link on %s", prefix, f, base)
+	}
+	u, _ := url.Parse(f[0])
+	if status, _, page := fetch(t, http.DefaultClient, "GET", f[0], nil); status != 200 || !strings.Contains(page, u.Query().Get("code")) || strings.Contains(page, `id="code-error"`) {
+		t.Errorf("GET %s = %d, want the sign-up form with the code, no error:\n%s", f[0], status, page)
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	for range p.lines {
 	}

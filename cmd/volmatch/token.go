@@ -33,7 +33,7 @@ func newTokenCreateCmd(e *env) *cobra.Command {
 	var cfg storeConfig
 	var role, org, vol, name, baseURL string
 	var ttl time.Duration
-	var signin bool
+	var signin, register bool
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a bearer token and print its secret (shown only this once)",
@@ -43,15 +43,29 @@ org create) and a volunteer token only for a stored volunteer.
 
 With --signin it prints a one-time sign-in link for the web pages instead
 (/web/signin?code=...): the code works once, for --ttl (default 24h, at most
-168h), and starts a 12-hour session with the role and scope given.`,
+168h), and starts a 12-hour session with the role and scope given.
+
+With --register it prints a one-time volunteer registration link instead
+(/web/register?code=...): the person who opens it signs up as a new
+volunteer through the form and is signed in. volmatch has no SMS gateway,
+so this link, handed to the person by whoever checked who they are, stands
+in for verifying their phone. It works once, for --ttl (default 24h, at most
+168h), and takes no --org or --volunteer.`,
 		Example: `  volmatch token create --data DIR --role admin --name ops
   volmatch token create --data DIR --role social_worker --org ORG1
   volmatch token create --data DIR --role volunteer --volunteer V0001 --ttl 720h
-  volmatch token create --data DIR --signin --role social_worker --org ORG1 --base-url https://volmatch.example`,
+  volmatch token create --data DIR --signin --role social_worker --org ORG1 --base-url https://volmatch.example
+  volmatch token create --data DIR --register --name "建外街道 2026-12" --base-url https://volmatch.example`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if ttl < 0 {
 				return fmt.Errorf("token create: --ttl must not be negative, got %s", ttl)
+			}
+			if register {
+				return issueRegistration(cmd, e, cfg, role, org, vol, name, ttl, baseURL, signin)
+			}
+			if role == "" {
+				return fmt.Errorf(`required flag(s) "role" not set`)
 			}
 			if signin {
 				return issueSignIn(cmd, e, cfg, volmatch.Token{Role: volmatch.Role(role), Org: org, Volunteer: vol, Name: name}, ttl, baseURL)
@@ -94,9 +108,43 @@ With --signin it prints a one-time sign-in link for the web pages instead
 	create.Flags().StringVar(&name, "name", "", "a label for the token (to list and revoke it by)")
 	create.Flags().DurationVar(&ttl, "ttl", 0, "how long the token works (e.g. 720h); 0 never expires (with --signin: 24h)")
 	create.Flags().BoolVar(&signin, "signin", false, "print a one-time sign-in link for the web pages instead of a bearer token")
-	create.Flags().StringVar(&baseURL, "base-url", "http://localhost:8080", "with --signin: the address the server is reached at")
-	_ = create.MarkFlagRequired("role")
+	create.Flags().BoolVar(&register, "register", false, "print a one-time volunteer registration link for the web sign-up instead")
+	create.Flags().StringVar(&baseURL, "base-url", "http://localhost:8080", "with --signin or --register: the address the server is reached at")
 	return create
+}
+
+// issueRegistration issues a one-time volunteer registration code as the
+// admin the CLI acts for and prints its link. A registration makes a new
+// volunteer: it takes no role but volunteer and no scope.
+func issueRegistration(cmd *cobra.Command, e *env, cfg storeConfig, role, org, vol, name string, ttl time.Duration, baseURL string, signin bool) error {
+	switch {
+	case signin:
+		return fmt.Errorf("token create: give --register or --signin, not both")
+	case role != "" && role != string(volmatch.RoleVolunteer):
+		return fmt.Errorf("token create --register: a registration link is for a new volunteer; leave out --role %s", role)
+	case org != "" || vol != "":
+		return fmt.Errorf("token create --register: a registration link makes a new volunteer; leave out --org and --volunteer")
+	}
+	var code string
+	var tok *volmatch.Token
+	err := withEngine(cmd.Context(), cfg, func(eng *engine.Engine) (err error) {
+		code, tok, err = eng.IssueRegistration(cmd.Context(), &volmatch.Token{Role: volmatch.RoleAdmin}, name, ttl)
+		return err
+	})
+	if volmatch.ErrorCode(err) == volmatch.EINVALID {
+		return fmt.Errorf("token create --register: %s", describe(err))
+	} else if err != nil {
+		return fmt.Errorf("token create --register: %w", err)
+	}
+	fmt.Fprintln(e.stdout, registerLink(baseURL, code))
+	fmt.Fprintf(e.stderr, "issued a one-time volunteer registration link, working until %s; it is shown only this once\n",
+		tok.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
+
+// registerLink is the web sign-up address of a registration code.
+func registerLink(baseURL, code string) string {
+	return strings.TrimRight(baseURL, "/") + "/web/register?code=" + url.QueryEscape(code)
 }
 
 // issueSignIn issues a one-time sign-in code as the admin the CLI acts
@@ -233,6 +281,8 @@ func shortHash(h string) string { return h[:min(len(h), shownHash)] }
 
 func scopeOf(t *volmatch.Token) string {
 	switch {
+	case t.Kind == volmatch.KindRegister:
+		return "registration" // a one-time code for a new volunteer
 	case t.Org != "":
 		return "org:" + t.Org
 	case t.Volunteer != "":
