@@ -30,10 +30,10 @@ import (
 // when another client changed them in between (all keys share the hash
 // tag, so this works in Redis Cluster too).
 
-func (s *Store) noteKey(id string) string { return s.k("note", id) }
-func (s *Store) inboxKey(vol string) string { return s.k("inbox", vol) }
+func (s *Store) noteKey(id string) string    { return s.k("note", id) }
+func (s *Store) inboxKey(vol string) string  { return s.k("inbox", vol) }
 func (s *Store) unreadKey(vol string) string { return s.k("unread", vol) }
-func (s *Store) dlvKey(id string) string { return s.k("dlv", id) }
+func (s *Store) dlvKey(id string) string     { return s.k("dlv", id) }
 
 func hex16(n int64) string { return fmt.Sprintf("%016x", uint64(max(n, 0))) }
 
@@ -341,4 +341,3 @@ func (s *Store) Delivery(ctx context.Context, id string) (*volmatch.Delivery, er
 	}
 	return d, nil
 }
-
