@@ -154,7 +154,7 @@ type NotificationStore interface {
 	// NotifyCursor returns the event Seq the notifier has read up to.
 	NotifyCursor(ctx context.Context) (uint64, error)
 	// Inbox returns up to limit (0: 100, at most 1000) of the volunteer's
-	// in-app notifications, newest first (ties by ID), and how many of all
+	// in-app notifications, newest first (ties by ID, descending), and how many of all
 	// of them are unread.
 	Inbox(ctx context.Context, volunteer string, limit int) ([]*Notification, int, error)
 	// MarkRead marks the volunteer's notifications ids read at at (every

@@ -72,6 +72,10 @@ type Options struct {
 	// one store write (default and at most volmatch.MaxReserve); a larger
 	// commit is a job of such chunks (job.go).
 	CommitChunk int
+	// Outbox says the deployment has an outbound (SMS or WeChat) gateway:
+	// notifications a volunteer chose for it go to the store's outbox
+	// (notify.go); without one, none do.
+	Outbox bool
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +119,8 @@ type Engine struct {
 	commitChunk int
 	jobs        jobs
 	browse      browseCache // social workers' browse scopes (access.go)
+	notify      notifier    // inboxes, reminders, live subscribers (notify.go)
+	outbox      bool
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -134,6 +140,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	}
 	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
+	e.outbox = o.Outbox
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -20,7 +19,7 @@ import (
 var (
 	// bNotes holds notification ID -> the notification (JSON).
 	bNotes = []byte("notifications")
-	// bInbox holds volunteer\x00<newest-first time>\x00ID -> "".
+	// bInbox holds volunteer\x00<time>\x00ID -> "", read backwards.
 	bInbox = []byte("inbox")
 	// bUnread holds volunteer\x00ID -> "" for the unread in-app ones.
 	bUnread = []byte("inbox_unread")
@@ -40,10 +39,8 @@ func init() {
 
 var cursorKey = []byte("cursor")
 
-// newestFirst encodes t so that later times sort first.
-func newestFirst(t time.Time) []byte {
-	return u64(uint64(math.MaxInt64 - max(t.UnixNano(), 0)))
-}
+// sortTime encodes t so that keys sort by time.
+func sortTime(t time.Time) []byte { return u64(uint64(max(t.UnixNano(), 0))) }
 
 // dueKey is the outbox index key of a delivery due at t.
 func dueKey(t time.Time, id string) []byte {
@@ -54,7 +51,7 @@ func dueKey(t time.Time, id string) []byte {
 }
 
 func inboxKey(n *volmatch.Notification) []byte {
-	return key(n.Volunteer, string(newestFirst(n.At)), n.ID)
+	return key(n.Volunteer, string(sortTime(n.At)), n.ID)
 }
 
 // AddNotifications stores the new ones of ns with their deliveries and
@@ -126,7 +123,15 @@ func (s *Store) Inbox(ctx context.Context, volunteer string, limit int) ([]*volm
 		prefix := key(volunteer, "")
 		notes := tx.Bucket(bNotes)
 		c := tx.Bucket(bInbox).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Next() {
+		// Newest first: from the end of the volunteer's keys backwards
+		// (ties by ID, descending).
+		k, _ := c.Seek(append([]byte(volunteer), 1))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
 			id := k[len(prefix)+9:] // the 8-byte time and its NUL
 			n := new(volmatch.Notification)
 			if ok, err := getJSON(notes, id, n); err != nil || !ok {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 //
 //	{vm}:note:ID       the notification (JSON); its existence makes
 //	                   AddNotifications skip the ID
-//	{vm}:inbox:VOL     sorted set (score 0) of NEWEST:ID, NEWEST 16 hex
-//	                   digits that sort later times first: ZRANGEBYLEX pages
+//	{vm}:inbox:VOL     sorted set (score 0) of TIME:ID, TIME 16 hex digits
+//	                   of nanoseconds: ZREVRANGEBYLEX lists newest first
 //	{vm}:unread:VOL    set of the unread in-app IDs
 //	{vm}:nprefs:VOL    the preferences (JSON)
 //	{vm}:dlv:ID        the delivery (JSON), in every state
@@ -38,7 +37,7 @@ func (s *Store) dlvKey(id string) string     { return s.k("dlv", id) }
 func hex16(n int64) string { return fmt.Sprintf("%016x", uint64(max(n, 0))) }
 
 func inboxMember(n *volmatch.Notification) string {
-	return hex16(math.MaxInt64-max(n.At.UnixNano(), 0)) + ":" + n.ID
+	return hex16(n.At.UnixNano()) + ":" + n.ID
 }
 
 func dueMember(d *volmatch.Delivery) string { return hex16(d.NextAt.UnixNano()) + ":" + d.ID }
@@ -130,7 +129,7 @@ func (s *Store) NotifyCursor(ctx context.Context) (uint64, error) {
 // unread count.
 func (s *Store) Inbox(ctx context.Context, volunteer string, limit int) ([]*volmatch.Notification, int, error) {
 	limit = volmatch.InboxLimit(limit)
-	members, err := s.c.ZRangeByLex(ctx, s.inboxKey(volunteer), &goredis.ZRangeBy{Min: "-", Max: "+", Count: int64(limit)}).Result()
+	members, err := s.c.ZRevRangeByLex(ctx, s.inboxKey(volunteer), &goredis.ZRangeBy{Min: "-", Max: "+", Count: int64(limit)}).Result()
 	if err != nil {
 		return nil, 0, s.err("inbox", err)
 	}

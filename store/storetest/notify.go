@@ -59,11 +59,11 @@ func testNotifications(t *testing.T, st volmatch.Store) {
 		t.Fatalf("NotifyCursor = %d after cursors 7 then 3, want 7", c)
 	}
 	ids, unread := inboxIDs(t, st, "V1", 0)
-	if got, want := fmt.Sprint(ids), "[n-b n-c n-a n-d]"; got != want || unread != 4 {
-		t.Fatalf("Inbox(V1) = %s, %d unread; want %s, 4 (newest first, ties by ID, the muted one not listed)", got, unread, want)
+	if got, want := fmt.Sprint(ids), "[n-c n-b n-a n-d]"; got != want || unread != 4 {
+		t.Fatalf("Inbox(V1) = %s, %d unread; want %s, 4 (newest first, ties by ID descending, the muted one not listed)", got, unread, want)
 	}
-	if ids, _ := inboxIDs(t, st, "V1", 2); fmt.Sprint(ids) != "[n-b n-c]" {
-		t.Fatalf("Inbox(V1, 2) = %v, want [n-b n-c]", ids)
+	if ids, _ := inboxIDs(t, st, "V1", 2); fmt.Sprint(ids) != "[n-c n-b]" {
+		t.Fatalf("Inbox(V1, 2) = %v, want [n-c n-b]", ids)
 	}
 	ns, _, _ := st.Inbox(ctx, "V1", 0)
 	if ns[2].Kind != volmatch.NoticeInvite || !ns[2].At.Equal(at(1)) {
