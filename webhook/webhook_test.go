@@ -156,9 +156,11 @@ func TestDeliver(t *testing.T) {
 			respond: func(int) (int, time.Duration) { return 500, 0 },
 			steps:   []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute, 3 * time.Minute, time.Hour},
 			state:   volmatch.DeliveryDead, attempts: 4, lastErr: "HTTP 500 (after 4 attempts)"},
+		// The gateway acted but answered too late: retried later under
+		// the same key, which the gateway has seen.
 		{name: "timeout",
 			respond: func(int) (int, time.Duration) { return 200, time.Second },
-			state:   volmatch.DeliveryPending, attempts: 1, lastErr: "timeout"},
+			state:   volmatch.DeliveryPending, attempts: 1, lastErr: "timeout", sent: 1},
 		{name: "refused",
 			respond: func(int) (int, time.Duration) { return 400, 0 },
 			steps:   []time.Duration{time.Hour},
