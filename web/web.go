@@ -57,6 +57,7 @@ type Server struct {
 	opt   Options
 	mux   *http.ServeMux
 	pages map[string]*template.Template
+	live  streams // the inbox's live streams (inbox.go)
 }
 
 // New returns the pages over the engine.
@@ -113,6 +114,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /web/invitations/{id}/decline", s.page(volunteers, s.answer(false)))
 	s.mux.Handle("GET /web/shifts", s.page(volunteers, s.shifts))
 	s.mux.Handle("GET /web/shifts.ics", s.page(volunteers, s.calendar))
+	s.inboxRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -224,11 +226,16 @@ type view struct {
 	Tok   *volmatch.Token
 	CSRF  string
 	Data  any
+	// Unread is a volunteer's unread notifications, for the navigation.
+	Unread int
 }
 
 // render writes page name with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	v.Path = r.URL.Path
+	if v.Tok != nil && v.Tok.Role == volmatch.RoleVolunteer {
+		v.Unread = s.unread(r.Context(), v.Tok)
+	}
 	t := s.pages[name]
 	var b bufWriter
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
@@ -293,5 +300,6 @@ func parsePages() map[string]*template.Template {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	parseWorkerPages(pages, funcs)
+	parseInboxPage(pages, funcs)
 	return pages
 }
