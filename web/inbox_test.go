@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"volmatch"
 	"volmatch/engine"
 	"volmatch/internal/fixture"
@@ -319,5 +321,86 @@ func TestInboxStream(t *testing.T) {
 	s2.close()
 	if _, status := c2.stream(srv.URL); status != http.StatusTooManyRequests {
 		t.Errorf("stream after CloseStreams = %d, want refused", status)
+	}
+}
+
+// TestBrowserInboxLive: in headless Chromium at 390 px a volunteer keeps
+// the inbox open; an invitation the engine sends appears in it, and the
+// unread count in the navigation rises, without a reload (the page's
+// marker survives). The invitations page, open, shows the next invitation
+// the same way. Shots of the inbox in zh and en at 390 and 1280 px.
+func TestBrowserInboxLive(t *testing.T) {
+	e := newEnv(t)
+	runCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go e.eng.RunNotifier(runCtx, 100*time.Millisecond)
+	ctx, errs, dir := browser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 900)); err != nil {
+		t.Fatal(err)
+	}
+	e.browserSignIn(ctx, volunteer, chromedp.WaitVisible(chromedp.CSS(`a[href="/web/inbox"]`)))
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/web/inbox?lang=zh"), chromedp.WaitVisible(chromedp.ID("inbox-empty"))); err != nil {
+		t.Fatal(err)
+	}
+	shotPage(t, ctx, dir, "inbox-empty-zh-390")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.vmMarker = true`)); err != nil {
+		t.Fatal(err)
+	}
+	// Give the page's EventSource a moment to connect, then invite.
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	e.invite("V1")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#inbox-list li[data-kind="invite"]`))); err != nil {
+		t.Fatalf("the invitation did not appear in the open inbox: %v", err)
+	}
+	t.Logf("invitation shown %v after it was sent", time.Since(start).Round(time.Millisecond))
+	if marker, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.vmMarker === true`)); err != nil || !marker {
+		t.Errorf("the page reloaded (marker %v, %v), want a live update", marker, err)
+	}
+	badge, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-unread] [aria-hidden]`)))
+	if err != nil || badge != "1" {
+		t.Errorf("nav unread badge = %q (%v), want 1", badge, err)
+	}
+	if count, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("inbox-count"))); count != "未读 1 条" {
+		t.Errorf("inbox count = %q, want 未读 1 条", count)
+	}
+	if empty, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('inbox-empty').hidden`)); !empty {
+		t.Error("the empty notice is still shown")
+	}
+	shotPage(t, ctx, dir, "inbox-live-zh-390")
+
+	// The invitations page, open, gets the next invitation.
+	sw := socialWorker
+	n3 := fixture.Need("N3", fixture.Title("助老陪诊"), fixture.Shifts(fixture.Shift("s1", fixture.Base.Add(80*time.Hour), 2*time.Hour, 2)))
+	if _, err := e.eng.PostNeed(context.Background(), &sw, n3); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/web/invitations"), chromedp.WaitVisible(chromedp.CSS(`li[data-invite]`))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	invs, err := e.eng.Invite(context.Background(), &sw, "N3", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`li[data-invite="`+invs[0].ID+`"]`))); err != nil {
+		t.Fatalf("the invitation did not appear on the open invitations page: %v", err)
+	}
+	if badge, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-unread] [aria-hidden]`))); badge != "2" {
+		t.Errorf("nav unread badge on the invitations page = %q, want 2", badge)
+	}
+	shotPage(t, ctx, dir, "invitations-live-zh-390")
+
+	for _, lang := range []string{"zh", "en"} {
+		for _, width := range []int64{390, 1280} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(e.srv.URL+"/web/inbox?lang="+lang),
+				chromedp.WaitVisible(chromedp.CSS(`#inbox-list li`))); err != nil {
+				t.Fatal(err)
+			}
+			shotPage(t, ctx, dir, fmt.Sprintf("inbox-%s-%d", lang, width))
+		}
+	}
+	if msgs := errs.All(); len(msgs) > 0 {
+		t.Errorf("the pages raised errors:\n%s", strings.Join(msgs, "\n"))
 	}
 }
