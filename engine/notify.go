@@ -40,6 +40,12 @@ const (
 // event's sorts after (the inbox lists ties by ID, descending).
 func EventNoteID(seq uint64, vol string) string { return fmt.Sprintf("e%016d-%s", seq, vol) }
 
+// NotifyHorizon is how old an event may be and still notify: a notifier
+// that starts on a log with a history (a first deployment, an import, a
+// long outage) tells volunteers of what is recent, not of every invitation
+// of past months. Reminders depend on the shifts held, not on it.
+const NotifyHorizon = 48 * time.Hour
+
 // notifyBatch is the number of events read per call to the log.
 const notifyBatch = 500
 
@@ -89,8 +95,9 @@ func (e *Engine) Notify(ctx context.Context) (int, error) {
 		}
 		c := &noteCtx{e: e, prefs: map[string]*volmatch.NotifyPrefs{}, needs: map[string]*volmatch.Need{}}
 		var notes []*volmatch.Notification
+		stale := e.now().Add(-NotifyHorizon)
 		for _, ev := range evs {
-			ns, err := c.fromEvent(ctx, ev)
+			ns, err := c.fromEvent(ctx, ev, ev.At.Before(stale))
 			if err != nil {
 				return count, err
 			}
@@ -227,10 +234,14 @@ func (c *noteCtx) note(ctx context.Context, id, vol string, k volmatch.NoticeKin
 	return x, nil
 }
 
-// fromEvent returns the notifications ev gives and keeps the held shifts.
-func (c *noteCtx) fromEvent(ctx context.Context, ev volmatch.Event) ([]*volmatch.Notification, error) {
+// fromEvent returns the notifications ev gives and keeps the held shifts;
+// a stale event (older than NotifyHorizon) gives none.
+func (c *noteCtx) fromEvent(ctx context.Context, ev volmatch.Event, stale bool) ([]*volmatch.Notification, error) {
 	held := c.e.notify.held
 	one := func(k volmatch.NoticeKind) ([]*volmatch.Notification, error) {
+		if stale {
+			return nil, nil
+		}
 		x, err := c.note(ctx, EventNoteID(ev.Seq, ev.Volunteer), ev.Volunteer, k, ev)
 		if x == nil || err != nil {
 			return nil, err
@@ -261,8 +272,14 @@ func (c *noteCtx) fromEvent(ctx context.Context, ev volmatch.Event) ([]*volmatch
 	case volmatch.EventCheckIn, volmatch.EventNoShow:
 		delete(held, ev.Assignment)
 	case volmatch.EventNeedClosed:
+		if stale {
+			return nil, nil
+		}
 		return c.toNeed(ctx, ev, volmatch.NoticeCancelled)
 	case volmatch.EventNeedChanged:
+		if stale {
+			return nil, nil
+		}
 		k := volmatch.NoticeChanged
 		if ev.Reason == volmatch.ReasonShiftRemoved {
 			k = volmatch.NoticeCancelled

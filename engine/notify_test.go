@@ -399,3 +399,29 @@ func TestNotifyPrefsAndOutbox(t *testing.T) {
 	default:
 	}
 }
+
+// TestNotifyHorizon: a notifier started on a log with a history tells of
+// the recent events only (NotifyHorizon), yet still reminds of shifts held
+// from before.
+func TestNotifyHorizon(t *testing.T) {
+	ctx := context.Background()
+	start := fixture.Base.Add(33 * time.Hour)
+	c := &movingClock{t: start.Add(-60 * time.Hour)}
+	e, _ := notifyEngine(t, nil, c, engine.Options{}, fixture.Volunteers(2)...)
+	_, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", start, 3*time.Hour, 4))))
+	must(t, "PostNeed", err)
+	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000"}})
+	must(t, "Invite", err)
+	_, err = e.Accept(ctx, volunteerToken("V000"), invs[0].ID)
+	must(t, "Accept", err)
+	// The notifier first runs after the horizon, 2 hours before the start:
+	// no invitation notice (stale), the 2-hour reminder.
+	c.Set(start.Add(-2 * time.Hour))
+	if 58*time.Hour <= engine.NotifyHorizon {
+		t.Fatal("the test's gap is within the horizon")
+	}
+	mustNotify(t, e)
+	if got, _ := inbox(t, e, "V000"); !slices.Equal(got, []string{"reminder_2h:s1"}) {
+		t.Errorf("inbox = %v, want only the 2-hour reminder", got)
+	}
+}

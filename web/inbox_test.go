@@ -404,3 +404,37 @@ func TestBrowserInboxLive(t *testing.T) {
 		t.Errorf("the pages raised errors:\n%s", strings.Join(msgs, "\n"))
 	}
 }
+
+// TestInboxEscapes: a need title with markup (an organisation's own
+// text) is shown as text on the page and in the stream's item.
+func TestInboxEscapes(t *testing.T) {
+	defer web.SetHeartbeat(time.Hour)()
+	e := newEnv(t)
+	sw := socialWorker
+	evil := `<img src=x onerror="alert(1)">`
+	n := fixture.Need("N9", fixture.Title(evil), fixture.Shifts(fixture.Shift("s1", fixture.Base.Add(80*time.Hour), 2*time.Hour, 2)))
+	if _, err := e.eng.PostNeed(context.Background(), &sw, n); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn(volunteer)
+	s, status := c.stream(e.srv.URL)
+	if status != 200 {
+		t.Fatalf("stream = %d", status)
+	}
+	defer s.close()
+	s.until(t, "unread", time.Second)
+	if _, err := e.eng.Invite(context.Background(), &sw, "N9", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V1"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.notify()
+	var ev noteEvent
+	if err := json.Unmarshal([]byte(s.until(t, "note", 2*time.Second)), &ev); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page := c.get("/web/inbox")
+	for what, html := range map[string]string{"page": page, "stream": ev.HTML} {
+		if strings.Contains(html, "<img") || !strings.Contains(html, "&lt;img") {
+			t.Errorf("the %s does not escape the title:\n%s", what, html)
+		}
+	}
+}
