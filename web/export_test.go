@@ -20,3 +20,11 @@ func SetHeartbeat(d time.Duration) func() {
 	heartbeat = d
 	return func() { heartbeat = old }
 }
+
+// SetStreamWrite sets the live stream's write deadline and returns the
+// function that restores it.
+func SetStreamWrite(d time.Duration) func() {
+	old := streamWrite
+	streamWrite = d
+	return func() { streamWrite = old }
+}

@@ -32,10 +32,13 @@ import (
 // Stream tuning.
 const (
 	streamLifetime = 30 * time.Minute
-	streamWrite    = 10 * time.Second // each event's write deadline
-	maxStreams     = 8                // open streams per volunteer
-	inboxSize      = 100              // notifications the page lists
+	maxStreams     = 8   // open streams per volunteer
+	inboxSize      = 100 // notifications the page lists
 )
+
+// streamWrite is each event's write deadline: a client that stops reading
+// ends its stream by then (tests shorten it).
+var streamWrite = 10 * time.Second
 
 // streams counts open streams per volunteer and ends them all on Close.
 type streams struct {

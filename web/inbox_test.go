@@ -438,3 +438,63 @@ func TestInboxEscapes(t *testing.T) {
 		}
 	}
 }
+
+// stalledWriter is a connection whose client stopped reading: a write
+// blocks until the write deadline passes (as a full socket buffer does),
+// then fails. Without a deadline it blocks until released.
+type stalledWriter struct {
+	h        http.Header
+	deadline chan time.Time
+	release  chan struct{}
+}
+
+func (w *stalledWriter) Header() http.Header { return w.h }
+func (w *stalledWriter) WriteHeader(int)     {}
+func (w *stalledWriter) Flush()              {}
+func (w *stalledWriter) SetReadDeadline(time.Time) error {
+	return nil
+}
+func (w *stalledWriter) SetWriteDeadline(t time.Time) error {
+	select {
+	case w.deadline <- t:
+	default:
+	}
+	return nil
+}
+func (w *stalledWriter) Write(p []byte) (int, error) {
+	select {
+	case t := <-w.deadline:
+		time.Sleep(time.Until(t))
+		return 0, fmt.Errorf("write: %w", context.DeadlineExceeded)
+	case <-w.release:
+		return 0, fmt.Errorf("released")
+	}
+}
+
+// TestInboxStreamStalledClient: a client that stops reading ends its
+// stream at the write deadline, and its place is freed.
+func TestInboxStreamStalledClient(t *testing.T) {
+	defer web.SetStreamWrite(200 * time.Millisecond)()
+	e := newEnv(t)
+	c := e.signIn(volunteer)
+	u, _ := url.Parse(e.srv.URL)
+	ws := web.New(e.eng, web.Options{})
+	for i := range 9 { // more than the streams a volunteer may hold
+		req := httptest.NewRequest(http.MethodGet, "/web/inbox/stream", nil)
+		for _, ck := range c.c.Jar.Cookies(u) {
+			req.AddCookie(ck)
+		}
+		w := &stalledWriter{h: http.Header{}, deadline: make(chan time.Time, 1), release: make(chan struct{})}
+		done := make(chan struct{})
+		go func() { ws.Handler().ServeHTTP(w, req); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(3 * time.Second):
+			close(w.release)
+			t.Fatalf("stream %d to a stalled client still open after 3 s", i)
+		}
+		if ct := w.h.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+			t.Fatalf("stream %d answered %q, want an event stream (its place freed)", i, ct)
+		}
+	}
+}
