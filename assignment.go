@@ -262,7 +262,7 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		}
 		a.Status = AssignCancelled
 		ev = NeedEvent(EventCancelled, n, s.At)
-		ev.Reason = s.Reason
+		ev.Reason, ev.Self = s.Reason, s.Self
 		stats = func(st *VolunteerStats) { st.Cancelled++; st.Load-- }
 	case StepRate:
 		if a.Status != AssignCompleted {

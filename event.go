@@ -88,6 +88,9 @@ type Event struct {
 	// Gates are, on an invite.sent over an override, the hard gates the
 	// organisation overrode (Reason says why).
 	Gates []string `json:"gates,omitempty"`
+	// Self is set on a volunteer's own cancel (cancelled): the notifier
+	// tells a volunteer only of what others did.
+	Self bool `json:"self,omitempty"`
 }
 
 // NeedEvent returns an event of the type about need n at t, with the need's

@@ -77,6 +77,10 @@ type Options struct {
 	// so that the codes shown before a restart stop working and the
 	// volunteer reloads the page).
 	CheckInKey []byte
+	// Outbox says the deployment has an outbound (SMS or WeChat) gateway:
+	// notifications a volunteer chose for it go to the store's outbox
+	// (notify.go); without one, none do.
+	Outbox bool
 }
 
 func (o Options) withDefaults() Options {
@@ -125,6 +129,8 @@ type Engine struct {
 	jobs        jobs
 	browse      browseCache // social workers' browse scopes (access.go)
 	checkInKey  []byte      // signs check-in codes (checkin.go)
+	notify      notifier    // inboxes, reminders, live subscribers (notify.go)
+	outbox      bool
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -145,6 +151,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
 	e.checkInKey = o.CheckInKey
+	e.outbox = o.Outbox
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text

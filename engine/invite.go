@@ -328,5 +328,9 @@ func (e *Engine) Decline(ctx context.Context, tok *volmatch.Token, id string) (*
 	if tok.Role == volmatch.RoleSocialWorker && inv.Origin != volmatch.OriginSignUp {
 		return nil, forbidden("only the volunteer answers an invitation; an organisation refuses sign-up requests only")
 	}
-	return e.store.Decline(ctx, inv.ID, e.now())
+	out, err := e.store.Decline(ctx, inv.ID, e.now())
+	if err == nil && tok.Role != volmatch.RoleVolunteer && inv.Origin == volmatch.OriginSignUp {
+		e.appendNotices(ctx, signUpRefused(out, out.RespondedAt)) // notify.go: the volunteer is told
+	}
+	return out, err
 }

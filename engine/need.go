@@ -58,6 +58,7 @@ func (e *Engine) UpdateNeed(ctx context.Context, tok *volmatch.Token, id string,
 	if err := checkedWrite(ctx, e, n, e.prepareNeed, e.store.UpdateNeed); err != nil {
 		return nil, err
 	}
+	e.appendNotices(ctx, needChanges(old, n, n.UpdatedAt)...) // notify.go
 	return e.store.Need(ctx, n.ID)
 }
 

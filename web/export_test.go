@@ -1,5 +1,7 @@
 package web
 
+import "time"
+
 // Refusal and StepError are the mappings of engine refusals to message
 // keys and sentences, for web_test; Msg is the message of a key.
 var (
@@ -11,3 +13,19 @@ var (
 
 // LangZH is the Chinese language code.
 const LangZH = langZH
+
+// SetHeartbeat sets the live stream's heartbeat interval and returns the
+// function that restores it.
+func SetHeartbeat(d time.Duration) func() {
+	old := heartbeat
+	heartbeat = d
+	return func() { heartbeat = old }
+}
+
+// SetStreamWrite sets the live stream's write deadline and returns the
+// function that restores it.
+func SetStreamWrite(d time.Duration) func() {
+	old := streamWrite
+	streamWrite = d
+	return func() { streamWrite = old }
+}

@@ -58,6 +58,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler // mux with the request log (observe.go)
 	pages   map[string]*template.Template
+	live    streams // the inbox's live streams (inbox.go)
 }
 
 // New returns the pages over the engine.
@@ -117,6 +118,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /web/shifts.ics", s.page(volunteers, s.calendar))
 	s.dashboardRoutes()
 	s.registerRoutes()
+	s.inboxRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -231,11 +233,16 @@ type view struct {
 	// LangHref, when set, is the language switch's link: a page whose
 	// query matters (the dashboard's filter) keeps it across the switch.
 	LangHref template.URL
+	// Unread is a volunteer's unread notifications, for the navigation.
+	Unread int
 }
 
 // render writes page name with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	v.Path = r.URL.Path
+	if v.Tok != nil && v.Tok.Role == volmatch.RoleVolunteer {
+		v.Unread = s.unread(r.Context(), v.Tok)
+	}
 	t := s.pages[name]
 	var b bufWriter
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
@@ -302,5 +309,6 @@ func parsePages() map[string]*template.Template {
 	parseWorkerPages(pages, funcs)
 	parseDashboardPage(pages, funcs)
 	parseRegisterPages(pages, funcs)
+	parseInboxPage(pages, funcs)
 	return pages
 }

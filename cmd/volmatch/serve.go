@@ -50,6 +50,7 @@ func newServeCmd(e *env) *cobra.Command {
 	var authFailures int
 	var trustedProxies []string
 	var minGroup int
+	var hook webhookConfig
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API over the store in --data",
@@ -78,6 +79,9 @@ it revokes that token too (replicas sharing a store must share the value).`,
 			if minGroup < 1 {
 				return fmt.Errorf("serve: --min-group must be at least 1, got %d", minGroup)
 			}
+			if err := hook.resolve(); err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
 			stopProfile := func() {}
 			if so.CPUProfile != "" {
 				if stopProfile, err = startCPUProfile(so.CPUProfile); err != nil {
@@ -85,7 +89,7 @@ it revokes that token too (replicas sharing a store must share the value).`,
 				}
 			}
 			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
-				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, API: api.Options{Rate: so.Rate, Burst: so.Burst,
+				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, Webhook: hook, API: api.Options{Rate: so.Rate, Burst: so.Burst,
 					AuthFailures: authFailures, TrustedProxies: proxies}})
 			stopProfile()
 			if err != nil {
@@ -104,6 +108,7 @@ it revokes that token too (replicas sharing a store must share the value).`,
 	}
 	addStoreFlags(cmd, &cfg)
 	addServeFlags(cmd, &so)
+	addWebhookFlags(cmd, &hook)
 	cmd.Flags().StringVar(&so.MemProfile, "memprofile", "", "write a heap profile to this file once the indexes are loaded (go tool pprof)")
 	cmd.Flags().StringVar(&so.CPUProfile, "cpuprofile", "", "write a CPU profile of the start (until the indexes are loaded) to this file")
 	cmd.Flags().IntVar(&authFailures, "auth-failures", 0, fmt.Sprintf(
@@ -162,6 +167,7 @@ func (s *service) serve(ctx context.Context, addr string, ready func(url string)
 	defer cancel()
 	go s.engine.Follow(runCtx, time.Second)
 	go s.engine.SweepEvery(runCtx, 0) // engine.DefaultSweepEvery
+	s.runNotifications(runCtx, hs)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	ready("http://" + ln.Addr().String())

@@ -19,6 +19,7 @@ import (
 	"volmatch/index"
 	"volmatch/taxonomy"
 	"volmatch/web"
+	"volmatch/webhook"
 )
 
 // AdminTokenEnv names the environment variable whose value, when set at
@@ -36,6 +37,8 @@ type service struct {
 	text   *index.Text
 	engine *engine.Engine
 	api    *api.Server
+	web    *web.Server        // the pages, whose live streams end at shutdown
+	hook   *webhook.Deliverer // the notification gateway's deliverer (nil: none)
 }
 
 // wireOptions say how to assemble a service.
@@ -56,6 +59,8 @@ type wireOptions struct {
 	// SecureCookies marks the web pages' cookies Secure also without TLS
 	// (behind a TLS-terminating proxy; web.Options.Secure).
 	SecureCookies bool
+	// Webhook is the notification gateway (none when its URL is empty).
+	Webhook webhookConfig
 }
 
 // wire opens the store and the Bleve index under the data folder (rebuilt
@@ -85,7 +90,7 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	}
 	// Slim copies in the feature grid: a million volunteers in half the
 	// memory (grid.Slim).
-	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now, MinGroup: o.MinGroup}
+	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now, MinGroup: o.MinGroup, Outbox: o.Webhook.URL != ""}
 	if eo.CheckInKey, err = checkInKey(o.Store.DataDir); err != nil {
 		return err
 	}
@@ -119,8 +124,14 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	if o.API.Logger == nil {
 		o.API.Logger = o.Logger
 	}
+	if o.Webhook.URL != "" {
+		if s.hook, err = webhook.New(s.store, o.Webhook.URL, o.Webhook.Secret, webhook.Options{Logger: o.Logger, Now: o.API.Now}); err != nil {
+			return fmt.Errorf("webhook: %s", volmatch.ErrorMessage(err))
+		}
+	}
 	if o.API.Web == nil {
-		o.API.Web = web.New(s.engine, web.Options{Logger: o.API.Logger, Secure: o.SecureCookies})
+		s.web = web.New(s.engine, web.Options{Logger: o.API.Logger, Secure: o.SecureCookies})
+		o.API.Web = s.web
 	}
 	s.api = api.New(s.engine, o.API)
 	return nil

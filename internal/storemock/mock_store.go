@@ -57,6 +57,21 @@ func (mr *MockStoreMockRecorder) Accept(ctx, inviteID, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Accept", reflect.TypeOf((*MockStore)(nil).Accept), ctx, inviteID, at)
 }
 
+// AddNotifications mocks base method.
+func (m *MockStore) AddNotifications(ctx context.Context, cursor uint64, ns []*volmatch.Notification) ([]*volmatch.Notification, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AddNotifications", ctx, cursor, ns)
+	ret0, _ := ret[0].([]*volmatch.Notification)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AddNotifications indicates an expected call of AddNotifications.
+func (mr *MockStoreMockRecorder) AddNotifications(ctx, cursor, ns any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AddNotifications", reflect.TypeOf((*MockStore)(nil).AddNotifications), ctx, cursor, ns)
+}
+
 // Advance mocks base method.
 func (m *MockStore) Advance(ctx context.Context, id string, s volmatch.Step) (*volmatch.Assignment, error) {
 	m.ctrl.T.Helper()
@@ -135,6 +150,21 @@ func (m *MockStore) Changes(ctx context.Context, after uint64, limit int) ([]vol
 func (mr *MockStoreMockRecorder) Changes(ctx, after, limit any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Changes", reflect.TypeOf((*MockStore)(nil).Changes), ctx, after, limit)
+}
+
+// ClaimDeliveries mocks base method.
+func (m *MockStore) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*volmatch.Delivery, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ClaimDeliveries", ctx, now, lease, limit)
+	ret0, _ := ret[0].([]*volmatch.Delivery)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ClaimDeliveries indicates an expected call of ClaimDeliveries.
+func (mr *MockStoreMockRecorder) ClaimDeliveries(ctx, now, lease, limit any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ClaimDeliveries", reflect.TypeOf((*MockStore)(nil).ClaimDeliveries), ctx, now, lease, limit)
 }
 
 // ClaimIdempotency mocks base method.
@@ -397,6 +427,21 @@ func (mr *MockStoreMockRecorder) DeleteVolunteer(ctx, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteVolunteer", reflect.TypeOf((*MockStore)(nil).DeleteVolunteer), ctx, id)
 }
 
+// Delivery mocks base method.
+func (m *MockStore) Delivery(ctx context.Context, id string) (*volmatch.Delivery, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Delivery", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Delivery)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Delivery indicates an expected call of Delivery.
+func (mr *MockStoreMockRecorder) Delivery(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delivery", reflect.TypeOf((*MockStore)(nil).Delivery), ctx, id)
+}
+
 // EachNeed mocks base method.
 func (m *MockStore) EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error {
 	m.ctrl.T.Helper()
@@ -438,6 +483,22 @@ func (m *MockStore) Events(ctx context.Context, after uint64, limit int) ([]volm
 func (mr *MockStoreMockRecorder) Events(ctx, after, limit any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Events", reflect.TypeOf((*MockStore)(nil).Events), ctx, after, limit)
+}
+
+// Inbox mocks base method.
+func (m *MockStore) Inbox(ctx context.Context, volunteer string, limit int) ([]*volmatch.Notification, int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Inbox", ctx, volunteer, limit)
+	ret0, _ := ret[0].([]*volmatch.Notification)
+	ret1, _ := ret[1].(int)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Inbox indicates an expected call of Inbox.
+func (mr *MockStoreMockRecorder) Inbox(ctx, volunteer, limit any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Inbox", reflect.TypeOf((*MockStore)(nil).Inbox), ctx, volunteer, limit)
 }
 
 // Invitation mocks base method.
@@ -501,6 +562,21 @@ func (mr *MockStoreMockRecorder) LastChange(ctx any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LastChange", reflect.TypeOf((*MockStore)(nil).LastChange), ctx)
 }
 
+// MarkRead mocks base method.
+func (m *MockStore) MarkRead(ctx context.Context, volunteer string, ids []string, at time.Time) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MarkRead", ctx, volunteer, ids, at)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// MarkRead indicates an expected call of MarkRead.
+func (mr *MockStoreMockRecorder) MarkRead(ctx, volunteer, ids, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MarkRead", reflect.TypeOf((*MockStore)(nil).MarkRead), ctx, volunteer, ids, at)
+}
+
 // Need mocks base method.
 func (m *MockStore) Need(ctx context.Context, id string) (*volmatch.Need, error) {
 	m.ctrl.T.Helper()
@@ -530,6 +606,36 @@ func (m *MockStore) Needs(ctx context.Context, f volmatch.NeedFilter) ([]*volmat
 func (mr *MockStoreMockRecorder) Needs(ctx, f any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Needs", reflect.TypeOf((*MockStore)(nil).Needs), ctx, f)
+}
+
+// NotifyCursor mocks base method.
+func (m *MockStore) NotifyCursor(ctx context.Context) (uint64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NotifyCursor", ctx)
+	ret0, _ := ret[0].(uint64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// NotifyCursor indicates an expected call of NotifyCursor.
+func (mr *MockStoreMockRecorder) NotifyCursor(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NotifyCursor", reflect.TypeOf((*MockStore)(nil).NotifyCursor), ctx)
+}
+
+// NotifyPrefs mocks base method.
+func (m *MockStore) NotifyPrefs(ctx context.Context, volunteer string) (*volmatch.NotifyPrefs, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NotifyPrefs", ctx, volunteer)
+	ret0, _ := ret[0].(*volmatch.NotifyPrefs)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// NotifyPrefs indicates an expected call of NotifyPrefs.
+func (mr *MockStoreMockRecorder) NotifyPrefs(ctx, volunteer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NotifyPrefs", reflect.TypeOf((*MockStore)(nil).NotifyPrefs), ctx, volunteer)
 }
 
 // Organisation mocks base method.
@@ -622,6 +728,20 @@ func (mr *MockStoreMockRecorder) PutNeeds(ctx, ns any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutNeeds", reflect.TypeOf((*MockStore)(nil).PutNeeds), ctx, ns)
 }
 
+// PutNotifyPrefs mocks base method.
+func (m *MockStore) PutNotifyPrefs(ctx context.Context, p *volmatch.NotifyPrefs) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PutNotifyPrefs", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutNotifyPrefs indicates an expected call of PutNotifyPrefs.
+func (mr *MockStoreMockRecorder) PutNotifyPrefs(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutNotifyPrefs", reflect.TypeOf((*MockStore)(nil).PutNotifyPrefs), ctx, p)
+}
+
 // PutPools mocks base method.
 func (m *MockStore) PutPools(ctx context.Context, ps []*volmatch.TalentPool) error {
 	m.ctrl.T.Helper()
@@ -705,6 +825,20 @@ func (m *MockStore) Reserve(ctx context.Context, rs []volmatch.Reservation, at t
 func (mr *MockStoreMockRecorder) Reserve(ctx, rs, at any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reserve", reflect.TypeOf((*MockStore)(nil).Reserve), ctx, rs, at)
+}
+
+// SettleDelivery mocks base method.
+func (m *MockStore) SettleDelivery(ctx context.Context, d *volmatch.Delivery) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SettleDelivery", ctx, d)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SettleDelivery indicates an expected call of SettleDelivery.
+func (mr *MockStoreMockRecorder) SettleDelivery(ctx, d any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SettleDelivery", reflect.TypeOf((*MockStore)(nil).SettleDelivery), ctx, d)
 }
 
 // Station mocks base method.
