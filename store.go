@@ -28,6 +28,7 @@ type Store interface {
 	OrganisationStore
 	IdempotencyStore
 	JobStore
+	ServiceRecordStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -471,6 +471,25 @@ func (mr *MockStoreMockRecorder) Invitations(ctx, f any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Invitations", reflect.TypeOf((*MockStore)(nil).Invitations), ctx, f)
 }
 
+// IssueCertificate mocks base method.
+func (m *MockStore) IssueCertificate(ctx context.Context, c *volmatch.ServiceCertificate, evs ...volmatch.Event) error {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, c}
+	for _, a := range evs {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "IssueCertificate", varargs...)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// IssueCertificate indicates an expected call of IssueCertificate.
+func (mr *MockStoreMockRecorder) IssueCertificate(ctx, c any, evs ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, c}, evs...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IssueCertificate", reflect.TypeOf((*MockStore)(nil).IssueCertificate), varargs...)
+}
+
 // Job mocks base method.
 func (m *MockStore) Job(ctx context.Context, id string) (*volmatch.Job, error) {
 	m.ctrl.T.Helper()
@@ -499,6 +518,21 @@ func (m *MockStore) LastChange(ctx context.Context) (uint64, error) {
 func (mr *MockStoreMockRecorder) LastChange(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LastChange", reflect.TypeOf((*MockStore)(nil).LastChange), ctx)
+}
+
+// LatestCertificate mocks base method.
+func (m *MockStore) LatestCertificate(ctx context.Context, series string) (string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LatestCertificate", ctx, series)
+	ret0, _ := ret[0].(string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LatestCertificate indicates an expected call of LatestCertificate.
+func (mr *MockStoreMockRecorder) LatestCertificate(ctx, series any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LatestCertificate", reflect.TypeOf((*MockStore)(nil).LatestCertificate), ctx, series)
 }
 
 // Need mocks base method.
@@ -530,6 +564,21 @@ func (m *MockStore) Needs(ctx context.Context, f volmatch.NeedFilter) ([]*volmat
 func (mr *MockStoreMockRecorder) Needs(ctx, f any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Needs", reflect.TypeOf((*MockStore)(nil).Needs), ctx, f)
+}
+
+// Opening mocks base method.
+func (m *MockStore) Opening(ctx context.Context, volunteer string) (*volmatch.OpeningBalance, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Opening", ctx, volunteer)
+	ret0, _ := ret[0].(*volmatch.OpeningBalance)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Opening indicates an expected call of Opening.
+func (mr *MockStoreMockRecorder) Opening(ctx, volunteer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Opening", reflect.TypeOf((*MockStore)(nil).Opening), ctx, volunteer)
 }
 
 // Organisation mocks base method.
@@ -622,6 +671,25 @@ func (mr *MockStoreMockRecorder) PutNeeds(ctx, ns any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutNeeds", reflect.TypeOf((*MockStore)(nil).PutNeeds), ctx, ns)
 }
 
+// PutOpenings mocks base method.
+func (m *MockStore) PutOpenings(ctx context.Context, obs []*volmatch.OpeningBalance, evs ...volmatch.Event) error {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, obs}
+	for _, a := range evs {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "PutOpenings", varargs...)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutOpenings indicates an expected call of PutOpenings.
+func (mr *MockStoreMockRecorder) PutOpenings(ctx, obs any, evs ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, obs}, evs...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutOpenings", reflect.TypeOf((*MockStore)(nil).PutOpenings), varargs...)
+}
+
 // PutPools mocks base method.
 func (m *MockStore) PutPools(ctx context.Context, ps []*volmatch.TalentPool) error {
 	m.ctrl.T.Helper()
@@ -705,6 +773,37 @@ func (m *MockStore) Reserve(ctx context.Context, rs []volmatch.Reservation, at t
 func (mr *MockStoreMockRecorder) Reserve(ctx, rs, at any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reserve", reflect.TypeOf((*MockStore)(nil).Reserve), ctx, rs, at)
+}
+
+// ServiceCertificate mocks base method.
+func (m *MockStore) ServiceCertificate(ctx context.Context, code string) (*volmatch.ServiceCertificate, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ServiceCertificate", ctx, code)
+	ret0, _ := ret[0].(*volmatch.ServiceCertificate)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ServiceCertificate indicates an expected call of ServiceCertificate.
+func (mr *MockStoreMockRecorder) ServiceCertificate(ctx, code any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ServiceCertificate", reflect.TypeOf((*MockStore)(nil).ServiceCertificate), ctx, code)
+}
+
+// ServiceCertificates mocks base method.
+func (m *MockStore) ServiceCertificates(ctx context.Context, volunteer string, o volmatch.ListOptions) ([]*volmatch.ServiceCertificate, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ServiceCertificates", ctx, volunteer, o)
+	ret0, _ := ret[0].([]*volmatch.ServiceCertificate)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// ServiceCertificates indicates an expected call of ServiceCertificates.
+func (mr *MockStoreMockRecorder) ServiceCertificates(ctx, volunteer, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ServiceCertificates", reflect.TypeOf((*MockStore)(nil).ServiceCertificates), ctx, volunteer, o)
 }
 
 // Station mocks base method.

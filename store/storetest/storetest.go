@@ -85,6 +85,9 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Jobs", testJobs},
 		{"ReserveSize", testReserveSize},
 		{"CreateInvitationsEvents", testCreateInvitationsEvents},
+		{"ServiceCertificates", testServiceCertificates},
+		{"Openings", testOpenings},
+		{"CorrectHours", testCorrectHours},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
