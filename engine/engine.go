@@ -72,6 +72,9 @@ type Options struct {
 	// one store write (default and at most volmatch.MaxReserve); a larger
 	// commit is a job of such chunks (job.go).
 	CommitChunk int
+	// Certificates sign and name service certificates (certificate.go);
+	// without a key a certificate cannot be issued (EUNAVAILABLE).
+	Certificates CertificateOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +118,7 @@ type Engine struct {
 	commitChunk int
 	jobs        jobs
 	browse      browseCache // social workers' browse scopes (access.go)
+	certs       certKeys    // service certificates' keys (certificate.go)
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -134,6 +138,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	}
 	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
+	e.certs = newCertKeys(o.Certificates)
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text
