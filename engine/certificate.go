@@ -45,6 +45,10 @@ type CertificateOptions struct {
 	// Issuer names the deployment on the certificates it issues for
 	// every organisation (default "volmatch 志愿服务平台").
 	Issuer string
+	// BaseURL is the deployment's public address (https://host), which a
+	// certificate's QR code and printed link point to; empty: the address
+	// the request came to.
+	BaseURL string
 }
 
 // certKeys are the signing key and the public keys certificates are
@@ -54,10 +58,12 @@ type certKeys struct {
 	keyID   string
 	trusted map[string]ed25519.PublicKey
 	issuer  string
+	baseURL string
 }
 
 func newCertKeys(o CertificateOptions) certKeys {
-	k := certKeys{key: o.Key, trusted: map[string]ed25519.PublicKey{}, issuer: cmp.Or(o.Issuer, "volmatch 志愿服务平台")}
+	k := certKeys{key: o.Key, trusted: map[string]ed25519.PublicKey{}, issuer: cmp.Or(o.Issuer, "volmatch 志愿服务平台"),
+		baseURL: strings.TrimRight(o.BaseURL, "/")}
 	for _, p := range o.Trusted {
 		k.trusted[KeyID(p)] = p
 	}
@@ -90,6 +96,16 @@ func (e *Engine) CertificateKey() (*PublicKey, error) {
 		return nil, volmatch.Errorf(volmatch.ENOTFOUND, "this deployment has no certificate key")
 	}
 	return &PublicKey{KeyID: e.certs.keyID, Algorithm: "Ed25519", PublicKey: e.certs.trusted[e.certs.keyID], Issuer: e.certs.issuer}, nil
+}
+
+// VerifyPath is the path of the public verification page of a code.
+func VerifyPath(code string) string { return "/web/verify/" + code }
+
+// VerifyURL returns the address of the public verification page of code:
+// under CertificateOptions.BaseURL, or else under requestBase (the scheme
+// and host the request came to).
+func (e *Engine) VerifyURL(code, requestBase string) string {
+	return cmp.Or(e.certs.baseURL, strings.TrimRight(requestBase, "/")) + VerifyPath(code)
 }
 
 // RecordRequest asks for a volunteer's record of a period: From and To
