@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /web/invitations/{id}/decline", s.page(volunteers, s.answer(false)))
 	s.mux.Handle("GET /web/shifts", s.page(volunteers, s.shifts))
 	s.mux.Handle("GET /web/shifts.ics", s.page(volunteers, s.calendar))
+	s.recordRoutes() // record.go
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -293,5 +294,6 @@ func parsePages() map[string]*template.Template {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	parseWorkerPages(pages, funcs)
+	parseRecordPages(pages, funcs) // record.go
 	return pages
 }
