@@ -56,6 +56,18 @@ type wireOptions struct {
 	// SecureCookies marks the web pages' cookies Secure also without TLS
 	// (behind a TLS-terminating proxy; web.Options.Secure).
 	SecureCookies bool
+	// Certificates are the service certificates' key file (--cert-key;
+	// default DATA/certificate.key, made on first use), issuer name and
+	// public address (certkey.go).
+	Certificates certOptions
+}
+
+// certOptions say where the certificate key is and how certificates name
+// the deployment.
+type certOptions struct {
+	KeyFile   string
+	Issuer    string
+	PublicURL string
 }
 
 // wire opens the store and the Bleve index under the data folder (rebuilt
@@ -86,6 +98,18 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	// Slim copies in the feature grid: a million volunteers in half the
 	// memory (grid.Slim).
 	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now, MinGroup: o.MinGroup}
+	path, named := certKeyPath(o.Certificates.KeyFile, o.Store.DataDir)
+	key, made, err := loadCertKey(path, named)
+	if err != nil {
+		return err
+	}
+	if made {
+		o.Logger.Info("made the certificate signing key", "file", path)
+		if o.Store.RedisURL != "" {
+			o.Logger.Warn("replicas sharing a Redis store must share one certificate key: give each the same --cert-key file")
+		}
+	}
+	eo.Certificates = engine.CertificateOptions{Key: key, Issuer: o.Certificates.Issuer, BaseURL: o.Certificates.PublicURL}
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
