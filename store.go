@@ -29,6 +29,7 @@ type Store interface {
 	IdempotencyStore
 	JobStore
 	ServiceRecordStore
+	LedgerStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

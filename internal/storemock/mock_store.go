@@ -122,6 +122,21 @@ func (mr *MockStoreMockRecorder) Assignments(ctx, f any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Assignments", reflect.TypeOf((*MockStore)(nil).Assignments), ctx, f)
 }
 
+// Balance mocks base method.
+func (m *MockStore) Balance(ctx context.Context, account string) (int64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Balance", ctx, account)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Balance indicates an expected call of Balance.
+func (mr *MockStoreMockRecorder) Balance(ctx, account any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balance", reflect.TypeOf((*MockStore)(nil).Balance), ctx, account)
+}
+
 // Changes mocks base method.
 func (m *MockStore) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
 	m.ctrl.T.Helper()
@@ -535,6 +550,37 @@ func (mr *MockStoreMockRecorder) LatestCertificate(ctx, series any) *gomock.Call
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LatestCertificate", reflect.TypeOf((*MockStore)(nil).LatestCertificate), ctx, series)
 }
 
+// LedgerTxn mocks base method.
+func (m *MockStore) LedgerTxn(ctx context.Context, id string) (*volmatch.LedgerTxn, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LedgerTxn", ctx, id)
+	ret0, _ := ret[0].(*volmatch.LedgerTxn)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LedgerTxn indicates an expected call of LedgerTxn.
+func (mr *MockStoreMockRecorder) LedgerTxn(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LedgerTxn", reflect.TypeOf((*MockStore)(nil).LedgerTxn), ctx, id)
+}
+
+// LedgerTxns mocks base method.
+func (m *MockStore) LedgerTxns(ctx context.Context, account string, o volmatch.ListOptions) ([]*volmatch.LedgerTxn, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LedgerTxns", ctx, account, o)
+	ret0, _ := ret[0].([]*volmatch.LedgerTxn)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// LedgerTxns indicates an expected call of LedgerTxns.
+func (mr *MockStoreMockRecorder) LedgerTxns(ctx, account, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LedgerTxns", reflect.TypeOf((*MockStore)(nil).LedgerTxns), ctx, account, o)
+}
+
 // Need mocks base method.
 func (m *MockStore) Need(ctx context.Context, id string) (*volmatch.Need, error) {
 	m.ctrl.T.Helper()
@@ -655,6 +701,20 @@ func (m *MockStore) Pools(ctx context.Context, o volmatch.ListOptions) ([]*volma
 func (mr *MockStoreMockRecorder) Pools(ctx, o any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pools", reflect.TypeOf((*MockStore)(nil).Pools), ctx, o)
+}
+
+// PostTxn mocks base method.
+func (m *MockStore) PostTxn(ctx context.Context, t *volmatch.LedgerTxn) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PostTxn", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PostTxn indicates an expected call of PostTxn.
+func (mr *MockStoreMockRecorder) PostTxn(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PostTxn", reflect.TypeOf((*MockStore)(nil).PostTxn), ctx, t)
 }
 
 // PutNeeds mocks base method.
