@@ -59,6 +59,9 @@ func (e *Engine) Advance(ctx context.Context, tok *volmatch.Token, id string, re
 	if st.Kind == volmatch.StepCorrect || st.Kind == volmatch.StepCheckOut && a.Status == volmatch.AssignCompleted {
 		e.noteStars(ctx, a.Volunteer, a.Hours-oldHours, st.At) // stars.go
 	}
+	if st.Kind == volmatch.StepCheckOut && a.Status == volmatch.AssignCompleted {
+		e.earn(ctx, a) // ledger.go
+	}
 	e.synced(ctx)
 	return a, nil
 }

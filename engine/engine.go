@@ -75,6 +75,8 @@ type Options struct {
 	// Certificates sign and name service certificates (certificate.go);
 	// without a key a certificate cannot be issued (EUNAVAILABLE).
 	Certificates CertificateOptions
+	// Ledger are the earning rules of points and time savings (ledger.go).
+	Ledger LedgerRules
 }
 
 func (o Options) withDefaults() Options {
@@ -119,6 +121,7 @@ type Engine struct {
 	jobs        jobs
 	browse      browseCache // social workers' browse scopes (access.go)
 	certs       certKeys    // service certificates' keys (certificate.go)
+	rules       LedgerRules // earning rules (ledger.go)
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -139,6 +142,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
 	e.certs = newCertKeys(o.Certificates)
+	e.rules = o.Ledger.withDefaults()
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text
