@@ -71,7 +71,10 @@ func TestLedgerFlows(t *testing.T) {
 		t.Errorf("EarnFor again made %d points, want 45 (paid once)", b.Points)
 	}
 
-	spend := func(tok *volmatch.Token, vol string, m engine.Movement) error { _, err := e.Move(ctx, tok, vol, m); return err }
+	spend := func(tok *volmatch.Token, vol string, m engine.Movement) error {
+		_, err := e.Move(ctx, tok, vol, m)
+		return err
+	}
 	for _, c := range []struct {
 		name      string
 		tok       *volmatch.Token
