@@ -242,6 +242,21 @@ func matrix() []access {
 			return call{"/v1/assignments/" + w.assignment(volmatch.StepCheckIn, volmatch.StepCheckOut) + "/correct", map[string]any{"hours": 0.01, "reason": "签退时间记错"}}
 		}},
 
+		// Points and time savings: a volunteer's own, an admin's; totals
+		// for planners. v1 earns on every call (an admin's adjustment).
+		{method: "GET", route: "/v1/volunteers/:id/ledger", want: selfOnly, req: get("/v1/volunteers/v1/ledger")},
+		{method: "POST", route: "/v1/volunteers/:id/ledger/move", want: selfOnly, req: func(w *world, _ string) call {
+			w.credit("v1", 5)
+			return call{"/v1/volunteers/v1/ledger/move", map[string]any{"currency": "points", "amount": 5, "reason": "兑换"}}
+		}},
+		{method: "POST", route: "/v1/volunteers/:id/ledger/adjust", want: adminRead, req: func(*world, string) call {
+			return call{"/v1/volunteers/v1/ledger/adjust", map[string]any{"currency": "points", "amount": 5, "reason": "迁移"}}
+		}},
+		{method: "POST", route: "/v1/assignments/:id/earn", want: orgRead, req: func(w *world, _ string) call {
+			return call{path: "/v1/assignments/" + w.earned() + "/earn"}
+		}},
+		{method: "GET", route: "/v1/ledger/totals", want: readers, req: get("/v1/ledger/totals")},
+
 		{method: "GET", route: "/v1/search", want: anyRole, req: get("/v1/search?q=%E6%89%8B%E8%AF%AD")}, // 手语
 		ev("summary"), ev("funnel"), ev("rates"), ev("gaps"), ev("ranking"), ev("fairness"), ev("weekly"),
 		{method: "GET", route: "/v1/evaluation/by", want: readers, req: get("/v1/evaluation/by?key=district")},

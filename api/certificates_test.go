@@ -183,3 +183,62 @@ func TestCertificateOverHTTP(t *testing.T) {
 		t.Errorf("stars after an opening balance of 299 h = level %d, %v h; want 2, 300.5", stars.Level, stars.Hours)
 	}
 }
+
+// credit gives vol n points (an admin's adjustment, straight to the store).
+func (w *world) credit(vol string, n int64) {
+	w.e.t.Helper()
+	t := &volmatch.LedgerTxn{ID: fmt.Sprintf("fxt%03d", w.next()), Kind: volmatch.TxnAdjust, Reason: "测试", Actor: "admin", At: t0,
+		Entries: []volmatch.LedgerEntry{{Account: volmatch.SystemAccount(volmatch.CurrencyPoints, volmatch.SysIssued), Amount: -n},
+			{Account: volmatch.VolunteerAccount(volmatch.CurrencyPoints, vol), Amount: n}}}
+	if err := w.e.st.PostTxn(context.Background(), t); err != nil {
+		w.e.t.Fatal(err)
+	}
+}
+
+// earned is a completed assignment of v1 with org1 (hours to earn on).
+func (w *world) earned() string {
+	w.e.t.Helper()
+	ctx := context.Background()
+	n := w.needValue(w.next(), "org1")
+	n.Shifts[0].Start = t0.Add(-time.Duration(w.next()+100) * time.Hour)
+	n.Shifts[0].End = n.Shifts[0].Start.Add(time.Hour)
+	if err := w.e.st.CreateNeed(ctx, &n); err != nil {
+		w.e.t.Fatal(err)
+	}
+	as, err := w.e.st.Reserve(ctx, []volmatch.Reservation{{Need: n.ID, Shift: "s1", Volunteer: "v1"}}, t0.Add(-1000*time.Hour))
+	if err != nil {
+		w.e.t.Fatal(err)
+	}
+	for _, s := range []volmatch.Step{{Kind: volmatch.StepCheckIn, At: n.Shifts[0].Start}, {Kind: volmatch.StepCheckOut, At: n.Shifts[0].End, Hours: 1}} {
+		if _, err := w.e.st.Advance(ctx, as[0].ID, s); err != nil {
+			w.e.t.Fatal(err)
+		}
+	}
+	return as[0].ID
+}
+
+// TestLedgerOverHTTP: a spend beyond the balance is 409 with the reason
+// insufficient_balance and writes nothing; the planner's totals name
+// nobody.
+func TestLedgerOverHTTP(t *testing.T) {
+	e := newEnv(t, api.Options{})
+	w := newWorld(t, e)
+	w.credit("v1", 5)
+	before := e.snapshot()
+	st, b := e.do("vol1", "POST", "/v1/volunteers/v1/ledger/move", map[string]any{"currency": "points", "amount": 6, "reason": "兑换"}, nil)
+	if st != 409 || !strings.Contains(string(b), `"reason":"insufficient_balance"`) {
+		t.Errorf("a spend beyond the balance = %d %s, want 409 insufficient_balance", st, b)
+	}
+	if e.snapshot() != before {
+		t.Errorf("the refused spend wrote")
+	}
+	var bal struct{ Points int64 }
+	e.must(200, "vol1", "POST", "/v1/volunteers/v1/ledger/move", map[string]any{"currency": "points", "amount": 5, "to": "v2", "reason": "转给家人"}, &bal)
+	if bal.Points != 0 {
+		t.Errorf("after moving all: %d points, want 0", bal.Points)
+	}
+	st, b = e.do("planner", "GET", "/v1/ledger/totals", nil, nil)
+	if st != 200 || !strings.Contains(string(b), `"issued_points":5`) || strings.Contains(string(b), "v1") || strings.Contains(string(b), "v2") {
+		t.Errorf("totals = %d %s, want 5 issued and nobody named", st, b)
+	}
+}

@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	h(get, "/jobs/:id", staff, opGetJob, getRecord(s, s.eng.Job))
 	h(post, "/needs/:id/dispatch", staff, opDispatch, bodyRoute(s, http.StatusOK, s.bodyOrEmpty, byValue(s.eng.Dispatch)))
 	s.recordRoutes(h) // certificates.go
+	s.ledgerRoutes(h) // ledger.go
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	for _, a := range dashboardAssets() {
 		s.handle(r, "", get, a.route, public, Op{Summary: a.summary, Tag: "dashboard", Raw: a.mediaType()}, a.serve)
