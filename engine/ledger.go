@@ -90,7 +90,7 @@ func (e *Engine) postEarning(ctx context.Context, a *volmatch.Assignment, actor 
 			continue
 		}
 		t := &volmatch.LedgerTxn{ID: "earn-" + c.currency + "-" + a.ID, Kind: volmatch.TxnEarn, Actor: actor, At: e.now(),
-			Reason: fmt.Sprintf("completed service, %g h", a.Hours), Assignment: a.ID,
+			Reason: fmt.Sprintf("完成志愿服务 %g 小时", a.Hours), Assignment: a.ID,
 			Entries: []volmatch.LedgerEntry{
 				{Account: volmatch.SystemAccount(c.currency, volmatch.SysIssued), Amount: -c.amount},
 				{Account: volmatch.VolunteerAccount(c.currency, a.Volunteer), Amount: c.amount},

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ func (s *Server) recordRoutes() {
 	s.mux.Handle("GET /web/record", s.page(recordRoles, s.recordPage))
 	s.mux.Handle("POST /web/record/certificate", s.page(recordRoles, s.issueCertificate))
 	s.mux.Handle("GET /web/certificates/{code}", s.page(recordRoles, s.certificatePDF))
+	s.mux.Handle("POST /web/record/move", s.page(volunteers, s.move))
 	s.mux.HandleFunc("GET /web/verify", s.verifyPage)
 	s.mux.HandleFunc("GET /web/verify/{code}", s.verifyPage)
 }
@@ -54,7 +56,24 @@ type recordData struct {
 	Awards     []awardRow
 	Certs      []certRow
 	IssuedCode string
+	Ledger     *ledgerView // the volunteer's own points and time savings
 }
+
+// ledgerView is the volunteer's balances with their latest movements.
+type ledgerView struct {
+	Points, Minutes int64
+	Hours           string // the minutes as hours
+	Moves           []moveRow
+	Error           string // a refused movement, beside the form
+}
+
+// moveRow is one movement as the page lists it.
+type moveRow struct {
+	Date, Kind, Reason, Amount string
+}
+
+// maxMovesShown is how many movements the page lists.
+const maxMovesShown = 10
 
 // awardRow is a star level reached, as the page lists it.
 type awardRow struct {
@@ -76,6 +95,9 @@ type certRow struct {
 func (s *Server) recordPage(w http.ResponseWriter, r *request) {
 	q := r.URL.Query()
 	d := s.recordForm(r, q.Get("volunteer"), q.Get("from"), q.Get("to"))
+	if q.Get("msg") == "flash.moved" {
+		d.Notice = &notice{Text: msg(r.lang, "ledger.moved"), OK: true}
+	}
 	if code := q.Get("issued"); code != "" {
 		if c, err := engine.NormalizeCode(code); err == nil {
 			d.IssuedCode = engine.FormatCode(c)
@@ -145,7 +167,68 @@ func (s *Server) showRecord(w http.ResponseWriter, r *request, status int, d *re
 			return
 		}
 	}
+	if r.tok.Role == volmatch.RoleVolunteer {
+		b, err := s.eng.Balances(ctx, r.tok, r.tok.Volunteer)
+		if err != nil {
+			s.fail(w, r.Request, r.lang, err)
+			return
+		}
+		lv := &ledgerView{Points: b.Points, Minutes: b.Minutes, Hours: hoursText(float64(b.Minutes) / 60)}
+		if d.Ledger != nil {
+			lv.Error = d.Ledger.Error
+		}
+		for _, t := range b.Txns[:min(len(b.Txns), maxMovesShown)] {
+			lv.Moves = append(lv.Moves, moveRow{Date: t.At.In(volmatch.Beijing).Format(time.DateOnly), Kind: msg(r.lang, "ledger.kind."+t.Kind),
+				Reason: t.Reason, Amount: ownAmount(t, r.tok.Volunteer, r.lang)})
+		}
+		d.Ledger = lv
+	}
 	s.render(w, r.Request, status, "record", r.view("record.title", d))
+}
+
+// ownAmount is what a movement did to the volunteer's own account: +45 积分.
+func ownAmount(t *volmatch.LedgerTxn, vol, lang string) string {
+	for _, e := range t.Entries {
+		for _, c := range []string{volmatch.CurrencyPoints, volmatch.CurrencyTime} {
+			if e.Account == volmatch.VolunteerAccount(c, vol) {
+				return fmt.Sprintf("%+d %s", e.Amount, msg(lang, "ledger.unit."+c))
+			}
+		}
+	}
+	return ""
+}
+
+// move spends or transfers from the volunteer's own balance and returns
+// to the page; a refusal is shown beside the form.
+func (s *Server) move(w http.ResponseWriter, r *request) {
+	amount, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
+	m := engine.Movement{Currency: r.PostFormValue("currency"), Amount: amount, To: strings.TrimSpace(r.PostFormValue("to")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if err == nil {
+		_, err = s.eng.Move(r.Context(), r.tok, r.tok.Volunteer, m)
+	} else {
+		err = volmatch.FieldError("amount", "not a whole number")
+	}
+	if err == nil {
+		http.Redirect(w, r.Request, "/web/record?msg=flash.moved", http.StatusSeeOther)
+		return
+	}
+	key := "ledger.err.other"
+	switch {
+	case volmatch.ErrorReason(err) == volmatch.ReasonInsufficient:
+		key = "ledger.err.insufficient"
+	case volmatch.ErrorField(err) == "amount":
+		key = "ledger.err.amount"
+	case volmatch.ErrorField(err) == "to":
+		key = "ledger.err.to"
+	case volmatch.ErrorField(err) == "reason":
+		key = "ledger.err.reason"
+	case volmatch.ErrorCode(err) != volmatch.EINVALID && volmatch.ErrorCode(err) != volmatch.ECONFLICT:
+		s.fail(w, r.Request, r.lang, err)
+		return
+	}
+	d := s.recordForm(r, "", "", "")
+	d.Ledger = &ledgerView{Error: msg(r.lang, key)}
+	s.showRecord(w, r, http.StatusUnprocessableEntity, d)
 }
 
 // recordField is the form field an engine refusal concerns.
@@ -290,6 +373,30 @@ func cmpOr(a, b string) string {
 func init() {
 	for k, v := range map[string]string{
 		"nav.record":             "服务记录",
+		"ledger.title":            "积分与时间储蓄",
+		"ledger.points":           "服务积分",
+		"ledger.time":             "时间储蓄",
+		"ledger.hours":            "%s 小时",
+		"ledger.moves":            "最近的收支",
+		"ledger.none":             "还没有收支记录。完成服务后会自动记入。",
+		"ledger.form":             "使用或转赠",
+		"ledger.currency":         "类型",
+		"ledger.amount":           "数量（积分，或分钟）",
+		"ledger.to":               "转赠给（志愿者统一编号，可不填）",
+		"ledger.reason":           "用途",
+		"ledger.submit":           "确认",
+		"ledger.moved":            "已记账。",
+		"ledger.unit.points":      "积分",
+		"ledger.unit.time":        "分钟",
+		"ledger.kind.earn":        "服务获得",
+		"ledger.kind.spend":       "使用",
+		"ledger.kind.transfer":    "转赠",
+		"ledger.kind.adjust":      "调整",
+		"ledger.err.insufficient": "余额不足：使用或转赠不能超过现有余额。",
+		"ledger.err.amount":       "请输入正整数数量。",
+		"ledger.err.to":           "请填写另一位已注册志愿者的统一编号，或留空。",
+		"ledger.err.reason":       "请写明用途。",
+		"ledger.err.other":        "未能记账，请检查后重试。",
 		"record.title":           "服务记录与证明",
 		"record.form":            "查询服务记录",
 		"record.volunteer":       "志愿者统一编号",
@@ -352,6 +459,30 @@ func init() {
 	}
 	for k, v := range map[string]string{
 		"nav.record":             "Record",
+		"ledger.title":            "Service points and time savings",
+		"ledger.points":           "Service points",
+		"ledger.time":             "Time savings",
+		"ledger.hours":            "%s hours",
+		"ledger.moves":            "Latest movements",
+		"ledger.none":             "No movements yet. Completed services are credited automatically.",
+		"ledger.form":             "Spend or give",
+		"ledger.currency":         "Kind",
+		"ledger.amount":           "Amount (points, or minutes)",
+		"ledger.to":               "Give to (unified volunteer number, optional)",
+		"ledger.reason":           "For",
+		"ledger.submit":           "Confirm",
+		"ledger.moved":            "Recorded.",
+		"ledger.unit.points":      "points",
+		"ledger.unit.time":        "min",
+		"ledger.kind.earn":        "Earned",
+		"ledger.kind.spend":       "Spent",
+		"ledger.kind.transfer":    "Given",
+		"ledger.kind.adjust":      "Adjusted",
+		"ledger.err.insufficient": "Not enough: you cannot spend or give more than you hold.",
+		"ledger.err.amount":       "Enter a whole number above zero.",
+		"ledger.err.to":           "Enter another registered volunteer's number, or leave it empty.",
+		"ledger.err.reason":       "Say what it is for.",
+		"ledger.err.other":        "Not recorded; check and try again.",
 		"record.title":           "Service record and certificate",
 		"record.form":            "Find a service record",
 		"record.volunteer":       "Unified volunteer number",

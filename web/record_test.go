@@ -206,3 +206,42 @@ func TestBrowserRecord(t *testing.T) {
 		t.Errorf("the pages raised errors:\n%s", strings.Join(msgs, "\n"))
 	}
 }
+
+// TestLedgerPage: a completed service shows as points and time savings on
+// the record page; the volunteer spends and gives within the balance, a
+// spend beyond it is refused beside the form with nothing written.
+func TestLedgerPage(t *testing.T) {
+	e := newEnv(t)
+	e.serveN1() // 3 h of elderly care: 30 points, 180 minutes
+	if _, err := e.eng.RegisterVolunteer(context.Background(), admin, fixture.Volunteer("V2")); err != nil {
+		t.Fatal(err)
+	}
+	vol := e.signIn(volunteer)
+	_, _, page := vol.get("/web/record")
+	if !strings.Contains(page, `data-points="30"`) || !strings.Contains(page, `data-minutes="180"`) || !strings.Contains(page, "&#43;30 积分") {
+		t.Fatalf("the record page lacks 30 points, 180 minutes and the earning:\n%s", page)
+	}
+	token := csrf(t, page)
+	for _, c := range []struct {
+		form   url.Values
+		status int
+		want   string
+		points string
+	}{
+		{url.Values{"currency": {"points"}, "amount": {"40"}, "reason": {"兑换"}}, 422, "余额不足", `data-points="30"`},
+		{url.Values{"currency": {"points"}, "amount": {"-5"}, "reason": {"兑换"}}, 422, "请输入正整数数量", `data-points="30"`},
+		{url.Values{"currency": {"points"}, "amount": {"5"}, "to": {"V404"}, "reason": {"转赠"}}, 422, "已注册志愿者", `data-points="30"`},
+		{url.Values{"currency": {"points"}, "amount": {"10"}, "reason": {"兑换公园年票"}}, 303, "", `data-points="20"`},
+		{url.Values{"currency": {"points"}, "amount": {"5"}, "to": {"V2"}, "reason": {"转给家人"}}, 303, "", `data-points="15"`},
+		{url.Values{"currency": {"time"}, "amount": {"60"}, "reason": {"兑换陪诊 1 小时"}}, 303, "", `data-minutes="120"`},
+	} {
+		c.form.Set("csrf", token)
+		status, _, body := vol.post("/web/record/move", c.form)
+		if status != c.status || !strings.Contains(body, c.want) {
+			t.Errorf("move %v = %d, want %d with %q", c.form, status, c.status, c.want)
+		}
+		if _, _, page := vol.get("/web/record"); !strings.Contains(page, c.points) {
+			t.Errorf("after move %v the page lacks %s", c.form, c.points)
+		}
+	}
+}
