@@ -30,7 +30,7 @@ type LedgerRules struct {
 	// DomainBonus adds a percentage of the points by the need's domain.
 	DomainBonus map[string]int
 	// EmergencyBonus adds a percentage of the points for an emergency
-	// need's service (default 50).
+	// need's service (0: the default 50; negative: none).
 	EmergencyBonus int
 }
 
@@ -42,7 +42,7 @@ func (r LedgerRules) withDefaults() LedgerRules {
 		r.MinutesPerHour = 60
 	}
 	if r.EmergencyBonus == 0 {
-		r.EmergencyBonus = 50
+		r.EmergencyBonus = 50 // a negative one (none) is kept: withDefaults runs more than once
 	}
 	return r
 }
@@ -53,7 +53,7 @@ func (r LedgerRules) withDefaults() LedgerRules {
 func (r LedgerRules) Earning(hours float64, domain string, urgency volmatch.Urgency) (points, minutes int64) {
 	r = r.withDefaults()
 	bonus := r.DomainBonus[domain]
-	if urgency == volmatch.UrgencyEmergency {
+	if urgency == volmatch.UrgencyEmergency && r.EmergencyBonus > 0 {
 		bonus += r.EmergencyBonus
 	}
 	base := hours * float64(r.PointsPerHour)

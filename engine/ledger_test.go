@@ -28,6 +28,13 @@ func TestEarning(t *testing.T) {
 		{0.25, "emergency_rescue", volmatch.UrgencyNormal, 3, 15},
 	} {
 		p, m := r.Earning(c.hours, c.domain, c.urgency)
+		if c.urgency == volmatch.UrgencyEmergency {
+			none := r
+			none.EmergencyBonus = -1 // no emergency bonus
+			if np, _ := none.Earning(c.hours, c.domain, c.urgency); np >= p {
+				t.Errorf("Earning(%v h, %s) without the emergency bonus = %d, want less than %d", c.hours, c.domain, np, p)
+			}
+		}
 		if p != c.pts || m != c.minute {
 			t.Errorf("Earning(%v h, %s, %s) = %d points, %d min; want %d, %d", c.hours, c.domain, c.urgency, p, m, c.pts, c.minute)
 		}

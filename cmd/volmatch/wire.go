@@ -60,6 +60,8 @@ type wireOptions struct {
 	// default DATA/certificate.key, made on first use), issuer name and
 	// public address (certkey.go).
 	Certificates certOptions
+	// Ledger are the earning rules of points and time savings (ledger.go).
+	Ledger engine.LedgerRules
 }
 
 // certOptions say where the certificate key is and how certificates name
@@ -109,6 +111,7 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 			o.Logger.Warn("replicas sharing a Redis store must share one certificate key: give each the same --cert-key file")
 		}
 	}
+	eo.Ledger = o.Ledger
 	eo.Certificates = engine.CertificateOptions{Key: key, Issuer: o.Certificates.Issuer, BaseURL: o.Certificates.PublicURL}
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
