@@ -132,6 +132,10 @@ const (
 	StepNoShow   StepKind = "no_show"
 	StepCancel   StepKind = "cancel"
 	StepRate     StepKind = "rate"
+	// StepCorrect corrects the hours of a completed assignment (the
+	// organisation's, with a reason): the record changes, so a
+	// certificate issued before is superseded by the next one.
+	StepCorrect StepKind = "correct"
 )
 
 // Step moves an assignment on: check in, check out with hours, mark a
@@ -277,6 +281,25 @@ func (s Step) Apply(a *Assignment, n *Need) (Event, func(*VolunteerStats), error
 		a.Rating = s.Rating
 		ev = NeedEvent(EventRated, n, s.At)
 		ev.Rating = s.Rating
+	case StepCorrect:
+		if a.Status != AssignCompleted {
+			return ev, nil, Reasonf(ECONFLICT, ReasonWrongState, "only a completed assignment's hours can be corrected; this one is %s", a.Status)
+		}
+		if strings.TrimSpace(s.Reason) == "" {
+			return ev, nil, FieldError("reason", "is required: say why the hours are corrected")
+		}
+		length := a.End.Sub(a.Start).Hours()
+		if s.Hours < 0 || s.Hours > 24*7 || length > 0 && s.Hours > length {
+			return ev, nil, FieldError("hours", "must be between 0 and the shift's %v hours, got %v", length, s.Hours).WithReason(ReasonHoursOverShift)
+		}
+		if s.Hours == a.Hours {
+			return ev, nil, FieldError("hours", "the assignment already records %v hours", s.Hours)
+		}
+		old, h := a.Hours, s.Hours
+		a.Hours = h
+		ev = NeedEvent(EventHoursCorrected, n, s.At)
+		ev.Hours, ev.Reason = h, s.Reason
+		stats = func(st *VolunteerStats) { st.Hours += h - old }
 	default:
 		return ev, nil, FieldError("kind", "unknown step %q", s.Kind)
 	}

@@ -35,6 +35,19 @@ const (
 	// sign-up to a need without approval is only its invite.accepted of
 	// origin signup.
 	EventSignUpRequested EventType = "signup.requested"
+
+	// EventHoursCorrected is the organisation's correction of a completed
+	// assignment's hours (Hours the new figure, Reason why).
+	EventHoursCorrected EventType = "hours.corrected"
+	// EventHoursOpened is an opening balance of hours imported from an
+	// earlier system (Hours, Reason the source; At the as-of date).
+	EventHoursOpened EventType = "hours.opening"
+	// EventStarReached is a volunteer reaching a star level (Stars, and
+	// Hours the verified hours then), for the notification that follows.
+	EventStarReached EventType = "star.reached"
+	// EventCertificateIssued is a service certificate issued for a
+	// volunteer (Org its organisation scope, empty for all).
+	EventCertificateIssued EventType = "certificate.issued"
 )
 
 // OriginSignUp marks the records and events of a volunteer's sign-up from
@@ -77,6 +90,7 @@ type Event struct {
 	Batch     string      `json:"batch,omitempty"`
 
 	Hours  float64 `json:"hours,omitempty"`  // checkout
+	Stars  int     `json:"stars,omitempty"`  // star.reached: the level
 	Rating int     `json:"rating,omitempty"` // rated
 	Wave   int     `json:"wave,omitempty"`   // dispatch.wave, invite.sent by dispatch
 	Tier   string  `json:"tier,omitempty"`   // dispatch.wave: street, district, city

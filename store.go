@@ -29,6 +29,8 @@ type Store interface {
 	IdempotencyStore
 	JobStore
 	NotificationStore
+	ServiceRecordStore
+	LedgerStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -106,7 +106,7 @@ func (s VolunteerStats) ReliabilityScore() float64 {
 // 100/300/600/1000/1500 hours give one to five stars.
 func Stars(hours float64) int {
 	n := 0
-	for _, h := range []float64{100, 300, 600, 1000, 1500} {
+	for _, h := range StarHours {
 		if hours >= h {
 			n++
 		}

@@ -208,6 +208,58 @@ func matrix() []access {
 		{method: "GET", route: "/v1/orgs", want: adminRead, req: get("/v1/orgs")},
 		{method: "GET", route: "/v1/orgs/:id", want: orgRead, req: get("/v1/orgs/org1")},
 
+		// Service records and certificates (certificates_test.go has the
+		// hostile cases). v1 served org1 (w.served); a certificate's
+		// verification shows what the certificate shows to whoever holds
+		// its code or bytes, so it is public and not scanned.
+		{method: "GET", route: "/v1/volunteers/:id/record", want: ownRead, req: func(w *world, _ string) call {
+			return call{path: "/v1/volunteers/v1/record?" + w.period(0)}
+		}},
+		{method: "POST", route: "/v1/volunteers/:id/certificates", want: "401 401 401 201 201 403 201 403 403", req: func(w *world, _ string) call {
+			w.served()
+			return call{"/v1/volunteers/v1/certificates", periodBody(w.next())}
+		}},
+		{method: "GET", route: "/v1/volunteers/:id/certificates", want: ownRead, req: func(w *world, _ string) call {
+			w.certificate()
+			return call{path: "/v1/volunteers/v1/certificates"}
+		}},
+		{method: "GET", route: "/v1/volunteers/:id/stars", want: "401 401 401 200 200 200 200 403 403", req: get("/v1/volunteers/v1/stars")},
+		{method: "GET", route: "/v1/certificates/key", want: allOpen, req: get("/v1/certificates/key"), static: true},
+		{method: "POST", route: "/v1/certificates/verify", want: allOpen, static: true, req: func(w *world, _ string) call {
+			c := w.certificate()
+			return call{"/v1/certificates/verify", map[string]any{"record": c.Signed, "signature": c.Signature}}
+		}},
+		{method: "GET", route: "/v1/certificates/:code", want: ownRead, req: func(w *world, _ string) call {
+			return call{path: "/v1/certificates/" + w.certificate().Record.Code}
+		}},
+		{method: "GET", route: "/v1/certificates/:code/pdf", want: ownRead, req: func(w *world, _ string) call {
+			return call{path: "/v1/certificates/" + w.certificate().Record.Code + "/pdf"}
+		}},
+		{method: "GET", route: "/v1/certificates/:code/verify", want: allOpen, static: true, req: func(w *world, _ string) call {
+			return call{path: "/v1/certificates/" + w.certificate().Code + "/verify"}
+		}},
+		{method: "POST", route: "/v1/openings", want: "401 401 401 201 403 403 403 403 403", req: func(w *world, _ string) call {
+			return call{"/v1/openings", map[string]any{"openings": []map[string]any{{"volunteer": w.volunteer(), "hours": 12, "source": "志愿北京", "as_of": t0.Add(-24 * time.Hour)}}}}
+		}},
+		{method: "POST", route: "/v1/assignments/:id/correct", want: orgRead, req: func(w *world, _ string) call {
+			return call{"/v1/assignments/" + w.assignment(volmatch.StepCheckIn, volmatch.StepCheckOut) + "/correct", map[string]any{"hours": 0.01, "reason": "签退时间记错"}}
+		}},
+
+		// Points and time savings: a volunteer's own, an admin's; totals
+		// for planners. v1 earns on every call (an admin's adjustment).
+		{method: "GET", route: "/v1/volunteers/:id/ledger", want: selfOnly, req: get("/v1/volunteers/v1/ledger")},
+		{method: "POST", route: "/v1/volunteers/:id/ledger/move", want: selfOnly, req: func(w *world, _ string) call {
+			w.credit("v1", 5)
+			return call{"/v1/volunteers/v1/ledger/move", map[string]any{"currency": "points", "amount": 5, "reason": "兑换"}}
+		}},
+		{method: "POST", route: "/v1/volunteers/:id/ledger/adjust", want: adminRead, req: func(*world, string) call {
+			return call{"/v1/volunteers/v1/ledger/adjust", map[string]any{"currency": "points", "amount": 5, "reason": "迁移"}}
+		}},
+		{method: "POST", route: "/v1/assignments/:id/earn", want: orgRead, req: func(w *world, _ string) call {
+			return call{path: "/v1/assignments/" + w.earned() + "/earn"}
+		}},
+		{method: "GET", route: "/v1/ledger/totals", want: readers, req: get("/v1/ledger/totals")},
+
 		{method: "GET", route: "/v1/search", want: anyRole, req: get("/v1/search?q=%E6%89%8B%E8%AF%AD")}, // 手语
 		ev("summary"), ev("funnel"), ev("rates"), ev("gaps"), ev("ranking"), ev("fairness"), ev("weekly"),
 		{method: "GET", route: "/v1/evaluation/by", want: readers, req: get("/v1/evaluation/by?key=district")},
@@ -229,6 +281,8 @@ type world struct {
 	k                  int
 	slot               int // the last minute after t0 an assignment's shift starts at
 	inv1, a1, inv2, a2 string
+	past               bool                   // v1 served org1 (served)
+	cert               *api.IssuedCertificate // org1's certificate of v1 (certificate)
 	needs              map[string]volmatch.Need
 }
 

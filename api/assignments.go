@@ -41,6 +41,11 @@ func (s *Server) stepBody(c *gin.Context, kind volmatch.StepKind) (engine.StepRe
 		err := s.bodyOrEmpty(c, &r)
 		req.At, req.Hours = r.At, r.Hours
 		return req, err
+	case volmatch.StepCorrect:
+		var r CorrectRequest // certificates.go
+		err := s.decode(c, &r)
+		req.Hours, req.Reason = r.Hours, r.Reason
+		return req, err
 	case volmatch.StepRate:
 		var r RatingRequest
 		err := s.decode(c, &r)

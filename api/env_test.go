@@ -119,7 +119,8 @@ func newEnvWith(t *testing.T, o api.Options, wrap func(*bolt.Store) volmatch.Sto
 	if wrap != nil {
 		es = wrap(st)
 	}
-	e.api = api.New(startEngine(t, es, openText(t), engine.Options{Now: o.Now, Logger: o.Logger}), o)
+	e.api = api.New(startEngine(t, es, openText(t), engine.Options{Now: o.Now, Logger: o.Logger,
+		Certificates: engine.CertificateOptions{Key: certKey}}), o)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
 	e.tokens = createTokens(t, st, map[string]volmatch.Token{

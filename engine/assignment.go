@@ -46,14 +46,21 @@ func (e *Engine) Advance(ctx context.Context, tok *volmatch.Token, id string, re
 	if err != nil {
 		return nil, err
 	}
-	if tok.Role == volmatch.RoleVolunteer && (req.Kind == volmatch.StepRate || req.Kind == volmatch.StepNoShow) {
-		return nil, forbidden("the organisation rates and marks no-shows")
+	if tok.Role == volmatch.RoleVolunteer && (req.Kind == volmatch.StepRate || req.Kind == volmatch.StepNoShow || req.Kind == volmatch.StepCorrect) {
+		return nil, forbidden("the organisation rates, marks no-shows and corrects hours")
 	}
+	oldHours := a.Hours
 	if req.Kind == volmatch.StepCheckOut && !st.Self && req.At == nil && !a.CheckOut.IsZero() {
 		st.At = a.CheckOut // confirming the time the volunteer gave
 	}
 	if a, err = e.store.Advance(ctx, a.ID, st); err != nil {
 		return nil, err
+	}
+	if st.Kind == volmatch.StepCorrect || st.Kind == volmatch.StepCheckOut && a.Status == volmatch.AssignCompleted {
+		e.noteStars(ctx, a.Volunteer, a.Hours-oldHours, st.At) // stars.go
+	}
+	if st.Kind == volmatch.StepCheckOut && a.Status == volmatch.AssignCompleted {
+		e.earn(ctx, a) // ledger.go
 	}
 	e.synced(ctx)
 	return a, nil
@@ -73,6 +80,9 @@ func (e *Engine) step(tok *volmatch.Token, req StepRequest) (volmatch.Step, erro
 			return st, forbidden("a volunteer checks out at the server's clock; the organisation records hours")
 		}
 		st.Hours = req.Hours
+	case volmatch.StepCorrect:
+		// Corrected now; the hours and the reason are the organisation's.
+		st.At, st.Hours, st.Reason = e.now(), req.Hours, req.Reason
 	case volmatch.StepRate:
 		if req.Rating < 1 || req.Rating > 5 {
 			return st, volmatch.FieldError("rating", "must be 1 to 5, got %d", req.Rating)

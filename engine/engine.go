@@ -81,6 +81,11 @@ type Options struct {
 	// notifications a volunteer chose for it go to the store's outbox
 	// (notify.go); without one, none do.
 	Outbox bool
+	// Certificates sign and name service certificates (certificate.go);
+	// without a key a certificate cannot be issued (EUNAVAILABLE).
+	Certificates CertificateOptions
+	// Ledger are the earning rules of points and time savings (ledger.go).
+	Ledger LedgerRules
 }
 
 func (o Options) withDefaults() Options {
@@ -131,6 +136,8 @@ type Engine struct {
 	checkInKey  []byte      // signs check-in codes (checkin.go)
 	notify      notifier    // inboxes, reminders, live subscribers (notify.go)
 	outbox      bool
+	certs       certKeys    // service certificates' keys (certificate.go)
+	rules       LedgerRules // earning rules (ledger.go)
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -152,6 +159,8 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	e.commitChunk = o.CommitChunk
 	e.checkInKey = o.CheckInKey
 	e.outbox = o.Outbox
+	e.certs = newCertKeys(o.Certificates)
+	e.rules = o.Ledger.withDefaults()
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text

@@ -45,17 +45,17 @@ func TestNotifyRedisReplicas(t *testing.T) {
 	var lives []<-chan *volmatch.Notification
 	for _, r := range replicas {
 		ch, stop, err := r.Subscribe(volunteerToken("V000"))
-		must(t, "Subscribe", err)
+		mustDo(t, "Subscribe", err)
 		defer stop()
 		lives = append(lives, ch)
 	}
 	a := replicas[0]
 	_, err := a.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", start, 3*time.Hour, 4))))
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	invs, err := a.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000"}})
-	must(t, "Invite", err)
+	mustDo(t, "Invite", err)
 	_, err = replicas[1].Accept(ctx, volunteerToken("V000"), invs[0].ID)
-	must(t, "Accept", err)
+	mustDo(t, "Accept", err)
 	race := func() {
 		t.Helper()
 		var wg sync.WaitGroup

@@ -65,7 +65,7 @@ func mustNotify(t *testing.T, e *engine.Engine) int {
 	return n
 }
 
-func must(t *testing.T, what string, err error) {
+func mustDo(t *testing.T, what string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -84,16 +84,16 @@ func TestNotifyFlows(t *testing.T) {
 	s1 := fixture.Base.Add(33 * time.Hour)
 	n := fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", s1, 3*time.Hour, 2), fixture.Shift("s2", s1.Add(24*time.Hour), 3*time.Hour, 2)))
 	_, err := e.PostNeed(ctx, sw1, n)
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000", "V001", "V002"}})
-	must(t, "Invite s1", err)
+	mustDo(t, "Invite s1", err)
 	_, err = e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s2", Volunteers: []string{"V003"}})
-	must(t, "Invite s2", err)
+	mustDo(t, "Invite s2", err)
 	if got := mustNotify(t, e); got != 4 {
 		t.Fatalf("Notify after 4 invitations = %d, want 4", got)
 	}
 	in, err := e.Inbox(ctx, volunteerToken("V000"), 0)
-	must(t, "Inbox", err)
+	mustDo(t, "Inbox", err)
 	if len(in.Items) != 1 || in.Unread != 1 {
 		t.Fatalf("Inbox(V000) = %+v, want one unread invitation", in)
 	}
@@ -107,24 +107,24 @@ func TestNotifyFlows(t *testing.T) {
 
 	// V000 accepts, V001 declines: their own answers tell them nothing.
 	_, err = e.Accept(ctx, volunteerToken("V000"), invs[0].ID)
-	must(t, "Accept", err)
+	mustDo(t, "Accept", err)
 	_, err = e.Decline(ctx, volunteerToken("V001"), invs[1].ID)
-	must(t, "Decline", err)
+	mustDo(t, "Decline", err)
 	mustNotify(t, e)
 
 	// A new title: the holder and the live invitees are told, not V001.
 	n, err = e.Need(ctx, sw1, "N1")
-	must(t, "Need", err)
+	mustDo(t, "Need", err)
 	n.Title = "社区助老服务（改）"
 	_, err = e.UpdateNeed(ctx, sw1, "N1", n)
-	must(t, "UpdateNeed title", err)
+	mustDo(t, "UpdateNeed title", err)
 	// s2 moves an hour later, then is removed: only V003 is told.
 	n.Shifts[1].Start, n.Shifts[1].End = n.Shifts[1].Start.Add(time.Hour), n.Shifts[1].End.Add(time.Hour)
 	_, err = e.UpdateNeed(ctx, sw1, "N1", n)
-	must(t, "UpdateNeed move s2", err)
+	mustDo(t, "UpdateNeed move s2", err)
 	n.Shifts = n.Shifts[:1]
 	_, err = e.UpdateNeed(ctx, sw1, "N1", n)
-	must(t, "UpdateNeed remove s2", err)
+	mustDo(t, "UpdateNeed remove s2", err)
 	mustNotify(t, e)
 
 	want := map[string][]string{
@@ -146,11 +146,11 @@ func TestNotifyFlows(t *testing.T) {
 	// The organisation cancels V000's slot: told. The need closes: V002's
 	// live invitation is told; V000 no longer holds anything.
 	as, _, err := e.Assignments(ctx, volunteerToken("V000"), volmatch.AssignmentFilter{})
-	must(t, "Assignments", err)
+	mustDo(t, "Assignments", err)
 	_, err = e.Advance(ctx, sw1, as[0].ID, engine.StepRequest{Kind: volmatch.StepCancel, Reason: "活动调整"})
-	must(t, "cancel", err)
+	mustDo(t, "cancel", err)
 	_, err = e.CloseNeed(ctx, sw1, "N1")
-	must(t, "CloseNeed", err)
+	mustDo(t, "CloseNeed", err)
 	mustNotify(t, e)
 	if got, _ := inbox(t, e, "V000"); !slices.Equal(got, []string{"cancelled:s1", "changed:s1", "invite:s1"}) {
 		t.Errorf("inbox(V000) after the organisation's cancel and the close = %v", got)
@@ -173,21 +173,21 @@ func TestNotifySelfCancelAndSignUps(t *testing.T) {
 	n := menuNeed("M1")
 	n.Approval = true
 	_, err := e.PostNeed(ctx, sw1, n)
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	req := map[string]string{}
 	for _, v := range []string{"V000", "V001", "V002"} {
 		r, err := self(ctx, e, v, "M1")
-		must(t, "SignUp "+v, err)
+		mustDo(t, "SignUp "+v, err)
 		req[v] = r.Request.ID
 	}
 	a, err := e.Approve(ctx, sw1, req["V000"])
-	must(t, "Approve", err)
+	mustDo(t, "Approve", err)
 	_, err = e.Decline(ctx, sw1, req["V001"])
-	must(t, "Decline by the organisation", err)
+	mustDo(t, "Decline by the organisation", err)
 	_, err = e.Decline(ctx, volunteerToken("V002"), req["V002"])
-	must(t, "withdraw", err)
+	mustDo(t, "withdraw", err)
 	_, err = e.Advance(ctx, volunteerToken("V000"), a.ID, engine.StepRequest{Kind: volmatch.StepCancel})
-	must(t, "self cancel", err)
+	mustDo(t, "self cancel", err)
 	mustNotify(t, e)
 	for vol, w := range map[string][]string{"V000": {"signup_approved:s1"}, "V001": {"signup_refused:s1"}, "V002": nil} {
 		if got, _ := inbox(t, e, vol); !slices.Equal(got, w) {
@@ -206,12 +206,12 @@ func TestNotifyReminders(t *testing.T) {
 	c := &movingClock{t: start.Add(-30 * time.Hour)}
 	e, st := notifyEngine(t, nil, c, engine.Options{}, fixture.Volunteers(4)...)
 	_, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", start, 3*time.Hour, 4))))
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000", "V001", "V002", "V003"}})
-	must(t, "Invite", err)
+	mustDo(t, "Invite", err)
 	for _, i := range []int{0, 1} {
 		_, err = e.Accept(ctx, volunteerToken(invs[i].Volunteer), invs[i].ID)
-		must(t, "Accept", err)
+		mustDo(t, "Accept", err)
 	}
 	mustNotify(t, e)
 	steps := []struct {
@@ -231,13 +231,13 @@ func TestNotifyReminders(t *testing.T) {
 			c.Set(start.Add(-s.at))
 			for _, i := range s.late {
 				_, err := e.Accept(ctx, volunteerToken(invs[i].Volunteer), invs[i].ID)
-				must(t, "Accept late", err)
+				mustDo(t, "Accept late", err)
 			}
 			if s.at == 10*time.Hour {
 				// V001 cancels before the 2-hour reminder.
 				as, _, _ := e.Assignments(ctx, volunteerToken("V001"), volmatch.AssignmentFilter{})
 				_, err := e.Advance(ctx, volunteerToken("V001"), as[0].ID, engine.StepRequest{Kind: volmatch.StepCancel})
-				must(t, "cancel", err)
+				mustDo(t, "cancel", err)
 			}
 			mustNotify(t, e)
 			mustNotify(t, e)
@@ -256,11 +256,11 @@ func TestNotifyReminders(t *testing.T) {
 	// 2-hour mark of a second need store each reminder once.
 	start2 := start.Add(48 * time.Hour)
 	_, err = e.PostNeed(ctx, sw1, fixture.Need("N2", fixture.Org(""), fixture.Shifts(fixture.Shift("s9", start2, 2*time.Hour, 4))))
-	must(t, "PostNeed N2", err)
+	mustDo(t, "PostNeed N2", err)
 	invs, err = e.Invite(ctx, sw1, "N2", engine.InviteRequest{Shift: "s9", Volunteers: []string{"V003"}})
-	must(t, "Invite N2", err)
+	mustDo(t, "Invite N2", err)
 	_, err = e.Accept(ctx, volunteerToken("V003"), invs[0].ID)
-	must(t, "Accept N2", err)
+	mustDo(t, "Accept N2", err)
 	c.Set(start2.Add(-90 * time.Minute))
 	var engines []*engine.Engine
 	for range 3 {
@@ -292,9 +292,9 @@ func TestInboxAccess(t *testing.T) {
 	c := &movingClock{t: fixture.Base.Add(8 * time.Hour)}
 	e, _ := notifyEngine(t, nil, c, engine.Options{}, fixture.Volunteers(2)...)
 	_, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org("")))
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	_, err = e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000", "V001"}})
-	must(t, "Invite", err)
+	mustDo(t, "Invite", err)
 	mustNotify(t, e)
 	in, _ := e.Inbox(ctx, volunteerToken("V000"), 0)
 	other := in.Items[0].ID
@@ -348,14 +348,14 @@ func TestNotifyPrefsAndOutbox(t *testing.T) {
 	c := &movingClock{t: fixture.Base.Add(8 * time.Hour)}
 	e, st := notifyEngine(t, nil, c, engine.Options{Outbox: true}, fixture.Volunteers(2)...)
 	_, err := e.SetNotifyPrefs(ctx, volunteerToken("V000"), &volmatch.NotifyPrefs{Muted: []volmatch.NoticeKind{volmatch.NoticeInvite}, Webhook: []volmatch.NoticeKind{volmatch.NoticeInvite}})
-	must(t, "SetNotifyPrefs", err)
+	mustDo(t, "SetNotifyPrefs", err)
 	live, stop, err := e.Subscribe(volunteerToken("V001"))
-	must(t, "Subscribe", err)
+	mustDo(t, "Subscribe", err)
 	defer stop()
 	_, err = e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org("")))
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000", "V001"}})
-	must(t, "Invite", err)
+	mustDo(t, "Invite", err)
 	mustNotify(t, e)
 	if got, _ := inbox(t, e, "V000"); len(got) != 0 {
 		t.Errorf("inbox(V000) = %v with invitations muted, want empty", got)
@@ -396,11 +396,11 @@ func TestNotifyHorizon(t *testing.T) {
 	c := &movingClock{t: start.Add(-60 * time.Hour)}
 	e, _ := notifyEngine(t, nil, c, engine.Options{}, fixture.Volunteers(2)...)
 	_, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", start, 3*time.Hour, 4))))
-	must(t, "PostNeed", err)
+	mustDo(t, "PostNeed", err)
 	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000"}})
-	must(t, "Invite", err)
+	mustDo(t, "Invite", err)
 	_, err = e.Accept(ctx, volunteerToken("V000"), invs[0].ID)
-	must(t, "Accept", err)
+	mustDo(t, "Accept", err)
 	// The notifier first runs after the horizon, 2 hours before the start:
 	// no invitation notice (stale), the 2-hour reminder.
 	c.Set(start.Add(-2 * time.Hour))

@@ -62,7 +62,8 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { text.Close() })
 	c := &clock{t: fixture.Base}
-	eng := engine.New(st, text, tax, engine.Options{Now: c.Now, TokenTTL: time.Nanosecond})
+	eng := engine.New(st, text, tax, engine.Options{Now: c.Now, TokenTTL: time.Nanosecond,
+		Certificates: engine.CertificateOptions{Key: certKey}}) // record_test.go
 	ctx := context.Background()
 	for _, id := range []string{"O1", "O2"} {
 		if err := eng.CreateOrganisation(ctx, admin, &volmatch.Organisation{ID: id, Name: "朝阳区某街道社工站 " + id, District: fixture.District}); err != nil {

@@ -24,8 +24,8 @@ var qualityPages = []struct {
 	who   volmatch.Token
 	paths []string
 }{
-	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today"}},
-	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts"}},
+	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today", "/web/record?volunteer=V1&from=2026-13-01"}},
+	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record"}},
 	{planner, []string{"/"}},
 }
 
@@ -68,6 +68,7 @@ func TestPagesAccessibleAndLight(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		for _, width := range []int{390, 1280} {
 			check("/web/signin", width, lang)
+			check("/web/verify?code=0OI1", width, lang) // public, with its field error
 		}
 	}
 	for _, p := range qualityPages {

@@ -351,9 +351,6 @@ type shiftCard struct {
 	Hours      float64
 }
 
-// stars are the hours of each star level (一星 at 100 h ... 五星 at 1500 h).
-var stars = []float64{100, 300, 600, 1000, 1500}
-
 // starLevel is a volunteer's star level and their progress to the next.
 type starLevel struct {
 	Hours   float64
@@ -364,27 +361,11 @@ type starLevel struct {
 	Stars   string  // ★ for each level reached, ☆ for each to come
 }
 
-// starOf returns the star level of hours.
+// starOf returns the star level of verified hours (engine.StarProgress).
 func starOf(hours float64) starLevel {
-	s := starLevel{Hours: hours}
-	for _, h := range stars {
-		if hours >= h {
-			s.Level++
-		}
-	}
-	s.Stars = strings.Repeat("★", s.Level) + strings.Repeat("☆", len(stars)-s.Level)
-	if s.Level == len(stars) {
-		s.Percent = 100
-		return s
-	}
-	prev := 0.0
-	if s.Level > 0 {
-		prev = stars[s.Level-1]
-	}
-	s.Next = stars[s.Level]
-	s.ToGo = s.Next - hours
-	s.Percent = int((hours - prev) / (s.Next - prev) * 100)
-	return s
+	p := engine.StarProgress(hours)
+	return starLevel{Hours: p.Hours, Level: p.Level, Next: p.Next, ToGo: p.ToGo, Percent: p.Percent,
+		Stars: strings.Repeat("★", p.Level) + strings.Repeat("☆", len(volmatch.StarHours)-p.Level)}
 }
 
 // shiftsData is the my-shifts page.
@@ -434,12 +415,12 @@ func (s *Server) shifts(w http.ResponseWriter, r *request) {
 		s.fail(w, r.Request, r.lang, err)
 		return
 	}
-	v, err := s.eng.Volunteer(r.Context(), r.tok, r.tok.Volunteer)
+	st, err := s.eng.Stars(r.Context(), r.tok, r.tok.Volunteer) // verified hours, opening balance included
 	if err != nil {
 		s.fail(w, r.Request, r.lang, err)
 		return
 	}
-	s.render(w, r.Request, http.StatusOK, "shifts", r.view("shifts.title", shiftsData{Upcoming: up, Past: past, Star: starOf(v.Stats.Hours), QR: s.checkInQRs(r, up)}))
+	s.render(w, r.Request, http.StatusOK, "shifts", r.view("shifts.title", shiftsData{Upcoming: up, Past: past, Star: starOf(st.Hours), QR: s.checkInQRs(r, up)}))
 }
 
 // calendar serves the upcoming shifts as an iCalendar file (RFC 5545).

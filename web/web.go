@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	s.dashboardRoutes()
 	s.registerRoutes()
 	s.inboxRoutes()
+	s.recordRoutes() // record.go
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -310,5 +311,6 @@ func parsePages() map[string]*template.Template {
 	parseDashboardPage(pages, funcs)
 	parseRegisterPages(pages, funcs)
 	parseInboxPage(pages, funcs)
+	parseRecordPages(pages, funcs) // record.go
 	return pages
 }

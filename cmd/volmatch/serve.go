@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"volmatch/api"
+	"volmatch/engine"
 	"volmatch/evaluation"
 )
 
@@ -51,6 +52,8 @@ func newServeCmd(e *env) *cobra.Command {
 	var trustedProxies []string
 	var minGroup int
 	var hook webhookConfig
+	var certs certOptions
+	var rules engine.LedgerRules
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API over the store in --data",
@@ -89,7 +92,7 @@ it revokes that token too (replicas sharing a store must share the value).`,
 				}
 			}
 			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
-				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, Webhook: hook, API: api.Options{Rate: so.Rate, Burst: so.Burst,
+				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, Webhook: hook, Certificates: certs, Ledger: rules, API: api.Options{Rate: so.Rate, Burst: so.Burst,
 					AuthFailures: authFailures, TrustedProxies: proxies}})
 			stopProfile()
 			if err != nil {
@@ -115,6 +118,8 @@ it revokes that token too (replicas sharing a store must share the value).`,
 		"failed bearer tokens one client address may send a minute before it gets 429 (0: %d, or none with a negative --rate; negative: no limit)", api.DefaultAuthFailures))
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil,
 		"address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable; default: X-Forwarded-For is not trusted)")
+	addCertFlags(cmd, &certs)   // certkey.go
+	addLedgerFlags(cmd, &rules) // ledger.go
 	cmd.Flags().IntVar(&minGroup, "min-group", evaluation.DefaultMinGroup,
 		"minimum group size of the evaluation reports: a figure about fewer people is withheld (null, \"suppressed\")")
 	return cmd

@@ -61,6 +61,20 @@ type wireOptions struct {
 	SecureCookies bool
 	// Webhook is the notification gateway (none when its URL is empty).
 	Webhook webhookConfig
+	// Certificates are the service certificates' key file (--cert-key;
+	// default DATA/certificate.key, made on first use), issuer name and
+	// public address (certkey.go).
+	Certificates certOptions
+	// Ledger are the earning rules of points and time savings (ledger.go).
+	Ledger engine.LedgerRules
+}
+
+// certOptions say where the certificate key is and how certificates name
+// the deployment.
+type certOptions struct {
+	KeyFile   string
+	Issuer    string
+	PublicURL string
 }
 
 // wire opens the store and the Bleve index under the data folder (rebuilt
@@ -94,6 +108,19 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	if eo.CheckInKey, err = checkInKey(o.Store.DataDir); err != nil {
 		return err
 	}
+	path, named := certKeyPath(o.Certificates.KeyFile, o.Store.DataDir)
+	key, made, err := loadCertKey(path, named)
+	if err != nil {
+		return err
+	}
+	if made {
+		o.Logger.Info("made the certificate signing key", "file", path)
+		if o.Store.RedisURL != "" {
+			o.Logger.Warn("replicas sharing a Redis store must share one certificate key: give each the same --cert-key file")
+		}
+	}
+	eo.Ledger = o.Ledger
+	eo.Certificates = engine.CertificateOptions{Key: key, Issuer: o.Certificates.Issuer, BaseURL: o.Certificates.PublicURL}
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),

@@ -137,6 +137,21 @@ func (mr *MockStoreMockRecorder) Assignments(ctx, f any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Assignments", reflect.TypeOf((*MockStore)(nil).Assignments), ctx, f)
 }
 
+// Balance mocks base method.
+func (m *MockStore) Balance(ctx context.Context, account string) (int64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Balance", ctx, account)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Balance indicates an expected call of Balance.
+func (mr *MockStoreMockRecorder) Balance(ctx, account any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balance", reflect.TypeOf((*MockStore)(nil).Balance), ctx, account)
+}
+
 // Changes mocks base method.
 func (m *MockStore) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
 	m.ctrl.T.Helper()
@@ -532,6 +547,25 @@ func (mr *MockStoreMockRecorder) Invitations(ctx, f any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Invitations", reflect.TypeOf((*MockStore)(nil).Invitations), ctx, f)
 }
 
+// IssueCertificate mocks base method.
+func (m *MockStore) IssueCertificate(ctx context.Context, c *volmatch.ServiceCertificate, evs ...volmatch.Event) error {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, c}
+	for _, a := range evs {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "IssueCertificate", varargs...)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// IssueCertificate indicates an expected call of IssueCertificate.
+func (mr *MockStoreMockRecorder) IssueCertificate(ctx, c any, evs ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, c}, evs...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IssueCertificate", reflect.TypeOf((*MockStore)(nil).IssueCertificate), varargs...)
+}
+
 // Job mocks base method.
 func (m *MockStore) Job(ctx context.Context, id string) (*volmatch.Job, error) {
 	m.ctrl.T.Helper()
@@ -560,6 +594,52 @@ func (m *MockStore) LastChange(ctx context.Context) (uint64, error) {
 func (mr *MockStoreMockRecorder) LastChange(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LastChange", reflect.TypeOf((*MockStore)(nil).LastChange), ctx)
+}
+
+// LatestCertificate mocks base method.
+func (m *MockStore) LatestCertificate(ctx context.Context, series string) (string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LatestCertificate", ctx, series)
+	ret0, _ := ret[0].(string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LatestCertificate indicates an expected call of LatestCertificate.
+func (mr *MockStoreMockRecorder) LatestCertificate(ctx, series any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LatestCertificate", reflect.TypeOf((*MockStore)(nil).LatestCertificate), ctx, series)
+}
+
+// LedgerTxn mocks base method.
+func (m *MockStore) LedgerTxn(ctx context.Context, id string) (*volmatch.LedgerTxn, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LedgerTxn", ctx, id)
+	ret0, _ := ret[0].(*volmatch.LedgerTxn)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LedgerTxn indicates an expected call of LedgerTxn.
+func (mr *MockStoreMockRecorder) LedgerTxn(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LedgerTxn", reflect.TypeOf((*MockStore)(nil).LedgerTxn), ctx, id)
+}
+
+// LedgerTxns mocks base method.
+func (m *MockStore) LedgerTxns(ctx context.Context, account string, o volmatch.ListOptions) ([]*volmatch.LedgerTxn, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LedgerTxns", ctx, account, o)
+	ret0, _ := ret[0].([]*volmatch.LedgerTxn)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// LedgerTxns indicates an expected call of LedgerTxns.
+func (mr *MockStoreMockRecorder) LedgerTxns(ctx, account, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LedgerTxns", reflect.TypeOf((*MockStore)(nil).LedgerTxns), ctx, account, o)
 }
 
 // MarkRead mocks base method.
@@ -638,6 +718,21 @@ func (mr *MockStoreMockRecorder) NotifyPrefs(ctx, volunteer any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NotifyPrefs", reflect.TypeOf((*MockStore)(nil).NotifyPrefs), ctx, volunteer)
 }
 
+// Opening mocks base method.
+func (m *MockStore) Opening(ctx context.Context, volunteer string) (*volmatch.OpeningBalance, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Opening", ctx, volunteer)
+	ret0, _ := ret[0].(*volmatch.OpeningBalance)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Opening indicates an expected call of Opening.
+func (mr *MockStoreMockRecorder) Opening(ctx, volunteer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Opening", reflect.TypeOf((*MockStore)(nil).Opening), ctx, volunteer)
+}
+
 // Organisation mocks base method.
 func (m *MockStore) Organisation(ctx context.Context, id string) (*volmatch.Organisation, error) {
 	m.ctrl.T.Helper()
@@ -714,6 +809,20 @@ func (mr *MockStoreMockRecorder) Pools(ctx, o any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pools", reflect.TypeOf((*MockStore)(nil).Pools), ctx, o)
 }
 
+// PostTxn mocks base method.
+func (m *MockStore) PostTxn(ctx context.Context, t *volmatch.LedgerTxn) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PostTxn", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PostTxn indicates an expected call of PostTxn.
+func (mr *MockStoreMockRecorder) PostTxn(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PostTxn", reflect.TypeOf((*MockStore)(nil).PostTxn), ctx, t)
+}
+
 // PutNeeds mocks base method.
 func (m *MockStore) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	m.ctrl.T.Helper()
@@ -740,6 +849,25 @@ func (m *MockStore) PutNotifyPrefs(ctx context.Context, p *volmatch.NotifyPrefs)
 func (mr *MockStoreMockRecorder) PutNotifyPrefs(ctx, p any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutNotifyPrefs", reflect.TypeOf((*MockStore)(nil).PutNotifyPrefs), ctx, p)
+}
+
+// PutOpenings mocks base method.
+func (m *MockStore) PutOpenings(ctx context.Context, obs []*volmatch.OpeningBalance, evs ...volmatch.Event) error {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, obs}
+	for _, a := range evs {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "PutOpenings", varargs...)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutOpenings indicates an expected call of PutOpenings.
+func (mr *MockStoreMockRecorder) PutOpenings(ctx, obs any, evs ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, obs}, evs...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutOpenings", reflect.TypeOf((*MockStore)(nil).PutOpenings), varargs...)
 }
 
 // PutPools mocks base method.
@@ -825,6 +953,37 @@ func (m *MockStore) Reserve(ctx context.Context, rs []volmatch.Reservation, at t
 func (mr *MockStoreMockRecorder) Reserve(ctx, rs, at any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reserve", reflect.TypeOf((*MockStore)(nil).Reserve), ctx, rs, at)
+}
+
+// ServiceCertificate mocks base method.
+func (m *MockStore) ServiceCertificate(ctx context.Context, code string) (*volmatch.ServiceCertificate, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ServiceCertificate", ctx, code)
+	ret0, _ := ret[0].(*volmatch.ServiceCertificate)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ServiceCertificate indicates an expected call of ServiceCertificate.
+func (mr *MockStoreMockRecorder) ServiceCertificate(ctx, code any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ServiceCertificate", reflect.TypeOf((*MockStore)(nil).ServiceCertificate), ctx, code)
+}
+
+// ServiceCertificates mocks base method.
+func (m *MockStore) ServiceCertificates(ctx context.Context, volunteer string, o volmatch.ListOptions) ([]*volmatch.ServiceCertificate, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ServiceCertificates", ctx, volunteer, o)
+	ret0, _ := ret[0].([]*volmatch.ServiceCertificate)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// ServiceCertificates indicates an expected call of ServiceCertificates.
+func (mr *MockStoreMockRecorder) ServiceCertificates(ctx, volunteer, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ServiceCertificates", reflect.TypeOf((*MockStore)(nil).ServiceCertificates), ctx, volunteer, o)
 }
 
 // SettleDelivery mocks base method.

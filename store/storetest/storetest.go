@@ -88,6 +88,11 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Notifications", testNotifications},
 		{"Outbox", testOutbox},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"ServiceCertificates", testServiceCertificates},
+		{"Openings", testOpenings},
+		{"CorrectHours", testCorrectHours},
+		{"Ledger", testLedger},
+		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
