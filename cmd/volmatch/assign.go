@@ -174,7 +174,7 @@ func solveInstance(ctx context.Context, e *env, f assignFlags) error {
 	defer r.Close()
 	bi, err := datasets.ReadBatchInstance(r)
 	if err != nil {
-		return fmt.Errorf("assign: %s: %s", f.instance, describe(err))
+		return fmt.Errorf("assign: %s: %s", f.instance, describeFileField(err))
 	}
 	if f.limit < 0 {
 		return fmt.Errorf("assign: --time-limit must not be negative, got %v", f.limit)
@@ -201,6 +201,15 @@ func solveInstance(ctx context.Context, e *env, f assignFlags) error {
 	fmt.Fprintf(e.stdout, "bound %d\n", int64(plan.Bound))
 	fmt.Fprintf(e.stdout, "objective %d\n", int64(plan.Objective))
 	return nil
+}
+
+// describeFileField is err as "field: message", the field being a path in
+// the file read (describe names flags instead).
+func describeFileField(err error) string {
+	if f := volmatch.ErrorField(err); f != "" {
+		return f + ": " + volmatch.ErrorMessage(err)
+	}
+	return volmatch.ErrorMessage(err)
 }
 
 // assignBatch plans (and with --commit reserves) a batch over the store
