@@ -27,7 +27,7 @@ type batchInstanceJSON struct {
 	Volunteers      []string   `json:"volunteers"`
 	Shifts          []shiftJS  `json:"shifts"`
 	Pairs           [][3]int64 `json:"pairs"`
-	Optimum         *int64     `json:"optimum"`
+	Optimum         *int64     `json:"optimum,omitempty"`
 }
 
 type shiftJS struct {
@@ -77,4 +77,19 @@ func ReadBatchInstance(r io.Reader) (BatchInstance, error) {
 		return BatchInstance{}, err
 	}
 	return BatchInstance{Instance: in, Optimum: f.Optimum}, nil
+}
+
+// WriteBatchInstance writes bi in the format ReadBatchInstance reads (one
+// line of JSON; "optimum" only when bi.Optimum is set).
+func WriteBatchInstance(w io.Writer, bi BatchInstance) error {
+	f := batchInstanceJSON{MaxPerVolunteer: &bi.MaxPerVolunteer, FairnessStep: bi.FairnessStep,
+		Volunteers: bi.Volunteers, Shifts: []shiftJS{}, Pairs: [][3]int64{}, Optimum: bi.Optimum}
+	for _, s := range bi.Shifts {
+		start, end, slots := s.Start.Unix(), s.End.Unix(), s.Slots
+		f.Shifts = append(f.Shifts, shiftJS{ID: s.ID, Start: &start, End: &end, Slots: &slots})
+	}
+	for _, p := range bi.Pairs {
+		f.Pairs = append(f.Pairs, [3]int64{int64(p.Volunteer), int64(p.Shift), p.Gain})
+	}
+	return json.NewEncoder(w).Encode(f)
 }

@@ -129,8 +129,8 @@ type Plan struct {
 }
 
 // Assign plans many volunteers into many shifts (集中服务), maximising the
-// total score less the fairness costs, exactly, as a min-cost flow over the
-// sparse graph of eligible pairs:
+// total score less the fairness costs, exactly, with a proof: a min-cost
+// flow over the sparse graph of eligible pairs,
 //
 //	source ─(MaxPerVolunteer parallel arcs, the k-th costing k×FairnessStep)→ volunteer
 //	volunteer ─(capacity 1)→ time slice ─(capacity 1, cost −score)→ shift
@@ -154,18 +154,21 @@ type Plan struct {
 // parallel shifts) the slices are exactly the groups and the flow is
 // exact. An interval chain — A overlaps B, B overlaps C, A does not overlap
 // C — falls into two slices ({A,B},{C}), so the flow may give the volunteer
-// B and C at once: the flow is then a relaxation and its optimum (Bound) an
-// upper bound. The plan is made conflict-free by a repair step: for each
-// volunteer given overlapping shifts, the best-scoring subset without
-// overlap is kept (weighted interval scheduling) and the rest dropped; then
-// the freed slots are refilled greedily, highest score first, by eligible
-// volunteers who are free and under their cap. The loss is at most the
-// dropped scores less the refilled ones, and it is reported: Bound −
-// Objective. Since each of a volunteer's planned shifts lies in a distinct
-// slice and the shifts of a slice share an instant, at most c planned shifts
-// overlap at any time, where c is the most slices one instant of the
-// volunteer's eligible shifts meets; the kept subset is at least 1/c of the
-// volunteer's flow score.
+// B and C at once: the flow is then a relaxation and its optimum an
+// upper bound. Assign then finds the optimum by branch and bound (see
+// batch.solve in exact.go): each node is the batch with some pairs
+// forbidden, bounded by the flow and by the Lagrangian relaxation of the
+// shifts' capacities (each volunteer's best schedule by weighted interval
+// scheduling, at slot prices improved by subgradient steps), with pairs
+// no better plan can hold fixed out by reduced cost; incumbents come from
+// the flow's plan repaired (each volunteer keeps the best-scoring subset
+// without overlap, the freed slots refilled greedily: the plan Assign
+// gave before it was exact) and from the flow over chain-free families
+// around the Lagrangian schedules. It branches on a volunteer's
+// overlapping shift B: v takes nothing overlapping B, or v does not take
+// B. Plan.Exact says the optimum is proven (Objective == Bound in units
+// of 1/Scale); o.TimeLimit or o.MaxNodes may stop the search first, and
+// the plan then says the proven Gap.
 //
 // Ties are broken by IDs: the same input gives the same plan. Assign honours
 // ctx (ctx.Err() is returned) and returns an error only for a cancelled

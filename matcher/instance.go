@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/matcher/grid"
+	"volmatch/scoring"
 )
 
 // Instance is a batch assignment given as numbers rather than as needs and
@@ -142,4 +144,28 @@ func instanceBatch(in Instance, o AssignOptions) *batch {
 	}
 	b.groupPairs([]collected{part}, timeRank)
 	return b
+}
+
+// CollectInstance gates and scores the pairs of a batch as Assign does
+// and returns them as an Instance: gains are round(score × o.Scale), the
+// fairness step round(FairnessStep × o.Scale), shift IDs "need/shift".
+// Solving it gives Assign's objective in those integer units; it is how
+// test instances are written for an integer program to check.
+func CollectInstance(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (Instance, error) {
+	o = o.withDefaults()
+	b, err := collect(ctx, needs, feats, sc, o)
+	if err != nil {
+		return Instance{}, err
+	}
+	in := Instance{MaxPerVolunteer: o.MaxPerVolunteer, FairnessStep: b.fairnessCost(1)}
+	for _, v := range b.vols {
+		in.Volunteers = append(in.Volunteers, v.ID)
+	}
+	for _, s := range b.shifts {
+		in.Shifts = append(in.Shifts, InstanceShift{ID: s.need.ID + "/" + s.s.ID, Start: s.s.Start, End: s.s.End, Slots: s.free})
+	}
+	for _, p := range b.pairs {
+		in.Pairs = append(in.Pairs, InstancePair{Volunteer: int(p.vol), Shift: int(p.shift), Gain: p.gain})
+	}
+	return in, nil
 }
