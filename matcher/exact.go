@@ -159,8 +159,13 @@ func (s *search) evaluate(ctx context.Context, n *bbNode) error {
 	}
 }
 
-// fixRounds is how many times a node is solved again after fixing pairs.
-const fixRounds = 3
+// fixRounds is how many times a node is solved again after fixing pairs,
+// fixRoundsRoot the root: the pairs fixed there are fixed for the whole
+// search, and a few more rounds at the root cost less than nodes.
+const (
+	fixRounds     = 3
+	fixRoundsRoot = 10
+)
 
 // evaluateOnce is one round of evaluate: it returns the pairs (of s.b)
 // to forbid and evaluate again, none when n is bounded or branches.
@@ -240,9 +245,9 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 			start, lb = lam, l
 		}
 	}
-	iters := subgradientNode
-	if n.parent == nil && round == 0 {
-		iters = subgradientRoot
+	iters, rounds := subgradientNode, fixRounds
+	if n.parent == nil {
+		iters, rounds = subgradientRoot, fixRoundsRoot
 	}
 	n.lambda, lb = cb.subgradient(start, lb, s.bestVal, iters)
 	n.bound = min(n.bound, lb)
@@ -256,7 +261,7 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	if n.bound <= s.bestVal {
 		return nil, nil
 	}
-	if round < fixRounds {
+	if round < rounds {
 		if out := cb.fixByReducedCost(n.lambda, lb, s.bestVal); len(out) > 0 {
 			return toRoot(out), nil
 		}
@@ -429,7 +434,7 @@ func resizeInt(x []int, n int) []int  { return slices.Grow(x[:0], n)[:n] }
 // Subgradient steps on the slot prices at the root and at each other
 // node.
 const (
-	subgradientRoot = 200
+	subgradientRoot = 1000
 	subgradientNode = 60
 )
 
@@ -446,7 +451,7 @@ func (b *batch) subgradient(start []int64, lb, target int64, iters int) ([]int64
 		l := b.lagrangeBound(lam, use, nil)
 		if l < lb {
 			best, lb, since = slices.Clone(lam), l, 0
-		} else if since++; since >= 4 {
+		} else if since++; since >= 10 {
 			theta, since = theta/2, 0
 		}
 		var norm int64
