@@ -43,24 +43,27 @@ type relaxation struct {
 //
 // o.MaxNodes and o.TimeLimit stop it early: the plan is then the best
 // found, Bound the largest bound of an open node, and Gap their
-// difference. The first flow is always solved (only ctx stops it).
+// difference. The first flow and its repair are always solved (only ctx
+// stops them); the time limit counts from the start of the search, the
+// root's subgradient steps and fixing rounds included.
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	s := &search{b: b, forbidden: make([]bool, len(b.pairs)), bestVal: -1}
-	root := &bbNode{bound: math.MaxInt64}
-	if err := s.evaluate(ctx, root); err != nil {
-		return Plan{}, err
-	}
 	lctx := ctx
 	if b.o.TimeLimit > 0 {
 		var cancel context.CancelFunc
 		lctx, cancel = context.WithTimeout(ctx, b.o.TimeLimit)
 		defer cancel()
 	}
+	s.limit = lctx
+	root := &bbNode{bound: math.MaxInt64}
+	if err := s.evaluate(ctx, root); err != nil {
+		return Plan{}, err
+	}
 	if root.open {
 		heap.Push(&s.open, root)
 	}
 	for s.open.Len() > 0 && s.open[0].bound > s.bestVal {
-		if b.o.MaxNodes > 0 && s.nodes >= b.o.MaxNodes {
+		if (b.o.MaxNodes > 0 && s.nodes >= b.o.MaxNodes) || s.limited() {
 			break
 		}
 		n := heap.Pop(&s.open).(*bbNode)
@@ -116,7 +119,9 @@ type search struct {
 	bestVal int64
 	// forbidden marks the pairs the node being evaluated forbids.
 	forbidden []bool
-	open      nodeHeap
+	// limit ends with o.TimeLimit (or with the caller's ctx).
+	limit context.Context
+	open  nodeHeap
 	// nodes counts the nodes evaluated, nextID numbers them.
 	nodes, nextID      int
 	pivots, solves     int
@@ -189,8 +194,16 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	if len(marked) > 0 {
 		cb, orig = b.restrict(s.forbidden)
 	}
-	rel, err := cb.relax(ctx)
+	rctx := ctx
+	if round > 0 {
+		rctx = s.limit
+	}
+	rel, err := cb.relax(rctx)
 	if err != nil {
+		if s.cutByLimit(ctx) {
+			// The last round's bound and branch stand.
+			return nil, nil
+		}
 		return nil, err
 	}
 	s.pivots += rel.pivots
@@ -249,25 +262,20 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	if n.parent == nil {
 		iters, rounds = subgradientRoot, fixRoundsRoot
 	}
-	n.lambda, lb = cb.subgradient(start, lb, s.bestVal, iters)
+	n.lambda, lb = cb.subgradient(start, lb, s.bestVal, iters, s.limited)
 	n.bound = min(n.bound, lb)
 	if n.bound <= s.bestVal {
 		return nil, nil
 	}
 	// A plan around the Lagrangian schedules.
-	if err := s.scheduleFlow(ctx, cb, orig, n.lambda); err != nil {
+	if err := s.scheduleFlow(s.limit, cb, orig, n.lambda); err != nil && !s.cutByLimit(ctx) {
 		return nil, err
 	}
 	if n.bound <= s.bestVal {
 		return nil, nil
 	}
-	if round < rounds {
-		if out := cb.fixByReducedCost(n.lambda, lb, s.bestVal); len(out) > 0 {
-			return toRoot(out), nil
-		}
-	}
 	// Branch on the better-paying of the two overlapping shifts (ties:
-	// the earlier).
+	// the earlier); unless pairs are fixed and the node solved again.
 	br := x
 	if b.pairs[y].gain > b.pairs[x].gain {
 		br = y
@@ -279,8 +287,20 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 			n.overlaps = append(n.overlaps, int32(i))
 		}
 	}
+	if round < rounds && !s.limited() {
+		if out := cb.fixByReducedCost(n.lambda, lb, s.bestVal); len(out) > 0 {
+			return toRoot(out), nil
+		}
+	}
 	return nil, nil
 }
+
+// limited reports whether the search's time limit has passed.
+func (s *search) limited() bool { return s.limit != nil && s.limit.Err() != nil }
+
+// cutByLimit reports whether an error came from the time limit rather
+// than from the caller's ctx.
+func (s *search) cutByLimit(ctx context.Context) bool { return ctx.Err() == nil && s.limited() }
 
 // parentLambda returns the parent's slot prices, nil at the root.
 func (n *bbNode) parentLambda() []int64 {
@@ -442,12 +462,12 @@ const (
 // bound is lb) by subgradient steps of Polyak's size towards target (a
 // plan's objective), and returns the best prices met and their bound.
 // The prices stay integers, so every bound is exact.
-func (b *batch) subgradient(start []int64, lb, target int64, iters int) ([]int64, int64) {
+func (b *batch) subgradient(start []int64, lb, target int64, iters int, stop func() bool) ([]int64, int64) {
 	lam := slices.Clone(start)
 	best := start
 	use := make([]int32, len(b.shifts))
 	theta, since := 1.0, 0
-	for it := 0; it < iters && lb > target; it++ {
+	for it := 0; it < iters && lb > target && !stop(); it++ {
 		l := b.lagrangeBound(lam, use, nil)
 		if l < lb {
 			best, lb, since = slices.Clone(lam), l, 0
