@@ -46,16 +46,28 @@ type InstancePair struct {
 	Gain             int64
 }
 
+// MaxInstanceGain bounds a gain and the fairness step of an Instance, so
+// that sums over a million pairs stay exact in int64.
+const MaxInstanceGain = 1e12
+
+// The times an Instance's shifts may take (the search compares them in
+// Unix nanoseconds, defined from 1678 to 2262).
+var (
+	minInstanceTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxInstanceTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // Check reports the first thing wrong with in, naming the field: indexes
-// out of range, a pair given twice, a shift that ends before it starts,
-// negative slots or gain, a cap below 1, a negative fairness step,
+// out of range, a pair given twice, a shift that ends before it starts or
+// lies outside 1900–2200, negative slots, a gain or step below 0 or above
+// MaxInstanceGain, a cap below 1, a negative fairness step,
 // volunteer IDs given twice.
 func (in Instance) Check() error {
 	if in.MaxPerVolunteer < 1 {
 		return volmatch.FieldError("max_per_volunteer", "must be at least 1, got %d", in.MaxPerVolunteer)
 	}
-	if in.FairnessStep < 0 {
-		return volmatch.FieldError("fairness_step", "must not be negative, got %d", in.FairnessStep)
+	if in.FairnessStep < 0 || in.FairnessStep > MaxInstanceGain {
+		return volmatch.FieldError("fairness_step", "must be between 0 and %d, got %d", int64(MaxInstanceGain), in.FairnessStep)
 	}
 	seen := make(map[string]bool, len(in.Volunteers))
 	for i, id := range in.Volunteers {
@@ -66,6 +78,8 @@ func (in Instance) Check() error {
 	}
 	for i, s := range in.Shifts {
 		switch {
+		case s.Start.Before(minInstanceTime) || s.End.After(maxInstanceTime):
+			return volmatch.FieldError(fmt.Sprintf("shifts[%d]", i), "start and end must lie between 1900 and 2200")
 		case !s.End.After(s.Start):
 			return volmatch.FieldError(fmt.Sprintf("shifts[%d].end", i), "must be after start")
 		case s.Slots < 0:
@@ -79,8 +93,8 @@ func (in Instance) Check() error {
 			return volmatch.FieldError(fmt.Sprintf("pairs[%d]", i), "volunteer %d out of range (%d volunteers)", p.Volunteer, len(in.Volunteers))
 		case p.Shift < 0 || p.Shift >= len(in.Shifts):
 			return volmatch.FieldError(fmt.Sprintf("pairs[%d]", i), "shift %d out of range (%d shifts)", p.Shift, len(in.Shifts))
-		case p.Gain < 0:
-			return volmatch.FieldError(fmt.Sprintf("pairs[%d]", i), "gain must not be negative, got %d", p.Gain)
+		case p.Gain < 0 || p.Gain > MaxInstanceGain:
+			return volmatch.FieldError(fmt.Sprintf("pairs[%d]", i), "gain must be between 0 and %d, got %d", int64(MaxInstanceGain), p.Gain)
 		case pairSeen[[2]int{p.Volunteer, p.Shift}]:
 			return volmatch.FieldError(fmt.Sprintf("pairs[%d]", i), "pair (%d, %d) given twice", p.Volunteer, p.Shift)
 		}

@@ -84,6 +84,8 @@ func TestAssignInstanceRefused(t *testing.T) {
 		{"pair out of range", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":0,"end":3600,"slots":1}],"pairs":[[0,3,5]]}`, "pairs[0]: shift 3 out of range (1 shifts)"},
 		{"end before start", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":3600,"end":0,"slots":1}],"pairs":[]}`, "shifts[0].end: must be after start"},
 		{"pair twice", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":0,"end":3600,"slots":1}],"pairs":[[0,0,5],[0,0,6]]}`, "pairs[1]: pair (0, 0) given twice"},
+		{"huge gain", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":0,"end":3600,"slots":1}],"pairs":[[0,0,9223372036854775807]]}`, "pairs[0]: gain must be between 0 and 1000000000000"},
+		{"year 3000", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":32503680000,"end":32503683600,"slots":1}],"pairs":[]}`, "shifts[0]: start and end must lie between 1900 and 2200"},
 		{"no cap", `{"volunteers":["a"],"shifts":[],"pairs":[]}`, "max_per_volunteer: is required"},
 		{"unknown field", `{"max_per_volunteer":1,"volunteer":["a"]}`, "unknown field"},
 	}
