@@ -5,14 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"volmatch"
 	"volmatch/matcher"
 )
 
 // Flow 5: batch assignment for large events and emergencies (集中服务). The
-// plan is the exact min-cost flow over the eligible pairs of the needs'
-// open shifts, respecting every holding assignment. The plan runs under
+// plan is the proven optimum over the eligible pairs of the needs' open
+// shifts (matcher.Assign: the min-cost flow, and a branch and bound when a
+// volunteer's shifts overlap in chains), respecting every holding
+// assignment; a search still open after BatchSearchLimit returns its best
+// plan with the proven gap (Plan.Exact false, Plan.Gap). The plan runs under
 // ctx: when the caller goes away or the deadline passes it stops and
 // nothing is written.
 //
@@ -26,6 +30,10 @@ import (
 // which chunk failed. No single write holds the bbolt writer lock or a
 // Redis script for more than about a second, so other organisations' writes
 // go on between the chunks.
+
+// BatchSearchLimit bounds the branch and bound of a batch plan, so that a
+// plan is answered well within a request's 60 s deadline.
+const BatchSearchLimit = 20 * time.Second
 
 // MaxPerVolunteerLimit bounds BatchRequest.MaxPerVolunteer.
 const MaxPerVolunteerLimit = 10
@@ -132,6 +140,7 @@ func (e *Engine) plan(ctx context.Context, needs []*volmatch.Need, o matcher.Ass
 		return matcher.Plan{}, fmt.Errorf("batch plan: %w", err)
 	}
 	o.Held = held
+	o.TimeLimit = BatchSearchLimit
 	ahead := make([]*volmatch.Need, len(needs))
 	for i, n := range needs {
 		ahead[i] = upcoming(n, e.now()) // nobody is placed on work already begun

@@ -38,6 +38,17 @@ type AssignOptions struct {
 	// (default runtime.GOMAXPROCS); they query the grid at once, which is
 	// safe. The plan is the same for any number.
 	Workers int
+	// TimeLimit, when above 0, stops the search for the optimum after
+	// that long (wall clock, as a context deadline): the plan is then the
+	// best found, with its Bound and Gap, and Exact false unless it was
+	// proven by then. The first flow and its repair always finish (only
+	// the ctx of Assign stops them). A plan reached before the limit is
+	// the same on every run; one cut by it depends on the machine.
+	TimeLimit time.Duration
+	// MaxNodes, when above 0, stops the search after that many nodes
+	// (flows solved): a limit that, unlike TimeLimit, gives the same plan
+	// on every machine.
+	MaxNodes int
 }
 
 func (o AssignOptions) withDefaults() AssignOptions {
@@ -82,10 +93,12 @@ type Plan struct {
 	Total float64 `json:"total"`
 	// Objective is Total less the fairness costs: what the plan maximises.
 	Objective float64 `json:"objective"`
-	// Bound is the min-cost flow's optimum of the objective: no
-	// conflict-free plan does better (up to the rounding of scores to
-	// 1/Scale). Objective == Bound when the flow needed no repair.
+	// Bound is proven: no conflict-free plan does better (up to the
+	// rounding of scores to 1/Scale). Bound == Objective when Exact.
 	Bound float64 `json:"bound"`
+	// Gap is Bound − Objective: 0 when Exact, else what a limit
+	// (TimeLimit, MaxNodes) left unproven.
+	Gap float64 `json:"gap"`
 	// Shifts lists every shift with free slots that was planned, in need
 	// and shift order.
 	Shifts []ShiftFill `json:"shifts"`
@@ -95,23 +108,29 @@ type Plan struct {
 	// shift, Eligible the number of eligible (volunteer, shift) pairs.
 	Volunteers int `json:"volunteers"`
 	Eligible   int `json:"eligible"`
-	// Exact reports that no volunteer's eligible shifts form an interval
-	// chain, so the flow expressed every conflict and Objective is optimal.
+	// Exact reports that Objective is proven optimal: it equals Bound,
+	// in the integer units of Scale. It is true whenever nothing could
+	// conflict (no volunteer's eligible shifts chain, or one shift per
+	// volunteer), and otherwise once the branch and bound closed.
 	Exact bool `json:"exact"`
-	// Repaired counts the placements the conflict repair dropped, Refilled
-	// those it added back greedily.
+	// Repaired counts the placements the first flow's conflict repair
+	// dropped, Refilled those it added back greedily.
 	Repaired int `json:"repaired"`
 	Refilled int `json:"refilled"`
 	// Pivots is the number of network simplex pivots, over all solves.
 	Pivots int `json:"pivots"`
 	// Solves is the number of flow solves: the sparse graph first, then
-	// again after each round of arcs and slices added back.
+	// again after each round of arcs and slices added back, over every
+	// node of the search.
 	Solves int `json:"solves"`
+	// Nodes is the number of nodes of the branch and bound (1: the first
+	// flow settled it).
+	Nodes int `json:"nodes"`
 }
 
 // Assign plans many volunteers into many shifts (集中服务), maximising the
-// total score less the fairness costs, exactly, as a min-cost flow over the
-// sparse graph of eligible pairs:
+// total score less the fairness costs, exactly, with a proof: a min-cost
+// flow over the sparse graph of eligible pairs,
 //
 //	source ─(MaxPerVolunteer parallel arcs, the k-th costing k×FairnessStep)→ volunteer
 //	volunteer ─(capacity 1)→ time slice ─(capacity 1, cost −score)→ shift
@@ -135,18 +154,21 @@ type Plan struct {
 // parallel shifts) the slices are exactly the groups and the flow is
 // exact. An interval chain — A overlaps B, B overlaps C, A does not overlap
 // C — falls into two slices ({A,B},{C}), so the flow may give the volunteer
-// B and C at once: the flow is then a relaxation and its optimum (Bound) an
-// upper bound. The plan is made conflict-free by a repair step: for each
-// volunteer given overlapping shifts, the best-scoring subset without
-// overlap is kept (weighted interval scheduling) and the rest dropped; then
-// the freed slots are refilled greedily, highest score first, by eligible
-// volunteers who are free and under their cap. The loss is at most the
-// dropped scores less the refilled ones, and it is reported: Bound −
-// Objective. Since each of a volunteer's planned shifts lies in a distinct
-// slice and the shifts of a slice share an instant, at most c planned shifts
-// overlap at any time, where c is the most slices one instant of the
-// volunteer's eligible shifts meets; the kept subset is at least 1/c of the
-// volunteer's flow score.
+// B and C at once: the flow is then a relaxation and its optimum an
+// upper bound. Assign then finds the optimum by branch and bound (see
+// batch.solve in exact.go): each node is the batch with some pairs
+// forbidden, bounded by the flow and by the Lagrangian relaxation of the
+// shifts' capacities (each volunteer's best schedule by weighted interval
+// scheduling, at slot prices improved by subgradient steps), with pairs
+// no better plan can hold fixed out by reduced cost; incumbents come from
+// the flow's plan repaired (each volunteer keeps the best-scoring subset
+// without overlap, the freed slots refilled greedily: the plan Assign
+// gave before it was exact) and from the flow over chain-free families
+// around the Lagrangian schedules. It branches on a volunteer's
+// overlapping shift B: v takes nothing overlapping B, or v does not take
+// B. Plan.Exact says the optimum is proven (Objective == Bound in units
+// of 1/Scale); o.TimeLimit or o.MaxNodes may stop the search first, and
+// the plan then says the proven Gap.
 //
 // Ties are broken by IDs: the same input gives the same plan. Assign honours
 // ctx (ctx.Err() is returned) and returns an error only for a cancelled
@@ -493,8 +515,9 @@ const (
 	sparseExtra  = 4
 )
 
-// solve builds the flow, solves it and repairs the conflicts a chain let
-// through.
+// relax solves the flow, the relaxation of the batch in which a
+// volunteer's shifts conflict only within a time slice (exact when no
+// volunteer's eligible shifts chain).
 //
 // The flow is solved exactly but first on a sparse graph: every volunteer
 // and shift node is there, but of the pair arcs only each shift's best few
@@ -511,7 +534,7 @@ const (
 // from the last round's optimal tree (flow.Solver), so a round that adds a
 // few arcs costs a few pivots; an added arc whose slice now needs a node (a
 // second kept arc in a slice without one) makes the graph be built anew.
-func (b *batch) solve(ctx context.Context) (Plan, error) {
+func (b *batch) relax(ctx context.Context) (relaxation, error) {
 	keep := b.sparseKeep()
 	var (
 		g                *flow.Graph
@@ -536,7 +559,7 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 			res, err = sv.Solve(ctx)
 		}
 		if err != nil {
-			return Plan{}, fmt.Errorf("matcher: assign: %w", err)
+			return relaxation{}, fmt.Errorf("matcher: assign: %w", err)
 		}
 		pivots += res.Pivots
 		solves++
@@ -569,22 +592,45 @@ func (b *batch) solve(ctx context.Context) (Plan, error) {
 			arcOf[i] = g.AddArc(int(from[i]), 2+int(p.shift), 0, 1, -p.gain)
 		}
 	}
-	st := b.newState()
+	rel := relaxation{bound: -res.Cost, exact: exact, pivots: pivots, solves: solves, lambda: make([]int64, len(b.shifts))}
 	for i := range b.pairs {
 		if arcOf[i] >= 0 && res.Flow[arcOf[i]] > 0 {
-			st.add(int32(i))
+			rel.chosen = append(rel.chosen, int32(i))
 		}
 	}
+	// A shift's slot price is the dual of its capacity: the arc shift →
+	// sink has reduced cost p(shift) − p(sink), ≤ 0 when the shift is full.
+	const sink = 1
+	for s := range b.shifts {
+		rel.lambda[s] = max(0, res.Potential[sink]-res.Potential[2+s])
+	}
+	return rel, nil
+}
+
+// relaxAndRepair is the plan Assign gave before it was exact: the flow's
+// optimum, its conflicts repaired (each volunteer keeps the best subset of
+// its planned shifts without overlap) and the freed slots refilled
+// greedily. Bound is the flow's optimum. Kept for comparison
+// (BenchmarkAssignOverlap) and as the branch and bound's first incumbent.
+func (b *batch) relaxAndRepair(ctx context.Context) (Plan, error) {
+	rel, err := b.relax(ctx)
+	if err != nil {
+		return Plan{}, err
+	}
+	st := b.newState()
+	for _, i := range rel.chosen {
+		st.add(i)
+	}
 	repaired, refilled := 0, 0
-	if !exact {
+	if !rel.exact {
 		repaired, refilled = b.repair(st)
 	}
 	plan := b.plan(st)
-	plan.Bound = float64(-res.Cost) / b.o.Scale
-	plan.Exact = exact
+	plan.Bound = float64(rel.bound) / b.o.Scale
+	plan.Exact = rel.exact
 	plan.Repaired, plan.Refilled = repaired, refilled
-	plan.Pivots = pivots
-	plan.Solves = solves
+	plan.Pivots = rel.pivots
+	plan.Solves = rel.solves
 	return plan, nil
 }
 

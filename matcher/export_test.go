@@ -20,3 +20,23 @@ func AssignSparse(ctx context.Context, needs []*volmatch.Need, feats *grid.Featu
 	b.sparseFactor, b.sparseExtra = factor, extra
 	return b.solve(ctx)
 }
+
+// AssignRelaxRepair is Assign as it was before it was exact: the flow, its
+// conflicts repaired and the freed slots refilled greedily (kept for the
+// comparison in the tests and BenchmarkAssignOverlap).
+func AssignRelaxRepair(ctx context.Context, needs []*volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o AssignOptions) (Plan, error) {
+	o = o.withDefaults()
+	b, err := collect(ctx, needs, feats, sc, o)
+	if err != nil {
+		return Plan{}, err
+	}
+	return b.relaxAndRepair(ctx)
+}
+
+// InstanceRelaxRepair is AssignRelaxRepair over an Instance.
+func InstanceRelaxRepair(ctx context.Context, in Instance) (Plan, error) {
+	if err := in.Check(); err != nil {
+		return Plan{}, err
+	}
+	return instanceBatch(in, AssignOptions{}).relaxAndRepair(ctx)
+}

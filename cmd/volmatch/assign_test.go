@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +34,76 @@ func TestAssignInstances(t *testing.T) {
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 			if last := lines[len(lines)-1]; last != tt.want {
 				t.Errorf("run(%q) last line = %q, want %q", args, last, tt.want)
+			}
+		})
+	}
+}
+
+// TestAssignOverlapInstances solves the four shared overlap instances
+// (../shared/data/overlap, copied to datasets/testdata/overlap) through the
+// CLI: each to the optimum HiGHS proved, with the bound equal to it. The
+// relax-and-repair Assign used before fell short on 117, 120 and 123.
+func TestAssignOverlapInstances(t *testing.T) {
+	tests := []struct {
+		file    string
+		optimum string
+	}{
+		{"overlap_117.json", "282710649"},
+		{"overlap_118.json", "289926727"},
+		{"overlap_120.json", "399163943"},
+		{"overlap_123.json", "553032003"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := []string{"assign", "--instance", filepath.Join("../../datasets/testdata/overlap", tt.file)}
+			if code := run(args, &stdout, &stderr); code != 0 {
+				t.Fatalf("run(%q) = %d, stderr %q", args, code, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if last := lines[len(lines)-1]; last != "objective "+tt.optimum {
+				t.Errorf("run(%q) last line = %q, want %q", args, last, "objective "+tt.optimum)
+			}
+			if !slices.Contains(lines, "bound "+tt.optimum) {
+				t.Errorf("run(%q) printed no line %q:\n%s", args, "bound "+tt.optimum, stdout.String())
+			}
+			if !strings.Contains(stdout.String(), "proven optimal") {
+				t.Errorf("run(%q) does not say the plan is proven optimal:\n%s", args, stdout.String())
+			}
+		})
+	}
+}
+
+// TestAssignInstanceRefused: a malformed batch instance is refused with the
+// field and the reason, and nothing is solved.
+func TestAssignInstanceRefused(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, body, want string
+	}{
+		{"pair out of range", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":0,"end":3600,"slots":1}],"pairs":[[0,3,5]]}`, "pairs[0]: shift 3 out of range (1 shifts)"},
+		{"end before start", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":3600,"end":0,"slots":1}],"pairs":[]}`, "shifts[0].end: must be after start"},
+		{"pair twice", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":0,"end":3600,"slots":1}],"pairs":[[0,0,5],[0,0,6]]}`, "pairs[1]: pair (0, 0) given twice"},
+		{"huge gain", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":0,"end":3600,"slots":1}],"pairs":[[0,0,9223372036854775807]]}`, "pairs[0]: gain must be between 0 and 1000000000000"},
+		{"year 3000", `{"max_per_volunteer":1,"volunteers":["a"],"shifts":[{"id":"s","start":32503680000,"end":32503683600,"slots":1}],"pairs":[]}`, "shifts[0]: start and end must lie between 1900 and 2200"},
+		{"no cap", `{"volunteers":["a"],"shifts":[],"pairs":[]}`, "max_per_volunteer: is required"},
+		{"unknown field", `{"max_per_volunteer":1,"volunteer":["a"]}`, "unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, "bad.json")
+			if err := os.WriteFile(file, []byte(tt.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"assign", "--instance", file}, &stdout, &stderr); code == 0 {
+				t.Fatalf("run(assign --instance %s) = 0, want failure", tt.name)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr = %q, want %q", stderr.String(), tt.want)
+			}
+			if strings.Contains(stdout.String(), "objective") {
+				t.Errorf("stdout = %q, want no objective", stdout.String())
 			}
 		})
 	}
