@@ -48,6 +48,15 @@ const (
 	// EventCertificateIssued is a service certificate issued for a
 	// volunteer (Org its organisation scope, empty for all).
 	EventCertificateIssued EventType = "certificate.issued"
+	// EventWeightsAdopted is a planner's adoption of fitted scorer
+	// weights: Batch is the adoption's ID, Breakdown the weights adopted
+	// (each component's Weight; Value unused), Score the held-out NDCG@10
+	// difference that justified it. EventWeightsUndone takes
+	// the latest adoption in force back: Batch names it, Breakdown holds
+	// the weights restored. The weights in use are the fold of the two
+	// over the log (engine/learn.go).
+	EventWeightsAdopted EventType = "weights.adopted"
+	EventWeightsUndone  EventType = "weights.undone"
 )
 
 // OriginSignUp marks the records and events of a volunteer's sign-up from

@@ -263,6 +263,17 @@ func matrix() []access {
 		{method: "GET", route: "/v1/search", want: anyRole, req: get("/v1/search?q=%E6%89%8B%E8%AF%AD")}, // 手语
 		ev("summary"), ev("funnel"), ev("rates"), ev("gaps"), ev("ranking"), ev("fairness"), ev("weekly"),
 		{method: "GET", route: "/v1/evaluation/by", want: readers, req: get("/v1/evaluation/by?key=district")},
+		// The learning routes: planners and admins only. The world's log is
+		// too small to fit, so an allowed adoption meets the engine's
+		// refusal (409) and an allowed undo finds nothing to undo (409);
+		// api/learning_test.go adopts and undoes for real.
+		{method: "GET", route: "/v1/evaluation/learning", want: readers, req: get("/v1/evaluation/learning")},
+		{method: "POST", route: "/v1/evaluation/learning/adopt", want: "401 401 401 409 403 403 403 403 409", req: func(*world, string) call {
+			return call{"/v1/evaluation/learning/adopt", map[string]string{"proposal": "1-0123456789abcdef"}}
+		}},
+		{method: "POST", route: "/v1/evaluation/learning/undo", want: "401 401 401 409 403 403 403 403 409", req: func(*world, string) call {
+			return call{"/v1/evaluation/learning/undo", map[string]string{"adoption": "W-0123456789abcdef"}}
+		}},
 	}
 	return rows
 }

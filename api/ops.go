@@ -125,6 +125,15 @@ var (
 )
 
 var (
+	opLearning = Op{Summary: "What fitting the scorer's weights would change: weights in use and fitted, held-out figures (time and need splits, bootstrap intervals), the proposal or the refusal",
+		Tag: "evaluation", Resp: LearningResponse{}}
+	opAdoptWeights = Op{Summary: "Adopt the fitted weights of a learning report's proposal (writes weights.adopted; 409 with a reason when stale or not better)",
+		Tag: "evaluation", Body: AdoptRequest{}, Resp: WeightsResponse{}}
+	opUndoWeights = Op{Summary: "Take back the latest adoption of fitted weights (writes weights.undone; 409 when it is not the latest)",
+		Tag: "evaluation", Body: UndoRequest{}, Resp: WeightsResponse{}}
+)
+
+var (
 	opReference    = Op{Summary: "Districts, domains and target groups with Chinese and English names", Tag: "reference", Resp: ReferenceResponse{}}
 	opGeoDistricts = Op{Summary: "Beijing district boundaries (GeoJSON FeatureCollection)", Tag: "reference", Raw: "application/geo+json"}
 	opDashboard    = Op{Summary: "Redirects to the planner dashboard, a web page at /web/dashboard (sign in at /web/signin)", Tag: "dashboard", Status: http.StatusMovedPermanently}

@@ -146,6 +146,9 @@ func (s *Server) routes() {
 	h(get, "/evaluation/fairness", readers, evalOp(opFairness), s.evalRoute(s.fairness))
 	h(get, "/evaluation/weekly", readers, evalOp(opWeekly), s.evalRoute(s.weekly))
 	h(get, "/evaluation/by", readers, evalOp(opBy), s.evalRoute(s.by))
+	h(get, "/evaluation/learning", readers, opLearning, s.learning)
+	h(post, "/evaluation/learning/adopt", readers, opAdoptWeights, bodyRoute(s, http.StatusOK, s.decode, s.adoptWeights))
+	h(post, "/evaluation/learning/undo", readers, opUndoWeights, bodyRoute(s, http.StatusOK, s.decode, s.undoWeights))
 	h(get, "/reference", public, opReference, s.reference)
 	h(get, "/geo/districts", public, opGeoDistricts, s.geoDistricts)
 

@@ -333,7 +333,7 @@ func (e *Engine) orgScope(ctx context.Context, org string) (*volmatch.VolunteerS
 		if len(shifts) == 0 {
 			continue
 		}
-		p := e.scorer.Prepare(n, shifts)
+		p := e.scorer().Prepare(n, shifts)
 		e.grid.Prune(n, shifts, func(v *volmatch.Volunteer) {
 			if _, ok := ids[v.ID]; ok {
 				return

@@ -145,7 +145,7 @@ func (e *Engine) plan(ctx context.Context, needs []*volmatch.Need, o matcher.Ass
 	for i, n := range needs {
 		ahead[i] = upcoming(n, e.now()) // nobody is placed on work already begun
 	}
-	return matcher.Assign(ctx, ahead, e.grid, e.scorer, o)
+	return matcher.Assign(ctx, ahead, e.grid, e.scorer(), o)
 }
 
 // batchNeeds resolves the needs of a batch request in tok's scope.

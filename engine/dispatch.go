@@ -85,7 +85,7 @@ func (e *Engine) nextWave(ctx context.Context, tok *volmatch.Token, id string, r
 		return nil, none, Wave{}, err
 	}
 	busy, busyErr := e.busyGate(ctx)
-	plan, err := matcher.Dispatch(n, e.grid, e.scorer, matcher.DispatchOptions{
+	plan, err := matcher.Dispatch(n, e.grid, e.scorer(), matcher.DispatchOptions{
 		WaveSize: cmp0(req.WaveSize, DefaultWaveSize), Shift: req.Shift, Exclude: invited, FirstWave: last + 1, Busy: busy,
 	})
 	if err == nil && busyErr() != nil {

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"volmatch"
@@ -123,7 +124,11 @@ type Engine struct {
 	grid     *grid.Features
 	follower *Follower
 	tax      *taxonomy.Taxonomy
-	scorer   *scoring.Scorer
+	// scoring holds the scorer in use: its weights change when a planner
+	// adopts fitted weights or undoes that (learn.go); read it through
+	// scorer().
+	scoring  atomic.Pointer[scoring.Scorer]
+	learn    learning
 	now      func() time.Time
 	log      *slog.Logger
 	reports  *reports
@@ -149,12 +154,13 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 		store:   wholeWrites{st}, // writes.go: a write that began runs to its end
 		grid:    features,
 		tax:     tax,
-		scorer:  scoring.NewScorer(tax, scoring.Options{Weights: *o.Weights}),
 		now:     o.Now,
 		log:     o.Logger,
 		reports: newReports(),
 		tokens:  tokens{ttl: o.TokenTTL},
 	}
+	e.scoring.Store(scoring.NewScorer(tax, scoring.Options{Weights: *o.Weights}))
+	e.learn.configured = e.scoring.Load().Weights()
 	e.minGroup = o.MinGroup
 	e.commitChunk = o.CommitChunk
 	e.checkInKey = o.CheckInKey
@@ -171,12 +177,23 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 
 // Start brings the indexes up to the store: the text index is rebuilt when
 // missing or behind by more than the change feed keeps, caught up
-// otherwise, and the feature grid is loaded in full.
-func (e *Engine) Start(ctx context.Context) error { return e.follower.Start(ctx) }
+// otherwise, and the feature grid is loaded in full. The weights adopted
+// in the event log, if any, replace the configured ones (learn.go).
+func (e *Engine) Start(ctx context.Context) error {
+	if err := e.follower.Start(ctx); err != nil {
+		return err
+	}
+	return e.syncWeights(ctx)
+}
 
 // Follow keeps the indexes in step with the store until ctx is done,
-// waking on the store's change feed (or every interval).
-func (e *Engine) Follow(ctx context.Context, every time.Duration) { e.follower.Run(ctx, every) }
+// waking on the store's change feed (or every interval), and the weights
+// in step with the adoptions in the event log (another replica's
+// included), read every interval.
+func (e *Engine) Follow(ctx context.Context, every time.Duration) {
+	go e.followWeights(ctx, every)
+	e.follower.Run(ctx, every)
+}
 
 // Applied returns the last store change the indexes have applied.
 func (e *Engine) Applied() uint64 { return e.follower.Seq() }

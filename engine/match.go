@@ -92,7 +92,7 @@ func (e *Engine) logShown(ctx context.Context, n *volmatch.Need, m Matches) erro
 // the busy gate from the store's holding assignments.
 func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ranking, error) {
 	busy, busyErr := e.busyGate(ctx)
-	rk := matcher.Rank(n, e.grid, e.scorer, matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now(), Busy: busy})
+	rk := matcher.Rank(n, e.grid, e.scorer(), matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now(), Busy: busy})
 	if err := busyErr(); err != nil {
 		return Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, err)
 	}

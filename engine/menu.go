@@ -51,7 +51,7 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 	if err != nil {
 		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
 	}
-	m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer, matcher.MenuOptions{
+	m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer(), matcher.MenuOptions{
 		K: o.K, PerDomain: o.PerDomain, Busy: busy, After: e.at(&o.After), DomainOf: e.tax.DomainOf,
 	})
 	for i := range m.Items {

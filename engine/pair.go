@@ -31,5 +31,5 @@ func (e *Engine) Pair(ctx context.Context, tok *volmatch.Token, req PairRequest)
 	if err != nil {
 		return matcher.Pairing{}, fmt.Errorf("pairing: %w", err)
 	}
-	return matcher.Pair(ctx, needs, e.grid, e.scorer, matcher.PairOptions{Held: held})
+	return matcher.Pair(ctx, needs, e.grid, e.scorer(), matcher.PairOptions{Held: held})
 }

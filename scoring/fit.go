@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"time"
 
 	"gonum.org/v1/gonum/optimize"
 
@@ -20,6 +21,11 @@ type Sample struct {
 	Batch     string `json:"batch"`
 	Need      string `json:"need"`
 	Volunteer string `json:"volunteer"`
+	// At is when the candidate was shown; Known when the outcome became
+	// final (the checkout, no-show, decline or expiry). The time split
+	// trains only on what was known before its cut.
+	At    time.Time `json:"at"`
+	Known time.Time `json:"known"`
 	// X holds the component values, X[i] for Names[i] of the sample set.
 	X []float64 `json:"x"`
 	// Positive: accepted and completed. Negative: declined, expired (not
@@ -28,17 +34,51 @@ type Sample struct {
 }
 
 // FitOptions configure Fit. The zero value works: L2 0.01, seed 0, hold-out
-// 0.3.
+// 0.3 of the listings drawn at random (SplitPage), compared with the
+// default weights.
 type FitOptions struct {
 	// L2 is the ridge penalty λ on the coefficients (not the intercept) of
 	// the mean log-loss: loss + λ/2·‖β‖².
 	L2 float64
 	// Seed orders the batches for the hold-out split.
 	Seed uint64
-	// HoldOut is the share of batches held out for evaluation, in [0, 0.9];
-	// 0 means 0.3, a negative value holds nothing out.
+	// HoldOut is the share held out for evaluation, in [0, 0.9]: of the
+	// listings (SplitPage), of the needs (SplitNeed), or of the listings by
+	// time, latest last (SplitTime without a Cut); 0 means 0.3, a negative
+	// value holds nothing out.
 	HoldOut float64
+	// Split is how the held-out samples are chosen ("" is SplitPage).
+	Split Split
+	// Cut is the time of SplitTime: the listings shown at or after it are
+	// held out. Zero puts it where HoldOut of the listings are at or after
+	// it.
+	Cut time.Time
+	// Baseline are the weights the fit is compared with and scaled to
+	// (zero means DefaultWeights): the weights in use.
+	Baseline Weights
 }
+
+// Split names how Fit chooses the samples it holds out.
+type Split string
+
+// The splits. Listings (pages of a shift's candidates) of the same need
+// and shift, and the same volunteers, fall on both sides of a split by
+// page; the time split trains on the past and tests on the future, as the
+// weights would be used; the need split tests on needs the fit never saw.
+const (
+	// SplitPage holds out a seeded random share of the listings (batches).
+	SplitPage Split = "page"
+	// SplitTime holds out the listings shown at or after the cut and
+	// trains on the listings shown before it whose outcome was known
+	// before it.
+	SplitTime Split = "time"
+	// SplitNeed holds out a seeded random share of the needs, every
+	// listing of a need on one side.
+	SplitNeed Split = "need"
+)
+
+// Splits returns the splits in the order they are reported.
+func Splits() []Split { return []Split{SplitTime, SplitNeed, SplitPage} }
 
 // Model is a logistic model of P(positive | x) = σ(Intercept + Coef·x).
 type Model struct {
@@ -85,11 +125,28 @@ type FitResult struct {
 	// ReplayBatches to compare weight sets on data the fit did not see.
 	HeldOutBatches []string `json:"held_out_batches"`
 	Iterations     int      `json:"iterations"`
+	// Split and, for SplitTime, Cut are the split used.
+	Split Split     `json:"split"`
+	Cut   time.Time `json:"cut,omitzero"`
+	// Sides of the split: the listings and needs trained on and held out,
+	// the needs and volunteers found on both sides, and (SplitTime) the
+	// samples shown before the cut left out of training because their
+	// outcome came after it.
+	TrainListings    int `json:"train_listings"`
+	HeldOutListings  int `json:"held_out_listings"`
+	TrainNeeds       int `json:"train_needs"`
+	HeldOutNeeds     int `json:"held_out_needs"`
+	SharedNeeds      int `json:"shared_needs"`
+	SharedVolunteers int `json:"shared_volunteers"`
+	LateOutcomes     int `json:"late_outcomes"`
 }
 
 // Fit fits the component weights to logged outcomes by L2-regularised
 // logistic regression (gonum's L-BFGS with the analytic gradient), holding
-// out a seeded share of the batches. The samples' X must have the length of
+// out samples by o.Split: a seeded share of the listings (SplitPage), of
+// the needs (SplitNeed), or the listings after a cut (SplitTime, training
+// only on outcomes known before it). Judge compares the result with the
+// baseline by replay. The samples' X must have the length of
 // the breakdown (NumComponents, in the order of Names). It returns EINVALID when there are
 // no samples, vectors of the wrong length, or only one class to train on.
 func Fit(samples []Sample, o FitOptions) (FitResult, error) {
@@ -112,14 +169,27 @@ func Fit(samples []Sample, o FitOptions) (FitResult, error) {
 			return FitResult{}, volmatch.FieldError(fmt.Sprintf("samples[%d].x", i), "has %d values, want %d", len(s.X), d)
 		}
 	}
-	held := holdOut(samples, o)
+	if o.Split == "" {
+		o.Split = SplitPage
+	}
+	held, cut, err := holdOut(samples, o)
+	if err != nil {
+		return FitResult{}, err
+	}
 	var train, test []Sample
+	late := 0
 	for _, s := range samples {
-		if held[s.Batch] {
+		switch {
+		case held[s.Batch]:
 			test = append(test, s)
-		} else {
+		case o.Split == SplitTime && !s.Known.Before(cut):
+			late++ // shown before the cut, outcome known only after it
+		default:
 			train = append(train, s)
 		}
+	}
+	if len(train) == 0 {
+		return FitResult{}, volmatch.Errorf(volmatch.EINVALID, "no samples to train on before the split (%s)", o.Split)
 	}
 	pos := 0
 	for _, s := range train {
@@ -138,8 +208,18 @@ func Fit(samples []Sample, o FitOptions) (FitResult, error) {
 	if err != nil {
 		return FitResult{}, err
 	}
-	def := DefaultWeights()
-	r := FitResult{Names: names, Model: m, Default: def, Iterations: iters}
+	def := o.Baseline
+	if def.IsZero() {
+		def = DefaultWeights()
+	}
+	if err := def.Validate(); err != nil {
+		return FitResult{}, err
+	}
+	r := FitResult{Names: names, Model: m, Default: def, Iterations: iters, Split: o.Split, LateOutcomes: late}
+	if o.Split == SplitTime {
+		r.Cut = cut
+	}
+	r.sides(train, test)
 	r.Weights, err = weightsFromCoef(m.Coef, def)
 	if err != nil {
 		return FitResult{}, err
@@ -165,36 +245,114 @@ func Fit(samples []Sample, o FitOptions) (FitResult, error) {
 	return r, nil
 }
 
-// holdOut picks the batches held out: the distinct batches in sorted order,
+// holdOut picks the batches held out by o.Split and returns them with the
+// cut of SplitTime. SplitPage: the distinct batches in sorted order,
 // shuffled by a PCG seeded with o.Seed, the first HoldOut share of them
 // (rounded, at least one when any is asked and there are two or more).
-func holdOut(samples []Sample, o FitOptions) map[string]bool {
+// SplitNeed: the same over the distinct needs, every batch of a held-out
+// need held out. SplitTime: the batches shown at or after o.Cut, or when
+// it is zero after the time that leaves the HoldOut share of the batches
+// (by their first showing, ties by batch id) on or after it.
+func holdOut(samples []Sample, o FitOptions) (map[string]bool, time.Time, error) {
 	held := map[string]bool{}
 	if o.HoldOut <= 0 {
-		return held
+		return held, o.Cut, nil
 	}
-	seen := map[string]bool{}
-	var bs []string
+	first := map[string]time.Time{} // batch -> first shown
+	needOf := map[string]string{}
 	for _, s := range samples {
-		if !seen[s.Batch] {
-			seen[s.Batch] = true
-			bs = append(bs, s.Batch)
+		if t, ok := first[s.Batch]; !ok || s.At.Before(t) {
+			first[s.Batch] = s.At
 		}
+		needOf[s.Batch] = s.Need
+	}
+	bs := make([]string, 0, len(first))
+	for b := range first {
+		bs = append(bs, b)
 	}
 	sort.Strings(bs)
-	r := rand.New(rand.NewPCG(o.Seed, 0x5eed))
-	r.Shuffle(len(bs), func(i, j int) { bs[i], bs[j] = bs[j], bs[i] })
-	n := int(math.Round(o.HoldOut * float64(len(bs))))
-	if n == 0 && len(bs) >= 2 {
-		n = 1
+	share := func(n int) int {
+		k := int(math.Round(o.HoldOut * float64(n)))
+		if k == 0 && n >= 2 {
+			k = 1
+		}
+		if k >= n {
+			k = n - 1
+		}
+		return max(0, k)
 	}
-	if n >= len(bs) {
-		n = len(bs) - 1
+	switch o.Split {
+	case SplitPage:
+		r := rand.New(rand.NewPCG(o.Seed, 0x5eed))
+		r.Shuffle(len(bs), func(i, j int) { bs[i], bs[j] = bs[j], bs[i] })
+		for _, b := range bs[:share(len(bs))] {
+			held[b] = true
+		}
+		return held, time.Time{}, nil
+	case SplitNeed:
+		seen := map[string]bool{}
+		var needs []string
+		for _, b := range bs {
+			if n := needOf[b]; !seen[n] {
+				seen[n] = true
+				needs = append(needs, n)
+			}
+		}
+		sort.Strings(needs)
+		r := rand.New(rand.NewPCG(o.Seed, 0x5eed))
+		r.Shuffle(len(needs), func(i, j int) { needs[i], needs[j] = needs[j], needs[i] })
+		out := map[string]bool{}
+		for _, n := range needs[:share(len(needs))] {
+			out[n] = true
+		}
+		for _, b := range bs {
+			if out[needOf[b]] {
+				held[b] = true
+			}
+		}
+		return held, time.Time{}, nil
+	case SplitTime:
+		cut := o.Cut
+		if cut.IsZero() {
+			sort.SliceStable(bs, func(i, j int) bool { return first[bs[i]].Before(first[bs[j]]) })
+			n := share(len(bs))
+			if n == 0 {
+				return held, cut, nil
+			}
+			cut = first[bs[len(bs)-n]]
+		}
+		for _, b := range bs {
+			if !first[b].Before(cut) {
+				held[b] = true
+			}
+		}
+		return held, cut, nil
 	}
-	for _, b := range bs[:max(0, n)] {
-		held[b] = true
+	return nil, time.Time{}, volmatch.FieldError("split", "must be %q, %q or %q, got %q", SplitTime, SplitNeed, SplitPage, o.Split)
+}
+
+// sides counts the listings, needs and volunteers on each side of the split.
+func (r *FitResult) sides(train, test []Sample) {
+	count := func(ss []Sample) (bs, ns, vs map[string]bool) {
+		bs, ns, vs = map[string]bool{}, map[string]bool{}, map[string]bool{}
+		for _, s := range ss {
+			bs[s.Batch], ns[s.Need], vs[s.Volunteer] = true, true, true
+		}
+		return bs, ns, vs
 	}
-	return held
+	tb, tn, tv := count(train)
+	hb, hn, hv := count(test)
+	r.TrainListings, r.HeldOutListings, r.TrainNeeds, r.HeldOutNeeds = len(tb), len(hb), len(tn), len(hn)
+	for n := range hn {
+		if tn[n] {
+			r.SharedNeeds++
+		}
+	}
+	for v := range hv {
+		if tv[v] {
+			r.SharedVolunteers++
+		}
+	}
 }
 
 func labels(ss []Sample) []bool {

@@ -158,11 +158,15 @@ func replayLog() []volmatch.Event {
 func TestSamplesFromEvents(t *testing.T) {
 	// Each sample carries its listing and its breakdown's component values
 	// (replayLog's bd: skill first, domain preference last).
+	// At is when the candidate was shown, Known when the outcome became
+	// final: the decline (10 min), the checkout (700), the no-show (620).
 	x := func(skill, domain float64) []float64 { return []float64{skill, 0, 0, 0, 0, domain} }
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, volmatch.Beijing)
+	m := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 	want := []Sample{
-		{Batch: "B1", Need: "N1", Volunteer: "v1", X: x(1, 0), Positive: false},
-		{Batch: "B1", Need: "N1", Volunteer: "v2", X: x(0.5, 1), Positive: true},
-		{Batch: "B1", Need: "N1", Volunteer: "v3", X: x(0, 0.5), Positive: false},
+		{Batch: "B1", Need: "N1", Volunteer: "v1", At: t0, Known: m(10), X: x(1, 0), Positive: false},
+		{Batch: "B1", Need: "N1", Volunteer: "v2", At: t0, Known: m(700), X: x(0.5, 1), Positive: true},
+		{Batch: "B1", Need: "N1", Volunteer: "v3", At: t0, Known: m(620), X: x(0, 0.5), Positive: false},
 	}
 	if diff := cmp.Diff(want, SamplesFromEvents(replayLog())); diff != "" {
 		t.Errorf("SamplesFromEvents mismatch (-want +got):\n%s", diff)

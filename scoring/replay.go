@@ -3,6 +3,7 @@ package scoring
 import (
 	"math"
 	"sort"
+	"time"
 
 	"volmatch"
 )
@@ -18,6 +19,7 @@ type labelled struct {
 	grade int             // 2 completed, 1 accepted (not completed), 0 declined/expired
 	done  bool            // the outcome is final for Fit: completed, no-show, declined, expired
 	pos   bool            // completed
+	known time.Time       // when the outcome became final (the At of its event)
 }
 
 // outcomes joins each invitation in the log to the latest match.shown of
@@ -54,11 +56,11 @@ func outcomes(events []volmatch.Event) []*labelled {
 			out = append(out, l)
 		case volmatch.EventInviteDeclined:
 			if l := byInvite[ev.Invite]; l != nil && l.grade < 0 {
-				l.grade, l.done = 0, true
+				l.grade, l.done, l.known = 0, true, ev.At
 			}
 		case volmatch.EventInviteExpired:
 			if l := byInvite[ev.Invite]; l != nil && l.grade < 0 && ev.Reason != ReasonShiftFull {
-				l.grade, l.done = 0, true
+				l.grade, l.done, l.known = 0, true, ev.At
 			}
 		case volmatch.EventInviteAccepted:
 			if l := byInvite[ev.Invite]; l != nil && l.grade < 0 {
@@ -69,11 +71,11 @@ func outcomes(events []volmatch.Event) []*labelled {
 			}
 		case volmatch.EventCheckOut:
 			if l := byAsg[ev.Assignment]; l != nil {
-				l.grade, l.done, l.pos = 2, true, true
+				l.grade, l.done, l.pos, l.known = 2, true, true, ev.At
 			}
 		case volmatch.EventNoShow:
 			if l := byAsg[ev.Assignment]; l != nil && l.grade == 1 {
-				l.done = true
+				l.done, l.known = true, ev.At
 			}
 		}
 	}
@@ -101,7 +103,7 @@ func SamplesFromEvents(events []volmatch.Event) []Sample {
 			continue
 		}
 		out = append(out, Sample{Batch: batchOf(l.shown), Need: l.shown.Need, Volunteer: l.shown.Volunteer,
-			X: Values(l.shown.Breakdown), Positive: l.pos})
+			At: l.shown.At, Known: l.known, X: Values(l.shown.Breakdown), Positive: l.pos})
 	}
 	return out
 }
@@ -151,6 +153,43 @@ func ReplayBatches(events []volmatch.Event, w Weights, k int, keep func(batch st
 	if k < 1 {
 		k = 10
 	}
+	r := ReplayReport{K: k}
+	var sn, sm, sl float64
+	for _, l := range ReplayListings(events, w, k, keep) {
+		r.Listings++
+		r.Candidates += l.Candidates
+		sn, sm, sl = sn+l.NDCG, sm+l.RR, sl+l.LoggedNDCG
+	}
+	if r.Listings > 0 {
+		f := float64(r.Listings)
+		r.NDCGAtK, r.MRR, r.LoggedNDCGAtK = sn/f, sm/f, sl/f
+	}
+	return r
+}
+
+// ListingScore is one replayed listing: how the weights ordered its
+// labelled candidates (see Replay).
+type ListingScore struct {
+	Batch string    `json:"batch"`
+	Need  string    `json:"need"`
+	At    time.Time `json:"at"` // when the listing was shown (its first match.shown)
+	// Candidates is the labelled candidates of the listing.
+	Candidates int `json:"candidates"`
+	// NDCG@k and the reciprocal rank of the re-ranked candidates;
+	// LoggedNDCG of the same candidates in their logged order.
+	NDCG       float64 `json:"ndcg"`
+	RR         float64 `json:"rr"`
+	LoggedNDCG float64 `json:"logged_ndcg"`
+}
+
+// ReplayListings is ReplayBatches listing by listing, in batch order: only
+// the listings with a labelled candidate of grade ≥ 1 (k < 1 means 10). The
+// set of listings does not depend on w, so the listings of two weight sets
+// pair up one to one.
+func ReplayListings(events []volmatch.Event, w Weights, k int, keep func(batch string) bool) []ListingScore {
+	if k < 1 {
+		k = 10
+	}
 	wv := w.Vector()
 	type cand struct {
 		rank  int
@@ -158,24 +197,36 @@ func ReplayBatches(events []volmatch.Event, w Weights, k int, keep func(batch st
 		score float64
 		grade int
 	}
-	lists := map[string][]cand{}
+	type list struct {
+		need  string
+		at    time.Time
+		cands []cand
+	}
+	lists := map[string]*list{}
 	for _, l := range outcomes(events) {
 		b := batchOf(l.shown)
 		if keep != nil && !keep(b) {
 			continue
 		}
-		lists[b] = append(lists[b], cand{rank: l.shown.Rank, vol: l.shown.Volunteer,
+		ls := lists[b]
+		if ls == nil {
+			ls = &list{need: l.shown.Need, at: l.shown.At}
+			lists[b] = ls
+		}
+		if l.shown.At.Before(ls.at) {
+			ls.at = l.shown.At
+		}
+		ls.cands = append(ls.cands, cand{rank: l.shown.Rank, vol: l.shown.Volunteer,
 			score: dot(wv, Values(l.shown.Breakdown)), grade: l.grade})
 	}
-	r := ReplayReport{K: k}
 	bs := make([]string, 0, len(lists))
 	for b := range lists {
 		bs = append(bs, b)
 	}
 	sort.Strings(bs)
-	var sn, sm, sl float64
+	var out []ListingScore
 	for _, b := range bs {
-		cs := lists[b]
+		cs := lists[b].cands
 		logged := func(i, j int) bool {
 			if cs[i].rank != cs[j].rank {
 				return cs[i].rank < cs[j].rank
@@ -196,15 +247,10 @@ func ReplayBatches(events []volmatch.Event, w Weights, k int, keep func(batch st
 			continue
 		}
 		ln, _, _ := ndcg(lg, k)
-		r.Listings++
-		r.Candidates += len(cs)
-		sn, sm, sl = sn+n, sm+rr, sl+ln
+		out = append(out, ListingScore{Batch: b, Need: lists[b].need, At: lists[b].at, Candidates: len(cs),
+			NDCG: n, RR: rr, LoggedNDCG: ln})
 	}
-	if r.Listings > 0 {
-		f := float64(r.Listings)
-		r.NDCGAtK, r.MRR, r.LoggedNDCGAtK = sn/f, sm/f, sl/f
-	}
-	return r
+	return out
 }
 
 func grades(n int, at func(int) int) []int {

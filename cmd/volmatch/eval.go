@@ -28,15 +28,17 @@ type evalReport struct {
 // the event log in the store, and with --fit the weights learned from it.
 func newEvalCmd(e *env) *cobra.Command {
 	var cfg storeConfig
-	var from, to, district, domain string
+	var from, to, district, domain, cut string
 	var fit, asJSON bool
-	var k int
+	var k, resamples int
+	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Evaluate the event log: funnel, rates, hours, fairness, gaps, ranking quality (全流程评估)",
 		Example: `  volmatch eval --data DIR
   volmatch eval --data DIR --from 2026-11-02 --to 2026-11-29 --district 110105
-  volmatch eval --data DIR --fit --json`,
+  volmatch eval --data DIR --fit --json
+  volmatch eval --data DIR --fit --cut 2026-11-16 --resamples 2000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := evaluation.Filter{District: district, Domain: domain}
@@ -61,7 +63,11 @@ func newEvalCmd(e *env) *cobra.Command {
 				rep.Summary.Ranking = evaluation.Ranking(events, f, k)
 			}
 			if fit {
-				fr, err := runFit(selectEvents(events, f), k)
+				fo := fitOptions{k: k, seed: seed, resamples: resamples}
+				if fo.cut, err = parseDay(cut, false); err != nil {
+					return fmt.Errorf("eval: --cut %w", err)
+				}
+				fr, err := runFit(selectEvents(events, f), fo)
 				if err != nil {
 					return fmt.Errorf("eval: --fit: %w", err)
 				}
@@ -87,6 +93,9 @@ func newEvalCmd(e *env) *cobra.Command {
 	cmd.Flags().BoolVar(&fit, "fit", false, "fit weights to the outcomes and compare them with the defaults by replay")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().IntVar(&k, "k", evaluation.DefaultK, "cut-off of precision@k, NDCG@k and the replay")
+	cmd.Flags().StringVar(&cut, "cut", "", "with --fit, the time split's cut (YYYY-MM-DD, Beijing time, or RFC 3339): train before, test after (default: 30% of the listings after it)")
+	cmd.Flags().IntVar(&resamples, "resamples", 1000, "with --fit, bootstrap resamples of the needs for the confidence interval")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "with --fit, the seed of the held-out draws and the bootstrap")
 	return cmd
 }
 
@@ -239,40 +248,62 @@ func printSummary(w io.Writer, s evaluation.SummaryReport, n int) {
 	}
 }
 
-// fitReport is the --fit part of the report: the fit and the held-out
-// replay of the default and the fitted weights.
+// fitReport is the --fit part of the report: the fit on a random share of
+// the listings and its held-out replay (kept for comparison), and the
+// honest judgements (issue 18): by time and by need, each with the
+// bootstrap interval over needs of the NDCG@k difference.
 type fitReport struct {
 	Fit           scoring.FitResult    `json:"fit"`
 	ReplayDefault scoring.ReplayReport `json:"replay_default"`
 	ReplayFitted  scoring.ReplayReport `json:"replay_fitted"`
+	// Judged holds one judgement per split: time, need, page.
+	Judged []scoring.Judgement `json:"judged"`
 }
 
-// runFit fits weights to the outcomes in events (seed 1, 30% of the
-// listings held out) and replays both weight sets on the held-out listings.
-func runFit(events []volmatch.Event, k int) (*fitReport, error) {
-	samples := scoring.SamplesFromEvents(events)
-	res, err := scoring.Fit(samples, scoring.FitOptions{Seed: 1})
-	if err != nil {
-		return nil, fmt.Errorf("%d samples: %s", len(samples), describe(err))
-	}
-	held := map[string]bool{}
-	for _, b := range res.HeldOutBatches {
-		held[b] = true
-	}
-	keep := func(b string) bool { return held[b] }
-	return &fitReport{Fit: res,
-		ReplayDefault: scoring.ReplayBatches(events, res.Default, k, keep),
-		ReplayFitted:  scoring.ReplayBatches(events, res.Weights, k, keep),
-	}, nil
+// fitOptions are the --fit flags.
+type fitOptions struct {
+	k, resamples int
+	seed         uint64
+	cut          time.Time
 }
 
-// printFit writes the fitted weights beside the defaults and the held-out
-// comparison.
+// runFit fits weights to the outcomes in events (30% held out) and judges
+// them against the default weights by replay on the held-out listings, for
+// each split.
+func runFit(events []volmatch.Event, o fitOptions) (*fitReport, error) {
+	var rep fitReport
+	co := scoring.CompareOptions{K: o.k, Resamples: o.resamples, Seed: o.seed}
+	for _, sp := range scoring.Splits() {
+		fo := scoring.FitOptions{Seed: o.seed, Split: sp}
+		if sp == scoring.SplitTime {
+			fo.Cut = o.cut
+		}
+		j, err := scoring.Judge(events, fo, co)
+		if err != nil {
+			return nil, fmt.Errorf("%s split: %s", sp, describe(err))
+		}
+		rep.Judged = append(rep.Judged, j)
+		if sp == scoring.SplitPage {
+			held := map[string]bool{}
+			for _, b := range j.Fit.HeldOutBatches {
+				held[b] = true
+			}
+			keep := func(b string) bool { return held[b] }
+			rep.Fit = j.Fit
+			rep.ReplayDefault = scoring.ReplayBatches(events, j.Fit.Default, o.k, keep)
+			rep.ReplayFitted = scoring.ReplayBatches(events, j.Fit.Weights, o.k, keep)
+		}
+	}
+	return &rep, nil
+}
+
+// printFit writes the fitted weights beside the defaults, the held-out
+// comparison and the judgement of each split.
 func printFit(w io.Writer, f *fitReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	defer tw.Flush()
 	r := f.Fit
-	fmt.Fprintf(tw, "\n权重学习 Weights fitted to outcomes (%d training, %d held-out samples; %d held-out listings)\n",
+	fmt.Fprintf(tw, "\n权重学习 Weights fitted to outcomes (%d training, %d held-out samples; %d held-out listings drawn at random)\n",
 		r.Train.Samples, r.HeldOut.Samples, len(r.HeldOutBatches))
 	fmt.Fprintf(tw, "  component\tdefault\tfitted\tcoefficient\n")
 	dv, fv := r.Default.Vector(), r.Weights.Vector()
@@ -285,4 +316,24 @@ func printFit(w io.Writer, f *fitReport) {
 	fmt.Fprintf(tw, "  回放 replay (held-out listings)\tNDCG@%d\tMRR\tlistings\n", f.ReplayDefault.K)
 	fmt.Fprintf(tw, "  默认权重 default\t%.4f\t%.4f\t%d\n", f.ReplayDefault.NDCGAtK, f.ReplayDefault.MRR, f.ReplayDefault.Listings)
 	fmt.Fprintf(tw, "  学习权重 fitted\t%.4f\t%.4f\t%d\n", f.ReplayFitted.NDCGAtK, f.ReplayFitted.MRR, f.ReplayFitted.Listings)
+	if len(f.Judged) == 0 {
+		return
+	}
+	c0 := f.Judged[0].Replay
+	fmt.Fprintf(tw, "\n公正评估 Held-out judgement: NDCG@%d fitted − default, %.0f%% interval from %d bootstrap resamples of the needs (seed %d)\n",
+		c0.K, 100*c0.Level, c0.Resamples, c0.Seed)
+	fmt.Fprintf(tw, "  split\ttrain listings/needs\theld-out listings/needs\tneeds on both sides\tdefault\tfitted\tdifference\tinterval\tverdict\n")
+	for _, j := range f.Judged {
+		name := string(j.Fit.Split)
+		switch j.Fit.Split {
+		case scoring.SplitTime:
+			name = "time (cut " + j.Fit.Cut.In(volmatch.Beijing).Format("2006-01-02 15:04") + ")"
+		case scoring.SplitPage:
+			name = "page (random listings)"
+		}
+		c := j.Replay
+		fmt.Fprintf(tw, "  %s\t%d/%d\t%d/%d\t%d\t%.4f\t%.4f\t%+.4f\t[%+.4f, %+.4f]\t%s\n", name,
+			j.Fit.TrainListings, j.Fit.TrainNeeds, j.Fit.HeldOutListings, j.Fit.HeldOutNeeds, j.Fit.SharedNeeds,
+			c.Baseline, c.Fitted, c.Diff, c.Low, c.High, c.Verdict())
+	}
 }

@@ -72,6 +72,31 @@ func TestEval(t *testing.T) {
 	if rep.Fit == nil || rep.Fit.ReplayFitted.Listings == 0 || len(rep.Fit.Fit.Names) != scoring.NumComponents {
 		t.Fatalf("eval --fit report = %+v", rep.Fit)
 	}
+	if len(rep.Fit.Judged) != 3 {
+		t.Fatalf("eval --fit judged %d splits, want time, need and page", len(rep.Fit.Judged))
+	}
+	for i, sp := range scoring.Splits() {
+		j := rep.Fit.Judged[i]
+		if j.Fit.Split != sp || j.Replay.Listings == 0 || j.Replay.Resamples != 1000 || !(j.Replay.Low <= j.Replay.Diff && j.Replay.Diff <= j.Replay.High) {
+			t.Errorf("eval --fit judged[%d] = split %q, %d listings, %d resamples, diff %v [%v, %v]; want %q with an interval around the difference",
+				i, j.Fit.Split, j.Replay.Listings, j.Replay.Resamples, j.Replay.Diff, j.Replay.Low, j.Replay.High, sp)
+		}
+	}
+	if rep.Fit.Judged[1].Fit.SharedNeeds != 0 || rep.Fit.Judged[0].Fit.Cut.IsZero() {
+		t.Errorf("eval --fit: need split shares %d needs, time split cut %v; want 0 and a cut", rep.Fit.Judged[1].Fit.SharedNeeds, rep.Fit.Judged[0].Fit.Cut)
+	}
+	out.Reset()
+	if code := run([]string{"eval", "--data", dir, "--fit", "--cut", "2026-11-16", "--resamples", "200", "--seed", "4"}, &out, &errb); code != 0 {
+		t.Fatalf("eval --fit --cut = %d, stderr %q", code, errb.String())
+	}
+	for _, want := range []string{"公正评估 Held-out judgement", "200 bootstrap resamples", "seed 4", "time (cut 2026-11-16 00:00)", "need  ", "page (random listings)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("eval --fit --cut output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if code := run([]string{"eval", "--data", dir, "--fit", "--cut", "yesterday"}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "--cut") {
+		t.Errorf("eval --fit --cut yesterday = %d, stderr %q; want a refusal naming --cut", code, errb.String())
+	}
 	if n == 0 {
 		t.Fatal("no events stored")
 	}
