@@ -500,9 +500,9 @@ func TestRegisterPageRoles(t *testing.T) {
 	// token: refused, nothing changed or deleted.
 	for _, who := range []string{"admin", "social_worker", "planner"} {
 		c := clients[who]
-		_, _, page := c.get("/")
-		if who == "social_worker" {
-			_, _, page = c.get("/web/needs")
+		_, _, page := c.get("/web/needs") // a social worker's and an admin's home
+		if who == "planner" {
+			_, _, page = c.get("/web/dashboard") // a planner's home
 		}
 		token := csrf(t, page)
 		for _, path := range []string{"/web/profile", "/web/profile/delete"} {

@@ -97,8 +97,28 @@ func Start(t testing.TB, errs *Errors, width, height int) context.Context {
 		}
 		t.Logf("no Chinese font found (fonts-wqy-microhei): the screenshots will show boxes")
 	}
+	// Chromium now and then exits before it listens when the machine is
+	// loaded (several browsers starting at once on two cores); a start is
+	// tried three times before the test fails.
+	var last error
+	for attempt := 1; attempt <= 3; attempt++ {
+		bctx, stop, err := launch(path, errs, width, height, t.TempDir())
+		if err == nil {
+			t.Cleanup(stop)
+			return bctx
+		}
+		stop()
+		last = err
+		t.Logf("start chromium, attempt %d: %v", attempt, err)
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+	}
+	t.Fatalf("start chromium: %v", last)
+	return nil
+}
+
+// launch starts one Chromium with its own profile folder; stop ends it.
+func launch(path string, errs *Errors, width, height int, profile string) (bctx context.Context, stop func(), err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -112,16 +132,12 @@ func Start(t testing.TB, errs *Errors, width, height int) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("lang", "zh-CN"),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(width, height),
 	)
-	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(errs.Listen))
-	t.Cleanup(bcancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
+	stop = func() { bcancel(); acancel(); cancel() }
+	return bctx, stop, chromedp.Do(bctx)
 }
 
 // Artifacts is the folder screenshots go to: $VOLMATCH_ARTIFACTS/<test
