@@ -529,6 +529,14 @@ type CertificateSummary struct {
 	Status   string    `json:"status"` // genuine or superseded
 }
 
+// statusRank orders genuine certificates before superseded ones.
+func statusRank(status string) int {
+	if status == CertGenuine {
+		return 0
+	}
+	return 1
+}
+
 // Certificates lists volunteer vol's certificates that tok may read
 // (recordScope; a social worker their organisation's), newest first.
 func (e *Engine) Certificates(ctx context.Context, tok *volmatch.Token, vol string) ([]CertificateSummary, error) {
@@ -563,7 +571,9 @@ func (e *Engine) Certificates(ctx context.Context, tok *volmatch.Token, vol stri
 		o.After = next
 	}
 	slices.SortStableFunc(out, func(a, b CertificateSummary) int {
-		return cmp.Or(b.IssuedAt.Compare(a.IssuedAt), strings.Compare(a.Code, b.Code))
+		// Newest first; at the same instant the genuine one (the series'
+		// latest) before the one it superseded, then by code.
+		return cmp.Or(b.IssuedAt.Compare(a.IssuedAt), cmp.Compare(statusRank(a.Status), statusRank(b.Status)), strings.Compare(a.Code, b.Code))
 	})
 	return out, nil
 }
