@@ -26,7 +26,7 @@ var qualityPages = []struct {
 }{
 	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today", "/web/record?volunteer=V1&from=2026-13-01"}},
 	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record"}},
-	{planner, []string{"/"}},
+	{planner, []string{"/", "/web/dashboard/learning"}},
 }
 
 // TestPagesAccessibleAndLight opens every page of every role in real

@@ -120,6 +120,7 @@ func (s *Server) routes() {
 	s.registerRoutes()
 	s.inboxRoutes()
 	s.recordRoutes() // record.go
+	s.learningRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -312,5 +313,6 @@ func parsePages() map[string]*template.Template {
 	parseRegisterPages(pages, funcs)
 	parseInboxPage(pages, funcs)
 	parseRecordPages(pages, funcs) // record.go
+	parseLearningPage(pages, funcs)
 	return pages
 }
