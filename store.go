@@ -31,6 +31,7 @@ type Store interface {
 	NotificationStore
 	ServiceRecordStore
 	LedgerStore
+	TeamStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error
