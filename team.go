@@ -150,6 +150,9 @@ type TeamRole struct {
 // every shift has slots for, and roles each naming a skill or a
 // certificate and a count within the size.
 func (a *TeamAsk) Validate(n *Need) error {
+	if n.Mode != ModeConcentrated {
+		return FieldError("team", "a team comes together: a need that asks for a team is concentrated (集中服务), got %s", n.Mode)
+	}
 	if a.Size < MinTeamMembers || a.Size > MaxTeamMembers {
 		return FieldError("team.size", "must be %d to %d, got %d", MinTeamMembers, MaxTeamMembers, a.Size)
 	}
@@ -232,4 +235,36 @@ func CheckAcceptAll(ids []string) error {
 		seen[id] = true
 	}
 	return nil
+}
+
+// Team gates: what excludes a team as a whole, beside a member's hard
+// gate (scoring's names, with the member named).
+const (
+	TeamGateSize  = "team_size"  // fewer members than the need asks
+	TeamGateSlots = "team_slots" // more members than the shift has free slots
+	TeamGateRole  = "team_role"  // too few members hold a role the need asks
+)
+
+// TeamMatch is a team ranked for a need's shift. Score is the mean of its
+// members' scores and Breakdown the mean of their breakdowns; DistanceKm
+// the farthest member's (masked homes). An ineligible team carries the
+// first reason (Gate) and, for a member's gate, the member's masked name
+// (Member, MaskName) and position in the team (MemberIndex, 1-based).
+type TeamMatch struct {
+	Team        string      `json:"team"`
+	Name        string      `json:"name"`
+	Need        string      `json:"need"`
+	Shift       string      `json:"shift"`
+	Rank        int         `json:"rank,omitempty"`
+	Members     int         `json:"members"`
+	Score       float64     `json:"score"`
+	DistanceKm  float64     `json:"distance_km"`
+	Breakdown   []Component `json:"breakdown,omitempty"`
+	Eligible    bool        `json:"eligible"`
+	Gate        string      `json:"gate,omitempty"`
+	Member      string      `json:"member,omitempty"`
+	MemberIndex int         `json:"member_index,omitempty"`
+	Detail      string      `json:"detail,omitempty"`
+	Emergency   bool        `json:"emergency,omitempty"`
+	Tier        TeamTier    `json:"tier,omitempty"`
 }
