@@ -24,37 +24,27 @@ import (
 // cannot accept until it is invited again as it is.
 
 // TeamMember is one member of a team as a reader sees it: the masked name
-// and, for those inside the team or its organisation, the volunteer ID.
+// and, for the team's organisation's staff and admins, the volunteer ID.
 type TeamMember struct {
 	ID     string `json:"id,omitempty"`
 	Name   string `json:"name"`
 	Leader bool   `json:"leader,omitempty"`
 }
 
-// TeamView is a team as tok may read it: the record (with the member IDs
-// only for insiders, Inside) and the roster with masked names.
+// TeamView is a team as tok may read it: the record and the roster with
+// masked names. Its organisation's staff and admins (Manage) read the
+// member IDs; a member reads the roster only (other members' IDs are
+// theirs); another organisation's staff, who meet the team among a need's
+// team matches, read the card without the organisation, the leader and
+// the IDs.
 type TeamView struct {
 	*volmatch.Team
 	Roster []TeamMember `json:"roster"`
-	Inside bool         `json:"inside"`
+	Manage bool         `json:"manage"`
 }
 
-// teamInsider reports whether tok sees the team from inside: an admin,
-// its organisation's staff, one of its members.
-func teamInsider(tok *volmatch.Token, t *volmatch.Team) bool {
-	switch tok.Role {
-	case volmatch.RoleAdmin:
-		return true
-	case volmatch.RoleSocialWorker:
-		return tok.Org == t.Org
-	case volmatch.RoleVolunteer:
-		return t.Has(tok.Volunteer)
-	}
-	return false
-}
-
-// canReadTeam refuses the roles that read no team card: planners, and
-// volunteers outside the team.
+// canReadTeam refuses the callers who read no team card: planners
+// (aggregates only) and volunteers outside the team.
 func canReadTeam(tok *volmatch.Token, t *volmatch.Team) error {
 	switch {
 	case tok.Role == volmatch.RoleAdmin || tok.Role == volmatch.RoleSocialWorker:
@@ -65,12 +55,12 @@ func canReadTeam(tok *volmatch.Token, t *volmatch.Team) error {
 	return forbidden("the %s role reads only the teams it belongs to", tok.Role)
 }
 
-// view returns t as tok sees it.
+// teamView returns t as tok sees it (see TeamView).
 func (e *Engine) teamView(ctx context.Context, tok *volmatch.Token, t *volmatch.Team) (TeamView, error) {
-	inside := teamInsider(tok, t)
+	manage := canManageOrg(tok, t.Org) == nil
 	c := *t
 	c.Members = slices.Clone(t.Members)
-	out := TeamView{Team: &c, Inside: inside, Roster: make([]TeamMember, 0, len(t.Members))}
+	out := TeamView{Team: &c, Manage: manage, Roster: make([]TeamMember, 0, len(t.Members))}
 	for _, id := range t.Members {
 		m := TeamMember{Leader: id == t.Leader}
 		v, err := e.store.Volunteer(ctx, id)
@@ -82,13 +72,16 @@ func (e *Engine) teamView(ctx context.Context, tok *volmatch.Token, t *volmatch.
 		default:
 			return TeamView{}, err
 		}
-		if inside {
+		if manage {
 			m.ID = id
 		}
 		out.Roster = append(out.Roster, m)
 	}
-	if !inside {
+	if !manage {
 		c.Members, c.Leader = nil, ""
+		if tok.Role != volmatch.RoleVolunteer {
+			c.Org = ""
+		}
 	}
 	return out, nil
 }
@@ -145,20 +138,24 @@ func (e *Engine) DeleteTeam(ctx context.Context, tok *volmatch.Token, id string)
 }
 
 // Team returns team id as tok may read it.
-func (e *Engine) Team(ctx context.Context, tok *volmatch.Token, id string) (TeamView, error) {
+func (e *Engine) Team(ctx context.Context, tok *volmatch.Token, id string) (*TeamView, error) {
 	t, err := e.store.Team(ctx, id)
 	if err != nil {
-		return TeamView{}, err
+		return nil, err
 	}
 	if err := canReadTeam(tok, t); err != nil {
-		return TeamView{}, err
+		return nil, err
 	}
-	return e.teamView(ctx, tok, t)
+	v, err := e.teamView(ctx, tok, t)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // Teams lists teams in tok's scope: a social worker's organisation's, a
 // volunteer's own, any for an admin.
-func (e *Engine) Teams(ctx context.Context, tok *volmatch.Token, f volmatch.TeamFilter) ([]TeamView, string, error) {
+func (e *Engine) Teams(ctx context.Context, tok *volmatch.Token, f volmatch.TeamFilter) ([]*TeamView, string, error) {
 	switch tok.Role {
 	case volmatch.RoleAdmin:
 	case volmatch.RoleSocialWorker:
@@ -178,13 +175,13 @@ func (e *Engine) Teams(ctx context.Context, tok *volmatch.Token, f volmatch.Team
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]TeamView, 0, len(ts))
+	out := make([]*TeamView, 0, len(ts))
 	for _, t := range ts {
 		v, err := e.teamView(ctx, tok, t)
 		if err != nil {
 			return nil, "", err
 		}
-		out = append(out, v)
+		out = append(out, &v)
 	}
 	return out, next, nil
 }

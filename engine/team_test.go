@@ -232,7 +232,7 @@ func TestTeamAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Inside || len(out.Members) != 0 || out.Leader != "" || len(out.Roster) != 5 {
+	if out.Manage || len(out.Members) != 0 || out.Leader != "" || out.Org != "" || len(out.Roster) != 5 {
 		t.Errorf("an outsider's view of T1 = %+v, want the roster masked, no IDs", out)
 	}
 	for _, m := range out.Roster {
@@ -241,8 +241,8 @@ func TestTeamAccess(t *testing.T) {
 		}
 	}
 	mine, _, err := e.Teams(ctx, volunteerToken("V007"), volmatch.TeamFilter{})
-	if err != nil || len(mine) != 2 || !mine[0].Inside {
-		t.Errorf("V007's teams = %d, %v; want T2 and T3 from inside", len(mine), err)
+	if err != nil || len(mine) != 2 || mine[0].Manage || len(mine[0].Members) != 0 {
+		t.Errorf("V007's teams = %d, %v; want T2 and T3, the other members' IDs hidden", len(mine), err)
 	}
 	if _, _, err := e.Teams(ctx, sw2, volmatch.TeamFilter{Org: "O1"}); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
 		t.Errorf("another organisation lists O1's teams: %v, want EFORBIDDEN", err)
