@@ -268,3 +268,20 @@ type TeamMatch struct {
 	Emergency   bool        `json:"emergency,omitempty"`
 	Tier        TeamTier    `json:"tier,omitempty"`
 }
+
+// TierNames are the Chinese names of the tiers, searchable with a team.
+var TierNames = map[TeamTier]string{TierStreet: "街道级", TierDistrict: "区级", TierCity: "市级"}
+
+// CatalogDoc returns what search sees of the team: its name, description,
+// domain, home district and street and member count, never who the
+// members are. A team is found by its organisation's staff and admins
+// only (Restricted): other organisations meet teams through a need's team
+// matches. The caller sets Point (the home street's centre).
+func (t *Team) CatalogDoc() CatalogDoc {
+	text := t.Description
+	if t.Emergency {
+		text = strings.TrimSpace(text + " 应急队伍 " + TierNames[t.Tier])
+	}
+	return CatalogDoc{Kind: ChangeTeam, ID: t.ID, Org: t.Org, Restricted: true, Name: t.Name, Text: text,
+		District: t.District, Street: t.Street, Domain: t.Domain, Count: len(t.Members)}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"volmatch"
+	"volmatch/geo"
 	"volmatch/matcher"
 )
 
@@ -445,4 +446,36 @@ func renameField(err error, from, to string) error {
 		return err
 	}
 	return &volmatch.Error{Code: e.Code, Field: to + strings.TrimPrefix(e.Field, from), Reason: e.Reason, Message: e.Message}
+}
+
+// teamCatalog reads teams as catalogue documents, each placed at its home
+// street's centre (geo), so that a team is found by place too.
+var teamCatalog = catalogKind{
+	one: func(ctx context.Context, st volmatch.Store, id string) (volmatch.CatalogDoc, error) {
+		t, err := st.Team(ctx, id)
+		if err != nil {
+			return volmatch.CatalogDoc{}, err
+		}
+		return teamDoc(t), nil
+	},
+	list: func(ctx context.Context, st volmatch.Store, o volmatch.ListOptions) ([]volmatch.CatalogDoc, string, error) {
+		ts, next, err := st.Teams(ctx, volmatch.TeamFilter{ListOptions: o})
+		if err != nil {
+			return nil, "", err
+		}
+		docs := make([]volmatch.CatalogDoc, len(ts))
+		for i, t := range ts {
+			docs[i] = teamDoc(t)
+		}
+		return docs, next, nil
+	},
+}
+
+func teamDoc(t *volmatch.Team) volmatch.CatalogDoc {
+	d := t.CatalogDoc()
+	if s, ok := geo.Beijing().Street(t.Street); ok {
+		pt := s.Point
+		d.Point = &pt
+	}
+	return d
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -246,5 +247,54 @@ func TestTeamAccess(t *testing.T) {
 	}
 	if _, _, err := e.Teams(ctx, sw2, volmatch.TeamFilter{Org: "O1"}); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
 		t.Errorf("another organisation lists O1's teams: %v, want EFORBIDDEN", err)
+	}
+}
+
+// TestTeamSearch: teams are found by text (the domain's Chinese name
+// too) and by place, by their organisation's staff and admins only, with
+// their member count, never their members.
+func TestTeamSearch(t *testing.T) {
+	ctx := context.Background()
+	e, _ := teamEngine(t)
+	psy := newTeam("TP", "O1", "V001", "V002")
+	psy.Name, psy.Domain, psy.Description = "朝阳心理援助队", "psychology", "为社区居民提供心理疏导"
+	if err := e.SaveTeam(ctx, sw1, "", psy); err != nil {
+		t.Fatal(err)
+	}
+	em := newTeam("TE", "O2", "V003", "V004")
+	em.Name, em.Emergency, em.Tier = "建外街道应急救援队", true, volmatch.TierStreet
+	if err := e.SaveTeam(ctx, sw2, "", em); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		tok  *volmatch.Token
+		q    volmatch.SearchQuery
+		want []string
+	}{
+		{"心理 finds the psychology team", sw1, volmatch.SearchQuery{Text: "心理", Kind: volmatch.ChangeTeam}, []string{"TP"}},
+		{"another organisation does not find it", sw2, volmatch.SearchQuery{Text: "心理", Kind: volmatch.ChangeTeam}, nil},
+		{"a volunteer finds no team", volunteerToken("V001"), volmatch.SearchQuery{Text: "心理", Kind: volmatch.ChangeTeam}, nil},
+		{"emergency tier words", sw2, volmatch.SearchQuery{Text: "应急", Kind: volmatch.ChangeTeam}, []string{"TE"}},
+		{"by place", admin, volmatch.SearchQuery{Kind: volmatch.ChangeTeam, Near: &fixture.Site, WithinKm: 5, Text: "援助"}, []string{"TP"}},
+		{"by district", admin, volmatch.SearchQuery{Kind: volmatch.ChangeTeam, District: fixture.District, Text: "应急"}, []string{"TE"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := e.Search(ctx, c.tok, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := foundIDs(p); !slices.Equal(got, c.want) && !(len(got) == 0 && len(c.want) == 0) {
+				t.Errorf("Search(%+v) = %v, want %v", c.q, got, c.want)
+			}
+			for _, f := range p.Items {
+				if f.Record == nil || f.Record.Count != 2 {
+					t.Errorf("hit %s carries %+v, want a count of 2", f.ID, f.Record)
+				}
+			}
+		})
 	}
 }
