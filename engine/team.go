@@ -100,6 +100,15 @@ func (e *Engine) SaveTeam(ctx context.Context, tok *volmatch.Token, id string, t
 	if err := e.stamp(id, &t.ID, &t.UpdatedAt, t.Validate); err != nil {
 		return err
 	}
+	st, ok := geo.Beijing().Street(t.Street)
+	switch {
+	case !ok:
+		return volmatch.FieldError("street", "unknown street code %q", t.Street)
+	case t.District == "":
+		t.District = st.District
+	case t.District != st.District:
+		return volmatch.FieldError("district", "street %s lies in district %s, not %s", t.Street, st.District, t.District)
+	}
 	if t.Domain != "" && !e.tax.Has(t.Domain) {
 		return volmatch.FieldError("domain", "unknown domain key %q", t.Domain)
 	}

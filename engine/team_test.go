@@ -298,3 +298,63 @@ func TestTeamSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamDispatchTiers: an emergency dispatch asks the standing teams
+// first, street tier, then district, then city, then single volunteers;
+// a team with a member who did not consent to emergency mobilisation is
+// not asked.
+func TestTeamDispatchTiers(t *testing.T) {
+	ctx := context.Background()
+	vs := fixture.Volunteers(12)
+	for _, v := range vs {
+		v.Consent.Emergency = true
+	}
+	vs[11].Consent.Emergency = false
+	e, st := newEngine(t, vs...)
+	mk := func(id string, tier volmatch.TeamTier, district, street string, ms ...string) {
+		tm := newTeam(id, "O1", ms...)
+		tm.Emergency, tm.Tier, tm.District, tm.Street = true, tier, district, street
+		if err := e.SaveTeam(ctx, sw1, "", tm); err != nil {
+			t.Fatalf("SaveTeam %s: %v", id, err)
+		}
+	}
+	mk("TC", volmatch.TierCity, "110101", "110101001000", "V000", "V001")
+	mk("TD", volmatch.TierDistrict, fixture.District, "110105002000", "V002", "V003")
+	mk("TS", volmatch.TierStreet, fixture.District, fixture.Street, "V004", "V005")
+	mk("TX", volmatch.TierStreet, fixture.District, fixture.Street, "V010", "V011") // V011 did not consent
+	mk("TO", volmatch.TierStreet, fixture.District, "110105002000", "V006", "V007") // another street
+	n := fixture.Need("N1", fixture.Org(""))
+	n.Urgency, n.Shifts[0].Slots = volmatch.UrgencyEmergency, 8
+	if _, err := e.PostNeed(ctx, sw1, n); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.NextWave(ctx, sw1, "N1", engine.DispatchRequest{})
+	if err != nil || p.Tier != "team:street" || len(p.Teams) != 1 || p.Teams[0].Team != "TS" {
+		t.Fatalf("NextWave = %+v, %v; want the street tier's team TS", p, err)
+	}
+	var tiers []string
+	var teams []string
+	for range 4 {
+		w, err := e.Dispatch(ctx, sw1, "N1", engine.DispatchRequest{WaveSize: 2})
+		if err != nil {
+			t.Fatalf("Dispatch: %v", err)
+		}
+		tiers = append(tiers, w.Tier)
+		seen := map[string]bool{}
+		for _, inv := range w.Invitations {
+			if inv.Team != "" && !seen[inv.Team] {
+				seen[inv.Team] = true
+				teams = append(teams, inv.Team)
+			}
+		}
+	}
+	if strings.Join(tiers[:3], " ") != "team:street team:district team:city" || strings.HasPrefix(tiers[3], "team:") {
+		t.Errorf("dispatch tiers = %v, want street, district and city teams, then single volunteers", tiers)
+	}
+	if strings.Join(teams, " ") != "TS TD TC" {
+		t.Errorf("teams asked = %v, want TS TD TC", teams)
+	}
+	if got := count(events(t, st), volmatch.EventDispatchWave); got != 4 {
+		t.Errorf("dispatch.wave events = %d, want 4", got)
+	}
+}
