@@ -358,3 +358,52 @@ func TestTeamDispatchTiers(t *testing.T) {
 		t.Errorf("dispatch.wave events = %d, want 4", got)
 	}
 }
+
+// TestTeamBatch: a batch fills a team need with whole teams first and the
+// other needs with single volunteers, never a team need with single
+// volunteers, never a member in two overlapping shifts.
+func TestTeamBatch(t *testing.T) {
+	ctx := context.Background()
+	e, st := teamEngine(t)
+	if _, err := e.PostNeed(ctx, sw1, teamNeed("N1", 3, 7)); err != nil {
+		t.Fatal(err)
+	}
+	n2 := fixture.Need("N2", fixture.Org("")) // the same time as N1
+	n2.Shifts[0].Slots = 10
+	if _, err := e.PostNeed(ctx, sw1, n2); err != nil {
+		t.Fatal(err)
+	}
+	dry := true
+	b, err := e.Batch(ctx, sw1, engine.BatchRequest{Needs: []string{"N1", "N2"}, DryRun: &dry})
+	if err != nil {
+		t.Fatalf("Batch: %v", err)
+	}
+	if len(b.Teams) != 1 || b.Teams[0].Team != "T1" || len(b.Teams[0].Members) != 5 {
+		t.Fatalf("team placements = %+v, want T1 whole (T3 no longer fits beside it)", b.Teams)
+	}
+	for _, p := range b.Plan.Placements {
+		if p.Need == "N1" {
+			t.Errorf("a single volunteer %s placed on the team need", p.Volunteer)
+		}
+	}
+	b, err = e.Batch(ctx, sw1, engine.BatchRequest{Needs: []string{"N1", "N2"}, DryRun: new(bool)})
+	if err != nil {
+		t.Fatalf("Batch commit: %v", err)
+	}
+	held := map[string]int{}
+	all, _, _ := st.Assignments(ctx, volmatch.AssignmentFilter{})
+	for _, a := range all {
+		held[a.Volunteer]++
+		if a.Need == "N1" && a.Team != "T1" {
+			t.Errorf("N1 assignment %s of team %q, want T1", a.ID, a.Team)
+		}
+	}
+	for v, k := range held {
+		if k > 1 {
+			t.Errorf("volunteer %s holds %d overlapping shifts", v, k)
+		}
+	}
+	if held["V000"] != 1 || len(all) != 10 {
+		t.Errorf("%d assignments (%v), want T1's 5 and 5 single volunteers on N2", len(all), held)
+	}
+}
