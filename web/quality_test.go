@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,13 +21,16 @@ const (
 
 // qualityPages are the pages each role reaches, each checked by
 // TestPagesAccessibleAndLight.
-var qualityPages = []struct {
-	who   volmatch.Token
-	paths []string
-}{
+var qualityPages = []qualityPage{
 	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today", "/web/record?volunteer=V1&from=2026-13-01"}},
 	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record"}},
 	{planner, []string{"/", "/web/dashboard/learning"}},
+}
+
+// qualityPage is a role and the pages it reaches.
+type qualityPage struct {
+	who   volmatch.Token
+	paths []string
 }
 
 // TestPagesAccessibleAndLight opens every page of every role in real
@@ -36,6 +40,7 @@ var qualityPages = []struct {
 // form with its errors shown are checked too.
 func TestPagesAccessibleAndLight(t *testing.T) {
 	e := newEnv(t)
+	e.seedTeams(true) // team_test.go: the team pages, a team invitation
 	ctx, _, _ := browser(t)
 	check := func(path string, width int, lang string) {
 		t.Helper()
@@ -71,12 +76,21 @@ func TestPagesAccessibleAndLight(t *testing.T) {
 			check("/web/verify?code=0OI1", width, lang) // public, with its field error
 		}
 	}
-	for _, p := range qualityPages {
-		e.browserSignIn(ctx, p.who, chromedp.WaitVisible(chromedp.CSS("main h1")))
-		for _, path := range p.paths {
-			for _, lang := range []string{"zh", "en"} {
-				for _, width := range []int{390, 1280} {
-					check(path, width, lang)
+	for i, group := range [][]qualityPage{qualityPages, teamQualityPages} {
+		if i > 0 {
+			// The team pages (team_test.go) in a browser of their own:
+			// one browser's time budget holds the pages above.
+			var next context.Context
+			next, _, _ = browser(t)
+			ctx = next
+		}
+		for _, p := range group {
+			e.browserSignIn(ctx, p.who, chromedp.WaitVisible(chromedp.CSS("main h1")))
+			for _, path := range p.paths {
+				for _, lang := range []string{"zh", "en"} {
+					for _, width := range []int{390, 1280} {
+						check(path, width, lang)
+					}
 				}
 			}
 		}

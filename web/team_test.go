@@ -45,6 +45,13 @@ func (e *env) seedTeams(invite bool) {
 	}
 }
 
+// teamQualityPages are the team pages each role reaches, checked by
+// TestPagesAccessibleAndLight (WCAG audit and page budget) over seedTeams.
+var teamQualityPages = []qualityPage{
+	{socialWorker, []string{"/web/needs/N1/teams", "/web/teams", "/web/teams/T1"}},
+	{volunteer, []string{"/web/invitations", "/web/teams", "/web/teams/T1"}},
+}
+
 // TestTeamPages: who opens the team pages; the social worker sees the
 // ranked and the excluded teams (a member's reason masked) and invites a
 // team; the leader accepts for everyone, a member may only decline.
@@ -174,4 +181,3 @@ func TestTeamBrowser(t *testing.T) {
 }
 
 func itoa(w int64) string { return strconv.FormatInt(w, 10) }
-
