@@ -44,6 +44,7 @@ type Population struct {
 	Needs      []*volmatch.Need
 	Pools      []*volmatch.TalentPool
 	Stations   []*volmatch.Station
+	Teams      []*volmatch.Team // team.go
 }
 
 // Language keys used by the generator: ISO 639 codes where they exist.
@@ -100,6 +101,7 @@ func Generate(o GenOptions) *Population {
 		}
 	})
 	p.Pools = g.pools(p.Volunteers)
+	p.Teams = g.teams(p.Volunteers)
 	p.Needs = make([]*volmatch.Need, max(0, o.Needs))
 	parallel(len(p.Needs), func(lo, hi int) {
 		src := &rand.PCG{}
