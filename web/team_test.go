@@ -181,3 +181,39 @@ func TestTeamBrowser(t *testing.T) {
 }
 
 func itoa(w int64) string { return strconv.FormatInt(w, 10) }
+
+// TestTeamDispatchPage: the dispatch page names the standing teams the
+// next wave asks, and sending it invites every member.
+func TestTeamDispatchPage(t *testing.T) {
+	e := newEnv(t)
+	e.seedTeams(false)
+	ctx := context.Background()
+	for _, id := range []string{"V1", "V2", "V3"} {
+		v, err := e.eng.Volunteer(ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Consent.Emergency, v.Availability = true, fixture.FullWeek()
+		if _, err := e.eng.UpdateVolunteer(ctx, admin, id, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := fixture.Need("N9", fixture.Title("防汛转移"))
+	n.Urgency, n.Shifts[0].Slots = volmatch.UrgencyEmergency, 4
+	if _, err := e.eng.PostNeed(ctx, admin, n); err != nil {
+		t.Fatal(err)
+	}
+	sw := e.signIn(socialWorker)
+	_, _, page := sw.get("/web/needs/N9/dispatch")
+	if !strings.Contains(page, "街道级应急队伍") || !strings.Contains(page, "建外应急救援队 · 2 人") {
+		t.Fatalf("the dispatch page does not name the street team:\n%s", page)
+	}
+	status, _, _ := sw.post("/web/needs/N9/dispatch", url.Values{"csrf": {csrf(t, page)}, "shift": {"s1"}, "size": {"20"}})
+	if status != 303 {
+		t.Fatalf("send the team wave = %d, want 303", status)
+	}
+	invs, _, err := e.eng.Invitations(ctx, admin, volmatch.InvitationFilter{Need: "N9"})
+	if err != nil || len(invs) != 2 || invs[0].Team != "T2" {
+		t.Errorf("after the team wave, invitations %+v (%v), want T2's two members", invs, err)
+	}
+}
