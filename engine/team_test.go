@@ -407,3 +407,81 @@ func TestTeamBatch(t *testing.T) {
 		t.Errorf("%d assignments (%v), want T1's 5 and 5 single volunteers on N2", len(all), held)
 	}
 }
+
+// TestTeamHostile: what a hostile caller tries — a huge team, a member
+// twice, a place that is not one, a retried invitation or accept, another
+// organisation's staff accepting, an unknown team — is refused, naming
+// the field, and writes nothing.
+func TestTeamHostile(t *testing.T) {
+	ctx := context.Background()
+	e, st := teamEngine(t)
+	big := make([]string, volmatch.MaxTeamMembers+1)
+	for i := range big {
+		big[i] = "V000"
+	}
+	cases := []struct {
+		name  string
+		team  *volmatch.Team
+		field string
+	}{
+		{"too many members", newTeam("TB", "O1", big...), "members"},
+		{"a member twice", newTeam("TB", "O1", "V000", "V001", "V000"), "members[2]"},
+		{"an unknown street", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Street = "999"; return x }(), "street"},
+		{"a street of another district", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.District = "110101"; return x }(), "district"},
+		{"a tier without emergency", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Tier = volmatch.TierCity; return x }(), "tier"},
+		{"emergency without a tier", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Emergency = true; return x }(), "tier"},
+		{"a huge name", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Name = strings.Repeat("队", 101); return x }(), "name"},
+	}
+	for _, c := range cases {
+		err := e.SaveTeam(ctx, sw1, "", c.team)
+		if volmatch.ErrorCode(err) != volmatch.EINVALID || volmatch.ErrorField(err) != c.field {
+			t.Errorf("%s: %v (field %q), want EINVALID on %s", c.name, err, volmatch.ErrorField(err), c.field)
+		}
+	}
+	if _, err := st.Team(ctx, "TB"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+		t.Errorf("a refused team was stored: %v", err)
+	}
+	bad := teamNeed("NB", 3, 5)
+	bad.Team.Roles = []volmatch.TeamRole{{Skill: "first_aid", Certificate: "急救证", Count: 1}}
+	if _, err := e.PostNeed(ctx, sw1, bad); volmatch.ErrorField(err) != "team.roles[0]" {
+		t.Errorf("a role naming both a skill and a certificate: %v, want team.roles[0]", err)
+	}
+	bad = teamNeed("NB", 6, 5)
+	if _, err := e.PostNeed(ctx, sw1, bad); volmatch.ErrorField(err) != "shifts[0].slots" {
+		t.Errorf("a team bigger than the shift: %v, want shifts[0].slots", err)
+	}
+
+	if _, err := e.PostNeed(ctx, sw1, teamNeed("N1", 3, 5)); err != nil {
+		t.Fatal(err)
+	}
+	invs, err := e.InviteTeam(ctx, sw1, "N1", engine.TeamInviteRequest{Team: "T3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.InviteTeam(ctx, sw1, "N1", engine.TeamInviteRequest{Team: "T3"}); volmatch.ErrorCode(err) != volmatch.ECONFLICT || volmatch.ErrorField(err) != "team" {
+		t.Errorf("the same team invited twice: %v, want ECONFLICT on team", err)
+	}
+	if _, err := e.AcceptTeam(ctx, sw2, invs[0].ID); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+		t.Errorf("another organisation accepts for the team: %v, want EFORBIDDEN", err)
+	}
+	if _, err := e.AcceptTeam(ctx, sw1, invs[0].ID); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+		t.Errorf("the organisation accepts for the team: %v, want EFORBIDDEN (the leader answers)", err)
+	}
+	if _, err := e.AcceptTeam(ctx, volunteerToken("V007"), invs[0].ID); err != nil {
+		t.Fatalf("the leader's accept: %v", err)
+	}
+	if _, err := e.AcceptTeam(ctx, volunteerToken("V007"), invs[0].ID); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+		t.Errorf("a retried accept: %v, want ECONFLICT (answered), nothing twice", err)
+	}
+	if as, _, _ := st.Assignments(ctx, volmatch.AssignmentFilter{Need: "N1"}); len(as) != 3 {
+		t.Errorf("after a retried accept, %d assignments, want 3", len(as))
+	}
+	// An unknown team.
+	if _, err := e.PostNeed(ctx, sw1, teamNeed("N2", 2, 5)); err != nil {
+		t.Fatal(err)
+	}
+	inv2, err := e.InviteTeam(ctx, sw1, "N2", engine.TeamInviteRequest{Team: "T4x"})
+	if volmatch.ErrorCode(err) != volmatch.EINVALID || volmatch.ErrorField(err) != "team" || inv2 != nil {
+		t.Errorf("an unknown team: %v, want EINVALID on team", err)
+	}
+}
