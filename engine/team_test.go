@@ -430,7 +430,11 @@ func TestTeamHostile(t *testing.T) {
 		{"a street of another district", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.District = "110101"; return x }(), "district"},
 		{"a tier without emergency", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Tier = volmatch.TierCity; return x }(), "tier"},
 		{"emergency without a tier", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Emergency = true; return x }(), "tier"},
-		{"a huge name", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Name = strings.Repeat("队", 101); return x }(), "name"},
+		{"a huge name", func() *volmatch.Team {
+			x := newTeam("TB", "O1", "V000", "V001")
+			x.Name = strings.Repeat("队", 101)
+			return x
+		}(), "name"},
 	}
 	for _, c := range cases {
 		err := e.SaveTeam(ctx, sw1, "", c.team)
