@@ -30,6 +30,9 @@ import (
 // which chunk failed. No single write holds the bbolt writer lock or a
 // Redis script for more than about a second, so other organisations' writes
 // go on between the chunks.
+//
+// The needs that ask for a team are filled with whole teams first, as
+// units (team_batch.go); the exact optimum is over single volunteers.
 
 // BatchSearchLimit bounds the branch and bound of a batch plan, so that a
 // plan is answered well within a request's 60 s deadline.

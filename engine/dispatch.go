@@ -15,7 +15,8 @@ import (
 // concurrent dispatch can clash: the wave is then refused whole and nothing
 // of it is written. Each wave sent is logged as dispatch.wave, in the same
 // store write as its invitations: a wave is never sent unlogged nor logged
-// unsent.
+// unsent. Standing emergency teams are asked before any single volunteer,
+// by tier (team_dispatch.go).
 
 // Wave sizes of a dispatch.
 const (
