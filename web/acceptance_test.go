@@ -77,7 +77,7 @@ func newAcceptance(t *testing.T) *acceptance {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, eng: eng, clock: c}
+	e := &env{t: t, eng: eng, st: st, clock: c}
 	pages := web.New(eng, web.Options{})
 	e.srv = httptest.NewServer(api.New(eng, api.Options{Web: pages}).Handler())
 	t.Cleanup(e.srv.Close)

@@ -44,6 +44,7 @@ var admin = &volmatch.Token{Role: volmatch.RoleAdmin}
 type env struct {
 	t     *testing.T
 	eng   *engine.Engine
+	st    volmatch.Store
 	clock *clock
 	srv   *httptest.Server
 }
@@ -85,7 +86,7 @@ func newEnv(t *testing.T) *env {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, eng: eng, clock: c}
+	e := &env{t: t, eng: eng, st: st, clock: c}
 	e.srv = httptest.NewServer(web.New(eng, web.Options{}).Handler())
 	t.Cleanup(e.srv.Close)
 	return e

@@ -172,7 +172,7 @@ func TestInboxPage(t *testing.T) {
 	}
 
 	// Roles: the page and the stream.
-	if status, loc, _ := e.client().get("/web/inbox"); status != 303 || loc != "/web/signin" {
+	if status, loc, _ := e.client().get("/web/inbox"); status != 303 || loc != "/web/signin?next=%2Fweb%2Finbox" {
 		t.Errorf("GET /web/inbox signed out = %d to %q", status, loc)
 	}
 	if _, status := e.client().stream(e.srv.URL); status != http.StatusUnauthorized {
