@@ -289,7 +289,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, lang string, err e
 		s.status(w, r, lang, http.StatusNotFound, "error.notfound")
 	default:
 		if r.Context().Err() == nil {
-			s.opt.Logger.Error("web: page failed", "path", r.URL.Path, "code", volmatch.ErrorCode(err))
+			s.opt.Logger.Error("web: page failed", "route", Route(r), "code", volmatch.ErrorCode(err))
 		}
 		s.status(w, r, lang, http.StatusInternalServerError, "error.internal")
 	}
