@@ -33,6 +33,23 @@ func TestPageRoles(t *testing.T) {
 	if status, _, page := clients["admin"].get("/"); status != 200 || !strings.Contains(page, `href="/web/dashboard"`) {
 		t.Errorf("GET / as an admin = %d, want 200 with the links to the pages", status)
 	}
+	// Each role's navigation names every page apart (two links of one
+	// name to two pages confuse a screen reader's list of links).
+	navLinks := regexp.MustCompile(`<a href="(/[^"]*)"[^>]*>([^<]+)`)
+	for who, home := range map[string]string{"admin": "/", "social_worker": "/web/needs", "volunteer": "/web/menu", "planner": "/web/dashboard"} {
+		for _, lang := range []string{"zh", "en"} {
+			_, _, page := clients[who].get(home + "?lang=" + lang)
+			nav, _, _ := strings.Cut(page[strings.Index(page, "<nav"):], "</nav>")
+			seen := map[string]string{}
+			for _, m := range navLinks.FindAllStringSubmatch(nav, -1) {
+				if other, ok := seen[m[2]]; ok && other != m[1] {
+					t.Errorf("%s's navigation (%s) names %s and %s alike: %q", who, lang, other, m[1], m[2])
+				}
+				seen[m[2]] = m[1]
+			}
+		}
+		clients[who].get(home + "?lang=zh")
+	}
 	// What each page shows its callers.
 	if _, _, page := clients["social_worker"].get("/web/needs"); !strings.Contains(page, "社区助老服务") ||
 		!strings.Contains(page, "社区垃圾分类宣传") || !strings.Contains(page, "缺 2 人") {
