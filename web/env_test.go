@@ -82,6 +82,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	seedOffers(t, eng) // offers_test.go
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
