@@ -287,6 +287,20 @@ func (mr *MockStoreMockRecorder) CreateNeed(ctx, n any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateNeed", reflect.TypeOf((*MockStore)(nil).CreateNeed), ctx, n)
 }
 
+// CreateOffer mocks base method.
+func (m *MockStore) CreateOffer(ctx context.Context, o *volmatch.Offer) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateOffer", ctx, o)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateOffer indicates an expected call of CreateOffer.
+func (mr *MockStoreMockRecorder) CreateOffer(ctx, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateOffer", reflect.TypeOf((*MockStore)(nil).CreateOffer), ctx, o)
+}
+
 // CreateOrganisation mocks base method.
 func (m *MockStore) CreateOrganisation(ctx context.Context, o *volmatch.Organisation) error {
 	m.ctrl.T.Helper()
@@ -299,6 +313,20 @@ func (m *MockStore) CreateOrganisation(ctx context.Context, o *volmatch.Organisa
 func (mr *MockStoreMockRecorder) CreateOrganisation(ctx, o any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateOrganisation", reflect.TypeOf((*MockStore)(nil).CreateOrganisation), ctx, o)
+}
+
+// CreatePartner mocks base method.
+func (m *MockStore) CreatePartner(ctx context.Context, p *volmatch.Partner) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreatePartner", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreatePartner indicates an expected call of CreatePartner.
+func (mr *MockStoreMockRecorder) CreatePartner(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreatePartner", reflect.TypeOf((*MockStore)(nil).CreatePartner), ctx, p)
 }
 
 // CreatePool mocks base method.
@@ -718,6 +746,37 @@ func (mr *MockStoreMockRecorder) NotifyPrefs(ctx, volunteer any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NotifyPrefs", reflect.TypeOf((*MockStore)(nil).NotifyPrefs), ctx, volunteer)
 }
 
+// Offer mocks base method.
+func (m *MockStore) Offer(ctx context.Context, id string) (*volmatch.Offer, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Offer", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Offer)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Offer indicates an expected call of Offer.
+func (mr *MockStoreMockRecorder) Offer(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Offer", reflect.TypeOf((*MockStore)(nil).Offer), ctx, id)
+}
+
+// Offers mocks base method.
+func (m *MockStore) Offers(ctx context.Context, f volmatch.OfferFilter) ([]*volmatch.Offer, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Offers", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Offer)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Offers indicates an expected call of Offers.
+func (mr *MockStoreMockRecorder) Offers(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Offers", reflect.TypeOf((*MockStore)(nil).Offers), ctx, f)
+}
+
 // Opening mocks base method.
 func (m *MockStore) Opening(ctx context.Context, volunteer string) (*volmatch.OpeningBalance, error) {
 	m.ctrl.T.Helper()
@@ -762,6 +821,37 @@ func (m *MockStore) Organisations(ctx context.Context, o volmatch.ListOptions) (
 func (mr *MockStoreMockRecorder) Organisations(ctx, o any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Organisations", reflect.TypeOf((*MockStore)(nil).Organisations), ctx, o)
+}
+
+// Partner mocks base method.
+func (m *MockStore) Partner(ctx context.Context, id string) (*volmatch.Partner, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Partner", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Partner)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Partner indicates an expected call of Partner.
+func (mr *MockStoreMockRecorder) Partner(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Partner", reflect.TypeOf((*MockStore)(nil).Partner), ctx, id)
+}
+
+// Partners mocks base method.
+func (m *MockStore) Partners(ctx context.Context, o volmatch.ListOptions) ([]*volmatch.Partner, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Partners", ctx, o)
+	ret0, _ := ret[0].([]*volmatch.Partner)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Partners indicates an expected call of Partners.
+func (mr *MockStoreMockRecorder) Partners(ctx, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Partners", reflect.TypeOf((*MockStore)(nil).Partners), ctx, o)
 }
 
 // Ping mocks base method.
@@ -910,6 +1000,51 @@ func (m *MockStore) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer)
 func (mr *MockStoreMockRecorder) PutVolunteers(ctx, vs any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutVolunteers", reflect.TypeOf((*MockStore)(nil).PutVolunteers), ctx, vs)
+}
+
+// Redeem mocks base method.
+func (m *MockStore) Redeem(ctx context.Context, r *volmatch.Redemption) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Redeem", ctx, r)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Redeem indicates an expected call of Redeem.
+func (mr *MockStoreMockRecorder) Redeem(ctx, r any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Redeem", reflect.TypeOf((*MockStore)(nil).Redeem), ctx, r)
+}
+
+// Redemption mocks base method.
+func (m *MockStore) Redemption(ctx context.Context, id string) (*volmatch.Redemption, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Redemption", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Redemption)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Redemption indicates an expected call of Redemption.
+func (mr *MockStoreMockRecorder) Redemption(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Redemption", reflect.TypeOf((*MockStore)(nil).Redemption), ctx, id)
+}
+
+// Redemptions mocks base method.
+func (m *MockStore) Redemptions(ctx context.Context, f volmatch.RedemptionFilter) ([]*volmatch.Redemption, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Redemptions", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Redemption)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Redemptions indicates an expected call of Redemptions.
+func (mr *MockStoreMockRecorder) Redemptions(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Redemptions", reflect.TypeOf((*MockStore)(nil).Redemptions), ctx, f)
 }
 
 // ReleaseIdempotency mocks base method.
@@ -1087,6 +1222,34 @@ func (m *MockStore) UpdateNeed(ctx context.Context, n *volmatch.Need) error {
 func (mr *MockStoreMockRecorder) UpdateNeed(ctx, n any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateNeed", reflect.TypeOf((*MockStore)(nil).UpdateNeed), ctx, n)
+}
+
+// UpdateOffer mocks base method.
+func (m *MockStore) UpdateOffer(ctx context.Context, o *volmatch.Offer) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateOffer", ctx, o)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateOffer indicates an expected call of UpdateOffer.
+func (mr *MockStoreMockRecorder) UpdateOffer(ctx, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateOffer", reflect.TypeOf((*MockStore)(nil).UpdateOffer), ctx, o)
+}
+
+// UpdatePartner mocks base method.
+func (m *MockStore) UpdatePartner(ctx context.Context, p *volmatch.Partner) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdatePartner", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdatePartner indicates an expected call of UpdatePartner.
+func (mr *MockStoreMockRecorder) UpdatePartner(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdatePartner", reflect.TypeOf((*MockStore)(nil).UpdatePartner), ctx, p)
 }
 
 // UpdatePool mocks base method.
