@@ -121,6 +121,8 @@ type Need struct {
 	// organisation as a request it approves or declines, instead of
 	// reserving the slot at once (flow 7).
 	Approval bool `json:"approval,omitempty"`
+	// Team, when set, asks for whole teams only (team.go).
+	Team *TeamAsk `json:"team,omitempty"`
 }
 
 // Shift returns the shift with the id.
@@ -246,6 +248,11 @@ func (n *Need) Validate() error {
 	if err := validTags("requires.languages", n.Requires.Languages); err != nil {
 		return err
 	}
+	if n.Team != nil {
+		if err := n.Team.Validate(n); err != nil {
+			return err
+		}
+	}
 	if r := n.Recipient; r != nil {
 		if r.Gender != "" && r.Gender != "f" && r.Gender != "m" {
 			return FieldError("recipient.gender", "must be f, m or empty, got %q", r.Gender)
@@ -347,6 +354,11 @@ func (n *Need) Clone() *Need {
 	c.Requires.Certificates = slices.Clone(n.Requires.Certificates)
 	c.Requires.Trainings = slices.Clone(n.Requires.Trainings)
 	c.Requires.Languages = slices.Clone(n.Requires.Languages)
+	if n.Team != nil {
+		t := *n.Team
+		t.Roles = slices.Clone(t.Roles)
+		c.Team = &t
+	}
 	if n.Recipient != nil {
 		r := *n.Recipient
 		r.Languages = slices.Clone(r.Languages)

@@ -57,6 +57,21 @@ func (mr *MockStoreMockRecorder) Accept(ctx, inviteID, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Accept", reflect.TypeOf((*MockStore)(nil).Accept), ctx, inviteID, at)
 }
 
+// AcceptAll mocks base method.
+func (m *MockStore) AcceptAll(ctx context.Context, ids []string, at time.Time) ([]*volmatch.Assignment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AcceptAll", ctx, ids, at)
+	ret0, _ := ret[0].([]*volmatch.Assignment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AcceptAll indicates an expected call of AcceptAll.
+func (mr *MockStoreMockRecorder) AcceptAll(ctx, ids, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AcceptAll", reflect.TypeOf((*MockStore)(nil).AcceptAll), ctx, ids, at)
+}
+
 // AddNotifications mocks base method.
 func (m *MockStore) AddNotifications(ctx context.Context, cursor uint64, ns []*volmatch.Notification) ([]*volmatch.Notification, error) {
 	m.ctrl.T.Helper()
@@ -357,6 +372,20 @@ func (mr *MockStoreMockRecorder) CreateStation(ctx, s any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateStation", reflect.TypeOf((*MockStore)(nil).CreateStation), ctx, s)
 }
 
+// CreateTeam mocks base method.
+func (m *MockStore) CreateTeam(ctx context.Context, t *volmatch.Team) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateTeam", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateTeam indicates an expected call of CreateTeam.
+func (mr *MockStoreMockRecorder) CreateTeam(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateTeam", reflect.TypeOf((*MockStore)(nil).CreateTeam), ctx, t)
+}
+
 // CreateToken mocks base method.
 func (m *MockStore) CreateToken(ctx context.Context, t *volmatch.Token) error {
 	m.ctrl.T.Helper()
@@ -440,6 +469,20 @@ func (m *MockStore) DeleteStation(ctx context.Context, id string) error {
 func (mr *MockStoreMockRecorder) DeleteStation(ctx, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteStation", reflect.TypeOf((*MockStore)(nil).DeleteStation), ctx, id)
+}
+
+// DeleteTeam mocks base method.
+func (m *MockStore) DeleteTeam(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteTeam", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteTeam indicates an expected call of DeleteTeam.
+func (mr *MockStoreMockRecorder) DeleteTeam(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteTeam", reflect.TypeOf((*MockStore)(nil).DeleteTeam), ctx, id)
 }
 
 // DeleteToken mocks base method.
@@ -988,6 +1031,20 @@ func (mr *MockStoreMockRecorder) PutStations(ctx, ss any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutStations", reflect.TypeOf((*MockStore)(nil).PutStations), ctx, ss)
 }
 
+// PutTeams mocks base method.
+func (m *MockStore) PutTeams(ctx context.Context, ts []*volmatch.Team) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PutTeams", ctx, ts)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutTeams indicates an expected call of PutTeams.
+func (mr *MockStoreMockRecorder) PutTeams(ctx, ts any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutTeams", reflect.TypeOf((*MockStore)(nil).PutTeams), ctx, ts)
+}
+
 // PutVolunteers mocks base method.
 func (m *MockStore) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer) error {
 	m.ctrl.T.Helper()
@@ -1166,6 +1223,37 @@ func (mr *MockStoreMockRecorder) Stations(ctx, o any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Stations", reflect.TypeOf((*MockStore)(nil).Stations), ctx, o)
 }
 
+// Team mocks base method.
+func (m *MockStore) Team(ctx context.Context, id string) (*volmatch.Team, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Team", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Team)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Team indicates an expected call of Team.
+func (mr *MockStoreMockRecorder) Team(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Team", reflect.TypeOf((*MockStore)(nil).Team), ctx, id)
+}
+
+// Teams mocks base method.
+func (m *MockStore) Teams(ctx context.Context, f volmatch.TeamFilter) ([]*volmatch.Team, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Teams", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Team)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Teams indicates an expected call of Teams.
+func (mr *MockStoreMockRecorder) Teams(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Teams", reflect.TypeOf((*MockStore)(nil).Teams), ctx, f)
+}
+
 // TokenByHash mocks base method.
 func (m *MockStore) TokenByHash(ctx context.Context, hash string) (*volmatch.Token, error) {
 	m.ctrl.T.Helper()
@@ -1278,6 +1366,20 @@ func (m *MockStore) UpdateStation(ctx context.Context, s *volmatch.Station) erro
 func (mr *MockStoreMockRecorder) UpdateStation(ctx, s any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateStation", reflect.TypeOf((*MockStore)(nil).UpdateStation), ctx, s)
+}
+
+// UpdateTeam mocks base method.
+func (m *MockStore) UpdateTeam(ctx context.Context, t *volmatch.Team) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateTeam", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateTeam indicates an expected call of UpdateTeam.
+func (mr *MockStoreMockRecorder) UpdateTeam(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateTeam", reflect.TypeOf((*MockStore)(nil).UpdateTeam), ctx, t)
 }
 
 // UpdateVolunteer mocks base method.
