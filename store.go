@@ -31,6 +31,7 @@ type Store interface {
 	NotificationStore
 	ServiceRecordStore
 	LedgerStore
+	TrainingStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -93,6 +93,9 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"CorrectHours", testCorrectHours},
 		{"Ledger", testLedger},
 		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
+		{"Courses", testCourses},
+		{"Enrol", testEnrol},
+		{"ConcurrentEnrol", testConcurrentEnrol},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
