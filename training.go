@@ -271,6 +271,26 @@ func (e *Enrolment) Attend(c *Course, attended bool, now time.Time) error {
 	return nil
 }
 
+// ChangeCourse is the change of a course (its record: sessions and seats
+// offered, not who enrolled).
+const ChangeCourse ChangeKind = "course"
+
+// CatalogDoc returns what search sees of the course: its names, provider,
+// description and training; the place of its first session and its
+// seats in all.
+func (c *Course) CatalogDoc() CatalogDoc {
+	d := CatalogDoc{Kind: ChangeCourse, ID: c.ID, Org: c.Org, Name: c.Name, Domain: c.Domain, Keys: []string{c.Training},
+		Text: strings.Join(slices.DeleteFunc([]string{c.NameEn, c.Provider, c.Description}, func(s string) bool { return s == "" }), " ")}
+	for i, s := range c.Sessions {
+		if i == 0 {
+			pt := s.Point
+			d.District, d.Street, d.Point = s.District, s.Street, &pt
+		}
+		d.Count += s.Seats
+	}
+	return d
+}
+
 // CourseFilter selects courses in a listing; empty fields match all.
 type CourseFilter struct {
 	ListOptions

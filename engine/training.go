@@ -55,6 +55,7 @@ func (e *Engine) CreateCourse(ctx context.Context, tok *volmatch.Token, c *volma
 	if err := e.store.CreateCourse(ctx, c); err != nil {
 		return nil, err
 	}
+	e.synced(ctx)
 	return c, nil
 }
 
@@ -83,6 +84,7 @@ func (e *Engine) UpdateCourse(ctx context.Context, tok *volmatch.Token, id strin
 	if err := e.store.UpdateCourse(ctx, c); err != nil {
 		return nil, err
 	}
+	e.synced(ctx)
 	return c, nil
 }
 
@@ -95,7 +97,11 @@ func (e *Engine) DeleteCourse(ctx context.Context, tok *volmatch.Token, id strin
 	if err := canManageOrg(tok, c.Org); err != nil {
 		return err
 	}
-	return e.store.DeleteCourse(ctx, id)
+	if err := e.store.DeleteCourse(ctx, id); err != nil {
+		return err
+	}
+	e.synced(ctx)
+	return nil
 }
 
 // Course returns one course: the library is public to every role.

@@ -308,3 +308,82 @@ func TestBlockingTrainings(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingSearch: "心理" finds the psychology pool and the psychology
+// courses (not the others); a course is found by place; a search within a
+// pool returns its members only, and of them only whom the caller may
+// browse; a volunteer or planner may not search within a pool; a pool
+// write shows in the members' records at once (the membership cache).
+func TestTrainingSearch(t *testing.T) {
+	ctx := context.Background()
+	v2 := fixture.Volunteer("V2")
+	v2.Consent.Findable = true
+	e, _ := newEngine(t, fixture.Volunteer("V1"), v2, fixture.Volunteer("V3"))
+	pool := &volmatch.TalentPool{ID: "P1", Name: "心理专业人才库", Domain: "psychology",
+		Description: "持证心理咨询师", Members: []string{"V1", "V2"}}
+	must(t, e.SavePool(ctx, admin, "", pool))
+	psych := fixture.Course("C1", "O1", "psych_first_aid", fixture.Session("s1", now.Add(48*time.Hour), 3*time.Hour, 20))
+	psych.Name, psych.Domain = "心理急救培训", "psychology"
+	_, err := e.CreateCourse(ctx, sw1, psych)
+	must(t, err)
+	aid := fixture.Course("C2", "O1", "first_aid_training", fixture.Session("s1", now.Add(48*time.Hour), 3*time.Hour, 20))
+	aid.Name, aid.Domain = "急救技能培训", "health"
+	_, err = e.CreateCourse(ctx, sw1, aid)
+	must(t, err)
+	_, err = e.CatchUp(ctx)
+	must(t, err)
+	for _, c := range []struct {
+		name string
+		tok  *volmatch.Token
+		q    volmatch.SearchQuery
+		want []string
+	}{
+		{"心理 finds the pool and the psychology course", volunteerToken("V3"), volmatch.SearchQuery{Text: "心理"}, []string{"C1", "P1"}},
+		{"courses by kind", planner, volmatch.SearchQuery{Kind: volmatch.ChangeCourse}, []string{"C1", "C2"}},
+		{"a course by its training's words", sw2, volmatch.SearchQuery{Text: "急救", Kind: volmatch.ChangeCourse}, []string{"C1", "C2"}},
+		{"courses near", volunteerToken("V1"), volmatch.SearchQuery{Kind: volmatch.ChangeCourse, Near: &fixture.Home, WithinKm: 2}, []string{"C1", "C2"}},
+		{"within a pool, admin", admin, volmatch.SearchQuery{Pool: "P1"}, []string{"V1", "V2"}},
+		{"within a pool, a social worker sees whom they may browse", sw2, volmatch.SearchQuery{Pool: "P1"}, []string{"V2"}},
+		{"within a missing pool", admin, volmatch.SearchQuery{Pool: "P9"}, []string{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := e.Search(ctx, c.tok, c.q)
+			must(t, err)
+			if got := foundIDs(p); !slices.Equal(got, c.want) || p.Total != len(c.want) {
+				t.Errorf("Search(%+v) = total %d, %v; want %v", c.q, p.Total, got, c.want)
+			}
+		})
+	}
+	p, err := e.Search(ctx, volunteerToken("V3"), volmatch.SearchQuery{Text: "心理", Kind: volmatch.ChangeCourse})
+	must(t, err)
+	if len(p.Items) != 1 || p.Items[0].Record == nil || p.Items[0].Record.Count != 20 || p.Items[0].Record.Keys[0] != "psych_first_aid" {
+		t.Errorf("course hit = %+v, want C1 with 20 seats and its training", p.Items)
+	}
+	for _, tok := range []*volmatch.Token{volunteerToken("V1"), planner} {
+		if _, err := e.Search(ctx, tok, volmatch.SearchQuery{Pool: "P1"}); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+			t.Errorf("Search(pool) as %s = %v, want EFORBIDDEN", tok.Role, err)
+		}
+	}
+	if _, err := e.Search(ctx, admin, volmatch.SearchQuery{Pool: "P1", Kind: volmatch.ChangeNeed}); volmatch.ErrorField(err) != "pool" {
+		t.Errorf("Search(pool, needs) = %v, want a field error on pool", err)
+	}
+
+	// Membership: derived from the pool's record, fresh after each write.
+	v, err := e.Volunteer(ctx, admin, "V3")
+	must(t, err)
+	if len(v.Pools) != 0 {
+		t.Fatalf("V3 pools = %v, want none", v.Pools)
+	}
+	pool.Members = append(pool.Members, "V3")
+	must(t, e.SavePool(ctx, admin, "P1", pool))
+	v, err = e.Volunteer(ctx, admin, "V3")
+	must(t, err)
+	if !slices.Equal(v.Pools, []string{"P1"}) {
+		t.Errorf("after the pool write V3 pools = %v, want [P1]", v.Pools)
+	}
+	v.Pools = append(v.Pools, "X") // the caller's copy, never the cache
+	v, _ = e.Volunteer(ctx, admin, "V3")
+	if !slices.Equal(v.Pools, []string{"P1"}) {
+		t.Errorf("a caller's change reached the cache: %v", v.Pools)
+	}
+}

@@ -16,7 +16,9 @@ import (
 // volunteer never holds two overlapping sessions (or a session and a
 // shift).
 var (
-	// bCourses holds course ID -> the course (JSON, Enrolled not kept).
+	// bCourses holds course ID -> the course (JSON, Enrolled not kept). A
+	// course's write and delete append a change (ChangeCourse): search
+	// indexes the library.
 	bCourses = []byte("courses")
 	// bEnrolments holds enrolment ID -> the enrolment (JSON).
 	bEnrolments = []byte("enrolments")
@@ -104,7 +106,7 @@ func (s *Store) writeCourse(ctx context.Context, c *volmatch.Course, m volmatch.
 			for i := range c.Sessions {
 				c.Sessions[i].Enrolled = seats[c.Sessions[i].ID]
 			}
-			return nil
+			return appendChange(tx, volmatch.ChangeCourse, c.ID, false)
 		})
 	})
 }
@@ -154,7 +156,10 @@ func (s *Store) DeleteCourse(ctx context.Context, id string) error {
 				return volmatch.Errorf(volmatch.ECONFLICT, "course %s holds %d enrolments in session %s", id, n, sess)
 			}
 		}
-		return b.Delete([]byte(id))
+		if err := b.Delete([]byte(id)); err != nil {
+			return err
+		}
+		return appendChange(tx, volmatch.ChangeCourse, id, true)
 	})
 }
 

@@ -116,6 +116,7 @@ func (s *Store) writeCourse(ctx context.Context, c *volmatch.Course, m volmatch.
 			}
 			o.set(key, mustJSON(c))
 			o.zadd(s.k("ids", "course"), c.ID)
+			o.change(volmatch.ChangeCourse, c.ID, false)
 			return nil
 		})
 		for i := range c.Sessions {
@@ -187,6 +188,7 @@ func (s *Store) DeleteCourse(ctx context.Context, id string) error {
 		}
 		o.del(key)
 		o.zrem(s.k("ids", "course"), id)
+		o.change(volmatch.ChangeCourse, id, true)
 		return nil
 	})
 }
