@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	h(post, "/needs/:id/dispatch", staff, opDispatch, bodyRoute(s, http.StatusOK, s.bodyOrEmpty, byValue(s.eng.Dispatch)))
 	s.recordRoutes(h) // certificates.go
 	s.ledgerRoutes(h) // ledger.go
+	s.trainingRoutes(h)
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }
