@@ -33,6 +33,7 @@ type Store interface {
 	LedgerStore
 	IncentiveStore
 	TeamStore
+	TrainingStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

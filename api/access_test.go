@@ -277,6 +277,7 @@ func matrix() []access {
 	}
 	rows = append(rows, incentiveRows()...)
 	rows = append(rows, teamRows()...)
+	rows = append(rows, trainingRows()...) // training_test.go
 	return rows
 }
 

@@ -143,6 +143,7 @@ type Engine struct {
 	outbox      bool
 	certs       certKeys    // service certificates' keys (certificate.go)
 	rules       LedgerRules // earning rules (ledger.go)
+	members     memberCache // talent-pool membership by store change (verify.go)
 }
 
 // New returns an engine over the store st, the text index and the skill

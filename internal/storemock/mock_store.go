@@ -167,6 +167,21 @@ func (mr *MockStoreMockRecorder) Balance(ctx, account any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balance", reflect.TypeOf((*MockStore)(nil).Balance), ctx, account)
 }
 
+// CancelEnrolment mocks base method.
+func (m *MockStore) CancelEnrolment(ctx context.Context, id string, at time.Time) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CancelEnrolment", ctx, id, at)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CancelEnrolment indicates an expected call of CancelEnrolment.
+func (mr *MockStoreMockRecorder) CancelEnrolment(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CancelEnrolment", reflect.TypeOf((*MockStore)(nil).CancelEnrolment), ctx, id, at)
+}
+
 // Changes mocks base method.
 func (m *MockStore) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
 	m.ctrl.T.Helper()
@@ -239,6 +254,51 @@ func (m *MockStore) CompleteIdempotency(ctx context.Context, rec *volmatch.Idemp
 func (mr *MockStoreMockRecorder) CompleteIdempotency(ctx, rec any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CompleteIdempotency", reflect.TypeOf((*MockStore)(nil).CompleteIdempotency), ctx, rec)
+}
+
+// Course mocks base method.
+func (m *MockStore) Course(ctx context.Context, id string) (*volmatch.Course, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Course", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Course)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Course indicates an expected call of Course.
+func (mr *MockStoreMockRecorder) Course(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Course", reflect.TypeOf((*MockStore)(nil).Course), ctx, id)
+}
+
+// Courses mocks base method.
+func (m *MockStore) Courses(ctx context.Context, f volmatch.CourseFilter) ([]*volmatch.Course, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Courses", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Course)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Courses indicates an expected call of Courses.
+func (mr *MockStoreMockRecorder) Courses(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Courses", reflect.TypeOf((*MockStore)(nil).Courses), ctx, f)
+}
+
+// CreateCourse mocks base method.
+func (m *MockStore) CreateCourse(ctx context.Context, c *volmatch.Course) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateCourse", ctx, c)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateCourse indicates an expected call of CreateCourse.
+func (mr *MockStoreMockRecorder) CreateCourse(ctx, c any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateCourse", reflect.TypeOf((*MockStore)(nil).CreateCourse), ctx, c)
 }
 
 // CreateInvitation mocks base method.
@@ -429,6 +489,20 @@ func (mr *MockStoreMockRecorder) Decline(ctx, inviteID, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Decline", reflect.TypeOf((*MockStore)(nil).Decline), ctx, inviteID, at)
 }
 
+// DeleteCourse mocks base method.
+func (m *MockStore) DeleteCourse(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteCourse", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteCourse indicates an expected call of DeleteCourse.
+func (mr *MockStoreMockRecorder) DeleteCourse(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteCourse", reflect.TypeOf((*MockStore)(nil).DeleteCourse), ctx, id)
+}
+
 // DeleteNeed mocks base method.
 func (m *MockStore) DeleteNeed(ctx context.Context, id string) error {
 	m.ctrl.T.Helper()
@@ -554,6 +628,51 @@ func (m *MockStore) EachVolunteer(ctx context.Context, fn func(*volmatch.Volunte
 func (mr *MockStoreMockRecorder) EachVolunteer(ctx, fn any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EachVolunteer", reflect.TypeOf((*MockStore)(nil).EachVolunteer), ctx, fn)
+}
+
+// Enrol mocks base method.
+func (m *MockStore) Enrol(ctx context.Context, e *volmatch.Enrolment, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrol", ctx, e, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Enrol indicates an expected call of Enrol.
+func (mr *MockStoreMockRecorder) Enrol(ctx, e, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrol", reflect.TypeOf((*MockStore)(nil).Enrol), ctx, e, at)
+}
+
+// Enrolment mocks base method.
+func (m *MockStore) Enrolment(ctx context.Context, id string) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrolment", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Enrolment indicates an expected call of Enrolment.
+func (mr *MockStoreMockRecorder) Enrolment(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrolment", reflect.TypeOf((*MockStore)(nil).Enrolment), ctx, id)
+}
+
+// Enrolments mocks base method.
+func (m *MockStore) Enrolments(ctx context.Context, f volmatch.EnrolmentFilter) ([]*volmatch.Enrolment, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrolments", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Enrolment)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Enrolments indicates an expected call of Enrolments.
+func (mr *MockStoreMockRecorder) Enrolments(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrolments", reflect.TypeOf((*MockStore)(nil).Enrolments), ctx, f)
 }
 
 // Events mocks base method.
@@ -1059,6 +1178,21 @@ func (mr *MockStoreMockRecorder) PutVolunteers(ctx, vs any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutVolunteers", reflect.TypeOf((*MockStore)(nil).PutVolunteers), ctx, vs)
 }
 
+// RecordAttendance mocks base method.
+func (m *MockStore) RecordAttendance(ctx context.Context, id string, attended bool, at time.Time) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RecordAttendance", ctx, id, attended, at)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// RecordAttendance indicates an expected call of RecordAttendance.
+func (mr *MockStoreMockRecorder) RecordAttendance(ctx, id, attended, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RecordAttendance", reflect.TypeOf((*MockStore)(nil).RecordAttendance), ctx, id, attended, at)
+}
+
 // Redeem mocks base method.
 func (m *MockStore) Redeem(ctx context.Context, r *volmatch.Redemption) error {
 	m.ctrl.T.Helper()
@@ -1282,6 +1416,20 @@ func (m *MockStore) Tokens(ctx context.Context) ([]*volmatch.Token, error) {
 func (mr *MockStoreMockRecorder) Tokens(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tokens", reflect.TypeOf((*MockStore)(nil).Tokens), ctx)
+}
+
+// UpdateCourse mocks base method.
+func (m *MockStore) UpdateCourse(ctx context.Context, c *volmatch.Course) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateCourse", ctx, c)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateCourse indicates an expected call of UpdateCourse.
+func (mr *MockStoreMockRecorder) UpdateCourse(ctx, c any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateCourse", reflect.TypeOf((*MockStore)(nil).UpdateCourse), ctx, c)
 }
 
 // UpdateJob mocks base method.

@@ -96,6 +96,9 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Incentives", testIncentives},
 		{"IncentivesConcurrentRedeem", testIncentivesConcurrentRedeem},
 		{"Teams", testTeams}, {"AcceptAll", testAcceptAll}, {"ConcurrentTeamAccepts", testConcurrentTeamAccepts},
+		{"Courses", testCourses},
+		{"Enrol", testEnrol},
+		{"ConcurrentEnrol", testConcurrentEnrol},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
