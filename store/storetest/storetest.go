@@ -93,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"CorrectHours", testCorrectHours},
 		{"Ledger", testLedger},
 		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
+		{"Projects", testProjects},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
