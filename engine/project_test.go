@@ -172,7 +172,7 @@ func TestProjectEvaluation(t *testing.T) {
 	servedNeed(t, st, "F1", "O1", "P1", oct, six, nil, 5)
 	servedNeed(t, st, "F2", "O1", "P1", oct.AddDate(0, 0, 20), six, []bool{true, true, false, false, false, false}, 4)
 	servedNeed(t, st, "X1", "O1", "", oct, six, []bool{true, true, true, true, true, true}, 0) // not P1's
-	servedNeed(t, st, "S1", "O1", "P2", oct, []string{"V1"}, nil, 5)                          // one person
+	servedNeed(t, st, "S1", "O1", "P2", oct, []string{"V1"}, nil, 5)                           // one person
 
 	r, err := e.ProjectEvaluation(ctx, sw1, "P1", evaluation.Filter{})
 	must(t, err)
