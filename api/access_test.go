@@ -275,6 +275,7 @@ func matrix() []access {
 			return call{"/v1/evaluation/learning/undo", map[string]string{"adoption": "W-0123456789abcdef"}}
 		}},
 	}
+	rows = append(rows, projectRows()...) // project_test.go
 	return rows
 }
 

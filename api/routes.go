@@ -156,8 +156,9 @@ func (s *Server) routes() {
 	h(post, "/assignments/batch", staff, opBatch, s.batch)
 	h(get, "/jobs/:id", staff, opGetJob, getRecord(s, s.eng.Job))
 	h(post, "/needs/:id/dispatch", staff, opDispatch, bodyRoute(s, http.StatusOK, s.bodyOrEmpty, byValue(s.eng.Dispatch)))
-	s.recordRoutes(h) // certificates.go
-	s.ledgerRoutes(h) // ledger.go
+	s.recordRoutes(h)  // certificates.go
+	s.ledgerRoutes(h)  // ledger.go
+	s.projectRoutes(h) // project.go
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }

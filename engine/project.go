@@ -87,13 +87,33 @@ func (e *Engine) checkProject(p *volmatch.Project) error {
 	return nil
 }
 
-// Project returns project id.
-func (e *Engine) Project(ctx context.Context, _ *volmatch.Token, id string) (*volmatch.Project, error) {
-	return e.store.Project(ctx, id)
+// canSeeProject lets a social worker read their own organisation's
+// projects only (as their needs: another organisation's records are not
+// theirs to see); the other roles read any.
+func canSeeProject(tok *volmatch.Token, p *volmatch.Project) error {
+	if tok.Role == volmatch.RoleSocialWorker && tok.Org != p.Org {
+		return forbidden("a social worker sees only their own organisation's projects")
+	}
+	return nil
 }
 
-// Projects lists projects.
-func (e *Engine) Projects(ctx context.Context, _ *volmatch.Token, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
+// Project returns project id as tok may see it.
+func (e *Engine) Project(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Project, error) {
+	p, err := e.store.Project(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return p, canSeeProject(tok, p)
+}
+
+// Projects lists projects in tok's scope (a social worker's organisation).
+func (e *Engine) Projects(ctx context.Context, tok *volmatch.Token, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
+	if tok.Role == volmatch.RoleSocialWorker {
+		if f.Org != "" && f.Org != tok.Org {
+			return nil, "", forbidden("a social worker sees only their own organisation's projects")
+		}
+		f.Org = tok.Org
+	}
 	return e.store.Projects(ctx, f)
 }
 
@@ -227,7 +247,7 @@ func (e *Engine) projectNeeds(ctx context.Context, p *volmatch.Project) ([]*volm
 
 // ProjectNeeds returns the needs of project id as tok may see them.
 func (e *Engine) ProjectNeeds(ctx context.Context, tok *volmatch.Token, id string) ([]*volmatch.Need, error) {
-	p, err := e.store.Project(ctx, id)
+	p, err := e.Project(ctx, tok, id)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ type StationQuery struct {
 }
 
 // MaxNearKm bounds the radius of a station search.
-const MaxNearKm = 100
+const MaxNearKm = 200
 
 // StationMap returns the stations q selects with their services and open
 // needs.
