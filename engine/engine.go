@@ -171,7 +171,8 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	if text != nil {
 		e.search, ti = text, text
 	}
-	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim})
+	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim,
+		Catalog: StoreCatalog(st)})
 	return e
 }
 

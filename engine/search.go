@@ -18,11 +18,13 @@ import (
 // index and each record loaded.
 
 // Found is one search hit with its record as the caller may see it: Need
-// for a need, Volunteer for a volunteer.
+// for a need, Volunteer for a volunteer, Record for a catalogue record (a
+// talent pool, a station ...; see catalog.go).
 type Found struct {
 	volmatch.SearchHit
 	Need      *volmatch.Need
 	Volunteer *volmatch.Volunteer
+	Record    *volmatch.CatalogDoc
 }
 
 // FoundPage is a page of hits and the number of all matching records.
@@ -50,14 +52,14 @@ func (e *Engine) Search(ctx context.Context, tok *volmatch.Token, q volmatch.Sea
 		if q.Kind == volmatch.ChangeVolunteer {
 			return FoundPage{}, forbidden("the %s role may not search volunteers", tok.Role)
 		}
-		q.Kind = volmatch.ChangeNeed
+		q.Volunteers = &volmatch.VolunteerScope{} // no one: needs and the catalogue only
 	default:
 		return FoundPage{}, forbidden("the %s role may not search", tok.Role)
 	}
 	if e.search == nil {
 		return FoundPage{}, volmatch.Errorf(volmatch.EUNAVAILABLE, "search is not configured")
 	}
-	if q.Kind != volmatch.ChangeNeed {
+	if q.Volunteers == nil && (q.Kind == "" || q.Kind == volmatch.ChangeVolunteer) {
 		scope, err := e.browseScope(ctx, tok)
 		if err != nil {
 			return FoundPage{}, err
@@ -121,7 +123,16 @@ func (e *Engine) found(ctx context.Context, tok *volmatch.Token, h volmatch.Sear
 			return nil, err
 		}
 	default:
-		return nil, nil
+		d, err := StoreCatalog(e.store).CatalogDoc(ctx, h.Kind, h.ID)
+		if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if !canSeeCatalog(tok, d) {
+			return nil, nil
+		}
+		f.Record = &d
 	}
 	return f, nil
 }
