@@ -172,3 +172,23 @@ type ProjectStore interface {
 
 // ChangeProject is the change kind of a project written or deleted.
 const ChangeProject ChangeKind = "project"
+
+// CatalogDoc returns what search sees of the project: its name, goal,
+// description, category and grade, its organisation, place and domain. A
+// project is public: every role that may search finds it.
+func (p *Project) CatalogDoc() CatalogDoc {
+	text := []string{p.Goal}
+	if p.Description != "" {
+		text = append(text, p.Description)
+	}
+	if c, ok := ProjectCategories[p.Category]; ok {
+		text = append(text, c[0])
+	}
+	for _, g := range ProjectGrades {
+		if g.Grade == p.Grade {
+			text = append(text, g.ZH+"项目")
+		}
+	}
+	return CatalogDoc{Kind: ChangeProject, ID: p.ID, Org: p.Org, Name: p.Name, Text: strings.Join(text, "\n"),
+		District: p.District, Street: p.Street, Domain: p.Domain}
+}

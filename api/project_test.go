@@ -52,14 +52,13 @@ func (w *world) freshProject() string {
 }
 
 // projectRows are the access matrix's rows of projects and the station
-// map: org1's staff write org1's projects; a social worker reads only
-// their own organisation's projects (the other roles any); a project's
-// figures and the suggestions are for planners, admins and the
-// organisation's staff.
+// map: org1's staff write org1's projects; every role reads projects
+// (public records: their organisation is no secret, their needs are shown
+// as each caller may see them); a project's figures and the suggestions
+// are for planners, admins and the organisation's staff.
 func projectRows() []access {
 	const (
 		orgWrite   = "401 401 401 200 200 403 403 403 403"
-		projRead   = "401 401 401 200 200 403 200 200 200"
 		figures    = "401 401 401 200 200 403 403 403 200"
 		suggestAll = "401 401 401 200 200 200 403 403 200"
 	)
@@ -67,8 +66,8 @@ func projectRows() []access {
 		{method: "POST", route: "/v1/projects", want: "401 401 401 201 201 403 403 403 403", req: func(w *world, _ string) call {
 			return call{"/v1/projects", projectBody(fmt.Sprintf("fxpj%03d", w.next()), "org1")}
 		}},
-		{method: "GET", route: "/v1/projects", want: anyRole, req: func(w *world, _ string) call { w.project(); return call{path: "/v1/projects"} }},
-		{method: "GET", route: "/v1/projects/:id", want: projRead, req: func(w *world, _ string) call { return call{path: "/v1/projects/" + w.project()} }},
+		{method: "GET", route: "/v1/projects", want: anyRole, public: true, req: func(w *world, _ string) call { w.project(); return call{path: "/v1/projects"} }},
+		{method: "GET", route: "/v1/projects/:id", want: anyRole, public: true, req: func(w *world, _ string) call { return call{path: "/v1/projects/" + w.project()} }},
 		{method: "PUT", route: "/v1/projects/:id", want: orgWrite, req: func(w *world, _ string) call {
 			id := w.project()
 			return call{"/v1/projects/" + id, projectBody(id, "org1")}
@@ -76,7 +75,7 @@ func projectRows() []access {
 		{method: "DELETE", route: "/v1/projects/:id", want: "401 401 401 204 204 403 403 403 403", req: func(w *world, _ string) call {
 			return call{path: "/v1/projects/" + w.freshProject()}
 		}},
-		{method: "GET", route: "/v1/projects/:id/needs", want: projRead, req: func(w *world, _ string) call {
+		{method: "GET", route: "/v1/projects/:id/needs", want: anyRole, public: true, req: func(w *world, _ string) call {
 			return call{path: "/v1/projects/" + w.project() + "/needs"}
 		}},
 		{method: "POST", route: "/v1/projects/:id/needs", want: orgWrite, req: func(w *world, _ string) call {

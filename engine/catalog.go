@@ -32,6 +32,7 @@ type catalogKind struct {
 var catalogSources = map[volmatch.ChangeKind]catalogKind{
 	volmatch.ChangePool:    catalogOf((volmatch.Store).Pool, (volmatch.Store).Pools),
 	volmatch.ChangeStation: catalogOf((volmatch.Store).Station, (volmatch.Store).Stations),
+	volmatch.ChangeProject: projectCatalog, // project.go
 }
 
 // catalogOf builds a catalogKind from a store's read and list methods of a

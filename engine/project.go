@@ -87,33 +87,14 @@ func (e *Engine) checkProject(p *volmatch.Project) error {
 	return nil
 }
 
-// canSeeProject lets a social worker read their own organisation's
-// projects only (as their needs: another organisation's records are not
-// theirs to see); the other roles read any.
-func canSeeProject(tok *volmatch.Token, p *volmatch.Project) error {
-	if tok.Role == volmatch.RoleSocialWorker && tok.Org != p.Org {
-		return forbidden("a social worker sees only their own organisation's projects")
-	}
-	return nil
+// Project returns project id: projects are public (a project library
+// lists every organisation's services), so every role reads any.
+func (e *Engine) Project(ctx context.Context, _ *volmatch.Token, id string) (*volmatch.Project, error) {
+	return e.store.Project(ctx, id)
 }
 
-// Project returns project id as tok may see it.
-func (e *Engine) Project(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Project, error) {
-	p, err := e.store.Project(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return p, canSeeProject(tok, p)
-}
-
-// Projects lists projects in tok's scope (a social worker's organisation).
-func (e *Engine) Projects(ctx context.Context, tok *volmatch.Token, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
-	if tok.Role == volmatch.RoleSocialWorker {
-		if f.Org != "" && f.Org != tok.Org {
-			return nil, "", forbidden("a social worker sees only their own organisation's projects")
-		}
-		f.Org = tok.Org
-	}
+// Projects lists projects.
+func (e *Engine) Projects(ctx context.Context, _ *volmatch.Token, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
 	return e.store.Projects(ctx, f)
 }
 
@@ -564,4 +545,41 @@ func failing(p *volmatch.Project, ids []string, byNeed map[string][]volmatch.Eve
 		s.NoShowFrom, s.NoShowTo = &from, &to
 	}
 	return s, len(s.Reasons) > 0
+}
+
+// projectCatalog reads projects as search documents, each placed at its
+// street's point (its district's seat without a street), so that a search
+// near a place finds the projects around it.
+var projectCatalog = catalogKind{
+	one: func(ctx context.Context, st volmatch.Store, id string) (volmatch.CatalogDoc, error) {
+		p, err := st.Project(ctx, id)
+		if err != nil {
+			return volmatch.CatalogDoc{}, err
+		}
+		return projectDoc(p), nil
+	},
+	list: func(ctx context.Context, st volmatch.Store, o volmatch.ListOptions) ([]volmatch.CatalogDoc, string, error) {
+		ps, next, err := st.Projects(ctx, volmatch.ProjectFilter{ListOptions: o})
+		if err != nil {
+			return nil, "", err
+		}
+		docs := make([]volmatch.CatalogDoc, len(ps))
+		for i, p := range ps {
+			docs[i] = projectDoc(p)
+		}
+		return docs, next, nil
+	},
+}
+
+func projectDoc(p *volmatch.Project) volmatch.CatalogDoc {
+	d := p.CatalogDoc()
+	city := geo.Beijing()
+	if s, ok := city.Street(p.Street); ok && p.Street != "" {
+		pt := s.Point
+		d.Point = &pt
+	} else if dist, ok := city.District(p.District); ok {
+		pt := dist.Center
+		d.Point = &pt
+	}
+	return d
 }

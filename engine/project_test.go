@@ -313,3 +313,46 @@ func TestStationMap(t *testing.T) {
 		t.Errorf("NearMe(V1) as V2 = %v, want EFORBIDDEN", err)
 	}
 }
+
+// TestProjectSearch: 心理 finds the psychology project (its domain's
+// Chinese name) for every role that searches, by kind and near its street;
+// a project changed or deleted is found as it is now.
+func TestProjectSearch(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newEngine(t, fixture.Volunteer("V1"))
+	psy := projectOf("P1", "O1")
+	psy.Name, psy.Goal, psy.Domain, psy.Category = "青少年成长护航", "每月一次讲座与团体辅导", "psychology", "psychology"
+	_, err := e.SaveProject(ctx, sw1, "", psy)
+	must(t, err)
+	_, err = e.SaveProject(ctx, sw2, "", projectOf("P2", "O2"))
+	must(t, err)
+	must2 := func(p engine.FoundPage, err error) []string {
+		t.Helper()
+		must(t, err)
+		return foundIDs(p)
+	}
+	for _, tok := range []*volmatch.Token{volunteerToken("V1"), sw1, sw2, planner, admin} {
+		if got := must2(e.Search(ctx, tok, volmatch.SearchQuery{Text: "心理", Kind: volmatch.ChangeProject})); fmt.Sprint(got) != "[P1]" {
+			t.Errorf("Search(心理, projects) as %s %s = %v, want [P1]", tok.Role, tok.Org, got)
+		}
+	}
+	if got := must2(e.Search(ctx, planner, volmatch.SearchQuery{Text: "扶老助残"})); fmt.Sprint(got) != "[P2]" {
+		t.Errorf("Search(扶老助残) = %v, want P2 by its category", got)
+	}
+	if got := must2(e.Search(ctx, planner, volmatch.SearchQuery{Kind: volmatch.ChangeProject, Near: &fixture.Site, WithinKm: 5})); fmt.Sprint(got) != "[P1 P2]" {
+		t.Errorf("Search(projects near the site) = %v, want both (their street is there)", got)
+	}
+	if got := must2(e.Search(ctx, planner, volmatch.SearchQuery{Kind: volmatch.ChangeProject, Near: &volmatch.Point{Lat: 40.4, Lng: 116.6}, WithinKm: 5})); len(got) != 0 {
+		t.Errorf("Search(projects in Huairou) = %v, want none", got)
+	}
+	psy.Domain, psy.Category = "elderly_care", "elderly_disabled"
+	_, err = e.SaveProject(ctx, sw1, "P1", psy)
+	must(t, err)
+	must(t, e.DeleteProject(ctx, sw2, "P2"))
+	if got := must2(e.Search(ctx, admin, volmatch.SearchQuery{Text: "心理"})); len(got) != 0 {
+		t.Errorf("Search(心理) after P1 left psychology = %v, want none", got)
+	}
+	if got := must2(e.Search(ctx, admin, volmatch.SearchQuery{Kind: volmatch.ChangeProject})); fmt.Sprint(got) != "[P1]" {
+		t.Errorf("Search(projects) after P2 was deleted = %v, want [P1]", got)
+	}
+}
