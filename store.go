@@ -20,6 +20,7 @@ type Store interface {
 	NeedStore
 	PoolStore
 	StationStore
+	ProjectStore
 	InvitationStore
 	AssignmentStore
 	EventLog

@@ -418,6 +418,20 @@ func (mr *MockStoreMockRecorder) CreatePool(ctx, p any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreatePool", reflect.TypeOf((*MockStore)(nil).CreatePool), ctx, p)
 }
 
+// CreateProject mocks base method.
+func (m *MockStore) CreateProject(ctx context.Context, p *volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateProject", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateProject indicates an expected call of CreateProject.
+func (mr *MockStoreMockRecorder) CreateProject(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateProject", reflect.TypeOf((*MockStore)(nil).CreateProject), ctx, p)
+}
+
 // CreateStation mocks base method.
 func (m *MockStore) CreateStation(ctx context.Context, s *volmatch.Station) error {
 	m.ctrl.T.Helper()
@@ -529,6 +543,20 @@ func (m *MockStore) DeletePool(ctx context.Context, id string) error {
 func (mr *MockStoreMockRecorder) DeletePool(ctx, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeletePool", reflect.TypeOf((*MockStore)(nil).DeletePool), ctx, id)
+}
+
+// DeleteProject mocks base method.
+func (m *MockStore) DeleteProject(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteProject", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteProject indicates an expected call of DeleteProject.
+func (mr *MockStoreMockRecorder) DeleteProject(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteProject", reflect.TypeOf((*MockStore)(nil).DeleteProject), ctx, id)
 }
 
 // DeleteStation mocks base method.
@@ -1075,6 +1103,37 @@ func (mr *MockStoreMockRecorder) PostTxn(ctx, t any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PostTxn", reflect.TypeOf((*MockStore)(nil).PostTxn), ctx, t)
 }
 
+// Project mocks base method.
+func (m *MockStore) Project(ctx context.Context, id string) (*volmatch.Project, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Project", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Project)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Project indicates an expected call of Project.
+func (mr *MockStoreMockRecorder) Project(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Project", reflect.TypeOf((*MockStore)(nil).Project), ctx, id)
+}
+
+// Projects mocks base method.
+func (m *MockStore) Projects(ctx context.Context, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Projects", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Project)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Projects indicates an expected call of Projects.
+func (mr *MockStoreMockRecorder) Projects(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Projects", reflect.TypeOf((*MockStore)(nil).Projects), ctx, f)
+}
+
 // PutNeeds mocks base method.
 func (m *MockStore) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	m.ctrl.T.Helper()
@@ -1134,6 +1193,20 @@ func (m *MockStore) PutPools(ctx context.Context, ps []*volmatch.TalentPool) err
 func (mr *MockStoreMockRecorder) PutPools(ctx, ps any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutPools", reflect.TypeOf((*MockStore)(nil).PutPools), ctx, ps)
+}
+
+// PutProjects mocks base method.
+func (m *MockStore) PutProjects(ctx context.Context, ps []*volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PutProjects", ctx, ps)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutProjects indicates an expected call of PutProjects.
+func (mr *MockStoreMockRecorder) PutProjects(ctx, ps any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutProjects", reflect.TypeOf((*MockStore)(nil).PutProjects), ctx, ps)
 }
 
 // PutStations mocks base method.
@@ -1500,6 +1573,20 @@ func (m *MockStore) UpdatePool(ctx context.Context, p *volmatch.TalentPool) erro
 func (mr *MockStoreMockRecorder) UpdatePool(ctx, p any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdatePool", reflect.TypeOf((*MockStore)(nil).UpdatePool), ctx, p)
+}
+
+// UpdateProject mocks base method.
+func (m *MockStore) UpdateProject(ctx context.Context, p *volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateProject", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateProject indicates an expected call of UpdateProject.
+func (mr *MockStoreMockRecorder) UpdateProject(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProject", reflect.TypeOf((*MockStore)(nil).UpdateProject), ctx, p)
 }
 
 // UpdateStation mocks base method.

@@ -99,6 +99,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Courses", testCourses},
 		{"Enrol", testEnrol},
 		{"ConcurrentEnrol", testConcurrentEnrol},
+		{"Projects", testProjects},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
