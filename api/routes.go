@@ -171,8 +171,6 @@ func (s *Server) routes() {
 	s.ledgerRoutes(h) // ledger.go
 	s.incentiveRoutes(h)
 	s.trainingRoutes(h)
-	s.recordRoutes(h)  // certificates.go
-	s.ledgerRoutes(h)  // ledger.go
 	s.projectRoutes(h) // project.go
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
