@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"volmatch"
@@ -115,6 +116,10 @@ func (s *Server) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/web/static/", http.FileServerFS(static))
 	s.mux.Handle("GET /web/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b := staticText(strings.TrimPrefix(r.URL.Path, "/web/static/")); b != nil {
+			b.ServeHTTP(w, r) // gzipped, with an ETag
+			return
+		}
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
