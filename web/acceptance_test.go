@@ -170,7 +170,7 @@ func (a *acceptance) cover(dir string, desktop, phone []byte) {
 	defer cancel()
 	page := fmt.Sprintf(`<body style="margin:0;padding:20px;display:flex;gap:24px;background:#e9ebee">`+
 		`<div style="width:836px;height:600px;overflow:hidden;border-radius:8px;box-shadow:0 2px 8px #0004">`+
-		`<img style="width:1088px;margin-left:-110px;display:block" src="data:image/png;base64,%s"></div>`+
+		`<img style="width:1050px;margin-left:-105px;display:block" src="data:image/png;base64,%s"></div>`+
 		`<div style="width:300px;height:600px;overflow:hidden;border-radius:18px;box-shadow:0 2px 8px #0004">`+
 		`<img style="width:300px;display:block" src="data:image/png;base64,%s"></div></body>`,
 		base64.StdEncoding.EncodeToString(desktop), base64.StdEncoding.EncodeToString(phone))
