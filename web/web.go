@@ -256,6 +256,9 @@ type view struct {
 	LangHref template.URL
 	// Unread is a volunteer's unread notifications, for the navigation.
 	Unread int
+	// OrgName is a social worker's organisation by name (its ID when it
+	// cannot be read), for the navigation.
+	OrgName string
 }
 
 // render writes page name with status.
@@ -263,6 +266,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Path = r.URL.Path
 	if v.Tok != nil && v.Tok.Role == volmatch.RoleVolunteer {
 		v.Unread = s.unread(r.Context(), v.Tok)
+	}
+	if v.Tok != nil && v.Tok.Org != "" {
+		v.OrgName = v.Tok.Org
+		if o, err := s.eng.Organisation(r.Context(), v.Tok, v.Tok.Org); err == nil && o.Name != "" {
+			v.OrgName = o.Name
+		}
 	}
 	t := s.pages[name]
 	var b bufWriter
