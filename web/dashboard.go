@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"math"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -805,6 +807,31 @@ func staticBlob(name string) *blob {
 		panic("web: the vendored " + name + " is missing: " + err.Error()) // embedded: always there
 	}
 	b := newBlob("text/javascript; charset=utf-8", body)
+	blobs[name] = b
+	return b
+}
+
+// textTypes are the static files served as blobs (gzipped): the pages'
+// styles and scripts.
+var textTypes = map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+// staticText is the blob of a style or script of static/, nil for another
+// file or a name not there.
+func staticText(name string) *blob {
+	ctype := textTypes[path.Ext(name)]
+	if ctype == "" || !fs.ValidPath(name) {
+		return nil
+	}
+	blobsMu.Lock()
+	defer blobsMu.Unlock()
+	if b, ok := blobs[name]; ok {
+		return b
+	}
+	body, err := staticFS.ReadFile("static/" + name)
+	if err != nil {
+		return nil
+	}
+	b := newBlob(ctype, body)
 	blobs[name] = b
 	return b
 }
