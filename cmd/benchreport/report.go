@@ -142,10 +142,14 @@ func writeTargets(b *bytes.Buffer, in *Input) {
 		}
 		met := t.meets(v)
 		base, ratio := "", ""
+		if t.MinRatio > 0 {
+			// a ratio not measured is a target not met
+			base, met = "not measured in this run", false
+		}
 		if t.Baseline != "" {
 			if br := in.Find(t.Baseline); br != nil {
 				if bv, ok := br.Median(t.Unit); ok && v > 0 {
-					base = formatValue(bv, t.Unit)
+					base, met = formatValue(bv, t.Unit), t.meets(v)
 					rv := bv / v
 					if !lowerIsBetter(t.Unit) {
 						rv = v / bv
