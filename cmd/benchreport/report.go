@@ -22,7 +22,7 @@ const (
 var baselines = []string{"exhaustive", "baseline", "before", "scan", "gonum", "scipy", "hungarian", "postgis", "bleve"}
 
 // compareUnits are the units a comparison row shows, when both sides have them.
-var compareUnits = []string{"p50-ms", "p99-ms", "ns/op", "req/s", "B/op", "allocs/op"}
+var compareUnits = []string{"p50-ms", "p99-ms", "p50-cpu-ms", "p99-cpu-ms", "ns/op", "req/s", "B/op", "allocs/op"}
 
 // run reads the benchmark output at in and rewrites doc's figures section,
 // writing the plots into plots (relative to doc's folder).
