@@ -32,6 +32,7 @@ type Store interface {
 	ServiceRecordStore
 	LedgerStore
 	IncentiveStore
+	ExchangeStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -186,7 +186,7 @@ func init() {
 		"offers.points":                "Service points",
 		"offers.list":                  "Offers",
 		"offers.none":                  "No offers at the moment.",
-		"offers.asks.stars":            "Volunteers of %d stars or more",
+		"offers.asks.stars":            "Volunteers with %d or more stars",
 		"offers.asks.points":           "%d points",
 		"offers.free":                  "no points",
 		"offers.left":                  "%d left",

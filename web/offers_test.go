@@ -131,6 +131,7 @@ func TestBrowserOffers(t *testing.T) {
 	if flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.flash.ok`))); err != nil || !strings.Contains(flash, "兑换成功") {
 		t.Errorf("after a tap the page says %q (%v), want 兑换成功", flash, err)
 	}
+	shotPage(t, ctx, dir, "offers-redeemed-zh-390")
 	shoot("after")
 	if msgs := errs.All(); len(msgs) > 0 {
 		t.Errorf("the page raised errors:\n%s", strings.Join(msgs, "\n"))

@@ -95,6 +95,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
 		{"Incentives", testIncentives},
 		{"IncentivesConcurrentRedeem", testIncentivesConcurrentRedeem},
+		{"ImportServices", testImportServices},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
