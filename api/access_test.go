@@ -276,6 +276,7 @@ func matrix() []access {
 		}},
 	}
 	rows = append(rows, incentiveRows()...)
+	rows = append(rows, exchangeRows()...)
 	return rows
 }
 

@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	s.recordRoutes(h) // certificates.go
 	s.ledgerRoutes(h) // ledger.go
 	s.incentiveRoutes(h)
+	s.exchangeRoutes(h)
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }
