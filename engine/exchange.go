@@ -236,6 +236,17 @@ func (e *Engine) checkExchange(f *volmatch.ExchangeFile) (*volmatch.ExchangeReco
 	if err := x.Validate(); err != nil {
 		return nil, none, err
 	}
+	// Escaped characters (\u0031...) hide a number from the raw bytes: look
+	// again at the decoded text.
+	if again, err := json.Marshal(&x); err != nil || volmatch.HoldsIDCardNumber(again) {
+		return nil, none, bad(volmatch.ReasonIDCard, "the file holds an ID-card number: records travel by the unified volunteer number only, so it is refused whole")
+	}
+	today := e.now().In(volmatch.Beijing).Format(time.DateOnly)
+	for i, s := range x.Services {
+		if s.Date > today {
+			return nil, none, volmatch.FieldError(fmt.Sprintf("services[%d].date", i), "%s is after today: a record holds service done", s.Date)
+		}
+	}
 	return &x, from, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -143,6 +144,18 @@ func TestExchangeBetweenDeployments(t *testing.T) {
 			must(t, err)
 			return &volmatch.ExchangeFile{Format: volmatch.ExchangeFormat, KeyID: f.KeyID, Payload: p, Signature: ed25519.Sign(certKey, p)}
 		}, volmatch.ReasonIDCard},
+		{"an ID-card number in JSON escapes", beijing, func() *volmatch.ExchangeFile {
+			y := x
+			y.Volunteer.Name = "ID"
+			p, err := json.Marshal(y)
+			must(t, err)
+			var esc strings.Builder
+			for _, r := range validIDCard("11010519491231002") {
+				fmt.Fprintf(&esc, `\u%04x`, r)
+			}
+			p = bytes.Replace(p, []byte(`"name":"ID"`), []byte(`"name":"`+esc.String()+`"`), 1)
+			return &volmatch.ExchangeFile{Format: volmatch.ExchangeFormat, KeyID: f.KeyID, Payload: p, Signature: ed25519.Sign(certKey, p)}
+		}, volmatch.ReasonIDCard},
 	} {
 		_, err := c.eng.ImportRecords(ctx, admin, c.file())
 		if volmatch.ErrorCode(err) != volmatch.EINVALID || volmatch.ErrorReason(err) != c.reason {
@@ -157,6 +170,16 @@ func TestExchangeBetweenDeployments(t *testing.T) {
 	_, err = beijing.ImportRecords(ctx, admin, &volmatch.ExchangeFile{Format: volmatch.ExchangeFormat, KeyID: f.KeyID, Payload: p, Signature: ed25519.Sign(certKey, p)})
 	if volmatch.ErrorField(err) != "volunteer.number" {
 		t.Errorf("import of an unregistered volunteer = %v, want EINVALID on volunteer.number", err)
+	}
+	// A service dated after today.
+	y = x
+	y.Services = append([]volmatch.ExchangeService{}, x.Services...)
+	y.Services[0].Date = clock.AddDate(0, 0, 2).In(volmatch.Beijing).Format(time.DateOnly)
+	p, err = json.Marshal(y)
+	must(t, err)
+	_, err = beijing.ImportRecords(ctx, admin, &volmatch.ExchangeFile{Format: volmatch.ExchangeFormat, KeyID: f.KeyID, Payload: p, Signature: ed25519.Sign(certKey, p)})
+	if volmatch.ErrorField(err) != "services[0].date" {
+		t.Errorf("import of a service to come = %v, want EINVALID on services[0].date", err)
 	}
 	if after := len(mustImported(t, bst, "V1")); after != before {
 		t.Errorf("refused imports stored %d services", after-before)
