@@ -20,6 +20,7 @@ type Store interface {
 	NeedStore
 	PoolStore
 	StationStore
+	ProjectStore
 	InvitationStore
 	AssignmentStore
 	EventLog
@@ -32,6 +33,8 @@ type Store interface {
 	ServiceRecordStore
 	LedgerStore
 	IncentiveStore
+	TeamStore
+	TrainingStore
 	ExchangeStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error

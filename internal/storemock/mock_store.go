@@ -57,6 +57,21 @@ func (mr *MockStoreMockRecorder) Accept(ctx, inviteID, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Accept", reflect.TypeOf((*MockStore)(nil).Accept), ctx, inviteID, at)
 }
 
+// AcceptAll mocks base method.
+func (m *MockStore) AcceptAll(ctx context.Context, ids []string, at time.Time) ([]*volmatch.Assignment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AcceptAll", ctx, ids, at)
+	ret0, _ := ret[0].([]*volmatch.Assignment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AcceptAll indicates an expected call of AcceptAll.
+func (mr *MockStoreMockRecorder) AcceptAll(ctx, ids, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AcceptAll", reflect.TypeOf((*MockStore)(nil).AcceptAll), ctx, ids, at)
+}
+
 // AddNotifications mocks base method.
 func (m *MockStore) AddNotifications(ctx context.Context, cursor uint64, ns []*volmatch.Notification) ([]*volmatch.Notification, error) {
 	m.ctrl.T.Helper()
@@ -152,6 +167,21 @@ func (mr *MockStoreMockRecorder) Balance(ctx, account any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balance", reflect.TypeOf((*MockStore)(nil).Balance), ctx, account)
 }
 
+// CancelEnrolment mocks base method.
+func (m *MockStore) CancelEnrolment(ctx context.Context, id string, at time.Time) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CancelEnrolment", ctx, id, at)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CancelEnrolment indicates an expected call of CancelEnrolment.
+func (mr *MockStoreMockRecorder) CancelEnrolment(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CancelEnrolment", reflect.TypeOf((*MockStore)(nil).CancelEnrolment), ctx, id, at)
+}
+
 // Changes mocks base method.
 func (m *MockStore) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
 	m.ctrl.T.Helper()
@@ -224,6 +254,51 @@ func (m *MockStore) CompleteIdempotency(ctx context.Context, rec *volmatch.Idemp
 func (mr *MockStoreMockRecorder) CompleteIdempotency(ctx, rec any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CompleteIdempotency", reflect.TypeOf((*MockStore)(nil).CompleteIdempotency), ctx, rec)
+}
+
+// Course mocks base method.
+func (m *MockStore) Course(ctx context.Context, id string) (*volmatch.Course, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Course", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Course)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Course indicates an expected call of Course.
+func (mr *MockStoreMockRecorder) Course(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Course", reflect.TypeOf((*MockStore)(nil).Course), ctx, id)
+}
+
+// Courses mocks base method.
+func (m *MockStore) Courses(ctx context.Context, f volmatch.CourseFilter) ([]*volmatch.Course, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Courses", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Course)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Courses indicates an expected call of Courses.
+func (mr *MockStoreMockRecorder) Courses(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Courses", reflect.TypeOf((*MockStore)(nil).Courses), ctx, f)
+}
+
+// CreateCourse mocks base method.
+func (m *MockStore) CreateCourse(ctx context.Context, c *volmatch.Course) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateCourse", ctx, c)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateCourse indicates an expected call of CreateCourse.
+func (mr *MockStoreMockRecorder) CreateCourse(ctx, c any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateCourse", reflect.TypeOf((*MockStore)(nil).CreateCourse), ctx, c)
 }
 
 // CreateInvitation mocks base method.
@@ -343,6 +418,20 @@ func (mr *MockStoreMockRecorder) CreatePool(ctx, p any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreatePool", reflect.TypeOf((*MockStore)(nil).CreatePool), ctx, p)
 }
 
+// CreateProject mocks base method.
+func (m *MockStore) CreateProject(ctx context.Context, p *volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateProject", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateProject indicates an expected call of CreateProject.
+func (mr *MockStoreMockRecorder) CreateProject(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateProject", reflect.TypeOf((*MockStore)(nil).CreateProject), ctx, p)
+}
+
 // CreateStation mocks base method.
 func (m *MockStore) CreateStation(ctx context.Context, s *volmatch.Station) error {
 	m.ctrl.T.Helper()
@@ -355,6 +444,20 @@ func (m *MockStore) CreateStation(ctx context.Context, s *volmatch.Station) erro
 func (mr *MockStoreMockRecorder) CreateStation(ctx, s any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateStation", reflect.TypeOf((*MockStore)(nil).CreateStation), ctx, s)
+}
+
+// CreateTeam mocks base method.
+func (m *MockStore) CreateTeam(ctx context.Context, t *volmatch.Team) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateTeam", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateTeam indicates an expected call of CreateTeam.
+func (mr *MockStoreMockRecorder) CreateTeam(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateTeam", reflect.TypeOf((*MockStore)(nil).CreateTeam), ctx, t)
 }
 
 // CreateToken mocks base method.
@@ -400,6 +503,20 @@ func (mr *MockStoreMockRecorder) Decline(ctx, inviteID, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Decline", reflect.TypeOf((*MockStore)(nil).Decline), ctx, inviteID, at)
 }
 
+// DeleteCourse mocks base method.
+func (m *MockStore) DeleteCourse(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteCourse", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteCourse indicates an expected call of DeleteCourse.
+func (mr *MockStoreMockRecorder) DeleteCourse(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteCourse", reflect.TypeOf((*MockStore)(nil).DeleteCourse), ctx, id)
+}
+
 // DeleteNeed mocks base method.
 func (m *MockStore) DeleteNeed(ctx context.Context, id string) error {
 	m.ctrl.T.Helper()
@@ -428,6 +545,20 @@ func (mr *MockStoreMockRecorder) DeletePool(ctx, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeletePool", reflect.TypeOf((*MockStore)(nil).DeletePool), ctx, id)
 }
 
+// DeleteProject mocks base method.
+func (m *MockStore) DeleteProject(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteProject", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteProject indicates an expected call of DeleteProject.
+func (mr *MockStoreMockRecorder) DeleteProject(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteProject", reflect.TypeOf((*MockStore)(nil).DeleteProject), ctx, id)
+}
+
 // DeleteStation mocks base method.
 func (m *MockStore) DeleteStation(ctx context.Context, id string) error {
 	m.ctrl.T.Helper()
@@ -440,6 +571,20 @@ func (m *MockStore) DeleteStation(ctx context.Context, id string) error {
 func (mr *MockStoreMockRecorder) DeleteStation(ctx, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteStation", reflect.TypeOf((*MockStore)(nil).DeleteStation), ctx, id)
+}
+
+// DeleteTeam mocks base method.
+func (m *MockStore) DeleteTeam(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteTeam", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteTeam indicates an expected call of DeleteTeam.
+func (mr *MockStoreMockRecorder) DeleteTeam(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteTeam", reflect.TypeOf((*MockStore)(nil).DeleteTeam), ctx, id)
 }
 
 // DeleteToken mocks base method.
@@ -511,6 +656,51 @@ func (m *MockStore) EachVolunteer(ctx context.Context, fn func(*volmatch.Volunte
 func (mr *MockStoreMockRecorder) EachVolunteer(ctx, fn any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EachVolunteer", reflect.TypeOf((*MockStore)(nil).EachVolunteer), ctx, fn)
+}
+
+// Enrol mocks base method.
+func (m *MockStore) Enrol(ctx context.Context, e *volmatch.Enrolment, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrol", ctx, e, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Enrol indicates an expected call of Enrol.
+func (mr *MockStoreMockRecorder) Enrol(ctx, e, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrol", reflect.TypeOf((*MockStore)(nil).Enrol), ctx, e, at)
+}
+
+// Enrolment mocks base method.
+func (m *MockStore) Enrolment(ctx context.Context, id string) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrolment", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Enrolment indicates an expected call of Enrolment.
+func (mr *MockStoreMockRecorder) Enrolment(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrolment", reflect.TypeOf((*MockStore)(nil).Enrolment), ctx, id)
+}
+
+// Enrolments mocks base method.
+func (m *MockStore) Enrolments(ctx context.Context, f volmatch.EnrolmentFilter) ([]*volmatch.Enrolment, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrolments", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Enrolment)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Enrolments indicates an expected call of Enrolments.
+func (mr *MockStoreMockRecorder) Enrolments(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrolments", reflect.TypeOf((*MockStore)(nil).Enrolments), ctx, f)
 }
 
 // Events mocks base method.
@@ -943,6 +1133,37 @@ func (mr *MockStoreMockRecorder) PostTxn(ctx, t any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PostTxn", reflect.TypeOf((*MockStore)(nil).PostTxn), ctx, t)
 }
 
+// Project mocks base method.
+func (m *MockStore) Project(ctx context.Context, id string) (*volmatch.Project, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Project", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Project)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Project indicates an expected call of Project.
+func (mr *MockStoreMockRecorder) Project(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Project", reflect.TypeOf((*MockStore)(nil).Project), ctx, id)
+}
+
+// Projects mocks base method.
+func (m *MockStore) Projects(ctx context.Context, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Projects", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Project)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Projects indicates an expected call of Projects.
+func (mr *MockStoreMockRecorder) Projects(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Projects", reflect.TypeOf((*MockStore)(nil).Projects), ctx, f)
+}
+
 // PutNeeds mocks base method.
 func (m *MockStore) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	m.ctrl.T.Helper()
@@ -1004,6 +1225,20 @@ func (mr *MockStoreMockRecorder) PutPools(ctx, ps any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutPools", reflect.TypeOf((*MockStore)(nil).PutPools), ctx, ps)
 }
 
+// PutProjects mocks base method.
+func (m *MockStore) PutProjects(ctx context.Context, ps []*volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PutProjects", ctx, ps)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutProjects indicates an expected call of PutProjects.
+func (mr *MockStoreMockRecorder) PutProjects(ctx, ps any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutProjects", reflect.TypeOf((*MockStore)(nil).PutProjects), ctx, ps)
+}
+
 // PutStations mocks base method.
 func (m *MockStore) PutStations(ctx context.Context, ss []*volmatch.Station) error {
 	m.ctrl.T.Helper()
@@ -1018,6 +1253,20 @@ func (mr *MockStoreMockRecorder) PutStations(ctx, ss any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutStations", reflect.TypeOf((*MockStore)(nil).PutStations), ctx, ss)
 }
 
+// PutTeams mocks base method.
+func (m *MockStore) PutTeams(ctx context.Context, ts []*volmatch.Team) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PutTeams", ctx, ts)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutTeams indicates an expected call of PutTeams.
+func (mr *MockStoreMockRecorder) PutTeams(ctx, ts any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutTeams", reflect.TypeOf((*MockStore)(nil).PutTeams), ctx, ts)
+}
+
 // PutVolunteers mocks base method.
 func (m *MockStore) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer) error {
 	m.ctrl.T.Helper()
@@ -1030,6 +1279,21 @@ func (m *MockStore) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer)
 func (mr *MockStoreMockRecorder) PutVolunteers(ctx, vs any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutVolunteers", reflect.TypeOf((*MockStore)(nil).PutVolunteers), ctx, vs)
+}
+
+// RecordAttendance mocks base method.
+func (m *MockStore) RecordAttendance(ctx context.Context, id string, attended bool, at time.Time) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RecordAttendance", ctx, id, attended, at)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// RecordAttendance indicates an expected call of RecordAttendance.
+func (mr *MockStoreMockRecorder) RecordAttendance(ctx, id, attended, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RecordAttendance", reflect.TypeOf((*MockStore)(nil).RecordAttendance), ctx, id, attended, at)
 }
 
 // Redeem mocks base method.
@@ -1196,6 +1460,37 @@ func (mr *MockStoreMockRecorder) Stations(ctx, o any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Stations", reflect.TypeOf((*MockStore)(nil).Stations), ctx, o)
 }
 
+// Team mocks base method.
+func (m *MockStore) Team(ctx context.Context, id string) (*volmatch.Team, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Team", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Team)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Team indicates an expected call of Team.
+func (mr *MockStoreMockRecorder) Team(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Team", reflect.TypeOf((*MockStore)(nil).Team), ctx, id)
+}
+
+// Teams mocks base method.
+func (m *MockStore) Teams(ctx context.Context, f volmatch.TeamFilter) ([]*volmatch.Team, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Teams", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Team)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Teams indicates an expected call of Teams.
+func (mr *MockStoreMockRecorder) Teams(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Teams", reflect.TypeOf((*MockStore)(nil).Teams), ctx, f)
+}
+
 // TokenByHash mocks base method.
 func (m *MockStore) TokenByHash(ctx context.Context, hash string) (*volmatch.Token, error) {
 	m.ctrl.T.Helper()
@@ -1224,6 +1519,20 @@ func (m *MockStore) Tokens(ctx context.Context) ([]*volmatch.Token, error) {
 func (mr *MockStoreMockRecorder) Tokens(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tokens", reflect.TypeOf((*MockStore)(nil).Tokens), ctx)
+}
+
+// UpdateCourse mocks base method.
+func (m *MockStore) UpdateCourse(ctx context.Context, c *volmatch.Course) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateCourse", ctx, c)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateCourse indicates an expected call of UpdateCourse.
+func (mr *MockStoreMockRecorder) UpdateCourse(ctx, c any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateCourse", reflect.TypeOf((*MockStore)(nil).UpdateCourse), ctx, c)
 }
 
 // UpdateJob mocks base method.
@@ -1296,6 +1605,20 @@ func (mr *MockStoreMockRecorder) UpdatePool(ctx, p any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdatePool", reflect.TypeOf((*MockStore)(nil).UpdatePool), ctx, p)
 }
 
+// UpdateProject mocks base method.
+func (m *MockStore) UpdateProject(ctx context.Context, p *volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateProject", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateProject indicates an expected call of UpdateProject.
+func (mr *MockStoreMockRecorder) UpdateProject(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProject", reflect.TypeOf((*MockStore)(nil).UpdateProject), ctx, p)
+}
+
 // UpdateStation mocks base method.
 func (m *MockStore) UpdateStation(ctx context.Context, s *volmatch.Station) error {
 	m.ctrl.T.Helper()
@@ -1308,6 +1631,20 @@ func (m *MockStore) UpdateStation(ctx context.Context, s *volmatch.Station) erro
 func (mr *MockStoreMockRecorder) UpdateStation(ctx, s any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateStation", reflect.TypeOf((*MockStore)(nil).UpdateStation), ctx, s)
+}
+
+// UpdateTeam mocks base method.
+func (m *MockStore) UpdateTeam(ctx context.Context, t *volmatch.Team) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateTeam", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateTeam indicates an expected call of UpdateTeam.
+func (mr *MockStoreMockRecorder) UpdateTeam(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateTeam", reflect.TypeOf((*MockStore)(nil).UpdateTeam), ctx, t)
 }
 
 // UpdateVolunteer mocks base method.

@@ -95,6 +95,11 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
 		{"Incentives", testIncentives},
 		{"IncentivesConcurrentRedeem", testIncentivesConcurrentRedeem},
+		{"Teams", testTeams}, {"AcceptAll", testAcceptAll}, {"ConcurrentTeamAccepts", testConcurrentTeamAccepts},
+		{"Courses", testCourses},
+		{"Enrol", testEnrol},
+		{"ConcurrentEnrol", testConcurrentEnrol},
+		{"Projects", testProjects},
 		{"ImportServices", testImportServices},
 	}
 	for _, tt := range tests {
