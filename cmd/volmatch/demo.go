@@ -364,6 +364,9 @@ func demoTokens(ctx context.Context, st volmatch.Store) ([]demoToken, string, er
 	if err := st.CreateOrganisation(ctx, org); err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
 		return nil, "", fmt.Errorf("demo: register organisation %s: %w", best.Org, err)
 	}
+	if err := seedDemoOffers(ctx, st); err != nil { // incentive.go
+		return nil, "", err
+	}
 	toks := []demoToken{{Role: volmatch.RoleAdmin}, {Role: volmatch.RoleSocialWorker, Scope: best.Org},
 		{Role: volmatch.RoleVolunteer, Scope: vs[0].ID}, {Role: volmatch.RolePlanner}}
 	for i := range toks {
