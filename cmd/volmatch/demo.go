@@ -209,6 +209,7 @@ func buildDemo(ctx context.Context, e *env, o demoOptions) error {
 	_ = b.Finish()
 	fmt.Fprintf(e.stderr, "generated %d volunteers, %d needs, %d pools, %d stations\n",
 		len(pop.Volunteers), len(pop.Needs), len(pop.Pools), len(pop.Stations))
+	fmt.Fprintf(e.stderr, "  and %d teams (志愿服务团队), %d of them standing emergency teams\n", len(pop.Teams), emergencyTeams(pop.Teams))
 
 	computeSupply(e, pop)
 	past := splitDemoNeeds(pop, start.AddDate(0, 0, 7*o.Weeks))
@@ -304,6 +305,9 @@ func loadDemo(ctx context.Context, e *env, st volmatch.Store, pop *datasets.Popu
 			return fmt.Errorf("demo: store volunteers: %w", err)
 		}
 		_ = b.Add(len(vs))
+	}
+	if err := st.PutTeams(ctx, pop.Teams); err != nil { // after their members
+		return fmt.Errorf("demo: store teams: %w", err)
 	}
 	for i := 0; i < len(pop.Needs); i += batch {
 		ns := pop.Needs[i:min(i+batch, len(pop.Needs))]
@@ -461,4 +465,15 @@ func computeSupply(e *env, pop *datasets.Population) {
 	}
 	wg.Wait()
 	_ = b.Finish()
+}
+
+// emergencyTeams counts the standing emergency teams of ts.
+func emergencyTeams(ts []*volmatch.Team) int {
+	n := 0
+	for _, t := range ts {
+		if t.Emergency {
+			n++
+		}
+	}
+	return n
 }
