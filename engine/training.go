@@ -531,3 +531,52 @@ func blockedOf(b BlockingTraining) int {
 	}
 	return *b.Blocked
 }
+
+// RosterEntry is an enrolment of a course as its organisation sees it: the
+// volunteer's name masked (王**), whom the organisation has not otherwise
+// been shown.
+type RosterEntry struct {
+	*volmatch.Enrolment
+	Name string `json:"name"`
+}
+
+// Roster lists the enrolments of course id that hold or held a seat
+// (enrolled, attended, absent), by session start then volunteer, for the
+// course's organisation or an admin, each with the volunteer's masked name
+// (so that staff can take attendance without a phone or a full name).
+func (e *Engine) Roster(ctx context.Context, tok *volmatch.Token, id string) ([]RosterEntry, error) {
+	c, err := e.store.Course(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := canManageOrg(tok, c.Org); err != nil {
+		return nil, err
+	}
+	var out []RosterEntry
+	var ferr error
+	err = e.eachEnrolment(ctx, volmatch.EnrolmentFilter{Course: id}, func(en *volmatch.Enrolment) {
+		if en.Status == volmatch.EnrolCancelled || ferr != nil {
+			return
+		}
+		name := ""
+		v, err := e.store.Volunteer(ctx, en.Volunteer)
+		switch volmatch.ErrorCode(err) {
+		case "":
+			name = volmatch.MaskName(v.Name)
+		case volmatch.ENOTFOUND:
+		default:
+			ferr = err
+		}
+		out = append(out, RosterEntry{Enrolment: en, Name: name})
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b RosterEntry) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Volunteer, b.Volunteer))
+	})
+	return out, nil
+}

@@ -37,6 +37,8 @@ func TestPageRoles(t *testing.T) {
 			map[string]string{"out": signin}},
 		{"/web/menu", map[string]int{"out": 303, "admin": 403, "social_worker": 403, "volunteer": 200, "planner": 403},
 			map[string]string{"out": signin}},
+		{"/web/training", map[string]int{"out": 303, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200},
+			map[string]string{"out": signin}},
 		{"/web/signin", map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}, nil},
 		{"/web/static/style.css", map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}, nil},
 		{"/web/static/htmx.min.js", map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}, nil},
