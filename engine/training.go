@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/matcher"
 	"volmatch/scoring"
 )
 
@@ -24,7 +25,9 @@ import (
 // the most open needs near them and in their free time eligible, counted
 // by re-running the gates with the training added; for a planner, the
 // trainings whose absence blocks the most unmet demand, by district and
-// domain, from the training gate's exclusions of the ranking.
+// domain: the ranking's eligible volunteers with and without the training
+// required (its per-gate exclusions count a volunteer under the first gate
+// failed, which would count the whole city as blocked by a training).
 
 // checkCourse checks c against the taxonomy: its training and domain keys.
 func (e *Engine) checkCourse(c *volmatch.Course) error {
@@ -449,10 +452,13 @@ type BlockingTraining struct {
 	Domain       string `json:"domain"`
 	Needs        int    `json:"needs"`    // open needs requiring it with unfilled slots
 	Unfilled     int    `json:"unfilled"` // their unfilled slots in shifts not begun
-	// Blocked sums over those needs the volunteers the training gate
-	// excluded (they passed the skill and certificate gates, the training
-	// gate stopped them: matcher.Rank's Exclusions); nil when fewer than
-	// the minimum group (privacy), though above zero.
+	// Blocked sums over those needs the volunteers the training alone
+	// keeps out: eligible by the ranking's every other gate (busy
+	// included) were the need not to require it, and not eligible now
+	// (matcher.Rank's Eligible with and without it; its Exclusions count a
+	// volunteer under the first gate failed, so a far-away volunteer
+	// without the training would count). nil when fewer than the minimum
+	// group (privacy), though above zero.
 	Blocked *int `json:"blocked"`
 	// Courses counts the library's courses granting the training.
 	Courses int `json:"courses"`
@@ -474,14 +480,28 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 	if err != nil {
 		return nil, err
 	}
+	now := e.now()
 	offered := map[string]int{}
 	for _, c := range courses {
 		offered[c.Training]++
 	}
+	// The busy gate from every holding assignment, read once (the ranking's
+	// own gate reads the store per candidate).
+	held, err := Holding(ctx, e.store, "")
+	if err != nil {
+		return nil, err
+	}
+	byVol := map[string][]volmatch.Assignment{}
+	for _, a := range held {
+		byVol[a.Volunteer] = append(byVol[a.Volunteer], a)
+	}
+	eligibleFor := func(n *volmatch.Need) int {
+		return matcher.Rank(n, e.grid, e.scorer(), matcher.RankOptions{K: 1, After: now,
+			Busy: func(id string) []volmatch.Assignment { return byVol[id] }}).Eligible
+	}
 	type key struct{ training, district, domain string }
 	agg := map[key]*BlockingTraining{}
 	blocked := map[key]int{}
-	now := e.now()
 	for _, n := range needs {
 		if len(n.Requires.Trainings) == 0 || district != "" && n.District != district || domain != "" && n.Domain != domain {
 			continue
@@ -495,11 +515,11 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 		if unfilled == 0 {
 			continue
 		}
-		r, err := e.rank(ctx, n, RankOptions{K: 1})
-		if err != nil {
-			return nil, err
-		}
+		eligible := eligibleFor(n)
 		for _, t := range n.Requires.Trainings {
+			// Blocked by t: eligible were t not required, and not now.
+			without := *n
+			without.Requires.Trainings = slices.DeleteFunc(slices.Clone(n.Requires.Trainings), func(x string) bool { return x == t })
 			k := key{t, n.District, n.Domain}
 			b := agg[k]
 			if b == nil {
@@ -508,7 +528,7 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 			}
 			b.Needs++
 			b.Unfilled += unfilled
-			blocked[k] += r.Exclusions[scoring.GateTraining]
+			blocked[k] += eligibleFor(&without) - eligible
 		}
 	}
 	out := make([]BlockingTraining, 0, len(agg))
