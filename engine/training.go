@@ -224,6 +224,28 @@ func (e *Engine) grantTraining(ctx context.Context, en *volmatch.Enrolment, by s
 	return nil
 }
 
+// releaseSeats cancels volunteer id's enrolments in sessions still ahead
+// (erasure: nothing goes on in the name of a person who left; the seat
+// opens for others).
+func (e *Engine) releaseSeats(ctx context.Context, id string) error {
+	now := e.now()
+	var ids []string
+	err := e.eachEnrolment(ctx, volmatch.EnrolmentFilter{Volunteer: id, Status: volmatch.EnrolEnrolled}, func(en *volmatch.Enrolment) {
+		if now.Before(en.Start) {
+			ids = append(ids, en.ID)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range ids {
+		if _, err := e.store.CancelEnrolment(ctx, x, now); err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+			return err
+		}
+	}
+	return nil
+}
+
 // Enrolments lists enrolments as tok may see them: a volunteer their own,
 // a social worker those of one of their organisation's courses (f.Course
 // is required), an admin any.
