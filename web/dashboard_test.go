@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -119,6 +120,13 @@ func TestDashboardAccess(t *testing.T) {
 			cl := c.client()
 			for _, p := range paths {
 				status, loc, body := cl.get(p)
+				if c.to != "" {
+					want := c.to + "?next=" + url.QueryEscape(p) // back to the page after signing in
+					if status != c.status || loc != want {
+						t.Errorf("GET %s = %d to %q, want %d to %q", p, status, loc, c.status, want)
+					}
+					continue
+				}
 				if status != c.status || loc != c.to {
 					t.Errorf("GET %s = %d to %q, want %d to %q", p, status, loc, c.status, c.to)
 				}
@@ -141,7 +149,7 @@ func TestDashboardAccess(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/web/signin" {
+			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/web/signin?next="+url.QueryEscape(p) {
 				t.Errorf("GET %s with a bearer token = %d to %q, want 303 to /web/signin", p, resp.StatusCode, resp.Header.Get("Location"))
 			}
 			// Nor does a bearer secret work as the cookie.

@@ -25,7 +25,7 @@ var qualityPages = []struct {
 	paths []string
 }{
 	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today", "/web/record?volunteer=V1&from=2026-13-01", "/web/training"}},
-	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record", "/web/training"}},
+	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record", "/web/offers", "/web/training"}},
 	{planner, []string{"/", "/web/dashboard/learning", "/web/training"}},
 }
 

@@ -318,6 +318,10 @@ func (s *Server) invitations(w http.ResponseWriter, r *request) {
 func (s *Server) answer(accept bool) func(w http.ResponseWriter, r *request) {
 	return func(w http.ResponseWriter, r *request) {
 		id := r.PathValue("id")
+		page := "/web/invitations"
+		if r.PostFormValue("from") == "inbox" { // answered in the inbox: back there
+			page = "/web/inbox"
+		}
 		var err error
 		ok := "flash.declined"
 		if accept {
@@ -332,9 +336,9 @@ func (s *Server) answer(accept bool) func(w http.ResponseWriter, r *request) {
 		}
 		switch code := volmatch.ErrorCode(err); {
 		case err == nil:
-			back(w, r, "/web/invitations", ok)
+			back(w, r, page, ok)
 		case code == volmatch.ECONFLICT || code == volmatch.EINVALID:
-			back(w, r, "/web/invitations", refusal(err))
+			back(w, r, page, refusal(err))
 		default:
 			s.fail(w, r.Request, r.lang, err)
 		}

@@ -247,24 +247,6 @@ func crlfLines(data []byte, atEOF bool) (int, []byte, error) {
 	return 0, nil, nil
 }
 
-// TestVolunteerPagesRoles: the volunteer's pages are theirs only.
-func TestVolunteerPagesRoles(t *testing.T) {
-	e := newEnv(t)
-	for _, path := range []string{"/web/invitations", "/web/shifts", "/web/shifts.ics"} {
-		if status, loc, _ := e.client().get(path); status != http.StatusSeeOther || loc != "/web/signin" {
-			t.Errorf("GET %s signed out = %d to %q, want 303 to /web/signin", path, status, loc)
-		}
-		for _, spec := range []volmatch.Token{socialWorker, planner, adminSpec} {
-			if status, _, _ := e.signIn(spec).get(path); status != http.StatusForbidden {
-				t.Errorf("GET %s as %s = %d, want 403", path, spec.Role, status)
-			}
-		}
-		if status, _, _ := e.signIn(volunteer).get(path); status != 200 {
-			t.Errorf("GET %s as the volunteer = %d, want 200", path, status)
-		}
-	}
-}
-
 // TestBrowserVolunteer: in headless Chromium at 390 px a volunteer taps
 // 报名 on the menu, sees the invitations page and their shifts; each page
 // is shot at 390 px (zh and en) and 1280 px, without sideways scrolling.
