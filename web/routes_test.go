@@ -155,6 +155,17 @@ var routeTable = []routeRow{
 	{route: "POST /web/record/move", path: "/web/record/move", want: [7]int{303, 403, 403, 403, 303, 422, 403},
 		form: url.Values{"currency": {"points"}, "amount": {"1"}, "to": {"V2"}, "reason": {"谢谢"}}},
 
+	// Training: the page for every role (what it shows is the role's);
+	// enrolling and cancelling the volunteer's, attendance the staff's.
+	// The course and enrolment named do not exist: refused, not found.
+	{route: "GET /web/training", path: "/web/training", want: [7]int{303, 200, 200, 200, 200, 200, 200}},
+	{route: "POST /web/training/enrol", path: "/web/training/enrol", want: [7]int{303, 403, 403, 403, 404, 404, 403},
+		form: url.Values{"course": {"C9"}, "session": {"s1"}}},
+	{route: "POST /web/training/cancel", path: "/web/training/cancel", want: [7]int{303, 403, 403, 403, 404, 404, 403},
+		form: url.Values{"enrolment": {"E9"}}},
+	{route: "POST /web/training/attendance", path: "/web/training/attendance", want: [7]int{303, 404, 404, 404, 403, 403, 403},
+		form: url.Values{"enrolment": {"E9"}, "attended": {"1"}}},
+
 	// The planner's dashboard and learning panel.
 	{route: "GET /web/dashboard", path: "/web/dashboard", want: plannerPage},
 	{route: "GET /web/dashboard/{file}", path: "/web/dashboard/kpis.csv", want: plannerPage},

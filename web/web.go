@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	s.offerRoutes()
 	s.learningRoutes()
 	s.teamRoutes() // team.go
+	s.trainingRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -346,5 +347,6 @@ func parsePages() map[string]*template.Template {
 	parseOfferPage(pages, funcs)
 	parseLearningPage(pages, funcs)
 	parseTeamPages(pages, funcs) // team.go
+	parseTrainingPage(pages, funcs)
 	return pages
 }

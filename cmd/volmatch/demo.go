@@ -228,6 +228,12 @@ func buildDemo(ctx context.Context, e *env, o demoOptions) error {
 	if err := loadDemo(ctx, e, st, pop, events); err != nil {
 		return err
 	}
+	upcoming := start.AddDate(0, 0, 7*o.Weeks)
+	enrolled, err := loadDemoCourses(ctx, st, pop, datasets.GenOptions{Seed: o.Seed, Start: upcoming, Weeks: upcomingWeeks})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "stored the course library with %d enrolments\n", enrolled)
 	if err := st.Close(); err != nil {
 		return fmt.Errorf("demo: close store: %w", err)
 	}

@@ -28,6 +28,10 @@
 //	{vm}:offervol:OFFER:VOL          a volunteer's count of an offer (per-volunteer limit)
 //	{vm}:imported:KEY                a service imported from another deployment
 //	                                 (KEY = issuer key ID:service ID)
+//	{vm}:course:ID {vm}:seats:ID     course JSON (Enrolled zero); session -> seats held
+//	{vm}:enr:ID  {vm}:tenr:VOL       enrolment JSON; the volunteer's seat-holding
+//	                                 enrolments -> COURSE \t SESSION \t START \t END
+//	{vm}:ix:enrvol:V  {vm}:ix:enrcourse:C   enrolment indexes (training.go)
 //
 // # Atomicity
 //
