@@ -23,7 +23,6 @@ type AttachRequest struct {
 	Detach bool     `json:"detach,omitempty"`
 }
 
-
 // StationList is the answer of the station map.
 type StationList struct {
 	Items []engine.StationView `json:"items"`
