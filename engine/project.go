@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -316,27 +317,45 @@ func (e *Engine) figureEvents(ctx context.Context, f evaluation.Filter) ([]volma
 	return evs, evaluation.Filter{From: f.From, To: f.To, MinGroup: e.minGroup}, nil
 }
 
-// eventsByNeed groups the events of the log by need, in log order.
-func eventsByNeed(evs []volmatch.Event) map[string][]volmatch.Event {
-	out := map[string][]volmatch.Event{}
-	for _, ev := range evs {
-		if ev.Need != "" {
-			out[ev.Need] = append(out[ev.Need], ev)
+// needEvents is the event log indexed by need.
+type needEvents struct {
+	log   []volmatch.Event
+	index map[string][]int // need -> positions in log, ascending
+}
+
+// eventsByNeed indexes the events of the log by need.
+func eventsByNeed(evs []volmatch.Event) needEvents {
+	out := needEvents{log: evs, index: map[string][]int{}}
+	for i := range evs {
+		if n := evs[i].Need; n != "" {
+			out.index[n] = append(out.index[n], i)
 		}
+	}
+	return out
+}
+
+// of returns the events of the needs ids, in log order.
+func (ne needEvents) of(ids []string) []volmatch.Event {
+	var at []int
+	for _, id := range ids {
+		at = append(at, ne.index[id]...)
+	}
+	slices.Sort(at)
+	out := make([]volmatch.Event, len(at))
+	for i, k := range at {
+		out[i] = ne.log[k]
 	}
 	return out
 }
 
 // projectFigures computes the figures of the needs ids (a project or a
 // recurring activity) from their events under f.
-func projectFigures(byNeed map[string][]volmatch.Event, f evaluation.Filter, key string, ids []string) ProjectReport {
-	var evs []volmatch.Event
+func projectFigures(byNeed needEvents, f evaluation.Filter, key string, ids []string) ProjectReport {
+	evs := byNeed.of(ids)
 	set := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		set[id] = true
-		evs = append(evs, byNeed[id]...)
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
 	f.Needs = set
 	return ProjectReport{
 		Needs: len(ids), Overall: evaluation.Group(evs, f, key), Monthly: nonNil(evaluation.Monthly(evs, f)),
@@ -506,7 +525,7 @@ func normTitle(t string) string {
 // keeps those of at least MinRecurring needs whose fill, completion and
 // satisfaction are high (see the thresholds) and not withheld, best fill
 // first.
-func promotions(all []*volmatch.Need, byNeed map[string][]volmatch.Event, f evaluation.Filter, base evaluation.GroupReport) []Suggestion {
+func promotions(all []*volmatch.Need, byNeed needEvents, f evaluation.Filter, base evaluation.GroupReport) []Suggestion {
 	groups := map[string][]*volmatch.Need{}
 	for _, n := range all {
 		if n.Project == "" {
@@ -558,7 +577,7 @@ func promotions(all []*volmatch.Need, byNeed map[string][]volmatch.Event, f eval
 // failing reports project p, of the settled needs ids, as failing when
 // its fill rate is under LowFillShare of the baseline's or its no-show
 // rate rose by RisingBy or more between the last two months that have one.
-func failing(p *volmatch.Project, ids []string, byNeed map[string][]volmatch.Event, f evaluation.Filter, base evaluation.GroupReport) (Suggestion, bool) {
+func failing(p *volmatch.Project, ids []string, byNeed needEvents, f evaluation.Filter, base evaluation.GroupReport) (Suggestion, bool) {
 	sort.Strings(ids)
 	r := projectFigures(byNeed, f, p.ID, ids)
 	g := r.Overall
