@@ -439,10 +439,34 @@ func (e *Engine) Suggestions(ctx context.Context, tok *volmatch.Token, f evaluat
 	if err != nil {
 		return Suggestions{}, err
 	}
-	byNeed := eventsByNeed(evs)
+	// The answer is kept while the log, the records (a need joining a
+	// project) and the minute stay the same.
+	changed, err := e.store.LastChange(ctx)
+	if err != nil {
+		return Suggestions{}, err
+	}
 	now := e.now()
+	seq := uint64(0)
+	if len(evs) > 0 {
+		seq = evs[len(evs)-1].Seq
+	}
+	key := fmt.Sprintf("suggestions?%d&%s&%s&%s&%s&%v&%v", changed, now.Truncate(time.Minute).Format(time.RFC3339),
+		f.Org, f.District, f.Domain, wf.From.Unix(), wf.To.Unix())
+	if v, ok := e.reports.get(seq, key); ok {
+		return v.(Suggestions), nil
+	}
+	out, err := e.suggestions(ctx, f, evs, wf, now)
+	if err == nil {
+		e.reports.put(seq, key, out)
+	}
+	return out, err
+}
+
+// suggestions computes Suggestions.
+func (e *Engine) suggestions(ctx context.Context, f evaluation.Filter, evs []volmatch.Event, wf evaluation.Filter, now time.Time) (Suggestions, error) {
+	byNeed := eventsByNeed(evs)
 	var all, base []*volmatch.Need
-	err = e.store.EachNeed(ctx, func(n *volmatch.Need) error {
+	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
 		if !settled(n, now) || f.District != "" && n.District != f.District || f.Domain != "" && n.Domain != f.Domain {
 			return nil
 		}
