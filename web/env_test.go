@@ -82,6 +82,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	seedProjects(t, eng) // project_test.go
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,10 @@ var qualityPages = []struct {
 	who   volmatch.Token
 	paths []string
 }{
-	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today", "/web/record?volunteer=V1&from=2026-13-01"}},
-	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record"}},
-	{planner, []string{"/", "/web/dashboard/learning"}},
+	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/today", "/web/record?volunteer=V1&from=2026-13-01",
+		"/web/projects", "/web/projects/PJ1", "/web/projects/suggestions"}},
+	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/record", "/web/stations"}},
+	{planner, []string{"/", "/web/dashboard/learning", "/web/projects/suggestions", "/web/stations"}},
 }
 
 // TestPagesAccessibleAndLight opens every page of every role in real

@@ -121,6 +121,7 @@ func (s *Server) routes() {
 	s.inboxRoutes()
 	s.recordRoutes() // record.go
 	s.learningRoutes()
+	s.projectRoutes() // project.go
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -314,5 +315,6 @@ func parsePages() map[string]*template.Template {
 	parseInboxPage(pages, funcs)
 	parseRecordPages(pages, funcs) // record.go
 	parseLearningPage(pages, funcs)
+	parseProjectPages(pages, funcs) // project.go
 	return pages
 }
