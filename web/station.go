@@ -184,6 +184,7 @@ func firstShift(n *volmatch.Need) time.Time {
 // box, the stations as numbered dots, and the volunteer's home.
 type svgMap struct {
 	ViewBox string
+	R       float64 // a dot's radius in view units
 	Paths   []svgPath
 	Dots    []svgDot
 	Home    *svgDot
@@ -308,6 +309,7 @@ func drawMap(lang string, cards []stationCard, views []engine.StationView, home 
 		m.Home = &svgDot{X: round1(hx), Y: round1(hy), Name: msg(lang, "st.home")}
 	}
 	m.ViewBox = fmt.Sprintf("%.0f %.0f %.0f %.0f", x0, y0, x1-x0, y1-y0)
+	m.R = round1(min(max((x1-x0)/160, 1.6), 6))
 	for _, o := range os {
 		if o.maxX < x0 || o.minX > x1 || o.maxY < y0 || o.minY > y1 {
 			continue
@@ -333,3 +335,19 @@ func drawMap(lang string, cards []stationCard, views []engine.StationView, home 
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// stationPoints are the stations the dashboard's map draws (those of the
+// district when one is chosen): point, name and open needs.
+func (s *Server) stationPoints(r *request, district string) ([][4]any, error) {
+	views, err := s.eng.StationMap(r.Context(), r.tok, engine.StationQuery{})
+	if err != nil {
+		return nil, err
+	}
+	var out [][4]any
+	for _, v := range views {
+		if district == "" || v.Station.District == district {
+			out = append(out, [4]any{v.Station.Point.Lng, v.Station.Point.Lat, v.Station.Name, v.OpenCount})
+		}
+	}
+	return out, nil
+}
