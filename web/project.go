@@ -319,6 +319,14 @@ func (s *Server) figureRow(lang string, g evaluation.GroupReport, key string) fi
 	}
 	row := figureRow{Key: key, Needs: fmt.Sprint(g.Needs), Fill: pc(g.FillRate, "fill_rate"),
 		Completion: pc(g.CompletionRate, "completion_rate"), NoShow: pc(g.NoShowRate, "no_show_rate")}
+	if g.SlotsAsked == 0 && !g.Suppressed.Has("fill_rate") {
+		row.Fill = "—"
+	}
+	// The three rates add up to 1 once an assignment was resolved: none
+	// resolved is no rate, not 0%.
+	if g.CompletionRate+g.NoShowRate+g.CancellationRate == 0 && !g.Suppressed.Has("completion_rate") {
+		row.Completion, row.NoShow = "—", "—"
+	}
 	row.Slots = fmt.Sprintf("%d / %d", g.SlotsFilled, g.SlotsAsked)
 	if g.Suppressed.Has("slots_filled") {
 		row.Slots = held + " / " + fmt.Sprint(g.SlotsAsked)

@@ -102,6 +102,8 @@ func init() {
 		"st.to":                     "至",
 		"st.sep":                    "；",
 		"st.nohours":                "未登记开放时间",
+		"dash.w.stationOpen":        "%d个需求招募中",
+		"dash.stations":             "志愿服务站点（深蓝点有招募中的需求）",
 	} {
 		messages[langZH][k] = v
 	}
@@ -205,6 +207,8 @@ func init() {
 		"st.to":                     "–",
 		"st.sep":                    "; ",
 		"st.nohours":                "no hours registered",
+		"dash.w.stationOpen":        "%d open needs",
+		"dash.stations":             "volunteer stations (dark blue: open needs)",
 	} {
 		messages[langEN][k] = v
 	}
