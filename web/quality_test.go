@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ var qualityPages = []struct {
 func TestPagesAccessibleAndLight(t *testing.T) {
 	e := newEnv(t)
 	ctx, _, _ := browser(t)
-	check := func(path string, width int, lang string) {
+	check := func(ctx context.Context, path string, width int, lang string) {
 		t.Helper()
 		sep := "?"
 		if strings.Contains(path, "?") {
@@ -68,16 +69,19 @@ func TestPagesAccessibleAndLight(t *testing.T) {
 	}
 	for _, lang := range []string{"zh", "en"} {
 		for _, width := range []int{390, 1280} {
-			check("/web/signin", width, lang)
-			check("/web/verify?code=0OI1", width, lang) // public, with its field error
+			check(ctx, "/web/signin", width, lang)
+			check(ctx, "/web/verify?code=0OI1", width, lang) // public, with its field error
 		}
 	}
 	for _, p := range qualityPages {
+		// A browser of its own for each role: each has a time budget
+		// (browsertest.Start), and a role's pages fill most of one.
+		ctx, _, _ := browser(t)
 		e.browserSignIn(ctx, p.who, chromedp.WaitVisible(chromedp.CSS("main h1")))
 		for _, path := range p.paths {
 			for _, lang := range []string{"zh", "en"} {
 				for _, width := range []int{390, 1280} {
-					check(path, width, lang)
+					check(ctx, path, width, lang)
 				}
 			}
 		}
