@@ -102,6 +102,7 @@ func init() {
 		"st.to":                     "至",
 		"st.sep":                    "；",
 		"st.nohours":                "未登记开放时间",
+		"st.listed":                 "下列为有招募中需求的站点（至多50个）；选择一个区可查看该区全部站点。",
 		"dash.w.stationOpen":        "%d个需求招募中",
 		"dash.stations":             "志愿服务站点（深蓝点有招募中的需求）",
 	} {
@@ -207,6 +208,7 @@ func init() {
 		"st.to":                     "–",
 		"st.sep":                    "; ",
 		"st.nohours":                "no hours registered",
+		"st.listed":                 "Listed: the stations with open needs (at most 50); choose a district to see all of its stations.",
 		"dash.w.stationOpen":        "%d open needs",
 		"dash.stations":             "volunteer stations (dark blue: open needs)",
 	} {

@@ -27,6 +27,7 @@ var nearChoices = []int{3, 5, 10, 20}
 
 // stationCard is a station as the page lists it.
 type stationCard struct {
+	N                            int // its number on the map
 	ID, Name, Type, Place, Hours string
 	Services                     []string
 	Km                           string
@@ -53,7 +54,11 @@ type stationsData struct {
 	Districts []option
 	Cards     []stationCard
 	Map       *svgMap
+	Listed    bool // the city's list: stations with open needs only
 }
+
+// maxStationsListed bounds the city's list of stations.
+const maxStationsListed = 50
 
 func (s *Server) stationsPage(w http.ResponseWriter, r *request) {
 	ctx := r.Context()
@@ -94,8 +99,15 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *request) {
 		return
 	}
 	now := s.eng.Now()
-	for _, v := range views {
-		c := stationCard{ID: v.Station.ID, Name: v.Station.Name, Type: v.Station.Type, Place: areaName(r.lang, v.Station.District),
+	listed := 0
+	for i, v := range views {
+		// The whole city's list is its stations with open needs, the first
+		// maxStationsListed of them (the map shows every one); a district's is all.
+		if !d.Volunteer && d.District == "" && (v.OpenCount == 0 || listed == maxStationsListed) {
+			continue
+		}
+		listed++
+		c := stationCard{N: i + 1, ID: v.Station.ID, Name: v.Station.Name, Type: v.Station.Type, Place: areaName(r.lang, v.Station.District),
 			Hours: hoursOf(r.lang, v.Station.Hours)}
 		if v.Station.Street != "" {
 			c.Place += " " + areaName(r.lang, v.Station.Street)
@@ -123,7 +135,8 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *request) {
 		}
 		d.Cards = append(d.Cards, c)
 	}
-	d.Map = drawMap(r.lang, d.Cards, views, home, d.Volunteer)
+	d.Listed = !d.Volunteer && d.District == ""
+	d.Map = drawMap(r.lang, views, home, d.Volunteer)
 	s.render(w, r.Request, http.StatusOK, "stations", r.view("st.title", d))
 }
 
@@ -289,10 +302,10 @@ func loadOutlines() []outline {
 	return outlines
 }
 
-// drawMap draws the stations of cards (their points in views) on the
+// drawMap draws the stations of views on the
 // districts within the view: the whole city, or around the volunteer's
 // home (and the stations near it).
-func drawMap(lang string, cards []stationCard, views []engine.StationView, home *volmatch.Point, near bool) *svgMap {
+func drawMap(lang string, views []engine.StationView, home *volmatch.Point, near bool) *svgMap {
 	os := loadOutlines()
 	if len(os) == 0 {
 		return nil
@@ -329,7 +342,7 @@ func drawMap(lang string, cards []stationCard, views []engine.StationView, home 
 	}
 	for i, v := range views {
 		x, y := project(v.Station.Point)
-		m.Dots = append(m.Dots, svgDot{X: round1(x), Y: round1(y), N: i + 1, Name: cards[i].Name, Open: v.OpenCount > 0})
+		m.Dots = append(m.Dots, svgDot{X: round1(x), Y: round1(y), N: i + 1, Name: v.Station.Name, Open: v.OpenCount > 0})
 	}
 	return m
 }
