@@ -198,6 +198,8 @@ func firstShift(n *volmatch.Need) time.Time {
 type svgMap struct {
 	ViewBox string
 	R       float64 // a dot's radius in view units
+	Font    float64 // the labels' size in view units
+	Numbers bool    // the dots are numbered (few of them, as the list)
 	Paths   []svgPath
 	Dots    []svgDot
 	Home    *svgDot
@@ -207,6 +209,7 @@ type svgMap struct {
 type svgPath struct {
 	D, Name string
 	LX, LY  float64
+	Label   bool // its centre is in the view
 }
 
 type svgDot struct {
@@ -323,6 +326,8 @@ func drawMap(lang string, views []engine.StationView, home *volmatch.Point, near
 	}
 	m.ViewBox = fmt.Sprintf("%.0f %.0f %.0f %.0f", x0, y0, x1-x0, y1-y0)
 	m.R = round1(min(max((x1-x0)/160, 1.6), 6))
+	m.Font = round1((x1 - x0) / 40)
+	m.Numbers = len(views) <= 30
 	for _, o := range os {
 		if o.maxX < x0 || o.minX > x1 || o.maxY < y0 || o.minY > y1 {
 			continue
@@ -338,7 +343,10 @@ func drawMap(lang string, views []engine.StationView, home *volmatch.Point, near
 			}
 			b.WriteString("z")
 		}
-		m.Paths = append(m.Paths, svgPath{D: b.String(), Name: areaName(lang, o.code), LX: round1(o.cx), LY: round1(o.cy)})
+		m.Paths = append(m.Paths, svgPath{D: b.String(), Name: areaName(lang, o.code), LX: round1(o.cx), LY: round1(o.cy),
+			// Named when its centre is in view and it is not too small for
+			// its name (the city's centre districts are).
+			Label: o.cx > x0 && o.cx < x1 && o.cy > y0 && o.cy < y1 && o.maxX-o.minX > (x1-x0)/8})
 	}
 	for i, v := range views {
 		x, y := project(v.Station.Point)
