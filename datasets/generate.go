@@ -45,7 +45,7 @@ type Population struct {
 	Pools      []*volmatch.TalentPool
 	Stations   []*volmatch.Station
 	Projects   []*volmatch.Project // the needs' projects (project.go)
-	Teams      []*volmatch.Team // team.go
+	Teams      []*volmatch.Team    // team.go
 }
 
 // Language keys used by the generator: ISO 639 codes where they exist.
