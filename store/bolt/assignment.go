@@ -190,3 +190,50 @@ func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*vo
 	}
 	return &a, nil
 }
+
+// HeldSlots returns the slots each named volunteer holds, or every
+// volunteer's when none is named (see volmatch.AssignmentStore). A
+// volunteer who never held an assignment costs no read.
+func (s *Store) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
+	out := map[string][]volmatch.HeldSlot{}
+	if len(volunteers) == 0 {
+		err := each(ctx, s, bAssignments, nil, func(a *volmatch.Assignment) error {
+			if a.Status.Holds() {
+				out[a.Volunteer] = append(out[a.Volunteer], volmatch.HeldSlot{Assignment: a.ID, Start: a.Start, End: a.End})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bolt: held slots: %w", err)
+		}
+		return out, nil
+	}
+	ask := volunteers[:0:0]
+	for _, id := range volunteers {
+		if s.holders.has(id) || s.closed.Load() {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("bolt: %w", err)
+		}
+		return out, nil
+	}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		for _, id := range ask {
+			held, err := heldBy(tx, id)
+			if err != nil {
+				return err
+			}
+			if slots := volmatch.HeldSlotsOf(held); len(slots) > 0 {
+				out[id] = slots
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: held slots: %w", err)
+	}
+	return out, nil
+}
