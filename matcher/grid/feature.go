@@ -909,13 +909,13 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound *scori
 // pruneQuery is the state of one Prune: the need, its shifts and bitsets, and
 // the counts so far.
 type pruneQuery struct {
-	f                    *Features
-	n                    *volmatch.Need
-	s0                   volmatch.Shift // the first considered shift
-	shifts               []volmatch.Shift
+	f      *Features
+	n      *volmatch.Need
+	s0     volmatch.Shift // the first considered shift
+	shifts []volmatch.Shift
 	// busy are the held-slot buckets (held.go) whose rows may hold a slot
 	// overlapping a shift: none when no row does.
-	busy []bitset
+	busy                 []bitset
 	pass, prune, passAll bitset
 	allPass              bool              // pass is every live row
 	whole                bool              // prune is pass
