@@ -22,6 +22,10 @@ type ChangeSource interface {
 	Need(ctx context.Context, id string) (*volmatch.Need, error)
 	EachVolunteer(ctx context.Context, fn func(*volmatch.Volunteer) error) error
 	EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error
+	// HeldSlots returns the slots the named volunteers hold (every
+	// volunteer's when none is named), for the busy gate the feature grid
+	// keeps (see volmatch.AssignmentStore).
+	HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error)
 }
 
 // TextIndex is what a Follower updates in the text index (index.Text is
@@ -76,6 +80,12 @@ type slimBatcher interface {
 // store by applying its change feed. It is safe for concurrent use: calls
 // are serialised.
 //
+// The grid also keeps the slots each volunteer holds (the busy gate): read
+// with the volunteer on each change of them (every write that changes a
+// volunteer's held slots also records a change of that volunteer), so a
+// ranking reads no assignment from the store, and once the follower has
+// applied a change (WaitApplied) its rankings see that write.
+//
 // Both indexes receive every volunteer Coarsened: with the home at the
 // masked point (issue 13). Their answers reach callers who may see only
 // that point (a social worker's matches and search hits, a batch plan, a
@@ -93,6 +103,9 @@ type Follower struct {
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
+	// advanced is closed (and replaced) whenever seq moves: WaitApplied
+	// waits on it.
+	advanced chan struct{}
 }
 
 // NewFollower returns a follower of src that updates text and features
@@ -106,7 +119,37 @@ func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o Fo
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress, slim: o.Slim}
+		progress: o.Progress, slim: o.Slim, advanced: make(chan struct{})}
+}
+
+// setSeq records seq as applied and wakes WaitApplied; f.mu is held.
+func (f *Follower) setSeq(seq uint64) {
+	if seq == f.seq {
+		return
+	}
+	f.seq = seq
+	close(f.advanced)
+	f.advanced = make(chan struct{})
+}
+
+// WaitApplied blocks until the indexes have applied every store change up
+// to seq (a Seq from the store's LastChange after a write, another
+// replica's included) or ctx ends. It does not apply changes itself: Run
+// (or CatchUp) does.
+func (f *Follower) WaitApplied(ctx context.Context, seq uint64) error {
+	for {
+		f.mu.Lock()
+		done, ch := f.seq >= seq, f.advanced
+		f.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("index: wait for change %d: %w", seq, ctx.Err())
+		}
+	}
 }
 
 // Seq returns the last store change applied to both indexes.
@@ -145,9 +188,10 @@ func (f *Follower) Start(ctx context.Context) error {
 		if err := f.loadFeatures(ctx); err != nil {
 			return err
 		}
-		f.seq = textSeq
 		if f.text == nil {
-			f.seq = last
+			f.setSeq(last)
+		} else {
+			f.setSeq(textSeq)
 		}
 	}
 	n, err := f.catchUp(ctx)
@@ -230,6 +274,9 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	}
 	if f.features != nil {
 		f.features.Load(all)
+		if err := f.loadHeld(ctx); err != nil {
+			return err
+		}
 	}
 	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
 		pending = append(pending, n)
@@ -249,7 +296,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 			return err
 		}
 	}
-	f.seq = last
+	f.setSeq(last)
 	f.log.Info("index: rebuilt from the store", "records", done, "seq", last,
 		"took", time.Since(begin).Round(time.Millisecond))
 	return nil
@@ -273,6 +320,17 @@ func (f *Follower) loadFeatures(ctx context.Context) error {
 		return fmt.Errorf("index: load features: %w", err)
 	}
 	f.features.Load(all)
+	return f.loadHeld(ctx)
+}
+
+// loadHeld loads every volunteer's held slots into the feature grid
+// (after a full load of the volunteers).
+func (f *Follower) loadHeld(ctx context.Context) error {
+	held, err := f.src.HeldSlots(ctx)
+	if err != nil {
+		return fmt.Errorf("index: load held slots: %w", err)
+	}
+	f.features.LoadHeld(held)
 	return nil
 }
 
@@ -340,7 +398,7 @@ func (f *Follower) catchUp(ctx context.Context) (int, error) {
 			return applied, err
 		}
 		applied += len(cs)
-		f.seq = cs[len(cs)-1].Seq
+		f.setSeq(cs[len(cs)-1].Seq)
 		if len(cs) < f.batch {
 			return applied, nil
 		}
@@ -397,8 +455,19 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		}
 	}
 	if f.features != nil {
+		var held map[string][]volmatch.HeldSlot
+		if len(vs) > 0 {
+			ids := make([]string, len(vs))
+			for i, v := range vs {
+				ids[i] = v.ID
+			}
+			var err error
+			if held, err = f.src.HeldSlots(ctx, ids...); err != nil {
+				return fmt.Errorf("index: read held slots for changes to %d: %w", cs[len(cs)-1].Seq, err)
+			}
+		}
 		for _, v := range vs {
-			f.features.Upsert(v)
+			f.features.UpsertHeld(v, held[v.ID])
 		}
 		for _, c := range deleted {
 			if c.Kind == volmatch.ChangeVolunteer {
