@@ -32,24 +32,39 @@ func heldBy(tx *bbolt.Tx, volunteer string) ([]*volmatch.Assignment, error) {
 // invite.accepted event. missing is the code for a missing need, shift or
 // volunteer (ECONFLICT for an accept, whose invitation existed).
 func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, missing string) (*volmatch.Assignment, error) {
-	n, _, err := loadNeed(tx, r.Need)
+	n, sh, err := checkReserve(tx, r, missing)
 	if err != nil {
 		return nil, err
+	}
+	return s.writeReserve(tx, r, n, sh, invite, at)
+}
+
+// checkReserve reads and checks one reservation in tx, writing nothing:
+// the need and the shift it reserves a slot of.
+func checkReserve(tx *bbolt.Tx, r volmatch.Reservation, missing string) (*volmatch.Need, volmatch.Shift, error) {
+	n, _, err := loadNeed(tx, r.Need)
+	if err != nil {
+		return nil, volmatch.Shift{}, err
 	}
 	sh, err := r.Find(n, missing)
 	if err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
 	if tx.Bucket(bVolunteers).Get([]byte(r.Volunteer)) == nil {
-		return nil, volmatch.Errorf(missing, "volunteer %s not found", r.Volunteer)
+		return nil, volmatch.Shift{}, volmatch.Errorf(missing, "volunteer %s not found", r.Volunteer)
 	}
 	held, err := heldBy(tx, r.Volunteer)
 	if err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
 	if err := volmatch.CheckReservation(n, sh, sh.Filled, held, r.Volunteer); err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
+	return n, sh, nil
+}
+
+// writeReserve writes a reservation checkReserve passed (see reserve).
+func (s *Store) writeReserve(tx *bbolt.Tx, r volmatch.Reservation, n *volmatch.Need, sh volmatch.Shift, invite string, at time.Time) (*volmatch.Assignment, error) {
 	b := tx.Bucket(bAssignments)
 	seq, err := b.NextSequence()
 	if err != nil {
