@@ -249,6 +249,10 @@ type Change struct {
 	Kind    ChangeKind `json:"kind"`
 	ID      string     `json:"id"`
 	Deleted bool       `json:"deleted,omitempty"`
+	// Derived tells that only figures the store derives changed: a
+	// volunteer's Stats or held slots, a need's fill counts. The text a
+	// record is searched by did not: a follower need not index it again.
+	Derived bool `json:"derived,omitempty"`
 }
 
 // ChangeFeed is the sequence of changes to volunteers, needs, pools and

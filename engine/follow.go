@@ -411,11 +411,20 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		kind volmatch.ChangeKind
 		id   string
 	}
+	// textual: some change of the record in this page is not Derived, so
+	// its text may have changed.
+	textual := make(map[ref]bool, len(cs))
+	for _, c := range cs {
+		if !c.Derived {
+			textual[ref{c.Kind, c.ID}] = true
+		}
+	}
 	seen := make(map[ref]bool, len(cs))
 	var (
 		vs      []*volmatch.Volunteer
 		ns      []*volmatch.Need
 		deleted []volmatch.Change
+		retext  []*volmatch.Volunteer // the volunteers of vs the text index must see
 	)
 	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
 		c := cs[i]
@@ -427,6 +436,9 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		if c.Deleted {
 			deleted = append(deleted, c)
 			continue
+		}
+		if c.Kind == volmatch.ChangeNeed && !textual[r] {
+			continue // a fill count: the text index holds none, the grid no need
 		}
 		var (
 			v   *volmatch.Volunteer
@@ -442,7 +454,11 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		case err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND:
 			return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
 		case v != nil:
-			vs = append(vs, v.Coarsened())
+			cv := v.Coarsened()
+			vs = append(vs, cv)
+			if textual[r] {
+				retext = append(retext, cv)
+			}
 		case n != nil:
 			ns = append(ns, n)
 		default:
@@ -450,7 +466,9 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		}
 	}
 	if f.text != nil {
-		if err := f.text.Apply(vs, ns, deleted, cs[len(cs)-1].Seq); err != nil {
+		// Stats and held slots only (Change.Derived): the text index holds
+		// neither, so such a volunteer is not indexed again.
+		if err := f.text.Apply(retext, ns, deleted, cs[len(cs)-1].Seq); err != nil {
 			return err
 		}
 	}

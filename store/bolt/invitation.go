@@ -212,5 +212,5 @@ func updateStats(tx *bbolt.Tx, id string, fn func(*volmatch.VolunteerStats)) err
 	if err := putJSON(b, []byte(id), &v); err != nil {
 		return err
 	}
-	return appendChange(tx, volmatch.ChangeVolunteer, id, false)
+	return appendDerived(tx, volmatch.ChangeVolunteer, id)
 }

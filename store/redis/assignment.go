@@ -250,7 +250,7 @@ func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*vo
 		if held && !a.Status.Holds() {
 			o.hincr(s.fillKey(a.Need), a.Shift, -1, true)
 			o.hdel(s.k("held", a.Volunteer), a.ID)
-			o.change(volmatch.ChangeNeed, a.Need, false)
+			o.derived(volmatch.ChangeNeed, a.Need)
 		}
 		return o.event(ev)
 	})
@@ -289,7 +289,7 @@ func (s *Store) advanceStats(ctx context.Context, o *ops, vol string, fn func(*v
 	if d := next.Declined - cur.Declined; d != 0 {
 		o.hincr(s.vstKey(vol), "declined", d, false)
 	}
-	o.change(volmatch.ChangeVolunteer, vol, false)
+	o.derived(volmatch.ChangeVolunteer, vol)
 	return nil
 }
 

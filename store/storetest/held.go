@@ -48,6 +48,13 @@ func testHeldSlots(t *testing.T, st volmatch.Store) {
 		if !hasChange(cs, volmatch.ChangeVolunteer, vol) {
 			t.Errorf("%s: changes %+v, want one of volunteer %s", what, cs, vol)
 		}
+		// Stats, held slots and fill counts only: Derived, so a follower
+		// need not index the volunteer's or the need's text again.
+		for _, c := range cs {
+			if !c.Derived || c.Deleted {
+				t.Errorf("%s: change %+v, want Derived (only derived figures changed)", what, c)
+			}
+		}
 		n, err := st.LastChange(ctx)
 		must(t, what+": LastChange", err)
 		return n
@@ -81,8 +88,19 @@ func testHeldSlots(t *testing.T, st volmatch.Store) {
 	last = changed("NoShow", last, "V001")
 	check("after a no-show", "V001", "V000")
 	must(t, "Cancel", advanceErr(ctx, st, as[1].ID, volmatch.Step{Kind: volmatch.StepCancel, At: at(3)}))
-	changed("Cancel", last, "V000")
+	last = changed("Cancel", last, "V000")
 	check("after a cancel", "V000", "V001", "V002")
+
+	// A client's write is no derived change.
+	v, err := st.Volunteer(ctx, "V000")
+	must(t, "Volunteer", err)
+	v.Bio = "改了简介"
+	must(t, "UpdateVolunteer", st.UpdateVolunteer(ctx, v))
+	cs, err := st.Changes(ctx, last, 100)
+	must(t, "Changes", err)
+	if len(cs) != 1 || cs[0].Derived || cs[0].ID != "V000" {
+		t.Errorf("changes after UpdateVolunteer = %+v, want one of V000, not Derived", cs)
+	}
 }
 
 func advanceErr(ctx context.Context, st volmatch.Store, id string, s volmatch.Step) error {
