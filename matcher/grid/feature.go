@@ -67,6 +67,13 @@ var (
 // floor, its prefix is counted a word at a time from the bitsets (weekly
 // hours, dated exceptions, the gates) without reading a row.
 //
+// The index also keeps the time slots each volunteer holds (SetHeld,
+// UpsertHeld, LoadHeld; held.go), bucketed by week: the busy gate. A query
+// hands a volunteer's slots to its callback with the volunteer, and counts
+// a word at a time only the rows none of whose slots can touch its shifts,
+// so that a ranking with the busy gate reads no store and keeps its
+// bounded pruning.
+//
 // Features is safe for concurrent use: readers share a read lock, writers
 // hold the write lock; a query calls its callback under the read lock, so
 // the callback must not call back into the index. The index keeps the
