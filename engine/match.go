@@ -104,21 +104,6 @@ func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ran
 	return Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
 }
 
-// busyGate returns the matcher's busy gate over the store's holding
-// assignments, and a function giving the first error the gate met (the
-// matcher's callback cannot return one).
-func (e *Engine) busyGate(ctx context.Context) (busy func(string) []volmatch.Assignment, failed func() error) {
-	var busyErr error
-	busy = func(id string) []volmatch.Assignment {
-		held, err := e.holding(ctx, id)
-		if err != nil && busyErr == nil {
-			busyErr = err
-		}
-		return held
-	}
-	return busy, func() error { return busyErr }
-}
-
 // holding returns the assignments that hold a slot: the volunteer's, or
 // everyone's when volunteer is "".
 func (e *Engine) holding(ctx context.Context, volunteer string) ([]volmatch.Assignment, error) {
