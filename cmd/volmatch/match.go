@@ -85,7 +85,6 @@ open shift).`,
 	return cmd
 }
 
-
 // printRanking writes the ranking as a table: rank, volunteer, masked name,
 // score, distance, shift and each component's contribution; then the
 // exclusions per gate and the counts.
