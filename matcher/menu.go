@@ -263,7 +263,6 @@ func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func
 	return scanned
 }
 
-
 // gatedNeed is a need's run of eligible shifts, gs[lo:hi], with its bound.
 type gatedNeed struct {
 	n      *volmatch.Need
