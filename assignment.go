@@ -39,6 +39,9 @@ type Invitation struct {
 	// accept by its staff, engine.Approve), never the volunteer, who may
 	// withdraw it (decline). Empty for an organisation's invitation.
 	Origin string `json:"origin,omitempty"`
+	// Team is the team invited as one (team.go): its leader accepts for
+	// every member (TeamStore.AcceptAll), never a member alone.
+	Team string `json:"team,omitempty"`
 }
 
 // Override records hard gates an organisation overrode to invite a
@@ -109,6 +112,7 @@ type Assignment struct {
 	// Origin is OriginSignUp for a slot the volunteer signed up for from
 	// the menu (directly or approved).
 	Origin string `json:"origin,omitempty"`
+	Team   string `json:"team,omitempty"` // the team that came as one
 }
 
 // Reservation asks the store to reserve a slot of a shift for a volunteer
@@ -120,6 +124,7 @@ type Reservation struct {
 	// Origin is OriginSignUp for a volunteer's own sign-up; the store
 	// copies it to the assignment and its invite.accepted.
 	Origin string `json:"origin,omitempty"`
+	Team   string `json:"team,omitempty"` // copied to the assignment
 }
 
 // StepKind names a step in an assignment's life.
@@ -351,6 +356,11 @@ func (inv Invitation) Prepare(now time.Time) (Invitation, error) {
 	}
 	if err := CheckTime("sent_at", inv.SentAt); err != nil {
 		return inv, err
+	}
+	if inv.Team != "" {
+		if err := validID("team", inv.Team); err != nil {
+			return inv, err
+		}
 	}
 	if inv.Origin != "" && inv.Origin != OriginSignUp {
 		return inv, FieldError("origin", "must be empty or %q, got %q", OriginSignUp, inv.Origin)

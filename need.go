@@ -106,6 +106,7 @@ type Need struct {
 	District    string                `json:"district"`
 	Street      string                `json:"street"`
 	Station     string                `json:"station,omitempty"`
+	Project     string                `json:"project,omitempty"` // the project it belongs to, of the same organisation
 	RadiusKm    float64               `json:"radius_km"`
 	Shifts      []Shift               `json:"shifts"`
 	Requires    Requirements          `json:"requires"`
@@ -121,6 +122,8 @@ type Need struct {
 	// organisation as a request it approves or declines, instead of
 	// reserving the slot at once (flow 7).
 	Approval bool `json:"approval,omitempty"`
+	// Team, when set, asks for whole teams only (team.go).
+	Team *TeamAsk `json:"team,omitempty"`
 }
 
 // Shift returns the shift with the id.
@@ -167,6 +170,7 @@ func (n *Need) Validate() error {
 		textField{"district", n.District, MaxCodeLen},
 		textField{"street", n.Street, MaxCodeLen},
 		textField{"station", n.Station, MaxCodeLen},
+		textField{"project", n.Project, MaxCodeLen},
 	); err != nil {
 		return err
 	}
@@ -245,6 +249,11 @@ func (n *Need) Validate() error {
 	}
 	if err := validTags("requires.languages", n.Requires.Languages); err != nil {
 		return err
+	}
+	if n.Team != nil {
+		if err := n.Team.Validate(n); err != nil {
+			return err
+		}
 	}
 	if r := n.Recipient; r != nil {
 		if r.Gender != "" && r.Gender != "f" && r.Gender != "m" {
@@ -347,6 +356,11 @@ func (n *Need) Clone() *Need {
 	c.Requires.Certificates = slices.Clone(n.Requires.Certificates)
 	c.Requires.Trainings = slices.Clone(n.Requires.Trainings)
 	c.Requires.Languages = slices.Clone(n.Requires.Languages)
+	if n.Team != nil {
+		t := *n.Team
+		t.Roles = slices.Clone(t.Roles)
+		c.Team = &t
+	}
 	if n.Recipient != nil {
 		r := *n.Recipient
 		r.Languages = slices.Clone(r.Languages)

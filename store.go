@@ -20,6 +20,7 @@ type Store interface {
 	NeedStore
 	PoolStore
 	StationStore
+	ProjectStore
 	InvitationStore
 	AssignmentStore
 	EventLog
@@ -31,6 +32,9 @@ type Store interface {
 	NotificationStore
 	ServiceRecordStore
 	LedgerStore
+	IncentiveStore
+	TeamStore
+	TrainingStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -136,7 +136,7 @@ func TestBadInput(t *testing.T) {
 		{"search nothing", "sw1", "GET", "/v1/search", nil, 400, "q", "give q"},
 		{"search near", "sw1", "GET", "/v1/search?near=abc", nil, 400, "near", "lat,lng"},
 		{"search near range", "sw1", "GET", "/v1/search?near=100,10", nil, 400, "near.lat", "latitude"},
-		{"search kind", "sw1", "GET", "/v1/search?q=x&kind=pool", nil, 400, "kind", "one of"},
+		{"search kind", "sw1", "GET", "/v1/search?q=x&kind=assignment", nil, 400, "kind", "one of"},
 		{"matches k", "sw1", "GET", "/v1/needs/n1/matches?k=0", nil, 400, "k", "between"},
 		{"matches shift", "sw1", "GET", "/v1/needs/n1/matches?shift=zz", nil, 404, "", "no shift"},
 		{"invite neither", "sw1", "POST", "/v1/needs/n1/invites", `{}`, 422, "volunteers", "either"},

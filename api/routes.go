@@ -114,6 +114,17 @@ func (s *Server) routes() {
 	h(put, "/stations/:id", adminOnly, opUpdateStation, bodyRoute(s, http.StatusOK, s.decode, saved(s.eng.SaveStation)))
 	h(del, "/stations/:id", adminOnly, opDeleteStation, deleteRecord(s, s.eng.DeleteStation))
 
+	// Teams (志愿服务团队): the organisation's staff write them; a need
+	// asking for a team ranks and invites teams; the leader accepts for all.
+	h(post, "/teams", staff, opCreateTeam, createRecord(s, created(s.eng.SaveTeam), "/v1/teams/", teamID))
+	h(get, "/teams", staffAndSelf, opListTeams, listRecords(s, teamFilter, s.eng.Teams))
+	h(get, "/teams/:id", staffAndSelf, opGetTeam, getRecord(s, s.eng.Team))
+	h(put, "/teams/:id", staff, opUpdateTeam, bodyRoute(s, http.StatusOK, s.decode, saved(s.eng.SaveTeam)))
+	h(del, "/teams/:id", staff, opDeleteTeam, deleteRecord(s, s.eng.DeleteTeam))
+	h(get, "/needs/:id/team-matches", staff, opTeamMatch, s.teamMatches)
+	h(post, "/needs/:id/team-invites", staff, opInviteTeam, bodyRoute(s, http.StatusCreated, s.decode, s.inviteTeam))
+	h(post, "/invites/:id/accept-team", adminAndSelf, opAcceptTeam, getRecord(s, s.acceptTeam))
+
 	h(post, "/orgs", adminOnly, opCreateOrg, createRecord(s, s.createOrg, "/v1/orgs/", orgID))
 	h(get, "/orgs", adminOnly, opListOrgs, listRecords(s, listOptions, s.eng.Organisations))
 	h(get, "/orgs/:id", staff, opGetOrg, getRecord(s, s.eng.Organisation))
@@ -158,6 +169,9 @@ func (s *Server) routes() {
 	h(post, "/needs/:id/dispatch", staff, opDispatch, bodyRoute(s, http.StatusOK, s.bodyOrEmpty, byValue(s.eng.Dispatch)))
 	s.recordRoutes(h) // certificates.go
 	s.ledgerRoutes(h) // ledger.go
+	s.incentiveRoutes(h)
+	s.trainingRoutes(h)
+	s.projectRoutes(h) // project.go
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }

@@ -14,7 +14,11 @@ import (
 // searchQuery reads the search parameters.
 func searchQuery(c *gin.Context) (volmatch.SearchQuery, error) {
 	sq := volmatch.SearchQuery{Text: strings.TrimSpace(c.Query("q")), District: c.Query("district"), Domain: c.Query("domain")}
-	kind, err := enumParam(c, "kind", "need", "volunteer")
+	kinds := []string{string(volmatch.ChangeNeed), string(volmatch.ChangeVolunteer)}
+	for _, k := range volmatch.CatalogKinds() {
+		kinds = append(kinds, string(k))
+	}
+	kind, err := enumParam(c, "kind", kinds...)
 	if err != nil {
 		return sq, err
 	}
@@ -28,8 +32,11 @@ func searchQuery(c *gin.Context) (volmatch.SearchQuery, error) {
 	if sq.Near, sq.WithinKm, err = nearParam(c); err != nil {
 		return sq, err
 	}
-	if sq.Text == "" && sq.Near == nil {
-		return sq, malformed("q", "give q (text) or near (lat,lng)")
+	if sq.Pool, err = idParam(c, "pool"); err != nil {
+		return sq, err
+	}
+	if sq.Text == "" && sq.Near == nil && sq.Pool == "" {
+		return sq, malformed("q", "give q (text), near (lat,lng) or pool")
 	}
 	return sq, nil
 }
@@ -86,6 +93,9 @@ func searchItem(f engine.Found) SearchItem {
 	}
 	if f.Volunteer != nil {
 		it.District = f.Volunteer.District
+	}
+	if r := f.Record; r != nil {
+		it.Title, it.Domain, it.District, it.Record = r.Name, r.Domain, r.District, r
 	}
 	return it
 }

@@ -102,6 +102,9 @@ type SearchItem struct {
 	District   string              `json:"district,omitempty"`
 	Status     string              `json:"status,omitempty"`
 	Volunteer  *volmatch.Volunteer `json:"volunteer,omitempty"`
+	// Record is a catalogue record's public description (a talent pool,
+	// a station ...).
+	Record *volmatch.CatalogDoc `json:"record,omitempty"`
 }
 
 // SearchResponse is a page of search hits; Next is the offset of the next

@@ -44,6 +44,7 @@ type Population struct {
 	Needs      []*volmatch.Need
 	Pools      []*volmatch.TalentPool
 	Stations   []*volmatch.Station
+	Projects   []*volmatch.Project // the needs' projects (project.go)
 }
 
 // Language keys used by the generator: ISO 639 codes where they exist.
@@ -109,6 +110,7 @@ func Generate(o GenOptions) *Population {
 			p.Needs[i] = g.need(r, i, p.Stations)
 		}
 	})
+	p.Projects = g.projects(p.Needs)
 	return p
 }
 

@@ -143,6 +143,7 @@ type Engine struct {
 	outbox      bool
 	certs       certKeys    // service certificates' keys (certificate.go)
 	rules       LedgerRules // earning rules (ledger.go)
+	members     memberCache // talent-pool membership by store change (verify.go)
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -171,7 +172,8 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	if text != nil {
 		e.search, ti = text, text
 	}
-	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim})
+	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim,
+		Catalog: StoreCatalog(st)})
 	return e
 }
 

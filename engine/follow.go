@@ -42,6 +42,10 @@ type TextIndex interface {
 	// deleted, and records seq, all at once: the recorded Seq never runs
 	// ahead of the documents.
 	Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error
+	// UpsertDocs indexes or re-indexes catalogue records. It leaves Seq
+	// alone: the follower calls it before the Apply that records the
+	// change, so an interruption between the two repeats it harmlessly.
+	UpsertDocs(docs []volmatch.CatalogDoc) error
 }
 
 // FollowerOptions tune a Follower; the zero value works.
@@ -58,6 +62,9 @@ type FollowerOptions struct {
 	// Slim, when set, gives the feature grid slim copies of the volunteers
 	// (see grid.Slim) instead of the records as read.
 	Slim bool
+	// Catalog, when set, is read for the catalogue records the text index
+	// holds (StoreCatalog); without it they are not indexed.
+	Catalog CatalogSource
 }
 
 // volunteerBatcher is a ChangeSource that reads many volunteers at a time,
@@ -90,6 +97,7 @@ type Follower struct {
 	batch    int
 	progress func(done, total int)
 	slim     bool
+	catalog  CatalogSource // may be nil
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
@@ -106,7 +114,7 @@ func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o Fo
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress, slim: o.Slim}
+		progress: o.Progress, slim: o.Slim, catalog: o.Catalog}
 }
 
 // Seq returns the last store change applied to both indexes.
@@ -244,6 +252,9 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	if err := flush(); err != nil {
 		return err
 	}
+	if err := f.rebuildCatalog(ctx); err != nil {
+		return err
+	}
 	if f.text != nil {
 		if err := f.text.SetSeq(last); err != nil {
 			return err
@@ -252,6 +263,30 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	f.seq = last
 	f.log.Info("index: rebuilt from the store", "records", done, "seq", last,
 		"took", time.Since(begin).Round(time.Millisecond))
+	return nil
+}
+
+// rebuildCatalog indexes every catalogue record, in the follower's batches.
+func (f *Follower) rebuildCatalog(ctx context.Context) error {
+	if f.text == nil || f.catalog == nil {
+		return nil
+	}
+	var docs []volmatch.CatalogDoc
+	err := f.catalog.EachCatalogDoc(ctx, func(d volmatch.CatalogDoc) error {
+		docs = append(docs, d)
+		if len(docs) < f.batch {
+			return nil
+		}
+		err := f.text.UpsertDocs(docs)
+		docs = docs[:0]
+		return err
+	})
+	if err == nil {
+		err = f.text.UpsertDocs(docs)
+	}
+	if err != nil {
+		return fmt.Errorf("index: rebuild catalogue: %w", err)
+	}
 	return nil
 }
 
@@ -357,17 +392,31 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 	var (
 		vs      []*volmatch.Volunteer
 		ns      []*volmatch.Need
+		docs    []volmatch.CatalogDoc
 		deleted []volmatch.Change
 	)
 	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
 		c := cs[i]
 		r := ref{c.Kind, c.ID}
-		if seen[r] || c.Kind != volmatch.ChangeVolunteer && c.Kind != volmatch.ChangeNeed {
+		catalogue := volmatch.IsCatalogKind(c.Kind) && f.catalog != nil
+		if seen[r] || c.Kind != volmatch.ChangeVolunteer && c.Kind != volmatch.ChangeNeed && !catalogue {
 			continue
 		}
 		seen[r] = true
 		if c.Deleted {
 			deleted = append(deleted, c)
+			continue
+		}
+		if catalogue {
+			d, err := f.catalog.CatalogDoc(ctx, c.Kind, c.ID)
+			switch {
+			case err == nil:
+				docs = append(docs, d)
+			case volmatch.ErrorCode(err) == volmatch.ENOTFOUND:
+				deleted = append(deleted, c)
+			default:
+				return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
+			}
 			continue
 		}
 		var (
@@ -392,6 +441,9 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		}
 	}
 	if f.text != nil {
+		if err := f.text.UpsertDocs(docs); err != nil {
+			return err
+		}
 		if err := f.text.Apply(vs, ns, deleted, cs[len(cs)-1].Seq); err != nil {
 			return err
 		}

@@ -112,6 +112,9 @@ func (e *Engine) invitees(ctx context.Context, n *volmatch.Need, req InviteReque
 	if !ok {
 		return nil, volmatch.FieldError("shift", "need %s has no shift %q", n.ID, req.Shift)
 	}
+	if n.Team != nil {
+		return nil, volmatch.FieldError("volunteers", "need %s asks for whole teams of %d: invite a team (InviteTeam), not volunteers one by one", n.ID, n.Team.Size)
+	}
 	switch {
 	case len(req.Volunteers) > 0 && req.Top != 0, len(req.Volunteers) == 0 && req.Top == 0:
 		return nil, volmatch.FieldError("volunteers", "give either volunteers or top, not both nor neither")
@@ -301,6 +304,9 @@ func (e *Engine) Accept(ctx context.Context, tok *volmatch.Token, id string) (*v
 	}
 	if inv.Origin == volmatch.OriginSignUp {
 		return nil, forbidden("invitation %s is a sign-up request: its organisation approves it (Approve); the volunteer may withdraw it (decline)", inv.ID)
+	}
+	if inv.Team != "" {
+		return nil, forbidden("invitation %s invites team %s as one: its leader accepts for every member (AcceptTeam)", inv.ID, inv.Team)
 	}
 	return e.accept(ctx, inv)
 }

@@ -49,6 +49,15 @@ func TestNotifyRedisReplicas(t *testing.T) {
 		defer stop()
 		lives = append(lives, ch)
 	}
+	// Each replica's notifier runs from its start (serve starts it with the
+	// engine): it reads the shared cursor once, then follows the log on its
+	// own. (A notifier first run after another replica had moved the
+	// shared cursor past the invitation would start after it: its
+	// subscribers see it in the inbox, not live.)
+	for _, r := range replicas {
+		_, err := r.Notify(ctx)
+		mustDo(t, "Notify", err)
+	}
 	a := replicas[0]
 	_, err := a.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", start, 3*time.Hour, 4))))
 	mustDo(t, "PostNeed", err)

@@ -21,6 +21,17 @@
 // languages, a volunteer's consent to be found) are keyword fields; skills
 // match by key.
 //
+// # Catalogue records
+//
+// Talent pools, stations and the other kinds volmatch.CatalogKinds lists
+// are a third document type, written from a volmatch.CatalogDoc (UpsertDocs):
+// the record's name and description with the labels of its domain and
+// keys, analysed as above, its place, and its audience (everyone, or only
+// its organisation's staff; an admin's query with Private reads all). A
+// query without a kind searches needs, volunteers and the catalogue; with
+// a point each apart (volunteers keep their points in another field) and
+// merged by distance.
+//
 // # What a caller may read, it may search
 //
 // A volunteer's text is kept in two parts. The public text is what a

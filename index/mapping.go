@@ -25,12 +25,13 @@ import (
 
 // mappingVersion changes whenever the mapping or the document shape changes,
 // so that an index built by an older binary is rebuilt rather than misread.
-const mappingVersion = "volmatch-text-7"
+const mappingVersion = "volmatch-text-8"
 
 // Names used in the Bleve mapping.
 const (
 	typeNeed      = string(volmatch.ChangeNeed)
 	typeVolunteer = string(volmatch.ChangeVolunteer)
+	typeCatalog   = "catalog" // every catalogue kind (volmatch.CatalogKinds)
 
 	fieldKind        = "kind"
 	fieldText        = "text"        // cjk bigrams of the public free text
@@ -50,8 +51,9 @@ const (
 	fieldCertificate = "certificate"
 	fieldTraining    = "training"
 	fieldLanguage    = "language"
-	fieldPoint       = "point" // needs
-	fieldHome        = "home"  // volunteers, coarse (Point.Coarse)
+	fieldPoint       = "point"    // needs
+	fieldHome        = "home"     // volunteers, coarse (Point.Coarse)
+	fieldAudience    = "audience" // catalogue records: "all", or "org" for their organisation only
 
 	analyzerText      = "vm_cjk" // cjk bigrams and the last character of each run
 	analyzerTaxonomy  = "vm_taxonomy"
@@ -385,6 +387,9 @@ func buildMapping(o Options) (*mapping.IndexMappingImpl, error) {
 	im.AddDocumentMapping(typeVolunteer, docMapping([]string{
 		fieldKind, fieldDistrict, fieldDomain, fieldSkill, fieldFindable,
 	}, fieldHome, true))
+	im.AddDocumentMapping(typeCatalog, docMapping([]string{
+		fieldKind, fieldOrg, fieldAudience, fieldDistrict, fieldStreet, fieldDomain, fieldSkill,
+	}, fieldPoint, false))
 	if err := im.Validate(); err != nil {
 		return nil, err
 	}
@@ -518,6 +523,55 @@ func publicText(v *volmatch.Volunteer, labels map[string][]string) string {
 		keys(c.Name)
 	}
 	return b.String()
+}
+
+// Audiences of a catalogue document.
+const (
+	audienceAll = "all"
+	audienceOrg = "org"
+)
+
+// catalogDoc is what Bleve sees of a catalogue record: its public words
+// (name, description and the labels of its keys), place, keys and
+// audience.
+type catalogDoc struct {
+	Kind     string    `json:"kind"`
+	Text     string    `json:"text"`
+	Org      string    `json:"org,omitempty"`
+	Audience string    `json:"audience"`
+	District string    `json:"district,omitempty"`
+	Street   string    `json:"street,omitempty"`
+	Domain   string    `json:"domain,omitempty"`
+	Skill    []string  `json:"skill,omitempty"`
+	Point    *geoPoint `json:"point,omitempty"`
+}
+
+// BleveType names the document mapping.
+func (catalogDoc) BleveType() string { return typeCatalog }
+
+func newCatalogDoc(c volmatch.CatalogDoc, labels map[string][]string) catalogDoc {
+	var b strings.Builder
+	for _, s := range []string{c.Name, c.Text} {
+		if s = strings.TrimSpace(s); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	for _, k := range append([]string{c.Domain}, c.Keys...) {
+		for _, l := range labels[k] {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	d := catalogDoc{Kind: string(c.Kind), Text: b.String(), Org: c.Org, Audience: audienceAll,
+		District: c.District, Street: c.Street, Domain: c.Domain, Skill: c.Keys}
+	if c.Restricted {
+		d.Audience = audienceOrg
+	}
+	if c.Point != nil {
+		d.Point = &geoPoint{Lon: c.Point.Lng, Lat: c.Point.Lat}
+	}
+	return d
 }
 
 // docID is the Bleve document ID of a record: kinds share one ID space.

@@ -257,10 +257,37 @@ func (t *Text) UpsertVolunteer(v *volmatch.Volunteer) error {
 	})
 }
 
-// Delete removes a need or volunteer; removing a missing one is no error.
-// Other kinds are not indexed and are ignored.
+// UpsertDocs indexes or re-indexes catalogue records, in one batch.
+func (t *Text) UpsertDocs(docs []volmatch.CatalogDoc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	return t.with(func(idx bleve.Index) error {
+		b := idx.NewBatch()
+		for _, d := range docs {
+			if !volmatch.IsCatalogKind(d.Kind) {
+				return fmt.Errorf("index: %s %s is not a catalogue kind", d.Kind, d.ID)
+			}
+			if err := b.Index(docID(d.Kind, d.ID), newCatalogDoc(d, t.opts.Labels)); err != nil {
+				return fmt.Errorf("index: %s %s: %w", d.Kind, d.ID, err)
+			}
+		}
+		if err := idx.Batch(b); err != nil {
+			return fmt.Errorf("index: catalogue batch: %w", err)
+		}
+		return nil
+	})
+}
+
+// indexed reports whether records of kind are in the index.
+func indexed(kind volmatch.ChangeKind) bool {
+	return kind == volmatch.ChangeNeed || kind == volmatch.ChangeVolunteer || volmatch.IsCatalogKind(kind)
+}
+
+// Delete removes a record; removing a missing one is no error. Kinds that
+// are not indexed are ignored.
 func (t *Text) Delete(kind volmatch.ChangeKind, id string) error {
-	if kind != volmatch.ChangeNeed && kind != volmatch.ChangeVolunteer {
+	if !indexed(kind) {
 		return nil
 	}
 	return t.with(func(idx bleve.Index) error {
@@ -422,10 +449,8 @@ const MaxClauses = 300
 // validate checks q and returns its page size (0 when only the total is
 // asked for).
 func validate(q Query, countOnly bool) (int, error) {
-	switch q.Kind {
-	case "", volmatch.ChangeNeed, volmatch.ChangeVolunteer:
-	default:
-		return 0, volmatch.FieldError("kind", "must be need, volunteer or empty, got %q", q.Kind)
+	if q.Kind != "" && !indexed(q.Kind) {
+		return 0, volmatch.FieldError("kind", "must be need, volunteer, one of %v or empty, got %q", volmatch.CatalogKinds(), q.Kind)
 	}
 	if err := q.CheckText(); err != nil {
 		return 0, err
@@ -471,12 +496,7 @@ func (t *Text) search(ctx context.Context, q Query, countOnly bool) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	kinds := []volmatch.ChangeKind{q.Kind}
-	if q.Kind == "" && q.Near != nil {
-		// Needs and volunteers keep their points in different fields, and a
-		// distance sort reads one field: search each kind and merge.
-		kinds = []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer}
-	}
+	kinds := t.kindsOf(q)
 	var res Result
 	err = t.with(func(idx bleve.Index) error {
 		for _, k := range kinds {
@@ -518,10 +538,14 @@ func term(field, value string) *query.TermQuery {
 	return tq
 }
 
-// scope returns the query that keeps the records of kind ("" for both)
-// that q lets through: the kind itself, and for needs q.Org and q.Status,
-// for volunteers q.Volunteers. Synonym definitions (documents too) never
-// pass.
+// kindCatalog stands for every catalogue kind in kindsOf and scope.
+const kindCatalog = volmatch.ChangeKind(typeCatalog)
+
+// scope returns the query that keeps the records of kind ("" for all,
+// kindCatalog for every catalogue kind) that q lets through: the kind
+// itself, and for needs q.Org and q.Status, for volunteers q.Volunteers,
+// for catalogue records their audience (see catalogScope). Synonym
+// definitions (documents too) never pass.
 func scope(q Query, kind volmatch.ChangeKind) query.Query {
 	needs := []query.Query{term(fieldKind, typeNeed)}
 	if q.Org != "" {
@@ -559,8 +583,34 @@ func scope(q Query, kind volmatch.ChangeKind) query.Query {
 		return conj(needs)
 	case volmatch.ChangeVolunteer:
 		return conj(vols)
+	case "":
+		return bleve.NewDisjunctionQuery(conj(needs), conj(vols), catalogScope(q, kindCatalog))
 	}
-	return bleve.NewDisjunctionQuery(conj(needs), conj(vols))
+	return catalogScope(q, kind)
+}
+
+// catalogScope keeps the catalogue records of kind (kindCatalog for every
+// catalogue kind) that q lets through: those for everyone; with Private
+// (an admin) all; with Org also that organisation's own.
+func catalogScope(q Query, kind volmatch.ChangeKind) query.Query {
+	var of query.Query
+	if kind == kindCatalog {
+		kinds := make([]query.Query, 0, len(volmatch.CatalogKinds()))
+		for _, k := range volmatch.CatalogKinds() {
+			kinds = append(kinds, term(fieldKind, string(k)))
+		}
+		of = bleve.NewDisjunctionQuery(kinds...)
+	} else {
+		of = term(fieldKind, string(kind))
+	}
+	if q.Private {
+		return of
+	}
+	audience := []query.Query{term(fieldAudience, audienceAll)}
+	if q.Org != "" {
+		audience = append(audience, term(fieldOrg, q.Org))
+	}
+	return bleve.NewConjunctionQuery(of, bleve.NewDisjunctionQuery(audience...))
 }
 
 // textQuery returns the clause a word must satisfy: it occurs in one of
@@ -663,9 +713,13 @@ func (t *Text) Clauses(q Query) (int, error) {
 	return n, nil
 }
 
+// kindsOf returns the kinds q is searched as, one Bleve search each: one,
+// or with no kind and a point needs, volunteers and catalogue records
+// apart, because volunteers keep their points in another field and a
+// distance sort reads one field.
 func (t *Text) kindsOf(q Query) []volmatch.ChangeKind {
 	if q.Kind == "" && q.Near != nil {
-		return []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer}
+		return []volmatch.ChangeKind{volmatch.ChangeNeed, volmatch.ChangeVolunteer, kindCatalog}
 	}
 	return []volmatch.ChangeKind{q.Kind}
 }
@@ -754,8 +808,8 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 	return res, nil
 }
 
-// Apply indexes (or re-indexes) vs and ns, deletes the needs and
-// volunteers named by deleted (their Kind and ID; other kinds are ignored)
+// Apply indexes (or re-indexes) vs and ns, deletes the records named by
+// deleted (their Kind and ID; kinds not indexed are ignored)
 // and records seq as the store change applied, all in one Bleve batch, so
 // that the recorded Seq never runs ahead of the documents.
 func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error {
@@ -765,7 +819,7 @@ func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []vo
 			return err
 		}
 		for _, c := range deleted {
-			if c.Kind == volmatch.ChangeNeed || c.Kind == volmatch.ChangeVolunteer {
+			if indexed(c.Kind) {
 				b.Delete(docID(c.Kind, c.ID))
 			}
 		}

@@ -326,7 +326,7 @@ func TestSearchInvalid(t *testing.T) {
 		q     index.Query
 		field string
 	}{
-		{index.Query{Kind: "pool"}, "kind"},
+		{index.Query{Kind: "assignment"}, "kind"},
 		{index.Query{Limit: 5000}, "limit"},
 		{index.Query{Limit: -3}, "limit"},
 		{index.Query{Offset: -1}, "offset"},

@@ -102,6 +102,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 			t.Fatal(err)
 		}
 	}
+	seedOffers(t, eng) // offers_test.go
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ var qualityPages = []struct {
 		"/web/today/scan?code={scan}", "/web/batch", "/web/needs/E1/dispatch", "/web/history",
 		"/web/record?volunteer=V1&from=2026-13-01"}},
 	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/inbox", "/web/profile", "/web/profile/delete",
-		"/web/record"}},
+		"/web/record", "/web/offers"}},
 	{planner, []string{"/", "/web/dashboard/learning"}},
 	{adminSpec, []string{"/"}},
 }

@@ -123,6 +123,9 @@ var routeTable = []routeRow{
 	{route: "POST /web/inbox/prefs", path: "/web/inbox/prefs", want: [7]int{303, 403, 403, 403, 303, 303, 403},
 		form: url.Values{"app.invitation": {"on"}}},
 	{route: "GET /web/inbox/stream", path: "/web/inbox/stream", want: [7]int{401, 403, 403, 403, 200, 200, 403}},
+	{route: "GET /web/offers", path: "/web/offers", want: volPage},
+	{route: "POST /web/offers/redeem", path: "/web/offers/redeem", want: [7]int{303, 403, 403, 403, 409, 409, 403}, // no such offer: refused on the page
+		form: url.Values{"offer": {"OF1"}, "key": {"k1"}}},
 	{route: "GET /web/profile", path: "/web/profile", want: volPage},
 	{route: "POST /web/profile", path: "/web/profile", want: [7]int{303, 403, 403, 403, 422, 422, 403},
 		form: url.Values{"name": {"改名"}}},

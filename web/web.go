@@ -141,6 +141,7 @@ func (s *Server) routes() {
 	s.registerRoutes()
 	s.inboxRoutes()
 	s.recordRoutes() // record.go
+	s.offerRoutes()
 	s.learningRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
@@ -341,6 +342,7 @@ func parsePages() map[string]*template.Template {
 	parseRegisterPages(pages, funcs)
 	parseInboxPage(pages, funcs)
 	parseRecordPages(pages, funcs) // record.go
+	parseOfferPage(pages, funcs)
 	parseLearningPage(pages, funcs)
 	return pages
 }

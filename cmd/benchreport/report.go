@@ -19,7 +19,7 @@ const (
 
 // baselines are the sub-benchmark names that mark a baseline: a figure is
 // compared with its sibling of one of these names, measured in the same run.
-var baselines = []string{"exhaustive", "baseline", "before", "scan", "gonum", "scipy", "hungarian"}
+var baselines = []string{"exhaustive", "baseline", "before", "scan", "gonum", "scipy", "hungarian", "postgis", "bleve"}
 
 // compareUnits are the units a comparison row shows, when both sides have them.
 var compareUnits = []string{"p50-ms", "p99-ms", "ns/op", "req/s", "B/op", "allocs/op"}

@@ -294,6 +294,9 @@ func loadDemo(ctx context.Context, e *env, st volmatch.Store, pop *datasets.Popu
 	if err := st.PutPools(ctx, pop.Pools); err != nil {
 		return fmt.Errorf("demo: store pools: %w", err)
 	}
+	if err := st.PutProjects(ctx, pop.Projects); err != nil {
+		return fmt.Errorf("demo: store projects: %w", err)
+	}
 	b := bar(e.stderr, len(pop.Volunteers)+len(pop.Needs)+len(events), "storing")
 	for i := 0; i < len(pop.Volunteers); i += batch {
 		vs := pop.Volunteers[i:min(i+batch, len(pop.Volunteers))]

@@ -424,6 +424,17 @@ func (w *importWriter) write(ctx context.Context, c *checked, known func(string)
 		return nil
 	}
 	if w.fast {
+		// The catalogue (pools, stations ...) is small: index it whole.
+		var docs []volmatch.CatalogDoc
+		if err := engine.StoreCatalog(st).EachCatalogDoc(ctx, func(d volmatch.CatalogDoc) error {
+			docs = append(docs, d)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("catalogue: %w", err)
+		}
+		if err := w.text.UpsertDocs(docs); err != nil {
+			return err
+		}
 		last, err := st.LastChange(ctx)
 		if err != nil {
 			return err
@@ -436,7 +447,7 @@ func (w *importWriter) write(ctx context.Context, c *checked, known func(string)
 	bar := newBar(w.stderr, -1, "indexing")
 	defer bar.Finish()
 	f := engine.NewFollower(st, w.text, nil, engine.FollowerOptions{
-		Progress: func(done, _ int) { _ = bar.Set(done) }})
+		Progress: func(done, _ int) { _ = bar.Set(done) }, Catalog: engine.StoreCatalog(st)})
 	return f.Start(ctx)
 }
 

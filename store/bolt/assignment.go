@@ -56,7 +56,7 @@ func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at 
 		return nil, fmt.Errorf("bolt: assignment sequence: %w", err)
 	}
 	a := volmatch.NewAssignment(n, sh, r.Volunteer, invite, at)
-	a.Origin = r.Origin
+	a.Origin, a.Team = r.Origin, r.Team
 	a.ID = fmt.Sprintf("A%012d", seq)
 	if err := putJSON(b, []byte(a.ID), &a); err != nil {
 		return nil, err

@@ -52,7 +52,8 @@ var (
 
 var allBuckets = [][]byte{bVolunteers, bNeeds, bPools, bStations, bInvitations, bAssignments,
 	bEvents, bChanges, bTokens, bAsgByVol, bAsgByShift, bLiveInvites, bFills, bOrgs, bIdem, bJobs,
-	bCerts, bCertSeries, bCertByVol, bOpenings, bTxns, bBalances, bTxnByAccount}
+	bCerts, bCertSeries, bCertByVol, bOpenings, bTxns, bBalances, bTxnByAccount, bTeams,
+	bProjects}
 
 // Options tune a Store; the zero value is the safe default.
 type Options struct {

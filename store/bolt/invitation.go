@@ -147,7 +147,7 @@ func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*vol
 		if err != nil {
 			return err
 		}
-		a, err = s.reserve(tx, volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin}, inv.ID, at, volmatch.ECONFLICT)
+		a, err = s.reserve(tx, volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team}, inv.ID, at, volmatch.ECONFLICT)
 		if err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 				preB = scriptRefusal(volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonNeedClosed, "need %s is %s", n.ID, n.Status))
 			}
 			made[i] = volmatch.NewAssignment(n, sh, r.Volunteer, r.invite, at)
-			made[i].Origin = r.Origin
+			made[i].Origin, made[i].Team = r.Origin, r.Team
 			aj := string(mustJSON(&made[i]))
 			if !strings.HasPrefix(aj, `{"id":"",`) {
 				return nil, fmt.Errorf("redis: encoded assignment does not start with its id")
@@ -135,9 +135,9 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		if rest, ok := strings.CutPrefix(str, "E:"); ok {
 			idx, rest, _ := strings.Cut(rest, ":")
 			e := parseRefusal(rest)
-			if what == "reserve" {
+			if list := batchList[what]; list != "" {
 				i, _ := strconv.Atoi(idx)
-				return nil, volmatch.AtIndex("reservations", i, e)
+				return nil, volmatch.AtIndex(list, i, e)
 			}
 			return nil, e
 		}
@@ -145,6 +145,9 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 	}
 	return nil, fmt.Errorf("redis: %s: %w", what, volmatch.Errorf(volmatch.EUNAVAILABLE, "the need kept changing; try again"))
 }
+
+// batchList names the list whose element a refusal of a batch concerns.
+var batchList = map[string]string{"reserve": "reservations", "accept all": "invitations"}
 
 // scriptRefusal encodes refusal err for the reservation script as
 // "code/reason:message" (the reason is left out when it holds a ':'; the

@@ -247,7 +247,7 @@ func (s *Store) accept(ctx context.Context, inv *volmatch.Invitation, raw string
 		acc := *inv
 		acc.Status, acc.RespondedAt = volmatch.InviteAccepted, at
 		return []reservation{{
-			Reservation: volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin},
+			Reservation: volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team},
 			invite:      inv.ID, inviteRaw: raw, inviteNew: string(mustJSON(&acc)),
 		}}, nil
 	}, at, volmatch.ECONFLICT)

@@ -93,6 +93,13 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"CorrectHours", testCorrectHours},
 		{"Ledger", testLedger},
 		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
+		{"Incentives", testIncentives},
+		{"IncentivesConcurrentRedeem", testIncentivesConcurrentRedeem},
+		{"Teams", testTeams}, {"AcceptAll", testAcceptAll}, {"ConcurrentTeamAccepts", testConcurrentTeamAccepts},
+		{"Courses", testCourses},
+		{"Enrol", testEnrol},
+		{"ConcurrentEnrol", testConcurrentEnrol},
+		{"Projects", testProjects},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
