@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"testing"
 	"time"
 
 	"volmatch"
+	"volmatch/api"
 )
 
 // courseBody is a course of org1 with one session, k hours apart from
@@ -88,4 +90,44 @@ func trainingRows() []access {
 		{method: "GET", route: "/v1/volunteers/:id/training-recommendations", want: selfOnly, req: get("/v1/volunteers/v1/training-recommendations")},
 		{method: "GET", route: "/v1/evaluation/blocking-trainings", want: readers, req: get("/v1/evaluation/blocking-trainings")},
 	}
+}
+
+// TestTrainingAPI: a course posted by org1's staff, a volunteer's enrolment
+// (a second one refused 409 already_held, a bad body 400), the roster of
+// the course for its staff only, the planner's blocking trainings, and a
+// volunteer search within a talent pool (staff only; pool= alone is a
+// query).
+func TestTrainingAPI(t *testing.T) {
+	e := newEnv(t, api.Options{})
+	w := newWorld(t, e)
+	c := courseBody(w.next(), "")
+	var got volmatch.Course
+	e.must(201, "sw1", "POST", "/v1/courses", c, &got)
+	if got.Org != "org1" || got.Sessions[0].Enrolled != 0 {
+		t.Errorf("POST /v1/courses as sw1 = %+v, want org1's course", got)
+	}
+	var en volmatch.Enrolment
+	e.must(201, "vol1", "POST", "/v1/courses/"+c.ID+"/sessions/s1/enrol", nil, &en)
+	var p api.Problem
+	e.must(409, "vol1", "POST", "/v1/courses/"+c.ID+"/sessions/s1/enrol", nil, &p)
+	if p.Reason != volmatch.ReasonAlreadyHeld {
+		t.Errorf("enrol twice: %+v, want reason already_held", p)
+	}
+	e.must(400, "vol1", "POST", "/v1/courses/"+c.ID+"/sessions/s1/enrol", "{", nil)
+	e.must(201, "admin", "POST", "/v1/courses/"+c.ID+"/sessions/s1/enrol", map[string]string{"volunteer": "v2"}, nil)
+	var list api.List[volmatch.Enrolment]
+	e.must(200, "sw1", "GET", "/v1/enrolments?course="+c.ID, nil, &list)
+	if len(list.Items) != 2 {
+		t.Errorf("sw1's enrolments of %s = %d, want 2", c.ID, len(list.Items))
+	}
+	e.must(422, "sw1", "GET", "/v1/enrolments", nil, nil)
+	e.must(403, "sw2", "GET", "/v1/enrolments?course="+c.ID, nil, nil)
+	var rows []map[string]any
+	e.must(200, "planner", "GET", "/v1/evaluation/blocking-trainings?district=110105", nil, &rows)
+	var found api.SearchResponse
+	e.must(200, "admin", "GET", "/v1/search?pool=p1", nil, &found)
+	if len(found.Items) != 1 || found.Items[0].ID != "v1" {
+		t.Errorf("search within p1 as admin = %+v, want v1", found.Items)
+	}
+	e.must(403, "vol1", "GET", "/v1/search?pool=p1", nil, nil)
 }

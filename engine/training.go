@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/matcher"
 	"volmatch/scoring"
 )
 
@@ -24,7 +25,9 @@ import (
 // the most open needs near them and in their free time eligible, counted
 // by re-running the gates with the training added; for a planner, the
 // trainings whose absence blocks the most unmet demand, by district and
-// domain, from the training gate's exclusions of the ranking.
+// domain: the ranking's eligible volunteers with and without the training
+// required (its per-gate exclusions count a volunteer under the first gate
+// failed, which would count the whole city as blocked by a training).
 
 // checkCourse checks c against the taxonomy: its training and domain keys.
 func (e *Engine) checkCourse(c *volmatch.Course) error {
@@ -218,6 +221,28 @@ func (e *Engine) grantTraining(ctx context.Context, en *volmatch.Enrolment, by s
 		return err
 	}
 	e.synced(ctx)
+	return nil
+}
+
+// releaseSeats cancels volunteer id's enrolments in sessions still ahead
+// (erasure: nothing goes on in the name of a person who left; the seat
+// opens for others).
+func (e *Engine) releaseSeats(ctx context.Context, id string) error {
+	now := e.now()
+	var ids []string
+	err := e.eachEnrolment(ctx, volmatch.EnrolmentFilter{Volunteer: id, Status: volmatch.EnrolEnrolled}, func(en *volmatch.Enrolment) {
+		if now.Before(en.Start) {
+			ids = append(ids, en.ID)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range ids {
+		if _, err := e.store.CancelEnrolment(ctx, x, now); err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -449,10 +474,13 @@ type BlockingTraining struct {
 	Domain       string `json:"domain"`
 	Needs        int    `json:"needs"`    // open needs requiring it with unfilled slots
 	Unfilled     int    `json:"unfilled"` // their unfilled slots in shifts not begun
-	// Blocked sums over those needs the volunteers the training gate
-	// excluded (they passed the skill and certificate gates, the training
-	// gate stopped them: matcher.Rank's Exclusions); nil when fewer than
-	// the minimum group (privacy), though above zero.
+	// Blocked sums over those needs the volunteers the training alone
+	// keeps out: eligible by the ranking's every other gate (busy
+	// included) were the need not to require it, and not eligible now
+	// (matcher.Rank's Eligible with and without it; its Exclusions count a
+	// volunteer under the first gate failed, so a far-away volunteer
+	// without the training would count). nil when fewer than the minimum
+	// group (privacy), though above zero.
 	Blocked *int `json:"blocked"`
 	// Courses counts the library's courses granting the training.
 	Courses int `json:"courses"`
@@ -474,14 +502,28 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 	if err != nil {
 		return nil, err
 	}
+	now := e.now()
 	offered := map[string]int{}
 	for _, c := range courses {
 		offered[c.Training]++
 	}
+	// The busy gate from every holding assignment, read once (the ranking's
+	// own gate reads the store per candidate).
+	held, err := Holding(ctx, e.store, "")
+	if err != nil {
+		return nil, err
+	}
+	byVol := map[string][]volmatch.Assignment{}
+	for _, a := range held {
+		byVol[a.Volunteer] = append(byVol[a.Volunteer], a)
+	}
+	eligibleFor := func(n *volmatch.Need) int {
+		return matcher.Rank(n, e.grid, e.scorer(), matcher.RankOptions{K: 1, After: now,
+			Busy: func(id string) []volmatch.Assignment { return byVol[id] }}).Eligible
+	}
 	type key struct{ training, district, domain string }
 	agg := map[key]*BlockingTraining{}
 	blocked := map[key]int{}
-	now := e.now()
 	for _, n := range needs {
 		if len(n.Requires.Trainings) == 0 || district != "" && n.District != district || domain != "" && n.Domain != domain {
 			continue
@@ -495,11 +537,11 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 		if unfilled == 0 {
 			continue
 		}
-		r, err := e.rank(ctx, n, RankOptions{K: 1})
-		if err != nil {
-			return nil, err
-		}
+		eligible := eligibleFor(n)
 		for _, t := range n.Requires.Trainings {
+			// Blocked by t: eligible were t not required, and not now.
+			without := *n
+			without.Requires.Trainings = slices.DeleteFunc(slices.Clone(n.Requires.Trainings), func(x string) bool { return x == t })
 			k := key{t, n.District, n.Domain}
 			b := agg[k]
 			if b == nil {
@@ -508,7 +550,7 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 			}
 			b.Needs++
 			b.Unfilled += unfilled
-			blocked[k] += r.Exclusions[scoring.GateTraining]
+			blocked[k] += eligibleFor(&without) - eligible
 		}
 	}
 	out := make([]BlockingTraining, 0, len(agg))
@@ -530,4 +572,53 @@ func blockedOf(b BlockingTraining) int {
 		return 0
 	}
 	return *b.Blocked
+}
+
+// RosterEntry is an enrolment of a course as its organisation sees it: the
+// volunteer's name masked (王**), whom the organisation has not otherwise
+// been shown.
+type RosterEntry struct {
+	*volmatch.Enrolment
+	Name string `json:"name"`
+}
+
+// Roster lists the enrolments of course id that hold or held a seat
+// (enrolled, attended, absent), by session start then volunteer, for the
+// course's organisation or an admin, each with the volunteer's masked name
+// (so that staff can take attendance without a phone or a full name).
+func (e *Engine) Roster(ctx context.Context, tok *volmatch.Token, id string) ([]RosterEntry, error) {
+	c, err := e.store.Course(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := canManageOrg(tok, c.Org); err != nil {
+		return nil, err
+	}
+	var out []RosterEntry
+	var ferr error
+	err = e.eachEnrolment(ctx, volmatch.EnrolmentFilter{Course: id}, func(en *volmatch.Enrolment) {
+		if en.Status == volmatch.EnrolCancelled || ferr != nil {
+			return
+		}
+		name := ""
+		v, err := e.store.Volunteer(ctx, en.Volunteer)
+		switch volmatch.ErrorCode(err) {
+		case "":
+			name = volmatch.MaskName(v.Name)
+		case volmatch.ENOTFOUND:
+		default:
+			ferr = err
+		}
+		out = append(out, RosterEntry{Enrolment: en, Name: name})
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b RosterEntry) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Volunteer, b.Volunteer))
+	})
+	return out, nil
 }

@@ -387,3 +387,22 @@ func TestTrainingSearch(t *testing.T) {
 		t.Errorf("a caller's change reached the cache: %v", v.Pools)
 	}
 }
+
+// TestTrainingErasure: deleting a volunteer frees the seats they held in
+// sessions still ahead.
+func TestTrainingErasure(t *testing.T) {
+	ctx := context.Background()
+	clock := fixture.Base
+	e, st := trainingEngine(t, &clock, fixture.Volunteer("V1"))
+	c := fixture.Course("C1", "O1", "first_aid_training", fixture.Session("s1", fixture.Base.Add(24*time.Hour), 3*time.Hour, 1))
+	_, err := e.CreateCourse(ctx, sw1, c)
+	must(t, err)
+	_, err = e.Enrol(ctx, volunteerToken("V1"), "C1", "s1", "")
+	must(t, err)
+	must(t, e.DeleteVolunteer(ctx, admin, "V1"))
+	got, err := st.Course(ctx, "C1")
+	must(t, err)
+	if got.Sessions[0].Enrolled != 0 {
+		t.Errorf("after the volunteer's deletion the session holds %d seats, want 0", got.Sessions[0].Enrolled)
+	}
+}

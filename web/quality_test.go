@@ -32,17 +32,20 @@ const (
 // V1's check-in code. The taxonomy search answers a fragment of the need
 // form (checked with it), a certificate is a PDF, the shifts' .ics a
 // calendar.
-var qualityPages = []struct {
-	who   volmatch.Token
-	paths []string
-}{
+var qualityPages = []qualityPage{
 	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/needs/N1/edit", "/web/today",
 		"/web/today/scan?code={scan}", "/web/batch", "/web/needs/E1/dispatch", "/web/history",
-		"/web/record?volunteer=V1&from=2026-13-01"}},
+		"/web/record?volunteer=V1&from=2026-13-01", "/web/training"}},
 	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/inbox", "/web/profile", "/web/profile/delete",
-		"/web/record", "/web/offers"}},
-	{planner, []string{"/", "/web/dashboard/learning"}},
+		"/web/record", "/web/offers", "/web/training"}},
+	{planner, []string{"/", "/web/dashboard/learning", "/web/training"}},
 	{adminSpec, []string{"/"}},
+}
+
+// qualityPage is a role and the pages it reaches.
+type qualityPage struct {
+	who   volmatch.Token
+	paths []string
 }
 
 // pagesPerBrowser is how many pages one browser checks.
@@ -101,7 +104,7 @@ func qualityEnv(t *testing.T) (*env, string) {
 // form with its errors shown are checked too.
 func TestPagesAccessibleAndLight(t *testing.T) {
 	e, scan := qualityEnv(t)
-	check := func(t *testing.T, ctx context.Context, path string, width int, lang string) {
+	check := func(t *testing.T, ctx context.Context, e *env, path string, width int, lang string) {
 		t.Helper()
 		sep := "?"
 		if strings.Contains(path, "?") {
@@ -141,26 +144,37 @@ func TestPagesAccessibleAndLight(t *testing.T) {
 		for _, lang := range []string{"zh", "en"} {
 			for _, width := range []int{390, 1280} {
 				for _, path := range publicPages {
-					check(t, ctx, path, width, lang)
+					check(t, ctx, e, path, width, lang)
 				}
 			}
 		}
 	})
-	for _, p := range qualityPages {
-		for i := 0; i < len(p.paths); i += pagesPerBrowser {
-			paths := p.paths[i:min(i+pagesPerBrowser, len(p.paths))]
-			t.Run(fmt.Sprintf("%s/%d", p.who.Role, i/pagesPerBrowser), func(t *testing.T) {
-				ctx, _, _ := browser(t)
-				e.browserSignIn(ctx, p.who, chromedp.WaitVisible(chromedp.CSS("main h1")))
-				for _, path := range paths {
-					path = strings.ReplaceAll(path, "{scan}", scan)
-					for _, lang := range []string{"zh", "en"} {
-						for _, width := range []int{390, 1280} {
-							check(t, ctx, path, width, lang)
+	// The team pages (team_test.go) over a city of their own: O1's teams,
+	// T1 invited to N1.
+	te := newEnv(t)
+	te.seedTeams(true)
+	for _, g := range []struct {
+		name  string
+		e     *env
+		pages []qualityPage
+	}{{"", e, qualityPages}, {"teams/", te, teamQualityPages}} {
+		e := g.e
+		for _, p := range g.pages {
+			for i := 0; i < len(p.paths); i += pagesPerBrowser {
+				paths := p.paths[i:min(i+pagesPerBrowser, len(p.paths))]
+				t.Run(fmt.Sprintf("%s%s/%d", g.name, p.who.Role, i/pagesPerBrowser), func(t *testing.T) {
+					ctx, _, _ := browser(t)
+					e.browserSignIn(ctx, p.who, chromedp.WaitVisible(chromedp.CSS("main h1")))
+					for _, path := range paths {
+						path = strings.ReplaceAll(path, "{scan}", scan)
+						for _, lang := range []string{"zh", "en"} {
+							for _, width := range []int{390, 1280} {
+								check(t, ctx, e, path, width, lang)
+							}
 						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
@@ -185,7 +199,7 @@ func TestQualityPagesCoverRoutes(t *testing.T) {
 	}
 	covered := map[string]bool{}
 	paths := append([]string(nil), publicPages...)
-	for _, p := range qualityPages {
+	for _, p := range append(append([]qualityPage(nil), qualityPages...), teamQualityPages...) {
 		paths = append(paths, p.paths...)
 	}
 	for _, path := range paths {

@@ -107,6 +107,12 @@ var routeTable = []routeRow{
 	{route: "POST /web/batch", path: "/web/batch", want: [7]int{303, 403, 422, 422, 403, 403, 403},
 		form: url.Values{"key": {"k1"}}},
 	{route: "GET /web/history", path: "/web/history", want: workerPage},
+	// Teams (team.go): the matrix's city has none, and N1 asks for none.
+	{route: "GET /web/needs/{id}/teams", path: "/web/needs/N1/teams", want: [7]int{303, 200, 200, 404, 403, 403, 403}},
+	{route: "POST /web/needs/{id}/teams/invite", path: "/web/needs/N1/teams/invite", want: [7]int{303, 422, 422, 404, 403, 403, 403},
+		form: url.Values{"team": {"T1"}}},
+	{route: "GET /web/teams", path: "/web/teams", want: [7]int{303, 200, 200, 200, 200, 200, 403}},
+	{route: "GET /web/teams/{id}", path: "/web/teams/T1", want: [7]int{303, 404, 404, 404, 404, 404, 403}},
 
 	// The volunteer's pages.
 	{route: "GET /web/menu", path: "/web/menu", want: volPage},
@@ -115,6 +121,9 @@ var routeTable = []routeRow{
 	{route: "GET /web/invitations", path: "/web/invitations", want: volPage},
 	{route: "POST /web/invitations/{id}/accept", path: "/web/invitations/{inv}/accept", want: [7]int{303, 403, 403, 403, 303, 403, 403}},
 	{route: "POST /web/invitations/{id}/decline", path: "/web/invitations/{inv}/decline", want: [7]int{303, 403, 403, 403, 303, 403, 403}},
+	// V1's invitation is no team's, and V2's not at all: refused back on
+	// the invitations page, nothing written.
+	{route: "POST /web/invitations/{id}/accept-team", path: "/web/invitations/{inv}/accept-team", want: [7]int{303, 403, 403, 403, 303, 303, 403}},
 	{route: "GET /web/shifts", path: "/web/shifts", want: volPage},
 	{route: "GET /web/shifts.ics", path: "/web/shifts.ics", want: volPage},
 	{route: "GET /web/inbox", path: "/web/inbox", want: volPage},
@@ -145,6 +154,17 @@ var routeTable = []routeRow{
 	// V1 has a point to give V2; V2 has none.
 	{route: "POST /web/record/move", path: "/web/record/move", want: [7]int{303, 403, 403, 403, 303, 422, 403},
 		form: url.Values{"currency": {"points"}, "amount": {"1"}, "to": {"V2"}, "reason": {"谢谢"}}},
+
+	// Training: the page for every role (what it shows is the role's);
+	// enrolling and cancelling the volunteer's, attendance the staff's.
+	// The course and enrolment named do not exist: refused, not found.
+	{route: "GET /web/training", path: "/web/training", want: [7]int{303, 200, 200, 200, 200, 200, 200}},
+	{route: "POST /web/training/enrol", path: "/web/training/enrol", want: [7]int{303, 403, 403, 403, 404, 404, 403},
+		form: url.Values{"course": {"C9"}, "session": {"s1"}}},
+	{route: "POST /web/training/cancel", path: "/web/training/cancel", want: [7]int{303, 403, 403, 403, 404, 404, 403},
+		form: url.Values{"enrolment": {"E9"}}},
+	{route: "POST /web/training/attendance", path: "/web/training/attendance", want: [7]int{303, 404, 404, 404, 403, 403, 403},
+		form: url.Values{"enrolment": {"E9"}, "attended": {"1"}}},
 
 	// The planner's dashboard and learning panel.
 	{route: "GET /web/dashboard", path: "/web/dashboard", want: plannerPage},

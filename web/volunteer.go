@@ -254,6 +254,10 @@ type inviteCard struct {
 	Start, End time.Time
 	Why        string
 	Request    bool // the volunteer's own sign-up request, awaiting approval
+	// Team, TeamName and Leads: a team invitation (team.go), which only
+	// its leader accepts, for everyone.
+	Team, TeamName string
+	Leads          bool
 }
 
 // placeName is the district and street of a need in words.
@@ -305,6 +309,12 @@ func (s *Server) invitations(w http.ResponseWriter, r *request) {
 		}
 		c := inviteCard{ID: inv.ID, Title: n.Title, Place: placeName(n), Start: sh.Start, End: sh.End,
 			Request: inv.Origin == volmatch.OriginSignUp}
+		if c.Team = inv.Team; c.Team != "" {
+			c.TeamName = inv.Team
+			if t, err := s.eng.Team(ctx, r.tok, inv.Team); err == nil {
+				c.TeamName, c.Leads = t.Name, t.Leads
+			}
+		}
 		switch {
 		case c.Request:
 			c.Why = msg(r.lang, "invite.request")

@@ -143,6 +143,8 @@ func (s *Server) routes() {
 	s.recordRoutes() // record.go
 	s.offerRoutes()
 	s.learningRoutes()
+	s.teamRoutes() // team.go
+	s.trainingRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -344,5 +346,7 @@ func parsePages() map[string]*template.Template {
 	parseRecordPages(pages, funcs) // record.go
 	parseOfferPage(pages, funcs)
 	parseLearningPage(pages, funcs)
+	parseTeamPages(pages, funcs) // team.go
+	parseTrainingPage(pages, funcs)
 	return pages
 }
