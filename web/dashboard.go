@@ -155,6 +155,9 @@ type dashIsland struct {
 
 	Words    map[string]string `json:"words"`
 	Withheld string            `json:"withheld"`
+	// Stations are drawn on the district map: [lng, lat, name, open
+	// needs] each (station.go).
+	Stations [][4]any `json:"stations,omitempty"`
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *request) {
@@ -295,6 +298,10 @@ func (s *Server) buildDashboard(w http.ResponseWriter, r *request, withStreets b
 	}
 	for _, c := range v.Charts {
 		v.Island.Charts[c.ID] = c.island()
+	}
+	if v.Island.Stations, err = s.stationPoints(r, f.District); err != nil { // station.go
+		s.fail(w, r.Request, lang, err)
+		return nil, 0
 	}
 	return v, http.StatusOK
 }
@@ -663,7 +670,7 @@ func streetChart(lang string, groups []evaluation.GroupReport) *chart {
 func dashWords(lang string) map[string]string {
 	out := map[string]string{}
 	for _, k := range []string{"posted", "filled", "completed", "hours", "acceptRate", "rank", "volunteers",
-		"topDecile", "restOf", "high", "low", "fillRate", "unfilled", "noData"} {
+		"topDecile", "restOf", "high", "low", "fillRate", "unfilled", "noData", "stationOpen"} {
 		out[k] = msg(lang, "dash.w."+k)
 	}
 	return out

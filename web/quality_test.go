@@ -35,10 +35,10 @@ const (
 var qualityPages = []qualityPage{
 	{socialWorker, []string{"/web/needs", "/web/needs/new", "/web/needs/N1", "/web/needs/N1/edit", "/web/today",
 		"/web/today/scan?code={scan}", "/web/batch", "/web/needs/E1/dispatch", "/web/history",
-		"/web/record?volunteer=V1&from=2026-13-01", "/web/training"}},
+		"/web/record?volunteer=V1&from=2026-13-01", "/web/training", "/web/projects", "/web/projects/PJ1", "/web/projects/suggestions"}},
 	{volunteer, []string{"/web/menu", "/web/invitations", "/web/shifts", "/web/inbox", "/web/profile", "/web/profile/delete",
-		"/web/record", "/web/offers", "/web/training"}},
-	{planner, []string{"/", "/web/dashboard/learning", "/web/training"}},
+		"/web/record", "/web/offers", "/web/training", "/web/stations"}},
+	{planner, []string{"/", "/web/dashboard/learning", "/web/training", "/web/projects/suggestions", "/web/stations"}},
 	{adminSpec, []string{"/"}},
 }
 

@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	s.learningRoutes()
 	s.teamRoutes() // team.go
 	s.trainingRoutes()
+	s.projectRoutes() // project.go
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -348,5 +349,6 @@ func parsePages() map[string]*template.Template {
 	parseLearningPage(pages, funcs)
 	parseTeamPages(pages, funcs) // team.go
 	parseTrainingPage(pages, funcs)
+	parseProjectPages(pages, funcs) // project.go
 	return pages
 }

@@ -33,7 +33,7 @@ func newExchangeCmd(e *env) *cobra.Command {
 // addTrustFlag registers --exchange-trust.
 func addTrustFlag(cmd *cobra.Command, o *certOptions) {
 	cmd.Flags().StringArrayVar(&o.Trust, "exchange-trust", nil,
-		"file of a deployment's public key (as `volmatch certificate key` prints it) whose exchange files are imported; repeat for more")
+		"FILE of a deployment's public key, as 'volmatch certificate key' prints it, whose exchange files are imported; repeat for more")
 }
 
 // loadTrust reads the trusted deployments' public keys.
