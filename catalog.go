@@ -36,7 +36,7 @@ type CatalogDoc struct {
 }
 
 // catalogKinds are the kinds searched as CatalogDocs.
-var catalogKinds = []ChangeKind{ChangePool, ChangeStation, ChangeTeam}
+var catalogKinds = []ChangeKind{ChangePool, ChangeStation, ChangeTeam, ChangeCourse, ChangeProject}
 
 // CatalogKinds returns the kinds searched as CatalogDocs.
 func CatalogKinds() []ChangeKind { return append([]ChangeKind(nil), catalogKinds...) }

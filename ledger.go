@@ -109,8 +109,8 @@ func (t *LedgerTxn) Validate() error {
 	for i, e := range t.Entries {
 		f := fieldIndex("entries", i)
 		parts := strings.SplitN(e.Account, ":", 3)
-		if len(parts) != 3 || (parts[0] != CurrencyPoints && parts[0] != CurrencyTime) || (parts[1] != "vol" && parts[1] != "sys") || validID(f, parts[2]) != nil {
-			return FieldError(f+".account", "must be CURRENCY:vol:ID or CURRENCY:sys:NAME, got %q", e.Account)
+		if len(parts) != 3 || (parts[0] != CurrencyPoints && parts[0] != CurrencyTime) || (parts[1] != "vol" && parts[1] != "sys" && parts[1] != "partner") || validID(f, parts[2]) != nil {
+			return FieldError(f+".account", "must be CURRENCY:vol:ID, CURRENCY:partner:ID or CURRENCY:sys:NAME, got %q", e.Account)
 		}
 		if parts[0] != cur {
 			return FieldError(f+".account", "mixes currencies %s and %s in one transaction", cur, parts[0])

@@ -106,6 +106,7 @@ type Need struct {
 	District    string                `json:"district"`
 	Street      string                `json:"street"`
 	Station     string                `json:"station,omitempty"`
+	Project     string                `json:"project,omitempty"` // the project it belongs to, of the same organisation
 	RadiusKm    float64               `json:"radius_km"`
 	Shifts      []Shift               `json:"shifts"`
 	Requires    Requirements          `json:"requires"`
@@ -169,6 +170,7 @@ func (n *Need) Validate() error {
 		textField{"district", n.District, MaxCodeLen},
 		textField{"street", n.Street, MaxCodeLen},
 		textField{"station", n.Station, MaxCodeLen},
+		textField{"project", n.Project, MaxCodeLen},
 	); err != nil {
 		return err
 	}

@@ -44,6 +44,11 @@ type SearchQuery struct {
 	// Volunteers, when not nil, keeps only the volunteers it allows: who a
 	// social worker may browse.
 	Volunteers *VolunteerScope
+	// Pool keeps only the members of the talent pool with this ID, as the
+	// pool's record lists them (who the caller may see of them): a
+	// volunteer search (Kind "" or ChangeVolunteer). The engine turns it
+	// into Volunteers; the index does not read it.
+	Pool string
 	// After pages a listing by ID: with a Kind, no Text and no Near, the
 	// hits start after the record with this ID.
 	After string

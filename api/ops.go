@@ -101,6 +101,7 @@ var opSearch = Op{Summary: "Search needs and volunteers by text and place", Tag:
 	Params: []Param{q("q", "text (Chinese or English)"), q("kind", "need, volunteer, or both when empty"),
 		q("near", "lat,lng"), {Name: "km", In: "query", Type: "number", Desc: "radius around near (default 10)"},
 		q("district", "district code"), q("domain", "domain key"),
+		q("pool", "talent pool id: only its members (a volunteer search, staff only)"),
 		intQ("limit", "at least 1 (default 20); above 100 it is capped to 100"), intQ("offset", "hits to skip")},
 	Resp: SearchResponse{}}
 

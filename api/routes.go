@@ -169,6 +169,10 @@ func (s *Server) routes() {
 	h(post, "/needs/:id/dispatch", staff, opDispatch, bodyRoute(s, http.StatusOK, s.bodyOrEmpty, byValue(s.eng.Dispatch)))
 	s.recordRoutes(h) // certificates.go
 	s.ledgerRoutes(h) // ledger.go
+	s.incentiveRoutes(h)
+	s.trainingRoutes(h)
+	s.projectRoutes(h) // project.go
+	s.exchangeRoutes(h)
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }

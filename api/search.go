@@ -32,8 +32,11 @@ func searchQuery(c *gin.Context) (volmatch.SearchQuery, error) {
 	if sq.Near, sq.WithinKm, err = nearParam(c); err != nil {
 		return sq, err
 	}
-	if sq.Text == "" && sq.Near == nil {
-		return sq, malformed("q", "give q (text) or near (lat,lng)")
+	if sq.Pool, err = idParam(c, "pool"); err != nil {
+		return sq, err
+	}
+	if sq.Text == "" && sq.Near == nil && sq.Pool == "" {
+		return sq, malformed("q", "give q (text), near (lat,lng) or pool")
 	}
 	return sq, nil
 }

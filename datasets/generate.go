@@ -44,7 +44,8 @@ type Population struct {
 	Needs      []*volmatch.Need
 	Pools      []*volmatch.TalentPool
 	Stations   []*volmatch.Station
-	Teams      []*volmatch.Team // team.go
+	Projects   []*volmatch.Project // the needs' projects (project.go)
+	Teams      []*volmatch.Team    // team.go
 }
 
 // Language keys used by the generator: ISO 639 codes where they exist.
@@ -111,6 +112,7 @@ func Generate(o GenOptions) *Population {
 			p.Needs[i] = g.need(r, i, p.Stations)
 		}
 	})
+	p.Projects = g.projects(p.Needs)
 	return p
 }
 

@@ -33,6 +33,10 @@ var catalogSources = map[volmatch.ChangeKind]catalogKind{
 	volmatch.ChangePool:    catalogOf((volmatch.Store).Pool, (volmatch.Store).Pools),
 	volmatch.ChangeStation: catalogOf((volmatch.Store).Station, (volmatch.Store).Stations),
 	volmatch.ChangeTeam:    teamCatalog, // team.go
+	volmatch.ChangeCourse: catalogOf((volmatch.Store).Course, func(st volmatch.Store, ctx context.Context, o volmatch.ListOptions) ([]*volmatch.Course, string, error) {
+		return st.Courses(ctx, volmatch.CourseFilter{ListOptions: o})
+	}),
+	volmatch.ChangeProject: projectCatalog, // project.go
 }
 
 // catalogOf builds a catalogKind from a store's read and list methods of a

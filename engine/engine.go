@@ -87,6 +87,8 @@ type Options struct {
 	Certificates CertificateOptions
 	// Ledger are the earning rules of points and time savings (ledger.go).
 	Ledger LedgerRules
+	// Exchange is the trust list of the 京津冀 exchange (exchange.go).
+	Exchange ExchangeOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -143,6 +145,10 @@ type Engine struct {
 	outbox      bool
 	certs       certKeys    // service certificates' keys (certificate.go)
 	rules       LedgerRules // earning rules (ledger.go)
+	members     memberCache // talent-pool membership by store change (verify.go)
+
+	// trusted are the exchange's issuers by key ID (exchange.go).
+	trusted map[string]TrustedIssuer
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -167,6 +173,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	e.outbox = o.Outbox
 	e.certs = newCertKeys(o.Certificates)
 	e.rules = o.Ledger.withDefaults()
+	e.trusted = o.Exchange.byKeyID()
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text
@@ -198,6 +205,13 @@ func (e *Engine) Follow(ctx context.Context, every time.Duration) {
 
 // Applied returns the last store change the indexes have applied.
 func (e *Engine) Applied() uint64 { return e.follower.Seq() }
+
+// WaitApplied blocks until the indexes have applied every store change up
+// to seq, or ctx ends: after it, this replica's rankings see every write
+// up to seq, another replica's included (Follow applies them).
+func (e *Engine) WaitApplied(ctx context.Context, seq uint64) error {
+	return e.follower.WaitApplied(ctx, seq)
+}
 
 // Store returns the store the engine writes to (for the transports'
 // health checks and token lookups).

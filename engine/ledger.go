@@ -261,6 +261,8 @@ type LedgerTotals struct {
 	RedeemedPoints int64 `json:"redeemed_points"`
 	IssuedMinutes  int64 `json:"issued_minutes"`
 	RedeemedMinute int64 `json:"redeemed_minutes"`
+	// PartnerPoints are the points redeemed for partners' offers (礼遇).
+	PartnerPoints int64 `json:"partner_points"`
 }
 
 // Totals returns the ledger's totals (a planner or an admin).
@@ -285,5 +287,7 @@ func (e *Engine) Totals(ctx context.Context, tok *volmatch.Token) (*LedgerTotals
 		}
 		*c.into = c.sign * b
 	}
-	return &t, nil
+	var err error
+	t.PartnerPoints, err = e.partnerPoints(ctx)
+	return &t, err
 }

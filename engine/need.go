@@ -26,6 +26,9 @@ func (e *Engine) PostNeed(ctx context.Context, tok *volmatch.Token, n *volmatch.
 	if n.Status == "" {
 		n.Status = volmatch.NeedOpen
 	}
+	if err := e.checkNeedProject(ctx, n, nil); err != nil { // project.go
+		return nil, err
+	}
 	if err := checkedWrite(ctx, e, n, e.prepareNeed, e.store.CreateNeed); err != nil {
 		return nil, err
 	}
@@ -54,6 +57,9 @@ func (e *Engine) UpdateNeed(ctx context.Context, tok *volmatch.Token, id string,
 	n.PostedAt, n.UpdatedAt = old.PostedAt, e.now()
 	if n.Status == "" {
 		n.Status = old.Status
+	}
+	if err := e.checkNeedProject(ctx, n, old); err != nil { // project.go
+		return nil, err
 	}
 	if err := checkedWrite(ctx, e, n, e.prepareNeed, e.store.UpdateNeed); err != nil {
 		return nil, err

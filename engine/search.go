@@ -59,8 +59,24 @@ func (e *Engine) Search(ctx context.Context, tok *volmatch.Token, q volmatch.Sea
 	if e.search == nil {
 		return FoundPage{}, volmatch.Errorf(volmatch.EUNAVAILABLE, "search is not configured")
 	}
+	if q.Pool != "" {
+		if q.Kind != "" && q.Kind != volmatch.ChangeVolunteer {
+			return FoundPage{}, volmatch.FieldError("pool", "narrows a volunteer search, not one of kind %q", q.Kind)
+		}
+		if tok.Role != volmatch.RoleAdmin && tok.Role != volmatch.RoleSocialWorker {
+			return FoundPage{}, forbidden("the %s role may not search volunteers", tok.Role)
+		}
+		q.Kind = volmatch.ChangeVolunteer
+	}
 	if q.Volunteers == nil && (q.Kind == "" || q.Kind == volmatch.ChangeVolunteer) {
 		scope, err := e.browseScope(ctx, tok)
+		if err != nil {
+			return FoundPage{}, err
+		}
+		q.Volunteers = scope
+	}
+	if q.Pool != "" {
+		scope, err := e.poolScope(ctx, q.Pool, q.Volunteers)
 		if err != nil {
 			return FoundPage{}, err
 		}
@@ -135,4 +151,47 @@ func (e *Engine) found(ctx context.Context, tok *volmatch.Token, h volmatch.Sear
 		f.Record = &d
 	}
 	return f, nil
+}
+
+// poolScope narrows scope (nil: everyone) to the members of talent pool
+// id, as its record lists them: a pool's members are verified by the
+// admins who write it. A missing pool has no members.
+func (e *Engine) poolScope(ctx context.Context, id string, scope *volmatch.VolunteerScope) (*volmatch.VolunteerScope, error) {
+	p, err := e.store.Pool(ctx, id)
+	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+		return &volmatch.VolunteerScope{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	in := map[string]bool{}
+	if scope != nil {
+		for _, v := range scope.IDs {
+			in[v] = true
+		}
+	}
+	out := &volmatch.VolunteerScope{IDs: []string{}}
+	seen := map[string]bool{}
+	for _, m := range p.Members {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		switch {
+		case scope == nil || in[m]:
+		case scope.Findable:
+			v, err := e.store.Volunteer(ctx, m)
+			if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			if !v.Consent.Findable {
+				continue
+			}
+		default:
+			continue
+		}
+		out.IDs = append(out.IDs, m)
+	}
+	return out, nil
 }

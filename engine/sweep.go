@@ -62,6 +62,9 @@ func (e *Engine) SweepEvery(ctx context.Context, d time.Duration) {
 		} else if n > 0 {
 			e.log.Info("swept expired sign-in codes and sessions", "removed", n)
 		}
+		if n, err := e.ExpireTrainings(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("expiry of trainings failed", "code", volmatch.ErrorCode(err), "withdrawn", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"volmatch"
@@ -87,13 +88,54 @@ func (e *Engine) poolsOf(ctx context.Context, id string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m[id], nil
+	return slices.Clone(m[id]), nil
 }
 
 // membership maps each volunteer to the pools that list them, from the
 // pools' records (a city has a pool per professional domain, so they are
-// read whole).
+// read whole), kept for the store's last change: every pool write appends
+// a change, so the next read after one (on any replica) reads them again,
+// and a read between writes costs one read of the change counter. The map
+// is shared: callers copy what they keep.
 func (e *Engine) membership(ctx context.Context) (map[string][]string, error) {
+	seq, err := e.store.LastChange(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("talent pools: %w", err)
+	}
+	if m, ok := e.members.get(seq); ok {
+		return m, nil
+	}
+	m, err := e.readMembership(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.members.put(seq, m)
+	return m, nil
+}
+
+// memberCache keeps the membership map read at a store change.
+type memberCache struct {
+	mu  sync.Mutex
+	seq uint64
+	m   map[string][]string
+}
+
+func (c *memberCache) get(seq uint64) (map[string][]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m, c.m != nil && c.seq == seq
+}
+
+func (c *memberCache) put(seq uint64, m map[string][]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || seq >= c.seq {
+		c.seq, c.m = seq, m
+	}
+}
+
+// readMembership reads the membership map from the pools' records.
+func (e *Engine) readMembership(ctx context.Context) (map[string][]string, error) {
 	m := map[string][]string{}
 	o := volmatch.ListOptions{Limit: 1000}
 	for {

@@ -229,6 +229,9 @@ func (e *Engine) DeleteVolunteer(ctx context.Context, tok *volmatch.Token, id st
 	if err := e.releaseUpcoming(ctx, id); err != nil {
 		return err
 	}
+	if err := e.releaseSeats(ctx, id); err != nil { // training.go
+		return err
+	}
 	if err := e.store.DeleteVolunteer(ctx, id); err != nil {
 		return err
 	}

@@ -19,6 +19,9 @@ type Filter struct {
 	Domain      string    `json:"domain,omitempty"`
 	TargetGroup string    `json:"target_group,omitempty"`
 	Org         string    `json:"org,omitempty"`
+	// Needs, when not nil, selects the events of these needs only (a
+	// project's: see ProjectReport).
+	Needs map[string]bool `json:"-"`
 	// MinGroup is not a selection: when above 1, every figure about people
 	// computed from fewer than MinGroup of them (but at least one) is
 	// withheld, null in JSON and named in its cell's Suppressed (see the
@@ -33,7 +36,7 @@ func (f Filter) Matches(ev *volmatch.Event) bool {
 		(f.Street == "" || ev.Street == f.Street) &&
 		(f.Domain == "" || ev.Domain == f.Domain) &&
 		(f.TargetGroup == "" || ev.TargetGroup == f.TargetGroup) &&
-		(f.Org == "" || ev.Org == f.Org)
+		(f.Org == "" || ev.Org == f.Org) && (f.Needs == nil || f.Needs[ev.Need])
 }
 
 // InWindow reports whether t falls in [From, To).

@@ -78,43 +78,47 @@ func By(events []volmatch.Event, f Filter, key GroupKey) []GroupReport {
 	sort.Strings(vals)
 	out := make([]GroupReport, 0, len(vals))
 	for _, v := range vals {
-		l := newLedger(events, key.narrow(f, v))
-		r, h, fu := l.rates(), l.hours(), l.funnel()
-		g := GroupReport{
-			Key: v, Needs: len(l.cohort), SlotsAsked: r.SlotsAsked, SlotsFilled: r.SlotsFilled,
-			Unfilled: r.SlotsAsked - r.SlotsFilled, FillRate: r.FillRate,
-			CompletionRate: r.CompletionRate, NoShowRate: r.NoShowRate, CancellationRate: r.CancellationRate,
-			Hours: h.Hours, ActiveVolunteers: h.ActiveVolunteers,
-			Ratings: r.Satisfaction.Ratings, MeanRating: r.Satisfaction.Mean,
-			MedianHoursToFill: fu.TimeToFill.MedianHours,
-		}
-		e, most := 0, 0
-		for _, n := range l.cohort {
-			e += n.eligible
-			most = max(most, n.eligible)
-		}
-		g.EligibleMean = ratio(float64(e), float64(len(l.cohort)))
-		if r.Suppressed.Has("fill_rate") {
-			withhold(&g, "slots_filled", "unfilled", "fill_rate")
-		}
-		if fu.TimeToFill.Suppressed.Has("median_hours") {
-			withhold(&g, "median_hours_to_fill")
-		}
-		if r.Suppressed.Has("completion_rate") {
-			withhold(&g, "completion_rate", "no_show_rate", "cancellation_rate")
-		}
-		if h.Suppressed.Has("hours") {
-			withhold(&g, "hours", "active_volunteers")
-		}
-		if r.Satisfaction.Suppressed.Has("mean") {
-			withhold(&g, "ratings", "mean_rating")
-		}
-		if l.small(most) {
-			withhold(&g, "eligible_mean")
-		}
-		out = append(out, g)
+		out = append(out, newLedger(events, key.narrow(f, v)).group(v))
 	}
 	return out
+}
+
+// group is the GroupReport of the ledger's filter, under the key.
+func (l *ledger) group(key string) GroupReport {
+	r, h, fu := l.rates(), l.hours(), l.funnel()
+	g := GroupReport{
+		Key: key, Needs: len(l.cohort), SlotsAsked: r.SlotsAsked, SlotsFilled: r.SlotsFilled,
+		Unfilled: r.SlotsAsked - r.SlotsFilled, FillRate: r.FillRate,
+		CompletionRate: r.CompletionRate, NoShowRate: r.NoShowRate, CancellationRate: r.CancellationRate,
+		Hours: h.Hours, ActiveVolunteers: h.ActiveVolunteers,
+		Ratings: r.Satisfaction.Ratings, MeanRating: r.Satisfaction.Mean,
+		MedianHoursToFill: fu.TimeToFill.MedianHours,
+	}
+	e, most := 0, 0
+	for _, n := range l.cohort {
+		e += n.eligible
+		most = max(most, n.eligible)
+	}
+	g.EligibleMean = ratio(float64(e), float64(len(l.cohort)))
+	if r.Suppressed.Has("fill_rate") {
+		withhold(&g, "slots_filled", "unfilled", "fill_rate")
+	}
+	if fu.TimeToFill.Suppressed.Has("median_hours") {
+		withhold(&g, "median_hours_to_fill")
+	}
+	if r.Suppressed.Has("completion_rate") {
+		withhold(&g, "completion_rate", "no_show_rate", "cancellation_rate")
+	}
+	if h.Suppressed.Has("hours") {
+		withhold(&g, "hours", "active_volunteers")
+	}
+	if r.Satisfaction.Suppressed.Has("mean") {
+		withhold(&g, "ratings", "mean_rating")
+	}
+	if l.small(most) {
+		withhold(&g, "eligible_mean")
+	}
+	return g
 }
 
 // ByDistrict is By(events, f, ByDistrictKey): fill rate and unmet slots per

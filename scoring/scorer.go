@@ -61,6 +61,19 @@ func NewScorer(tax Taxonomy, o Options) *Scorer {
 // Weights returns the weights in use.
 func (sc *Scorer) Weights() Weights { return sc.w }
 
+// DistanceHalfKm returns the distance at which the distance score halves.
+func (sc *Scorer) DistanceHalfKm() float64 { return sc.halfKm }
+
+// SlackWindow returns the hours of the week that availability_slack looks
+// at for shift s: up to the slack before its start and after its end, on
+// the calendar days it touches (Beijing time), without its own hours. The
+// value is the share of these hours the volunteer is available, 1 when
+// there are none: for a peer that computes the score elsewhere (a database)
+// and must get the same number.
+func (sc *Scorer) SlackWindow(s volmatch.Shift) volmatch.Week {
+	return sc.slackWindow(s, volmatch.ShiftHours(s.Start, s.End))
+}
+
 // Gate is the package-level Gate: the first hard gate of n's shift s that v
 // fails, "" when all pass. It allocates nothing.
 func (sc *Scorer) Gate(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift) string {

@@ -6,7 +6,7 @@
 #   scripts/bench.sh rank menu    only those steps; the other steps' last
 #                                 results are kept and reported with them
 #
-# Steps: rank menu assign overlap dense instances index stores api load http, and
+# Steps: rank menu peers assign overlap dense instances index stores api load http, and
 # load5m (5,000,000 volunteers: ~15 min, ~10 GiB; run only when named or
 # with BENCH_5M=1).
 # Each step writes bench/results-STEP.txt (Go benchmark format, for
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${BENCH_COUNT:-5}
-all=(rank menu assign overlap dense instances index stores api load load5m http)
+all=(rank menu peers assign overlap dense instances index stores api load load5m http)
 steps=("$@")
 if [[ ${#steps[@]} -eq 0 ]]; then
 	for s in "${all[@]}"; do
@@ -61,6 +61,13 @@ step() {
 	case $1 in
 	rank) gobench ./matcher/ '^BenchmarkRank$' -count "$count" -cpu 1 ;;
 	menu) gobench ./matcher/ '^BenchmarkMenu100k$' -count "$count" -benchtime 1x ;;
+	# volmatch, PostgreSQL+PostGIS and Bleve ranking the same needs at 100k
+	# and 1M (the benchmark starts its own postgres cluster on loopback,
+	# initdb in a temporary folder, as the postgres user when run as root)
+	peers)
+		./scripts/deps.sh >&2
+		gobench ./internal/peers/ '^BenchmarkPeers$' -count 1 -benchtime 3x
+		;;
 	assign) gobench ./matcher/ '^BenchmarkAssign(20k|50k|City)$' -count 2 -benchtime 1x ;;
 	overlap) gobench ./matcher/ '^BenchmarkAssignOverlap$' -count 1 -benchtime 1x ;; # chained weeks, 1k-100k: up to ~6 min
 	dense)

@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,7 +63,9 @@ func newAcceptance(t *testing.T) *acceptance {
 	// Monday 08:00 in Beijing: the shift posted for 10:00 opens its
 	// check-in now.
 	c := &clock{t: fixture.Base.Add(8 * time.Hour)}
-	eng := engine.New(st, text, tax, engine.Options{Now: c.Now})
+	// Groups of one are shown on the dashboard: the morning's change is
+	// two people's (a deployment keeps the default of 5).
+	eng := engine.New(st, text, tax, engine.Options{Now: c.Now, MinGroup: 1})
 	ctx := context.Background()
 	if err := eng.CreateOrganisation(ctx, admin, &volmatch.Organisation{ID: "O1", Name: "朝阳区某街道社工站", District: fixture.District}); err != nil {
 		t.Fatal(err)
@@ -77,7 +82,12 @@ func newAcceptance(t *testing.T) *acceptance {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, eng: eng, clock: c}
+	// The notifier, as `volmatch serve` runs it: invitations reach the
+	// inbox and its live stream.
+	notifier, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go eng.RunNotifier(notifier, 100*time.Millisecond)
+	e := &env{t: t, eng: eng, st: st, clock: c}
 	pages := web.New(eng, web.Options{})
 	e.srv = httptest.NewServer(api.New(eng, api.Options{Web: pages}).Handler())
 	t.Cleanup(e.srv.Close)
@@ -144,10 +154,52 @@ func (p *person) do(actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // shot takes the next numbered screenshot of the person's page.
-func (p *person) shot(what string) {
+func (p *person) shot(what string) []byte {
 	p.a.t.Helper()
 	p.step++
-	browsertest.Shot(p.a.t, p.ctx, filepath.Join(p.dir, fmt.Sprintf("%s-%02d-%s.png", p.name, p.step, what)))
+	return browsertest.Shot(p.a.t, p.ctx, filepath.Join(p.dir, fmt.Sprintf("%s-%02d-%s.png", p.name, p.step, what)))
+}
+
+// cover writes cover.png, the README's picture (docs/screenshot.png is a
+// copy): the social worker's explained matches beside the volunteer's
+// phone with the invitation that has just arrived live, as the test shot
+// them, cropped and scaled onto one 1200 by 640 px image.
+func (a *acceptance) cover(dir string, desktop, phone []byte) {
+	a.t.Helper()
+	ctx, cancel := chromedp.NewContext(a.browser, chromedp.WithNewBrowserContext())
+	defer cancel()
+	page := fmt.Sprintf(`<body style="margin:0;padding:20px;display:flex;gap:24px;background:#e9ebee">`+
+		`<div style="width:836px;height:600px;overflow:hidden;border-radius:8px;box-shadow:0 2px 8px #0004">`+
+		`<img style="width:1050px;margin-left:-105px;display:block" src="data:image/png;base64,%s"></div>`+
+		`<div style="width:300px;height:600px;overflow:hidden;border-radius:18px;box-shadow:0 2px 8px #0004">`+
+		`<img style="width:300px;display:block" src="data:image/png;base64,%s"></div></body>`,
+		base64.StdEncoding.EncodeToString(desktop), base64.StdEncoding.EncodeToString(phone))
+	js, _ := json.Marshal(page)
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1200, 640), chromedp.Navigate("about:blank"),
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.innerHTML = `+string(js)),
+		chromedp.Evaluate[chromedp.Void](`Promise.all([...document.images].map(i => i.decode()))`, chromedp.EvalAwaitPromise))
+	var png []byte
+	if err == nil {
+		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	}
+	if err != nil {
+		a.t.Fatalf("cover: %v", err)
+	}
+	file := filepath.Join(dir, "cover.png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Logf("cover %s (%d bytes)", file, len(png))
+}
+
+// kpi returns the text of a dashboard figure (data-kpi="key").
+func (p *person) kpi(key string) string {
+	p.a.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(`[data-kpi="`+key+`"] .value`)))
+	if err != nil {
+		p.a.t.Fatalf("%s: dashboard figure %s: %v", p.name, key, err)
+	}
+	return strings.TrimSpace(s)
 }
 
 // text returns the text of the page's main element.
@@ -178,7 +230,12 @@ func TestAcceptanceOneMorning(t *testing.T) {
 	a := newAcceptance(t)
 	dir := browsertest.Artifacts(t)
 
-	// 1. An admin issues the sign-in links; the social worker signs in.
+	// 1. An admin issues the sign-in links; the planner reads the
+	// dashboard before the morning, the social worker signs in.
+	dash := a.person("planner", planner, 1280, dir)
+	dash.open("/web/dashboard")
+	hoursBefore, activeBefore := dash.kpi("hours"), dash.kpi("active_volunteers")
+	dash.shot("dashboard-before")
 	worker := a.person("worker", socialWorker, 1280, dir)
 	worker.shot("signed-in")
 
@@ -228,12 +285,15 @@ func TestAcceptanceOneMorning(t *testing.T) {
 	if strings.Contains(page, "王芳") {
 		t.Errorf("the matches page shows a full name")
 	}
-	worker.shot("matches")
+	matches := worker.shot("matches")
 
-	// 4. A volunteer (390 px) has her invitations page open.
+	// 4. A volunteer (390 px) has her inbox open; the page is marked, so
+	// that a reload would show.
 	li := a.person("volunteer-b", volmatch.Token{Role: volmatch.RoleVolunteer, Volunteer: "VB"}, 390, dir)
-	li.open("/web/invitations")
-	li.shot("invitations-empty")
+	li.open("/web/inbox")
+	li.do(chromedp.WaitVisible(chromedp.ID("inbox-empty")), chromedp.Evaluate[chromedp.Void](`window.__stayed = true`))
+	li.shot("inbox-empty")
+	time.Sleep(300 * time.Millisecond) // the page's EventSource connects
 
 	// 5. The worker invites the top 3.
 	worker.submit(`form.top-form button[type=submit]`)
@@ -244,13 +304,24 @@ func TestAcceptanceOneMorning(t *testing.T) {
 	}
 	worker.shot("invited-top-3")
 
-	// 6. The invitation reaches her; she accepts in one tap.
-	li.open("/web/invitations")
-	if !strings.Contains(li.text(), "重阳节敬老院陪伴活动") {
-		t.Fatalf("the invitation is not on the volunteer's page:\n%s", li.text())
+	// 6. The invitation appears in her open inbox, live, without a
+	// reload; she accepts it there in one tap.
+	invited := time.Now()
+	if err := chromedp.Do(li.ctx, chromedp.WaitVisible(chromedp.CSS(`#inbox-list li[data-kind="invite"] form[action$="/accept"] button`))); err != nil {
+		t.Fatalf("the invitation did not appear in the open inbox: %v", err)
 	}
-	li.shot("invitation")
-	li.submit(`form[action$="/accept"] button`)
+	t.Logf("the invitation reached the open inbox %v after the worker's tap", time.Since(invited).Round(time.Millisecond))
+	if stayed, err := chromedp.Run(li.ctx, chromedp.Evaluate[bool](`window.__stayed === true`)); err != nil || !stayed {
+		t.Errorf("the inbox reloaded (%v), want the invitation added live", err)
+	}
+	if !strings.Contains(li.text(), "重阳节敬老院陪伴活动") {
+		t.Fatalf("the invitation in the inbox lacks the need's title:\n%s", li.text())
+	}
+	a.cover(dir, matches, li.shot("inbox-invitation-live"))
+	li.submit(`#inbox-list li[data-kind="invite"] form[action$="/accept"] button`)
+	if page := li.text(); !strings.Contains(page, "已接受") {
+		t.Errorf("after accepting in the inbox the page does not say so:\n%s", page)
+	}
 	li.shot("accepted")
 
 	// 7. Another volunteer, farther away and not invited, signs up from
@@ -306,5 +377,16 @@ func TestAcceptanceOneMorning(t *testing.T) {
 		}
 	}
 	li.shot("shifts")
+
+	// 10. The planner's dashboard shows the morning: hours served and
+	// volunteers active moved.
+	dash.open("/web/dashboard")
+	hoursAfter, activeAfter := dash.kpi("hours"), dash.kpi("active_volunteers")
+	if hoursAfter == hoursBefore || hoursAfter != "4.0" || activeAfter == activeBefore {
+		t.Errorf("the dashboard's hours %s -> %s and active volunteers %s -> %s, want the 4.0 hours of two volunteers shown",
+			hoursBefore, hoursAfter, activeBefore, activeAfter)
+	}
+	t.Logf("dashboard: hours %s -> %s, active volunteers %s -> %s", hoursBefore, hoursAfter, activeBefore, activeAfter)
+	dash.shot("dashboard-after")
 	_ = needPath
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -119,6 +120,13 @@ func TestDashboardAccess(t *testing.T) {
 			cl := c.client()
 			for _, p := range paths {
 				status, loc, body := cl.get(p)
+				if c.to != "" {
+					want := c.to + "?next=" + url.QueryEscape(p) // back to the page after signing in
+					if status != c.status || loc != want {
+						t.Errorf("GET %s = %d to %q, want %d to %q", p, status, loc, c.status, want)
+					}
+					continue
+				}
 				if status != c.status || loc != c.to {
 					t.Errorf("GET %s = %d to %q, want %d to %q", p, status, loc, c.status, c.to)
 				}
@@ -141,7 +149,7 @@ func TestDashboardAccess(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/web/signin" {
+			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/web/signin?next="+url.QueryEscape(p) {
 				t.Errorf("GET %s with a bearer token = %d to %q, want 303 to /web/signin", p, resp.StatusCode, resp.Header.Get("Location"))
 			}
 			// Nor does a bearer secret work as the cookie.
@@ -453,7 +461,8 @@ func TestDashboardBudget(t *testing.T) {
 	cl := e.signIn(planner)
 	total := 0
 	for _, p := range []string{"/web/dashboard?district=110105", "/web/static/dashboard.js", "/web/static/dashboard.css",
-		"/web/static/style.css", "/web/static/volunteer.css", "/web/static/htmx.min.js", "/web/dashboard/districts.geojson"} {
+		"/web/static/style.css", "/web/static/volunteer.css", "/web/static/workspace.css", "/web/static/profile.css",
+		"/web/static/htmx.min.js", "/web/dashboard/districts.geojson"} { // every file the layout and the page load
 		req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
 		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the body stays as sent
 		for _, c := range cl.c.Jar.Cookies(req.URL) {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -44,17 +45,36 @@ var admin = &volmatch.Token{Role: volmatch.RoleAdmin}
 type env struct {
 	t     *testing.T
 	eng   *engine.Engine
+	st    volmatch.Store
 	clock *clock
 	srv   *httptest.Server
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{})
+}
+
+// envOptions change newEnv's server for a test.
+type envOptions struct {
+	// Logger receives the engine's and the pages' logs (default: none).
+	Logger *slog.Logger
+	// Store, when set, wraps the store the engine is given (an injected
+	// failure).
+	Store func(volmatch.Store) volmatch.Store
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
+	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	var engStore volmatch.Store = st
+	if o.Store != nil {
+		engStore = o.Store(st)
+	}
 	tax := taxonomy.Load()
 	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups(), Labels: tax.Labels()})
 	if err != nil {
@@ -62,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { text.Close() })
 	c := &clock{t: fixture.Base}
-	eng := engine.New(st, text, tax, engine.Options{Now: c.Now, TokenTTL: time.Nanosecond,
+	eng := engine.New(engStore, text, tax, engine.Options{Now: c.Now, TokenTTL: time.Nanosecond, Logger: o.Logger,
 		Certificates: engine.CertificateOptions{Key: certKey}}) // record_test.go
 	ctx := context.Background()
 	for _, id := range []string{"O1", "O2"} {
@@ -82,11 +102,13 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	seedOffers(t, eng)   // offers_test.go
+	seedProjects(t, eng) // project_test.go
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, eng: eng, clock: c}
-	e.srv = httptest.NewServer(web.New(eng, web.Options{}).Handler())
+	e := &env{t: t, eng: eng, st: st, clock: c}
+	e.srv = httptest.NewServer(web.New(eng, web.Options{Logger: o.Logger}).Handler())
 	t.Cleanup(e.srv.Close)
 	return e
 }

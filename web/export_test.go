@@ -29,3 +29,7 @@ func SetStreamWrite(d time.Duration) func() {
 	streamWrite = d
 	return func() { streamWrite = old }
 }
+
+// Routes returns the patterns s serves ("GET /web/needs/{id}"), in the
+// order registered.
+func Routes(s *Server) []string { return append([]string(nil), s.mux.patterns...) }

@@ -107,8 +107,8 @@ func (s *Server) historyPage(w http.ResponseWriter, r *request) {
 
 func init() {
 	for k, v := range map[string]string{
-		"nav.history":         "服务记录",
-		"history.title":       "历史服务记录",
+		"nav.history":         "历史安排",
+		"history.title":       "历史安排",
 		"history.month":       "月份",
 		"history.month.hint":  "格式如 2026-11；不填显示全部。",
 		"history.filter":      "筛选",

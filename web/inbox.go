@@ -86,6 +86,9 @@ type noteView struct {
 	ID, Kind, Label, Text, Link, LinkText string
 	At                                    time.Time
 	Unread                                bool
+	// Answer is the invitation an invite note answers in one tap (accept
+	// or decline, as on the invitations page) while it waits for one.
+	Answer string
 }
 
 // noteItem is what the "note" template renders: one item with the page's
@@ -140,14 +143,31 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *request) {
 		s.fail(w, r.Request, r.lang, err)
 		return
 	}
+	// The invitations still waiting for an answer: their notes offer it.
+	open, _, err := s.eng.Invitations(ctx, r.tok, volmatch.InvitationFilter{Volunteer: r.tok.Volunteer, Status: volmatch.InviteSent,
+		ListOptions: volmatch.ListOptions{Limit: maxOwn}})
+	if err != nil {
+		s.fail(w, r.Request, r.lang, err)
+		return
+	}
+	waiting := map[string]bool{}
+	for _, inv := range open {
+		waiting[inv.ID] = inv.Origin != volmatch.OriginSignUp // a sign-up of theirs is not theirs to accept
+	}
 	d := inboxData{Unread: in.Unread, Gateway: s.eng.Outbox()}
 	if k := r.URL.Query().Get("msg"); inboxFlashes[k] {
 		d.Notice = &notice{Text: msg(r.lang, k), OK: true}
 	} else if k == "inbox.nogateway" {
 		d.Notice = &notice{Text: msg(r.lang, k)}
+	} else {
+		d.Notice = r.flash() // an answer given here
 	}
 	for _, n := range in.Items {
-		d.Items = append(d.Items, noteItem{Lang: r.lang, CSRF: r.csrf, Note: viewNote(r.lang, n)})
+		v := viewNote(r.lang, n)
+		if !waiting[v.Answer] {
+			v.Answer = ""
+		}
+		d.Items = append(d.Items, noteItem{Lang: r.lang, CSRF: r.csrf, Note: v})
 	}
 	for _, k := range volmatch.NoticeKinds {
 		d.Prefs = append(d.Prefs, prefRow{Kind: string(k), Label: msg(r.lang, "notice."+string(k)), InApp: p.InApp(k), Outbox: p.Outbound(k)})
@@ -178,6 +198,7 @@ func viewNote(lang string, n *volmatch.Notification) noteView {
 	switch n.Kind {
 	case volmatch.NoticeInvite:
 		v.Link, v.LinkText = "/web/invitations", msg(lang, "inbox.go.invitations")
+		v.Answer = n.Invite // the page keeps it only while the invitation waits
 	case volmatch.NoticeReminder24h, volmatch.NoticeReminder2h, volmatch.NoticeApproved, volmatch.NoticeChanged:
 		v.Link, v.LinkText = "/web/shifts", msg(lang, "inbox.go.shifts")
 	}

@@ -172,7 +172,7 @@ func TestInboxPage(t *testing.T) {
 	}
 
 	// Roles: the page and the stream.
-	if status, loc, _ := e.client().get("/web/inbox"); status != 303 || loc != "/web/signin" {
+	if status, loc, _ := e.client().get("/web/inbox"); status != 303 || loc != "/web/signin?next=%2Fweb%2Finbox" {
 		t.Errorf("GET /web/inbox signed out = %d to %q", status, loc)
 	}
 	if _, status := e.client().stream(e.srv.URL); status != http.StatusUnauthorized {
@@ -496,5 +496,43 @@ func TestInboxStreamStalledClient(t *testing.T) {
 		if ct := w.h.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 			t.Fatalf("stream %d answered %q, want an event stream (its place freed)", i, ct)
 		}
+	}
+}
+
+// TestInboxAnswer: an invitation's note in the inbox accepts or declines
+// it in one tap, back to the inbox with the outcome; once answered the
+// note offers it no more; another volunteer's invitation is not theirs to
+// answer from their inbox either.
+func TestInboxAnswer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.eng.RegisterVolunteer(ctx, admin, fixture.Volunteer("V2")); err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := e.invite("V1"), e.invite("V2")
+	e.notify()
+	c := e.signIn(volunteer)
+	_, _, page := c.get("/web/inbox")
+	accept := `action="/web/invitations/` + mine + `/accept"`
+	if !strings.Contains(page, accept) || !strings.Contains(page, `name="from" value="inbox"`) {
+		t.Fatalf("the invitation's note offers no one-tap answer:\n%s", page)
+	}
+	status, loc, _ := c.post("/web/invitations/"+theirs+"/accept", url.Values{"csrf": {csrf(t, page)}, "from": {"inbox"}})
+	if status != http.StatusForbidden && status != http.StatusNotFound {
+		t.Errorf("accepting V2's invitation from V1's inbox = %d to %q, want 403", status, loc)
+	}
+	status, loc, _ = c.post("/web/invitations/"+mine+"/accept", url.Values{"csrf": {csrf(t, page)}, "from": {"inbox"}})
+	if status != http.StatusSeeOther || loc != "/web/inbox?msg=flash.accepted" {
+		t.Fatalf("accept from the inbox = %d to %q, want 303 back to the inbox", status, loc)
+	}
+	if as := e.assignments("V1"); len(as) != 1 || as[0].Status != volmatch.AssignReserved {
+		t.Errorf("after accepting from the inbox V1 holds %v", as)
+	}
+	_, _, page = c.get(loc)
+	if !strings.Contains(page, `class="flash ok"`) || strings.Contains(page, accept) {
+		t.Errorf("after the answer the inbox lacks the notice or still offers the answer:\n%s", page)
+	}
+	if as := e.assignments("V2"); len(as) != 0 {
+		t.Errorf("V2 holds %d assignments after V1's tries", len(as))
 	}
 }

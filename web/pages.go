@@ -2,17 +2,20 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"volmatch"
 	"volmatch/taxonomy"
 )
 
-// signinData is the sign-in form: the code (from the link) and the error
-// beside the field.
+// signinData is the sign-in form: the code (from the link), the error
+// beside the field and the page asked for before signing in.
 type signinData struct {
 	Code, Error, Notice string
+	Next                string // a same-site path (safeNext), or ""
 }
 
 // signinForm shows the sign-in form, the code filled in from a link's
@@ -21,7 +24,7 @@ type signinData struct {
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	headers(w)
 	lang := language(w, r, s.secure(r))
-	d := signinData{Code: r.URL.Query().Get("code")}
+	d := signinData{Code: r.URL.Query().Get("code"), Next: safeNext(r.URL.Query().Get("next"))}
 	switch {
 	case r.URL.Query().Has("ended"):
 		d.Notice = msg(lang, "signin.expired")
@@ -52,13 +55,14 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := strings.TrimSpace(r.PostFormValue("code"))
+	next := safeNext(r.PostFormValue("next"))
 	if code == "" {
-		s.signinPage(w, r, lang, http.StatusUnprocessableEntity, signinData{Error: msg(lang, "signin.empty")})
+		s.signinPage(w, r, lang, http.StatusUnprocessableEntity, signinData{Error: msg(lang, "signin.empty"), Next: next})
 		return
 	}
 	secret, sess, err := s.eng.RedeemSignIn(r.Context(), code)
 	if volmatch.ErrorCode(err) == volmatch.EUNAUTHORIZED {
-		s.signinPage(w, r, lang, http.StatusUnprocessableEntity, signinData{Code: code, Error: msg(lang, "signin.bad")})
+		s.signinPage(w, r, lang, http.StatusUnprocessableEntity, signinData{Code: code, Error: msg(lang, "signin.bad"), Next: next})
 		return
 	} else if err != nil {
 		s.fail(w, r, lang, err)
@@ -67,7 +71,55 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: "", Path: "/web/signin", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 	s.setSession(w, r, secret, sess.ExpiresAt.Sub(sess.CreatedAt))
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	if next == "" {
+		next = "/" // the home of the role
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// maxNext is the longest page address kept across a sign-in.
+const maxNext = 2048
+
+// safeNext returns next when it is a path of this site to go to after
+// signing in, "" otherwise. Only a relative path from the root is kept:
+// not a scheme or a host ("https://…"), not a path a browser reads as
+// another host ("//evil.example", "/\evil.example": browsers take a
+// backslash for a slash), nothing with a control character (browsers drop
+// a tab or a newline, which would join "/" and "/evil.example"), and not
+// the sign-in page itself.
+func safeNext(next string) string {
+	if next == "" || len(next) > maxNext || next[0] != '/' || strings.HasPrefix(next, "/web/signin") {
+		return ""
+	}
+	for _, c := range next {
+		if c == '\\' || c < 0x20 || c == 0x7f || c == utf8.RuneError {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	return next
+}
+
+// signinURL is the sign-in page that sends the caller on to the page r
+// asked for (a GET only: a form's POST cannot be replayed after the
+// sign-in); ended says the session has ended.
+func signinURL(r *http.Request, ended bool) string {
+	q := url.Values{}
+	if ended {
+		q.Set("ended", "1")
+	}
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		if next := safeNext(r.URL.RequestURI()); next != "" {
+			q.Set("next", next)
+		}
+	}
+	if len(q) == 0 {
+		return "/web/signin"
+	}
+	return "/web/signin?" + q.Encode()
 }
 
 // signout ends the session.

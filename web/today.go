@@ -32,6 +32,7 @@ type todayShift struct {
 // todayRow is an assignment as the page shows it.
 type todayRow struct {
 	ID, Name, Phone, Status, StatusKey string
+	Dial                               bool // Phone is whole: a tel: link (a masked one is text)
 	CheckIn, CheckOut                  string
 	Hours                              string // recorded hours, "" when none
 	DefaultHours                       string // the check-out field's value: the shift's length
@@ -112,6 +113,7 @@ func (s *Server) showToday(w http.ResponseWriter, r *request, status int, notice
 					CanRate:     a.Status == volmatch.AssignCompleted && a.Rating == 0}
 				if v != nil && v.Name != "" {
 					row.Name, row.Phone = v.Name, v.Phone // as the engine's view allows (masked unless accepted and consented)
+					row.Dial = row.Phone != "" && !strings.Contains(row.Phone, "*")
 				}
 				if !a.CheckIn.IsZero() {
 					row.CheckIn = a.CheckIn.In(volmatch.Beijing).Format("15:04")

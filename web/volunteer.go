@@ -51,6 +51,7 @@ type menuCard struct {
 	SignUp bool
 	Held   bool
 	Why    string
+	Place  string // the need's district and street
 }
 
 // notice is the message a page shows after an action: its text and
@@ -168,8 +169,12 @@ func (s *Server) menu(w http.ResponseWriter, r *request) {
 		cards := make([]menuCard, 0, len(g.Items))
 		for _, it := range g.Items {
 			n := needs[it.Need]
-			cards = append(cards, menuCard{MenuItem: it, SignUp: n != nil && n.Mode == volmatch.ModeMenu,
-				Held: held[it.Need+"/"+it.Shift], Why: why(r.lang, it, me.Stats.Completed == 0)})
+			c := menuCard{MenuItem: it, SignUp: n != nil && n.Mode == volmatch.ModeMenu,
+				Held: held[it.Need+"/"+it.Shift], Why: why(r.lang, it, me.Stats.Completed == 0)}
+			if n != nil {
+				c.Place = placeName(n)
+			}
+			cards = append(cards, c)
 		}
 		groups = append(groups, menuGroup{Category: name, Day: day, Items: cards})
 	}
@@ -328,6 +333,10 @@ func (s *Server) invitations(w http.ResponseWriter, r *request) {
 func (s *Server) answer(accept bool) func(w http.ResponseWriter, r *request) {
 	return func(w http.ResponseWriter, r *request) {
 		id := r.PathValue("id")
+		page := "/web/invitations"
+		if r.PostFormValue("from") == "inbox" { // answered in the inbox: back there
+			page = "/web/inbox"
+		}
 		var err error
 		ok := "flash.declined"
 		if accept {
@@ -342,9 +351,9 @@ func (s *Server) answer(accept bool) func(w http.ResponseWriter, r *request) {
 		}
 		switch code := volmatch.ErrorCode(err); {
 		case err == nil:
-			back(w, r, "/web/invitations", ok)
+			back(w, r, page, ok)
 		case code == volmatch.ECONFLICT || code == volmatch.EINVALID:
-			back(w, r, "/web/invitations", refusal(err))
+			back(w, r, page, refusal(err))
 		default:
 			s.fail(w, r.Request, r.lang, err)
 		}

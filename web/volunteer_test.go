@@ -40,6 +40,11 @@ func TestMenuSignUp(t *testing.T) {
 	if !strings.Contains(li, `class="why"`) {
 		t.Errorf("the menu item does not say why it suits the volunteer:\n%s", li)
 	}
+	for _, want := range []string{"地点", "朝阳区", "公里"} { // where, by name, and how far
+		if !strings.Contains(li, want) {
+			t.Errorf("the menu item lacks %q:\n%s", want, li)
+		}
+	}
 	// Without the CSRF token: refused, nothing reserved.
 	if status, _, _ := c.post("/web/menu/signup", url.Values{"need": {"N2"}, "shift": {"s1"}}); status != http.StatusForbidden {
 		t.Errorf("sign-up without csrf = %d, want 403", status)
@@ -245,24 +250,6 @@ func crlfLines(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
-}
-
-// TestVolunteerPagesRoles: the volunteer's pages are theirs only.
-func TestVolunteerPagesRoles(t *testing.T) {
-	e := newEnv(t)
-	for _, path := range []string{"/web/invitations", "/web/shifts", "/web/shifts.ics"} {
-		if status, loc, _ := e.client().get(path); status != http.StatusSeeOther || loc != "/web/signin" {
-			t.Errorf("GET %s signed out = %d to %q, want 303 to /web/signin", path, status, loc)
-		}
-		for _, spec := range []volmatch.Token{socialWorker, planner, adminSpec} {
-			if status, _, _ := e.signIn(spec).get(path); status != http.StatusForbidden {
-				t.Errorf("GET %s as %s = %d, want 403", path, spec.Role, status)
-			}
-		}
-		if status, _, _ := e.signIn(volunteer).get(path); status != 200 {
-			t.Errorf("GET %s as the volunteer = %d, want 200", path, status)
-		}
-	}
 }
 
 // TestBrowserVolunteer: in headless Chromium at 390 px a volunteer taps

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"volmatch"
@@ -55,7 +56,7 @@ func (o Options) withDefaults() Options {
 type Server struct {
 	eng     *engine.Engine
 	opt     Options
-	mux     *http.ServeMux
+	mux     *routeMux
 	handler http.Handler // mux with the request log (observe.go)
 	pages   map[string]*template.Template
 	live    streams // the inbox's live streams (inbox.go)
@@ -63,7 +64,7 @@ type Server struct {
 
 // New returns the pages over the engine.
 func New(eng *engine.Engine, o Options) *Server {
-	s := &Server{eng: eng, opt: o.withDefaults(), mux: http.NewServeMux()}
+	s := &Server{eng: eng, opt: o.withDefaults(), mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.pages = parsePages()
 	s.routes()
 	s.handler = s.observe(s.mux)
@@ -75,6 +76,22 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // ServeHTTP serves a page.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// routeMux is the pages' mux, keeping the patterns registered so that the
+// role matrix test (web_test.go) can ask that every route has its row.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
 
 // roles are the roles a page admits.
 type roles []volmatch.Role
@@ -99,6 +116,10 @@ func (s *Server) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/web/static/", http.FileServerFS(static))
 	s.mux.Handle("GET /web/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b := staticText(strings.TrimPrefix(r.URL.Path, "/web/static/")); b != nil {
+			b.ServeHTTP(w, r) // gzipped, with an ETag
+			return
+		}
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
@@ -120,8 +141,11 @@ func (s *Server) routes() {
 	s.registerRoutes()
 	s.inboxRoutes()
 	s.recordRoutes() // record.go
+	s.offerRoutes()
 	s.learningRoutes()
 	s.teamRoutes() // team.go
+	s.trainingRoutes()
+	s.projectRoutes() // project.go
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -138,7 +162,7 @@ type request struct {
 }
 
 // page wraps a handler for a signed-in caller of one of rs: no session (or
-// an ended one) is sent to sign in (303), a caller of another role gets
+// an ended one) is sent to sign in (303, and on to the page after it), a caller of another role gets
 // 403, a POST without the session's CSRF token 403.
 func (s *Server) page(rs roles, h func(w http.ResponseWriter, r *request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -155,12 +179,10 @@ func (s *Server) page(rs roles, h func(w http.ResponseWriter, r *request)) http.
 		}
 		tok, err := s.eng.Session(r.Context(), secret)
 		if volmatch.ErrorCode(err) == volmatch.EUNAUTHORIZED {
-			to := "/web/signin"
 			if secret != "" {
 				s.clearSession(w, r)
-				to += "?ended=1"
 			}
-			http.Redirect(w, r, to, http.StatusSeeOther)
+			http.Redirect(w, r, signinURL(r, secret != ""), http.StatusSeeOther)
 			return
 		} else if err != nil {
 			s.fail(w, r, lang, err)
@@ -238,6 +260,9 @@ type view struct {
 	LangHref template.URL
 	// Unread is a volunteer's unread notifications, for the navigation.
 	Unread int
+	// OrgName is a social worker's organisation by name (its ID when it
+	// cannot be read), for the navigation.
+	OrgName string
 }
 
 // render writes page name with status.
@@ -245,6 +270,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Path = r.URL.Path
 	if v.Tok != nil && v.Tok.Role == volmatch.RoleVolunteer {
 		v.Unread = s.unread(r.Context(), v.Tok)
+	}
+	if v.Tok != nil && v.Tok.Org != "" {
+		v.OrgName = v.Tok.Org
+		if o, err := s.eng.Organisation(r.Context(), v.Tok, v.Tok.Org); err == nil && o.Name != "" {
+			v.OrgName = o.Name
+		}
 	}
 	t := s.pages[name]
 	var b bufWriter
@@ -276,7 +307,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, lang string, err e
 		s.status(w, r, lang, http.StatusNotFound, "error.notfound")
 	default:
 		if r.Context().Err() == nil {
-			s.opt.Logger.Error("web: page failed", "path", r.URL.Path, "code", volmatch.ErrorCode(err))
+			s.opt.Logger.Error("web: page failed", "route", Route(r), "code", volmatch.ErrorCode(err))
 		}
 		s.status(w, r, lang, http.StatusInternalServerError, "error.internal")
 	}
@@ -314,7 +345,10 @@ func parsePages() map[string]*template.Template {
 	parseRegisterPages(pages, funcs)
 	parseInboxPage(pages, funcs)
 	parseRecordPages(pages, funcs) // record.go
+	parseOfferPage(pages, funcs)
 	parseLearningPage(pages, funcs)
 	parseTeamPages(pages, funcs) // team.go
+	parseTrainingPage(pages, funcs)
+	parseProjectPages(pages, funcs) // project.go
 	return pages
 }

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +14,8 @@ import (
 	"volmatch/engine"
 )
 
-// TestPageRoles is the role/page matrix: each page as each role and
-// signed out.
+// TestPageRoles: each role's home, and what each page shows its callers
+// (the statuses of every route for every caller are in TestRouteMatrix).
 func TestPageRoles(t *testing.T) {
 	e := newEnv(t)
 	clients := map[string]*client{
@@ -23,33 +25,34 @@ func TestPageRoles(t *testing.T) {
 		"volunteer":     e.signIn(volunteer),
 		"planner":       e.signIn(planner),
 	}
-	const signin = "/web/signin"
-	for _, c := range []struct {
-		path string
-		want map[string]int    // status by caller
-		to   map[string]string // Location of a 303 by caller
-	}{
-		{"/", map[string]int{"out": 303, "admin": 200, "social_worker": 303, "volunteer": 303, "planner": 303},
-			map[string]string{"out": signin, "social_worker": "/web/needs", "volunteer": "/web/menu", "planner": "/web/dashboard"}},
-		{"/web/dashboard", map[string]int{"out": 303, "admin": 200, "social_worker": 403, "volunteer": 403, "planner": 200},
-			map[string]string{"out": signin}},
-		{"/web/needs", map[string]int{"out": 303, "admin": 200, "social_worker": 200, "volunteer": 403, "planner": 403},
-			map[string]string{"out": signin}},
-		{"/web/menu", map[string]int{"out": 303, "admin": 403, "social_worker": 403, "volunteer": 200, "planner": 403},
-			map[string]string{"out": signin}},
-		{"/web/teams", map[string]int{"out": 303, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 403},
-			map[string]string{"out": signin}},
-		{"/web/signin", map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}, nil},
-		{"/web/static/style.css", map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}, nil},
-		{"/web/static/htmx.min.js", map[string]int{"out": 200, "admin": 200, "social_worker": 200, "volunteer": 200, "planner": 200}, nil},
-		{"/web/nope", map[string]int{"out": 404, "admin": 404, "social_worker": 404, "volunteer": 404, "planner": 404}, nil},
-	} {
-		for who, want := range c.want {
-			status, loc, _ := clients[who].get(c.path)
-			if status != want || want == 303 && loc != c.to[who] {
-				t.Errorf("GET %s as %s = %d to %q, want %d to %q", c.path, who, status, loc, want, c.to[who])
+	for who, want := range map[string]string{"out": "/web/signin", "social_worker": "/web/needs", "volunteer": "/web/menu", "planner": "/web/dashboard"} {
+		if status, loc, _ := clients[who].get("/"); status != http.StatusSeeOther || loc != want {
+			t.Errorf("GET / as %s = %d to %q, want 303 to %q", who, status, loc, want)
+		}
+	}
+	if status, _, page := clients["admin"].get("/"); status != 200 || !strings.Contains(page, `href="/web/dashboard"`) {
+		t.Errorf("GET / as an admin = %d, want 200 with the links to the pages", status)
+	}
+	// Each role's navigation names every page apart (two links of one
+	// name to two pages confuse a screen reader's list of links).
+	navLinks := regexp.MustCompile(`<a href="(/[^"]*)"[^>]*>([^<]+)`)
+	for who, home := range map[string]string{"admin": "/", "social_worker": "/web/needs", "volunteer": "/web/menu", "planner": "/web/dashboard"} {
+		for _, lang := range []string{"zh", "en"} {
+			_, _, page := clients[who].get(home + "?lang=" + lang)
+			nav, _, _ := strings.Cut(page[strings.Index(page, "<nav"):], "</nav>")
+			seen := map[string]string{}
+			for _, m := range navLinks.FindAllStringSubmatch(nav, -1) {
+				if other, ok := seen[m[2]]; ok && other != m[1] {
+					t.Errorf("%s's navigation (%s) names %s and %s alike: %q", who, lang, other, m[1], m[2])
+				}
+				seen[m[2]] = m[1]
 			}
 		}
+		clients[who].get(home + "?lang=zh")
+	}
+	// A social worker's navigation names the organisation, not its code.
+	if _, _, page := clients["social_worker"].get("/web/needs"); !strings.Contains(page, `class="who">社工 · 朝阳区某街道社工站 O1<`) {
+		t.Errorf("the social worker's navigation does not name the organisation:\n%s", page)
 	}
 	// What each page shows its callers.
 	if _, _, page := clients["social_worker"].get("/web/needs"); !strings.Contains(page, "社区助老服务") ||
@@ -146,8 +149,8 @@ func TestSessionExpires(t *testing.T) {
 	}
 	e.clock.Add(time.Minute)
 	status, loc, _ := c.get("/web/needs")
-	if status != http.StatusSeeOther || loc != "/web/signin?ended=1" {
-		t.Fatalf("at the end, GET /web/needs = %d to %q, want 303 to /web/signin?ended=1", status, loc)
+	if status != http.StatusSeeOther || loc != "/web/signin?ended=1&next=%2Fweb%2Fneeds" {
+		t.Fatalf("at the end, GET /web/needs = %d to %q, want 303 to /web/signin?ended=1&next=%%2Fweb%%2Fneeds", status, loc)
 	}
 	if _, _, page := c.get(loc); !strings.Contains(page, "登录已过期") {
 		t.Errorf("the sign-in page does not say the session ended:\n%s", page)
@@ -223,5 +226,68 @@ func TestCookiesAndLanguage(t *testing.T) {
 	}
 	if _, _, page := c.get("/web/menu?lang=zh"); !strings.Contains(page, "我的服务菜单") {
 		t.Errorf("?lang=zh did not switch back")
+	}
+}
+
+// TestSignInNext: a page asked for signed out is opened after the sign-in
+// (its query kept: a scanned check-in code); only a path of this site is
+// followed, never another host however it is spelt.
+func TestSignInNext(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	asked := "/web/needs/N1?shift=s1&lang=zh"
+	status, loc, _ := c.get(asked)
+	if want := "/web/signin?next=" + url.QueryEscape(asked); status != http.StatusSeeOther || loc != want {
+		t.Fatalf("GET %s signed out = %d to %q, want 303 to %q", asked, status, loc, want)
+	}
+	signInVia := func(c *client, link string) (string, string) {
+		t.Helper()
+		_, _, page := c.get(link)
+		form := url.Values{"csrf": {csrf(t, page)}, "code": {e.issue(socialWorker)}}
+		if m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(page); m != nil {
+			form.Set("next", htmlUnescape(m[1]))
+		}
+		status, loc, _ := c.post("/web/signin", form)
+		if status != http.StatusSeeOther {
+			t.Fatalf("sign in through %s = %d, want 303", link, status)
+		}
+		return loc, page
+	}
+	if to, _ := signInVia(c, loc); to != asked {
+		t.Errorf("after signing in the browser goes to %q, want %q", to, asked)
+	}
+	if status, _, _ := c.get(asked); status != 200 {
+		t.Errorf("GET %s after signing in = %d", asked, status)
+	}
+	// A wrong code keeps the page to go to.
+	fresh := e.client()
+	_, _, page := fresh.get(loc)
+	if _, _, again := fresh.post("/web/signin", url.Values{"csrf": {csrf(t, page)}, "code": {"vm_wrong"}, "next": {asked}}); !strings.Contains(again, `name="next" value="`+html.EscapeString(asked)+`"`) {
+		t.Errorf("the form shown again after a wrong code lost the page to go to:\n%s", again)
+	}
+
+	for _, evil := range []string{
+		"//evil.example", "//evil.example/web/needs", "https://evil.example/", "http:evil.example", "/\\evil.example",
+		"/\\/evil.example", "\\\\evil.example", "/\t/evil.example", "/\n/evil.example", "/\x00/evil.example",
+		"javascript:alert(1)", "evil.example", "web/needs", "/web/signin?next=//evil.example", "/web/signin",
+		"/" + strings.Repeat("a", 3000), "/web/needs\xff",
+	} {
+		c := e.client()
+		to, page := signInVia(c, "/web/signin?next="+url.QueryEscape(evil))
+		if strings.Contains(page, `name="next"`) {
+			t.Errorf("next=%q: the sign-in form carries it", evil)
+		}
+		if to != "/" {
+			t.Errorf("next=%q (from the link): sent to %q, want /", evil, to)
+		}
+		// Posted straight, past the form.
+		_, _, page = c.get("/web/signin")
+		if status, to, _ := c.post("/web/signin", url.Values{"csrf": {csrf(t, page)}, "code": {e.issue(volunteer)}, "next": {evil}}); status != http.StatusSeeOther || to != "/" {
+			t.Errorf("next=%q (posted): %d to %q, want 303 to /", evil, status, to)
+		}
+	}
+	// A form's POST signed out is not replayed after signing in.
+	if status, loc, _ := e.client().post("/web/needs/N1/invite", url.Values{"shift": {"s1"}, "top": {"3"}}); status != http.StatusSeeOther || loc != "/web/signin" {
+		t.Errorf("POST signed out = %d to %q, want 303 to /web/signin (no next)", status, loc)
 	}
 }

@@ -228,6 +228,12 @@ func buildDemo(ctx context.Context, e *env, o demoOptions) error {
 	if err := loadDemo(ctx, e, st, pop, events); err != nil {
 		return err
 	}
+	upcoming := start.AddDate(0, 0, 7*o.Weeks)
+	enrolled, err := loadDemoCourses(ctx, st, pop, datasets.GenOptions{Seed: o.Seed, Start: upcoming, Weeks: upcomingWeeks})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "stored the course library with %d enrolments\n", enrolled)
 	if err := st.Close(); err != nil {
 		return fmt.Errorf("demo: close store: %w", err)
 	}
@@ -294,6 +300,9 @@ func loadDemo(ctx context.Context, e *env, st volmatch.Store, pop *datasets.Popu
 	}
 	if err := st.PutPools(ctx, pop.Pools); err != nil {
 		return fmt.Errorf("demo: store pools: %w", err)
+	}
+	if err := st.PutProjects(ctx, pop.Projects); err != nil {
+		return fmt.Errorf("demo: store projects: %w", err)
 	}
 	b := bar(e.stderr, len(pop.Volunteers)+len(pop.Needs)+len(events), "storing")
 	for i := 0; i < len(pop.Volunteers); i += batch {
@@ -364,6 +373,9 @@ func demoTokens(ctx context.Context, st volmatch.Store) ([]demoToken, string, er
 	org := &volmatch.Organisation{ID: best.Org, Name: "演示机构 " + best.Org, District: best.District}
 	if err := st.CreateOrganisation(ctx, org); err != nil && volmatch.ErrorCode(err) != volmatch.ECONFLICT {
 		return nil, "", fmt.Errorf("demo: register organisation %s: %w", best.Org, err)
+	}
+	if err := seedDemoOffers(ctx, st); err != nil { // incentive.go
+		return nil, "", err
 	}
 	toks := []demoToken{{Role: volmatch.RoleAdmin}, {Role: volmatch.RoleSocialWorker, Scope: best.Org},
 		{Role: volmatch.RoleVolunteer, Scope: vs[0].ID}, {Role: volmatch.RolePlanner}}

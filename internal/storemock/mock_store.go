@@ -167,6 +167,21 @@ func (mr *MockStoreMockRecorder) Balance(ctx, account any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Balance", reflect.TypeOf((*MockStore)(nil).Balance), ctx, account)
 }
 
+// CancelEnrolment mocks base method.
+func (m *MockStore) CancelEnrolment(ctx context.Context, id string, at time.Time) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CancelEnrolment", ctx, id, at)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CancelEnrolment indicates an expected call of CancelEnrolment.
+func (mr *MockStoreMockRecorder) CancelEnrolment(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CancelEnrolment", reflect.TypeOf((*MockStore)(nil).CancelEnrolment), ctx, id, at)
+}
+
 // Changes mocks base method.
 func (m *MockStore) Changes(ctx context.Context, after uint64, limit int) ([]volmatch.Change, error) {
 	m.ctrl.T.Helper()
@@ -241,6 +256,51 @@ func (mr *MockStoreMockRecorder) CompleteIdempotency(ctx, rec any) *gomock.Call 
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CompleteIdempotency", reflect.TypeOf((*MockStore)(nil).CompleteIdempotency), ctx, rec)
 }
 
+// Course mocks base method.
+func (m *MockStore) Course(ctx context.Context, id string) (*volmatch.Course, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Course", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Course)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Course indicates an expected call of Course.
+func (mr *MockStoreMockRecorder) Course(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Course", reflect.TypeOf((*MockStore)(nil).Course), ctx, id)
+}
+
+// Courses mocks base method.
+func (m *MockStore) Courses(ctx context.Context, f volmatch.CourseFilter) ([]*volmatch.Course, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Courses", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Course)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Courses indicates an expected call of Courses.
+func (mr *MockStoreMockRecorder) Courses(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Courses", reflect.TypeOf((*MockStore)(nil).Courses), ctx, f)
+}
+
+// CreateCourse mocks base method.
+func (m *MockStore) CreateCourse(ctx context.Context, c *volmatch.Course) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateCourse", ctx, c)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateCourse indicates an expected call of CreateCourse.
+func (mr *MockStoreMockRecorder) CreateCourse(ctx, c any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateCourse", reflect.TypeOf((*MockStore)(nil).CreateCourse), ctx, c)
+}
+
 // CreateInvitation mocks base method.
 func (m *MockStore) CreateInvitation(ctx context.Context, inv *volmatch.Invitation) error {
 	m.ctrl.T.Helper()
@@ -302,6 +362,20 @@ func (mr *MockStoreMockRecorder) CreateNeed(ctx, n any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateNeed", reflect.TypeOf((*MockStore)(nil).CreateNeed), ctx, n)
 }
 
+// CreateOffer mocks base method.
+func (m *MockStore) CreateOffer(ctx context.Context, o *volmatch.Offer) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateOffer", ctx, o)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateOffer indicates an expected call of CreateOffer.
+func (mr *MockStoreMockRecorder) CreateOffer(ctx, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateOffer", reflect.TypeOf((*MockStore)(nil).CreateOffer), ctx, o)
+}
+
 // CreateOrganisation mocks base method.
 func (m *MockStore) CreateOrganisation(ctx context.Context, o *volmatch.Organisation) error {
 	m.ctrl.T.Helper()
@@ -316,6 +390,20 @@ func (mr *MockStoreMockRecorder) CreateOrganisation(ctx, o any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateOrganisation", reflect.TypeOf((*MockStore)(nil).CreateOrganisation), ctx, o)
 }
 
+// CreatePartner mocks base method.
+func (m *MockStore) CreatePartner(ctx context.Context, p *volmatch.Partner) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreatePartner", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreatePartner indicates an expected call of CreatePartner.
+func (mr *MockStoreMockRecorder) CreatePartner(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreatePartner", reflect.TypeOf((*MockStore)(nil).CreatePartner), ctx, p)
+}
+
 // CreatePool mocks base method.
 func (m *MockStore) CreatePool(ctx context.Context, p *volmatch.TalentPool) error {
 	m.ctrl.T.Helper()
@@ -328,6 +416,20 @@ func (m *MockStore) CreatePool(ctx context.Context, p *volmatch.TalentPool) erro
 func (mr *MockStoreMockRecorder) CreatePool(ctx, p any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreatePool", reflect.TypeOf((*MockStore)(nil).CreatePool), ctx, p)
+}
+
+// CreateProject mocks base method.
+func (m *MockStore) CreateProject(ctx context.Context, p *volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateProject", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateProject indicates an expected call of CreateProject.
+func (mr *MockStoreMockRecorder) CreateProject(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateProject", reflect.TypeOf((*MockStore)(nil).CreateProject), ctx, p)
 }
 
 // CreateStation mocks base method.
@@ -401,6 +503,20 @@ func (mr *MockStoreMockRecorder) Decline(ctx, inviteID, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Decline", reflect.TypeOf((*MockStore)(nil).Decline), ctx, inviteID, at)
 }
 
+// DeleteCourse mocks base method.
+func (m *MockStore) DeleteCourse(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteCourse", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteCourse indicates an expected call of DeleteCourse.
+func (mr *MockStoreMockRecorder) DeleteCourse(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteCourse", reflect.TypeOf((*MockStore)(nil).DeleteCourse), ctx, id)
+}
+
 // DeleteNeed mocks base method.
 func (m *MockStore) DeleteNeed(ctx context.Context, id string) error {
 	m.ctrl.T.Helper()
@@ -427,6 +543,20 @@ func (m *MockStore) DeletePool(ctx context.Context, id string) error {
 func (mr *MockStoreMockRecorder) DeletePool(ctx, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeletePool", reflect.TypeOf((*MockStore)(nil).DeletePool), ctx, id)
+}
+
+// DeleteProject mocks base method.
+func (m *MockStore) DeleteProject(ctx context.Context, id string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteProject", ctx, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteProject indicates an expected call of DeleteProject.
+func (mr *MockStoreMockRecorder) DeleteProject(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteProject", reflect.TypeOf((*MockStore)(nil).DeleteProject), ctx, id)
 }
 
 // DeleteStation mocks base method.
@@ -528,6 +658,51 @@ func (mr *MockStoreMockRecorder) EachVolunteer(ctx, fn any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EachVolunteer", reflect.TypeOf((*MockStore)(nil).EachVolunteer), ctx, fn)
 }
 
+// Enrol mocks base method.
+func (m *MockStore) Enrol(ctx context.Context, e *volmatch.Enrolment, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrol", ctx, e, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Enrol indicates an expected call of Enrol.
+func (mr *MockStoreMockRecorder) Enrol(ctx, e, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrol", reflect.TypeOf((*MockStore)(nil).Enrol), ctx, e, at)
+}
+
+// Enrolment mocks base method.
+func (m *MockStore) Enrolment(ctx context.Context, id string) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrolment", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Enrolment indicates an expected call of Enrolment.
+func (mr *MockStoreMockRecorder) Enrolment(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrolment", reflect.TypeOf((*MockStore)(nil).Enrolment), ctx, id)
+}
+
+// Enrolments mocks base method.
+func (m *MockStore) Enrolments(ctx context.Context, f volmatch.EnrolmentFilter) ([]*volmatch.Enrolment, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Enrolments", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Enrolment)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Enrolments indicates an expected call of Enrolments.
+func (mr *MockStoreMockRecorder) Enrolments(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Enrolments", reflect.TypeOf((*MockStore)(nil).Enrolments), ctx, f)
+}
+
 // Events mocks base method.
 func (m *MockStore) Events(ctx context.Context, after uint64, limit int) ([]volmatch.Event, error) {
 	m.ctrl.T.Helper()
@@ -541,6 +716,56 @@ func (m *MockStore) Events(ctx context.Context, after uint64, limit int) ([]volm
 func (mr *MockStoreMockRecorder) Events(ctx, after, limit any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Events", reflect.TypeOf((*MockStore)(nil).Events), ctx, after, limit)
+}
+
+// HeldSlots mocks base method.
+func (m *MockStore) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx}
+	for _, a := range volunteers {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "HeldSlots", varargs...)
+	ret0, _ := ret[0].(map[string][]volmatch.HeldSlot)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// HeldSlots indicates an expected call of HeldSlots.
+func (mr *MockStoreMockRecorder) HeldSlots(ctx any, volunteers ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx}, volunteers...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "HeldSlots", reflect.TypeOf((*MockStore)(nil).HeldSlots), varargs...)
+}
+
+// ImportServices mocks base method.
+func (m *MockStore) ImportServices(ctx context.Context, ss []*volmatch.ImportedService) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ImportServices", ctx, ss)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ImportServices indicates an expected call of ImportServices.
+func (mr *MockStoreMockRecorder) ImportServices(ctx, ss any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ImportServices", reflect.TypeOf((*MockStore)(nil).ImportServices), ctx, ss)
+}
+
+// ImportedServices mocks base method.
+func (m *MockStore) ImportedServices(ctx context.Context, volunteer string) ([]*volmatch.ImportedService, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ImportedServices", ctx, volunteer)
+	ret0, _ := ret[0].([]*volmatch.ImportedService)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ImportedServices indicates an expected call of ImportedServices.
+func (mr *MockStoreMockRecorder) ImportedServices(ctx, volunteer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ImportedServices", reflect.TypeOf((*MockStore)(nil).ImportedServices), ctx, volunteer)
 }
 
 // Inbox mocks base method.
@@ -761,6 +986,37 @@ func (mr *MockStoreMockRecorder) NotifyPrefs(ctx, volunteer any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NotifyPrefs", reflect.TypeOf((*MockStore)(nil).NotifyPrefs), ctx, volunteer)
 }
 
+// Offer mocks base method.
+func (m *MockStore) Offer(ctx context.Context, id string) (*volmatch.Offer, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Offer", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Offer)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Offer indicates an expected call of Offer.
+func (mr *MockStoreMockRecorder) Offer(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Offer", reflect.TypeOf((*MockStore)(nil).Offer), ctx, id)
+}
+
+// Offers mocks base method.
+func (m *MockStore) Offers(ctx context.Context, f volmatch.OfferFilter) ([]*volmatch.Offer, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Offers", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Offer)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Offers indicates an expected call of Offers.
+func (mr *MockStoreMockRecorder) Offers(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Offers", reflect.TypeOf((*MockStore)(nil).Offers), ctx, f)
+}
+
 // Opening mocks base method.
 func (m *MockStore) Opening(ctx context.Context, volunteer string) (*volmatch.OpeningBalance, error) {
 	m.ctrl.T.Helper()
@@ -805,6 +1061,37 @@ func (m *MockStore) Organisations(ctx context.Context, o volmatch.ListOptions) (
 func (mr *MockStoreMockRecorder) Organisations(ctx, o any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Organisations", reflect.TypeOf((*MockStore)(nil).Organisations), ctx, o)
+}
+
+// Partner mocks base method.
+func (m *MockStore) Partner(ctx context.Context, id string) (*volmatch.Partner, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Partner", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Partner)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Partner indicates an expected call of Partner.
+func (mr *MockStoreMockRecorder) Partner(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Partner", reflect.TypeOf((*MockStore)(nil).Partner), ctx, id)
+}
+
+// Partners mocks base method.
+func (m *MockStore) Partners(ctx context.Context, o volmatch.ListOptions) ([]*volmatch.Partner, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Partners", ctx, o)
+	ret0, _ := ret[0].([]*volmatch.Partner)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Partners indicates an expected call of Partners.
+func (mr *MockStoreMockRecorder) Partners(ctx, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Partners", reflect.TypeOf((*MockStore)(nil).Partners), ctx, o)
 }
 
 // Ping mocks base method.
@@ -864,6 +1151,37 @@ func (m *MockStore) PostTxn(ctx context.Context, t *volmatch.LedgerTxn) error {
 func (mr *MockStoreMockRecorder) PostTxn(ctx, t any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PostTxn", reflect.TypeOf((*MockStore)(nil).PostTxn), ctx, t)
+}
+
+// Project mocks base method.
+func (m *MockStore) Project(ctx context.Context, id string) (*volmatch.Project, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Project", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Project)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Project indicates an expected call of Project.
+func (mr *MockStoreMockRecorder) Project(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Project", reflect.TypeOf((*MockStore)(nil).Project), ctx, id)
+}
+
+// Projects mocks base method.
+func (m *MockStore) Projects(ctx context.Context, f volmatch.ProjectFilter) ([]*volmatch.Project, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Projects", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Project)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Projects indicates an expected call of Projects.
+func (mr *MockStoreMockRecorder) Projects(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Projects", reflect.TypeOf((*MockStore)(nil).Projects), ctx, f)
 }
 
 // PutNeeds mocks base method.
@@ -927,6 +1245,20 @@ func (mr *MockStoreMockRecorder) PutPools(ctx, ps any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutPools", reflect.TypeOf((*MockStore)(nil).PutPools), ctx, ps)
 }
 
+// PutProjects mocks base method.
+func (m *MockStore) PutProjects(ctx context.Context, ps []*volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PutProjects", ctx, ps)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// PutProjects indicates an expected call of PutProjects.
+func (mr *MockStoreMockRecorder) PutProjects(ctx, ps any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutProjects", reflect.TypeOf((*MockStore)(nil).PutProjects), ctx, ps)
+}
+
 // PutStations mocks base method.
 func (m *MockStore) PutStations(ctx context.Context, ss []*volmatch.Station) error {
 	m.ctrl.T.Helper()
@@ -967,6 +1299,66 @@ func (m *MockStore) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer)
 func (mr *MockStoreMockRecorder) PutVolunteers(ctx, vs any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PutVolunteers", reflect.TypeOf((*MockStore)(nil).PutVolunteers), ctx, vs)
+}
+
+// RecordAttendance mocks base method.
+func (m *MockStore) RecordAttendance(ctx context.Context, id string, attended bool, at time.Time) (*volmatch.Enrolment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RecordAttendance", ctx, id, attended, at)
+	ret0, _ := ret[0].(*volmatch.Enrolment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// RecordAttendance indicates an expected call of RecordAttendance.
+func (mr *MockStoreMockRecorder) RecordAttendance(ctx, id, attended, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RecordAttendance", reflect.TypeOf((*MockStore)(nil).RecordAttendance), ctx, id, attended, at)
+}
+
+// Redeem mocks base method.
+func (m *MockStore) Redeem(ctx context.Context, r *volmatch.Redemption) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Redeem", ctx, r)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Redeem indicates an expected call of Redeem.
+func (mr *MockStoreMockRecorder) Redeem(ctx, r any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Redeem", reflect.TypeOf((*MockStore)(nil).Redeem), ctx, r)
+}
+
+// Redemption mocks base method.
+func (m *MockStore) Redemption(ctx context.Context, id string) (*volmatch.Redemption, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Redemption", ctx, id)
+	ret0, _ := ret[0].(*volmatch.Redemption)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Redemption indicates an expected call of Redemption.
+func (mr *MockStoreMockRecorder) Redemption(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Redemption", reflect.TypeOf((*MockStore)(nil).Redemption), ctx, id)
+}
+
+// Redemptions mocks base method.
+func (m *MockStore) Redemptions(ctx context.Context, f volmatch.RedemptionFilter) ([]*volmatch.Redemption, string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Redemptions", ctx, f)
+	ret0, _ := ret[0].([]*volmatch.Redemption)
+	ret1, _ := ret[1].(string)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// Redemptions indicates an expected call of Redemptions.
+func (mr *MockStoreMockRecorder) Redemptions(ctx, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Redemptions", reflect.TypeOf((*MockStore)(nil).Redemptions), ctx, f)
 }
 
 // ReleaseIdempotency mocks base method.
@@ -1149,6 +1541,20 @@ func (mr *MockStoreMockRecorder) Tokens(ctx any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Tokens", reflect.TypeOf((*MockStore)(nil).Tokens), ctx)
 }
 
+// UpdateCourse mocks base method.
+func (m *MockStore) UpdateCourse(ctx context.Context, c *volmatch.Course) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateCourse", ctx, c)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateCourse indicates an expected call of UpdateCourse.
+func (mr *MockStoreMockRecorder) UpdateCourse(ctx, c any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateCourse", reflect.TypeOf((*MockStore)(nil).UpdateCourse), ctx, c)
+}
+
 // UpdateJob mocks base method.
 func (m *MockStore) UpdateJob(ctx context.Context, j *volmatch.Job) error {
 	m.ctrl.T.Helper()
@@ -1177,6 +1583,34 @@ func (mr *MockStoreMockRecorder) UpdateNeed(ctx, n any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateNeed", reflect.TypeOf((*MockStore)(nil).UpdateNeed), ctx, n)
 }
 
+// UpdateOffer mocks base method.
+func (m *MockStore) UpdateOffer(ctx context.Context, o *volmatch.Offer) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateOffer", ctx, o)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateOffer indicates an expected call of UpdateOffer.
+func (mr *MockStoreMockRecorder) UpdateOffer(ctx, o any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateOffer", reflect.TypeOf((*MockStore)(nil).UpdateOffer), ctx, o)
+}
+
+// UpdatePartner mocks base method.
+func (m *MockStore) UpdatePartner(ctx context.Context, p *volmatch.Partner) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdatePartner", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdatePartner indicates an expected call of UpdatePartner.
+func (mr *MockStoreMockRecorder) UpdatePartner(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdatePartner", reflect.TypeOf((*MockStore)(nil).UpdatePartner), ctx, p)
+}
+
 // UpdatePool mocks base method.
 func (m *MockStore) UpdatePool(ctx context.Context, p *volmatch.TalentPool) error {
 	m.ctrl.T.Helper()
@@ -1189,6 +1623,20 @@ func (m *MockStore) UpdatePool(ctx context.Context, p *volmatch.TalentPool) erro
 func (mr *MockStoreMockRecorder) UpdatePool(ctx, p any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdatePool", reflect.TypeOf((*MockStore)(nil).UpdatePool), ctx, p)
+}
+
+// UpdateProject mocks base method.
+func (m *MockStore) UpdateProject(ctx context.Context, p *volmatch.Project) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateProject", ctx, p)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateProject indicates an expected call of UpdateProject.
+func (mr *MockStoreMockRecorder) UpdateProject(ctx, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProject", reflect.TypeOf((*MockStore)(nil).UpdateProject), ctx, p)
 }
 
 // UpdateStation mocks base method.

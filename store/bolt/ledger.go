@@ -27,36 +27,39 @@ func (s *Store) PostTxn(ctx context.Context, t *volmatch.LedgerTxn) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		txns, bals, idx := tx.Bucket(bTxns), tx.Bucket(bBalances), tx.Bucket(bTxnByAccount)
-		if txns.Get([]byte(t.ID)) != nil {
-			return volmatch.ExistsError("ledger transaction", t.ID)
-		}
-		cur := map[string]int64{}
-		for _, e := range t.Entries {
-			b, err := balance(bals, e.Account)
-			if err != nil {
-				return err
-			}
-			cur[e.Account] = b
-		}
-		next, err := volmatch.ApplyTxn(t, cur)
+	return s.update(ctx, func(tx *bbolt.Tx) error { return postTxn(tx, t) })
+}
+
+// postTxn appends t and moves its balances inside tx (t is valid).
+func postTxn(tx *bbolt.Tx, t *volmatch.LedgerTxn) error {
+	txns, bals, idx := tx.Bucket(bTxns), tx.Bucket(bBalances), tx.Bucket(bTxnByAccount)
+	if txns.Get([]byte(t.ID)) != nil {
+		return volmatch.ExistsError("ledger transaction", t.ID)
+	}
+	cur := map[string]int64{}
+	for _, e := range t.Entries {
+		b, err := balance(bals, e.Account)
 		if err != nil {
 			return err
 		}
-		if err := putJSON(txns, []byte(t.ID), t); err != nil {
+		cur[e.Account] = b
+	}
+	next, err := volmatch.ApplyTxn(t, cur)
+	if err != nil {
+		return err
+	}
+	if err := putJSON(txns, []byte(t.ID), t); err != nil {
+		return err
+	}
+	for acc, b := range next {
+		if err := bals.Put([]byte(acc), []byte(strconv.FormatInt(b, 10))); err != nil {
 			return err
 		}
-		for acc, b := range next {
-			if err := bals.Put([]byte(acc), []byte(strconv.FormatInt(b, 10))); err != nil {
-				return err
-			}
-			if err := idx.Put([]byte(acc+"\x00"+t.ID), nil); err != nil {
-				return err
-			}
+		if err := idx.Put([]byte(acc+"\x00"+t.ID), nil); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // balance reads an account's balance from b (0 when never moved).

@@ -21,8 +21,19 @@
 //	{vm}:ids:KIND                    sorted set of IDs (score 0): ZRANGEBYLEX pages
 //	{vm}:ix:asgvol:V  {vm}:ix:asgshift:N:S  {vm}:ix:asgneed:N   assignment indexes
 //	{vm}:events {vm}:seq:events      the event log: a stream with IDs SEQ-0
-//	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0
+//	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0,
+//	                                 fields k (kind), i (ID), d (1: deleted), x (1:
+//	                                 derived figures only, volmatch.Change.Derived)
 //	{vm}:seq:asg                     assignment counter (IDs A000000000001 on)
+//	{vm}:partner:ID {vm}:offer:ID    partner JSON; offer JSON with its redeemed count
+//	{vm}:redemption:ID               redemption JSON (its ledger spend: txn:redeem-ID)
+//	{vm}:offervol:OFFER:VOL          a volunteer's count of an offer (per-volunteer limit)
+//	{vm}:imported:KEY                a service imported from another deployment
+//	                                 (KEY = issuer key ID:service ID)
+//	{vm}:course:ID {vm}:seats:ID     course JSON (Enrolled zero); session -> seats held
+//	{vm}:enr:ID  {vm}:tenr:VOL       enrolment JSON; the volunteer's seat-holding
+//	                                 enrolments -> COURSE \t SESSION \t START \t END
+//	{vm}:ix:enrvol:V  {vm}:ix:enrcourse:C   enrolment indexes (training.go)
 //
 // # Atomicity
 //

@@ -21,48 +21,52 @@ func (s *Store) PostTxn(ctx context.Context, t *volmatch.LedgerTxn) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.apply(ctx, "post ledger transaction", func(o *ops) error {
-		p := s.c.Pipeline()
-		gets := make([]*goredis.StringCmd, len(t.Entries))
-		for i, e := range t.Entries {
-			gets[i] = p.Get(ctx, s.k("bal", e.Account))
+	return s.apply(ctx, "post ledger transaction", func(o *ops) error { return s.txnOps(ctx, o, t) })
+}
+
+// txnOps reads the balances t moves, checks them (volmatch.ApplyTxn) and
+// adds t's writes to o, each conditioned on the balance read.
+func (s *Store) txnOps(ctx context.Context, o *ops, t *volmatch.LedgerTxn) error {
+	p := s.c.Pipeline()
+	gets := make([]*goredis.StringCmd, len(t.Entries))
+	for i, e := range t.Entries {
+		gets[i] = p.Get(ctx, s.k("bal", e.Account))
+	}
+	if _, err := p.Exec(ctx); err != nil && err != goredis.Nil {
+		return s.err("read balances", err)
+	}
+	cur, raw := map[string]int64{}, map[string]string{}
+	for i, e := range t.Entries {
+		v, err := gets[i].Result()
+		if err == goredis.Nil {
+			v = ""
+		} else if err != nil {
+			return s.err("read balance", err)
 		}
-		if _, err := p.Exec(ctx); err != nil && err != goredis.Nil {
-			return s.err("read balances", err)
-		}
-		cur, raw := map[string]int64{}, map[string]string{}
-		for i, e := range t.Entries {
-			v, err := gets[i].Result()
-			if err == goredis.Nil {
-				v = ""
-			} else if err != nil {
-				return s.err("read balance", err)
+		raw[e.Account] = v
+		if v != "" {
+			b, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return err
 			}
-			raw[e.Account] = v
-			if v != "" {
-				b, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					return err
-				}
-				cur[e.Account] = b
-			}
+			cur[e.Account] = b
 		}
-		next, err := volmatch.ApplyTxn(t, cur)
-		if err != nil {
-			return err
-		}
-		key := s.k("txn", t.ID)
-		e := volmatch.ExistsError("ledger transaction", t.ID)
-		o.absent(key, e.Code, e.Message)
-		o.set(key, mustJSON(t))
-		for _, en := range t.Entries {
-			bk := s.k("bal", en.Account)
-			o.eq(bk, raw[en.Account])
-			o.set(bk, []byte(strconv.FormatInt(next[en.Account], 10)))
-			o.zadd(s.k("ix", "txnacc", en.Account), t.ID)
-		}
-		return nil
-	})
+	}
+	next, err := volmatch.ApplyTxn(t, cur)
+	if err != nil {
+		return err
+	}
+	key := s.k("txn", t.ID)
+	e := volmatch.ExistsError("ledger transaction", t.ID)
+	o.absent(key, e.Code, e.Message)
+	o.set(key, mustJSON(t))
+	for _, en := range t.Entries {
+		bk := s.k("bal", en.Account)
+		o.eq(bk, raw[en.Account])
+		o.set(bk, []byte(strconv.FormatInt(next[en.Account], 10)))
+		o.zadd(s.k("ix", "txnacc", en.Account), t.ID)
+	}
+	return nil
 }
 
 // Balance returns an account's balance (0 for one never moved).

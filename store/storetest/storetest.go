@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Reasons", testReasons},
 		{"Invariants", testInvariants},
 		{"AdvanceFreesSlot", testAdvanceFreesSlot},
+		{"HeldSlots", testHeldSlots},
 		{"Events", testEvents},
 		{"Changes", testChanges},
 		{"FailedWriteWritesNothing", testFailedWrites},
@@ -93,7 +94,14 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"CorrectHours", testCorrectHours},
 		{"Ledger", testLedger},
 		{"LedgerConcurrentSpends", testLedgerConcurrentSpends},
+		{"Incentives", testIncentives},
+		{"IncentivesConcurrentRedeem", testIncentivesConcurrentRedeem},
 		{"Teams", testTeams}, {"AcceptAll", testAcceptAll}, {"ConcurrentTeamAccepts", testConcurrentTeamAccepts},
+		{"Courses", testCourses},
+		{"Enrol", testEnrol},
+		{"ConcurrentEnrol", testConcurrentEnrol},
+		{"Projects", testProjects},
+		{"ImportServices", testImportServices},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -96,6 +96,42 @@ func StartCluster(t testing.TB) *Server {
 	}
 }
 
+// StartClusterN starts a Redis Cluster of n master nodes on loopback (n
+// redis-server processes in cluster mode that meet each other), the 16,384
+// slots split evenly between them in order, and waits until every node
+// reports the cluster ok. Connect through any node's ClusterURL.
+func StartClusterN(t testing.TB, n int) []*Server {
+	t.Helper()
+	nodes := make([]*Server, n)
+	for i := range nodes {
+		nodes[i] = startWith(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	}
+	for _, s := range nodes[1:] {
+		if _, err := command(nodes[0].Addr(), fmt.Sprintf("CLUSTER MEET 127.0.0.1 %d", s.Port)); err != nil {
+			t.Fatalf("redistest: cluster meet: %v", err)
+		}
+	}
+	for i, s := range nodes {
+		lo, hi := i*16384/n, (i+1)*16384/n-1
+		if _, err := command(s.Addr(), fmt.Sprintf("CLUSTER ADDSLOTSRANGE %d %d", lo, hi)); err != nil {
+			t.Fatalf("redistest: assign cluster slots %d-%d: %v", lo, hi, err)
+		}
+	}
+	for _, s := range nodes {
+		for i := 0; ; i++ {
+			info, err := command(s.Addr(), "CLUSTER INFO")
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n)) {
+				break
+			}
+			if i == 1000 {
+				t.Fatalf("redistest: the %d-node cluster did not become ok: %v %s", n, err, info)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nodes
+}
+
 // ClusterURL returns the redis+cluster:// URL of a server from StartCluster.
 func (s *Server) ClusterURL() string { return "redis+cluster://" + s.Addr() }
 
