@@ -50,6 +50,13 @@ func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at 
 	if err := volmatch.CheckReservation(n, sh, sh.Filled, held, r.Volunteer); err != nil {
 		return nil, err
 	}
+	sessions, err := heldSessions(tx, r.Volunteer) // training.go
+	if err != nil {
+		return nil, err
+	}
+	if err := volmatch.CheckSessions(sessions, sh); err != nil {
+		return nil, err
+	}
 	b := tx.Bucket(bAssignments)
 	seq, err := b.NextSequence()
 	if err != nil {
