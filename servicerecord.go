@@ -29,6 +29,9 @@ type ServiceEntry struct {
 	Title      string  `json:"title"`
 	Date       string  `json:"date"` // 2006-01-02, Beijing
 	Hours      float64 `json:"hours"`
+	// Source names the deployment that recorded an imported service
+	// (京津冀 exchange); empty for a service recorded here.
+	Source string `json:"source,omitempty"`
 }
 
 // ServiceRecord is a volunteer's record of service for a period (from and
@@ -144,6 +147,8 @@ type StarAward struct {
 	At      time.Time `json:"at"`
 	Hours   float64   `json:"hours"`
 	Opening bool      `json:"opening,omitempty"`
+	// Imported says services imported from another deployment reached it.
+	Imported bool `json:"imported,omitempty"`
 }
 
 // ServiceRecordStore keeps issued certificates and opening balances.

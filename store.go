@@ -35,6 +35,7 @@ type Store interface {
 	IncentiveStore
 	TeamStore
 	TrainingStore
+	ExchangeStore
 	// Ping reports whether the store can serve (EUNAVAILABLE when not).
 	Ping(ctx context.Context) error
 	Close() error

@@ -282,6 +282,7 @@ func matrix() []access {
 	rows = append(rows, teamRows()...)
 	rows = append(rows, trainingRows()...) // training_test.go
 	rows = append(rows, projectRows()...)  // project_test.go
+	rows = append(rows, exchangeRows()...)
 	return rows
 }
 

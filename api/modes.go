@@ -17,14 +17,16 @@ import (
 // BatchResponse is the plan (volunteers by ID only) and its totals; after a
 // commit, the assignments made.
 type BatchResponse struct {
-	DryRun      bool                   `json:"dry_run"`
-	Placements  []matcher.Placement    `json:"placements"`
-	Shifts      []matcher.ShiftFill    `json:"shifts"`
-	Total       float64                `json:"total"`
-	Bound       float64                `json:"bound"`
-	Unfilled    int                    `json:"unfilled"`
-	Exact       bool                   `json:"exact"`
-	Assignments []*volmatch.Assignment `json:"assignments,omitempty"`
+	DryRun     bool                `json:"dry_run"`
+	Placements []matcher.Placement `json:"placements"`
+	// Teams are whole teams placed first on the needs that ask for a team.
+	Teams       []matcher.TeamPlacement `json:"teams,omitempty"`
+	Shifts      []matcher.ShiftFill     `json:"shifts"`
+	Total       float64                 `json:"total"`
+	Bound       float64                 `json:"bound"`
+	Unfilled    int                     `json:"unfilled"`
+	Exact       bool                    `json:"exact"`
+	Assignments []*volmatch.Assignment  `json:"assignments,omitempty"`
 	// Job is the background job of a commit of more than one chunk
 	// (answered 202, Location /v1/jobs/{id}).
 	Job *volmatch.Job `json:"job,omitempty"`
@@ -69,6 +71,6 @@ func (s *Server) batch(c *gin.Context) {
 		status = http.StatusAccepted
 		c.Header("Location", "/v1/jobs/"+b.Job.ID)
 	}
-	c.JSON(status, BatchResponse{DryRun: b.DryRun, Placements: nonNil(p.Placements), Shifts: nonNil(p.Shifts),
+	c.JSON(status, BatchResponse{DryRun: b.DryRun, Placements: nonNil(p.Placements), Teams: b.Teams, Shifts: nonNil(p.Shifts),
 		Total: p.Total, Bound: p.Bound, Unfilled: p.Unfilled, Exact: p.Exact, Assignments: b.Assignments, Job: b.Job})
 }

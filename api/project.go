@@ -23,11 +23,6 @@ type AttachRequest struct {
 	Detach bool     `json:"detach,omitempty"`
 }
 
-// SuggestionList is the answer of the suggestions.
-type SuggestionList struct {
-	Items []engine.Suggestion `json:"items"`
-}
-
 // StationList is the answer of the station map.
 type StationList struct {
 	Items []engine.StationView `json:"items"`
@@ -48,7 +43,7 @@ var (
 	opProjectEval = Op{Summary: "A project's evaluation: fill, completion, no-shows, satisfaction and hours, overall and by month (figures about fewer than the minimum group withheld)",
 		Tag: "projects", Params: append(idOnly(), q("from", "window start (date or RFC 3339)"), q("to", "window end")), Resp: engine.ProjectReport{}}
 	opSuggestions = Op{Summary: "Suggestions with their figures: recurring activities to turn into projects (promote) and failing projects (low fill, rising no-shows)",
-		Tag: "projects", Params: evalParams, Resp: SuggestionList{}}
+		Tag: "projects", Params: evalParams, Resp: engine.Suggestions{}}
 	opStationMap = Op{Summary: "The station map (站点地图): stations with hours, services and the open needs the caller may see; near=lat,lng&km= for the nearest first",
 		Tag: "stations", Params: []Param{q("near", "lat,lng"), q("km", "radius in km (default 10)"), intQ("limit", "at most this many near stations (default 50)"), q("open", "1: only stations with an open need")},
 		Resp: StationList{}}
@@ -115,8 +110,7 @@ func (s *Server) projectEvaluation(c *gin.Context) {
 }
 
 func (s *Server) suggestions(c *gin.Context, f evaluation.Filter) (any, error) {
-	items, err := s.eng.Suggestions(c.Request.Context(), principal(c), f)
-	return SuggestionList{Items: nonNil(items)}, err
+	return s.eng.Suggestions(c.Request.Context(), principal(c), f)
 }
 
 func (s *Server) stationMap(c *gin.Context) {

@@ -8,6 +8,7 @@ import (
 
 	"volmatch"
 	"volmatch/api"
+	"volmatch/engine"
 )
 
 func projectBody(id, org string) map[string]any {
@@ -152,7 +153,7 @@ func TestProjectsAPI(t *testing.T) {
 	if r.Needs != 1 || r.Overall["slots_asked"] != float64(2) || r.Monthly == nil {
 		t.Errorf("evaluation = %+v, want 1 need of 2 slots and a monthly list", r)
 	}
-	var sg api.SuggestionList
+	var sg engine.Suggestions
 	e.must(200, "planner", "GET", "/v1/evaluation/suggestions", nil, &sg)
 	if sg.Items == nil {
 		t.Errorf("suggestions answered null items, want a list")

@@ -172,6 +172,7 @@ func (s *Server) routes() {
 	s.incentiveRoutes(h)
 	s.trainingRoutes(h)
 	s.projectRoutes(h) // project.go
+	s.exchangeRoutes(h)
 	s.handle(r, "", get, "/dashboard", public, opDashboard, dashboardRedirect)
 	s.handle(r, "", get, "/dashboard/", public, opDashboard, dashboardRedirect)
 }

@@ -277,7 +277,11 @@ func (d *doc) table(services []volmatch.ServiceEntry, code string) {
 			d.newPage(code)
 			head()
 		}
-		cells := []string{s.Date, s.OrgName, s.Title, hours(s.Hours)}
+		org := s.OrgName
+		if s.Source != "" { // imported (京津冀 exchange): name where it was recorded
+			org = s.Source + " · " + org
+		}
+		cells := []string{s.Date, org, s.Title, hours(s.Hours)}
 		for i, c := range cols {
 			d.cell(c.width, 7.5, d.fit(cells[i], c.width-4), "1", c.align, false, i == len(cols)-1)
 		}

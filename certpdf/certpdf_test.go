@@ -163,3 +163,20 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// TestRenderImported: a service imported from another deployment names
+// where it was recorded.
+func TestRenderImported(t *testing.T) {
+	need(t, "pdftotext")
+	r := record(1)
+	r.Services = append(r.Services, volmatch.ServiceEntry{Org: "TJ1", OrgName: "和平区协会", Need: "P1", Title: "助老",
+		Date: "2026-11-05", Hours: 2, Source: "天津平台"})
+	path, _ := render(t, t.TempDir(), r)
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	if !strings.Contains(string(out), "天津平台 · 和平区协会") {
+		t.Errorf("the imported service does not name its source:\n%s", out)
+	}
+}

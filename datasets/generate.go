@@ -45,6 +45,7 @@ type Population struct {
 	Pools      []*volmatch.TalentPool
 	Stations   []*volmatch.Station
 	Projects   []*volmatch.Project // the needs' projects (project.go)
+	Teams      []*volmatch.Team    // team.go
 }
 
 // Language keys used by the generator: ISO 639 codes where they exist.
@@ -101,6 +102,7 @@ func Generate(o GenOptions) *Population {
 		}
 	})
 	p.Pools = g.pools(p.Volunteers)
+	p.Teams = g.teams(p.Volunteers)
 	p.Needs = make([]*volmatch.Need, max(0, o.Needs))
 	parallel(len(p.Needs), func(lo, hi int) {
 		src := &rand.PCG{}

@@ -30,6 +30,9 @@ import (
 // which chunk failed. No single write holds the bbolt writer lock or a
 // Redis script for more than about a second, so other organisations' writes
 // go on between the chunks.
+//
+// The needs that ask for a team are filled with whole teams first, as
+// units (team_batch.go); the exact optimum is over single volunteers.
 
 // BatchSearchLimit bounds the branch and bound of a batch plan, so that a
 // plan is answered well within a request's 60 s deadline.
@@ -73,7 +76,11 @@ func PlanDigest(p matcher.Plan) string {
 // Batch is a plan and, after a commit, the assignments made; or, for a
 // commit of more than one chunk, the job that makes them.
 type Batch struct {
-	DryRun      bool
+	DryRun bool
+	// Teams are the whole teams placed first, as units, on the shifts of
+	// the needs that ask for a team (team_batch.go); Plan places single
+	// volunteers on the other needs.
+	Teams       []matcher.TeamPlacement
 	Plan        matcher.Plan
 	Assignments []*volmatch.Assignment
 	Job         *volmatch.Job
@@ -90,7 +97,11 @@ func (e *Engine) Batch(ctx context.Context, tok *volmatch.Token, req BatchReques
 	if err != nil {
 		return Batch{}, err
 	}
-	plan, err := e.plan(ctx, needs, matcher.AssignOptions{MaxPerVolunteer: max(req.MaxPerVolunteer, 1), FairnessStep: req.FairnessStep})
+	needs, teams, teamHeld, err := e.placeTeams(ctx, needs) // team_batch.go
+	if err != nil {
+		return Batch{}, err
+	}
+	plan, err := e.plan(ctx, needs, matcher.AssignOptions{MaxPerVolunteer: max(req.MaxPerVolunteer, 1), FairnessStep: req.FairnessStep, Held: teamHeld})
 	if ctx.Err() != nil {
 		// Whatever the plan, nothing is reserved.
 		return Batch{}, fmt.Errorf("%w: %w", ErrCancelled, ctx.Err())
@@ -98,16 +109,16 @@ func (e *Engine) Batch(ctx context.Context, tok *volmatch.Token, req BatchReques
 	if err != nil {
 		return Batch{}, err
 	}
-	out := Batch{DryRun: req.DryRun == nil || *req.DryRun, Plan: plan}
-	if out.DryRun || len(plan.Placements) == 0 {
+	out := Batch{DryRun: req.DryRun == nil || *req.DryRun, Plan: plan, Teams: teams}
+	if out.DryRun || len(plan.Placements) == 0 && len(teams) == 0 {
 		return out, nil
 	}
 	if req.Expect != "" && PlanDigest(plan) != req.Expect {
 		return out, volmatch.Reasonf(volmatch.ECONFLICT, ReasonPlanChanged, "the plan changed since it was reviewed; review it again")
 	}
-	rs := make([]volmatch.Reservation, len(plan.Placements))
-	for i, p := range plan.Placements {
-		rs[i] = volmatch.Reservation{Need: p.Need, Shift: p.Shift, Volunteer: p.Volunteer}
+	rs := teamReservations(teams) // first: a team's reservations are never split across chunks unless a team outgrows one
+	for _, p := range plan.Placements {
+		rs = append(rs, volmatch.Reservation{Need: p.Need, Shift: p.Shift, Volunteer: p.Volunteer})
 	}
 	if len(rs) > e.commitChunk {
 		if out.Job, err = e.commitJob(ctx, tok, rs, e.now()); err != nil {
@@ -139,7 +150,7 @@ func (e *Engine) plan(ctx context.Context, needs []*volmatch.Need, o matcher.Ass
 	if err != nil {
 		return matcher.Plan{}, fmt.Errorf("batch plan: %w", err)
 	}
-	o.Held = held
+	o.Held = append(held, o.Held...)
 	o.TimeLimit = BatchSearchLimit
 	ahead := make([]*volmatch.Need, len(needs))
 	for i, n := range needs {

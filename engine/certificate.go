@@ -244,6 +244,11 @@ func (e *Engine) record(ctx context.Context, req RecordRequest) (*volmatch.Servi
 			Title: title, Date: a.Start.In(volmatch.Beijing).Format(time.DateOnly), Hours: a.Hours})
 		r.TotalHours += a.Hours
 	}
+	if req.Org == "" {
+		if err := e.addImported(ctx, r, req.From, req.To); err != nil {
+			return nil, err
+		}
+	}
 	slices.SortFunc(r.Services, func(a, b volmatch.ServiceEntry) int {
 		return cmp.Or(strings.Compare(a.Date, b.Date), strings.Compare(a.Assignment, b.Assignment))
 	})

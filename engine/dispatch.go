@@ -15,7 +15,8 @@ import (
 // concurrent dispatch can clash: the wave is then refused whole and nothing
 // of it is written. Each wave sent is logged as dispatch.wave, in the same
 // store write as its invitations: a wave is never sent unlogged nor logged
-// unsent.
+// unsent. Standing emergency teams are asked before any single volunteer,
+// by tier (team_dispatch.go).
 
 // Wave sizes of a dispatch.
 const (
@@ -46,6 +47,9 @@ type Wave struct {
 
 // Dispatch sends the next wave of emergency need id.
 func (e *Engine) Dispatch(ctx context.Context, tok *volmatch.Token, id string, req DispatchRequest) (Wave, error) {
+	if w, _, ok, err := e.dispatchTeams(ctx, tok, id, req, true); ok || err != nil { // team_dispatch.go
+		return w, err
+	}
 	n, plan, out, err := e.nextWave(ctx, tok, id, req)
 	if err != nil || len(plan.Waves) == 0 {
 		return out, err
@@ -111,6 +115,9 @@ type WavePreview struct {
 	Tier       string
 	Wave       int
 	Volunteers []volmatch.Match
+	// Teams, for a wave of standing emergency teams (Tier "team:street"
+	// ...), are the teams it asks, best first (team_dispatch.go).
+	Teams []volmatch.TeamMatch
 	// NearestKm and FarthestKm are the distances of the nearest and the
 	// farthest volunteer of the wave.
 	NearestKm, FarthestKm float64
@@ -124,6 +131,10 @@ type WavePreview struct {
 // under the same rules as Dispatch (which plans again when it sends: the
 // wave sent may differ if volunteers or invitations changed meanwhile).
 func (e *Engine) NextWave(ctx context.Context, tok *volmatch.Token, id string, req DispatchRequest) (WavePreview, error) {
+	if w, tp, ok, err := e.dispatchTeams(ctx, tok, id, req, false); ok || err != nil { // team_dispatch.go
+		p := WavePreview{Need: w.Need, Shift: w.Shift, Free: tp.Shift.Slots - tp.Shift.Filled, Done: w.Done, Tier: w.Tier, Wave: w.Wave, Teams: tp.Teams}
+		return p, err
+	}
 	_, plan, out, err := e.nextWave(ctx, tok, id, req)
 	if err != nil {
 		return WavePreview{}, err

@@ -87,6 +87,8 @@ type Options struct {
 	Certificates CertificateOptions
 	// Ledger are the earning rules of points and time savings (ledger.go).
 	Ledger LedgerRules
+	// Exchange is the trust list of the 京津冀 exchange (exchange.go).
+	Exchange ExchangeOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -144,6 +146,9 @@ type Engine struct {
 	certs       certKeys    // service certificates' keys (certificate.go)
 	rules       LedgerRules // earning rules (ledger.go)
 	members     memberCache // talent-pool membership by store change (verify.go)
+
+	// trusted are the exchange's issuers by key ID (exchange.go).
+	trusted map[string]TrustedIssuer
 }
 
 // New returns an engine over the store st, the text index and the skill
@@ -168,6 +173,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 	e.outbox = o.Outbox
 	e.certs = newCertKeys(o.Certificates)
 	e.rules = o.Ledger.withDefaults()
+	e.trusted = o.Exchange.byKeyID()
 	var ti TextIndex
 	if text != nil {
 		e.search, ti = text, text

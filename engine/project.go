@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"volmatch"
@@ -315,27 +317,45 @@ func (e *Engine) figureEvents(ctx context.Context, f evaluation.Filter) ([]volma
 	return evs, evaluation.Filter{From: f.From, To: f.To, MinGroup: e.minGroup}, nil
 }
 
-// eventsByNeed groups the events of the log by need, in log order.
-func eventsByNeed(evs []volmatch.Event) map[string][]volmatch.Event {
-	out := map[string][]volmatch.Event{}
-	for _, ev := range evs {
-		if ev.Need != "" {
-			out[ev.Need] = append(out[ev.Need], ev)
+// needEvents is the event log indexed by need.
+type needEvents struct {
+	log   []volmatch.Event
+	index map[string][]int // need -> positions in log, ascending
+}
+
+// eventsByNeed indexes the events of the log by need.
+func eventsByNeed(evs []volmatch.Event) needEvents {
+	out := needEvents{log: evs, index: map[string][]int{}}
+	for i := range evs {
+		if n := evs[i].Need; n != "" {
+			out.index[n] = append(out.index[n], i)
 		}
+	}
+	return out
+}
+
+// of returns the events of the needs ids, in log order.
+func (ne needEvents) of(ids []string) []volmatch.Event {
+	var at []int
+	for _, id := range ids {
+		at = append(at, ne.index[id]...)
+	}
+	slices.Sort(at)
+	out := make([]volmatch.Event, len(at))
+	for i, k := range at {
+		out[i] = ne.log[k]
 	}
 	return out
 }
 
 // projectFigures computes the figures of the needs ids (a project or a
 // recurring activity) from their events under f.
-func projectFigures(byNeed map[string][]volmatch.Event, f evaluation.Filter, key string, ids []string) ProjectReport {
-	var evs []volmatch.Event
+func projectFigures(byNeed needEvents, f evaluation.Filter, key string, ids []string) ProjectReport {
+	evs := byNeed.of(ids)
 	set := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		set[id] = true
-		evs = append(evs, byNeed[id]...)
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
 	f.Needs = set
 	return ProjectReport{
 		Needs: len(ids), Overall: evaluation.Group(evs, f, key), Monthly: nonNil(evaluation.Monthly(evs, f)),
@@ -343,16 +363,21 @@ func projectFigures(byNeed map[string][]volmatch.Event, f evaluation.Filter, key
 	}
 }
 
-// The thresholds of the suggestions: a recurring activity of at least
-// MinRecurring needs is worth a project when its fill and completion rates
-// reach GoodRate and its mean rating GoodRating; a project is failing when
-// its fill rate is under LowFill, or its no-show rate rose by RisingBy or
-// more from one month to the next (to at least RisingBy).
+// The thresholds of the suggestions. The figures are those of settled
+// needs (every shift ended), compared with the baseline: the same figures
+// of every settled need under the filter's window, district and domain
+// (the city's when they are open). A recurring activity of at least
+// MinRecurring settled needs is worth a project when its fill rate and
+// completion rate are at least the baseline's and at least MinFill, and its
+// mean rating at least the baseline's and at least MinRating; a project is
+// failing when its fill rate is under LowFillShare of the baseline's, or
+// its no-show rate rose by RisingBy or more from one month to the next (to
+// at least RisingBy).
 const (
 	MinRecurring = 3
-	GoodRate     = 0.8
-	GoodRating   = 4.0
-	LowFill      = 0.6
+	MinFill      = 0.2
+	MinRating    = 3.5
+	LowFillShare = 0.5
 	RisingBy     = 0.05
 )
 
@@ -376,7 +401,7 @@ type Suggestion struct {
 	// failing project's name.
 	Title   string   `json:"title"`
 	Project string   `json:"project,omitempty"` // a failing project
-	Needs   []string `json:"needs"`
+	Needs   []string `json:"needs"`             // its settled needs
 	Reasons []string `json:"reasons"`
 	// Figures are the activity's or the project's headline figures and
 	// Monthly the same per month, as ProjectReport has them.
@@ -388,37 +413,78 @@ type Suggestion struct {
 	NoShowTo   *float64 `json:"no_show_to,omitempty"`
 }
 
+// Suggestions are the suggestions and the baseline they are judged
+// against.
+type Suggestions struct {
+	Baseline evaluation.GroupReport `json:"baseline"`
+	Items    []Suggestion           `json:"items"`
+}
+
 // Suggestions lists the recurring activities worth turning into projects
 // and the failing projects, under f's window (and f.Org, f.District,
 // f.Domain when set), for planners and admins, or a social worker's own
 // organisation. A figure withheld below the minimum group is never a
 // reason: an activity or a project whose figures are withheld is left out.
-func (e *Engine) Suggestions(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) ([]Suggestion, error) {
+func (e *Engine) Suggestions(ctx context.Context, tok *volmatch.Token, f evaluation.Filter) (Suggestions, error) {
 	if tok.Role == volmatch.RoleSocialWorker {
 		if f.Org != "" && f.Org != tok.Org {
-			return nil, forbidden("a social worker reads the suggestions of their own organisation")
+			return Suggestions{}, forbidden("a social worker reads the suggestions of their own organisation")
 		}
 		f.Org = tok.Org
 	}
 	if err := canReadProjectFigures(tok, f.Org); err != nil {
-		return nil, err
+		return Suggestions{}, err
 	}
 	evs, wf, err := e.figureEvents(ctx, f)
 	if err != nil {
-		return nil, err
+		return Suggestions{}, err
 	}
+	// The answer is kept while the log, the records (a need joining a
+	// project) and the minute stay the same.
+	changed, err := e.store.LastChange(ctx)
+	if err != nil {
+		return Suggestions{}, err
+	}
+	now := e.now()
+	seq := uint64(0)
+	if len(evs) > 0 {
+		seq = evs[len(evs)-1].Seq
+	}
+	key := fmt.Sprintf("suggestions?%d&%s&%s&%s&%s&%v&%v", changed, now.Truncate(time.Minute).Format(time.RFC3339),
+		f.Org, f.District, f.Domain, wf.From.Unix(), wf.To.Unix())
+	if v, ok := e.reports.get(seq, key); ok {
+		return v.(Suggestions), nil
+	}
+	out, err := e.suggestions(ctx, f, evs, wf, now)
+	if err == nil {
+		e.reports.put(seq, key, out)
+	}
+	return out, err
+}
+
+// suggestions computes Suggestions.
+func (e *Engine) suggestions(ctx context.Context, f evaluation.Filter, evs []volmatch.Event, wf evaluation.Filter, now time.Time) (Suggestions, error) {
 	byNeed := eventsByNeed(evs)
-	var all []*volmatch.Need
-	err = e.store.EachNeed(ctx, func(n *volmatch.Need) error {
-		if (f.Org == "" || n.Org == f.Org) && (f.District == "" || n.District == f.District) && (f.Domain == "" || n.Domain == f.Domain) {
+	var all, base []*volmatch.Need
+	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
+		if !settled(n, now) || f.District != "" && n.District != f.District || f.Domain != "" && n.Domain != f.Domain {
+			return nil
+		}
+		base = append(base, n)
+		if f.Org == "" || n.Org == f.Org {
 			all = append(all, n)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return Suggestions{}, err
 	}
-	out := promotions(all, byNeed, wf)
+	ids := make([]string, len(base))
+	for i, n := range base {
+		ids[i] = n.ID
+	}
+	out := Suggestions{Baseline: projectFigures(byNeed, wf, "baseline", ids).Overall}
+	out.Items = promotions(all, byNeed, wf, out.Baseline)
 	projects := map[string][]string{}
 	for _, n := range all {
 		if n.Project != "" {
@@ -436,16 +502,27 @@ func (e *Engine) Suggestions(ctx context.Context, tok *volmatch.Token, f evaluat
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return Suggestions{}, err
 		}
 		if p.Status != volmatch.ProjectActive {
 			continue
 		}
-		if s, ok := failing(p, projects[id], byNeed, wf); ok {
-			out = append(out, s)
+		if s, ok := failing(p, projects[id], byNeed, wf, out.Baseline); ok {
+			out.Items = append(out.Items, s)
 		}
 	}
+	out.Items = nonNil(out.Items)
 	return out, nil
+}
+
+// settled reports whether every shift of n ended by now.
+func settled(n *volmatch.Need, now time.Time) bool {
+	for _, s := range n.Shifts {
+		if s.End.After(now) {
+			return false
+		}
+	}
+	return n.Status != volmatch.NeedCancelled
 }
 
 // activityKey is what makes needs one recurring activity: the same
@@ -470,8 +547,9 @@ func normTitle(t string) string {
 
 // promotions groups the needs of no project into recurring activities and
 // keeps those of at least MinRecurring needs whose fill, completion and
-// satisfaction are good and not withheld, best fill first.
-func promotions(all []*volmatch.Need, byNeed map[string][]volmatch.Event, f evaluation.Filter) []Suggestion {
+// satisfaction are high (see the thresholds) and not withheld, best fill
+// first.
+func promotions(all []*volmatch.Need, byNeed needEvents, f evaluation.Filter, base evaluation.GroupReport) []Suggestion {
 	groups := map[string][]*volmatch.Need{}
 	for _, n := range all {
 		if n.Project == "" {
@@ -489,18 +567,18 @@ func promotions(all []*volmatch.Need, byNeed map[string][]volmatch.Event, f eval
 	var out []Suggestion
 	for _, k := range keys {
 		ns := groups[k]
+		sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
 		ids := make([]string, len(ns))
 		for i, n := range ns {
 			ids[i] = n.ID
 		}
-		sort.Strings(ids)
 		r := projectFigures(byNeed, f, ids[0], ids)
 		g := r.Overall
 		if g.Suppressed.Has("fill_rate") || g.Suppressed.Has("completion_rate") || g.Suppressed.Has("mean_rating") ||
 			g.SlotsAsked == 0 || g.Ratings == 0 {
 			continue
 		}
-		if g.FillRate < GoodRate || g.CompletionRate < GoodRate || g.MeanRating < GoodRating {
+		if g.FillRate < max(base.FillRate, MinFill) || g.CompletionRate < base.CompletionRate || g.MeanRating < max(base.MeanRating, MinRating) {
 			continue
 		}
 		n := ns[0]
@@ -520,16 +598,16 @@ func promotions(all []*volmatch.Need, byNeed map[string][]volmatch.Event, f eval
 	return out
 }
 
-// failing reports project p, of the needs ids, as failing when its fill
-// rate is under LowFill or its no-show rate rose by RisingBy or more
-// between the last two months that have one.
-func failing(p *volmatch.Project, ids []string, byNeed map[string][]volmatch.Event, f evaluation.Filter) (Suggestion, bool) {
+// failing reports project p, of the settled needs ids, as failing when
+// its fill rate is under LowFillShare of the baseline's or its no-show
+// rate rose by RisingBy or more between the last two months that have one.
+func failing(p *volmatch.Project, ids []string, byNeed needEvents, f evaluation.Filter, base evaluation.GroupReport) (Suggestion, bool) {
 	sort.Strings(ids)
 	r := projectFigures(byNeed, f, p.ID, ids)
 	g := r.Overall
 	s := Suggestion{Kind: SuggestFailing, Org: p.Org, Domain: p.Domain, District: p.District, Street: p.Street,
 		Title: p.Name, Project: p.ID, Needs: ids, Figures: g, Monthly: r.Monthly}
-	if !g.Suppressed.Has("fill_rate") && g.SlotsAsked > 0 && g.FillRate < LowFill {
+	if !g.Suppressed.Has("fill_rate") && !base.Suppressed.Has("fill_rate") && g.SlotsAsked > 0 && g.FillRate < LowFillShare*base.FillRate {
 		s.Reasons = append(s.Reasons, "low_fill")
 	}
 	var rates []float64

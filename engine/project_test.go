@@ -200,25 +200,35 @@ func TestProjectEvaluation(t *testing.T) {
 // 5-star ratings is suggested as a project with the figures it rests on; a
 // project whose no-shows rose from October to November is failing, with
 // both months' rates; an activity of one volunteer (figures withheld) and
-// one of two needs are not suggested; a social worker sees only their own.
+// one of two needs are not suggested, nor a project whose needs are still
+// to come; a social worker sees only their own.
 func TestSuggestions(t *testing.T) {
 	ctx := context.Background()
 	e, st := newEngine(t)
 	_, err := e.SaveProject(ctx, sw1, "", projectOf("P1", "O1"))
 	must(t, err)
 	oct := time.Date(2026, 10, 5, 9, 0, 0, 0, volmatch.Beijing)
-	nov := time.Date(2026, 11, 1, 8, 0, 0, 0, volmatch.Beijing).Add(-48 * time.Hour) // served on 1 Nov
+	nov := time.Date(2026, 10, 30, 8, 0, 0, 0, volmatch.Beijing) // served on 1 November
 	for i := range 3 {
 		servedNeed(t, st, fmt.Sprintf("R%d", i+1), "O1", "", oct.AddDate(0, 0, 7*i), six, nil, 5)
 	}
 	servedNeed(t, st, "F1", "O1", "P1", oct, six, nil, 5)
-	servedNeed(t, st, "F3", "O1", "P1", nov.Add(50*time.Hour), six, []bool{true, true, true, false, false, false}, 4)
+	servedNeed(t, st, "F3", "O1", "P1", nov, six, []bool{true, true, true, false, false, false}, 4)
 	for i := range 3 { // O2's one-person activity
 		servedNeed(t, st, fmt.Sprintf("Q%d", i+1), "O2", "", oct.AddDate(0, 0, i), []string{"V9"}, nil, 5)
 	}
 
-	got, err := e.Suggestions(ctx, planner, evaluation.Filter{})
+	// P3's one need is still open (its shift to come): unfilled so far,
+	// it is not failing.
+	_, err = e.SaveProject(ctx, sw1, "", projectOf("P3", "O1"))
 	must(t, err)
+	open := fixture.Need("U1")
+	open.Project = "P3"
+	_, err = e.PostNeed(ctx, sw1, open)
+	must(t, err)
+	sg, err := e.Suggestions(ctx, planner, evaluation.Filter{})
+	must(t, err)
+	got := sg.Items
 	if len(got) != 2 {
 		t.Fatalf("Suggestions = %d, want the recurring R and the failing P1: %+v", len(got), got)
 	}
@@ -229,6 +239,9 @@ func TestSuggestions(t *testing.T) {
 	if f := pr.Figures; f.FillRate != 1 || f.CompletionRate != 1 || f.MeanRating != 5 || f.SlotsAsked != 18 || len(f.Suppressed) != 0 {
 		t.Errorf("promote figures = fill %v completion %v rating %v slots %d withheld %v; want 1, 1, 5, 18, none",
 			f.FillRate, f.CompletionRate, f.MeanRating, f.SlotsAsked, f.Suppressed)
+	}
+	if b := sg.Baseline; b.SlotsAsked != 18+6+6+3 || b.FillRate >= 1 {
+		t.Errorf("baseline = %d slots at fill %v, want every settled need's 33 slots below full", b.SlotsAsked, b.FillRate)
 	}
 	fa := got[1]
 	if fa.Kind != engine.SuggestFailing || fa.Project != "P1" || fmt.Sprint(fa.Reasons) != "[rising_no_shows]" {
@@ -247,7 +260,7 @@ func TestSuggestions(t *testing.T) {
 
 	mine, err := e.Suggestions(ctx, sw2, evaluation.Filter{})
 	must(t, err)
-	if len(mine) != 0 {
+	if len(mine.Items) != 0 {
 		t.Errorf("Suggestions as sw2 = %+v, want none (O2's activity is one volunteer's)", mine)
 	}
 	if _, err := e.Suggestions(ctx, sw2, evaluation.Filter{Org: "O1"}); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
@@ -258,9 +271,9 @@ func TestSuggestions(t *testing.T) {
 	must(t, err)
 	_, err = e.AttachNeeds(ctx, sw1, "P2", []string{"R1", "R2", "R3"}, false)
 	must(t, err)
-	got, err = e.Suggestions(ctx, sw1, evaluation.Filter{})
+	sg, err = e.Suggestions(ctx, sw1, evaluation.Filter{})
 	must(t, err)
-	if len(got) != 1 || got[0].Project != "P1" {
+	if got = sg.Items; len(got) != 1 || got[0].Project != "P1" {
 		t.Errorf("Suggestions after R1–R3 became P2 = %+v, want P1 failing alone", got)
 	}
 }

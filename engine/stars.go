@@ -26,6 +26,7 @@ type StarLevel struct {
 	Level    int     `json:"level"`    // 0..5
 	Hours    float64 `json:"hours"`    // verified hours: Recorded + the opening balance
 	Recorded float64 `json:"recorded"` // hours recorded here
+	Imported float64 `json:"imported"` // hours imported from other deployments (exchange.go)
 	Next     float64 `json:"next"`     // hours of the next level; 0 at the top
 	ToGo     float64 `json:"to_go"`    // hours still to serve for it
 	Percent  int     `json:"percent"`  // progress from this level to the next, 0..100
@@ -75,29 +76,52 @@ func (e *Engine) stars(ctx context.Context, id string) (*StarLevel, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(done, func(a, b *volmatch.Assignment) int {
-		if c := a.CheckOut.Compare(b.CheckOut); c != 0 {
+	imported, err := e.store.ImportedServices(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Every service in time order (ties by ID): check-outs here, and the
+	// Beijing dates of imported ones.
+	type served struct {
+		at       time.Time
+		id       string
+		hours    float64
+		imported bool
+	}
+	all := make([]served, 0, len(done)+len(imported))
+	for _, a := range done {
+		all = append(all, served{a.CheckOut, a.ID, a.Hours, false})
+	}
+	for _, x := range imported {
+		all = append(all, served{importedAt(x), x.Key, x.Hours, true})
+	}
+	slices.SortFunc(all, func(a, b served) int {
+		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return compareStrings(a.id, b.id)
 	})
 	var awards []volmatch.StarAward
-	total, recorded := 0.0, 0.0
-	reach := func(h float64, at time.Time, fromOpening bool) {
+	total, recorded, fromElsewhere := 0.0, 0.0, 0.0
+	reach := func(h float64, at time.Time, fromOpening, fromImport bool) {
 		for lvl := volmatch.Stars(total) + 1; lvl <= volmatch.Stars(total+h); lvl++ {
-			awards = append(awards, volmatch.StarAward{Level: lvl, At: at, Hours: total + h, Opening: fromOpening})
+			awards = append(awards, volmatch.StarAward{Level: lvl, At: at, Hours: total + h, Opening: fromOpening, Imported: fromImport})
 		}
 		total += h
 	}
 	if opening != nil {
-		reach(opening.Hours, opening.AsOf, true)
+		reach(opening.Hours, opening.AsOf, true, false)
 	}
-	for _, a := range done {
-		reach(a.Hours, a.CheckOut, false)
-		recorded += a.Hours
+	for _, a := range all {
+		reach(a.hours, a.at, false, a.imported)
+		if a.imported {
+			fromElsewhere += a.hours
+		} else {
+			recorded += a.hours
+		}
 	}
 	s := StarProgress(total)
-	s.Recorded, s.Opening = recorded, opening
+	s.Recorded, s.Imported, s.Opening = recorded, fromElsewhere, opening
 	if awards != nil {
 		s.Awards = awards
 	}
@@ -172,6 +196,9 @@ func (e *Engine) noteStars(ctx context.Context, vol string, delta float64, at ti
 	after := v.Stats.Hours
 	if o != nil {
 		after += o.Hours
+	}
+	if h, err := e.importedHours(ctx, vol); err == nil {
+		after += h
 	}
 	if evs := starEvents(vol, after-delta, after, at); len(evs) > 0 {
 		if err := e.store.AppendEvents(ctx, evs...); err != nil {

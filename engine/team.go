@@ -42,6 +42,8 @@ type TeamView struct {
 	*volmatch.Team
 	Roster []TeamMember `json:"roster"`
 	Manage bool         `json:"manage"`
+	// Leads says the caller is the team's leader (who accepts for it).
+	Leads bool `json:"leads,omitempty"`
 }
 
 // canReadTeam refuses the callers who read no team card: planners
@@ -61,7 +63,8 @@ func (e *Engine) teamView(ctx context.Context, tok *volmatch.Token, t *volmatch.
 	manage := canManageOrg(tok, t.Org) == nil
 	c := *t
 	c.Members = slices.Clone(t.Members)
-	out := TeamView{Team: &c, Manage: manage, Roster: make([]TeamMember, 0, len(t.Members))}
+	out := TeamView{Team: &c, Manage: manage, Roster: make([]TeamMember, 0, len(t.Members)),
+		Leads: tok.Role == volmatch.RoleVolunteer && tok.Volunteer == t.Leader}
 	for _, id := range t.Members {
 		m := TeamMember{Leader: id == t.Leader}
 		v, err := e.store.Volunteer(ctx, id)
@@ -99,6 +102,15 @@ func (e *Engine) SaveTeam(ctx context.Context, tok *volmatch.Token, id string, t
 	}
 	if err := e.stamp(id, &t.ID, &t.UpdatedAt, t.Validate); err != nil {
 		return err
+	}
+	st, ok := geo.Beijing().Street(t.Street)
+	switch {
+	case !ok:
+		return volmatch.FieldError("street", "unknown street code %q", t.Street)
+	case t.District == "":
+		t.District = st.District
+	case t.District != st.District:
+		return volmatch.FieldError("district", "street %s lies in district %s, not %s", t.Street, st.District, t.District)
 	}
 	if t.Domain != "" && !e.tax.Has(t.Domain) {
 		return volmatch.FieldError("domain", "unknown domain key %q", t.Domain)

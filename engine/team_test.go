@@ -298,3 +298,194 @@ func TestTeamSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamDispatchTiers: an emergency dispatch asks the standing teams
+// first, street tier, then district, then city, then single volunteers;
+// a team with a member who did not consent to emergency mobilisation is
+// not asked.
+func TestTeamDispatchTiers(t *testing.T) {
+	ctx := context.Background()
+	vs := fixture.Volunteers(12)
+	for _, v := range vs {
+		v.Consent.Emergency = true
+	}
+	vs[11].Consent.Emergency = false
+	e, st := newEngine(t, vs...)
+	mk := func(id string, tier volmatch.TeamTier, district, street string, ms ...string) {
+		tm := newTeam(id, "O1", ms...)
+		tm.Emergency, tm.Tier, tm.District, tm.Street = true, tier, district, street
+		if err := e.SaveTeam(ctx, sw1, "", tm); err != nil {
+			t.Fatalf("SaveTeam %s: %v", id, err)
+		}
+	}
+	mk("TC", volmatch.TierCity, "110101", "110101001000", "V000", "V001")
+	mk("TD", volmatch.TierDistrict, fixture.District, "110105002000", "V002", "V003")
+	mk("TS", volmatch.TierStreet, fixture.District, fixture.Street, "V004", "V005")
+	mk("TX", volmatch.TierStreet, fixture.District, fixture.Street, "V010", "V011") // V011 did not consent
+	mk("TO", volmatch.TierStreet, fixture.District, "110105002000", "V006", "V007") // another street
+	n := fixture.Need("N1", fixture.Org(""))
+	n.Urgency, n.Shifts[0].Slots = volmatch.UrgencyEmergency, 8
+	if _, err := e.PostNeed(ctx, sw1, n); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.NextWave(ctx, sw1, "N1", engine.DispatchRequest{})
+	if err != nil || p.Tier != "team:street" || len(p.Teams) != 1 || p.Teams[0].Team != "TS" {
+		t.Fatalf("NextWave = %+v, %v; want the street tier's team TS", p, err)
+	}
+	var tiers []string
+	var teams []string
+	for range 4 {
+		w, err := e.Dispatch(ctx, sw1, "N1", engine.DispatchRequest{WaveSize: 2})
+		if err != nil {
+			t.Fatalf("Dispatch: %v", err)
+		}
+		tiers = append(tiers, w.Tier)
+		seen := map[string]bool{}
+		for _, inv := range w.Invitations {
+			if inv.Team != "" && !seen[inv.Team] {
+				seen[inv.Team] = true
+				teams = append(teams, inv.Team)
+			}
+		}
+	}
+	if strings.Join(tiers[:3], " ") != "team:street team:district team:city" || strings.HasPrefix(tiers[3], "team:") {
+		t.Errorf("dispatch tiers = %v, want street, district and city teams, then single volunteers", tiers)
+	}
+	if strings.Join(teams, " ") != "TS TD TC" {
+		t.Errorf("teams asked = %v, want TS TD TC", teams)
+	}
+	if got := count(events(t, st), volmatch.EventDispatchWave); got != 4 {
+		t.Errorf("dispatch.wave events = %d, want 4", got)
+	}
+}
+
+// TestTeamBatch: a batch fills a team need with whole teams first and the
+// other needs with single volunteers, never a team need with single
+// volunteers, never a member in two overlapping shifts.
+func TestTeamBatch(t *testing.T) {
+	ctx := context.Background()
+	e, st := teamEngine(t)
+	if _, err := e.PostNeed(ctx, sw1, teamNeed("N1", 3, 7)); err != nil {
+		t.Fatal(err)
+	}
+	n2 := fixture.Need("N2", fixture.Org("")) // the same time as N1
+	n2.Shifts[0].Slots = 10
+	if _, err := e.PostNeed(ctx, sw1, n2); err != nil {
+		t.Fatal(err)
+	}
+	dry := true
+	b, err := e.Batch(ctx, sw1, engine.BatchRequest{Needs: []string{"N1", "N2"}, DryRun: &dry})
+	if err != nil {
+		t.Fatalf("Batch: %v", err)
+	}
+	if len(b.Teams) != 1 || b.Teams[0].Team != "T1" || len(b.Teams[0].Members) != 5 {
+		t.Fatalf("team placements = %+v, want T1 whole (T3 no longer fits beside it)", b.Teams)
+	}
+	for _, p := range b.Plan.Placements {
+		if p.Need == "N1" {
+			t.Errorf("a single volunteer %s placed on the team need", p.Volunteer)
+		}
+	}
+	b, err = e.Batch(ctx, sw1, engine.BatchRequest{Needs: []string{"N1", "N2"}, DryRun: new(bool)})
+	if err != nil {
+		t.Fatalf("Batch commit: %v", err)
+	}
+	held := map[string]int{}
+	all, _, _ := st.Assignments(ctx, volmatch.AssignmentFilter{})
+	for _, a := range all {
+		held[a.Volunteer]++
+		if a.Need == "N1" && a.Team != "T1" {
+			t.Errorf("N1 assignment %s of team %q, want T1", a.ID, a.Team)
+		}
+	}
+	for v, k := range held {
+		if k > 1 {
+			t.Errorf("volunteer %s holds %d overlapping shifts", v, k)
+		}
+	}
+	if held["V000"] != 1 || len(all) != 10 {
+		t.Errorf("%d assignments (%v), want T1's 5 and 5 single volunteers on N2", len(all), held)
+	}
+}
+
+// TestTeamHostile: what a hostile caller tries — a huge team, a member
+// twice, a place that is not one, a retried invitation or accept, another
+// organisation's staff accepting, an unknown team — is refused, naming
+// the field, and writes nothing.
+func TestTeamHostile(t *testing.T) {
+	ctx := context.Background()
+	e, st := teamEngine(t)
+	big := make([]string, volmatch.MaxTeamMembers+1)
+	for i := range big {
+		big[i] = "V000"
+	}
+	cases := []struct {
+		name  string
+		team  *volmatch.Team
+		field string
+	}{
+		{"too many members", newTeam("TB", "O1", big...), "members"},
+		{"a member twice", newTeam("TB", "O1", "V000", "V001", "V000"), "members[2]"},
+		{"an unknown street", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Street = "999"; return x }(), "street"},
+		{"a street of another district", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.District = "110101"; return x }(), "district"},
+		{"a tier without emergency", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Tier = volmatch.TierCity; return x }(), "tier"},
+		{"emergency without a tier", func() *volmatch.Team { x := newTeam("TB", "O1", "V000", "V001"); x.Emergency = true; return x }(), "tier"},
+		{"a huge name", func() *volmatch.Team {
+			x := newTeam("TB", "O1", "V000", "V001")
+			x.Name = strings.Repeat("队", 101)
+			return x
+		}(), "name"},
+	}
+	for _, c := range cases {
+		err := e.SaveTeam(ctx, sw1, "", c.team)
+		if volmatch.ErrorCode(err) != volmatch.EINVALID || volmatch.ErrorField(err) != c.field {
+			t.Errorf("%s: %v (field %q), want EINVALID on %s", c.name, err, volmatch.ErrorField(err), c.field)
+		}
+	}
+	if _, err := st.Team(ctx, "TB"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
+		t.Errorf("a refused team was stored: %v", err)
+	}
+	bad := teamNeed("NB", 3, 5)
+	bad.Team.Roles = []volmatch.TeamRole{{Skill: "first_aid", Certificate: "急救证", Count: 1}}
+	if _, err := e.PostNeed(ctx, sw1, bad); volmatch.ErrorField(err) != "team.roles[0]" {
+		t.Errorf("a role naming both a skill and a certificate: %v, want team.roles[0]", err)
+	}
+	bad = teamNeed("NB", 6, 5)
+	if _, err := e.PostNeed(ctx, sw1, bad); volmatch.ErrorField(err) != "shifts[0].slots" {
+		t.Errorf("a team bigger than the shift: %v, want shifts[0].slots", err)
+	}
+
+	if _, err := e.PostNeed(ctx, sw1, teamNeed("N1", 3, 5)); err != nil {
+		t.Fatal(err)
+	}
+	invs, err := e.InviteTeam(ctx, sw1, "N1", engine.TeamInviteRequest{Team: "T3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.InviteTeam(ctx, sw1, "N1", engine.TeamInviteRequest{Team: "T3"}); volmatch.ErrorCode(err) != volmatch.ECONFLICT || volmatch.ErrorField(err) != "team" {
+		t.Errorf("the same team invited twice: %v, want ECONFLICT on team", err)
+	}
+	if _, err := e.AcceptTeam(ctx, sw2, invs[0].ID); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+		t.Errorf("another organisation accepts for the team: %v, want EFORBIDDEN", err)
+	}
+	if _, err := e.AcceptTeam(ctx, sw1, invs[0].ID); volmatch.ErrorCode(err) != volmatch.EFORBIDDEN {
+		t.Errorf("the organisation accepts for the team: %v, want EFORBIDDEN (the leader answers)", err)
+	}
+	if _, err := e.AcceptTeam(ctx, volunteerToken("V007"), invs[0].ID); err != nil {
+		t.Fatalf("the leader's accept: %v", err)
+	}
+	if _, err := e.AcceptTeam(ctx, volunteerToken("V007"), invs[0].ID); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+		t.Errorf("a retried accept: %v, want ECONFLICT (answered), nothing twice", err)
+	}
+	if as, _, _ := st.Assignments(ctx, volmatch.AssignmentFilter{Need: "N1"}); len(as) != 3 {
+		t.Errorf("after a retried accept, %d assignments, want 3", len(as))
+	}
+	// An unknown team.
+	if _, err := e.PostNeed(ctx, sw1, teamNeed("N2", 2, 5)); err != nil {
+		t.Fatal(err)
+	}
+	inv2, err := e.InviteTeam(ctx, sw1, "N2", engine.TeamInviteRequest{Team: "T4x"})
+	if volmatch.ErrorCode(err) != volmatch.EINVALID || volmatch.ErrorField(err) != "team" || inv2 != nil {
+		t.Errorf("an unknown team: %v, want EINVALID on team", err)
+	}
+}

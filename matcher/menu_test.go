@@ -260,3 +260,35 @@ func withMenuDefaults(o matcher.MenuOptions) matcher.MenuOptions {
 	}
 	return o
 }
+
+// TestMenuEqualsTrueExhaustive: Menu over the index equals the true
+// exhaustive menu of BenchmarkMenu100k's baseline (every open shift through
+// the plain gates and scorer, no bound), so that the benchmark compares two
+// ways to the same answer.
+func TestMenuEqualsTrueExhaustive(t *testing.T) {
+	pop, sc, tax := menuPopulation(t, 120, 3000)
+	idx := grid.NewShiftsOf(pop.Needs, grid.ShiftsOptions{})
+	r := rand.New(rand.NewPCG(71, 72))
+	compared := 0
+	for _, v := range pop.Volunteers {
+		o := matcher.MenuOptions{DomainOf: tax.DomainOf, Busy: randomBusy(r, v, pop.Needs)}
+		want := exhaustiveMenu(v, pop.Needs, sc, o)
+		got := matcher.Menu(v, idx, sc, o).Items
+		if len(got) != len(want) {
+			t.Fatalf("Menu(%s) = %d items, the exhaustive menu %d", v.ID, len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Need != w.Need || g.Shift != w.Shift || g.Score != w.Score || g.Rank != w.Rank || g.Category != w.Category {
+				t.Fatalf("Menu(%s).Items[%d] = %s/%s %v rank %d, want %s/%s %v rank %d",
+					v.ID, i, g.Need, g.Shift, g.Score, g.Rank, w.Need, w.Shift, w.Score, w.Rank)
+			}
+		}
+		if len(want) > 0 {
+			compared++
+		}
+	}
+	if compared < 40 {
+		t.Errorf("only %d non-empty menus compared", compared)
+	}
+}

@@ -166,3 +166,90 @@ func roleName(r volmatch.TeamRole) string {
 	}
 	return "certificate " + r.Certificate
 }
+
+// TeamPlacement is a whole team placed on a shift by a batch plan.
+type TeamPlacement struct {
+	Team    string   `json:"team"`
+	Need    string   `json:"need"`
+	Shift   string   `json:"shift"`
+	Members []string `json:"members"`
+	Score   float64  `json:"score"`
+}
+
+// PlaceTeams places whole teams, as units, on the open shifts of the
+// needs that ask for a team (Need.Team), before any volunteer is placed
+// alone: shifts in need and shift order; on each, the eligible teams
+// (EvaluateTeam, with the slots and the members' time the earlier
+// placements took) best first, ties by team ID, while the free slots hold
+// them whole. A team is placed at most once per plan. Greedy, not proven
+// optimal (matcher.Assign's optimum is over single volunteers): teams
+// come as units and in the emergencies and events where they are asked
+// there are few of them. The caller leaves out the shifts that have begun.
+func PlaceTeams(needs []*volmatch.Need, cands []TeamCandidate, sc *scoring.Scorer) []TeamPlacement {
+	ns := slices.Clone(needs)
+	slices.SortFunc(ns, func(a, b *volmatch.Need) int { return cmpString(a.ID, b.ID) })
+	extra := map[string][]volmatch.Assignment{} // members' time taken by this plan
+	placed := map[string]bool{}
+	var out []TeamPlacement
+	for _, n := range ns {
+		if n.Team == nil || n.Status != volmatch.NeedOpen && n.Status != "" {
+			continue
+		}
+		for _, sh := range n.Shifts {
+			for {
+				var best volmatch.TeamMatch
+				bestK := -1
+				for k, c := range cands {
+					if placed[c.Team.ID] {
+						continue
+					}
+					m := EvaluateTeam(n, sh, withExtra(c, extra), sc)
+					if m.Eligible && (bestK < 0 || m.Score > best.Score || m.Score == best.Score && m.Team < best.Team) {
+						best, bestK = m, k
+					}
+				}
+				if bestK < 0 {
+					break
+				}
+				c := cands[bestK]
+				placed[c.Team.ID] = true
+				sh.Filled += len(c.Members)
+				tp := TeamPlacement{Team: c.Team.ID, Need: n.ID, Shift: sh.ID, Score: best.Score}
+				for _, v := range c.Members {
+					tp.Members = append(tp.Members, v.ID)
+					extra[v.ID] = append(extra[v.ID], volmatch.Assignment{Need: n.ID, Shift: sh.ID, Volunteer: v.ID,
+						Start: sh.Start, End: sh.End, Status: volmatch.AssignReserved})
+				}
+				out = append(out, tp)
+			}
+		}
+	}
+	return out
+}
+
+// withExtra returns c with the assignments of extra added to its members'.
+func withExtra(c TeamCandidate, extra map[string][]volmatch.Assignment) TeamCandidate {
+	out := c
+	out.Held = make([][]volmatch.Assignment, len(c.Members))
+	for k, v := range c.Members {
+		var h []volmatch.Assignment
+		if k < len(c.Held) {
+			h = c.Held[k]
+		}
+		if x := extra[v.ID]; len(x) > 0 {
+			h = append(slices.Clone(h), x...)
+		}
+		out.Held[k] = h
+	}
+	return out
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

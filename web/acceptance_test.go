@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,10 +154,42 @@ func (p *person) do(actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // shot takes the next numbered screenshot of the person's page.
-func (p *person) shot(what string) {
+func (p *person) shot(what string) []byte {
 	p.a.t.Helper()
 	p.step++
-	browsertest.Shot(p.a.t, p.ctx, filepath.Join(p.dir, fmt.Sprintf("%s-%02d-%s.png", p.name, p.step, what)))
+	return browsertest.Shot(p.a.t, p.ctx, filepath.Join(p.dir, fmt.Sprintf("%s-%02d-%s.png", p.name, p.step, what)))
+}
+
+// cover writes cover.png, the README's picture (docs/screenshot.png is a
+// copy): the social worker's explained matches beside the volunteer's
+// phone with the invitation that has just arrived live, as the test shot
+// them, cropped and scaled onto one 1200 by 640 px image.
+func (a *acceptance) cover(dir string, desktop, phone []byte) {
+	a.t.Helper()
+	ctx, cancel := chromedp.NewContext(a.browser, chromedp.WithNewBrowserContext())
+	defer cancel()
+	page := fmt.Sprintf(`<body style="margin:0;padding:20px;display:flex;gap:24px;background:#e9ebee">`+
+		`<div style="width:836px;height:600px;overflow:hidden;border-radius:8px;box-shadow:0 2px 8px #0004">`+
+		`<img style="width:1050px;margin-left:-105px;display:block" src="data:image/png;base64,%s"></div>`+
+		`<div style="width:300px;height:600px;overflow:hidden;border-radius:18px;box-shadow:0 2px 8px #0004">`+
+		`<img style="width:300px;display:block" src="data:image/png;base64,%s"></div></body>`,
+		base64.StdEncoding.EncodeToString(desktop), base64.StdEncoding.EncodeToString(phone))
+	js, _ := json.Marshal(page)
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1200, 640), chromedp.Navigate("about:blank"),
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.innerHTML = `+string(js)),
+		chromedp.Evaluate[chromedp.Void](`Promise.all([...document.images].map(i => i.decode()))`, chromedp.EvalAwaitPromise))
+	var png []byte
+	if err == nil {
+		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	}
+	if err != nil {
+		a.t.Fatalf("cover: %v", err)
+	}
+	file := filepath.Join(dir, "cover.png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Logf("cover %s (%d bytes)", file, len(png))
 }
 
 // kpi returns the text of a dashboard figure (data-kpi="key").
@@ -250,7 +285,7 @@ func TestAcceptanceOneMorning(t *testing.T) {
 	if strings.Contains(page, "王芳") {
 		t.Errorf("the matches page shows a full name")
 	}
-	worker.shot("matches")
+	matches := worker.shot("matches")
 
 	// 4. A volunteer (390 px) has her inbox open; the page is marked, so
 	// that a reload would show.
@@ -282,7 +317,7 @@ func TestAcceptanceOneMorning(t *testing.T) {
 	if !strings.Contains(li.text(), "重阳节敬老院陪伴活动") {
 		t.Fatalf("the invitation in the inbox lacks the need's title:\n%s", li.text())
 	}
-	li.shot("inbox-invitation-live")
+	a.cover(dir, matches, li.shot("inbox-invitation-live"))
 	li.submit(`#inbox-list li[data-kind="invite"] form[action$="/accept"] button`)
 	if page := li.text(); !strings.Contains(page, "已接受") {
 		t.Errorf("after accepting in the inbox the page does not say so:\n%s", page)

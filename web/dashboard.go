@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"math"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -153,6 +155,9 @@ type dashIsland struct {
 
 	Words    map[string]string `json:"words"`
 	Withheld string            `json:"withheld"`
+	// Stations are drawn on the district map: [lng, lat, name, open
+	// needs] each (station.go).
+	Stations [][4]any `json:"stations,omitempty"`
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *request) {
@@ -293,6 +298,10 @@ func (s *Server) buildDashboard(w http.ResponseWriter, r *request, withStreets b
 	}
 	for _, c := range v.Charts {
 		v.Island.Charts[c.ID] = c.island()
+	}
+	if v.Island.Stations, err = s.stationPoints(r, f.District); err != nil { // station.go
+		s.fail(w, r.Request, lang, err)
+		return nil, 0
 	}
 	return v, http.StatusOK
 }
@@ -661,7 +670,7 @@ func streetChart(lang string, groups []evaluation.GroupReport) *chart {
 func dashWords(lang string) map[string]string {
 	out := map[string]string{}
 	for _, k := range []string{"posted", "filled", "completed", "hours", "acceptRate", "rank", "volunteers",
-		"topDecile", "restOf", "high", "low", "fillRate", "unfilled", "noData"} {
+		"topDecile", "restOf", "high", "low", "fillRate", "unfilled", "noData", "stationOpen"} {
 		out[k] = msg(lang, "dash.w."+k)
 	}
 	return out
@@ -805,6 +814,31 @@ func staticBlob(name string) *blob {
 		panic("web: the vendored " + name + " is missing: " + err.Error()) // embedded: always there
 	}
 	b := newBlob("text/javascript; charset=utf-8", body)
+	blobs[name] = b
+	return b
+}
+
+// textTypes are the static files served as blobs (gzipped): the pages'
+// styles and scripts.
+var textTypes = map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+// staticText is the blob of a style or script of static/, nil for another
+// file or a name not there.
+func staticText(name string) *blob {
+	ctype := textTypes[path.Ext(name)]
+	if ctype == "" || !fs.ValidPath(name) {
+		return nil
+	}
+	blobsMu.Lock()
+	defer blobsMu.Unlock()
+	if b, ok := blobs[name]; ok {
+		return b
+	}
+	body, err := staticFS.ReadFile("static/" + name)
+	if err != nil {
+		return nil
+	}
+	b := newBlob(ctype, body)
 	blobs[name] = b
 	return b
 }

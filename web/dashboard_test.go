@@ -461,7 +461,8 @@ func TestDashboardBudget(t *testing.T) {
 	cl := e.signIn(planner)
 	total := 0
 	for _, p := range []string{"/web/dashboard?district=110105", "/web/static/dashboard.js", "/web/static/dashboard.css",
-		"/web/static/style.css", "/web/static/volunteer.css", "/web/static/htmx.min.js", "/web/dashboard/districts.geojson"} {
+		"/web/static/style.css", "/web/static/volunteer.css", "/web/static/workspace.css", "/web/static/profile.css",
+		"/web/static/htmx.min.js", "/web/dashboard/districts.geojson"} { // every file the layout and the page load
 		req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
 		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the body stays as sent
 		for _, c := range cl.c.Jar.Cookies(req.URL) {

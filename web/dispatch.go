@@ -48,6 +48,8 @@ type dispatchData struct {
 	Remaining         int
 	Notice, Error     string
 	Emergency         bool
+	// Teams are the standing emergency teams a team wave asks (team.go).
+	Teams []string
 }
 
 // dispatchRoutes registers the page and its send.
@@ -108,7 +110,11 @@ func (s *Server) showDispatch(w http.ResponseWriter, r *request, status int, req
 		return
 	}
 	d.Shift, d.Free, d.Done, d.Tier, d.Wave, d.Count, d.Remaining = p.Shift, p.Free, p.Done, tierName(r.lang, p.Tier), p.Wave, len(p.Volunteers), p.Remaining
-	if d.Count > 0 {
+	for _, tm := range p.Teams {
+		d.Count += tm.Members
+		d.Teams = append(d.Teams, tm.Name+" · "+fmt.Sprintf(msg(r.lang, "team.members"), tm.Members))
+	}
+	if len(p.Volunteers) > 0 {
 		d.Nearest = fmt.Sprintf(msg(r.lang, "menu.km"), volmatch.DisplayKm(p.NearestKm))
 		d.Farthest = fmt.Sprintf(msg(r.lang, "menu.km"), volmatch.DisplayKm(p.FarthestKm))
 	}
@@ -140,6 +146,9 @@ func (s *Server) dispatchSend(w http.ResponseWriter, r *request) {
 
 // tierName is a tier's name in lang ("" for none).
 func tierName(lang, tier string) string {
+	if t, ok := strings.CutPrefix(tier, "team:"); ok {
+		return msg(lang, "team.tier."+t)
+	}
 	for _, t := range tiers {
 		if t == tier {
 			return msg(lang, "wave.tier."+t)

@@ -21,6 +21,11 @@
 // hidden field, derived from the session secret by HMAC and checked in
 // constant time; the sign-in form, before a session exists, uses a
 // double-submit cookie. A POST without a valid one is refused with 403.
+// A page asked for without a session sends the browser to sign in with
+// ?next= (a GET's path and query, such as a scanned check-in link), and the
+// sign-in goes on there; only a path of this site is followed (safeNext).
+// The role matrix (routes_test.go) has a row for every route the pages
+// register (routeMux keeps them), with the status for every kind of caller.
 //
 // The planner dashboard (dashboard.go, /web/dashboard) is a page like the
 // others: the session's role (planner or admin) reads the engine's

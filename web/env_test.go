@@ -102,7 +102,8 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 			t.Fatal(err)
 		}
 	}
-	seedOffers(t, eng) // offers_test.go
+	seedOffers(t, eng)   // offers_test.go
+	seedProjects(t, eng) // project_test.go
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,7 @@ type offerCard struct {
 	Terms    []string // stock left, limit, validity
 	Short    string   // what the volunteer is short of, or why it is closed to them
 	Redeemed bool     // the one just redeemed
+	Key      string   // the retry key of its redeem form
 }
 
 // redemptionRow is a redemption as the page lists it.
@@ -77,8 +78,10 @@ func (s *Server) showOffers(w http.ResponseWriter, r *request, status int, n *no
 		return
 	}
 	d := offersData{Star: starOf(st.Hours), Points: b.Points, Notice: n, Key: engine.NewID("k")}
-	for _, o := range b.Offers {
-		d.Offers = append(d.Offers, offerCardOf(o, r.lang, just))
+	for i, o := range b.Offers {
+		c := offerCardOf(o, r.lang, just)
+		c.Key = fmt.Sprintf("%s-%d", d.Key, i) // one key per form: a key names one offer
+		d.Offers = append(d.Offers, c)
 	}
 	for _, x := range b.Redemptions[:min(len(b.Redemptions), maxMovesShown)] {
 		pts := msg(r.lang, "offers.free")
@@ -186,7 +189,7 @@ func init() {
 		"offers.points":                "Service points",
 		"offers.list":                  "Offers",
 		"offers.none":                  "No offers at the moment.",
-		"offers.asks.stars":            "Volunteers of %d stars or more",
+		"offers.asks.stars":            "Volunteers with %d or more stars",
 		"offers.asks.points":           "%d points",
 		"offers.free":                  "no points",
 		"offers.left":                  "%d left",

@@ -94,6 +94,22 @@ func TestOffersPage(t *testing.T) {
 	if status, _, page := vol.post("/web/offers/redeem", bad); status != 409 || !strings.Contains(page, "未能兑换") {
 		t.Errorf("redeem an unknown offer = %d, want 409 with a message", status)
 	}
+	// An offer whose ID is as long as an ID may be still redeems in a tap.
+	long := strings.Repeat("x", 64)
+	if err := e.eng.SaveOffer(context.Background(), admin, "", &volmatch.Offer{ID: long, Partner: "park", Title: "长编号礼遇", Points: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Adjust(context.Background(), admin, "V1", engine.Movement{Currency: volmatch.CurrencyPoints, Amount: 1, Reason: "测试"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page = vol.get("/web/offers")
+	m := regexp.MustCompile(`name="offer" value="` + long + `">\s*<input type="hidden" name="key" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no redeem form for the long offer:\n%s", page)
+	}
+	if status, loc, _ := vol.post("/web/offers/redeem", url.Values{"csrf": {csrf(t, page)}, "offer": {long}, "key": {m[1]}}); status != 303 || !strings.Contains(loc, "flash.redeemed") {
+		t.Errorf("redeem the long offer = %d to %q, want 303 redeemed", status, loc)
+	}
 	for _, spec := range []volmatch.Token{socialWorker, planner, adminSpec} {
 		if status, _, _ := e.signIn(spec).get("/web/offers"); status != 403 {
 			t.Errorf("GET /web/offers as %s = %d, want 403", spec.Role, status)
@@ -131,6 +147,7 @@ func TestBrowserOffers(t *testing.T) {
 	if flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.flash.ok`))); err != nil || !strings.Contains(flash, "兑换成功") {
 		t.Errorf("after a tap the page says %q (%v), want 兑换成功", flash, err)
 	}
+	shotPage(t, ctx, dir, "offers-redeemed-zh-390")
 	shoot("after")
 	if msgs := errs.All(); len(msgs) > 0 {
 		t.Errorf("the page raised errors:\n%s", strings.Join(msgs, "\n"))

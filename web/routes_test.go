@@ -56,6 +56,8 @@ var (
 	volPage     = [7]int{303, 403, 403, 403, 200, 200, 403}
 	plannerPage = [7]int{303, 200, 403, 403, 403, 403, 200}
 	everyone    = [7]int{200, 200, 200, 200, 200, 200, 200}
+
+	everyoneSignedIn = [7]int{303, 200, 200, 200, 200, 200, 200}
 )
 
 var routeTable = []routeRow{
@@ -107,6 +109,23 @@ var routeTable = []routeRow{
 	{route: "POST /web/batch", path: "/web/batch", want: [7]int{303, 403, 422, 422, 403, 403, 403},
 		form: url.Values{"key": {"k1"}}},
 	{route: "GET /web/history", path: "/web/history", want: workerPage},
+	// Projects (project.go): O1's PJ1 holds N1 (seedProjects).
+	{route: "GET /web/projects", path: "/web/projects", want: [7]int{303, 200, 200, 200, 403, 403, 200}},
+	{route: "POST /web/projects", path: "/web/projects", want: [7]int{303, 422, 422, 422, 403, 403, 403},
+		form: url.Values{"name": {"新项目"}}},
+	{route: "GET /web/projects/suggestions", path: "/web/projects/suggestions", want: [7]int{303, 200, 200, 200, 403, 403, 200}},
+	{route: "GET /web/projects/{id}", path: "/web/projects/PJ1", want: [7]int{303, 200, 200, 200, 403, 403, 200}},
+	{route: "POST /web/projects/{id}", path: "/web/projects/PJ1", want: [7]int{303, 422, 422, 403, 403, 403, 403},
+		form: url.Values{"name": {"改名的项目"}}},
+	{route: "POST /web/projects/{id}/needs", path: "/web/projects/PJ1/needs", want: [7]int{303, 303, 303, 403, 403, 403, 403},
+		form: url.Values{"need": {"N1"}, "detach": {"1"}}},
+	{route: "GET /web/stations", path: "/web/stations", want: everyoneSignedIn},
+	// Teams (team.go): the matrix's city has none, and N1 asks for none.
+	{route: "GET /web/needs/{id}/teams", path: "/web/needs/N1/teams", want: [7]int{303, 200, 200, 404, 403, 403, 403}},
+	{route: "POST /web/needs/{id}/teams/invite", path: "/web/needs/N1/teams/invite", want: [7]int{303, 422, 422, 404, 403, 403, 403},
+		form: url.Values{"team": {"T1"}}},
+	{route: "GET /web/teams", path: "/web/teams", want: [7]int{303, 200, 200, 200, 200, 200, 403}},
+	{route: "GET /web/teams/{id}", path: "/web/teams/T1", want: [7]int{303, 404, 404, 404, 404, 404, 403}},
 
 	// The volunteer's pages.
 	{route: "GET /web/menu", path: "/web/menu", want: volPage},
@@ -115,6 +134,9 @@ var routeTable = []routeRow{
 	{route: "GET /web/invitations", path: "/web/invitations", want: volPage},
 	{route: "POST /web/invitations/{id}/accept", path: "/web/invitations/{inv}/accept", want: [7]int{303, 403, 403, 403, 303, 403, 403}},
 	{route: "POST /web/invitations/{id}/decline", path: "/web/invitations/{inv}/decline", want: [7]int{303, 403, 403, 403, 303, 403, 403}},
+	// V1's invitation is no team's, and V2's not at all: refused back on
+	// the invitations page, nothing written.
+	{route: "POST /web/invitations/{id}/accept-team", path: "/web/invitations/{inv}/accept-team", want: [7]int{303, 403, 403, 403, 303, 303, 403}},
 	{route: "GET /web/shifts", path: "/web/shifts", want: volPage},
 	{route: "GET /web/shifts.ics", path: "/web/shifts.ics", want: volPage},
 	{route: "GET /web/inbox", path: "/web/inbox", want: volPage},

@@ -51,6 +51,7 @@ type menuCard struct {
 	SignUp bool
 	Held   bool
 	Why    string
+	Place  string // the need's district and street
 }
 
 // notice is the message a page shows after an action: its text and
@@ -168,8 +169,12 @@ func (s *Server) menu(w http.ResponseWriter, r *request) {
 		cards := make([]menuCard, 0, len(g.Items))
 		for _, it := range g.Items {
 			n := needs[it.Need]
-			cards = append(cards, menuCard{MenuItem: it, SignUp: n != nil && n.Mode == volmatch.ModeMenu,
-				Held: held[it.Need+"/"+it.Shift], Why: why(r.lang, it, me.Stats.Completed == 0)})
+			c := menuCard{MenuItem: it, SignUp: n != nil && n.Mode == volmatch.ModeMenu,
+				Held: held[it.Need+"/"+it.Shift], Why: why(r.lang, it, me.Stats.Completed == 0)}
+			if n != nil {
+				c.Place = placeName(n)
+			}
+			cards = append(cards, c)
 		}
 		groups = append(groups, menuGroup{Category: name, Day: day, Items: cards})
 	}
@@ -249,6 +254,10 @@ type inviteCard struct {
 	Start, End time.Time
 	Why        string
 	Request    bool // the volunteer's own sign-up request, awaiting approval
+	// Team, TeamName and Leads: a team invitation (team.go), which only
+	// its leader accepts, for everyone.
+	Team, TeamName string
+	Leads          bool
 }
 
 // placeName is the district and street of a need in words.
@@ -300,6 +309,12 @@ func (s *Server) invitations(w http.ResponseWriter, r *request) {
 		}
 		c := inviteCard{ID: inv.ID, Title: n.Title, Place: placeName(n), Start: sh.Start, End: sh.End,
 			Request: inv.Origin == volmatch.OriginSignUp}
+		if c.Team = inv.Team; c.Team != "" {
+			c.TeamName = inv.Team
+			if t, err := s.eng.Team(ctx, r.tok, inv.Team); err == nil {
+				c.TeamName, c.Leads = t.Name, t.Leads
+			}
+		}
 		switch {
 		case c.Request:
 			c.Why = msg(r.lang, "invite.request")

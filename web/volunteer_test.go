@@ -40,6 +40,11 @@ func TestMenuSignUp(t *testing.T) {
 	if !strings.Contains(li, `class="why"`) {
 		t.Errorf("the menu item does not say why it suits the volunteer:\n%s", li)
 	}
+	for _, want := range []string{"地点", "朝阳区", "公里"} { // where, by name, and how far
+		if !strings.Contains(li, want) {
+			t.Errorf("the menu item lacks %q:\n%s", want, li)
+		}
+	}
 	// Without the CSRF token: refused, nothing reserved.
 	if status, _, _ := c.post("/web/menu/signup", url.Values{"need": {"N2"}, "shift": {"s1"}}); status != http.StatusForbidden {
 		t.Errorf("sign-up without csrf = %d, want 403", status)

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"volmatch"
@@ -115,6 +116,10 @@ func (s *Server) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/web/static/", http.FileServerFS(static))
 	s.mux.Handle("GET /web/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b := staticText(strings.TrimPrefix(r.URL.Path, "/web/static/")); b != nil {
+			b.ServeHTTP(w, r) // gzipped, with an ETag
+			return
+		}
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
@@ -138,7 +143,9 @@ func (s *Server) routes() {
 	s.recordRoutes() // record.go
 	s.offerRoutes()
 	s.learningRoutes()
+	s.teamRoutes() // team.go
 	s.trainingRoutes()
+	s.projectRoutes() // project.go
 	s.mux.HandleFunc("/", s.notFound)
 }
 
@@ -253,6 +260,9 @@ type view struct {
 	LangHref template.URL
 	// Unread is a volunteer's unread notifications, for the navigation.
 	Unread int
+	// OrgName is a social worker's organisation by name (its ID when it
+	// cannot be read), for the navigation.
+	OrgName string
 }
 
 // render writes page name with status.
@@ -260,6 +270,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Path = r.URL.Path
 	if v.Tok != nil && v.Tok.Role == volmatch.RoleVolunteer {
 		v.Unread = s.unread(r.Context(), v.Tok)
+	}
+	if v.Tok != nil && v.Tok.Org != "" {
+		v.OrgName = v.Tok.Org
+		if o, err := s.eng.Organisation(r.Context(), v.Tok, v.Tok.Org); err == nil && o.Name != "" {
+			v.OrgName = o.Name
+		}
 	}
 	t := s.pages[name]
 	var b bufWriter
@@ -331,6 +347,8 @@ func parsePages() map[string]*template.Template {
 	parseRecordPages(pages, funcs) // record.go
 	parseOfferPage(pages, funcs)
 	parseLearningPage(pages, funcs)
+	parseTeamPages(pages, funcs) // team.go
 	parseTrainingPage(pages, funcs)
+	parseProjectPages(pages, funcs) // project.go
 	return pages
 }

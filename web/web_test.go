@@ -50,6 +50,10 @@ func TestPageRoles(t *testing.T) {
 		}
 		clients[who].get(home + "?lang=zh")
 	}
+	// A social worker's navigation names the organisation, not its code.
+	if _, _, page := clients["social_worker"].get("/web/needs"); !strings.Contains(page, `class="who">社工 · 朝阳区某街道社工站 O1<`) {
+		t.Errorf("the social worker's navigation does not name the organisation:\n%s", page)
+	}
 	// What each page shows its callers.
 	if _, _, page := clients["social_worker"].get("/web/needs"); !strings.Contains(page, "社区助老服务") ||
 		!strings.Contains(page, "社区垃圾分类宣传") || !strings.Contains(page, "缺 2 人") {

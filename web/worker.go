@@ -434,6 +434,10 @@ func (s *Server) showMatches(w http.ResponseWriter, r *request, status int, id, 
 		}
 	}
 	d := matchesData{Need: n, Mode: needModeName(r.lang, n), Shift: shift, Notice: notice, Error: errText}
+	if n.Team != nil && notice == "" {
+		notice = msg(r.lang, "team.need.notice") // team.go: a team need takes whole teams
+		d.Notice = notice
+	}
 	d.Place = needPlace(n)
 	for _, sh := range n.Shifts {
 		d.Shifts = append(d.Shifts, shiftRow{Start: sh.Start, End: sh.End, Filled: sh.Filled, Slots: sh.Slots,

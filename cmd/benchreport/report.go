@@ -22,7 +22,7 @@ const (
 var baselines = []string{"exhaustive", "baseline", "before", "scan", "gonum", "scipy", "hungarian", "postgis", "bleve"}
 
 // compareUnits are the units a comparison row shows, when both sides have them.
-var compareUnits = []string{"p50-ms", "p99-ms", "ns/op", "req/s", "B/op", "allocs/op"}
+var compareUnits = []string{"p50-ms", "p99-ms", "p50-cpu-ms", "p99-cpu-ms", "ns/op", "req/s", "B/op", "allocs/op"}
 
 // run reads the benchmark output at in and rewrites doc's figures section,
 // writing the plots into plots (relative to doc's folder).
@@ -142,10 +142,14 @@ func writeTargets(b *bytes.Buffer, in *Input) {
 		}
 		met := t.meets(v)
 		base, ratio := "", ""
+		if t.MinRatio > 0 {
+			// a ratio not measured is a target not met
+			base, met = "not measured in this run", false
+		}
 		if t.Baseline != "" {
 			if br := in.Find(t.Baseline); br != nil {
 				if bv, ok := br.Median(t.Unit); ok && v > 0 {
-					base = formatValue(bv, t.Unit)
+					base, met = formatValue(bv, t.Unit), t.meets(v)
 					rv := bv / v
 					if !lowerIsBetter(t.Unit) {
 						rv = v / bv

@@ -35,12 +35,17 @@ func withCertEngine(ctx context.Context, cfg storeConfig, co certOptions, fn fun
 	if err != nil {
 		return err
 	}
+	trusted, err := loadTrust(co.Trust)
+	if err != nil {
+		return err
+	}
 	st, err := openStoreConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	err = fn(engine.New(st, nil, taxonomy.Load(), engine.Options{
-		Certificates: engine.CertificateOptions{Key: key, Issuer: co.Issuer, BaseURL: co.PublicURL}}))
+		Certificates: engine.CertificateOptions{Key: key, Issuer: co.Issuer, BaseURL: co.PublicURL},
+		Exchange:     engine.ExchangeOptions{Trusted: trusted}}))
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

@@ -85,4 +85,5 @@ func addCertFlags(cmd *cobra.Command, o *certOptions) {
 		CertKeyEnv+", else DATA/"+certKeyName+", made on first use (replicas must share one)")
 	cmd.Flags().StringVar(&o.Issuer, "issuer", "", `the deployment's name on certificates it issues for every organisation (default "volmatch 志愿服务平台")`)
 	cmd.Flags().StringVar(&o.PublicURL, "public-url", "", "the public address (https://host) that certificates' QR codes point to; default: the address a request came to")
+	addTrustFlag(cmd, o) // exchange.go
 }

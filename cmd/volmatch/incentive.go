@@ -188,3 +188,33 @@ func unlimited(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// seedDemoOffers registers the demo's partners and offers (礼遇), kept
+// when they exist.
+func seedDemoOffers(ctx context.Context, st volmatch.Store) error {
+	keep := func(err error) error {
+		if volmatch.ErrorCode(err) == volmatch.ECONFLICT {
+			return nil
+		}
+		return err
+	}
+	for _, p := range []*volmatch.Partner{
+		{ID: "museum", Name: "首都博物馆", Description: "复兴门外大街 16 号"},
+		{ID: "transit", Name: "北京市政交通一卡通"},
+		{ID: "parks", Name: "北京市公园管理中心"},
+	} {
+		if err := keep(st.CreatePartner(ctx, p)); err != nil {
+			return fmt.Errorf("demo: partner %s: %w", p.ID, err)
+		}
+	}
+	for _, o := range []*volmatch.Offer{
+		{ID: "museum-exhibition", Partner: "museum", Title: "特展门票一张", Description: "凭兑换码在售票处领取", Points: 30, Stock: 200, PerVolunteer: 1},
+		{ID: "transit-topup", Partner: "transit", Title: "一卡通充值 10 元", Points: 100, Stock: 1000, PerVolunteer: 2},
+		{ID: "parks-pass", Partner: "parks", Title: "公园年票九折", Description: "三星及以上志愿者", MinStars: 3},
+	} {
+		if err := keep(st.CreateOffer(ctx, o)); err != nil {
+			return fmt.Errorf("demo: offer %s: %w", o.ID, err)
+		}
+	}
+	return nil
+}

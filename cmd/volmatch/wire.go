@@ -75,6 +75,9 @@ type certOptions struct {
 	KeyFile   string
 	Issuer    string
 	PublicURL string
+	// Trust are the files of the deployments' public keys whose exchange
+	// files are imported (exchange.go).
+	Trust []string
 }
 
 // wire opens the store and the Bleve index under the data folder (rebuilt
@@ -121,6 +124,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	}
 	eo.Ledger = o.Ledger
 	eo.Certificates = engine.CertificateOptions{Key: key, Issuer: o.Certificates.Issuer, BaseURL: o.Certificates.PublicURL}
+	if eo.Exchange.Trusted, err = loadTrust(o.Certificates.Trust); err != nil {
+		return err
+	}
 	if o.Progress != nil {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(o.Progress),
 			progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),

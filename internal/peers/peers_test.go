@@ -92,7 +92,7 @@ func vary(r *rand.Rand, n *volmatch.Need, vs []*volmatch.Volunteer) *volmatch.Ne
 func TestPeersEqualVolmatch(t *testing.T) {
 	ctx := context.Background()
 	const k = 10
-	pop := datasets.Generate(datasets.GenOptions{Volunteers: 20000, Needs: 150, Seed: 11, Lean: true})
+	pop := datasets.Generate(datasets.GenOptions{Volunteers: 12000, Needs: 150, Seed: 11, Lean: true})
 	vs := pop.Volunteers
 	r := rand.New(rand.NewPCG(11, 17))
 	needs := slices.Clone(pop.Needs)

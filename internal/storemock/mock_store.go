@@ -718,6 +718,36 @@ func (mr *MockStoreMockRecorder) Events(ctx, after, limit any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Events", reflect.TypeOf((*MockStore)(nil).Events), ctx, after, limit)
 }
 
+// ImportServices mocks base method.
+func (m *MockStore) ImportServices(ctx context.Context, ss []*volmatch.ImportedService) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ImportServices", ctx, ss)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ImportServices indicates an expected call of ImportServices.
+func (mr *MockStoreMockRecorder) ImportServices(ctx, ss any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ImportServices", reflect.TypeOf((*MockStore)(nil).ImportServices), ctx, ss)
+}
+
+// ImportedServices mocks base method.
+func (m *MockStore) ImportedServices(ctx context.Context, volunteer string) ([]*volmatch.ImportedService, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ImportedServices", ctx, volunteer)
+	ret0, _ := ret[0].([]*volmatch.ImportedService)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ImportedServices indicates an expected call of ImportedServices.
+func (mr *MockStoreMockRecorder) ImportedServices(ctx, volunteer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ImportedServices", reflect.TypeOf((*MockStore)(nil).ImportedServices), ctx, volunteer)
+}
+
 // Inbox mocks base method.
 func (m *MockStore) Inbox(ctx context.Context, volunteer string, limit int) ([]*volmatch.Notification, int, error) {
 	m.ctrl.T.Helper()

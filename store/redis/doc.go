@@ -23,6 +23,11 @@
 //	{vm}:events {vm}:seq:events      the event log: a stream with IDs SEQ-0
 //	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0
 //	{vm}:seq:asg                     assignment counter (IDs A000000000001 on)
+//	{vm}:partner:ID {vm}:offer:ID    partner JSON; offer JSON with its redeemed count
+//	{vm}:redemption:ID               redemption JSON (its ledger spend: txn:redeem-ID)
+//	{vm}:offervol:OFFER:VOL          a volunteer's count of an offer (per-volunteer limit)
+//	{vm}:imported:KEY                a service imported from another deployment
+//	                                 (KEY = issuer key ID:service ID)
 //	{vm}:course:ID {vm}:seats:ID     course JSON (Enrolled zero); session -> seats held
 //	{vm}:enr:ID  {vm}:tenr:VOL       enrolment JSON; the volunteer's seat-holding
 //	                                 enrolments -> COURSE \t SESSION \t START \t END

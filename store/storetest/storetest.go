@@ -100,6 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Enrol", testEnrol},
 		{"ConcurrentEnrol", testConcurrentEnrol},
 		{"Projects", testProjects},
+		{"ImportServices", testImportServices},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -106,8 +106,14 @@
         itemStyle: shown(v) ? undefined : { areaColor: '#b0bec5' } };
     });
     var lr = range(data.map(function (d) { return d.withheld ? null : d.value; }));
+    // The stations (站点) are dots on the same map, sized alike, darker
+    // when they have open needs; the district colours are the figures'.
+    var pts = (D.stations || []).map(function (st) {
+      return { name: st[2], value: [st[0], st[1], st[3]], itemStyle: { color: st[3] ? '#1d4ed8' : '#5f6b7a' } };
+    });
     render('districts', {
       tooltip: { trigger: 'item', formatter: function (p) {
+        if (p.seriesType === 'scatter') return p.name + (p.value[2] ? ' · ' + W.stationOpen.replace('%d', p.value[2]) : '');
         var name = byName[p.name] || p.name;
         if (!p.data) return name + ': ' + W.noData;
         return name + ': ' + (p.data.withheld ? D.withheld : p.value + unit);
@@ -115,20 +121,24 @@
       visualMap: {
         // No figure shown (all withheld or none): no scale to read.
         type: 'continuous', show: lr[2], min: lr[0], max: lr[1], calculable: true, realtime: true, left: 10, bottom: 10,
-        text: [W.high, W.low], textStyle: axisText,
+        seriesIndex: 0, text: [W.high, W.low], textStyle: axisText,
         formatter: function (v) { return (Math.round(v * 10) / 10) + unit; },
         inRange: { color: metric === 'fill_rate' ? ['#b71c1c', '#fbc02d', '#2e7d32'] : ['#fff3e0', '#fb8c00', '#b71c1c'] }
       },
-      series: [{
-        type: 'map', map: 'beijing', roam: true, data: data,
-        layoutCenter: ['55%', '50%'], layoutSize: '92%',
+      geo: {
+        map: 'beijing', roam: true, layoutCenter: ['55%', '50%'], layoutSize: '92%',
         itemStyle: { areaColor: '#f7f7f7', borderColor: '#5f6b7a' },
         label: { show: true, fontSize: 10, color: '#1a1a1a', formatter: function (p) {
           return (byName[p.name] || p.name).replace(/ District$/, '');
         } },
         labelLayout: { hideOverlap: true },
         emphasis: { label: { show: true, fontWeight: 'bold' } }
-      }]
+      },
+      series: [
+        { type: 'map', geoIndex: 0, data: data },
+        { type: 'scatter', coordinateSystem: 'geo', data: pts, symbolSize: 5, z: 3,
+          itemStyle: { borderColor: '#fff', borderWidth: 0.5 } }
+      ]
     });
   }
 
