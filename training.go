@@ -11,7 +11,8 @@ import (
 // organisation, grants one training of the taxonomy and runs in Sessions
 // with times, a place and seats. A volunteer enrols in a session (an
 // Enrolment holds a seat: never more than Seats, never two overlapping
-// sessions or a session overlapping a shift the volunteer serves); the
+// sessions or a session overlapping a shift the volunteer serves, whichever
+// came first: CheckEnrolment and CheckSessions); the
 // providing organisation records attendance, and attendance grants the
 // course's training, verified, with its date and expiry.
 
@@ -232,6 +233,20 @@ func CheckEnrolment(c *Course, s Session, enrolled int, held []*Enrolment, servi
 	}
 	if enrolled >= s.Seats {
 		return Reasonf(ECONFLICT, ReasonSlotFull, "session %s of course %s is full (%d of %d seats)", s.ID, c.ID, enrolled, s.Seats)
+	}
+	return nil
+}
+
+// CheckSessions decides whether a volunteer holding the enrolments held
+// may take shift sh: none of the seats they hold may overlap it
+// (ECONFLICT shift_clash). Every reservation checks it after
+// CheckReservation, in the same transaction, so a volunteer never serves
+// a shift during a session they enrolled in.
+func CheckSessions(held []*Enrolment, sh Shift) error {
+	for _, e := range held {
+		if e.Status.Holds() && Overlap(e.Start, e.End, sh.Start, sh.End) {
+			return Reasonf(ECONFLICT, ReasonShiftClash, "volunteer is enrolled in session %s of course %s at that time", e.Session, e.Course)
+		}
 	}
 	return nil
 }

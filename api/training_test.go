@@ -11,9 +11,11 @@ import (
 )
 
 // courseBody is a course of org1 with one session, k hours apart from
-// every other fixture's course, some days after the server's clock.
+// every other fixture's course, a year after the server's clock (apart
+// from every fixture's shift: v1 holds many, and a shift and a held seat
+// may not overlap).
 func courseBody(k int, org string) volmatch.Course {
-	start := t0.Add(240*time.Hour + time.Duration(4*k)*time.Hour)
+	start := t0.AddDate(1, 0, 0).Add(time.Duration(4*k) * time.Hour)
 	return volmatch.Course{ID: fmt.Sprintf("fxc%03d", k), Org: org, Provider: "社区学院", Name: "急救技能培训", Domain: "health",
 		Hours: 3, Training: "first_aid_training", ValidMonths: 24,
 		Sessions: []volmatch.Session{{ID: "s1", Start: start, End: start.Add(3 * time.Hour), Place: "社区党群服务中心",

@@ -60,6 +60,13 @@ func checkReserve(tx *bbolt.Tx, r volmatch.Reservation, missing string) (*volmat
 	if err := volmatch.CheckReservation(n, sh, sh.Filled, held, r.Volunteer); err != nil {
 		return nil, volmatch.Shift{}, err
 	}
+	sessions, err := heldSessions(tx, r.Volunteer) // training.go
+	if err != nil {
+		return nil, volmatch.Shift{}, err
+	}
+	if err := volmatch.CheckSessions(sessions, sh); err != nil {
+		return nil, volmatch.Shift{}, err
+	}
 	return n, sh, nil
 }
 

@@ -99,8 +99,10 @@ const reserveWidth = 18
 //	+15 assignment JSON up to its ID   +16 after its ID
 //	+17 event JSON up to the assignment ID   +18 after it
 //
-// The checks are those of volmatch.CheckReservation in the order of
-// store/bolt, each reservation counting the ones before it in the batch. It
+// The checks are those of volmatch.CheckReservation and then
+// volmatch.CheckSessions (the seats of tenr:V, training.go) in the order
+// of store/bolt, each reservation counting the ones before it in the
+// batch. It
 // answers a table: "OK" followed by the new assignment IDs.
 const reserveSrc = `
 local P = ARGV[1]
@@ -146,6 +148,13 @@ for j = 0, k - 1 do
     end
     if hst < en and st < hen then
       return refuse('conflict/shift_clash', 'volunteer already serves shift ' .. hs .. ' of need ' .. hn .. ' at that time')
+    end
+  end
+  local te = redis.call('HGETALL', P .. 'tenr:' .. vol)
+  for x = 2, #te, 2 do
+    local tc, ts, tst, ten = string.match(te[x], '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
+    if tst < en and st < ten then
+      return refuse('conflict/shift_clash', 'volunteer is enrolled in session ' .. ts .. ' of course ' .. tc .. ' at that time')
     end
   end
   addFill[fk] = (addFill[fk] or 0) + 1

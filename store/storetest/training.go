@@ -78,7 +78,8 @@ func testCourses(t *testing.T, st volmatch.Store) {
 }
 
 // testEnrol: seats, the same session twice, overlapping sessions and
-// shifts, a begun session, a missing volunteer; cancel frees the seat; a
+// shifts (either way round: no shift is taken during a held seat), a
+// begun session, a missing volunteer; cancel frees the seat; a
 // course holding seats keeps its sessions; attendance grants an expiry,
 // absence frees the seat.
 func testEnrol(t *testing.T, st volmatch.Store) {
@@ -92,6 +93,16 @@ func testEnrol(t *testing.T, st volmatch.Store) {
 	must(t, "Enrol E1", err)
 	if e.Status != volmatch.EnrolEnrolled || e.Org != "O1" || e.Training != "first_aid_training" || !e.Start.Equal(at(24)) {
 		t.Errorf("Enrol E1 = %+v", e)
+	}
+	// A shift overlapping a held seat is refused, by accept and by reserve.
+	must(t, "CreateNeed N2", st.CreateNeed(ctx, need("N2", "O1", shift("S1", 25, 2, 3))))
+	invite(t, st, "I2", "N2", "S1", "V000")
+	_, err = st.Accept(ctx, "I2", at(1))
+	wantSeatReason(t, "Accept a shift during a session", err, volmatch.ReasonShiftClash)
+	_, err = st.Reserve(ctx, []volmatch.Reservation{{Need: "N2", Shift: "S1", Volunteer: "V000"}}, at(1))
+	wantSeatReason(t, "Reserve a shift during a session", err, volmatch.ReasonShiftClash)
+	if n := filled(t, st, "N2", "S1"); n != 0 {
+		t.Errorf("N2/S1 filled %d after refusals, want 0", n)
 	}
 	_, err = enrol(st, "E2", "C1", "S1", "V000", 0)
 	wantSeatReason(t, "Enrol same session", err, volmatch.ReasonAlreadyHeld)
