@@ -115,6 +115,27 @@ type Assignment struct {
 	Team   string `json:"team,omitempty"` // the team that came as one
 }
 
+// HeldSlot is the time of a slot a volunteer holds: an assignment whose
+// status holds it (Status.Holds). It is what the busy gate reads, kept by
+// each replica's feature index (matcher/grid) from the store's HeldSlots.
+type HeldSlot struct {
+	Assignment string    `json:"assignment"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+}
+
+// HeldSlotsOf returns the slots that the holding assignments of as hold, in
+// the order of as.
+func HeldSlotsOf(as []*Assignment) []HeldSlot {
+	var out []HeldSlot
+	for _, a := range as {
+		if a.Status.Holds() {
+			out = append(out, HeldSlot{Assignment: a.ID, Start: a.Start, End: a.End})
+		}
+	}
+	return out
+}
+
 // Reservation asks the store to reserve a slot of a shift for a volunteer
 // directly (batch assignment), without an invitation.
 type Reservation struct {

@@ -218,6 +218,14 @@ type AssignmentStore interface {
 	Assignments(ctx context.Context, f AssignmentFilter) ([]*Assignment, string, error)
 	// Advance applies a step (Step.Apply) and its event and stats together.
 	Advance(ctx context.Context, id string, s Step) (*Assignment, error)
+	// HeldSlots returns the slots each of the named volunteers holds (their
+	// assignments whose status holds, as HeldSlotsOf gives them), keyed by
+	// volunteer, in assignment ID order; a volunteer holding none, or
+	// unknown, has no entry. With no volunteer named it returns every
+	// volunteer's. Every write that changes a volunteer's held slots also
+	// appends a change of that volunteer, so that a follower of the change
+	// feed re-reads them.
+	HeldSlots(ctx context.Context, volunteers ...string) (map[string][]HeldSlot, error)
 }
 
 // EventLog is the append-only lifecycle log.
@@ -246,6 +254,10 @@ type Change struct {
 	Kind    ChangeKind `json:"kind"`
 	ID      string     `json:"id"`
 	Deleted bool       `json:"deleted,omitempty"`
+	// Derived tells that only figures the store derives changed: a
+	// volunteer's Stats or held slots, a need's fill counts. The text a
+	// record is searched by did not: a follower need not index it again.
+	Derived bool `json:"derived,omitempty"`
 }
 
 // ChangeFeed is the sequence of changes to volunteers, needs, pools and

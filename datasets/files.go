@@ -18,6 +18,7 @@ const (
 	NeedsFile      = "needs.jsonl"
 	PoolsFile      = "pools.jsonl"
 	StationsFile   = "stations.jsonl"
+	TeamsFile      = "teams.jsonl"
 )
 
 // writeJSONL writes one JSON object per line, without HTML escaping so
@@ -38,7 +39,7 @@ func writeJSONL[T any](w io.Writer, xs []T) error {
 }
 
 // WriteDir writes a population as volunteers.jsonl, needs.jsonl,
-// pools.jsonl and stations.jsonl in dir, creating dir if needed. Each file
+// pools.jsonl, stations.jsonl and teams.jsonl in dir, creating dir if needed. Each file
 // is written to a temporary name and renamed, so a reader never sees half a
 // file.
 func WriteDir(dir string, p *Population) error {
@@ -53,6 +54,7 @@ func WriteDir(dir string, p *Population) error {
 		{NeedsFile, func(w io.Writer) error { return writeJSONL(w, p.Needs) }},
 		{PoolsFile, func(w io.Writer) error { return writeJSONL(w, p.Pools) }},
 		{StationsFile, func(w io.Writer) error { return writeJSONL(w, p.Stations) }},
+		{TeamsFile, func(w io.Writer) error { return writeJSONL(w, p.Teams) }},
 	}
 	for _, f := range files {
 		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
@@ -91,7 +93,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 func ReadDir(dir string) (*Population, error) {
 	tax := taxonomy.Load()
 	var b Batch
-	for _, name := range []string{VolunteersFile, NeedsFile, PoolsFile, StationsFile} {
+	for _, name := range []string{VolunteersFile, NeedsFile, PoolsFile, StationsFile, TeamsFile} {
 		got, err := ReadFile(filepath.Join(dir, name), tax.Has)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -101,10 +103,10 @@ func ReadDir(dir string) (*Population, error) {
 		}
 		b.Add(got)
 	}
-	return &Population{Volunteers: b.Volunteers, Needs: b.Needs, Pools: b.Pools, Stations: b.Stations}, nil
+	return &Population{Volunteers: b.Volunteers, Needs: b.Needs, Pools: b.Pools, Stations: b.Stations, Teams: b.Teams}, nil
 }
 
 // Batch returns the population as an import batch.
 func (p *Population) Batch() *Batch {
-	return &Batch{Volunteers: p.Volunteers, Needs: p.Needs, Pools: p.Pools, Stations: p.Stations}
+	return &Batch{Volunteers: p.Volunteers, Needs: p.Needs, Pools: p.Pools, Stations: p.Stations, Teams: p.Teams}
 }

@@ -31,6 +31,7 @@ const (
 	KindNeeds      = "needs"
 	KindPools      = "pools"
 	KindStations   = "stations"
+	KindTeams      = "teams" // JSONL only, like pools
 )
 
 // Formats of import and export files.
@@ -97,6 +98,7 @@ type Batch struct {
 	Needs      []*volmatch.Need
 	Pools      []*volmatch.TalentPool
 	Stations   []*volmatch.Station
+	Teams      []*volmatch.Team
 }
 
 // Add appends the records of o.
@@ -105,11 +107,12 @@ func (b *Batch) Add(o *Batch) {
 	b.Needs = append(b.Needs, o.Needs...)
 	b.Pools = append(b.Pools, o.Pools...)
 	b.Stations = append(b.Stations, o.Stations...)
+	b.Teams = append(b.Teams, o.Teams...)
 }
 
 // Len returns the number of records.
 func (b *Batch) Len() int {
-	return len(b.Volunteers) + len(b.Needs) + len(b.Pools) + len(b.Stations)
+	return len(b.Volunteers) + len(b.Needs) + len(b.Pools) + len(b.Stations) + len(b.Teams)
 }
 
 // FileKind returns the record kind and the format that a file name stands
@@ -126,15 +129,15 @@ func FileKind(name string) (kind, format string, err error) {
 	default:
 		return "", "", volmatch.Errorf(volmatch.EINVALID, "file %s: extension %q is not .jsonl or .csv", filepath.Base(name), ext)
 	}
-	for _, k := range []string{KindVolunteers, KindNeeds, KindPools, KindStations} {
+	for _, k := range []string{KindVolunteers, KindNeeds, KindPools, KindStations, KindTeams} {
 		if strings.HasPrefix(base, k) {
 			kind = k
 		}
 	}
 	if kind == "" {
-		return "", "", volmatch.Errorf(volmatch.EINVALID, "file %s: name must start with volunteers, needs, pools or stations", filepath.Base(name))
+		return "", "", volmatch.Errorf(volmatch.EINVALID, "file %s: name must start with volunteers, needs, pools, stations or teams", filepath.Base(name))
 	}
-	if format == FormatCSV && (kind == KindPools || kind == KindStations) {
+	if format == FormatCSV && (kind == KindPools || kind == KindStations || kind == KindTeams) {
 		return "", "", volmatch.Errorf(volmatch.EINVALID, "file %s: %s are imported from JSONL only", filepath.Base(name), kind)
 	}
 	return kind, format, nil
@@ -509,6 +512,8 @@ func newRecord(kind string) any {
 		return &volmatch.Need{}
 	case KindPools:
 		return &volmatch.TalentPool{}
+	case KindTeams:
+		return &volmatch.Team{}
 	}
 	return &volmatch.Station{}
 }
@@ -560,6 +565,8 @@ func (rd *rowReader) decodeJSON(x *jsonRow, line []byte) {
 		x.id = r.ID
 	case *volmatch.Station:
 		x.id = r.ID
+	case *volmatch.Team:
+		x.id = r.ID
 	}
 	x.rec, x.err = rec, rd.check(rec)
 }
@@ -582,6 +589,11 @@ func (rd *rowReader) check(rec any) error {
 		err = x.Validate()
 	case *volmatch.Station:
 		err = x.Validate()
+	case *volmatch.Team:
+		err = x.Validate()
+		if err == nil && x.Domain != "" && rd.known != nil && !rd.known(x.Domain) {
+			err = volmatch.FieldError("domain", "unknown domain key %q", x.Domain)
+		}
 	}
 	return err
 }
@@ -614,6 +626,8 @@ func (rd *rowReader) keep(row int, id string, rec any) error {
 		rd.batch.Pools = append(rd.batch.Pools, x)
 	case *volmatch.Station:
 		rd.batch.Stations = append(rd.batch.Stations, x)
+	case *volmatch.Team:
+		rd.batch.Teams = append(rd.batch.Teams, x)
 	}
 	if rd.emit != nil && rd.batch.Len() >= rd.chunk {
 		return rd.flush()

@@ -83,6 +83,9 @@ func (g *generator) teams(vs []*volmatch.Volunteer) []*volmatch.Team {
 		si := firstStreet(d)
 		add(si, g.streets[si].DistrictName+"应急志愿服务队", "emergency", "区级应急队伍：跨街道支援防汛抗灾、疏散安置与急救。", volmatch.TierDistrict, byDistrict[d], 8+r.IntN(5))
 	}
+	if len(districts) == 0 {
+		return out
+	}
 	for k, name := range []string{"北京市应急救援志愿服务总队", "北京市心理援助应急队", "北京市医疗急救志愿服务队"} {
 		d := districts[(k*5)%len(districts)]
 		si := firstStreet(d)

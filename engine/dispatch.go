@@ -88,13 +88,10 @@ func (e *Engine) nextWave(ctx context.Context, tok *volmatch.Token, id string, r
 	if err != nil {
 		return nil, none, Wave{}, err
 	}
-	busy, busyErr := e.busyGate(ctx)
+	// The busy gate is the grid's held slots, as for a ranking (match.go).
 	plan, err := matcher.Dispatch(n, e.grid, e.scorer(), matcher.DispatchOptions{
-		WaveSize: cmp0(req.WaveSize, DefaultWaveSize), Shift: req.Shift, Exclude: invited, FirstWave: last + 1, Busy: busy,
+		WaveSize: cmp0(req.WaveSize, DefaultWaveSize), Shift: req.Shift, Exclude: invited, FirstWave: last + 1,
 	})
-	if err == nil && busyErr() != nil {
-		err = fmt.Errorf("dispatch need %s: %w", n.ID, busyErr())
-	}
 	if err != nil {
 		return nil, none, out, err
 	}

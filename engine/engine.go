@@ -206,6 +206,13 @@ func (e *Engine) Follow(ctx context.Context, every time.Duration) {
 // Applied returns the last store change the indexes have applied.
 func (e *Engine) Applied() uint64 { return e.follower.Seq() }
 
+// WaitApplied blocks until the indexes have applied every store change up
+// to seq, or ctx ends: after it, this replica's rankings see every write
+// up to seq, another replica's included (Follow applies them).
+func (e *Engine) WaitApplied(ctx context.Context, seq uint64) error {
+	return e.follower.WaitApplied(ctx, seq)
+}
+
 // Store returns the store the engine writes to (for the transports'
 // health checks and token lookups).
 func (e *Engine) Store() volmatch.Store { return e.store }

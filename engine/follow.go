@@ -22,6 +22,10 @@ type ChangeSource interface {
 	Need(ctx context.Context, id string) (*volmatch.Need, error)
 	EachVolunteer(ctx context.Context, fn func(*volmatch.Volunteer) error) error
 	EachNeed(ctx context.Context, fn func(*volmatch.Need) error) error
+	// HeldSlots returns the slots the named volunteers hold (every
+	// volunteer's when none is named), for the busy gate the feature grid
+	// keeps (see volmatch.AssignmentStore).
+	HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error)
 }
 
 // TextIndex is what a Follower updates in the text index (index.Text is
@@ -83,6 +87,12 @@ type slimBatcher interface {
 // store by applying its change feed. It is safe for concurrent use: calls
 // are serialised.
 //
+// The grid also keeps the slots each volunteer holds (the busy gate): read
+// with the volunteer on each change of them (every write that changes a
+// volunteer's held slots also records a change of that volunteer), so a
+// ranking reads no assignment from the store, and once the follower has
+// applied a change (WaitApplied) its rankings see that write.
+//
 // Both indexes receive every volunteer Coarsened: with the home at the
 // masked point (issue 13). Their answers reach callers who may see only
 // that point (a social worker's matches and search hits, a batch plan, a
@@ -101,6 +111,9 @@ type Follower struct {
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
+	// advanced is closed (and replaced) whenever seq moves: WaitApplied
+	// waits on it.
+	advanced chan struct{}
 }
 
 // NewFollower returns a follower of src that updates text and features
@@ -114,7 +127,37 @@ func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o Fo
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress, slim: o.Slim, catalog: o.Catalog}
+		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, advanced: make(chan struct{})}
+}
+
+// setSeq records seq as applied and wakes WaitApplied; f.mu is held.
+func (f *Follower) setSeq(seq uint64) {
+	if seq == f.seq {
+		return
+	}
+	f.seq = seq
+	close(f.advanced)
+	f.advanced = make(chan struct{})
+}
+
+// WaitApplied blocks until the indexes have applied every store change up
+// to seq (a Seq from the store's LastChange after a write, another
+// replica's included) or ctx ends. It does not apply changes itself: Run
+// (or CatchUp) does.
+func (f *Follower) WaitApplied(ctx context.Context, seq uint64) error {
+	for {
+		f.mu.Lock()
+		done, ch := f.seq >= seq, f.advanced
+		f.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("index: wait for change %d: %w", seq, ctx.Err())
+		}
+	}
 }
 
 // Seq returns the last store change applied to both indexes.
@@ -153,9 +196,10 @@ func (f *Follower) Start(ctx context.Context) error {
 		if err := f.loadFeatures(ctx); err != nil {
 			return err
 		}
-		f.seq = textSeq
 		if f.text == nil {
-			f.seq = last
+			f.setSeq(last)
+		} else {
+			f.setSeq(textSeq)
 		}
 	}
 	n, err := f.catchUp(ctx)
@@ -238,6 +282,9 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	}
 	if f.features != nil {
 		f.features.Load(all)
+		if err := f.loadHeld(ctx); err != nil {
+			return err
+		}
 	}
 	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
 		pending = append(pending, n)
@@ -260,7 +307,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 			return err
 		}
 	}
-	f.seq = last
+	f.setSeq(last)
 	f.log.Info("index: rebuilt from the store", "records", done, "seq", last,
 		"took", time.Since(begin).Round(time.Millisecond))
 	return nil
@@ -308,6 +355,17 @@ func (f *Follower) loadFeatures(ctx context.Context) error {
 		return fmt.Errorf("index: load features: %w", err)
 	}
 	f.features.Load(all)
+	return f.loadHeld(ctx)
+}
+
+// loadHeld loads every volunteer's held slots into the feature grid
+// (after a full load of the volunteers).
+func (f *Follower) loadHeld(ctx context.Context) error {
+	held, err := f.src.HeldSlots(ctx)
+	if err != nil {
+		return fmt.Errorf("index: load held slots: %w", err)
+	}
+	f.features.LoadHeld(held)
 	return nil
 }
 
@@ -375,7 +433,7 @@ func (f *Follower) catchUp(ctx context.Context) (int, error) {
 			return applied, err
 		}
 		applied += len(cs)
-		f.seq = cs[len(cs)-1].Seq
+		f.setSeq(cs[len(cs)-1].Seq)
 		if len(cs) < f.batch {
 			return applied, nil
 		}
@@ -388,12 +446,21 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		kind volmatch.ChangeKind
 		id   string
 	}
+	// textual: some change of the record in this page is not Derived, so
+	// its text may have changed.
+	textual := make(map[ref]bool, len(cs))
+	for _, c := range cs {
+		if !c.Derived {
+			textual[ref{c.Kind, c.ID}] = true
+		}
+	}
 	seen := make(map[ref]bool, len(cs))
 	var (
 		vs      []*volmatch.Volunteer
 		ns      []*volmatch.Need
 		docs    []volmatch.CatalogDoc
 		deleted []volmatch.Change
+		retext  []*volmatch.Volunteer // the volunteers of vs the text index must see
 	)
 	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
 		c := cs[i]
@@ -419,6 +486,9 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			}
 			continue
 		}
+		if c.Kind == volmatch.ChangeNeed && !textual[r] {
+			continue // a fill count: the text index holds none, the grid no need
+		}
 		var (
 			v   *volmatch.Volunteer
 			n   *volmatch.Need
@@ -433,7 +503,11 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		case err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND:
 			return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
 		case v != nil:
-			vs = append(vs, v.Coarsened())
+			cv := v.Coarsened()
+			vs = append(vs, cv)
+			if textual[r] {
+				retext = append(retext, cv)
+			}
 		case n != nil:
 			ns = append(ns, n)
 		default:
@@ -444,13 +518,26 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		if err := f.text.UpsertDocs(docs); err != nil {
 			return err
 		}
-		if err := f.text.Apply(vs, ns, deleted, cs[len(cs)-1].Seq); err != nil {
+		// Stats and held slots only (Change.Derived): the text index holds
+		// neither, so such a volunteer is not indexed again.
+		if err := f.text.Apply(retext, ns, deleted, cs[len(cs)-1].Seq); err != nil {
 			return err
 		}
 	}
 	if f.features != nil {
+		var held map[string][]volmatch.HeldSlot
+		if len(vs) > 0 {
+			ids := make([]string, len(vs))
+			for i, v := range vs {
+				ids[i] = v.ID
+			}
+			var err error
+			if held, err = f.src.HeldSlots(ctx, ids...); err != nil {
+				return fmt.Errorf("index: read held slots for changes to %d: %w", cs[len(cs)-1].Seq, err)
+			}
+		}
 		for _, v := range vs {
-			f.features.Upsert(v)
+			f.features.UpsertHeld(v, held[v.ID])
 		}
 		for _, c := range deleted {
 			if c.Kind == volmatch.ChangeVolunteer {

@@ -141,6 +141,11 @@ func (s *fakeFeed) EachNeed(ctx context.Context, fn func(*volmatch.Need) error) 
 	return nil
 }
 
+// HeldSlots: the fake feed's volunteers hold no slot.
+func (s *fakeFeed) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
+	return map[string][]volmatch.HeldSlot{}, nil
+}
+
 // gridIDs returns the IDs of the volunteers in the feature grid, sorted
 // (a query with no shift yields every one).
 func gridIDs(f *grid.Features) []string {

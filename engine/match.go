@@ -10,10 +10,13 @@ import (
 
 // Flow 2: ranked matches for a need. The feature grid gives the volunteers
 // within reach, pre-filtered by skill and certificate bitsets; the scorer
-// applies every hard gate exactly (the busy gate reads the store's holding
-// assignments) and the soft scores; the top k come back with their
-// breakdowns and the count excluded per gate. Each shown candidate is
-// logged as match.shown, sharing a batch ID.
+// applies every hard gate exactly and the soft scores; the top k come back
+// with their breakdowns and the count excluded per gate. Each shown
+// candidate is logged as match.shown, sharing a batch ID. The busy gate
+// reads the slots the grid keeps, fed by the follower (follow.go), not the
+// store: a ranking makes no store read per candidate and keeps the grid's
+// bounded pruning, and equals the exhaustive ranking over the store
+// whenever the follower has caught up (WaitApplied).
 //
 // The grid holds every volunteer's home at the masked point (see
 // Follower), so a ranking's distances, scores, order and exclusion counts
@@ -88,33 +91,17 @@ func (e *Engine) logShown(ctx context.Context, n *volmatch.Need, m Matches) erro
 	return e.store.AppendEvents(ctx, evs...)
 }
 
-// rank runs matcher.Rank over the feature grid with the default scorer and
-// the busy gate from the store's holding assignments.
+// rank runs matcher.Rank over the feature grid with the scorer in use; the
+// busy gate is the grid's held slots.
 func (e *Engine) rank(ctx context.Context, n *volmatch.Need, o RankOptions) (Ranking, error) {
-	busy, busyErr := e.busyGate(ctx)
-	rk := matcher.Rank(n, e.grid, e.scorer(), matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now(), Busy: busy})
-	if err := busyErr(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return Ranking{}, fmt.Errorf("rank need %s: %w", n.ID, err)
 	}
+	rk := matcher.Rank(n, e.grid, e.scorer(), matcher.RankOptions{K: o.K, Shift: o.Shift, After: e.now()})
 	for i := range rk.Matches {
 		rk.Matches[i].DistanceKm = volmatch.DisplayKm(rk.Matches[i].DistanceKm)
 	}
 	return Ranking{Matches: rk.Matches, Exclusions: rk.Exclusions, Considered: rk.Considered, Eligible: rk.Eligible}, nil
-}
-
-// busyGate returns the matcher's busy gate over the store's holding
-// assignments, and a function giving the first error the gate met (the
-// matcher's callback cannot return one).
-func (e *Engine) busyGate(ctx context.Context) (busy func(string) []volmatch.Assignment, failed func() error) {
-	var busyErr error
-	busy = func(id string) []volmatch.Assignment {
-		held, err := e.holding(ctx, id)
-		if err != nil && busyErr == nil {
-			busyErr = err
-		}
-		return held
-	}
-	return busy, func() error { return busyErr }
 }
 
 // holding returns the assignments that hold a slot: the volunteer's, or

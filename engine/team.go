@@ -220,6 +220,16 @@ func (e *Engine) allTeams(ctx context.Context, f volmatch.TeamFilter) ([]*volmat
 // with the assignments each holds. A member no longer registered leaves
 // the team out (false).
 func (e *Engine) teamCandidate(ctx context.Context, t *volmatch.Team, cache map[string]*volmatch.Volunteer) (matcher.TeamCandidate, bool, error) {
+	c, ok, err := e.teamMembers(ctx, t, cache)
+	if err != nil || !ok {
+		return c, ok, err
+	}
+	return c, true, e.teamHeld(ctx, &c)
+}
+
+// teamMembers reads t's members (masked homes), without their
+// assignments; false when one is no longer registered.
+func (e *Engine) teamMembers(ctx context.Context, t *volmatch.Team, cache map[string]*volmatch.Volunteer) (matcher.TeamCandidate, bool, error) {
 	c := matcher.TeamCandidate{Team: t}
 	for _, id := range t.Members {
 		v, ok := cache[id]
@@ -233,14 +243,22 @@ func (e *Engine) teamCandidate(ctx context.Context, t *volmatch.Team, cache map[
 			v = got.Coarsened()
 			cache[id] = v
 		}
-		held, err := e.holding(ctx, id)
-		if err != nil {
-			return c, false, err
-		}
 		c.Members = append(c.Members, v)
-		c.Held = append(c.Held, held)
 	}
 	return c, true, nil
+}
+
+// teamHeld reads the assignments each member of c holds (the busy gate).
+func (e *Engine) teamHeld(ctx context.Context, c *matcher.TeamCandidate) error {
+	c.Held = make([][]volmatch.Assignment, len(c.Members))
+	for k, v := range c.Members {
+		held, err := e.holding(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		c.Held[k] = held
+	}
+	return nil
 }
 
 // TeamMatches is a team ranking as shown to a social worker.
@@ -280,8 +298,16 @@ func (e *Engine) rankTeams(ctx context.Context, n *volmatch.Need, teams []*volma
 	}
 	cache := map[string]*volmatch.Volunteer{}
 	cands := make([]matcher.TeamCandidate, 0, len(teams))
+	shifts := matcher.OpenShifts(n, o.Shift)
 	for _, t := range teams {
-		c, ok, err := e.teamCandidate(ctx, t, cache)
+		c, ok, err := e.teamMembers(ctx, t, cache)
+		if err == nil && ok && matcher.TeamMayPass(n, shifts, c) {
+			// Only a team whose every member passes the other gates of
+			// some shift has its members' assignments read (the busy
+			// gate): a store scan per member. The others are judged
+			// without it, on a gate a member does fail.
+			err = e.teamHeld(ctx, &c)
+		}
 		if err != nil {
 			return matcher.TeamRanking{}, fmt.Errorf("rank teams for need %s: %w", n.ID, err)
 		}

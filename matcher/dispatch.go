@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"math"
 	"sort"
 
 	"volmatch"
@@ -35,7 +36,8 @@ type DispatchOptions struct {
 	// FirstWave is the number of the first planned wave (1 when 0), so that
 	// a dispatch continued after earlier waves keeps counting.
 	FirstWave int
-	// Busy returns a volunteer's assignments, for the busy gate (nil: none).
+	// Busy returns a volunteer's assignments, for the busy gate (nil: none
+	// beyond the slots the feature index keeps, which always count).
 	Busy func(volunteerID string) []volmatch.Assignment
 }
 
@@ -108,7 +110,9 @@ func Dispatch(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o Disp
 	p := sc.Prepare(n, []volmatch.Shift{s})
 	tiers := map[string][]volmatch.Match{}
 	seen := map[string]bool{}
-	feats.Prune(n, []volmatch.Shift{s}, func(v *volmatch.Volunteer) {
+	// The busy gate reads the slots the index keeps (held) and, when set,
+	// o.Busy; with no bound, nothing is left out.
+	visit := func(v *volmatch.Volunteer, held grid.Held) {
 		if seen[v.ID] {
 			return
 		}
@@ -118,7 +122,7 @@ func Dispatch(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o Disp
 			return
 		}
 		res := p.Evaluate(v, 0)
-		if res.Reason == "" && o.Busy != nil && scoring.Busy(o.Busy(v.ID), s) {
+		if res.Reason == "" && (held.Busy(s) || o.Busy != nil && scoring.Busy(o.Busy(v.ID), s)) {
 			res.Reason = scoring.GateBusy
 		}
 		if res.Reason == "" && !v.Consent.Emergency {
@@ -139,6 +143,10 @@ func Dispatch(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o Disp
 			Volunteer: v.ID, Need: n.ID, Shift: s.ID, Score: res.Score, DistanceKm: res.DistanceKm,
 			Breakdown: sc.Breakdown(res.Values),
 		})
+	}
+	feats.PruneBounded(n, []volmatch.Shift{s}, nil, func(v *volmatch.Volunteer, held grid.Held) float64 {
+		visit(v, held)
+		return math.Inf(-1)
 	})
 	wave := first
 	for _, tier := range []string{TierStreet, TierDistrict, TierCity} {

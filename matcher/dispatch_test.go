@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
 
 	"volmatch"
 	"volmatch/matcher"
@@ -151,5 +152,57 @@ func TestDispatchRejects(t *testing.T) {
 				t.Fatalf("Dispatch err = %v, want code %s", err, tt.code)
 			}
 		})
+	}
+}
+
+// TestDispatchHeldSlots: the slots the index keeps are the busy gate of a
+// dispatch, through the index and through grid.All alike, and give the
+// plan a Busy callback over the same assignments gives.
+func TestDispatchHeldSlots(t *testing.T) {
+	sc := scoring.NewScorer(nil, scoring.Options{})
+	r := rand.New(rand.NewPCG(43, 44))
+	busySeen := 0
+	for range 20 {
+		vs, n := dispatchInstance(r, 120)
+		s := n.Shifts[0]
+		held := map[string][]volmatch.Assignment{}
+		slots := map[string][]volmatch.HeldSlot{}
+		for _, v := range vs {
+			if r.IntN(3) == 0 {
+				a := volmatch.Assignment{ID: "A" + v.ID, Volunteer: v.ID, Start: s.Start.Add(-time.Hour), End: s.Start.Add(time.Hour), Status: volmatch.AssignReserved}
+				held[v.ID] = []volmatch.Assignment{a}
+				slots[v.ID] = []volmatch.HeldSlot{{Assignment: a.ID, Start: a.Start, End: a.End}}
+			}
+		}
+		want, err := matcher.Dispatch(n, grid.All(vs), sc, matcher.DispatchOptions{WaveSize: 5,
+			Busy: func(id string) []volmatch.Assignment { return held[id] }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		busySeen += want.Exclusions[scoring.GateBusy]
+		all := grid.All(vs)
+		all.LoadHeld(slots)
+		idx := grid.NewFeatures(vs)
+		idx.LoadHeld(slots)
+		for name, f := range map[string]*grid.Features{"grid.All": all, "index": idx} {
+			got, err := matcher.Dispatch(n, f, sc, matcher.DispatchOptions{WaveSize: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "index" {
+				// The index counts only the volunteers it yields (see
+				// DispatchPlan.Exclusions); the busy ones are among them.
+				if got.Exclusions[scoring.GateBusy] != want.Exclusions[scoring.GateBusy] {
+					t.Fatalf("Dispatch through the index: %d busy, want %d", got.Exclusions[scoring.GateBusy], want.Exclusions[scoring.GateBusy])
+				}
+				got.Exclusions = want.Exclusions
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("Dispatch through %s with held slots = %+v, want (Busy callback) %+v", name, got, want)
+			}
+		}
+	}
+	if busySeen == 0 {
+		t.Fatal("no volunteer excluded as busy: the test checks nothing")
 	}
 }

@@ -263,12 +263,6 @@ func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func
 	return scanned
 }
 
-// gatedShift is an eligible shift not yet scored.
-type gatedShift struct {
-	i int
-	s volmatch.Shift
-}
-
 // gatedNeed is a need's run of eligible shifts, gs[lo:hi], with its bound.
 type gatedNeed struct {
 	n      *volmatch.Need
@@ -287,14 +281,14 @@ type gatedNeed struct {
 // set has the same size, at least that of any allowed subset), so it never
 // reads one: the menu equals that over every eligible shift.
 func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
-	var gs []gatedShift
+	var gs []int32 // the index in its need's Shifts of each eligible shift, by need
 	var ns []gatedNeed
 	nb := sc.NeedBounds(v)
 	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
 		if len(ns) == 0 || ns[len(ns)-1].n != n {
 			ns = append(ns, gatedNeed{n: n, lo: int32(len(gs)), bound: nb.NeedBound(n, dist)})
 		}
-		gs = append(gs, gatedShift{i: i, s: s})
+		gs = append(gs, int32(i))
 		ns[len(ns)-1].hi = int32(len(gs))
 	})
 	// Needs by bound, best first.
@@ -326,9 +320,9 @@ func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 			}
 		}
 		p = sc.PrepareAgain(p, g.n, nil)
-		for _, x := range gs[g.lo:g.hi] {
-			if res := p.Evaluate(v, x.i); res.Reason == "" {
-				cs = append(cs, shiftCand{n: g.n, s: x.s, res: res})
+		for _, i := range gs[g.lo:g.hi] {
+			if res := p.Evaluate(v, int(i)); res.Reason == "" {
+				cs = append(cs, shiftCand{n: g.n, s: g.n.Shifts[i], res: res})
 			}
 		}
 	}

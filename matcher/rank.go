@@ -24,7 +24,10 @@ type RankOptions struct {
 	// Busy, when set, returns a volunteer's assignments; one that holds an
 	// assignment overlapping a shift is excluded from it by the busy gate.
 	// It is called at most once per volunteer, and only for volunteers that
-	// pass every other gate of some shift.
+	// pass every other gate of some shift. The slots the feature index
+	// keeps (grid.Features.SetHeld) are a busy gate too, without a callback
+	// and with the bounded pruning kept: a caller whose index holds them
+	// leaves Busy nil. A Busy set turns the bounded pruning off.
 	Busy func(volunteerID string) []volmatch.Assignment
 	// After, when not zero, leaves out the shifts that start at or before
 	// it: work already begun or past is not offered.
@@ -74,7 +77,7 @@ func Rank(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o RankOpti
 	h := topK{k: k}
 	eligible := make([]bool, len(shifts))
 	floor := math.Inf(-1)
-	visit := func(v *volmatch.Volunteer) float64 {
+	visit := func(v *volmatch.Volunteer, slots grid.Held) float64 {
 		r.Scanned++
 		reason0, any := "", false
 		var held []volmatch.Assignment
@@ -82,6 +85,9 @@ func Rank(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o RankOpti
 		clear(eligible)
 		for i := range shifts {
 			reason := p.Gate(v, i)
+			if reason == "" && slots.Busy(shifts[i]) {
+				reason = scoring.GateBusy
+			}
 			if reason == "" && o.Busy != nil {
 				if !heldLoaded {
 					held, heldLoaded = o.Busy(v.ID), true
@@ -133,16 +139,14 @@ func Rank(n *volmatch.Need, feats *grid.Features, sc *scoring.Scorer, o RankOpti
 		return floor
 	}
 	// The grid may leave out volunteers it proves eligible but unable to
-	// enter the ranking only when no busy gate applies: it cannot see
-	// assignments.
-	var pruned volmatch.Exclusions
-	if o.Busy == nil {
-		var skipped int
-		pruned, skipped = feats.PruneBounded(n, shifts, p, visit)
-		r.Eligible += skipped
-	} else {
-		pruned = feats.Prune(n, shifts, func(v *volmatch.Volunteer) { visit(v) })
+	// enter the ranking only when it sees every busy gate: its own held
+	// slots, not the assignments o.Busy returns.
+	bound := p
+	if o.Busy != nil {
+		bound = nil
 	}
+	pruned, skipped := feats.PruneBounded(n, shifts, bound, visit)
+	r.Eligible += skipped
 	for gate, c := range pruned {
 		if c > 0 {
 			r.Exclusions[gate] += c

@@ -253,3 +253,25 @@ func cmpString(a, b string) int {
 	}
 	return 0
 }
+
+// TeamMayPass reports whether candidate c could be eligible for some of
+// shifts: it fits the free slots and the size asked, and every member
+// passes every hard gate but busy (which needs their assignments).
+func TeamMayPass(n *volmatch.Need, shifts []volmatch.Shift, c TeamCandidate) bool {
+	for _, sh := range shifts {
+		if a := n.Team; a != nil && len(c.Members) < a.Size || len(c.Members) > sh.Slots-sh.Filled {
+			continue
+		}
+		ok := true
+		for _, v := range c.Members {
+			if scoring.Gate(v, n, sh) != "" {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

@@ -37,8 +37,9 @@
 #                                     generator (vmload) is always the one
 #                                     built here
 #
-# Benchmark lines (for cmd/benchreport):
-#   BenchmarkHTTP/matches         1  R req/s  P50 p50-ms  P90 p90-ms  P99 p99-ms  E errors
+# Benchmark lines (for cmd/benchreport); C is the CPU time of the server
+# (and, in Redis mode, redis-server) per measured request:
+#   BenchmarkHTTP/matches         1  R req/s  P50 p50-ms  P90 p90-ms  P99 p99-ms  E errors  C cpu-ms/req
 #   BenchmarkHTTP/accepts         (bolt mode)
 #   BenchmarkHTTP/matches-redis
 #   BenchmarkHTTP/accepts-redis
@@ -124,8 +125,12 @@ run_load() {
 	local name=$1
 	shift
 	local before out
+	# The CPU time of the server (and redis-server) per request, which the
+	# other work of a shared machine does not inflate as it does req/s.
+	local cpu=(--cpu-pid "$server_pid")
+	[[ -n "$redis_pid" ]] && cpu+=(--cpu-pid "$redis_pid")
 	before=$(loadavg)
-	out=$("$vmload" --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "$@" 2>&1)
+	out=$("$vmload" --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "${cpu[@]}" "$@" 2>&1)
 	{
 		echo "== $name ($clients clients; load average before: $before, after: $(loadavg))"
 		echo "   vmload --clients $clients --warmup $warmup $*"

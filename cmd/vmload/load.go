@@ -37,6 +37,25 @@ type loadReport struct {
 	// Exhausted tells that the accepts scenario used up its invitations
 	// before the duration.
 	Exhausted bool
+	// CPUPids are the processes whose CPU time was measured (--cpu-pid),
+	// CPU what each used over the measured period; CPUErr tells why a
+	// reading failed.
+	CPUPids []int
+	CPU     []time.Duration
+	CPUErr  error
+}
+
+// CPUPerRequest is the CPU time the measured processes used per measured
+// request, in milliseconds (0 when none was measured).
+func (r *loadReport) CPUPerRequest() float64 {
+	if len(r.CPU) == 0 || r.Requests == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range r.CPU {
+		sum += d
+	}
+	return ms(sum) / float64(r.Requests)
 }
 
 // RPS is the measured requests per second.
@@ -70,6 +89,16 @@ func (r *loadReport) print(w io.Writer) {
 	if r.Exhausted {
 		fmt.Fprintln(w, "(the invitations were used up before the duration ended)")
 	}
+	if len(r.CPUPids) > 0 {
+		fmt.Fprintf(w, "cpu: %.3f ms per request", r.CPUPerRequest())
+		for i, p := range r.CPUPids {
+			fmt.Fprintf(w, "; pid %d %.1f s (%.3f ms/request)", p, r.CPU[i].Seconds(), ms(r.CPU[i])/float64(max(1, r.Requests)))
+		}
+		fmt.Fprintln(w)
+		if r.CPUErr != nil {
+			fmt.Fprintf(w, "cpu: %v\n", r.CPUErr)
+		}
+	}
 	keys := make([]string, 0, len(r.Errors))
 	for k := range r.Errors {
 		keys = append(keys, k)
@@ -82,8 +111,12 @@ func (r *loadReport) print(w io.Writer) {
 
 // printBench prints the run as one Go benchmark result line.
 func (r *loadReport) printBench(w io.Writer, name string) {
-	fmt.Fprintf(w, "Benchmark%s 1 %.0f req/s %.3f p50-ms %.3f p90-ms %.3f p99-ms %d errors\n",
+	fmt.Fprintf(w, "Benchmark%s 1 %.0f req/s %.3f p50-ms %.3f p90-ms %.3f p99-ms %d errors",
 		name, r.RPS(), ms(r.Quantile(0.50)), ms(r.Quantile(0.90)), ms(r.Quantile(0.99)), r.ErrorCount())
+	if len(r.CPUPids) > 0 && r.CPUErr == nil {
+		fmt.Fprintf(w, " %.4f cpu-ms/req", r.CPUPerRequest())
+	}
+	fmt.Fprintln(w)
 }
 
 // loadClient sends the requests of a run.
@@ -221,6 +254,19 @@ func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, cl
 	begin := time.Now()
 	measureFrom := begin.Add(o.Warmup)
 	end := measureFrom.Add(o.Duration)
+	// The measured processes' CPU time at the start of the measured period
+	// and at its end (or when the clients stop, if earlier).
+	var cpu0 []time.Duration
+	var cpuErr error
+	cpuDone := make(chan struct{})
+	go func() {
+		defer close(cpuDone)
+		if len(o.CPUPids) == 0 {
+			return
+		}
+		time.Sleep(time.Until(measureFrom))
+		cpu0, cpuErr = cpuTimes(o.CPUPids)
+	}()
 	runCtx, cancel := context.WithDeadline(ctx, end.Add(30*time.Second))
 	defer cancel()
 	var wg sync.WaitGroup
@@ -258,6 +304,14 @@ func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, cl
 		}()
 	}
 	wg.Wait()
+	<-cpuDone
+	var cpu1 []time.Duration
+	if len(o.CPUPids) > 0 {
+		var err error
+		if cpu1, err = cpuTimes(o.CPUPids); err != nil && cpuErr == nil {
+			cpuErr = err
+		}
+	}
 	stop := time.Now()
 	if stop.After(end) {
 		stop = end
@@ -265,7 +319,14 @@ func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, cl
 	if stop.Before(measureFrom) {
 		stop = measureFrom
 	}
-	rep := &loadReport{Clients: o.Clients, Elapsed: stop.Sub(measureFrom), Errors: map[string]int{}}
+	rep := &loadReport{Clients: o.Clients, Elapsed: stop.Sub(measureFrom), Errors: map[string]int{},
+		CPUPids: o.CPUPids, CPUErr: cpuErr}
+	if len(o.CPUPids) > 0 {
+		rep.CPU = make([]time.Duration, len(o.CPUPids))
+		for i := range o.CPUPids {
+			rep.CPU[i] = cpu1[i] - cpu0[i]
+		}
+	}
 	for _, s := range samples {
 		rep.Latencies = append(rep.Latencies, s.lat...)
 		rep.OK += s.ok

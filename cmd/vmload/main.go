@@ -50,6 +50,10 @@ type loadOptions struct {
 	// Bench, when set, also prints one line in Go benchmark format under
 	// this name (for scripts/bench.sh and cmd/benchreport).
 	Bench string
+	// CPUPids are processes (the server, redis-server) whose CPU time over
+	// the measured period is reported per request: a figure that a shared
+	// machine's other work does not inflate as it does the wall clock.
+	CPUPids []int
 }
 
 // newCmd is vmload's command: a reproducible HTTP load against a running
@@ -110,5 +114,6 @@ when both run on one machine; say so with the figures.`,
 	f.IntVar(&o.MaxNeeds, "max-needs", 1000, "matches: at most this many open needs are cycled through")
 	f.IntVar(&o.Invites, "invites", 100000, "accepts: invitations prepared before the run")
 	f.StringVar(&o.Bench, "bench", "", "also print a Go benchmark line under this name (e.g. HTTP/matches)")
+	f.IntSliceVar(&o.CPUPids, "cpu-pid", nil, "report the CPU time these processes use per measured request (Linux /proc; repeatable)")
 	return cmd
 }

@@ -40,13 +40,15 @@ func newImportCmd(e *env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
-		Short: "Import volunteers, needs, pools and stations from JSONL or CSV files",
+		Short: "Import volunteers, needs, pools, stations and teams from JSONL or CSV files",
 		Long: `Import reads every file, decides its kind from the start of its name
-(volunteers*, needs*, pools*, stations*) and its format from the extension
-(.jsonl, .csv; pools and stations are JSONL only), and validates every row.
+(volunteers*, needs*, pools*, stations*, teams*) and its format from the
+extension (.jsonl, .csv; pools, stations and teams are JSONL only), and
+validates every row.
 If any row of any file is bad, each is printed as FILE:ROW: FIELD: REASON and
 nothing is written. Otherwise the records are written (created or replaced):
-stations, pools, volunteers, needs. The import is all or nothing: before each
+stations, pools, volunteers, teams (whose members must be registered
+volunteers), needs. The import is all or nothing: before each
 write the records it replaces are read, and if a write fails (the disk, the
 Redis server) every record already written is put back as it was (created
 ones deleted, replaced ones restored) before import fails; the needs, whose
@@ -156,8 +158,12 @@ func runImport(ctx context.Context, e *env, cfg storeConfig, o importOptions, fi
 		return fmt.Errorf("import: %w", err)
 	}
 	took := time.Since(begin)
-	fmt.Fprintf(e.stdout, "imported %d volunteers, %d needs, %d pools, %d stations in %s (checked in %s)\n",
-		c.volunteers, len(c.small.Needs), len(c.small.Pools), len(c.small.Stations),
+	teams := ""
+	if n := len(c.small.Teams); n > 0 {
+		teams = fmt.Sprintf(", %d teams", n)
+	}
+	fmt.Fprintf(e.stdout, "imported %d volunteers, %d needs, %d pools, %d stations%s in %s (checked in %s)\n",
+		c.volunteers, len(c.small.Needs), len(c.small.Pools), len(c.small.Stations), teams,
 		took.Round(time.Millisecond), checkedIn.Round(time.Millisecond))
 	return nil
 }
@@ -278,6 +284,8 @@ type importUndo struct {
 	stations, pools []string // created
 	oldStations     []*volmatch.Station
 	oldPools        []*volmatch.TalentPool
+	teams           []string // created
+	oldTeams        []*volmatch.Team
 	volunteers      []string // created
 	oldVolunteers   []*volmatch.Volunteer
 	// anyVolunteer is set when the store held volunteers before the import
@@ -316,6 +324,14 @@ func deleteAll(ctx context.Context, what string, ids []string, del func(context.
 // run puts back what the import wrote, kinds in the reverse order of the
 // writes, and returns the first error.
 func (u *importUndo) run(ctx context.Context) error {
+	if len(u.oldTeams) > 0 {
+		if err := u.st.PutTeams(ctx, u.oldTeams); err != nil {
+			return fmt.Errorf("restore teams: %w", err)
+		}
+	}
+	if err := deleteAll(ctx, "team", u.teams, u.st.DeleteTeam); err != nil {
+		return err
+	}
 	for i := 0; i < len(u.oldVolunteers); i += storeChunk {
 		if err := u.st.PutVolunteers(ctx, u.oldVolunteers[i:min(len(u.oldVolunteers), i+storeChunk)]); err != nil {
 			return fmt.Errorf("restore volunteers: %w", err)
@@ -408,6 +424,28 @@ func (w *importWriter) write(ctx context.Context, c *checked, known func(string)
 		if err := w.writeVolunteers(ctx, c, known); err != nil {
 			return fmt.Errorf("volunteers: %w", err)
 		}
+	}
+	if len(c.small.Teams) > 0 { // after their members
+		ids := make([]string, len(c.small.Teams))
+		for i, x := range c.small.Teams {
+			ids[i] = x.ID
+		}
+		for i, t := range c.small.Teams { // members are registered volunteers, as the engine holds
+			for k, m := range t.Members {
+				if _, err := st.Volunteer(ctx, m); volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
+					return fmt.Errorf("teams: %w", volmatch.AtIndex("teams", i, volmatch.FieldError(fmt.Sprintf("members[%d]", k), "no volunteer %q", m)))
+				} else if err != nil {
+					return fmt.Errorf("teams: %w", err)
+				}
+			}
+		}
+		if err := before(ctx, ids, st.Team, &u.teams, &u.oldTeams); err != nil {
+			return fmt.Errorf("teams: %w", err)
+		}
+		if err := st.PutTeams(ctx, c.small.Teams); err != nil {
+			return fmt.Errorf("teams: %w", err)
+		}
+		u.wrote = true
 	}
 	if len(c.small.Needs) > 0 {
 		if err := st.PutNeeds(ctx, c.small.Needs); err != nil {
@@ -637,6 +675,7 @@ func crossFileDuplicates(b *datasets.Batch) error {
 		{"need", ids(len(b.Needs), func(i int) string { return b.Needs[i].ID })},
 		{"pool", ids(len(b.Pools), func(i int) string { return b.Pools[i].ID })},
 		{"station", ids(len(b.Stations), func(i int) string { return b.Stations[i].ID })},
+		{"team", ids(len(b.Teams), func(i int) string { return b.Teams[i].ID })},
 	} {
 		if err := check(c.kind, c.ids); err != nil {
 			return err

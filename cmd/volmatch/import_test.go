@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"volmatch"
 	"volmatch/datasets"
 	"volmatch/index"
+	"volmatch/store/bolt"
 	"volmatch/taxonomy"
 )
 
@@ -82,4 +85,45 @@ func TestImportBuildsIndex(t *testing.T) {
 
 	runOK(t, files()...) // the index is behind: import brings it up to date
 	check("after a second import", 301, 20)
+}
+
+// TestImportTeams: gen writes teams.jsonl and import stores the teams;
+// a team naming an unregistered volunteer is refused and the import's
+// other writes are undone.
+func TestImportTeams(t *testing.T) {
+	dir := t.TempDir()
+	pop := datasets.Generate(datasets.GenOptions{Volunteers: 600, Needs: 5, Seed: 3, Start: datasets.DefaultStart, Weeks: 1})
+	if len(pop.Teams) == 0 {
+		t.Fatal("the generated city has no teams")
+	}
+	if err := datasets.WriteDir(dir, pop); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errb bytes.Buffer
+	files := []string{filepath.Join(dir, datasets.VolunteersFile), filepath.Join(dir, datasets.TeamsFile)}
+	if code := run(append([]string{"import", "--data", data, "--no-index"}, files...), &out, &errb); code != 0 {
+		t.Fatalf("import = %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf(", %d teams", len(pop.Teams))) {
+		t.Errorf("import said %q, want the teams counted", out.String())
+	}
+	st, err := bolt.Open(filepath.Join(data, bolt.FileName), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := st.Teams(context.Background(), volmatch.TeamFilter{ListOptions: volmatch.ListOptions{Limit: 1000}})
+	st.Close()
+	if err != nil || len(got) != len(pop.Teams) {
+		t.Fatalf("stored %d teams (%v), want %d", len(got), err, len(pop.Teams))
+	}
+
+	bad := filepath.Join(t.TempDir(), "teams-bad.jsonl")
+	if err := os.WriteFile(bad, []byte(`{"id":"TX","name":"队","org":"O1","leader":"nobody","members":["nobody","BJ00000001"],"district":"110105","street":"110105001000"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := run([]string{"import", "--data", data, "--no-index", bad}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "members[0]") {
+		t.Errorf("import of a team with an unregistered member = %d: %s; want a refusal naming members[0]", code, errb.String())
+	}
 }

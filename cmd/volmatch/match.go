@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"volmatch"
-	"volmatch/engine"
 	"volmatch/matcher"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
@@ -60,14 +58,14 @@ open shift).`,
 			if err := st.EachVolunteer(ctx, func(v *volmatch.Volunteer) error { vs = append(vs, v); return nil }); err != nil {
 				return fmt.Errorf("match: read volunteers: %w", err)
 			}
-			busy, err := busyFor(ctx, st, n)
+			held, err := st.HeldSlots(ctx)
 			if err != nil {
-				return fmt.Errorf("match: %w", err)
+				return fmt.Errorf("match: read held slots: %w", err)
 			}
 			sc := scoring.NewScorer(taxonomy.Load(), scoring.Options{})
 			feats := grid.NewFeatures(vs)
-			r := matcher.Rank(n, feats, sc, matcher.RankOptions{K: k, Shift: shift,
-				Busy: func(id string) []volmatch.Assignment { return busy[id] }})
+			feats.LoadHeld(held) // the busy gate, as a replica's index keeps it
+			r := matcher.Rank(n, feats, sc, matcher.RankOptions{K: k, Shift: shift})
 			names := map[string]string{}
 			for _, m := range r.Matches {
 				names[m.Volunteer] = ""
@@ -85,25 +83,6 @@ open shift).`,
 	cmd.Flags().IntVarP(&k, "k", "k", matcher.DefaultK, "number of volunteers to list")
 	cmd.Flags().StringVar(&shift, "shift", "", "rank for this shift only (default: every open shift)")
 	return cmd
-}
-
-// busyFor returns, by volunteer, the assignments holding a slot that
-// overlap a shift of n: the input of the busy gate.
-func busyFor(ctx context.Context, st volmatch.Store, n *volmatch.Need) (map[string][]volmatch.Assignment, error) {
-	held, err := engine.Holding(ctx, st, "")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]volmatch.Assignment{}
-	for _, a := range held {
-		for _, s := range n.Shifts {
-			if volmatch.Overlap(a.Start, a.End, s.Start, s.End) {
-				out[a.Volunteer] = append(out[a.Volunteer], a)
-				break
-			}
-		}
-	}
-	return out, nil
 }
 
 // printRanking writes the ranking as a table: rank, volunteer, masked name,

@@ -718,6 +718,26 @@ func (mr *MockStoreMockRecorder) Events(ctx, after, limit any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Events", reflect.TypeOf((*MockStore)(nil).Events), ctx, after, limit)
 }
 
+// HeldSlots mocks base method.
+func (m *MockStore) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx}
+	for _, a := range volunteers {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "HeldSlots", varargs...)
+	ret0, _ := ret[0].(map[string][]volmatch.HeldSlot)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// HeldSlots indicates an expected call of HeldSlots.
+func (mr *MockStoreMockRecorder) HeldSlots(ctx any, volunteers ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx}, volunteers...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "HeldSlots", reflect.TypeOf((*MockStore)(nil).HeldSlots), varargs...)
+}
+
 // ImportServices mocks base method.
 func (m *MockStore) ImportServices(ctx context.Context, ss []*volmatch.ImportedService) (int, error) {
 	m.ctrl.T.Helper()

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"volmatch"
 	"volmatch/matcher"
@@ -11,7 +12,8 @@ import (
 	"volmatch/scoring"
 )
 
-// TestConcurrent ranks while others upsert and delete (run with -race).
+// TestConcurrent ranks while others upsert and delete volunteers and set
+// their held slots (run with -race).
 func TestConcurrent(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
 	var vs []*volmatch.Volunteer
@@ -30,9 +32,17 @@ func TestConcurrent(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(w), 1))
 			for i := range 300 {
 				v := grid.FeatVolunteer(r, r.IntN(2500))
-				if i%3 == 0 {
+				switch i % 4 {
+				case 0:
 					f.Delete(v.ID)
-				} else {
+				case 1:
+					// A slot over the needs' ten days: the busy gate
+					// changes while others rank.
+					at := needs[r.IntN(len(needs))].Shifts[0].Start
+					f.UpsertHeld(v, []volmatch.HeldSlot{{Assignment: "A" + v.ID, Start: at, End: at.Add(time.Hour)}})
+				case 2:
+					f.SetHeld(v.ID, nil)
+				default:
 					f.Upsert(v)
 				}
 			}

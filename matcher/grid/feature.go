@@ -67,6 +67,13 @@ var (
 // floor, its prefix is counted a word at a time from the bitsets (weekly
 // hours, dated exceptions, the gates) without reading a row.
 //
+// The index also keeps the time slots each volunteer holds (SetHeld,
+// UpsertHeld, LoadHeld; held.go), bucketed by week: the busy gate. A query
+// hands a volunteer's slots to its callback with the volunteer, and counts
+// a word at a time only the rows none of whose slots can touch its shifts,
+// so that a ranking with the busy gate reads no store and keeps its
+// bounded pruning.
+//
 // Features is safe for concurrent use: readers share a read lock, writers
 // hold the write lock; a query calls its callback under the read lock, so
 // the callback must not call back into the index. The index keeps the
@@ -107,6 +114,13 @@ type Features struct {
 	prefID    map[string]int32 // preferred domain keys, ids by first sight
 	prefKeys  []string
 	insured   expiries // every live row by InsuredUntil
+
+	// held keeps the slots each row holds (held.go): by row, by week
+	// bucket, and by ID for All.
+	held      map[int32]Held
+	heldAll   map[string]Held
+	heldWeeks map[int64]*weekBits
+	heldLong  weekBits
 
 	pool sync.Pool // *[]uint64 pruneQuery buffers
 }
@@ -208,6 +222,7 @@ func (f *Features) Load(vs []*volmatch.Volunteer) {
 	defer f.mu.Unlock()
 	if f.all {
 		f.scan = vs
+		f.heldAll = nil
 		return
 	}
 	f.reset()
@@ -328,8 +343,15 @@ func (f *Features) Compact() {
 		arena[k] = c
 		copies[k] = &arena[k]
 	}
+	held := make(map[string]Held, len(f.held))
+	for r, h := range f.held {
+		held[f.cells[f.rows[r].cell][f.rows[r].pos].v.ID] = h
+	}
 	f.reset()
 	f.load(copies)
+	for id, h := range held {
+		f.setHeld(id, h)
+	}
 }
 
 // Reset empties the index (a follower calls it before a full load).
@@ -337,7 +359,7 @@ func (f *Features) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.all {
-		f.scan = nil
+		f.scan, f.heldAll = nil, nil
 		return
 	}
 	f.reset()
@@ -359,6 +381,7 @@ func (f *Features) reset() {
 	f.langID, f.langBits = map[string]int32{}, nil
 	f.prefID, f.prefKeys = map[string]int32{}, nil
 	f.insured = expiries{}
+	f.resetHeld()
 }
 
 // Len returns the number of volunteers indexed (held, for All).
@@ -392,12 +415,14 @@ func (f *Features) Delete(id string) {
 	defer f.mu.Unlock()
 	if f.all {
 		f.deleteAll(id)
+		delete(f.heldAll, id)
 		return
 	}
 	r, ok := f.byID[id]
 	if !ok {
 		return
 	}
+	f.dropHeld(r)
 	f.remove(r)
 	delete(f.byID, id)
 	f.free = append(f.free, r)
@@ -745,7 +770,7 @@ var clsGate = [nCls]string{scoring.GateSkill, scoring.GateCertificate, scoring.G
 // examined rows, those free for no shift by their weekly pattern are counted
 // here by their exact reason; the rest go to fn and the scorer.
 func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *volmatch.Volunteer)) volmatch.Exclusions {
-	ex, _ := f.prune(n, shifts, nil, func(v *volmatch.Volunteer) float64 { fn(v); return math.Inf(-1) })
+	ex, _ := f.prune(n, shifts, nil, func(v *volmatch.Volunteer, _ Held) float64 { fn(v); return math.Inf(-1) })
 	return ex
 }
 
@@ -757,26 +782,33 @@ func (f *Features) Prune(n *volmatch.Need, shifts []volmatch.Shift, fn func(v *v
 // and the weekly pattern covering a shift for which passing at that end
 // decides) whose score bound under bound (the need prepared for shifts),
 // from the compact row, is below the floor fn last returned; it returns how
-// many it left out that way. A caller ranking with a busy gate must use
-// Prune instead.
-func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound *scoring.Prepared, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+// many it left out that way. The busy gate counts too: fn gets the slots
+// the volunteer holds (SetHeld) when one may overlap a shift, and a row
+// left out is free of its slots on the shift it is eligible for. With a
+// nil bound no row is left out (Prune, with the held slots). A caller
+// whose busy gate reads elsewhere than the index must pass a nil bound.
+func (f *Features) PruneBounded(n *volmatch.Need, shifts []volmatch.Shift, bound *scoring.Prepared, fn func(v *volmatch.Volunteer, held Held) float64) (volmatch.Exclusions, int) {
 	return f.prune(n, shifts, bound, fn)
 }
 
-func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound *scoring.Prepared, fn func(v *volmatch.Volunteer) float64) (volmatch.Exclusions, int) {
+func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound *scoring.Prepared, fn func(v *volmatch.Volunteer, held Held) float64) (volmatch.Exclusions, int) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	ex := volmatch.Exclusions{}
 	if f.all {
 		for _, v := range f.scan {
-			fn(v)
+			var h Held
+			if v != nil {
+				h = f.heldAll[v.ID]
+			}
+			fn(v, h)
 		}
 		return ex, 0
 	}
 	if len(shifts) == 0 {
 		for r := range f.rows {
 			if f.live.has(int32(r)) {
-				fn(f.cells[f.rows[r].cell][f.rows[r].pos].v)
+				fn(f.cells[f.rows[r].cell][f.rows[r].pos].v, f.held[int32(r)])
 			}
 		}
 		return ex, 0
@@ -818,8 +850,15 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound *scori
 		passAll, rel = f.filter(n, tmax, nil)
 		defer rel()
 	}
-	q := pruneQuery{f: f, n: n, s0: s0, pass: pass, prune: prune, passAll: passAll, allPass: allPass,
+	q := pruneQuery{f: f, n: n, s0: s0, shifts: shifts, pass: pass, prune: prune, passAll: passAll, allPass: allPass,
 		whole: whole, bound: bound, fn: fn, floor: math.Inf(-1), ex: ex}
+	if len(f.held) > 0 {
+		lo, hi := s0.Start.UnixNano(), s0.End.UnixNano()
+		for _, s := range shifts[1:] {
+			lo, hi = min(lo, s.Start.UnixNano()), max(hi, s.End.UnixNano())
+		}
+		q.busy = f.heldFor(lo, hi)
+	}
 	q.hours = make([]volmatch.Week, len(shifts))
 	q.hourList = make([][]uint8, len(shifts))
 	for i, s := range shifts {
@@ -877,9 +916,13 @@ func (f *Features) prune(n *volmatch.Need, shifts []volmatch.Shift, bound *scori
 // pruneQuery is the state of one Prune: the need, its shifts and bitsets, and
 // the counts so far.
 type pruneQuery struct {
-	f                    *Features
-	n                    *volmatch.Need
-	s0                   volmatch.Shift // the first considered shift
+	f      *Features
+	n      *volmatch.Need
+	s0     volmatch.Shift // the first considered shift
+	shifts []volmatch.Shift
+	// busy are the held-slot buckets (held.go) whose rows may hold a slot
+	// overlapping a shift: none when no row does.
+	busy                 []bitset
 	pass, prune, passAll bitset
 	allPass              bool              // pass is every live row
 	whole                bool              // prune is pass
@@ -891,7 +934,7 @@ type pruneQuery struct {
 	// at least fitVals[j]: the rows outside it have a skill fit below it.
 	fitVals  []float64
 	fitSets  [][]bitset
-	fn       func(v *volmatch.Volunteer) float64
+	fn       func(v *volmatch.Volunteer, held Held) float64
 	floor    float64 // the floor fn last returned
 	reach    float64
 	est      estimate
@@ -1047,7 +1090,7 @@ func (q *pruneQuery) countWord(cell []cellEntry, w int32, p uint64) {
 		}
 	}
 	free := p & freeAny
-	sure := p & (freeDec | wordOf(q.passAll, w)&freeAny) &^ wordOf(f.exc, w)
+	sure := p & (freeDec | wordOf(q.passAll, w)&freeAny) &^ wordOf(f.exc, w) &^ q.busyWord(w)
 	q.h[clsPass] += bits.OnesCount64(p)
 	q.nAvail += bits.OnesCount64(p) - bits.OnesCount64(free)
 	q.nSkipped += bits.OnesCount64(sure)
@@ -1056,7 +1099,7 @@ func (q *pruneQuery) countWord(cell []cellEntry, w int32, p uint64) {
 		if q.decidedFree(e) {
 			q.nSkipped++
 		} else {
-			q.floor = q.fn(e.v)
+			q.floor = q.fn(e.v, q.heldOf(e.row))
 		}
 	}
 }
@@ -1087,7 +1130,7 @@ func (q *pruneQuery) countIn(cell []cellEntry, a, b int32) {
 			}
 		}
 		free := p & freeAny
-		sure := p & (freeDec | wordOf(q.passAll, w)&freeAny) &^ wordOf(f.exc, w)
+		sure := p & (freeDec | wordOf(q.passAll, w)&freeAny) &^ wordOf(f.exc, w) &^ q.busyWord(w)
 		q.h[clsPass] += bits.OnesCount64(p)
 		q.nAvail += bits.OnesCount64(p) - bits.OnesCount64(free)
 		q.nSkipped += bits.OnesCount64(sure)
@@ -1096,7 +1139,7 @@ func (q *pruneQuery) countIn(cell []cellEntry, a, b int32) {
 			if q.decidedFree(e) {
 				q.nSkipped++
 			} else {
-				q.floor = q.fn(e.v)
+				q.floor = q.fn(e.v, q.heldOf(e.row))
 			}
 		}
 	}
@@ -1154,7 +1197,7 @@ func (q *pruneQuery) row(e *cellEntry, sorted, below bool) {
 			q.nSkipped++ // eligible on some shift, cannot enter the ranking
 			return
 		}
-		q.floor = q.fn(e.v)
+		q.floor = q.fn(e.v, q.heldOf(e.row))
 		return
 	}
 	// Free for no shift by the weekly pattern: excluded here.
@@ -1206,13 +1249,15 @@ func (q *pruneQuery) below(e *cellEntry, minKm float64) bool {
 }
 
 // decidedFree reports whether a row passing the first five gates at the
-// first shift's end is free, weekly pattern and dated exceptions both, for
-// a shift on which it passes them for certain.
+// first shift's end is free, weekly pattern, dated exceptions and held
+// slots all, for a shift on which it passes them for certain.
 func (q *pruneQuery) decidedFree(e *cellEntry) bool {
 	all := q.passAll.has(e.row)
+	held := q.heldOf(e.row)
 	for i, w := range q.hours {
 		if (all || q.decided[i]) && e.avail.Covers(w) &&
-			(e.excLo > e.excHi || q.spans[i][1] <= e.excLo || q.spans[i][0] >= e.excHi) {
+			(e.excLo > e.excHi || q.spans[i][1] <= e.excLo || q.spans[i][0] >= e.excHi) &&
+			!held.Busy(q.shifts[i]) {
 			return true
 		}
 	}

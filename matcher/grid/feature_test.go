@@ -95,50 +95,136 @@ func featNeed(r *rand.Rand) *volmatch.Need {
 // over every volunteer: the eligible (for some shift) and, for the others,
 // the gate failed on the first shift.
 func exhaustiveCounts(vs []*volmatch.Volunteer, n *volmatch.Need) (map[string]bool, volmatch.Exclusions) {
+	return exhaustiveHeld(vs, n, nil)
+}
+
+// exhaustiveHeld is exhaustiveCounts with the busy gate over held (by
+// volunteer ID), as scoring.Busy applies it.
+func exhaustiveHeld(vs []*volmatch.Volunteer, n *volmatch.Need, held map[string][]volmatch.Assignment) (map[string]bool, volmatch.Exclusions) {
 	eligible, ex := map[string]bool{}, volmatch.Exclusions{}
 	for _, v := range vs {
 		ok := false
 		for _, s := range n.Shifts {
-			ok = ok || scoring.Gate(v, n, s) == ""
+			ok = ok || gateHeld(v, n, s, held[v.ID]) == ""
 		}
 		if ok {
 			eligible[v.ID] = true
 		} else {
-			ex[scoring.Gate(v, n, n.Shifts[0])]++
+			ex[gateHeld(v, n, n.Shifts[0], held[v.ID])]++
 		}
 	}
 	return eligible, ex
+}
+
+// gateHeld is scoring.Gate, then the busy gate over held.
+func gateHeld(v *volmatch.Volunteer, n *volmatch.Need, s volmatch.Shift, held []volmatch.Assignment) string {
+	if g := scoring.Gate(v, n, s); g != "" {
+		return g
+	}
+	if scoring.Busy(held, s) {
+		return scoring.GateBusy
+	}
+	return ""
+}
+
+// featHeld draws held assignments for about one volunteer in three, over
+// the ten days the needs' shifts fall in and beyond (some long, some
+// cancelled, which hold nothing), and returns them with the slots SetHeld
+// takes.
+func featHeld(r *rand.Rand, vs []*volmatch.Volunteer) (map[string][]volmatch.Assignment, map[string][]volmatch.HeldSlot) {
+	as, slots := map[string][]volmatch.Assignment{}, map[string][]volmatch.HeldSlot{}
+	for _, v := range vs {
+		if r.IntN(3) > 0 {
+			continue
+		}
+		for k := range 1 + r.IntN(3) {
+			start := featMonday.Add(time.Duration(r.IntN(24*14)-24*2) * time.Hour)
+			d := time.Duration(1+r.IntN(5)) * time.Hour
+			if r.IntN(20) == 0 {
+				d = time.Duration(24*7*(1+r.IntN(10))) * time.Hour // a long pairing
+			}
+			st := volmatch.AssignReserved
+			if r.IntN(6) == 0 {
+				st = volmatch.AssignCancelled
+			}
+			a := volmatch.Assignment{ID: fmt.Sprintf("A%s-%d", v.ID, k), Volunteer: v.ID, Start: start, End: start.Add(d), Status: st}
+			as[v.ID] = append(as[v.ID], a)
+		}
+		ptrs := make([]*volmatch.Assignment, len(as[v.ID]))
+		for i := range as[v.ID] {
+			ptrs[i] = &as[v.ID][i]
+		}
+		if hs := volmatch.HeldSlotsOf(ptrs); len(hs) > 0 {
+			slots[v.ID] = hs
+		}
+	}
+	return as, slots
 }
 
 // TestPrune: the index yields every eligible volunteer, and its counts of
 // the pruned plus the scorer's verdicts on the yielded equal the exhaustive
 // exclusion counts.
 func TestPrune(t *testing.T) {
+	t.Run("free", func(t *testing.T) { testPrune(t, false) })
+	t.Run("held", func(t *testing.T) { testPrune(t, true) })
+}
+
+// testPrune is TestPrune, with held slots on about a third of the
+// volunteers when held: then the busy gate counts too, from the slots the
+// index keeps (SetHeld, some set before a Compact, some after).
+func testPrune(t *testing.T, withHeld bool) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var vs []*volmatch.Volunteer
 	for i := range 3000 {
 		vs = append(vs, featVolunteer(r, i))
 	}
 	f := NewFeatures(vs)
+	var held map[string][]volmatch.Assignment
+	if withHeld {
+		var slots map[string][]volmatch.HeldSlot
+		held, slots = featHeld(r, vs)
+		half := 0
+		for id, hs := range slots {
+			if half++; half%2 == 0 {
+				f.SetHeld(id, hs)
+			}
+		}
+		f.Compact()
+		f.LoadHeld(slots)
+		for id, hs := range slots {
+			if got := f.Held(id); got.Len() != len(hs) {
+				t.Fatalf("Held(%s) = %d slots, want %d", id, got.Len(), len(hs))
+			}
+		}
+	}
 	sc := scoring.NewScorer(nil, scoring.Options{})
-	pruned, leftOut := 0, 0
+	pruned, leftOut, busy := 0, 0, 0
 	for i := range 300 {
 		n := featNeed(r)
-		eligible, want := exhaustiveCounts(vs, n)
+		eligible, want := exhaustiveHeld(vs, n, held)
+		busy += want[scoring.GateBusy]
 		got := volmatch.Exclusions{}
 		yielded := map[string]bool{}
-		ex := f.Prune(n, n.Shifts, func(v *volmatch.Volunteer) {
+		ex, _ := f.PruneBounded(n, n.Shifts, nil, func(v *volmatch.Volunteer, h Held) float64 {
 			if yielded[v.ID] {
 				t.Fatalf("need %d: %s yielded twice", i, v.ID)
 			}
 			yielded[v.ID] = true
 			ok := false
 			for _, s := range n.Shifts {
-				ok = ok || scoring.Gate(v, n, s) == ""
+				ok = ok || gateHeld(v, n, s, held[v.ID]) == ""
+			}
+			// The slots handed over decide the busy gate as the
+			// assignments do, for every shift.
+			for _, s := range n.Shifts {
+				if h.Busy(s) != scoring.Busy(held[v.ID], s) {
+					t.Fatalf("need %d: %s: Held.Busy(%s) = %v, scoring.Busy %v", i, v.ID, s.ID, h.Busy(s), !h.Busy(s))
+				}
 			}
 			if !ok {
-				got[scoring.Gate(v, n, n.Shifts[0])]++
+				got[gateHeld(v, n, n.Shifts[0], held[v.ID])]++
 			}
+			return math.Inf(-1)
 		})
 		for id := range eligible {
 			if !yielded[id] {
@@ -159,11 +245,11 @@ func TestPrune(t *testing.T) {
 		// can decide is left out and counted eligible; the others are
 		// yielded; the exclusions are the same.
 		gotB, yieldedEligible := volmatch.Exclusions{}, 0
-		exB, skipped := f.PruneBounded(n, n.Shifts, sc.Prepare(n, n.Shifts), func(v *volmatch.Volunteer) float64 {
+		exB, skipped := f.PruneBounded(n, n.Shifts, sc.Prepare(n, n.Shifts), func(v *volmatch.Volunteer, _ Held) float64 {
 			if eligible[v.ID] {
 				yieldedEligible++
 			} else {
-				gotB[scoring.Gate(v, n, n.Shifts[0])]++
+				gotB[gateHeld(v, n, n.Shifts[0], held[v.ID])]++
 			}
 			return math.Inf(1)
 		})
@@ -178,7 +264,7 @@ func TestPrune(t *testing.T) {
 		// Without a bound nothing is left out: PruneBounded yields the set
 		// of Prune, with its exclusions.
 		again := map[string]bool{}
-		exN, skippedN := f.PruneBounded(n, n.Shifts, nil, func(v *volmatch.Volunteer) float64 {
+		exN, skippedN := f.PruneBounded(n, n.Shifts, nil, func(v *volmatch.Volunteer, _ Held) float64 {
 			again[v.ID] = true
 			return math.Inf(1)
 		})
@@ -189,6 +275,9 @@ func TestPrune(t *testing.T) {
 	}
 	if pruned == 0 || leftOut == 0 {
 		t.Errorf("the index pruned %d and left out %d eligible volunteers; want some of each", pruned, leftOut)
+	}
+	if withHeld && busy == 0 {
+		t.Errorf("no volunteer was excluded as busy; want some")
 	}
 }
 

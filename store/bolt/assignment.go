@@ -32,31 +32,46 @@ func heldBy(tx *bbolt.Tx, volunteer string) ([]*volmatch.Assignment, error) {
 // invite.accepted event. missing is the code for a missing need, shift or
 // volunteer (ECONFLICT for an accept, whose invitation existed).
 func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at time.Time, missing string) (*volmatch.Assignment, error) {
-	n, _, err := loadNeed(tx, r.Need)
+	n, sh, err := checkReserve(tx, r, missing)
 	if err != nil {
 		return nil, err
+	}
+	return s.writeReserve(tx, r, n, sh, invite, at)
+}
+
+// checkReserve reads and checks one reservation in tx, writing nothing:
+// the need and the shift it reserves a slot of.
+func checkReserve(tx *bbolt.Tx, r volmatch.Reservation, missing string) (*volmatch.Need, volmatch.Shift, error) {
+	n, _, err := loadNeed(tx, r.Need)
+	if err != nil {
+		return nil, volmatch.Shift{}, err
 	}
 	sh, err := r.Find(n, missing)
 	if err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
 	if tx.Bucket(bVolunteers).Get([]byte(r.Volunteer)) == nil {
-		return nil, volmatch.Errorf(missing, "volunteer %s not found", r.Volunteer)
+		return nil, volmatch.Shift{}, volmatch.Errorf(missing, "volunteer %s not found", r.Volunteer)
 	}
 	held, err := heldBy(tx, r.Volunteer)
 	if err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
 	if err := volmatch.CheckReservation(n, sh, sh.Filled, held, r.Volunteer); err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
 	sessions, err := heldSessions(tx, r.Volunteer) // training.go
 	if err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
 	if err := volmatch.CheckSessions(sessions, sh); err != nil {
-		return nil, err
+		return nil, volmatch.Shift{}, err
 	}
+	return n, sh, nil
+}
+
+// writeReserve writes a reservation checkReserve passed (see reserve).
+func (s *Store) writeReserve(tx *bbolt.Tx, r volmatch.Reservation, n *volmatch.Need, sh volmatch.Shift, invite string, at time.Time) (*volmatch.Assignment, error) {
 	b := tx.Bucket(bAssignments)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -196,4 +211,51 @@ func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*vo
 		return nil, err
 	}
 	return &a, nil
+}
+
+// HeldSlots returns the slots each named volunteer holds, or every
+// volunteer's when none is named (see volmatch.AssignmentStore). A
+// volunteer who never held an assignment costs no read.
+func (s *Store) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
+	out := map[string][]volmatch.HeldSlot{}
+	if len(volunteers) == 0 {
+		err := each(ctx, s, bAssignments, nil, func(a *volmatch.Assignment) error {
+			if a.Status.Holds() {
+				out[a.Volunteer] = append(out[a.Volunteer], volmatch.HeldSlot{Assignment: a.ID, Start: a.Start, End: a.End})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bolt: held slots: %w", err)
+		}
+		return out, nil
+	}
+	ask := volunteers[:0:0]
+	for _, id := range volunteers {
+		if s.holders.has(id) || s.closed.Load() {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("bolt: %w", err)
+		}
+		return out, nil
+	}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		for _, id := range ask {
+			held, err := heldBy(tx, id)
+			if err != nil {
+				return err
+			}
+			if slots := volmatch.HeldSlotsOf(held); len(slots) > 0 {
+				out[id] = slots
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: held slots: %w", err)
+	}
+	return out, nil
 }

@@ -269,13 +269,23 @@ func putJSON(b *bbolt.Bucket, k []byte, v any) error {
 
 // appendChange appends one entry to the change feed.
 func appendChange(tx *bbolt.Tx, kind volmatch.ChangeKind, id string, deleted bool) error {
+	return putChange(tx, volmatch.Change{Kind: kind, ID: id, Deleted: deleted})
+}
+
+// appendDerived appends a change of derived figures only (Change.Derived).
+func appendDerived(tx *bbolt.Tx, kind volmatch.ChangeKind, id string) error {
+	return putChange(tx, volmatch.Change{Kind: kind, ID: id, Derived: true})
+}
+
+func putChange(tx *bbolt.Tx, c volmatch.Change) error {
 	b := tx.Bucket(bChanges)
 	b.FillPercent = 0.95
 	seq, err := b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("bolt: change sequence: %w", err)
 	}
-	return putJSON(b, u64(seq), volmatch.Change{Seq: seq, Kind: kind, ID: id, Deleted: deleted})
+	c.Seq = seq
+	return putJSON(b, u64(seq), c)
 }
 
 // appendEvent appends one event to the log, giving it its Seq.

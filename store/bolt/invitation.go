@@ -136,19 +136,27 @@ func respond(tx *bbolt.Tx, inv *volmatch.Invitation, status volmatch.InviteStatu
 // Accept reserves the invitation's slot atomically (see
 // volmatch.InvitationStore): ENOTFOUND for a missing invitation, ECONFLICT
 // when it is not sent, the need or shift is gone, or CheckReservation
-// refuses.
+// refuses. Concurrent accepts share a transaction and its fsync (group
+// commit, group.go): every check comes before the first write, so a
+// refused accept writes nothing in the shared transaction, and each
+// accept still returns once it is durable.
 func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*volmatch.Assignment, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
 	var a *volmatch.Assignment
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.updateGrouped(ctx, func(tx *bbolt.Tx) error {
+		a = nil
 		inv, err := loadSent(tx, inviteID)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
-		a, err = s.reserve(tx, volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team}, inv.ID, at, volmatch.ECONFLICT)
+		r := volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team}
+		n, sh, err := checkReserve(tx, r, volmatch.ECONFLICT)
 		if err != nil {
+			return refuse(err)
+		}
+		if a, err = s.writeReserve(tx, r, n, sh, inv.ID, at); err != nil {
 			return err
 		}
 		return respond(tx, inv, volmatch.InviteAccepted, at)
@@ -204,5 +212,5 @@ func updateStats(tx *bbolt.Tx, id string, fn func(*volmatch.VolunteerStats)) err
 	if err := putJSON(b, []byte(id), &v); err != nil {
 		return err
 	}
-	return appendChange(tx, volmatch.ChangeVolunteer, id, false)
+	return appendDerived(tx, volmatch.ChangeVolunteer, id)
 }

@@ -46,7 +46,7 @@ func addFill(tx *bbolt.Tx, need, shift string, delta int) error {
 	if err != nil {
 		return fmt.Errorf("bolt: fill count of shift %s of need %s: %w", shift, need, err)
 	}
-	return appendChange(tx, volmatch.ChangeNeed, need, false)
+	return appendDerived(tx, volmatch.ChangeNeed, need)
 }
 
 // loadNeed reads need id with its shifts' Filled set from the fill counts.

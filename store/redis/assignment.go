@@ -3,9 +3,12 @@ package redis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"volmatch"
 )
@@ -250,7 +253,7 @@ func (s *Store) Advance(ctx context.Context, id string, step volmatch.Step) (*vo
 		if held && !a.Status.Holds() {
 			o.hincr(s.fillKey(a.Need), a.Shift, -1, true)
 			o.hdel(s.k("held", a.Volunteer), a.ID)
-			o.change(volmatch.ChangeNeed, a.Need, false)
+			o.derived(volmatch.ChangeNeed, a.Need)
 		}
 		return o.event(ev)
 	})
@@ -289,6 +292,62 @@ func (s *Store) advanceStats(ctx context.Context, o *ops, vol string, fn func(*v
 	if d := next.Declined - cur.Declined; d != 0 {
 		o.hincr(s.vstKey(vol), "declined", d, false)
 	}
-	o.change(volmatch.ChangeVolunteer, vol, false)
+	o.derived(volmatch.ChangeVolunteer, vol)
 	return nil
+}
+
+// HeldSlots returns the slots each named volunteer holds, from their held
+// hashes in one round trip, or every volunteer's when none is named (a walk
+// of every assignment, for a follower's start). See
+// volmatch.AssignmentStore.
+func (s *Store) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
+	out := map[string][]volmatch.HeldSlot{}
+	if len(volunteers) == 0 {
+		err := each(ctx, s, s.k("ids", "asg"), s.asgKey, nil, func(a *volmatch.Assignment) error {
+			if a.Status.Holds() {
+				out[a.Volunteer] = append(out[a.Volunteer], volmatch.HeldSlot{Assignment: a.ID, Start: a.Start, End: a.End})
+			}
+			return nil
+		})
+		return out, err
+	}
+	p := s.c.Pipeline()
+	hs := make([]*goredis.MapStringStringCmd, len(volunteers))
+	for i, id := range volunteers {
+		hs[i] = p.HGetAll(ctx, s.k("held", id))
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, s.err("read held slots", err)
+	}
+	for i, id := range volunteers {
+		h := hs[i].Val()
+		if len(h) == 0 {
+			continue
+		}
+		slots := make([]volmatch.HeldSlot, 0, len(h))
+		for aid, v := range h {
+			f := strings.Split(v, "\t")
+			if len(f) != 4 {
+				return nil, fmt.Errorf("redis: held slot %s of %s: %q is not NEED\\tSHIFT\\tSTART\\tEND", aid, id, v)
+			}
+			start, err1 := untkey(f[2])
+			end, err2 := untkey(f[3])
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("redis: held slot %s of %s: bad time in %q", aid, id, v)
+			}
+			slots = append(slots, volmatch.HeldSlot{Assignment: aid, Start: start, End: end})
+		}
+		slices.SortFunc(slots, func(a, b volmatch.HeldSlot) int { return strings.Compare(a.Assignment, b.Assignment) })
+		out[id] = slots
+	}
+	return out, nil
+}
+
+// untkey reads a time written by tkey.
+func untkey(s string) (time.Time, error) {
+	u, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, int64(u^(1<<63))).UTC(), nil
 }

@@ -21,7 +21,9 @@
 //	{vm}:ids:KIND                    sorted set of IDs (score 0): ZRANGEBYLEX pages
 //	{vm}:ix:asgvol:V  {vm}:ix:asgshift:N:S  {vm}:ix:asgneed:N   assignment indexes
 //	{vm}:events {vm}:seq:events      the event log: a stream with IDs SEQ-0
-//	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0
+//	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0,
+//	                                 fields k (kind), i (ID), d (1: deleted), x (1:
+//	                                 derived figures only, volmatch.Change.Derived)
 //	{vm}:seq:asg                     assignment counter (IDs A000000000001 on)
 //	{vm}:partner:ID {vm}:offer:ID    partner JSON; offer JSON with its redeemed count
 //	{vm}:redemption:ID               redemption JSON (its ledger spend: txn:redeem-ID)

@@ -75,7 +75,8 @@ func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]volmatc
 		k, _ := m.Values["k"].(string)
 		id, _ := m.Values["i"].(string)
 		d, _ := m.Values["d"].(string)
-		return volmatch.Change{Seq: seq, Kind: volmatch.ChangeKind(k), ID: id, Deleted: d == "1"}, err
+		x, _ := m.Values["x"].(string)
+		return volmatch.Change{Seq: seq, Kind: volmatch.ChangeKind(k), ID: id, Deleted: d == "1", Derived: x == "1"}, err
 	})
 }
 

@@ -288,7 +288,7 @@ func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*vo
 		o.hdel(s.k("live"), liveField(inv.Volunteer, inv.Need, inv.Shift))
 		if volExists > 0 {
 			o.hincr(s.vstKey(inv.Volunteer), "declined", 1, false)
-			o.change(volmatch.ChangeVolunteer, inv.Volunteer, false)
+			o.derived(volmatch.ChangeVolunteer, inv.Volunteer)
 		}
 		return o.event(inv.DeclinedEvent(needOrStub(st, inv.Need, inv.Org), at))
 	})

@@ -18,7 +18,7 @@ import goredis "github.com/redis/go-redis/v9"
 const applySrc = `
 local a = ARGV
 local arity = {absent=4, present=4, eq=3, heq=4, ex=3, zempty=4, fence=4,
-  set=3, del=2, hset=4, hdel=3, hincr=5, zadd=3, zrem=3, event=2, change=4}
+  set=3, del=2, hset=4, hdel=3, hincr=5, zadd=3, zrem=3, event=2, change=5}
 local n = #a
 local i = 1
 while i <= n do
@@ -67,7 +67,11 @@ while i <= n do
     redis.call('XADD', KEYS[2], s .. '-0', 'e', '{"seq":' .. s .. string.sub(a[i+1], 9))
   elseif op == 'change' then
     local s = redis.call('INCR', KEYS[3])
-    redis.call('XADD', KEYS[4], s .. '-0', 'k', a[i+1], 'i', a[i+2], 'd', a[i+3])
+    if a[i+4] == '1' then
+      redis.call('XADD', KEYS[4], s .. '-0', 'k', a[i+1], 'i', a[i+2], 'd', a[i+3], 'x', '1')
+    else
+      redis.call('XADD', KEYS[4], s .. '-0', 'k', a[i+1], 'i', a[i+2], 'd', a[i+3])
+    end
   elseif op == 'fence' then
     if redis.call('HGET', a[i+1], 'state') == 'pending' then redis.call('HSET', a[i+1], 'state', 'committed') end
   end
@@ -163,7 +167,7 @@ if fkey ~= '' and redis.call('HGET', fkey, 'state') == 'pending' then
 end
 local function change(kind, id)
   local s = redis.call('INCR', KEYS[3])
-  redis.call('XADD', KEYS[4], s .. '-0', 'k', kind, 'i', id, 'd', '0')
+  redis.call('XADD', KEYS[4], s .. '-0', 'k', kind, 'i', id, 'd', '0', 'x', '1')
 end
 for j = 0, k - 1 do
   local b = 2 + j * W

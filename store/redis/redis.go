@@ -281,7 +281,12 @@ func (o *ops) change(kind volmatch.ChangeKind, id string, deleted bool) {
 	if deleted {
 		d = "1"
 	}
-	o.add("change", string(kind), id, d)
+	o.add("change", string(kind), id, d, "0")
+}
+
+// derived appends a change of derived figures only (Change.Derived).
+func (o *ops) derived(kind volmatch.ChangeKind, id string) {
+	o.add("change", string(kind), id, "0", "1")
 }
 
 // event appends ev to the log; its Seq is given by the script.

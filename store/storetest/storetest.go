@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Reasons", testReasons},
 		{"Invariants", testInvariants},
 		{"AdvanceFreesSlot", testAdvanceFreesSlot},
+		{"HeldSlots", testHeldSlots},
 		{"Events", testEvents},
 		{"Changes", testChanges},
 		{"FailedWriteWritesNothing", testFailedWrites},
