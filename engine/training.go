@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"volmatch"
-	"volmatch/matcher"
 	"volmatch/scoring"
 )
 
@@ -507,19 +506,11 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 	for _, c := range courses {
 		offered[c.Training]++
 	}
-	// The busy gate from every holding assignment, read once (the ranking's
-	// own gate reads the store per candidate).
-	held, err := Holding(ctx, e.store, "")
-	if err != nil {
-		return nil, err
-	}
-	byVol := map[string][]volmatch.Assignment{}
-	for _, a := range held {
-		byVol[a.Volunteer] = append(byVol[a.Volunteer], a)
-	}
-	eligibleFor := func(n *volmatch.Need) int {
-		return matcher.Rank(n, e.grid, e.scorer(), matcher.RankOptions{K: 1, After: now,
-			Busy: func(id string) []volmatch.Assignment { return byVol[id] }}).Eligible
+	// The ranking's eligible count (the busy gate from the grid's held
+	// slots, as every ranking reads it).
+	eligibleFor := func(n *volmatch.Need) (int, error) {
+		r, err := e.rank(ctx, n, RankOptions{K: 1})
+		return r.Eligible, err
 	}
 	type key struct{ training, district, domain string }
 	agg := map[key]*BlockingTraining{}
@@ -537,7 +528,10 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 		if unfilled == 0 {
 			continue
 		}
-		eligible := eligibleFor(n)
+		eligible, err := eligibleFor(n)
+		if err != nil {
+			return nil, err
+		}
 		for _, t := range n.Requires.Trainings {
 			// Blocked by t: eligible were t not required, and not now.
 			without := *n
@@ -550,7 +544,11 @@ func (e *Engine) BlockingTrainings(ctx context.Context, tok *volmatch.Token, dis
 			}
 			b.Needs++
 			b.Unfilled += unfilled
-			blocked[k] += eligibleFor(&without) - eligible
+			with, err := eligibleFor(&without)
+			if err != nil {
+				return nil, err
+			}
+			blocked[k] += with - eligible
 		}
 	}
 	out := make([]BlockingTraining, 0, len(agg))
