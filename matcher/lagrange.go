@@ -1,0 +1,399 @@
+package matcher
+
+import (
+	"math"
+	"slices"
+	"sync"
+)
+
+// schedules is what lagrangeBound reads of a batch, fixed by the pairs'
+// times and gains and so built once per batch: each volunteer's pairs
+// sorted by end (then start, then index), with their shifts, gains and
+// how many of the volunteer's pairs end by each one's start. Only the
+// prices change between the bounds of a subgradient, so a bound is one
+// pass of the dynamic programme over these arrays, on every core.
+type schedules struct {
+	// order[j] is a pair of b, grouped by volunteer as b.pairs
+	// (b.volStart bounds each volunteer's); shift and gain are its.
+	order []int32
+	shift []int32
+	gain  []int64
+	// prev[j] counts the volunteer's pairs (in order) that end by the
+	// start of order[j]: the last schedule order[j] can follow.
+	prev []int32
+	// fair[c] is the fairness cost of c shifts.
+	fair []int64
+	// maxN is the most pairs of one volunteer.
+	maxN int
+	// parts split the volunteers into the runs of lagrangeBound's
+	// goroutines: part p is volunteers parts[p] to parts[p+1].
+	parts []int
+	// byScore and ranks are b.byScore() and each pair's place in it,
+	// for lagrangePlan (built on its first call).
+	byScore, ranks []int32
+}
+
+// schedules returns b's schedules, built on first use.
+func (b *batch) schedules() *schedules {
+	if b.sched != nil {
+		return b.sched
+	}
+	sc := &schedules{
+		order: make([]int32, len(b.pairs)),
+		shift: make([]int32, len(b.pairs)),
+		gain:  make([]int64, len(b.pairs)),
+		prev:  make([]int32, len(b.pairs)),
+		fair:  make([]int64, b.o.MaxPerVolunteer+1),
+	}
+	for c := 1; c <= b.o.MaxPerVolunteer; c++ {
+		sc.fair[c] = sc.fair[c-1] + b.fairnessCost(c-1)
+	}
+	start := make([]int64, len(b.shifts))
+	end := make([]int64, len(b.shifts))
+	for s := range b.shifts {
+		start[s], end[s] = b.shifts[s].s.Start.UnixNano(), b.shifts[s].s.End.UnixNano()
+	}
+	for v := range b.vols {
+		lo, hi := b.volStart[v], b.volStart[v+1]
+		sc.maxN = max(sc.maxN, hi-lo)
+		mine := sc.order[lo:hi]
+		for i := range mine {
+			mine[i] = int32(lo + i)
+		}
+		slices.SortFunc(mine, func(x, y int32) int {
+			sx, sy := b.pairs[x].shift, b.pairs[y].shift
+			if c := cmpInt64(end[sx], end[sy]); c != 0 {
+				return c
+			}
+			if c := cmpInt64(start[sx], start[sy]); c != 0 {
+				return c
+			}
+			return int(x - y)
+		})
+		for j, i := range mine {
+			s := b.pairs[i].shift
+			sc.shift[lo+j], sc.gain[lo+j] = s, b.pairs[i].gain
+			p, _ := slices.BinarySearchFunc(mine[:j], start[s], func(x int32, t int64) int {
+				if end[b.pairs[x].shift] <= t {
+					return -1
+				}
+				return 1
+			})
+			sc.prev[lo+j] = int32(p)
+		}
+	}
+	// Parts of about equal pairs; one when the batch is small, where
+	// goroutines would cost more than they save.
+	workers := b.o.Workers
+	if len(b.pairs) < 20000 {
+		workers = 1
+	}
+	sc.parts = []int{0}
+	for p := 1; p < workers; p++ {
+		want := len(b.pairs) * p / workers
+		v, _ := slices.BinarySearch(b.volStart[:len(b.vols)], want)
+		sc.parts = append(sc.parts, max(v, sc.parts[len(sc.parts)-1]))
+	}
+	sc.parts = append(sc.parts, len(b.vols))
+	b.sched = sc
+	return sc
+}
+
+// lagrangeBound is the Lagrangian relaxation of the shifts' capacities at
+// the slot prices lambda (≥ 0): Σ free × price over the shifts, plus for
+// every volunteer the best schedule (no two shifts overlapping, at most
+// MaxPerVolunteer, fairness costs) with each pair's gain less its shift's
+// price. For any prices it is an upper bound on every conflict-free plan;
+// exact integer arithmetic, so it proves. When use is not nil, use[s]
+// is set to how many of the best schedules take shift s, and when sched is
+// not nil the pairs of the schedules are appended to it (ascending). The
+// volunteers are shared among goroutines; the result does not depend on
+// how many.
+func (b *batch) lagrangeBound(lambda []int64, use []int32, sched *[]int32) int64 {
+	sc := b.schedules()
+	var total int64
+	for s, bs := range b.shifts {
+		total += int64(bs.free) * lambda[s]
+	}
+	if use != nil {
+		clear(use)
+	}
+	nparts := len(sc.parts) - 1
+	if nparts == 1 {
+		var dp scheduleDP
+		total += dp.run(b, sc, lambda, sc.parts[0], sc.parts[1], use, sched)
+		return total
+	}
+	type out struct {
+		total int64
+		use   []int32
+		sched []int32
+	}
+	outs := make([]out, nparts)
+	var wg sync.WaitGroup
+	for p := range nparts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := &outs[p]
+			var u []int32
+			if use != nil {
+				u = make([]int32, len(b.shifts))
+				o.use = u
+			}
+			var sp *[]int32
+			if sched != nil {
+				sp = &o.sched
+			}
+			var dp scheduleDP
+			o.total = dp.run(b, sc, lambda, sc.parts[p], sc.parts[p+1], u, sp)
+		}()
+	}
+	wg.Wait()
+	for _, o := range outs {
+		total += o.total
+		if use != nil {
+			for s, n := range o.use {
+				use[s] += n
+			}
+		}
+		if sched != nil {
+			*sched = append(*sched, o.sched...)
+		}
+	}
+	return total
+}
+
+// scheduleDP finds volunteers' best schedules at given prices: weighted
+// interval scheduling with a count, its buffer reused across volunteers.
+type scheduleDP struct {
+	// val[j*(k+1)+c] is the best total of exactly c of the volunteer's
+	// first j pairs (in schedules order); none: no such set.
+	val []int64
+	k   int
+}
+
+// run adds up the best schedules of volunteers v0 to v1 at the prices
+// lambda, counting their shifts in use and appending their pairs to
+// sched (each when not nil).
+func (d *scheduleDP) run(b *batch, sc *schedules, lambda []int64, v0, v1 int, use []int32, sched *[]int32) int64 {
+	var total int64
+	for v := v0; v < v1; v++ {
+		lo, hi := b.volStart[v], b.volStart[v+1]
+		if lo == hi {
+			continue
+		}
+		val, c := d.best(sc, lo, hi, lambda)
+		total += val
+		if (use == nil && sched == nil) || c == 0 {
+			continue
+		}
+		first := 0
+		if sched != nil {
+			first = len(*sched)
+		}
+		d.walk(sc, lo, hi, c, func(i int32) {
+			if use != nil {
+				use[b.pairs[i].shift]++
+			}
+			if sched != nil {
+				*sched = append(*sched, i)
+			}
+		})
+		if sched != nil {
+			slices.Sort((*sched)[first:])
+		}
+	}
+	return total
+}
+
+// best returns the largest Σ (gain − price) − fair[c] over sets of c ≤
+// MaxPerVolunteer of the pairs lo..hi of sc of which no two overlap, and
+// the c of the best (the fewest pairs on ties). A pair not worth more
+// than its price is never in a best set, so it is passed over.
+func (d *scheduleDP) best(sc *schedules, lo, hi int, lambda []int64) (int64, int) {
+	n := hi - lo
+	k := min(len(sc.fair)-1, n)
+	d.k = k
+	w := k + 1
+	if cap(d.val) < (n+1)*w {
+		d.val = make([]int64, (sc.maxN+1)*(len(sc.fair)))
+	}
+	val := d.val[:(n+1)*w]
+	val[0] = 0
+	for c := 1; c <= k; c++ {
+		val[c] = none
+	}
+	gain, shift, prev := sc.gain[lo:hi], sc.shift[lo:hi], sc.prev[lo:hi]
+	for j := range n {
+		row, last := val[(j+1)*w:(j+2)*w], val[j*w:(j+1)*w]
+		wt := gain[j] - lambda[shift[j]]
+		if wt <= 0 {
+			copy(row, last)
+			continue
+		}
+		from := val[int(prev[j])*w:]
+		row[0] = 0
+		for c := 1; c <= k; c++ {
+			r := last[c]
+			if f := from[c-1]; f != none && f+wt > r {
+				r = f + wt
+			}
+			row[c] = r
+		}
+	}
+	best, bestC := int64(0), 0
+	final := val[n*w:]
+	for c := 1; c <= k; c++ {
+		if final[c] != none && final[c]-sc.fair[c] > best {
+			best, bestC = final[c]-sc.fair[c], c
+		}
+	}
+	return best, bestC
+}
+
+// none marks a count of items no set reaches in scheduleDP.
+const none = math.MinInt64 / 4
+
+// walk calls f with each pair of a best set of c of the pairs lo..hi of
+// sc (after best), latest first.
+func (d *scheduleDP) walk(sc *schedules, lo, hi, c int, f func(pair int32)) {
+	w := d.k + 1
+	for j := hi - lo; j > 0 && c > 0; {
+		if d.val[j*w+c] == d.val[(j-1)*w+c] {
+			j--
+			continue
+		}
+		f(sc.order[lo+j-1])
+		j, c = int(sc.prev[lo+j-1]), c-1
+	}
+}
+
+// lagrangePlan is a conflict-free plan built around Lagrangian schedules
+// (the pairs sched, as lagrangeBound gives them): the schedules' pairs
+// highest gain first, each taken while its shift has a free slot (so a
+// shift the schedules overfill keeps its best-paying volunteers), then
+// every pair highest score first wherever it still fits (the greedy
+// fill of repair). It returns the chosen pairs (ascending) and their
+// objective.
+func (b *batch) lagrangePlan(sched []int32) ([]int32, int64) {
+	sc := b.schedules()
+	if sc.byScore == nil {
+		sc.byScore = b.byScore()
+	}
+	rank := sc.rank()
+	mine := slices.Clone(sched)
+	slices.SortFunc(mine, func(x, y int32) int { return int(rank[x] - rank[y]) })
+	st := b.newState()
+	for _, i := range mine {
+		st.tryAdd(i)
+	}
+	for _, i := range sc.byScore {
+		st.tryAdd(i)
+	}
+	var chosen []int32
+	for i, c := range st.chosen {
+		if c {
+			chosen = append(chosen, int32(i))
+		}
+	}
+	return chosen, st.value()
+}
+
+// rank returns each pair's place in byScore.
+func (sc *schedules) rank() []int32 {
+	if sc.ranks == nil {
+		sc.ranks = make([]int32, len(sc.byScore))
+		for k, i := range sc.byScore {
+			sc.ranks[i] = int32(k)
+		}
+	}
+	return sc.ranks
+}
+
+// volume lowers the Lagrangian bound from the prices start (whose bound
+// is lb) by the volume algorithm (Barahona and Anbil, 2000): a
+// subgradient method whose direction is the capacities' violation by a
+// running average of the schedules met (an approximate primal solution
+// of the relaxation) rather than by the last ones, with Polyak's step
+// towards target (a plan's objective) and its size adapted to how the
+// steps fare. It returns the best prices met and their bound. The prices
+// are rounded to integers before each bound, so every bound is exact.
+func (b *batch) volume(start []int64, lb, target int64, iters int, stop func() bool) ([]int64, int64) {
+	ns := len(b.shifts)
+	best := start
+	centre := make([]float64, ns) // λ̄, the prices of the best bound
+	for s := range centre {
+		centre[s] = float64(start[s])
+	}
+	use := make([]int32, ns)
+	cur := make([]int64, ns)
+	copy(cur, start)
+	b.lagrangeBound(cur, use, nil)
+	avg := make([]float64, ns) // x̄ as shift use
+	for s := range avg {
+		avg[s] = float64(use[s])
+	}
+	zc := lb // the bound at centre
+	v := make([]float64, ns)
+	theta, alphaMax, reds := 0.1, 0.1, 0
+	lastCheck := zc
+	for it := 0; it < iters && lb > target && !stop(); it++ {
+		var norm float64
+		for s, bs := range b.shifts {
+			v[s] = float64(bs.free) - avg[s]
+			if centre[s] <= 0 && v[s] > 0 {
+				v[s] = 0
+			}
+			norm += v[s] * v[s]
+		}
+		if norm < 1e-9 {
+			break
+		}
+		step := theta * float64(zc-target) / norm
+		for s := range cur {
+			cur[s] = int64(math.Round(max(0, centre[s]-step*v[s])))
+		}
+		z := b.lagrangeBound(cur, use, nil)
+		// α minimising the violation of the new average, in
+		// [alphaMax/10, alphaMax].
+		var num, den float64
+		for s, bs := range b.shifts {
+			d := float64(use[s]) - avg[s]
+			num += (float64(bs.free) - avg[s]) * d
+			den += d * d
+		}
+		alpha := alphaMax
+		if den > 0 {
+			alpha = min(alphaMax, max(alphaMax/10, num/den))
+		}
+		for s := range avg {
+			avg[s] = alpha*float64(use[s]) + (1-alpha)*avg[s]
+		}
+		if z < zc {
+			var dot float64
+			for s, bs := range b.shifts {
+				dot += v[s] * (float64(bs.free) - float64(use[s]))
+			}
+			if dot >= 0 {
+				theta = min(2, theta*1.1)
+			}
+			for s := range centre {
+				centre[s] = float64(cur[s])
+			}
+			zc, reds = z, 0
+			if z < lb {
+				best, lb = slices.Clone(cur), z
+			}
+		} else if reds++; reds >= 20 {
+			theta, reds = max(theta*0.66, 1e-4), 0
+		}
+		if (it+1)%100 == 0 {
+			if float64(lastCheck-zc) < 0.01*float64(lastCheck-target) {
+				alphaMax = max(alphaMax/2, 1e-5)
+			}
+			lastCheck = zc
+		}
+	}
+	return best, lb
+}
