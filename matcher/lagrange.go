@@ -192,14 +192,21 @@ func (d *scheduleDP) run(b *batch, sc *schedules, lambda []int64, v0, v1 int, us
 		if sched != nil {
 			first = len(*sched)
 		}
-		d.walk(sc, lo, hi, c, func(i int32) {
+		// The best set, latest first (walk, inlined).
+		w := d.k + 1
+		for j := hi - lo; j > 0 && c > 0; {
+			if d.val[j*w+c] == d.val[(j-1)*w+c] {
+				j--
+				continue
+			}
 			if use != nil {
-				use[b.pairs[i].shift]++
+				use[sc.shift[lo+j-1]]++
 			}
 			if sched != nil {
-				*sched = append(*sched, i)
+				*sched = append(*sched, sc.order[lo+j-1])
 			}
-		})
+			j, c = int(sc.prev[lo+j-1]), c-1
+		}
 		if sched != nil {
 			slices.Sort((*sched)[first:])
 		}
@@ -225,6 +232,26 @@ func (d *scheduleDP) best(sc *schedules, lo, hi int, lambda []int64) (int64, int
 		val[c] = none
 	}
 	gain, shift, prev := sc.gain[lo:hi], sc.shift[lo:hi], sc.prev[lo:hi]
+	if k == 2 {
+		// The common cap of two, unrolled: a set of one is any pair of
+		// positive reduced gain, a set of two one after a set of one.
+		for j := range n {
+			row, last := val[(j+1)*3:(j+2)*3:(j+2)*3], val[j*3:(j+1)*3:(j+1)*3]
+			wt := gain[j] - lambda[shift[j]]
+			row[0] = 0
+			if wt <= 0 {
+				row[1], row[2] = last[1], last[2]
+				continue
+			}
+			row[1] = max(last[1], wt)
+			r := last[2]
+			if f := val[int(prev[j])*3+1]; f != none && f+wt > r {
+				r = f + wt
+			}
+			row[2] = r
+		}
+		return d.pick(sc, val[n*3:], k)
+	}
 	for j := range n {
 		row, last := val[(j+1)*w:(j+2)*w], val[j*w:(j+1)*w]
 		wt := gain[j] - lambda[shift[j]]
@@ -242,8 +269,13 @@ func (d *scheduleDP) best(sc *schedules, lo, hi int, lambda []int64) (int64, int
 			row[c] = r
 		}
 	}
+	return d.pick(sc, val[n*w:], k)
+}
+
+// pick returns the best of the final row of best's table, less the
+// fairness costs, and its count (the fewest on ties).
+func (d *scheduleDP) pick(sc *schedules, final []int64, k int) (int64, int) {
 	best, bestC := int64(0), 0
-	final := val[n*w:]
 	for c := 1; c <= k; c++ {
 		if final[c] != none && final[c]-sc.fair[c] > best {
 			best, bestC = final[c]-sc.fair[c], c
@@ -254,20 +286,6 @@ func (d *scheduleDP) best(sc *schedules, lo, hi int, lambda []int64) (int64, int
 
 // none marks a count of items no set reaches in scheduleDP.
 const none = math.MinInt64 / 4
-
-// walk calls f with each pair of a best set of c of the pairs lo..hi of
-// sc (after best), latest first.
-func (d *scheduleDP) walk(sc *schedules, lo, hi, c int, f func(pair int32)) {
-	w := d.k + 1
-	for j := hi - lo; j > 0 && c > 0; {
-		if d.val[j*w+c] == d.val[(j-1)*w+c] {
-			j--
-			continue
-		}
-		f(sc.order[lo+j-1])
-		j, c = int(sc.prev[lo+j-1]), c-1
-	}
-}
 
 // lagrangePlan is a conflict-free plan built around Lagrangian schedules
 // (the pairs sched, as lagrangeBound gives them): the schedules' pairs
