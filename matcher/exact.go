@@ -46,7 +46,9 @@ type relaxation struct {
 // found, Bound the largest bound of an open node, and Gap their
 // difference. The first flow and its repair are always solved (only ctx
 // stops them); the time limit counts from the start of the search, the
-// root's subgradient steps and fixing rounds included.
+// root's subgradient steps and fixing rounds included, and the root's
+// steps stop early enough to leave the plan around its schedules
+// (scheduleFlow) the time the first flow took.
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	s := &search{b: b, forbidden: make([]bool, len(b.pairs)), bestVal: -1}
 	lctx := ctx
