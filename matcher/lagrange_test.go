@@ -8,81 +8,145 @@ import (
 	"time"
 )
 
-// refLagrangeBound is lagrangeBound as it was before schedules: each
+// refLagrangeBound is lagrangeBound as it was before schedules
+// (refLagrangeBoundOld, the code of b9994a4 kept verbatim): each
 // volunteer's pairs of positive reduced gain sorted anew at every call,
 // one goroutine. It shares nothing with schedules but the batch.
 func refLagrangeBound(b *batch, lambda []int64) (int64, []int32, []int32) {
-	type item struct {
-		start, end, w int64
-		pair          int32
-	}
-	total := int64(0)
+	use := make([]int32, len(b.shifts))
+	var sched []int32
+	total := refLagrangeBoundOld(b, lambda, use, &sched)
+	return total, use, sched
+}
+
+func refLagrangeBoundOld(b *batch, lambda []int64, use []int32, sched *[]int32) int64 {
+	var total int64
 	for s, bs := range b.shifts {
 		total += int64(bs.free) * lambda[s]
 	}
-	use := make([]int32, len(b.shifts))
-	var sched []int32
-	k := b.o.MaxPerVolunteer
-	for v := range b.vols {
-		var items []item
-		for i := b.volStart[v]; i < b.volStart[v+1]; i++ {
-			p := b.pairs[i]
-			if w := p.gain - lambda[p.shift]; w > 0 {
-				s := b.shifts[p.shift].s
-				items = append(items, item{s.Start.UnixNano(), s.End.UnixNano(), w, int32(i)})
-			}
-		}
-		slices.SortFunc(items, func(x, y item) int {
-			if x.end != y.end {
-				return cmpInt64(x.end, y.end)
-			}
-			if x.start != y.start {
-				return cmpInt64(x.start, y.start)
-			}
-			return int(x.pair - y.pair)
-		})
-		n := len(items)
-		val := make([][]int64, n+1)
-		prev := make([]int, n)
-		for j := range val {
-			val[j] = make([]int64, k+1)
-			for c := 1; c <= k; c++ {
-				val[j][c] = none
-			}
-		}
-		for j, it := range items {
-			for prev[j] < j && items[prev[j]].end <= it.start {
-				prev[j]++
-			}
-			for c := 1; c <= k; c++ {
-				val[j+1][c] = val[j][c]
-				if f := val[prev[j]][c-1]; f != none {
-					val[j+1][c] = max(val[j+1][c], f+it.w)
-				}
-			}
-		}
-		best, bestC, fair := int64(0), 0, int64(0)
-		for c := 1; c <= k; c++ {
-			fair += b.fairnessCost(c - 1)
-			if val[n][c] != none && val[n][c]-fair > best {
-				best, bestC = val[n][c]-fair, c
-			}
-		}
-		total += best
-		var mine []int32
-		for j, c := n, bestC; j > 0 && c > 0; {
-			if val[j][c] == val[j-1][c] {
-				j--
-				continue
-			}
-			mine = append(mine, items[j-1].pair)
-			use[b.pairs[items[j-1].pair].shift]++
-			j, c = prev[j-1], c-1
-		}
-		slices.Sort(mine)
-		sched = append(sched, mine...)
+	if use != nil {
+		clear(use)
 	}
-	return total, use, sched
+	var dp refScheduleDP
+	for v := range b.vols {
+		dp.items = dp.items[:0]
+		for i := b.volStart[v]; i < b.volStart[v+1]; i++ {
+			p := &b.pairs[i]
+			if w := p.gain - lambda[p.shift]; w > 0 {
+				s := &b.shifts[p.shift].s
+				dp.items = append(dp.items, refItem{start: s.Start.UnixNano(), end: s.End.UnixNano(), w: w, pair: int32(i)})
+			}
+		}
+		val, c := dp.best(b.o.MaxPerVolunteer, b.fairnessCost)
+		total += val
+		if (use == nil && sched == nil) || c == 0 {
+			continue
+		}
+		first := 0
+		if sched != nil {
+			first = len(*sched)
+		}
+		dp.walk(c, func(i int32) {
+			if use != nil {
+				use[b.pairs[i].shift]++
+			}
+			if sched != nil {
+				*sched = append(*sched, i)
+			}
+		})
+		if sched != nil {
+			slices.Sort((*sched)[first:])
+		}
+	}
+	return total
+}
+
+// refScheduleDP finds one volunteer's best schedule: weighted interval
+// scheduling with a count, its buffers reused across volunteers.
+type refScheduleDP struct {
+	items []refItem
+	prev  []int
+	val   []int64
+	k     int
+}
+
+type refItem struct {
+	start, end int64
+	w          int64
+	pair       int32
+}
+
+// best returns the largest Σ w − Σ_{k<c} cost(k) over sets of c ≤ cap
+// items of which no two overlap, and the c of the best (the fewest
+// items on ties).
+func (d *refScheduleDP) best(cap int, cost func(int) int64) (int64, int) {
+	n := len(d.items)
+	if n == 0 {
+		return 0, 0
+	}
+	slices.SortFunc(d.items, func(x, y refItem) int {
+		if x.end != y.end {
+			return cmpInt64(x.end, y.end)
+		}
+		if x.start != y.start {
+			return cmpInt64(x.start, y.start)
+		}
+		return int(x.pair - y.pair)
+	})
+	k := min(cap, n)
+	d.k = k
+	// val[j*(k+1)+c]: the best total of exactly c items among the first j
+	// (by end); none: no such set.
+	d.val = slices.Grow(d.val[:0], (n+1)*(k+1))[:(n+1)*(k+1)]
+	d.prev = slices.Grow(d.prev[:0], n)[:n]
+	for c := range k + 1 {
+		d.val[c] = none
+	}
+	d.val[0] = 0
+	for j, it := range d.items {
+		// prev: how many items end by it.start (ends are sorted).
+		lo, hi := 0, j
+		for lo < hi {
+			m := (lo + hi) / 2
+			if d.items[m].end <= it.start {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		d.prev[j] = lo
+		row, last, from := d.val[(j+1)*(k+1):(j+2)*(k+1)], d.val[j*(k+1):(j+1)*(k+1)], d.val[lo*(k+1):(lo+1)*(k+1)]
+		row[0] = 0
+		for c := 1; c <= k; c++ {
+			row[c] = last[c]
+			if from[c-1] != none {
+				row[c] = max(row[c], from[c-1]+it.w)
+			}
+		}
+	}
+	best, bestC, fair := int64(0), 0, int64(0)
+	final := d.val[n*(k+1):]
+	for c := 1; c <= k; c++ {
+		fair += cost(c - 1)
+		if final[c] != none && final[c]-fair > best {
+			best, bestC = final[c]-fair, c
+		}
+	}
+	return best, bestC
+}
+
+// walk calls f with the pair of each item of a best set of c items (after
+// best), latest first.
+func (d *refScheduleDP) walk(c int, f func(pair int32)) {
+	k := d.k
+	for j := len(d.items); j > 0 && c > 0; {
+		if d.val[j*(k+1)+c] == d.val[(j-1)*(k+1)+c] {
+			j--
+			continue
+		}
+		f(d.items[j-1].pair)
+		j, c = d.prev[j-1], c-1
+	}
 }
 
 // TestLagrangeBoundEqualsReference: on random batches whose shifts chain,

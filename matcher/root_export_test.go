@@ -44,3 +44,20 @@ func (b *batch) RootSteps(logf func(string, ...any), ks []int) {
 		t0 += pcpu() - t1 // the flows of the other k do not count
 	}
 }
+
+// LagrangeBound is lagrangeBound at the first flow's prices with the
+// shifts' use counted (as a subgradient step does); reference: the
+// implementation before schedules (refLagrangeBound). The first call
+// builds the batch's schedules.
+func (b *batch) LagrangeBound(ctx context.Context, reference bool) (func() int64, error) {
+	rel, err := b.relax(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if reference {
+		use := make([]int32, len(b.shifts))
+		return func() int64 { return refLagrangeBoundOld(b, rel.lambda, use, nil) }, nil
+	}
+	use := make([]int32, len(b.shifts))
+	return func() int64 { return b.lagrangeBound(rel.lambda, use, nil) }, nil
+}
