@@ -532,9 +532,9 @@ func (b *batch) subgradient(start []int64, lb, target int64, iters int, stop fun
 // scheduleFlow offers as the incumbent the optimum over the plans in
 // which each volunteer whose pairs chain takes shifts of a chain-free
 // family around its best schedule at the prices lambda: the schedule's
-// shifts, then the others by gain less the price as long as the family
-// stays chain-free (the shifts that overlap form cliques). The flow of
-// such families is exact, so the plan is conflict-free. cb is the node's batch, orig its
+// shifts, then the others by gain as long as the family stays chain-free
+// (the shifts that overlap form cliques). The flow of such families is
+// exact, so the plan is conflict-free. cb is the node's batch, orig its
 // pairs' indexes in s.b (nil: s.b itself).
 func (s *search) scheduleFlow(ctx context.Context, cb *batch, orig []int32, lambda []int64) error {
 	var sched []int32
@@ -552,7 +552,7 @@ func (s *search) scheduleFlow(ctx context.Context, cb *batch, orig []int32, lamb
 		if _, _, chain := cb.slices(cb.pairs[lo:hi]); !chain {
 			continue
 		}
-		cb.chainFree(lo, hi, inSched, drop, lambda)
+		cb.chainFree(lo, hi, inSched, drop)
 	}
 	fb, forig := cb.restrict(drop)
 	rel, err := fb.relax(ctx)
@@ -576,11 +576,10 @@ func (s *search) scheduleFlow(ctx context.Context, cb *batch, orig []int32, lamb
 
 // chainFree marks in drop the pairs lo..hi (one volunteer's) left out of
 // its chain-free family: those of the schedule first, each a group, then
-// the others by gain less the shift's price in lambda (at 100,000
-// volunteers a plan 0.01–0.05 % better than by gain alone; ties by
-// index), each joining when the members it overlaps are exactly one
-// group, or opening a group when it overlaps none.
-func (b *batch) chainFree(lo, hi int, inSched, drop []bool, lambda []int64) {
+// the others by gain (ties by index), each joining when the members it
+// overlaps are exactly one group, or opening a group when it overlaps
+// none.
+func (b *batch) chainFree(lo, hi int, inSched, drop []bool) {
 	group := make([]int, hi-lo)
 	size := map[int]int{}
 	var rest []int
@@ -594,7 +593,7 @@ func (b *batch) chainFree(lo, hi int, inSched, drop []bool, lambda []int64) {
 		}
 	}
 	slices.SortFunc(rest, func(x, y int) int {
-		if c := cmpInt64(b.pairs[y].gain-lambda[b.pairs[y].shift], b.pairs[x].gain-lambda[b.pairs[x].shift]); c != 0 {
+		if c := cmpInt64(b.pairs[y].gain, b.pairs[x].gain); c != 0 {
 			return c
 		}
 		return x - y
