@@ -46,9 +46,10 @@ type relaxation struct {
 // found, Bound the largest bound of an open node, and Gap their
 // difference. The first flow and its repair are always solved (only ctx
 // stops them); the time limit counts from the start of the search, the
-// root's subgradient steps and fixing rounds included, and the root's
+// root's subgradient steps and fixing rounds included, and a node's
 // steps stop early enough to leave the plan around its schedules
-// (scheduleFlow) the time the first flow took.
+// (scheduleFlow) the time the node's flow took (the only reading of the
+// clock besides the limit's own, and only under a limit).
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	s := &search{b: b, forbidden: make([]bool, len(b.pairs)), bestVal: -1}
 	lctx := ctx
