@@ -270,8 +270,10 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	}
 	// Under a time limit the steps stop early enough to leave the
 	// incumbent flow (scheduleFlow, about as long as this node's first
-	// flow) its time: a bound without a plan near it proves little.
-	stop := func() bool { return s.limited() || s.reserve(took) }
+	// flow) its time: a bound without a plan near it proves little. When
+	// that time is not left even now, the steps run to the limit.
+	canFlow := !s.reserve(took)
+	stop := func() bool { return s.limited() || (canFlow && s.reserve(took)) }
 	n.lambda, lb = cb.subgradient(start, lb, s.bestVal, iters, stop)
 	n.bound = min(n.bound, lb)
 	if n.bound <= s.bestVal {
