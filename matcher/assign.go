@@ -220,6 +220,9 @@ type batch struct {
 	// network simplex re-solved from the last round's optimum
 	// (flow.Solver)
 	solver func(context.Context, *flow.Graph) (flow.Result, error)
+	// sched is what lagrangeBound reads, built on first use
+	// (b.schedules); nil in a copy with other pairs.
+	sched *schedules
 }
 
 type batchShift struct {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"time"
 )
 
 // relaxation is an optimum of the flow over a batch (batch.relax).
@@ -45,7 +46,10 @@ type relaxation struct {
 // found, Bound the largest bound of an open node, and Gap their
 // difference. The first flow and its repair are always solved (only ctx
 // stops them); the time limit counts from the start of the search, the
-// root's subgradient steps and fixing rounds included.
+// root's subgradient steps and fixing rounds included, and a node's
+// steps stop early enough to leave the plan around its schedules
+// (scheduleFlow) the time the node's flow took (the only reading of the
+// clock besides the limit's own, and only under a limit).
 func (b *batch) solve(ctx context.Context) (Plan, error) {
 	s := &search{b: b, forbidden: make([]bool, len(b.pairs)), bestVal: -1}
 	lctx := ctx
@@ -198,7 +202,9 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	if round > 0 {
 		rctx = s.limit
 	}
+	began := time.Now()
 	rel, err := cb.relax(rctx)
+	took := time.Since(began)
 	if err != nil {
 		if s.cutByLimit(ctx) {
 			// The last round's bound and branch stand.
@@ -262,14 +268,26 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	if n.parent == nil {
 		iters, rounds = subgradientRoot, fixRoundsRoot
 	}
-	n.lambda, lb = cb.subgradient(start, lb, s.bestVal, iters, s.limited)
+	// Under a time limit the steps stop early enough to leave the
+	// incumbent flow (scheduleFlow, about as long as this node's first
+	// flow) its time: a bound without a plan near it proves little. When
+	// that time is not left even now, the steps run to the limit.
+	canFlow := !s.reserve(took)
+	stop := func() bool { return s.limited() || (canFlow && s.reserve(took)) }
+	n.lambda, lb = cb.subgradient(start, lb, s.bestVal, iters, stop)
 	n.bound = min(n.bound, lb)
 	if n.bound <= s.bestVal {
 		return nil, nil
 	}
-	// A plan around the Lagrangian schedules.
-	if err := s.scheduleFlow(s.limit, cb, orig, n.lambda); err != nil && !s.cutByLimit(ctx) {
-		return nil, err
+	// A plan around the Lagrangian schedules: at the root, and below it
+	// in the first round of every scheduleEvery-th node only. The root's
+	// plan is usually the optimum already (week_10k_cap2: the 684 flows
+	// of the other nodes improved it never), and each such flow costs
+	// as much as the node's own.
+	if n.parent == nil || (round == 0 && n.id%scheduleEvery == 0) {
+		if err := s.scheduleFlow(s.limit, cb, orig, n.lambda); err != nil && !s.cutByLimit(ctx) {
+			return nil, err
+		}
 	}
 	if n.bound <= s.bestVal {
 		return nil, nil
@@ -294,6 +312,20 @@ func (s *search) evaluateOnce(ctx context.Context, n *bbNode, round int) ([]int3
 	}
 	return nil, nil
 }
+
+// reserve reports whether less than d is left before the search's time
+// limit (never without one).
+func (s *search) reserve(d time.Duration) bool {
+	if s.limit == nil {
+		return false
+	}
+	end, ok := s.limit.Deadline()
+	return ok && time.Until(end) < d
+}
+
+// scheduleEvery is how often a node below the root looks for a plan
+// around its Lagrangian schedules (scheduleFlow).
+const scheduleEvery = 16
 
 // limited reports whether the search's time limit has passed.
 func (s *search) limited() bool { return s.limit != nil && s.limit.Err() != nil }
@@ -446,6 +478,13 @@ func (d *forcedDP) forced(cap int, cost func(int) int64, f func(pair int32, loss
 		}
 		f(it.pair, best-with)
 	}
+}
+
+// scheduleItem is a pair of one volunteer in forcedDP.
+type scheduleItem struct {
+	start, end int64
+	w          int64
+	pair       int32
 }
 
 func resize(x []int64, n int) []int64 { return slices.Grow(x[:0], n)[:n] }
@@ -618,6 +657,7 @@ func (b *batch) overlap(i, j int32) bool {
 // each of its pairs the index of the pair in b.
 func (b *batch) restrict(forbidden []bool) (*batch, []int32) {
 	c := *b
+	c.sched = nil
 	c.pairs = make([]batchPair, 0, len(b.pairs))
 	c.volStart = make([]int, len(b.vols)+1)
 	orig := make([]int32, 0, len(b.pairs))
@@ -632,147 +672,6 @@ func (b *batch) restrict(forbidden []bool) (*batch, []int32) {
 	}
 	c.volStart[len(b.vols)] = len(c.pairs)
 	return &c, orig
-}
-
-// lagrangeBound is the Lagrangian relaxation of the shifts' capacities at
-// the slot prices lambda (≥ 0): Σ free × price over the shifts, plus for
-// every volunteer the best schedule (no two shifts overlapping, at most
-// MaxPerVolunteer, fairness costs) with each pair's gain less its shift's
-// price. For any prices it is an upper bound on every conflict-free plan;
-// exact integer arithmetic, so it proves. When use is not nil, use[s]
-// is set to how many of the best schedules take shift s, and when sched is
-// not nil the pairs of the schedules are appended to it (ascending).
-func (b *batch) lagrangeBound(lambda []int64, use []int32, sched *[]int32) int64 {
-	var total int64
-	for s, bs := range b.shifts {
-		total += int64(bs.free) * lambda[s]
-	}
-	if use != nil {
-		clear(use)
-	}
-	var dp scheduleDP
-	for v := range b.vols {
-		dp.items = dp.items[:0]
-		for i := b.volStart[v]; i < b.volStart[v+1]; i++ {
-			p := &b.pairs[i]
-			if w := p.gain - lambda[p.shift]; w > 0 {
-				s := &b.shifts[p.shift].s
-				dp.items = append(dp.items, scheduleItem{start: s.Start.UnixNano(), end: s.End.UnixNano(), w: w, pair: int32(i)})
-			}
-		}
-		val, c := dp.best(b.o.MaxPerVolunteer, b.fairnessCost)
-		total += val
-		if (use == nil && sched == nil) || c == 0 {
-			continue
-		}
-		first := 0
-		if sched != nil {
-			first = len(*sched)
-		}
-		dp.walk(c, func(i int32) {
-			if use != nil {
-				use[b.pairs[i].shift]++
-			}
-			if sched != nil {
-				*sched = append(*sched, i)
-			}
-		})
-		if sched != nil {
-			slices.Sort((*sched)[first:])
-		}
-	}
-	return total
-}
-
-// scheduleDP finds one volunteer's best schedule: weighted interval
-// scheduling with a count, its buffers reused across volunteers.
-type scheduleDP struct {
-	items []scheduleItem
-	prev  []int
-	val   []int64
-	k     int
-}
-
-type scheduleItem struct {
-	start, end int64
-	w          int64
-	pair       int32
-}
-
-// best returns the largest Σ w − Σ_{k<c} cost(k) over sets of c ≤ cap
-// items of which no two overlap, and the c of the best (the fewest
-// items on ties).
-func (d *scheduleDP) best(cap int, cost func(int) int64) (int64, int) {
-	n := len(d.items)
-	if n == 0 {
-		return 0, 0
-	}
-	slices.SortFunc(d.items, func(x, y scheduleItem) int {
-		if x.end != y.end {
-			return cmpInt64(x.end, y.end)
-		}
-		if x.start != y.start {
-			return cmpInt64(x.start, y.start)
-		}
-		return int(x.pair - y.pair)
-	})
-	k := min(cap, n)
-	d.k = k
-	// val[j*(k+1)+c]: the best total of exactly c items among the first j
-	// (by end); none: no such set.
-	d.val = slices.Grow(d.val[:0], (n+1)*(k+1))[:(n+1)*(k+1)]
-	d.prev = slices.Grow(d.prev[:0], n)[:n]
-	for c := range k + 1 {
-		d.val[c] = none
-	}
-	d.val[0] = 0
-	for j, it := range d.items {
-		// prev: how many items end by it.start (ends are sorted).
-		lo, hi := 0, j
-		for lo < hi {
-			m := (lo + hi) / 2
-			if d.items[m].end <= it.start {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		d.prev[j] = lo
-		row, last, from := d.val[(j+1)*(k+1):(j+2)*(k+1)], d.val[j*(k+1):(j+1)*(k+1)], d.val[lo*(k+1):(lo+1)*(k+1)]
-		row[0] = 0
-		for c := 1; c <= k; c++ {
-			row[c] = last[c]
-			if from[c-1] != none {
-				row[c] = max(row[c], from[c-1]+it.w)
-			}
-		}
-	}
-	best, bestC, fair := int64(0), 0, int64(0)
-	final := d.val[n*(k+1):]
-	for c := 1; c <= k; c++ {
-		fair += cost(c - 1)
-		if final[c] != none && final[c]-fair > best {
-			best, bestC = final[c]-fair, c
-		}
-	}
-	return best, bestC
-}
-
-// none marks a count of items no set reaches in scheduleDP.
-const none = math.MinInt64 / 4
-
-// walk calls f with the pair of each item of a best set of c items (after
-// best), latest first.
-func (d *scheduleDP) walk(c int, f func(pair int32)) {
-	k := d.k
-	for j := len(d.items); j > 0 && c > 0; {
-		if d.val[j*(k+1)+c] == d.val[(j-1)*(k+1)+c] {
-			j--
-			continue
-		}
-		f(d.items[j-1].pair)
-		j, c = d.prev[j-1], c-1
-	}
 }
 
 func cmpInt64(x, y int64) int {

@@ -133,3 +133,42 @@ func ExampleSolveInstance() {
 
 // at is 2 November 2026 at h:m UTC.
 func at(h, m int) time.Time { return time.Date(2026, 11, 2, h, m, 0, 0, time.UTC) }
+
+// TestOverlapTestdataLimited stops the search on every instance of
+// testdata/overlap early, by time (so that the root's subgradient is cut
+// and stops short to leave its plan flow time, or the flow itself is
+// cut) and by nodes: the plan is still feasible, the objective at most
+// HiGHS's optimum, the bound at least it, and Gap their difference.
+func TestOverlapTestdataLimited(t *testing.T) {
+	limits := []matcher.AssignOptions{
+		{TimeLimit: time.Nanosecond}, {TimeLimit: 5 * time.Millisecond}, {TimeLimit: 50 * time.Millisecond},
+		{MaxNodes: 1}, {MaxNodes: 3},
+	}
+	for _, tt := range overlapTestdata {
+		if tt.name == "week_10k_cap2" && testing.Short() {
+			continue
+		}
+		f, err := os.Open(filepath.Join("testdata", "overlap", tt.name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bi, err := datasets.ReadBatchInstance(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := *bi.Optimum
+		for _, o := range limits {
+			t.Run(fmt.Sprintf("%s/%v/%d", tt.name, o.TimeLimit, o.MaxNodes), func(t *testing.T) {
+				plan, err := matcher.SolveInstance(context.Background(), bi.Instance, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := checkInstancePlan(t, bi.Instance, plan)
+				if got > opt || int64(plan.Bound) < opt || plan.Gap != plan.Bound-plan.Objective || plan.Exact != (plan.Gap == 0) {
+					t.Fatalf("SolveInstance(%s, %+v) = objective %d, bound %v, gap %v, exact %v; HiGHS optimum %d", tt.name, o, got, int64(plan.Bound), plan.Gap, plan.Exact, opt)
+				}
+			})
+		}
+	}
+}
