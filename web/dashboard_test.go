@@ -56,6 +56,16 @@ func newDashEnv(t *testing.T) (*env, *datasets.Population) {
 	if err != nil {
 		t.Fatalf("simulate the demo: %v", err)
 	}
+	e := newPopulatedEnv(t, pop, demoEvents, time.Date(2026, 11, 30, 9, 0, 0, 0, volmatch.Beijing),
+		&volmatch.Organisation{ID: "O1", Name: "某街道社工站"})
+	return e, pop
+}
+
+// newPopulatedEnv is a web server over a real bbolt file holding pop's
+// volunteers and needs and the events, with the organisation org, its
+// engine's clock at now and its indexes started.
+func newPopulatedEnv(t *testing.T, pop *datasets.Population, events []volmatch.Event, now time.Time, org *volmatch.Organisation) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
 	if err != nil {
@@ -68,7 +78,7 @@ func newDashEnv(t *testing.T) (*env, *datasets.Population) {
 	if err := st.PutNeeds(ctx, pop.Needs); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AppendEvents(ctx, demoEvents...); err != nil {
+	if err := st.AppendEvents(ctx, events...); err != nil {
 		t.Fatal(err)
 	}
 	tax := taxonomy.Load()
@@ -77,18 +87,18 @@ func newDashEnv(t *testing.T) (*env, *datasets.Population) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { text.Close() })
-	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, volmatch.Beijing)}
+	c := &clock{t: now}
 	eng := engine.New(st, text, tax, engine.Options{Now: c.Now})
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.CreateOrganisation(ctx, admin, &volmatch.Organisation{ID: "O1", Name: "某街道社工站"}); err != nil {
+	if err := eng.CreateOrganisation(ctx, admin, org); err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, eng: eng, clock: c}
 	e.srv = httptest.NewServer(web.New(eng, web.Options{}).Handler())
 	t.Cleanup(e.srv.Close)
-	return e, pop
+	return e
 }
 
 // charts are the dashboard's charts, each downloadable as CSV.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,13 +14,9 @@ import (
 
 	"volmatch"
 	"volmatch/datasets"
-	"volmatch/engine"
-	"volmatch/index"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
-	"volmatch/store/bolt"
 	"volmatch/taxonomy"
-	"volmatch/web"
 )
 
 // learnPop is a population with weeks of outcomes simulated from
@@ -43,40 +37,9 @@ var learnPop = sync.OnceValues(func() (*datasets.Population, []volmatch.Event) {
 func newLearnEnv(t *testing.T) *env {
 	t.Helper()
 	pop, events := learnPop()
-	ctx := context.Background()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.PutVolunteers(ctx, pop.Volunteers); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutNeeds(ctx, pop.Needs); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AppendEvents(ctx, events...); err != nil {
-		t.Fatal(err)
-	}
-	tax := taxonomy.Load()
-	text, err := index.OpenMem(index.Options{Synonyms: tax.SynonymGroups(), Labels: tax.Labels()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { text.Close() })
-	c := &clock{t: datasets.DefaultStart.Add(-24 * time.Hour)}
-	eng := engine.New(st, text, tax, engine.Options{Now: c.Now})
 	// O1, of the social worker who is refused the page.
-	if err := eng.CreateOrganisation(ctx, admin, &volmatch.Organisation{ID: "O1", Name: "朝阳区某街道社工站 O1", District: pop.Needs[0].District}); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, eng: eng, clock: c}
-	e.srv = httptest.NewServer(web.New(eng, web.Options{}).Handler())
-	t.Cleanup(e.srv.Close)
-	return e
+	return newPopulatedEnv(t, pop, events, datasets.DefaultStart.Add(-24*time.Hour),
+		&volmatch.Organisation{ID: "O1", Name: "朝阳区某街道社工站 O1", District: pop.Needs[0].District})
 }
 
 // pop0 is the first volunteer of learnPop.
