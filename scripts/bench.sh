@@ -94,7 +94,13 @@ step() {
 
 for s in "${steps[@]}"; do
 	echo "== step $s ($(uptime))" >&2
-	step "$s" | tee "bench/results-$s.txt.new"
+	# The load average around the step goes with its figures (a "#" line:
+	# benchstat skips it, cmd/benchreport reports it beside each target).
+	{
+		echo "# step $s: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		step "$s"
+		echo "# step $s done: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	} | tee "bench/results-$s.txt.new"
 	mv "bench/results-$s.txt.new" "bench/results-$s.txt"
 done
 

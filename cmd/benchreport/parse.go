@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 type Result struct {
 	Pkg  string
 	Name string // without the "Benchmark" prefix and the -GOMAXPROCS suffix
+	Step string // the bench.sh step that measured it ("" when not marked)
 	Runs int
 	// Values holds the samples by unit, in input order.
 	Values map[string][]float64
@@ -46,8 +48,22 @@ type Input struct {
 	GOOS    string
 	GOARCH  string
 	Results []*Result // in first-seen order
-	byName  map[string]*Result
+	// Loads holds the load average (1, 5 and 15 minutes, as /proc/loadavg
+	// gives them) at the start and the end of each bench.sh step.
+	Loads  map[string]*StepLoad
+	byName map[string]*Result
 }
+
+// StepLoad is the machine's load average around one step of bench.sh.
+type StepLoad struct{ Start, End string }
+
+// stepLine matches the lines bench.sh writes around each step:
+//
+//	# step rank: load average 0.46 0.33 1.22
+//	# step rank done: load average 2.01 1.10 1.30
+//
+// (a "#" line is no configuration line to benchstat, which skips it).
+var stepLine = regexp.MustCompile(`^# step (\S+?)( done)?: load average (\S+ \S+ \S+)$`)
 
 // Find returns the result whose name is name, or ends in "/"+name, in any
 // package.
@@ -66,14 +82,28 @@ func (in *Input) Find(name string) *Result {
 // Parse reads benchmark output in the standard format. Lines that are not
 // results or known headers (test logs, PASS, ok) are skipped.
 func Parse(rd io.Reader) (*Input, error) {
-	in := &Input{byName: map[string]*Result{}}
+	in := &Input{byName: map[string]*Result{}, Loads: map[string]*StepLoad{}}
 	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	pkg := ""
+	pkg, step := "", ""
 	line := 0
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
+		if m := stepLine.FindStringSubmatch(text); m != nil {
+			step = m[1]
+			l := in.Loads[step]
+			if l == nil {
+				l = &StepLoad{}
+				in.Loads[step] = l
+			}
+			if m[2] == "" {
+				l.Start = m[3]
+			} else {
+				l.End, step = m[3], ""
+			}
+			continue
+		}
 		switch {
 		case strings.HasPrefix(text, "pkg:"):
 			pkg = strings.TrimSpace(strings.TrimPrefix(text, "pkg:"))
@@ -109,7 +139,7 @@ func Parse(rd io.Reader) (*Input, error) {
 		}
 		r := in.byName[key]
 		if r == nil {
-			r = &Result{Pkg: pkg, Name: name, Values: map[string][]float64{}}
+			r = &Result{Pkg: pkg, Name: name, Step: step, Values: map[string][]float64{}}
 			in.byName[key] = r
 			in.Results = append(in.Results, r)
 		}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 const (
@@ -127,9 +128,14 @@ func memTotal() string {
 	return "memory unknown"
 }
 
-// writeTargets checks the figures the issues set against this run.
+// writeTargets checks the figures the issues set against this run, each
+// with the machine's load average around the step that measured it; a
+// target not met links the note that says why (its Gap).
 func writeTargets(b *bytes.Buffer, in *Input) {
-	b.WriteString("### Targets\n\n| target | figure | baseline (same run) | ratio | met |\n|---|---|---|---|---|\n")
+	b.WriteString("### Targets\n\n")
+	b.WriteString("Load: the load average (1, 5, 15 min) at the start → the end of the step that measured the figure; " +
+		"a target not met links the note on the figure reached, the profile and what would close it.\n\n")
+	b.WriteString("| target | figure | baseline (same run) | ratio | load | met |\n|---|---|---|---|---|---|\n")
 	for _, t := range targets {
 		r := in.Find(t.Name)
 		v, ok := 0.0, false
@@ -137,7 +143,7 @@ func writeTargets(b *bytes.Buffer, in *Input) {
 			v, ok = r.Median(t.Unit)
 		}
 		if !ok {
-			fmt.Fprintf(b, "| %s | not measured in this run (`%s`) | | | — |\n", t.What, t.Name)
+			fmt.Fprintf(b, "| %s | not measured in this run (`%s`) | | | | — |\n", t.What, t.Name)
 			continue
 		}
 		met := t.meets(v)
@@ -161,9 +167,41 @@ func writeTargets(b *bytes.Buffer, in *Input) {
 				}
 			}
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", t.What, formatValue(v, t.Unit), base, ratio, yesNo(met))
+		verdict := yesNo(met)
+		if !met && t.Gap != "" {
+			verdict += fmt.Sprintf(" ([why](#%s))", anchor(t.Gap))
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", t.What, formatValue(v, t.Unit), base, ratio, in.stepLoad(r), verdict)
 	}
 	b.WriteString("\n")
+}
+
+// stepLoad is the load average around the step that measured r, or "" when
+// the input does not say.
+func (in *Input) stepLoad(r *Result) string {
+	l := in.Loads[r.Step]
+	if l == nil || l.Start == "" {
+		return ""
+	}
+	if l.End == "" {
+		return l.Start
+	}
+	return l.Start + " → " + l.End
+}
+
+// anchor is the fragment GitHub gives a heading: lower case, spaces as
+// hyphens, punctuation but hyphens and underscores dropped.
+func anchor(heading string) string {
+	var out []rune
+	for _, c := range strings.ToLower(heading) {
+		switch {
+		case c == ' ':
+			out = append(out, '-')
+		case c == '-' || c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c):
+			out = append(out, c)
+		}
+	}
+	return string(out)
 }
 
 func yesNo(ok bool) string {
