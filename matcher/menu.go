@@ -37,6 +37,29 @@ type MenuOptions struct {
 	// DomainOf maps a need's domain key to its category, the top-level
 	// domain (the taxonomy's DomainOf); nil keeps the key.
 	DomainOf func(key string) string
+	// Scratch, when set, holds Menu's working memory across menus (see
+	// MenuScratch); the menu is the same with or without it.
+	Scratch *MenuScratch
+}
+
+// MenuScratch is the working memory of Menu (the gated shifts, the scored
+// candidates, the ranking heap, the caps' counts), kept from one menu to
+// the next so that a caller building many menus does not allocate it for
+// each: a menu over 100,000 open shifts gates thousands of them. The zero
+// value is ready. A scratch serves one menu at a time: keep one per
+// goroutine or a sync.Pool of them. It holds no volunteer's data between
+// menus that a later menu reads (every buffer is emptied before use), and
+// Menu's result shares no memory with it.
+type MenuScratch struct {
+	gs      []int32 // the index in its need's Shifts of each eligible shift, by need
+	ns      []gatedNeed
+	cs      []shiftCand
+	p       *scoring.Prepared
+	floor   menuFloor
+	rank    ranking
+	taken   []bool
+	perNeed map[string]int
+	perCat  map[string]int
 }
 
 func (o MenuOptions) withDefaults() MenuOptions {
@@ -161,15 +184,15 @@ type ranking struct {
 	order []int32 // yielded so far, in rank order
 }
 
-func newRanking(cs []shiftCand) *ranking {
-	r := &ranking{cs: cs, heap: make([]int32, len(cs))}
-	for i := range r.heap {
-		r.heap[i] = int32(i)
+// reset makes r the ranking of cs, reusing its memory.
+func (r *ranking) reset(cs []shiftCand) {
+	r.cs, r.heap, r.order = cs, r.heap[:0], r.order[:0]
+	for i := range cs {
+		r.heap = append(r.heap, int32(i))
 	}
 	for i := len(r.heap)/2 - 1; i >= 0; i-- {
 		r.down(i)
 	}
-	return r
 }
 
 func (r *ranking) less(i, j int) bool { return candCmp(r.cs[r.heap[i]], r.cs[r.heap[j]]) < 0 }
@@ -241,8 +264,7 @@ func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func
 		}
 		if gn != n {
 			gn = n
-			needOK = (n.Status == volmatch.NeedOpen || n.Status == "") && scoring.HasSkills(v, n.Requires.Skills) &&
-				scoring.HasTrainings(v, n.Requires.Trainings) && scoring.SpeaksAny(v, n.Requires.Languages)
+			needOK = grid.NeedGates(v, n)
 		}
 		if !needOK {
 			return
@@ -280,9 +302,8 @@ type gatedNeed struct {
 // shift left out (the caps form a laminar matroid: every greedy pick of a
 // set has the same size, at least that of any allowed subset), so it never
 // reads one: the menu equals that over every eligible shift.
-func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
-	var gs []int32 // the index in its need's Shifts of each eligible shift, by need
-	var ns []gatedNeed
+func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions, sp *MenuScratch) ([]shiftCand, int, int) {
+	gs, ns := sp.gs[:0], sp.ns[:0]
 	nb := sc.NeedBounds(v)
 	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
 		if len(ns) == 0 || ns[len(ns)-1].n != n {
@@ -304,11 +325,10 @@ func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 		}
 		return cmp.Compare(a.lo, b.lo)
 	})
-	var cs []shiftCand
-	var p *scoring.Prepared
+	cs, p := sp.cs[:0], sp.p
 	floor := math.Inf(-1)
 	floorAt := 0 // len(cs) when floor was computed
-	var fl menuFloor
+	fl := &sp.floor
 	for _, g := range ns {
 		if g.bound < floor {
 			break
@@ -326,6 +346,7 @@ func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 			}
 		}
 	}
+	sp.gs, sp.ns, sp.cs, sp.p = gs, ns, cs, p
 	return cs, len(gs), scanned
 }
 
@@ -380,12 +401,20 @@ func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
 // and by day (the Beijing date of the start).
 func Menu(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
 	o = o.withDefaults()
-	cs, eligible, scanned := menuShifts(v, open, sc, o)
-	ranked := newRanking(cs)
-	m := ServiceMenu{Volunteer: v.ID, Eligible: eligible, Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
-	perNeed := map[string]int{}
-	perCat := map[string]int{}
-	var taken []bool // by rank
+	sp := o.Scratch
+	if sp == nil {
+		sp = &MenuScratch{}
+	}
+	defer sp.release()
+	cs, eligible, scanned := menuShifts(v, open, sc, o, sp)
+	ranked := &sp.rank
+	ranked.reset(cs)
+	m := ServiceMenu{Volunteer: v.ID, Eligible: eligible, Scanned: scanned}
+	if sp.perNeed == nil {
+		sp.perNeed, sp.perCat = map[string]int{}, map[string]int{}
+	}
+	perNeed, perCat := sp.perNeed, sp.perCat
+	taken := sp.taken[:0] // by rank
 	count := 0
 	for i := 0; count < o.K; i++ {
 		c, ok := ranked.at(i)
@@ -408,22 +437,54 @@ func Menu(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOp
 			count++
 		}
 	}
+	sp.taken = taken
+	m.Items = make([]MenuItem, 0, count)
 	for i, t := range taken {
 		if t {
 			c, _ := ranked.at(i)
 			m.Items = append(m.Items, c.item(sc, o, i))
 		}
 	}
-	at := map[[2]string]int{}
-	for _, it := range m.Items {
-		key := [2]string{it.Category, it.Day}
-		g, ok := at[key]
-		if !ok {
-			g = len(m.Groups)
-			at[key] = g
-			m.Groups = append(m.Groups, MenuGroup{Category: it.Category, Day: it.Day})
-		}
-		m.Groups[g].Items = append(m.Groups[g].Items, it)
-	}
+	m.Groups = groupItems(m.Items)
 	return m
+}
+
+// groupItems groups items by category and day, the groups in the order of
+// their first item; the groups' items share one backing array.
+func groupItems(items []MenuItem) []MenuGroup {
+	groups := []MenuGroup{}
+	gi := make([]int, len(items)) // the group of each item
+	for i, it := range items {
+		g := slices.IndexFunc(groups, func(g MenuGroup) bool { return g.Category == it.Category && g.Day == it.Day })
+		if g < 0 {
+			g = len(groups)
+			groups = append(groups, MenuGroup{Category: it.Category, Day: it.Day})
+		}
+		gi[i] = g
+	}
+	all := make([]MenuItem, 0, len(items))
+	for g := range groups {
+		at := len(all)
+		for i, it := range items {
+			if gi[i] == g {
+				all = append(all, it)
+			}
+		}
+		groups[g].Items = all[at:len(all):len(all)]
+	}
+	return groups
+}
+
+// release drops the scratch's pointers into the menu's needs and
+// volunteer, keeping the buffers' capacity: a pooled scratch then holds no
+// data of the last menu alive.
+func (sp *MenuScratch) release() {
+	clear(sp.ns)
+	clear(sp.cs)
+	sp.rank.cs = nil
+	clear(sp.perNeed)
+	clear(sp.perCat)
+	clear(sp.floor.perNeed)
+	clear(sp.floor.perCat)
+	clear(sp.floor.cat)
 }

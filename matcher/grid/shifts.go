@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"volmatch"
+	"volmatch/scoring"
 )
 
 // ShiftsOptions configure a Shifts index; the zero value works.
@@ -41,8 +42,11 @@ type Shifts struct {
 
 // needEntry is a need of a cell with the figures that decide whether it is
 // in reach, so that needs out of reach are passed over without reading them.
+// plain says the need requires no skill, training or language, so that
+// ShiftHours passes its need-level gates without reading the need.
 type needEntry struct {
 	lat, lng, radius float64
+	plain            bool
 	n                *volmatch.Need
 	shifts           []shiftEntry // the open shifts
 }
@@ -115,7 +119,8 @@ func (x *Shifts) Put(n *volmatch.Need) {
 	cp.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
 	x.needs[n.ID] = &cp
 	k := x.cell(cp.Point)
-	e := needEntry{lat: cp.Point.Lat, lng: cp.Point.Lng, radius: cp.RadiusKm, n: &cp, shifts: make([]shiftEntry, 0, c)}
+	e := needEntry{lat: cp.Point.Lat, lng: cp.Point.Lng, radius: cp.RadiusKm, n: &cp, shifts: make([]shiftEntry, 0, c),
+		plain: len(cp.Requires.Skills) == 0 && len(cp.Requires.Trainings) == 0 && len(cp.Requires.Languages) == 0}
 	for i, s := range cp.Shifts {
 		if s.Filled < s.Slots {
 			e.shifts = append(e.shifts, shiftEntry{hours: volmatch.ShiftHours(s.Start, s.End), i: int32(i)})
@@ -189,7 +194,7 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 		}
 		return
 	}
-	x.walk(v, func(e *needEntry, _ float64) {
+	x.walk(v, false, func(e *needEntry, _ float64) {
 		n := e.n
 		for _, se := range e.shifts {
 			fn(n, n.Shifts[se.i])
@@ -198,14 +203,17 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 }
 
 // ShiftHours calls fn for the open shifts of Shifts whose hours v's weekly
-// availability covers (the others fail the availability gate), with the
-// shift's index in n.Shifts, its hours of the week
-// (volmatch.ShiftHours of its start and end) and v's distance to n (as
-// scoring.Reach computes it), so that the menu computes none of them. It
-// never omits a shift v is eligible for. An exhaustive Shifts (AllShifts)
-// calls it for every shift, open or not, of every need that passes the
-// distance gate (scoring.Reach), in order, whose hours v's weekly
-// availability covers.
+// availability covers (the others fail the availability gate) and whose
+// need's requirements v meets (NeedGates: the others fail the skill,
+// training or language gate), with the shift's index in n.Shifts, its
+// hours of the week (volmatch.ShiftHours of its start and end) and v's
+// distance to n (as scoring.Reach computes it), so that the menu computes
+// none of them. It never omits a shift v is eligible for. A need that
+// requires nothing is passed without reading it, and a need whose
+// requirements v does not meet costs no distance. An exhaustive Shifts
+// (AllShifts) calls it for every shift, open or not, of every need that
+// passes the distance gate (scoring.Reach) and NeedGates, in order, whose
+// hours v's weekly availability covers.
 func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i int, hours volmatch.Week, dist float64)) {
 	avail := &v.Availability
 	if x.all {
@@ -214,7 +222,7 @@ func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i i
 		x.shiftHoursAll(v, fn)
 		return
 	}
-	x.walk(v, func(e *needEntry, dist float64) {
+	x.walk(v, true, func(e *needEntry, dist float64) {
 		for k := range e.shifts {
 			se := &e.shifts[k]
 			if covers(avail, &se.hours) {
@@ -222,6 +230,15 @@ func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i i
 			}
 		}
 	})
+}
+
+// NeedGates reports whether v passes the gates of n that depend on the
+// need alone: it is open and v has its skills (at their levels), its
+// trainings and one of its languages (scoring.HasSkills, HasTrainings,
+// SpeaksAny). ShiftHours yields only shifts of needs that pass it.
+func NeedGates(v *volmatch.Volunteer, n *volmatch.Need) bool {
+	return (n.Status == volmatch.NeedOpen || n.Status == "") && scoring.HasSkills(v, n.Requires.Skills) &&
+		scoring.HasTrainings(v, n.Requires.Trainings) && scoring.SpeaksAny(v, n.Requires.Languages)
 }
 
 // covers is volmatch.Week.Covers without copying the weeks.
@@ -235,8 +252,9 @@ func covers(a, h *volmatch.Week) bool {
 }
 
 // walk calls fn for every need with an open shift within both v.MaxTravelKm
-// of v's home and the need's RadiusKm, with v's distance to it.
-func (x *Shifts) walk(v *volmatch.Volunteer, fn func(e *needEntry, dist float64)) {
+// of v's home and the need's RadiusKm, with v's distance to it; with gates,
+// only for the needs that pass NeedGates (tested before the distance).
+func (x *Shifts) walk(v *volmatch.Volunteer, gates bool, fn func(e *needEntry, dist float64)) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	r := v.MaxTravelKm
@@ -266,6 +284,9 @@ func (x *Shifts) walk(v *volmatch.Volunteer, fn func(e *needEntry, dist float64)
 			// margin for rounding): most needs are passed over by it.
 			limit := math.Min(e.radius, r)
 			if math.Abs(e.lat-lat0)*kmPerDegree > limit*(1+1e-9)+1e-9 {
+				continue
+			}
+			if gates && !e.plain && !NeedGates(v, e.n) {
 				continue
 			}
 			d := volmatch.DistanceKm(v.Home, volmatch.Point{Lat: e.lat, Lng: e.lng})
