@@ -2,7 +2,9 @@ package grid_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -142,5 +144,110 @@ func TestShiftHours(t *testing.T) {
 	}
 	if yielded < 100 {
 		t.Errorf("only %d shifts yielded: the test does not exercise ShiftHours", yielded)
+	}
+}
+
+// TestShiftHoursNeedGates: ShiftHours, through the index and through
+// AllShifts, yields exactly the covered shifts of the needs whose
+// requirements the volunteer meets (every skill at its level, every
+// training, one language when any is asked), written out here from the
+// definition; the needs it passes over cost the volunteer no eligible
+// shift.
+func TestShiftHoursNeedGates(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, volmatch.Beijing)
+	skills, trainings, langs := []string{"a", "b", "c"}, []string{"t1", "t2"}, []string{"zh", "en", "yue"}
+	pick := func(of []string) []string {
+		var out []string
+		for _, s := range of {
+			if r.IntN(3) == 0 {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	var needs []*volmatch.Need
+	for i := 0; i < 1500; i++ {
+		n := &volmatch.Need{ID: fmt.Sprintf("N%05d", i), Status: volmatch.NeedOpen,
+			Point:    volmatch.Point{Lat: 39.8 + r.Float64()*0.2, Lng: 116.2 + r.Float64()*0.3},
+			RadiusKm: []float64{2, 8, 30}[r.IntN(3)]}
+		for _, s := range pick(skills) {
+			n.Requires.Skills = append(n.Requires.Skills, volmatch.SkillLevel{Skill: s, Level: 1 + r.IntN(3)})
+		}
+		n.Requires.Trainings, n.Requires.Languages = pick(trainings), pick(langs)
+		for k := 0; k < 1+r.IntN(3); k++ {
+			st := t0.Add(time.Duration(r.IntN(14*24*4)) * 15 * time.Minute)
+			n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprintf("s%d", k), Slots: 1,
+				Start: st, End: st.Add(time.Duration(1+r.IntN(3)) * time.Hour)})
+		}
+		needs = append(needs, n)
+	}
+	meets := func(v *volmatch.Volunteer, n *volmatch.Need) bool {
+		for _, req := range n.Requires.Skills {
+			ok := false
+			for _, s := range v.Skills {
+				ok = ok || s.Skill == req.Skill && s.Level >= req.Level
+			}
+			if !ok {
+				return false
+			}
+		}
+		for _, tr := range n.Requires.Trainings {
+			if !slices.Contains(v.Trainings, tr) {
+				return false
+			}
+		}
+		if len(n.Requires.Languages) == 0 {
+			return true
+		}
+		for _, l := range n.Requires.Languages {
+			if slices.Contains(v.Languages, l) {
+				return true
+			}
+		}
+		return false
+	}
+	x := grid.NewShiftsOf(needs, grid.ShiftsOptions{})
+	all := grid.AllShifts(needs)
+	passed, withReq := 0, 0
+	for k := 0; k < 150; k++ {
+		v := &volmatch.Volunteer{ID: "V", Home: volmatch.Point{Lat: 39.8 + r.Float64()*0.2, Lng: 116.2 + r.Float64()*0.3},
+			MaxTravelKm: []float64{3, 10, 40}[r.IntN(3)], Trainings: pick(trainings), Languages: pick(langs)}
+		for _, s := range pick(skills) {
+			v.Skills = append(v.Skills, volmatch.SkillLevel{Skill: s, Level: 1 + r.IntN(3)})
+		}
+		for h := 0; h < volmatch.HoursPerWeek; h++ {
+			if r.IntN(4) > 0 {
+				v.Availability.Set(h)
+			}
+		}
+		want := map[string]bool{}
+		for _, n := range needs {
+			d := volmatch.DistanceKm(v.Home, n.Point)
+			for _, s := range n.Shifts {
+				if d <= min(v.MaxTravelKm, n.RadiusKm) && v.Availability.Covers(volmatch.ShiftHours(s.Start, s.End)) && meets(v, n) {
+					want[n.ID+"/"+s.ID] = true
+					if len(n.Requires.Skills)+len(n.Requires.Trainings)+len(n.Requires.Languages) > 0 {
+						withReq++
+					}
+				}
+			}
+		}
+		passed += len(want)
+		for name, src := range map[string]*grid.Shifts{"index": x, "all": all} {
+			got := map[string]bool{}
+			src.ShiftHours(v, func(n *volmatch.Need, i int, _ volmatch.Week, _ float64) {
+				got[n.ID+"/"+n.Shifts[i].ID] = true
+				if grid.NeedGates(v, n) != meets(v, n) {
+					t.Fatalf("NeedGates(%s) = %v, want %v", n.ID, !meets(v, n), meets(v, n))
+				}
+			})
+			if !maps.Equal(got, want) {
+				t.Fatalf("ShiftHours(%s) yields %d shifts, want %d (the requirements met)", name, len(got), len(want))
+			}
+		}
+	}
+	if passed < 500 || withReq < 100 {
+		t.Errorf("only %d shifts yielded, %d of needs with requirements: the test does not exercise the gates", passed, withReq)
 	}
 }
