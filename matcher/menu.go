@@ -237,12 +237,12 @@ func rankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 	var cs []shiftCand
 	var p *scoring.Prepared
 	var pn *volmatch.Need
-	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, _ float64) {
+	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s *volmatch.Shift, _ float64) {
 		if pn != n {
 			pn, p = n, sc.PrepareAgain(p, n, nil)
 		}
 		if res := p.Evaluate(v, i); res.Reason == "" {
-			cs = append(cs, shiftCand{n: n, s: s, res: res})
+			cs = append(cs, shiftCand{n: n, s: *s, res: res})
 		}
 	})
 	return cs, scanned
@@ -251,9 +251,10 @@ func rankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 // gateShifts calls fn for every shift of open that v is eligible for
 // (every gate of RankShifts: the scorer's Evaluate passes them all), with
 // the shift's index in n.Shifts and v's distance to n, and returns the
-// number of shifts open yielded. The grid has passed the distance gate and hands over
-// each shift's hours.
-func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
+// number of shifts open yielded. The grid has passed the distance gate and
+// the need-level gates and hands over each shift's hours. s points into
+// n.Shifts: the shift is read in place, not copied.
+func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func(n *volmatch.Need, i int, s *volmatch.Shift, dist float64)) int {
 	var gn *volmatch.Need
 	needOK := false
 	scanned := 0
@@ -269,10 +270,10 @@ func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func
 		if !needOK {
 			return
 		}
-		s := n.Shifts[i]
+		s := &n.Shifts[i]
 		if s.Filled >= s.Slots || !o.After.IsZero() && !s.Start.After(o.After) ||
 			!v.Availability.Covers(hours) || !scoring.HasCertificates(v, n.Requires.Certificates, s.End) ||
-			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || scoring.Busy(o.Busy, s) {
+			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || len(o.Busy) > 0 && scoring.Busy(o.Busy, *s) {
 			return
 		}
 		for _, e := range v.Exceptions {
@@ -305,31 +306,27 @@ type gatedNeed struct {
 func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions, sp *MenuScratch) ([]shiftCand, int, int) {
 	gs, ns := sp.gs[:0], sp.ns[:0]
 	nb := sc.NeedBounds(v)
-	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
+	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, _ *volmatch.Shift, dist float64) {
 		if len(ns) == 0 || ns[len(ns)-1].n != n {
 			ns = append(ns, gatedNeed{n: n, lo: int32(len(gs)), bound: nb.NeedBound(n, dist)})
 		}
 		gs = append(gs, int32(i))
 		ns[len(ns)-1].hi = int32(len(gs))
 	})
-	// Needs by bound, best first.
-	slices.SortFunc(ns, func(a, b gatedNeed) int {
-		if a.bound != b.bound {
-			if a.bound > b.bound {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.lo, b.lo)
-	})
+	// Needs by bound, best first, ordered only as far as they are read (a
+	// binary heap): most needs stay below the floor.
+	for i := len(ns)/2 - 1; i >= 0; i-- {
+		siftNeed(ns, i)
+	}
 	cs, p := sp.cs[:0], sp.p
 	floor := math.Inf(-1)
 	floorAt := 0 // len(cs) when floor was computed
 	fl := &sp.floor
-	for _, g := range ns {
+	for h := ns; len(h) > 0; {
+		g := h[0]
+		h[0] = h[len(h)-1]
+		h = h[:len(h)-1]
+		siftNeed(h, 0)
 		if g.bound < floor {
 			break
 		}
@@ -348,6 +345,37 @@ func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 	}
 	sp.gs, sp.ns, sp.cs, sp.p = gs, ns, cs, p
 	return cs, len(gs), scanned
+}
+
+// needBefore orders gated needs by bound, best first, then need ID and
+// place in the gated shifts.
+func needBefore(a, b *gatedNeed) bool {
+	if a.bound != b.bound {
+		return a.bound > b.bound
+	}
+	if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
+		return c < 0
+	}
+	return a.lo < b.lo
+}
+
+// siftNeed moves h[i] down the heap h (ordered by needBefore).
+func siftNeed(h []gatedNeed, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if l+1 < len(h) && needBefore(&h[l+1], &h[l]) {
+			m = l + 1
+		}
+		if !needBefore(&h[m], &h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }
 
 // menuFloor computes the floor of menuShifts, reusing its memory.
