@@ -251,23 +251,15 @@ func rankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 // gateShifts calls fn for every shift of open that v is eligible for
 // (every gate of RankShifts: the scorer's Evaluate passes them all), with
 // the shift's index in n.Shifts and v's distance to n, and returns the
-// number of shifts open yielded. The grid has passed the distance gate and
-// the need-level gates and hands over each shift's hours. s points into
-// n.Shifts: the shift is read in place, not copied.
+// number of shifts open yielded. The grid has passed the distance gate,
+// the need-level gates (grid.NeedGates: open, skills, trainings,
+// languages) and the weekly availability, and hands over each shift's
+// hours. s points into n.Shifts: the shift is read in place, not copied.
 func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func(n *volmatch.Need, i int, s *volmatch.Shift, dist float64)) int {
-	var gn *volmatch.Need
-	needOK := false
 	scanned := 0
 	open.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, dist float64) {
 		scanned++
 		if i < 0 || i >= len(n.Shifts) {
-			return
-		}
-		if gn != n {
-			gn = n
-			needOK = grid.NeedGates(v, n)
-		}
-		if !needOK {
 			return
 		}
 		s := &n.Shifts[i]
@@ -331,7 +323,7 @@ func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 			break
 		}
 		if len(cs) >= o.K && len(cs)-floorAt >= max(16, floorAt/4) {
-			floor, floorAt = fl.compute(cs, o), len(cs)
+			floor, floorAt = fl.compute(cs, o, floor), len(cs)
 			if g.bound < floor {
 				break
 			}
@@ -387,8 +379,13 @@ type menuFloor struct {
 }
 
 // compute returns the K-th score of the greedy pick of cs under the caps of
-// o, -Inf when the pick has fewer than K shifts.
-func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
+// o, -Inf when the pick has fewer than K shifts. floor is the last floor
+// computed over a part of cs (-Inf for none): the pick reads only the
+// shifts that score at least that. The caps and K form a matroid, so the
+// K-th score of the greedy pick never falls as shifts are added: the K
+// shifts picked over cs all score at least floor, and the greedy pick
+// over the shifts scoring at least floor takes the same ones.
+func (f *menuFloor) compute(cs []shiftCand, o MenuOptions, floor float64) float64 {
 	if f.perNeed == nil {
 		f.perNeed, f.perCat, f.cat = map[string]int{}, map[string]int{}, map[*volmatch.Need]string{}
 	}
@@ -396,7 +393,9 @@ func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
 	clear(f.perCat)
 	f.idx = f.idx[:0]
 	for i := range cs {
-		f.idx = append(f.idx, int32(i))
+		if cs[i].res.Score >= floor {
+			f.idx = append(f.idx, int32(i))
+		}
 	}
 	slices.SortFunc(f.idx, func(a, b int32) int { return cmp.Compare(cs[b].res.Score, cs[a].res.Score) })
 	taken := 0
