@@ -251,3 +251,56 @@ func TestShiftHoursNeedGates(t *testing.T) {
 		t.Errorf("only %d shifts yielded, %d of needs with requirements: the test does not exercise the gates", passed, withReq)
 	}
 }
+
+// TestShiftsAfterChanges: after many puts (new needs, replaced needs with
+// other shifts, closed needs) and deletes in few cells, the index yields
+// the same shifts, with the same hours, as an index built afresh from the
+// needs that remain.
+func TestShiftsAfterChanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(67, 68))
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, volmatch.Beijing)
+	need := func(i int) *volmatch.Need {
+		n := &volmatch.Need{ID: fmt.Sprint("N", i), Status: volmatch.NeedOpen, RadiusKm: 30,
+			Point: volmatch.Point{Lat: 39.9 + r.Float64()*0.03, Lng: 116.4 + r.Float64()*0.03}}
+		if r.IntN(8) == 0 {
+			n.Status = volmatch.NeedClosed
+		}
+		for k := 0; k < r.IntN(5); k++ {
+			st := t0.Add(time.Duration(r.IntN(7*24)) * time.Hour)
+			n.Shifts = append(n.Shifts, volmatch.Shift{ID: fmt.Sprint("s", k), Slots: 2, Filled: r.IntN(3),
+				Start: st, End: st.Add(time.Duration(1+r.IntN(3)) * time.Hour)})
+		}
+		return n
+	}
+	x := grid.NewShifts(grid.ShiftsOptions{})
+	now := map[string]*volmatch.Need{}
+	v := &volmatch.Volunteer{ID: "V", Home: volmatch.Point{Lat: 39.91, Lng: 116.41}, MaxTravelKm: 20}
+	v.Availability = volmatch.ShiftHours(t0, t0.AddDate(0, 0, 7))
+	yield := func(x *grid.Shifts) map[string]volmatch.Week {
+		got := map[string]volmatch.Week{}
+		x.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, _ float64) {
+			got[n.ID+"/"+n.Shifts[i].ID+"@"+n.Shifts[i].Start.String()] = hours
+		})
+		return got
+	}
+	for step := 0; step < 3000; step++ {
+		id := r.IntN(60)
+		if r.IntN(3) == 0 {
+			x.Delete(fmt.Sprint("N", id))
+			delete(now, fmt.Sprint("N", id))
+		} else {
+			n := need(id)
+			x.Put(n)
+			now[n.ID] = n
+		}
+		if step%50 == 0 {
+			fresh := grid.NewShiftsOf(slices.Collect(maps.Values(now)), grid.ShiftsOptions{})
+			if got, want := yield(x), yield(fresh); !maps.Equal(got, want) {
+				t.Fatalf("step %d: the index yields %d shifts, an index built afresh %d", step, len(got), len(want))
+			}
+			if x.Len() != fresh.Len() {
+				t.Fatalf("step %d: Len() = %d, afresh %d", step, x.Len(), fresh.Len())
+			}
+		}
+	}
+}
