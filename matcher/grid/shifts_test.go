@@ -3,6 +3,7 @@ package grid_test
 import (
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -302,5 +303,53 @@ func TestShiftsAfterChanges(t *testing.T) {
 				t.Fatalf("step %d: Len() = %d, afresh %d", step, x.Len(), fresh.Len())
 			}
 		}
+	}
+}
+
+// TestShiftsEdgeOfReach: needs placed at every bearing within a
+// hundred-thousandth of the edge of reach, from homes at any latitude up
+// to 85° and travel limits from 10 m to 500 km, are yielded exactly when
+// the distance gate (volmatch.DistanceKm within min(radius, travel limit))
+// passes them: the bounds that pass needs over without their distance
+// (latitude, longitude) never drop one the gate would pass.
+func TestShiftsEdgeOfReach(t *testing.T) {
+	r := rand.New(rand.NewPCG(69, 70))
+	const R = 6371.0088
+	passed, failed := 0, 0
+	for trial := 0; trial < 300; trial++ {
+		home := volmatch.Point{Lat: (r.Float64()*2 - 1) * 85, Lng: (r.Float64()*2 - 1) * 170}
+		travel := math.Pow(10, -2+r.Float64()*4.7)
+		var needs []*volmatch.Need
+		for i := 0; i < 40; i++ {
+			radius := []float64{travel * 0.5, travel, travel * 2}[r.IntN(3)]
+			limit := min(radius, travel)
+			dist := limit * (1 + (r.Float64()*2-1)*1e-5)
+			// The point at dist km from home at a random bearing.
+			b, d, p1, l1 := r.Float64()*2*math.Pi, dist/R, home.Lat*math.Pi/180, home.Lng*math.Pi/180
+			p2 := math.Asin(math.Sin(p1)*math.Cos(d) + math.Cos(p1)*math.Sin(d)*math.Cos(b))
+			l2 := l1 + math.Atan2(math.Sin(b)*math.Sin(d)*math.Cos(p1), math.Cos(d)-math.Sin(p1)*math.Sin(p2))
+			needs = append(needs, &volmatch.Need{ID: fmt.Sprint("N", i), Status: volmatch.NeedOpen, RadiusKm: radius,
+				Point:  volmatch.Point{Lat: p2 * 180 / math.Pi, Lng: l2 * 180 / math.Pi},
+				Shifts: []volmatch.Shift{{ID: "s", Slots: 1}}})
+		}
+		x := grid.NewShiftsOf(needs, grid.ShiftsOptions{CellKm: travel / (0.5 + r.Float64()*3)})
+		v := &volmatch.Volunteer{ID: "V", Home: home, MaxTravelKm: travel}
+		got := map[string]bool{}
+		x.Shifts(v, func(n *volmatch.Need, _ volmatch.Shift) { got[n.ID] = true })
+		for _, n := range needs {
+			want := volmatch.DistanceKm(home, n.Point) <= min(n.RadiusKm, travel)
+			if got[n.ID] != want {
+				t.Fatalf("Shifts(home %v, %v km) yields %s (%v km away, radius %v): %v, want %v",
+					home, travel, n.ID, volmatch.DistanceKm(home, n.Point), n.RadiusKm, got[n.ID], want)
+			}
+			if want {
+				passed++
+			} else {
+				failed++
+			}
+		}
+	}
+	if passed < 2000 || failed < 2000 {
+		t.Errorf("%d needs within reach, %d beyond: the test does not sit on the edge", passed, failed)
 	}
 }
