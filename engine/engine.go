@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -146,6 +147,7 @@ type Engine struct {
 	certs       certKeys    // service certificates' keys (certificate.go)
 	rules       LedgerRules // earning rules (ledger.go)
 	members     memberCache // talent-pool membership by store change (verify.go)
+	menus       sync.Pool   // *matcher.MenuScratch, reused across menus (menu.go)
 
 	// trusted are the exchange's issuers by key ID (exchange.go).
 	trusted map[string]TrustedIssuer

@@ -51,9 +51,14 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 	if err != nil {
 		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
 	}
+	sp, _ := e.menus.Get().(*matcher.MenuScratch)
+	if sp == nil {
+		sp = &matcher.MenuScratch{}
+	}
 	m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer(), matcher.MenuOptions{
-		K: o.K, PerDomain: o.PerDomain, Busy: busy, After: e.at(&o.After), DomainOf: e.tax.DomainOf,
+		K: o.K, PerDomain: o.PerDomain, Busy: busy, After: e.at(&o.After), DomainOf: e.tax.DomainOf, Scratch: sp,
 	})
+	e.menus.Put(sp)
 	for i := range m.Items {
 		m.Items[i].DistanceKm = volmatch.DisplayKm(m.Items[i].DistanceKm)
 	}

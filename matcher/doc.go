@@ -39,5 +39,7 @@
 // itself skips scoring a yielded volunteer whose bound is below that floor.
 // The grid is a speed-up, never a change of answer. Menu reads the open
 // shifts the same way: a grid.NewShifts, or grid.AllShifts for the
-// exhaustive reference.
+// exhaustive reference. A caller building many menus passes a
+// MenuScratch (one per goroutine, or a sync.Pool of them) in
+// MenuOptions.Scratch, so that a menu allocates its result only.
 package matcher

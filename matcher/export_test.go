@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"context"
+	"math"
 
 	"volmatch"
 	"volmatch/matcher/grid"
@@ -39,4 +40,23 @@ func InstanceRelaxRepair(ctx context.Context, in Instance) (Plan, error) {
 		return Plan{}, err
 	}
 	return instanceBatch(in, AssignOptions{}).relaxAndRepair(ctx)
+}
+
+// MenuFloors computes the menu's floor over the prefixes cs[:k] of the
+// candidates (need needs[i], score scores[i]) for each k of steps: each
+// from the floor of the previous prefix, as menuShifts does, and from none.
+func MenuFloors(needs []*volmatch.Need, scores []float64, o MenuOptions, steps []int) (incremental, fresh []float64) {
+	o = o.withDefaults()
+	cs := make([]shiftCand, len(needs))
+	for i := range cs {
+		cs[i] = shiftCand{n: needs[i], res: scoring.Result{Score: scores[i]}}
+	}
+	var a, b menuFloor
+	floor := math.Inf(-1)
+	for _, k := range steps {
+		floor = a.compute(cs[:k], o, floor)
+		incremental = append(incremental, floor)
+		fresh = append(fresh, b.compute(cs[:k], o, math.Inf(-1)))
+	}
+	return incremental, fresh
 }

@@ -37,6 +37,29 @@ type MenuOptions struct {
 	// DomainOf maps a need's domain key to its category, the top-level
 	// domain (the taxonomy's DomainOf); nil keeps the key.
 	DomainOf func(key string) string
+	// Scratch, when set, holds Menu's working memory across menus (see
+	// MenuScratch); the menu is the same with or without it.
+	Scratch *MenuScratch
+}
+
+// MenuScratch is the working memory of Menu (the gated shifts, the scored
+// candidates, the ranking heap, the caps' counts), kept from one menu to
+// the next so that a caller building many menus does not allocate it for
+// each: a menu over 100,000 open shifts gates thousands of them. The zero
+// value is ready. A scratch serves one menu at a time: keep one per
+// goroutine or a sync.Pool of them. It holds no volunteer's data between
+// menus that a later menu reads (every buffer is emptied before use), and
+// Menu's result shares no memory with it.
+type MenuScratch struct {
+	gs      []int32 // the index in its need's Shifts of each eligible shift, by need
+	ns      []gatedNeed
+	cs      []shiftCand
+	p       *scoring.Prepared
+	floor   menuFloor
+	rank    ranking
+	taken   []bool
+	perNeed map[string]int
+	perCat  map[string]int
 }
 
 func (o MenuOptions) withDefaults() MenuOptions {
@@ -161,15 +184,15 @@ type ranking struct {
 	order []int32 // yielded so far, in rank order
 }
 
-func newRanking(cs []shiftCand) *ranking {
-	r := &ranking{cs: cs, heap: make([]int32, len(cs))}
-	for i := range r.heap {
-		r.heap[i] = int32(i)
+// reset makes r the ranking of cs, reusing its memory.
+func (r *ranking) reset(cs []shiftCand) {
+	r.cs, r.heap, r.order = cs, r.heap[:0], r.order[:0]
+	for i := range cs {
+		r.heap = append(r.heap, int32(i))
 	}
 	for i := len(r.heap)/2 - 1; i >= 0; i-- {
 		r.down(i)
 	}
-	return r
 }
 
 func (r *ranking) less(i, j int) bool { return candCmp(r.cs[r.heap[i]], r.cs[r.heap[j]]) < 0 }
@@ -214,12 +237,12 @@ func rankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 	var cs []shiftCand
 	var p *scoring.Prepared
 	var pn *volmatch.Need
-	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, _ float64) {
+	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s *volmatch.Shift, _ float64) {
 		if pn != n {
 			pn, p = n, sc.PrepareAgain(p, n, nil)
 		}
 		if res := p.Evaluate(v, i); res.Reason == "" {
-			cs = append(cs, shiftCand{n: n, s: s, res: res})
+			cs = append(cs, shiftCand{n: n, s: *s, res: res})
 		}
 	})
 	return cs, scanned
@@ -228,29 +251,21 @@ func rankShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 // gateShifts calls fn for every shift of open that v is eligible for
 // (every gate of RankShifts: the scorer's Evaluate passes them all), with
 // the shift's index in n.Shifts and v's distance to n, and returns the
-// number of shifts open yielded. The grid has passed the distance gate and hands over
-// each shift's hours.
-func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func(n *volmatch.Need, i int, s volmatch.Shift, dist float64)) int {
-	var gn *volmatch.Need
-	needOK := false
+// number of shifts open yielded. The grid has passed the distance gate,
+// the need-level gates (grid.NeedGates: open, skills, trainings,
+// languages) and the weekly availability, and hands over each shift's
+// hours. s points into n.Shifts: the shift is read in place, not copied.
+func gateShifts(v *volmatch.Volunteer, open *grid.Shifts, o MenuOptions, fn func(n *volmatch.Need, i int, s *volmatch.Shift, dist float64)) int {
 	scanned := 0
 	open.ShiftHours(v, func(n *volmatch.Need, i int, hours volmatch.Week, dist float64) {
 		scanned++
 		if i < 0 || i >= len(n.Shifts) {
 			return
 		}
-		if gn != n {
-			gn = n
-			needOK = (n.Status == volmatch.NeedOpen || n.Status == "") && scoring.HasSkills(v, n.Requires.Skills) &&
-				scoring.HasTrainings(v, n.Requires.Trainings) && scoring.SpeaksAny(v, n.Requires.Languages)
-		}
-		if !needOK {
-			return
-		}
-		s := n.Shifts[i]
+		s := &n.Shifts[i]
 		if s.Filled >= s.Slots || !o.After.IsZero() && !s.Start.After(o.After) ||
 			!v.Availability.Covers(hours) || !scoring.HasCertificates(v, n.Requires.Certificates, s.End) ||
-			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || scoring.Busy(o.Busy, s) {
+			n.Requires.Insurance && !v.InsuredUntil.After(s.End) || len(o.Busy) > 0 && scoring.Busy(o.Busy, *s) {
 			return
 		}
 		for _, e := range v.Exceptions {
@@ -280,41 +295,35 @@ type gatedNeed struct {
 // shift left out (the caps form a laminar matroid: every greedy pick of a
 // set has the same size, at least that of any allowed subset), so it never
 // reads one: the menu equals that over every eligible shift.
-func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ([]shiftCand, int, int) {
-	var gs []int32 // the index in its need's Shifts of each eligible shift, by need
-	var ns []gatedNeed
+func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions, sp *MenuScratch) ([]shiftCand, int, int) {
+	gs, ns := sp.gs[:0], sp.ns[:0]
 	nb := sc.NeedBounds(v)
-	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, s volmatch.Shift, dist float64) {
+	scanned := gateShifts(v, open, o, func(n *volmatch.Need, i int, _ *volmatch.Shift, dist float64) {
 		if len(ns) == 0 || ns[len(ns)-1].n != n {
 			ns = append(ns, gatedNeed{n: n, lo: int32(len(gs)), bound: nb.NeedBound(n, dist)})
 		}
 		gs = append(gs, int32(i))
 		ns[len(ns)-1].hi = int32(len(gs))
 	})
-	// Needs by bound, best first.
-	slices.SortFunc(ns, func(a, b gatedNeed) int {
-		if a.bound != b.bound {
-			if a.bound > b.bound {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.lo, b.lo)
-	})
-	var cs []shiftCand
-	var p *scoring.Prepared
+	// Needs by bound, best first, ordered only as far as they are read (a
+	// binary heap): most needs stay below the floor.
+	for i := len(ns)/2 - 1; i >= 0; i-- {
+		siftNeed(ns, i)
+	}
+	cs, p := sp.cs[:0], sp.p
 	floor := math.Inf(-1)
 	floorAt := 0 // len(cs) when floor was computed
-	var fl menuFloor
-	for _, g := range ns {
+	fl := &sp.floor
+	for h := ns; len(h) > 0; {
+		g := h[0]
+		h[0] = h[len(h)-1]
+		h = h[:len(h)-1]
+		siftNeed(h, 0)
 		if g.bound < floor {
 			break
 		}
 		if len(cs) >= o.K && len(cs)-floorAt >= max(16, floorAt/4) {
-			floor, floorAt = fl.compute(cs, o), len(cs)
+			floor, floorAt = fl.compute(cs, o, floor), len(cs)
 			if g.bound < floor {
 				break
 			}
@@ -326,7 +335,39 @@ func menuShifts(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o 
 			}
 		}
 	}
+	sp.gs, sp.ns, sp.cs, sp.p = gs, ns, cs, p
 	return cs, len(gs), scanned
+}
+
+// needBefore orders gated needs by bound, best first, then need ID and
+// place in the gated shifts.
+func needBefore(a, b *gatedNeed) bool {
+	if a.bound != b.bound {
+		return a.bound > b.bound
+	}
+	if c := strings.Compare(a.n.ID, b.n.ID); c != 0 {
+		return c < 0
+	}
+	return a.lo < b.lo
+}
+
+// siftNeed moves h[i] down the heap h (ordered by needBefore).
+func siftNeed(h []gatedNeed, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if l+1 < len(h) && needBefore(&h[l+1], &h[l]) {
+			m = l + 1
+		}
+		if !needBefore(&h[m], &h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }
 
 // menuFloor computes the floor of menuShifts, reusing its memory.
@@ -338,8 +379,13 @@ type menuFloor struct {
 }
 
 // compute returns the K-th score of the greedy pick of cs under the caps of
-// o, -Inf when the pick has fewer than K shifts.
-func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
+// o, -Inf when the pick has fewer than K shifts. floor is the last floor
+// computed over a part of cs (-Inf for none): the pick reads only the
+// shifts that score at least that. The caps and K form a matroid, so the
+// K-th score of the greedy pick never falls as shifts are added: the K
+// shifts picked over cs all score at least floor, and the greedy pick
+// over the shifts scoring at least floor takes the same ones.
+func (f *menuFloor) compute(cs []shiftCand, o MenuOptions, floor float64) float64 {
 	if f.perNeed == nil {
 		f.perNeed, f.perCat, f.cat = map[string]int{}, map[string]int{}, map[*volmatch.Need]string{}
 	}
@@ -347,7 +393,9 @@ func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
 	clear(f.perCat)
 	f.idx = f.idx[:0]
 	for i := range cs {
-		f.idx = append(f.idx, int32(i))
+		if cs[i].res.Score >= floor {
+			f.idx = append(f.idx, int32(i))
+		}
 	}
 	slices.SortFunc(f.idx, func(a, b int32) int { return cmp.Compare(cs[b].res.Score, cs[a].res.Score) })
 	taken := 0
@@ -380,12 +428,20 @@ func (f *menuFloor) compute(cs []shiftCand, o MenuOptions) float64 {
 // and by day (the Beijing date of the start).
 func Menu(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOptions) ServiceMenu {
 	o = o.withDefaults()
-	cs, eligible, scanned := menuShifts(v, open, sc, o)
-	ranked := newRanking(cs)
-	m := ServiceMenu{Volunteer: v.ID, Eligible: eligible, Scanned: scanned, Items: []MenuItem{}, Groups: []MenuGroup{}}
-	perNeed := map[string]int{}
-	perCat := map[string]int{}
-	var taken []bool // by rank
+	sp := o.Scratch
+	if sp == nil {
+		sp = &MenuScratch{}
+	}
+	defer sp.release()
+	cs, eligible, scanned := menuShifts(v, open, sc, o, sp)
+	ranked := &sp.rank
+	ranked.reset(cs)
+	m := ServiceMenu{Volunteer: v.ID, Eligible: eligible, Scanned: scanned}
+	if sp.perNeed == nil {
+		sp.perNeed, sp.perCat = map[string]int{}, map[string]int{}
+	}
+	perNeed, perCat := sp.perNeed, sp.perCat
+	taken := sp.taken[:0] // by rank
 	count := 0
 	for i := 0; count < o.K; i++ {
 		c, ok := ranked.at(i)
@@ -408,22 +464,54 @@ func Menu(v *volmatch.Volunteer, open *grid.Shifts, sc *scoring.Scorer, o MenuOp
 			count++
 		}
 	}
+	sp.taken = taken
+	m.Items = make([]MenuItem, 0, count)
 	for i, t := range taken {
 		if t {
 			c, _ := ranked.at(i)
 			m.Items = append(m.Items, c.item(sc, o, i))
 		}
 	}
-	at := map[[2]string]int{}
-	for _, it := range m.Items {
-		key := [2]string{it.Category, it.Day}
-		g, ok := at[key]
-		if !ok {
-			g = len(m.Groups)
-			at[key] = g
-			m.Groups = append(m.Groups, MenuGroup{Category: it.Category, Day: it.Day})
-		}
-		m.Groups[g].Items = append(m.Groups[g].Items, it)
-	}
+	m.Groups = groupItems(m.Items)
 	return m
+}
+
+// groupItems groups items by category and day, the groups in the order of
+// their first item; the groups' items share one backing array.
+func groupItems(items []MenuItem) []MenuGroup {
+	groups := []MenuGroup{}
+	gi := make([]int, len(items)) // the group of each item
+	for i, it := range items {
+		g := slices.IndexFunc(groups, func(g MenuGroup) bool { return g.Category == it.Category && g.Day == it.Day })
+		if g < 0 {
+			g = len(groups)
+			groups = append(groups, MenuGroup{Category: it.Category, Day: it.Day})
+		}
+		gi[i] = g
+	}
+	all := make([]MenuItem, 0, len(items))
+	for g := range groups {
+		at := len(all)
+		for i, it := range items {
+			if gi[i] == g {
+				all = append(all, it)
+			}
+		}
+		groups[g].Items = all[at:len(all):len(all)]
+	}
+	return groups
+}
+
+// release drops the scratch's pointers into the menu's needs and
+// volunteer, keeping the buffers' capacity: a pooled scratch then holds no
+// data of the last menu alive.
+func (sp *MenuScratch) release() {
+	clear(sp.ns)
+	clear(sp.cs)
+	sp.rank.cs = nil
+	clear(sp.perNeed)
+	clear(sp.perCat)
+	clear(sp.floor.perNeed)
+	clear(sp.floor.perCat)
+	clear(sp.floor.cat)
 }

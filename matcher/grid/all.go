@@ -67,11 +67,12 @@ func (x *Shifts) deleteAll(id string) {
 }
 
 // shiftHoursAll is ShiftHours of an exhaustive Shifts: the distance gate
-// by scoring.Reach, need by need, then the weekly hours of every shift.
+// by scoring.Reach and NeedGates, need by need, then the weekly hours of
+// every shift.
 func (x *Shifts) shiftHoursAll(v *volmatch.Volunteer, fn func(n *volmatch.Need, i int, hours volmatch.Week, dist float64)) {
 	for _, n := range x.list {
 		dist, ok := scoring.Reach(v, n)
-		if !ok {
+		if !ok || !NeedGates(v, n) {
 			continue
 		}
 		for i, s := range n.Shifts {

@@ -2,6 +2,7 @@ package grid_test
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -67,4 +68,59 @@ func sumEx(ex volmatch.Exclusions) int {
 		t += c
 	}
 	return t
+}
+
+// TestConcurrentShifts builds menus, each with a scratch from one pool,
+// while others put needs (some with requirements not seen before, so that
+// the index numbers new classes) and delete them (run with -race).
+func TestConcurrentShifts(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, volmatch.Beijing)
+	need := func(r *rand.Rand, i int) *volmatch.Need {
+		n := &volmatch.Need{ID: "N" + strconv.Itoa(i), Status: volmatch.NeedOpen, Domain: "elder",
+			Point:    volmatch.Point{Lat: 39.85 + r.Float64()*0.1, Lng: 116.3 + r.Float64()*0.1},
+			RadiusKm: 20}
+		if r.IntN(2) == 0 {
+			n.Requires.Languages = []string{"zh", "lang" + strconv.Itoa(r.IntN(50))}
+		}
+		st := t0.Add(time.Duration(r.IntN(10*24)) * time.Hour)
+		n.Shifts = []volmatch.Shift{{ID: "s", Start: st, End: st.Add(2 * time.Hour), Slots: 2}}
+		return n
+	}
+	var needs []*volmatch.Need
+	for i := range 500 {
+		needs = append(needs, need(r, i))
+	}
+	x := grid.NewShiftsOf(needs, grid.ShiftsOptions{})
+	sc := scoring.NewScorer(nil, scoring.Options{})
+	pool := sync.Pool{New: func() any { return &matcher.MenuScratch{} }}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 2))
+			for range 300 {
+				if i := r.IntN(700); i%3 == 0 {
+					x.Delete("N" + strconv.Itoa(i))
+				} else {
+					x.Put(need(r, i))
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			for k := range 100 {
+				v := &volmatch.Volunteer{ID: "V", Home: volmatch.Point{Lat: 39.9, Lng: 116.35}, MaxTravelKm: 15,
+					Languages: []string{"zh"}}
+				v.Availability = volmatch.ShiftHours(t0, t0.AddDate(0, 0, 7))
+				sp := pool.Get().(*matcher.MenuScratch)
+				m := matcher.Menu(v, x, sc, matcher.MenuOptions{K: 1 + k%12, Scratch: sp})
+				pool.Put(sp)
+				if len(m.Items) > m.Eligible || m.Eligible > m.Scanned {
+					t.Errorf("Menu: %d items, %d eligible, %d scanned", len(m.Items), m.Eligible, m.Scanned)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 
 	"volmatch"
+	"volmatch/scoring"
 )
 
 // ShiftsOptions configure a Shifts index; the zero value works.
@@ -37,15 +39,29 @@ type Shifts struct {
 	needs   map[string]*volmatch.Need
 	open    int // open shifts held
 	maxLat  float64
+	// classes number the needs' requirements (skills, trainings,
+	// languages) as Put meets them, so that a walk passes NeedGates once a
+	// class, not once a need: a city's needs share a few hundred of them
+	// (333 over 45,000 generated needs). Every need held is open, so the
+	// verdict depends on the class alone. A class is never forgotten.
+	classes map[string]int32
+	pool    sync.Pool // *[]uint8 per-walk verdicts by class
 }
 
 // needEntry is a need of a cell with the figures that decide whether it is
 // in reach, so that needs out of reach are passed over without reading them.
+// class numbers its requirements (Shifts.classes), noReq when it requires
+// no skill, training or language: ShiftHours then passes its need-level
+// gates without reading the need.
 type needEntry struct {
 	lat, lng, radius float64
+	class            int32
 	n                *volmatch.Need
 	shifts           []shiftEntry // the open shifts
 }
+
+// noReq is the class of a need that requires no skill, training or language.
+const noReq = -1
 
 // shiftEntry is an open shift of a need: its index in the need's Shifts and
 // its hours of the week, so that a volunteer whose weekly availability does
@@ -67,7 +83,7 @@ func NewShifts(o ShiftsOptions) *Shifts {
 	step := o.CellKm / kmPerDegree
 	return &Shifts{
 		latStep: step, lngStep: step / math.Cos(40*math.Pi/180),
-		cells: map[[2]int32][]needEntry{}, needs: map[string]*volmatch.Need{},
+		cells: map[[2]int32][]needEntry{}, needs: map[string]*volmatch.Need{}, classes: map[string]int32{},
 	}
 }
 
@@ -115,7 +131,8 @@ func (x *Shifts) Put(n *volmatch.Need) {
 	cp.Shifts = append([]volmatch.Shift(nil), n.Shifts...)
 	x.needs[n.ID] = &cp
 	k := x.cell(cp.Point)
-	e := needEntry{lat: cp.Point.Lat, lng: cp.Point.Lng, radius: cp.RadiusKm, n: &cp, shifts: make([]shiftEntry, 0, c)}
+	e := needEntry{lat: cp.Point.Lat, lng: cp.Point.Lng, radius: cp.RadiusKm, n: &cp, shifts: make([]shiftEntry, 0, c),
+		class: x.classOf(&cp.Requires)}
 	for i, s := range cp.Shifts {
 		if s.Filled < s.Slots {
 			e.shifts = append(e.shifts, shiftEntry{hours: volmatch.ShiftHours(s.Start, s.End), i: int32(i)})
@@ -124,6 +141,41 @@ func (x *Shifts) Put(n *volmatch.Need) {
 	x.cells[k] = append(x.cells[k], e)
 	x.open += c
 	x.maxLat = math.Max(x.maxLat, math.Abs(cp.Point.Lat))
+}
+
+// classOf returns the class of requirements r, numbering a new one; the
+// key lists the skills (with levels), trainings and languages in their
+// order, each string with its length, so that two keys are equal only for
+// the same lists (NeedGates gives both the same verdict).
+func (x *Shifts) classOf(r *volmatch.Requirements) int32 {
+	if len(r.Skills) == 0 && len(r.Trainings) == 0 && len(r.Languages) == 0 {
+		return noReq
+	}
+	var b []byte
+	str := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	for _, s := range r.Skills {
+		str(s.Skill)
+		b = strconv.AppendInt(b, int64(s.Level), 10)
+		b = append(b, ';')
+	}
+	b = append(b, '|')
+	for _, s := range r.Trainings {
+		str(s)
+	}
+	b = append(b, '|')
+	for _, s := range r.Languages {
+		str(s)
+	}
+	c, ok := x.classes[string(b)]
+	if !ok {
+		c = int32(len(x.classes))
+		x.classes[string(b)] = c
+	}
+	return c
 }
 
 // Delete removes a need; it is a no-op for an unknown one.
@@ -189,7 +241,7 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 		}
 		return
 	}
-	x.walk(v, func(e *needEntry, _ float64) {
+	x.walk(v, false, func(e *needEntry, _ float64) {
 		n := e.n
 		for _, se := range e.shifts {
 			fn(n, n.Shifts[se.i])
@@ -198,14 +250,17 @@ func (x *Shifts) Shifts(v *volmatch.Volunteer, fn func(n *volmatch.Need, s volma
 }
 
 // ShiftHours calls fn for the open shifts of Shifts whose hours v's weekly
-// availability covers (the others fail the availability gate), with the
-// shift's index in n.Shifts, its hours of the week
-// (volmatch.ShiftHours of its start and end) and v's distance to n (as
-// scoring.Reach computes it), so that the menu computes none of them. It
-// never omits a shift v is eligible for. An exhaustive Shifts (AllShifts)
-// calls it for every shift, open or not, of every need that passes the
-// distance gate (scoring.Reach), in order, whose hours v's weekly
-// availability covers.
+// availability covers (the others fail the availability gate) and whose
+// need's requirements v meets (NeedGates: the others fail the skill,
+// training or language gate), with the shift's index in n.Shifts, its
+// hours of the week (volmatch.ShiftHours of its start and end) and v's
+// distance to n (as scoring.Reach computes it), so that the menu computes
+// none of them. It never omits a shift v is eligible for. A need that
+// requires nothing is passed without reading it, and a need whose
+// requirements v does not meet costs no distance. An exhaustive Shifts
+// (AllShifts) calls it for every shift, open or not, of every need that
+// passes the distance gate (scoring.Reach) and NeedGates, in order, whose
+// hours v's weekly availability covers.
 func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i int, hours volmatch.Week, dist float64)) {
 	avail := &v.Availability
 	if x.all {
@@ -214,7 +269,7 @@ func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i i
 		x.shiftHoursAll(v, fn)
 		return
 	}
-	x.walk(v, func(e *needEntry, dist float64) {
+	x.walk(v, true, func(e *needEntry, dist float64) {
 		for k := range e.shifts {
 			se := &e.shifts[k]
 			if covers(avail, &se.hours) {
@@ -222,6 +277,15 @@ func (x *Shifts) ShiftHours(v *volmatch.Volunteer, fn func(n *volmatch.Need, i i
 			}
 		}
 	})
+}
+
+// NeedGates reports whether v passes the gates of n that depend on the
+// need alone: it is open and v has its skills (at their levels), its
+// trainings and one of its languages (scoring.HasSkills, HasTrainings,
+// SpeaksAny). ShiftHours yields only shifts of needs that pass it.
+func NeedGates(v *volmatch.Volunteer, n *volmatch.Need) bool {
+	return (n.Status == volmatch.NeedOpen || n.Status == "") && scoring.HasSkills(v, n.Requires.Skills) &&
+		scoring.HasTrainings(v, n.Requires.Trainings) && scoring.SpeaksAny(v, n.Requires.Languages)
 }
 
 // covers is volmatch.Week.Covers without copying the weeks.
@@ -235,13 +299,26 @@ func covers(a, h *volmatch.Week) bool {
 }
 
 // walk calls fn for every need with an open shift within both v.MaxTravelKm
-// of v's home and the need's RadiusKm, with v's distance to it.
-func (x *Shifts) walk(v *volmatch.Volunteer, fn func(e *needEntry, dist float64)) {
+// of v's home and the need's RadiusKm, with v's distance to it; with gates,
+// only for the needs that pass NeedGates (tested before the distance, once
+// a class of requirements).
+func (x *Shifts) walk(v *volmatch.Volunteer, gates bool, fn func(e *needEntry, dist float64)) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	r := v.MaxTravelKm
 	if !(r >= 0) {
 		return
+	}
+	var verdict []uint8 // by class: 0 not yet tested, 1 passes NeedGates, 2 fails
+	if gates {
+		bp, _ := x.pool.Get().(*[]uint8)
+		if bp == nil {
+			bp = new([]uint8)
+		}
+		*bp = slices.Grow((*bp)[:0], len(x.classes))[:len(x.classes)]
+		verdict = *bp
+		clear(verdict)
+		defer x.pool.Put(bp)
 	}
 	// A point within r km (haversine) differs in latitude by at most r/R
 	// radians; in longitude by at most 2·asin(sin(r/2R)/cos φ), φ the
@@ -267,6 +344,19 @@ func (x *Shifts) walk(v *volmatch.Volunteer, fn func(e *needEntry, dist float64)
 			limit := math.Min(e.radius, r)
 			if math.Abs(e.lat-lat0)*kmPerDegree > limit*(1+1e-9)+1e-9 {
 				continue
+			}
+			if gates && e.class != noReq {
+				ok := verdict[e.class]
+				if ok == 0 {
+					ok = 2
+					if NeedGates(v, e.n) {
+						ok = 1
+					}
+					verdict[e.class] = ok
+				}
+				if ok != 1 {
+					continue
+				}
 			}
 			d := volmatch.DistanceKm(v.Home, volmatch.Point{Lat: e.lat, Lng: e.lng})
 			if d > limit {
