@@ -175,7 +175,7 @@ func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time
 			} else if !ok {
 				v = nil
 			}
-			if err := check(inv, n, v); err != nil {
+			if err := runCheck(check, inv, n, v); err != nil {
 				return refuse(err)
 			}
 		}
@@ -228,6 +228,19 @@ func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*vo
 		return nil, err
 	}
 	return inv, nil
+}
+
+// runCheck runs the caller's check of an accept, turning a panic into an
+// error: the check may run on another request's goroutine (the group
+// commit's leader), whose panic would leave the group's other callers
+// waiting forever.
+func runCheck(check volmatch.AcceptCheck, inv *volmatch.Invitation, n *volmatch.Need, v *volmatch.Volunteer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = volmatch.Errorf(volmatch.EINTERNAL, "accept %s: the check failed: %v", inv.ID, r)
+		}
+	}()
+	return check(inv, n, v)
 }
 
 // updateStats applies fn to a volunteer's stored Stats and records the
