@@ -136,7 +136,7 @@ for j = 0, k - 1 do
     end
   end
   if ARGV[b+13] ~= '' then return 'E:' .. j .. ':' .. ARGV[b+13] end
-  if redis.call('EXISTS', P .. 'vol:' .. vol) == 0 then
+  if string.sub(vr, 1, 1) ~= '=' and redis.call('EXISTS', P .. 'vol:' .. vol) == 0 then
     return refuse(ARGV[b+12], 'volunteer ' .. vol .. ' not found')
   end
   if ARGV[b+14] ~= '' then return 'E:' .. j .. ':' .. ARGV[b+14] end
