@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"volmatch"
@@ -118,5 +120,105 @@ func testAcceptChecked(t *testing.T, st volmatch.Store) {
 	must(t, "Need(N1)", err)
 	if got := n.Shifts[0].Filled; got != 3 {
 		t.Errorf("filled = %d after three accepts, want 3", got)
+	}
+}
+
+// testAcceptCheckedAtomic is the property behind AcceptChecked: a check and
+// the reservation it allows see one state of the volunteer. One goroutine
+// rewrites the volunteer again and again (its name n1, n2, …) while two
+// others accept its invitations with a check that refuses an odd name.
+// The change sequence orders both: every accept's change of the
+// volunteer's load must follow an even number of rewrites, and the
+// accepts that succeeded are exactly the load changes.
+func testAcceptCheckedAtomic(t *testing.T, st volmatch.Store) {
+	ctx := context.Background()
+	const shifts, rewrites = 40, 60
+	sh := make([]volmatch.Shift, shifts)
+	for i := range sh {
+		sh[i] = shift(fmt.Sprintf("S%02d", i), float64(24+6*i), 2, 1) // apart: no overlap
+	}
+	seed(t, st, fixture.Volunteers(1), need("N1", "O1", sh...))
+	ids := make([]string, shifts)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("I%02d", i)
+		invite(t, st, ids[i], "N1", sh[i].ID, "V000")
+	}
+	after, err := st.LastChange(ctx)
+	must(t, "LastChange", err)
+	v, err := st.Volunteer(ctx, "V000")
+	must(t, "Volunteer", err)
+
+	even := func(_ *volmatch.Invitation, _ *volmatch.Need, v *volmatch.Volunteer) error {
+		var k int
+		if v == nil {
+			return volmatch.Errorf(volmatch.ENOTFOUND, "no volunteer")
+		}
+		if _, err := fmt.Sscanf(v.Name, "n%d", &k); err == nil && k%2 == 1 {
+			return volmatch.Errorf(volmatch.ECONFLICT, "odd name %s", v.Name)
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	accepted := 0
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for k := 1; k <= rewrites; k++ {
+			c := *v
+			c.Name = fmt.Sprintf("n%d", k)
+			if err := st.UpdateVolunteer(ctx, &c); err != nil {
+				t.Errorf("UpdateVolunteer(n%d): %v", k, err)
+				return
+			}
+		}
+	}()
+	for g := range 2 {
+		go func() {
+			defer wg.Done()
+			for i := g; i < shifts; i += 2 {
+				_, err := st.AcceptChecked(ctx, ids[i], at(1), even)
+				switch {
+				case err == nil:
+					mu.Lock()
+					accepted++
+					mu.Unlock()
+				case volmatch.ErrorCode(err) != volmatch.ECONFLICT:
+					t.Errorf("AcceptChecked(%s): %v, want success or the check's conflict", ids[i], err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	var cs []volmatch.Change
+	for {
+		page, err := st.Changes(ctx, after, 1000)
+		must(t, "Changes", err)
+		if len(page) == 0 {
+			break
+		}
+		cs = append(cs, page...)
+		after = page[len(page)-1].Seq
+	}
+	k, loads := 0, 0
+	for _, c := range cs {
+		if c.Kind != volmatch.ChangeVolunteer || c.ID != "V000" {
+			continue
+		}
+		if !c.Derived {
+			k++
+			continue
+		}
+		loads++
+		if k%2 == 1 {
+			t.Errorf("change %d: an accept committed after rewrite n%d, whose name its check refuses", c.Seq, k)
+		}
+	}
+	if k != rewrites || loads != accepted {
+		t.Errorf("changes: %d rewrites and %d accepts, want %d and %d", k, loads, rewrites, accepted)
+	}
+	if accepted == 0 {
+		t.Errorf("no accept succeeded: the property was not exercised")
 	}
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Accept", testAccept},
 		{"AcceptFull", testAcceptFull},
 		{"AcceptChecked", testAcceptChecked},
+		{"AcceptCheckedAtomic", testAcceptCheckedAtomic},
 		{"Decline", testDecline},
 		{"Overlap", testOverlap},
 		{"ConcurrentAccept", testConcurrentAccept},
