@@ -144,8 +144,8 @@ func unindexed(err error) error {
 // Approve approves sign-up request id (an invitation of origin
 // volmatch.OriginSignUp): its organisation's staff (or an admin) accept it
 // on the volunteer's behalf, under every rule of an accept (acceptChecked:
-// the gates in the store's atomic reservation). Any other invitation is ECONFLICT: its
-// volunteer answers it.
+// the gates checked in the store's atomic reservation). Any other
+// invitation is ECONFLICT: its volunteer answers it.
 func (e *Engine) Approve(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Assignment, error) {
 	return e.acceptChecked(ctx, id, func(inv *volmatch.Invitation) error {
 		if err := canManageOrg(tok, inv.Org); err != nil {
