@@ -188,9 +188,25 @@ type InvitationStore interface {
 	// assignments (CheckReservation); the invitation, the new assignment and
 	// the invite.accepted event are written together. ECONFLICT otherwise.
 	Accept(ctx context.Context, inviteID string, at time.Time) (*Assignment, error)
+	// AcceptChecked is Accept with check run first, in the same atomic
+	// write, on the invitation as stored, its need (nil when gone; shifts
+	// with Filled) and its volunteer (nil when gone; Stats may be left
+	// zero, which the rules of an accept do not read): an error of check is
+	// returned as it is and nothing is written, and none of the three
+	// records changes between check and the reservation's commit (the
+	// store reads them again and calls check again if one did). check runs
+	// before the store's own refusals (an invitation already answered), so
+	// it sees invitations of any status; it must not change its arguments.
+	// ENOTFOUND, without calling check, for a missing invitation.
+	AcceptChecked(ctx context.Context, inviteID string, at time.Time, check AcceptCheck) (*Assignment, error)
 	// Decline marks a sent invitation declined and appends invite.declined.
 	Decline(ctx context.Context, inviteID string, at time.Time) (*Invitation, error)
 }
+
+// AcceptCheck is the caller's rules of an accept (who may accept, the hard
+// gates of the volunteer as their record is now), run by
+// InvitationStore.AcceptChecked on the records it reserves against.
+type AcceptCheck func(inv *Invitation, n *Need, v *Volunteer) error
 
 // AssignmentFilter selects assignments; empty fields match all.
 type AssignmentFilter struct {

@@ -200,11 +200,10 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// checkAccept holds the rules of an accept that cross records: the shift
-// has not begun, and the volunteer, as their record is now, passes every
-// hard gate of the shift but those the invitation overrode (the busy gate
-// is the store's reservation check, atomic with the write). A need,
-// shift or volunteer that is gone is left to the store to refuse.
+// checkAccept holds the rules of an accept that cross records (acceptGates)
+// for invitation inv, reading its need and volunteer from the store. An
+// accept of one invitation runs them inside the store's write instead
+// (acceptChecked); a team's accept checks each member here first.
 func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) error {
 	if inv.Status != volmatch.InviteSent {
 		return nil // the store refuses answering twice
@@ -215,17 +214,30 @@ func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) erro
 	} else if err != nil {
 		return err
 	}
-	sh, ok := n.Shift(inv.Shift)
-	if !ok {
-		return nil
-	}
 	v, err := e.store.Volunteer(ctx, inv.Volunteer)
 	if volmatch.ErrorCode(err) == volmatch.ENOTFOUND {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	failed, err := e.takeGates(n, sh, v, inv)
+	return e.acceptGates(inv, n, v, e.now())
+}
+
+// acceptGates holds the rules of an accept that cross records: the shift
+// has not begun at now, and volunteer v, as their record is now, passes
+// every hard gate of the shift but those the invitation overrode (the busy
+// gate is the store's reservation check, atomic with the write). A need,
+// shift or volunteer that is gone (nil) is left to the store to refuse, as
+// is an invitation already answered.
+func (e *Engine) acceptGates(inv *volmatch.Invitation, n *volmatch.Need, v *volmatch.Volunteer, now time.Time) error {
+	if inv.Status != volmatch.InviteSent || n == nil || v == nil {
+		return nil
+	}
+	sh, ok := n.Shift(inv.Shift)
+	if !ok {
+		return nil
+	}
+	failed, err := takeGatesAt(n, sh, v, inv, now)
 	if err != nil || len(failed) == 0 {
 		return err
 	}
@@ -245,7 +257,12 @@ func (e *Engine) checkAccept(ctx context.Context, inv *volmatch.Invitation) erro
 // atomic with the write. Gates are read on the masked home, as matching
 // and the invitation read it.
 func (e *Engine) takeGates(n *volmatch.Need, sh volmatch.Shift, v *volmatch.Volunteer, inv *volmatch.Invitation) ([]string, error) {
-	if err := shiftBegun(n, sh, e.now()); err != nil {
+	return takeGatesAt(n, sh, v, inv, e.now())
+}
+
+// takeGatesAt is takeGates at time now.
+func takeGatesAt(n *volmatch.Need, sh volmatch.Shift, v *volmatch.Volunteer, inv *volmatch.Invitation, now time.Time) ([]string, error) {
+	if err := shiftBegun(n, sh, now); err != nil {
 		return nil, err
 	}
 	return slices.DeleteFunc(scoring.Failed(v.Coarsened(), n, sh, nil), inv.Overrides), nil
@@ -285,41 +302,40 @@ func (e *Engine) Invitations(ctx context.Context, tok *volmatch.Token, f volmatc
 	return e.store.Invitations(ctx, f)
 }
 
-// invitationAccepter is a store that can accept an invitation the caller
-// has just read from it without reading it again (store/redis: the
-// reservation script checks it is still the stored record).
-type invitationAccepter interface {
-	AcceptInvitation(ctx context.Context, inv *volmatch.Invitation, at time.Time) (*volmatch.Assignment, error)
-}
-
 // Accept accepts invitation id, reserving its slot, and returns the
-// assignment. No index catch-up waits for it: an accept changes only fill
-// counts and the volunteer's load, which the follower applies within
-// milliseconds (it wakes on the store's change feed); waiting would queue
-// every accept behind one search-index batch at a time.
+// assignment. Who may accept and the hard gates are checked in the store's
+// write (acceptChecked). No index catch-up waits for it: an accept changes
+// only fill counts and the volunteer's load, which the follower applies
+// within milliseconds (it wakes on the store's change feed); waiting would
+// queue every accept behind one search-index batch at a time.
 func (e *Engine) Accept(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Assignment, error) {
-	inv, err := e.Invitation(ctx, tok, id)
-	if err != nil {
-		return nil, err
-	}
-	if inv.Origin == volmatch.OriginSignUp {
-		return nil, forbidden("invitation %s is a sign-up request: its organisation approves it (Approve); the volunteer may withdraw it (decline)", inv.ID)
-	}
-	if inv.Team != "" {
-		return nil, forbidden("invitation %s invites team %s as one: its leader accepts for every member (AcceptTeam)", inv.ID, inv.Team)
-	}
-	return e.accept(ctx, inv)
+	return e.acceptChecked(ctx, id, func(inv *volmatch.Invitation) error {
+		if err := canActOn(tok, inv.Org, inv.Volunteer); err != nil {
+			return err
+		}
+		if inv.Origin == volmatch.OriginSignUp {
+			return forbidden("invitation %s is a sign-up request: its organisation approves it (Approve); the volunteer may withdraw it (decline)", inv.ID)
+		}
+		if inv.Team != "" {
+			return forbidden("invitation %s invites team %s as one: its leader accepts for every member (AcceptTeam)", inv.ID, inv.Team)
+		}
+		return nil
+	})
 }
 
-// accept checks inv as an accept does (checkAccept) and reserves its slot.
-func (e *Engine) accept(ctx context.Context, inv *volmatch.Invitation) (*volmatch.Assignment, error) {
-	if err := e.checkAccept(ctx, inv); err != nil {
-		return nil, err
-	}
-	if acc, ok := e.store.(invitationAccepter); ok {
-		return acc.AcceptInvitation(ctx, inv, e.now())
-	}
-	return e.store.Accept(ctx, inv.ID, e.now())
+// acceptChecked accepts invitation id if allow lets the caller answer it
+// and its volunteer passes the rules of an accept (acceptGates), both
+// checked by the store on the records it reserves against, in the same
+// atomic write: one read of the invitation, its need and its volunteer,
+// and no gate read from a record that changes before the commit.
+func (e *Engine) acceptChecked(ctx context.Context, id string, allow func(*volmatch.Invitation) error) (*volmatch.Assignment, error) {
+	now := e.now()
+	return e.store.AcceptChecked(ctx, id, now, func(inv *volmatch.Invitation, n *volmatch.Need, v *volmatch.Volunteer) error {
+		if err := allow(inv); err != nil {
+			return err
+		}
+		return e.acceptGates(inv, n, v, now)
+	})
 }
 
 // Decline declines invitation id.

@@ -143,19 +143,17 @@ func unindexed(err error) error {
 
 // Approve approves sign-up request id (an invitation of origin
 // volmatch.OriginSignUp): its organisation's staff (or an admin) accept it
-// on the volunteer's behalf, under every rule of an accept (checkAccept,
-// the store's atomic reservation). Any other invitation is ECONFLICT: its
-// volunteer answers it.
+// on the volunteer's behalf, under every rule of an accept (acceptChecked:
+// the gates checked in the store's atomic reservation). Any other
+// invitation is ECONFLICT: its volunteer answers it.
 func (e *Engine) Approve(ctx context.Context, tok *volmatch.Token, id string) (*volmatch.Assignment, error) {
-	inv, err := e.store.Invitation(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := canManageOrg(tok, inv.Org); err != nil {
-		return nil, err
-	}
-	if inv.Origin != volmatch.OriginSignUp {
-		return nil, volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is not a sign-up request: its volunteer accepts or declines it", inv.ID)
-	}
-	return e.accept(ctx, inv)
+	return e.acceptChecked(ctx, id, func(inv *volmatch.Invitation) error {
+		if err := canManageOrg(tok, inv.Org); err != nil {
+			return err
+		}
+		if inv.Origin != volmatch.OriginSignUp {
+			return volmatch.Errorf(volmatch.ECONFLICT, "invitation %s is not a sign-up request: its volunteer accepts or declines it", inv.ID)
+		}
+		return nil
+	})
 }

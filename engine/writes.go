@@ -159,18 +159,10 @@ func (w wholeWrites) Accept(ctx context.Context, id string, at time.Time) (*volm
 	return x, err
 }
 
-// AcceptInvitation accepts through the store's invitationAccepter when it
-// has one, by ID otherwise.
-func (w wholeWrites) AcceptInvitation(ctx context.Context, inv *volmatch.Invitation, at time.Time) (*volmatch.Assignment, error) {
-	var a *volmatch.Assignment
-	var err error
-	if acc, ok := w.Store.(invitationAccepter); ok {
-		a, err = acc.AcceptInvitation(whole(ctx), inv, at)
-	} else {
-		a, err = w.Store.Accept(whole(ctx), inv.ID, at)
-	}
+func (w wholeWrites) AcceptChecked(ctx context.Context, id string, at time.Time, check volmatch.AcceptCheck) (*volmatch.Assignment, error) {
+	x, err := w.Store.AcceptChecked(whole(ctx), id, at, check)
 	committed(ctx, err)
-	return a, err
+	return x, err
 }
 func (w wholeWrites) Decline(ctx context.Context, id string, at time.Time) (*volmatch.Invitation, error) {
 	x, err := w.Store.Decline(whole(ctx), id, at)

@@ -72,6 +72,21 @@ func (mr *MockStoreMockRecorder) AcceptAll(ctx, ids, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AcceptAll", reflect.TypeOf((*MockStore)(nil).AcceptAll), ctx, ids, at)
 }
 
+// AcceptChecked mocks base method.
+func (m *MockStore) AcceptChecked(ctx context.Context, inviteID string, at time.Time, check volmatch.AcceptCheck) (*volmatch.Assignment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AcceptChecked", ctx, inviteID, at, check)
+	ret0, _ := ret[0].(*volmatch.Assignment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AcceptChecked indicates an expected call of AcceptChecked.
+func (mr *MockStoreMockRecorder) AcceptChecked(ctx, inviteID, at, check any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AcceptChecked", reflect.TypeOf((*MockStore)(nil).AcceptChecked), ctx, inviteID, at, check)
+}
+
 // AddNotifications mocks base method.
 func (m *MockStore) AddNotifications(ctx context.Context, cursor uint64, ns []*volmatch.Notification) ([]*volmatch.Notification, error) {
 	m.ctrl.T.Helper()

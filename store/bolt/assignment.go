@@ -36,7 +36,7 @@ func (s *Store) reserve(tx *bbolt.Tx, r volmatch.Reservation, invite string, at 
 	if err != nil {
 		return nil, err
 	}
-	return s.writeReserve(tx, r, n, sh, invite, at)
+	return s.writeReserve(tx, r, n, sh, invite, at, nil)
 }
 
 // checkReserve reads and checks one reservation in tx, writing nothing:
@@ -46,6 +46,12 @@ func checkReserve(tx *bbolt.Tx, r volmatch.Reservation, missing string) (*volmat
 	if err != nil {
 		return nil, volmatch.Shift{}, err
 	}
+	return checkReserveOf(tx, r, n, missing)
+}
+
+// checkReserveOf is checkReserve of a need the caller has just read in tx
+// (nil when missing).
+func checkReserveOf(tx *bbolt.Tx, r volmatch.Reservation, n *volmatch.Need, missing string) (*volmatch.Need, volmatch.Shift, error) {
 	sh, err := r.Find(n, missing)
 	if err != nil {
 		return nil, volmatch.Shift{}, err
@@ -70,8 +76,9 @@ func checkReserve(tx *bbolt.Tx, r volmatch.Reservation, missing string) (*volmat
 	return n, sh, nil
 }
 
-// writeReserve writes a reservation checkReserve passed (see reserve).
-func (s *Store) writeReserve(tx *bbolt.Tx, r volmatch.Reservation, n *volmatch.Need, sh volmatch.Shift, invite string, at time.Time) (*volmatch.Assignment, error) {
+// writeReserve writes a reservation checkReserve passed (see reserve). v
+// is the volunteer as just read in tx, or nil to read it.
+func (s *Store) writeReserve(tx *bbolt.Tx, r volmatch.Reservation, n *volmatch.Need, sh volmatch.Shift, invite string, at time.Time, v *volmatch.Volunteer) (*volmatch.Assignment, error) {
 	b := tx.Bucket(bAssignments)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -93,7 +100,7 @@ func (s *Store) writeReserve(tx *bbolt.Tx, r volmatch.Reservation, n *volmatch.N
 	if err := addFill(tx, a.Need, a.Shift, 1); err != nil {
 		return nil, err
 	}
-	if err := updateStats(tx, a.Volunteer, func(st *volmatch.VolunteerStats) { st.Load++ }); err != nil {
+	if err := updateStatsOf(tx, a.Volunteer, v, func(st *volmatch.VolunteerStats) { st.Load++ }); err != nil {
 		return nil, err
 	}
 	if err := appendEvent(tx, a.AcceptedEvent(n)); err != nil {

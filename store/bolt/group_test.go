@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"volmatch"
+	"volmatch/internal/fixture"
 	"volmatch/store/bolt"
 	"volmatch/store/storetest"
 )
@@ -249,5 +250,65 @@ func TestLiveInvitationsListing(t *testing.T) {
 		if got := fmt.Sprint(ids); got != c.want {
 			t.Errorf("Invitations(%+v) = %s, want %s", c.f, got, c.want)
 		}
+	}
+}
+
+// TestAcceptCheckPanics holds the group commit to its promise when an
+// accept's check panics (it may run on another caller's goroutine, the
+// group's leader): that caller gets an internal error, the other accepts
+// commit, and nobody waits forever.
+func TestAcceptCheckPanics(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openSynced(t)
+	const n = 8
+	at := storetest.Epoch.Add(24 * time.Hour)
+	if err := st.PutVolunteers(ctx, fixture.Volunteers(n)); err != nil {
+		t.Fatal(err)
+	}
+	need := fixture.Need("N1", fixture.Org("O1"), fixture.Shifts(fixture.Shift("S1", at, 4*time.Hour, n)), fixture.Posted(storetest.Epoch.Add(-time.Hour), 7))
+	if err := st.PutNeeds(ctx, []*volmatch.Need{need}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := st.CreateInvitation(ctx, fixture.Invitation(fmt.Sprintf("I%d", i), "N1", "S1", fmt.Sprintf("V%03d", i), storetest.Epoch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = st.AcceptChecked(ctx, fmt.Sprintf("I%d", i), storetest.Epoch, func(inv *volmatch.Invitation, _ *volmatch.Need, _ *volmatch.Volunteer) error {
+				if inv.ID == "I3" {
+					panic("a bug in the caller's rules")
+				}
+				return nil
+			})
+		}()
+	}
+	close(start)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("accepts still waiting 30 s after a check panicked")
+	}
+	for i, err := range errs {
+		if i == 3 {
+			if volmatch.ErrorCode(err) != volmatch.EINTERNAL {
+				t.Errorf("AcceptChecked(I3) with a panicking check: error %v, want internal", err)
+			}
+		} else if err != nil {
+			t.Errorf("AcceptChecked(I%d): %v", i, err)
+		}
+	}
+	inv, err := st.Invitation(ctx, "I3")
+	if err != nil || inv.Status != volmatch.InviteSent {
+		t.Errorf("Invitation(I3) after its check panicked = %v, %v, want still sent", inv, err)
 	}
 }

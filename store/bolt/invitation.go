@@ -141,22 +141,53 @@ func respond(tx *bbolt.Tx, inv *volmatch.Invitation, status volmatch.InviteStatu
 // refused accept writes nothing in the shared transaction, and each
 // accept still returns once it is durable.
 func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*volmatch.Assignment, error) {
+	return s.AcceptChecked(ctx, inviteID, at, nil)
+}
+
+// AcceptChecked is Accept with the caller's check (see
+// volmatch.InvitationStore) run in the same group transaction, on the
+// records the reservation then writes: each is read and decoded once, and
+// no read transaction comes before.
+func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time, check volmatch.AcceptCheck) (*volmatch.Assignment, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
 	var a *volmatch.Assignment
 	err := s.updateGrouped(ctx, func(tx *bbolt.Tx) error {
 		a = nil
-		inv, err := loadSent(tx, inviteID)
+		inv := new(volmatch.Invitation)
+		ok, err := getJSON(tx.Bucket(bInvitations), []byte(inviteID), inv)
 		if err != nil {
 			return refuse(err)
+		}
+		if !ok {
+			return refuse(volmatch.NotFoundError("invitation", inviteID))
+		}
+		n, _, err := loadNeed(tx, inv.Need)
+		if err != nil {
+			return refuse(err)
+		}
+		var v *volmatch.Volunteer
+		if check != nil {
+			v = new(volmatch.Volunteer)
+			if ok, err := getJSON(tx.Bucket(bVolunteers), []byte(inv.Volunteer), v); err != nil {
+				return refuse(err)
+			} else if !ok {
+				v = nil
+			}
+			if err := runCheck(check, inv, n, v); err != nil {
+				return refuse(err)
+			}
+		}
+		if inv.Status != volmatch.InviteSent {
+			return refuse(volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonAnswered, "invitation %s is %s", inviteID, inv.Status))
 		}
 		r := volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team}
-		n, sh, err := checkReserve(tx, r, volmatch.ECONFLICT)
+		n, sh, err := checkReserveOf(tx, r, n, volmatch.ECONFLICT)
 		if err != nil {
 			return refuse(err)
 		}
-		if a, err = s.writeReserve(tx, r, n, sh, inv.ID, at); err != nil {
+		if a, err = s.writeReserve(tx, r, n, sh, inv.ID, at, v); err != nil {
 			return err
 		}
 		return respond(tx, inv, volmatch.InviteAccepted, at)
@@ -199,17 +230,38 @@ func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*vo
 	return inv, nil
 }
 
+// runCheck runs the caller's check of an accept, turning a panic into an
+// error: the check may run on another request's goroutine (the group
+// commit's leader), whose panic would leave the group's other callers
+// waiting forever.
+func runCheck(check volmatch.AcceptCheck, inv *volmatch.Invitation, n *volmatch.Need, v *volmatch.Volunteer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = volmatch.Errorf(volmatch.EINTERNAL, "accept %s: the check failed: %v", inv.ID, r)
+		}
+	}()
+	return check(inv, n, v)
+}
+
 // updateStats applies fn to a volunteer's stored Stats and records the
 // change; a deleted volunteer is skipped.
 func updateStats(tx *bbolt.Tx, id string, fn func(*volmatch.VolunteerStats)) error {
+	return updateStatsOf(tx, id, nil, fn)
+}
+
+// updateStatsOf is updateStats of volunteer v as the caller has just read
+// it in tx (nil: read it).
+func updateStatsOf(tx *bbolt.Tx, id string, v *volmatch.Volunteer, fn func(*volmatch.VolunteerStats)) error {
 	b := tx.Bucket(bVolunteers)
-	var v volmatch.Volunteer
-	ok, err := getJSON(b, []byte(id), &v)
-	if err != nil || !ok {
-		return err
+	if v == nil {
+		v = new(volmatch.Volunteer)
+		ok, err := getJSON(b, []byte(id), v)
+		if err != nil || !ok {
+			return err
+		}
 	}
 	fn(&v.Stats)
-	if err := putJSON(b, []byte(id), &v); err != nil {
+	if err := putJSON(b, []byte(id), v); err != nil {
 		return err
 	}
 	return appendDerived(tx, volmatch.ChangeVolunteer, id)

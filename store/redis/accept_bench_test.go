@@ -14,14 +14,14 @@ import (
 	"volmatch/store/redis/redistest"
 )
 
-// BenchmarkAccept measures accepting invitations as the API does (read the
-// invitation for the scope check, then accept it) from 16 goroutines, each
+// BenchmarkAccept measures accepting invitations from 16 goroutines, each
 // op a distinct invitation of a distinct volunteer to a roomy shift. It
 // reports accepts/s and the p50/p99 latency of one read-and-accept.
 //
 //   - read-then-Accept reads the invitation and calls Accept with its ID;
-//   - read-then-AcceptInvitation hands the invitation read to the store
-//     (what the API does when the store offers it).
+//   - AcceptChecked is what the engine does since issue 17: one call that
+//     reads the invitation, its need and its volunteer in one round trip,
+//     runs the caller's check and reserves.
 func BenchmarkAccept(b *testing.B) {
 	ctx := context.Background()
 	st := openOn(b, redistest.Start(b), redis.Options{PoolSize: 64})
@@ -94,19 +94,15 @@ func BenchmarkAccept(b *testing.B) {
 			return err
 		})
 	})
-	acc, ok := any(st).(interface {
-		AcceptInvitation(context.Context, *volmatch.Invitation, time.Time) (*volmatch.Assignment, error)
-	})
-	if !ok {
-		return
-	}
-	b.Run("read-then-AcceptInvitation", func(b *testing.B) {
+	// What the engine does now: one call, the gates checked in it.
+	b.Run("AcceptChecked", func(b *testing.B) {
 		run(b, func(id string) error {
-			inv, err := st.Invitation(ctx, id)
-			if err != nil {
-				return err
-			}
-			_, err = acc.AcceptInvitation(ctx, inv, epoch)
+			_, err := st.AcceptChecked(ctx, id, epoch, func(inv *volmatch.Invitation, n *volmatch.Need, v *volmatch.Volunteer) error {
+				if n == nil || v == nil {
+					return fmt.Errorf("AcceptChecked(%s): need or volunteer missing", inv.ID)
+				}
+				return nil
+			})
 			return err
 		})
 	})

@@ -10,10 +10,12 @@ import (
 	"volmatch/store/redis/redistest"
 )
 
-// TestAcceptInvitationStale hands AcceptInvitation invitations and needs
-// that changed after they were read: the store must act on what is stored,
-// not on the caller's copy nor on its own cached need.
-func TestAcceptInvitationStale(t *testing.T) {
+// TestAcceptCheckedStale changes the invitation, its need or its volunteer
+// after AcceptChecked read them and before its reservation script runs
+// (inside the caller's check, the window a concurrent write falls in): the
+// script must find the change, and the store read the records again and
+// call check again on what is stored, never reserve on what check saw.
+func TestAcceptCheckedStale(t *testing.T) {
 	ctx := context.Background()
 	st := openOn(t, redistest.Start(t), redis.Options{})
 	sh := dayShift(1, 10)
@@ -28,62 +30,96 @@ func TestAcceptInvitationStale(t *testing.T) {
 	if err := st.CreateInvitations(ctx, invs); err != nil {
 		t.Fatal(err)
 	}
-	read := func(id string) *volmatch.Invitation {
-		t.Helper()
-		inv, err := st.Invitation(ctx, id)
-		if err != nil {
-			t.Fatalf("Invitation(%q): %v", id, err)
+	// meddle returns a check that runs write on its first call and
+	// records what every call saw.
+	type seen struct {
+		inv  volmatch.Invitation
+		need *volmatch.Need
+		vol  *volmatch.Volunteer
+	}
+	meddle := func(t *testing.T, calls *[]seen, write func() error) volmatch.AcceptCheck {
+		return func(inv *volmatch.Invitation, n *volmatch.Need, v *volmatch.Volunteer) error {
+			s := seen{inv: *inv}
+			if n != nil {
+				s.need = n.Clone()
+			}
+			if v != nil {
+				c := *v
+				s.vol = &c
+			}
+			*calls = append(*calls, s)
+			if len(*calls) == 1 {
+				if err := write(); err != nil {
+					t.Fatalf("the concurrent write: %v", err)
+				}
+			}
+			return nil
 		}
-		return inv
 	}
 
-	t.Run("fresh", func(t *testing.T) {
-		a, err := st.AcceptInvitation(ctx, read("I0"), epoch)
-		if err != nil || a.Invite != "I0" || a.Volunteer != "V0" || a.ID == "" {
-			t.Fatalf("AcceptInvitation(I0) = %+v, %v, want an assignment of V0", a, err)
+	t.Run("volunteer changed", func(t *testing.T) {
+		var calls []seen
+		a, err := st.AcceptChecked(ctx, "I0", epoch, meddle(t, &calls, func() error {
+			v := testVolunteer("V0")
+			v.Name = "changed since read"
+			return st.UpdateVolunteer(ctx, v)
+		}))
+		if err != nil || a.Volunteer != "V0" {
+			t.Fatalf("AcceptChecked(I0) = %+v, %v, want an assignment of V0", a, err)
 		}
-		if got := read("I0"); got.Status != volmatch.InviteAccepted {
-			t.Errorf("I0 status = %s, want accepted", got.Status)
-		}
-	})
-	t.Run("declined since read", func(t *testing.T) {
-		inv := read("I1")
-		if _, err := st.Decline(ctx, "I1", epoch); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.AcceptInvitation(ctx, inv, epoch); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
-			t.Fatalf("AcceptInvitation(declined I1) error = %v, want conflict", err)
+		if len(calls) != 2 || calls[1].vol == nil || calls[1].vol.Name != "changed since read" {
+			t.Fatalf("check calls = %d (%+v), want a second call on the changed volunteer", len(calls), calls)
 		}
 	})
-	t.Run("accepted twice", func(t *testing.T) {
-		inv := read("I2")
-		if _, err := st.AcceptInvitation(ctx, inv, epoch); err != nil {
-			t.Fatal(err)
+	t.Run("volunteer deleted", func(t *testing.T) {
+		var calls []seen
+		_, err := st.AcceptChecked(ctx, "I1", epoch, meddle(t, &calls, func() error { return st.DeleteVolunteer(ctx, "V1") }))
+		if volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+			t.Fatalf("AcceptChecked(I1 of a volunteer deleted meanwhile) error = %v, want conflict", err)
 		}
-		if _, err := st.AcceptInvitation(ctx, inv, epoch); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
-			t.Fatalf("second AcceptInvitation(I2) error = %v, want conflict", err)
-		}
-	})
-	t.Run("caller's copy differs", func(t *testing.T) {
-		inv := read("I3")
-		inv.Volunteer, inv.Shift = "V0", "S9" // not what is stored
-		a, err := st.AcceptInvitation(ctx, inv, epoch)
-		if err != nil || a.Volunteer != "V3" || a.Shift != "S1" {
-			t.Fatalf("AcceptInvitation(altered I3) = %+v, %v, want the stored V3 on S1", a, err)
+		if len(calls) != 2 || calls[1].vol != nil {
+			t.Fatalf("check calls = %+v, want a second call without the volunteer", calls)
 		}
 	})
-	t.Run("need closed since cached", func(t *testing.T) {
-		inv := read("I4")
-		n, err := st.Need(ctx, "N1")
-		if err != nil {
-			t.Fatal(err)
+	t.Run("invitation declined", func(t *testing.T) {
+		var calls []seen
+		_, err := st.AcceptChecked(ctx, "I2", epoch, meddle(t, &calls, func() error { _, err := st.Decline(ctx, "I2", epoch); return err }))
+		if volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+			t.Fatalf("AcceptChecked(I2 declined meanwhile) error = %v, want conflict", err)
 		}
-		n.Status = volmatch.NeedClosed
-		if err := st.UpdateNeed(ctx, n); err != nil {
-			t.Fatal(err)
+		if len(calls) != 2 || calls[1].inv.Status != volmatch.InviteDeclined {
+			t.Fatalf("check calls = %+v, want a second call on the declined invitation", calls)
 		}
-		if _, err := st.AcceptInvitation(ctx, inv, epoch); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
-			t.Fatalf("AcceptInvitation(I4 of a closed need) error = %v, want conflict", err)
+	})
+	t.Run("need changed", func(t *testing.T) {
+		var calls []seen
+		a, err := st.AcceptChecked(ctx, "I3", epoch, meddle(t, &calls, func() error {
+			n, err := st.Need(ctx, "N1")
+			if err != nil {
+				return err
+			}
+			n.Title = "changed since read"
+			return st.UpdateNeed(ctx, n)
+		}))
+		if err != nil || a.Volunteer != "V3" {
+			t.Fatalf("AcceptChecked(I3) = %+v, %v, want an assignment of V3", a, err)
+		}
+		if len(calls) != 2 || calls[1].need == nil || calls[1].need.Title != "changed since read" {
+			t.Fatalf("check calls = %+v, want a second call on the changed need", calls)
+		}
+	})
+	t.Run("need closed", func(t *testing.T) {
+		var calls []seen
+		_, err := st.AcceptChecked(ctx, "I4", epoch, meddle(t, &calls, func() error {
+			n, err := st.Need(ctx, "N1")
+			if err != nil {
+				return err
+			}
+			n.Status = volmatch.NeedClosed
+			return st.UpdateNeed(ctx, n)
+		}))
+		if volmatch.ErrorCode(err) != volmatch.ECONFLICT {
+			t.Fatalf("AcceptChecked(I4 of a need closed meanwhile) error = %v, want conflict", err)
 		}
 		if _, err := st.Accept(ctx, "I5", epoch); volmatch.ErrorCode(err) != volmatch.ECONFLICT {
 			t.Fatalf("Accept(I5 of a closed need) error = %v, want conflict", err)
@@ -93,8 +129,8 @@ func TestAcceptInvitationStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Shifts[0].Filled; got != 3 {
-		t.Errorf("filled = %d, want 3 (I0, I2, I3)", got)
+	if got := n.Shifts[0].Filled; got != 2 {
+		t.Errorf("filled = %d, want 2 (I0, I3)", got)
 	}
 	evs := 0
 	for _, ev := range allEvents(t, st) {
@@ -102,8 +138,8 @@ func TestAcceptInvitationStale(t *testing.T) {
 			evs++
 		}
 	}
-	if evs != 3 {
-		t.Errorf("invite.accepted events = %d, want 3", evs)
+	if evs != 2 {
+		t.Errorf("invite.accepted events = %d, want 2", evs)
 	}
 }
 

@@ -25,6 +25,9 @@ func (s *Store) asgKey(id string) string { return s.k("asg", id) }
 type reservation struct {
 	volmatch.Reservation
 	invite, inviteRaw, inviteNew string
+	// volRaw is "=" and the volunteer's JSON as the caller's check read
+	// it, "-" when the check saw no volunteer, "" when nothing was checked.
+	volRaw string
 }
 
 // reserve runs the reservation script over what build returns, reading the
@@ -95,7 +98,7 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 			args = append(args, r.invite, r.inviteRaw, r.inviteNew, liveField(r.Volunteer, r.Need, r.Shift),
 				r.Need, st.ver, r.Shift, sh.Slots, tkey(sh.Start), tkey(sh.End),
 				r.Volunteer, missing, preA, preB,
-				`{"id":"`, `"`+aj[8:], evBefore+`"assignment":"`, `"`+evAfter)
+				`{"id":"`, `"`+aj[8:], evBefore+`"assignment":"`, `"`+evAfter, r.volRaw)
 		}
 		if len(args) != 2+len(rs)*reserveWidth {
 			return nil, fmt.Errorf("redis: %s: %d script arguments for %d reservations", what, len(args), len(rs))

@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -202,59 +204,122 @@ func (s *Store) loadSent(ctx context.Context, id string) (*volmatch.Invitation, 
 // Accept reserves the invitation's slot atomically in one script (see
 // volmatch.InvitationStore): ENOTFOUND for a missing invitation, ECONFLICT
 // when it is not sent, the need, shift or volunteer is gone, or the checks
-// of CheckReservation refuse. It costs two round trips when the need is
-// cached unchanged: the read of the invitation and the script.
+// of CheckReservation refuse. Two round trips: the read of the invitation,
+// its need and its volunteer (one script, acceptView) and the reservation
+// script.
 func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*volmatch.Assignment, error) {
-	inv, raw, err := s.loadSent(ctx, inviteID)
-	if err != nil {
-		return nil, err
-	}
-	return s.accept(ctx, inv, raw, at)
+	return s.AcceptChecked(ctx, inviteID, at, nil)
 }
 
-// AcceptInvitation is Accept for an invitation the caller has just read
-// from this store (as the API does to check who may accept it), saving the
-// store's own read: the script reserves only while the stored invitation is
-// still exactly inv, and otherwise Accept reads it again. One round trip
-// when the need is cached unchanged.
-func (s *Store) AcceptInvitation(ctx context.Context, inv *volmatch.Invitation, at time.Time) (*volmatch.Assignment, error) {
-	if inv == nil {
-		return nil, volmatch.Errorf(volmatch.EINVALID, "no invitation to accept")
-	}
-	if inv.Status != volmatch.InviteSent {
-		return s.Accept(ctx, inv.ID, at) // reads it and refuses as Accept does
-	}
-	c := *inv
-	return s.accept(ctx, &c, string(mustJSON(&c)), at)
-}
-
-// accept reserves the slot of inv, whose stored JSON is raw as far as the
-// caller knows; a round that finds it changed reads it again.
-func (s *Store) accept(ctx context.Context, inv *volmatch.Invitation, raw string, at time.Time) (*volmatch.Assignment, error) {
+// AcceptChecked is Accept with the caller's check (see
+// volmatch.InvitationStore). The invitation, its need and its volunteer are
+// read in one round trip, each decoded once (the need from the cache of its
+// version), and the reservation script reserves only while all three are
+// still as check saw them (the invitation's JSON, the need's version, the
+// volunteer's JSON); otherwise they are read again and check runs again.
+func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time, check volmatch.AcceptCheck) (*volmatch.Assignment, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
-	first := true
-	id := inv.ID
 	as, err := s.reserve(ctx, "accept", func() ([]reservation, error) {
-		if !first {
-			var err error
-			if inv, raw, err = s.loadSent(ctx, id); err != nil {
+		view, err := s.acceptView(ctx, inviteID, check != nil)
+		if err != nil {
+			return nil, err
+		}
+		inv := view.inv
+		volRaw := "" // the script checks only that the volunteer exists
+		if check != nil {
+			if err := check(inv, view.need.n, view.vol); err != nil {
 				return nil, err
 			}
+			volRaw = "-" // check saw no volunteer: there must still be none
+			if view.vol != nil {
+				volRaw = "=" + view.volRaw
+			}
 		}
-		first = false
+		if inv.Status != volmatch.InviteSent {
+			return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonAnswered, "invitation %s is %s", inv.ID, inv.Status)
+		}
 		acc := *inv
 		acc.Status, acc.RespondedAt = volmatch.InviteAccepted, at
 		return []reservation{{
 			Reservation: volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team},
-			invite:      inv.ID, inviteRaw: raw, inviteNew: string(mustJSON(&acc)),
+			invite:      inv.ID, inviteRaw: view.invRaw, inviteNew: string(mustJSON(&acc)), volRaw: volRaw,
 		}}, nil
 	}, at, volmatch.ECONFLICT)
 	if err != nil {
 		return nil, err
 	}
 	return as[0], nil
+}
+
+// acceptRead is what acceptView read: the invitation, its need (with
+// Filled, from the cache when its version is cached) and, when asked, its
+// volunteer without Stats (nil when gone; the gates read no stats).
+type acceptRead struct {
+	inv    *volmatch.Invitation
+	invRaw string
+	need   needState
+	vol    *volmatch.Volunteer
+	volRaw string
+}
+
+// acceptView reads invitation id, its need and, when withVol, its volunteer
+// in one round trip (the script acceptViewSrc); ENOTFOUND for a missing
+// invitation. The need is cached under the version read (needCache), so the
+// reservation script's first round checks that version without reading
+// the need again.
+func (s *Store) acceptView(ctx context.Context, id string, withVol bool) (acceptRead, error) {
+	var out acceptRead
+	wv := "0"
+	if withVol {
+		wv = "1"
+	}
+	res, err := acceptViewScript.Run(ctx, s.c, s.keys, s.p, id, wv).Slice()
+	if err != nil {
+		return out, s.err("read invitation", err)
+	}
+	if len(res) == 0 {
+		return out, volmatch.NotFoundError("invitation", id)
+	}
+	out.invRaw, _ = res[0].(string)
+	out.inv = new(volmatch.Invitation)
+	if err := json.Unmarshal([]byte(out.invRaw), out.inv); err != nil {
+		return out, fmt.Errorf("redis: decode invitation %s: %w", id, err)
+	}
+	if len(res) != 5 {
+		return out, fmt.Errorf("redis: read invitation %s: %d values, want 5", id, len(res))
+	}
+	ver, _ := res[1].(string)
+	needRaw, _ := res[2].(string)
+	flat, _ := res[3].([]any)
+	out.volRaw, _ = res[4].(string)
+	fills := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		v, _ := flat[i+1].(string)
+		fills[k] = v
+	}
+	out.need = needState{fills: fills, ver: ver}
+	if needRaw != "" {
+		n, ok := s.needs.get(out.inv.Need, ver)
+		if !ok {
+			n = new(volmatch.Need)
+			if err := json.Unmarshal([]byte(needRaw), n); err != nil {
+				return out, fmt.Errorf("redis: decode need %s: %w", out.inv.Need, err)
+			}
+			s.needs.put(out.inv.Need, ver, n)
+		}
+		setFilled(n, fills)
+		out.need.n = n
+	}
+	if withVol && out.volRaw != "" {
+		out.vol = new(volmatch.Volunteer)
+		if err := json.Unmarshal([]byte(out.volRaw), out.vol); err != nil {
+			return out, fmt.Errorf("redis: decode volunteer %s: %w", out.inv.Volunteer, err)
+		}
+	}
+	return out, nil
 }
 
 // Decline marks a sent invitation declined, counts it in the volunteer's

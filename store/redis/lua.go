@@ -81,7 +81,7 @@ return 'OK'
 `
 
 // reserveWidth is the number of ARGV entries per reservation.
-const reserveWidth = 18
+const reserveWidth = 19
 
 // reserveSrc reserves a batch of slots, all or none. ARGV[1] is the key
 // prefix, ARGV[2] the number of reservations, then reserveWidth entries
@@ -98,6 +98,8 @@ const reserveWidth = 18
 //	+14 refusal found by the caller after it (the need's status)
 //	+15 assignment JSON up to its ID   +16 after its ID
 //	+17 event JSON up to the assignment ID   +18 after it
+//	+19 the volunteer's JSON as the caller's checks read it, after "="
+//	    ("-": they found no volunteer; "": nothing to compare)
 //
 // The checks are those of volmatch.CheckReservation and then
 // volmatch.CheckSessions (the seats of tenr:V, training.go) in the order
@@ -107,7 +109,7 @@ const reserveWidth = 18
 const reserveSrc = `
 local P = ARGV[1]
 local k = tonumber(ARGV[2])
-local W = 18
+local W = 19
 local addFill = {}
 local addHeld = {}
 local fkey, fnon = ARGV[3 + k * W], ARGV[4 + k * W]
@@ -124,8 +126,17 @@ for j = 0, k - 1 do
     if (redis.call('GET', P .. 'inv:' .. inv) or '') ~= ARGV[b+2] then return 'RETRY' end
   end
   if (redis.call('HGET', P .. 'nver', need) or '') ~= ARGV[b+6] then return 'RETRY' end
+  local vr = ARGV[b+19]
+  if vr ~= '' then
+    local cur = redis.call('GET', P .. 'vol:' .. vol)
+    if vr == '-' then
+      if cur then return 'RETRY' end
+    elseif not cur or '=' .. cur ~= vr then
+      return 'RETRY'
+    end
+  end
   if ARGV[b+13] ~= '' then return 'E:' .. j .. ':' .. ARGV[b+13] end
-  if redis.call('EXISTS', P .. 'vol:' .. vol) == 0 then
+  if string.sub(vr, 1, 1) ~= '=' and redis.call('EXISTS', P .. 'vol:' .. vol) == 0 then
     return refuse(ARGV[b+12], 'volunteer ' .. vol .. ' not found')
   end
   if ARGV[b+14] ~= '' then return 'E:' .. j .. ':' .. ARGV[b+14] end
@@ -194,7 +205,29 @@ end
 return out
 `
 
+// acceptViewSrc reads, for an accept, invitation ARGV[2] (ARGV[1] is the
+// key prefix) and the records it names, in one round trip: an empty table
+// when the invitation is missing; otherwise its JSON, its need's version,
+// the need's JSON, the need's fill counts (HGETALL) and, when ARGV[3] is
+// "1", the volunteer's JSON ("" for what is missing). Only the invitation's
+// JSON when it names no need or volunteer.
+const acceptViewSrc = `
+local P = ARGV[1]
+local raw = redis.call('GET', P .. 'inv:' .. ARGV[2])
+if not raw then return {} end
+local ok, d = pcall(cjson.decode, raw)
+if not ok or type(d) ~= 'table' or type(d['need']) ~= 'string' or type(d['volunteer']) ~= 'string' then
+  return {raw}
+end
+local need = d['need']
+local vol = ''
+if ARGV[3] == '1' then vol = redis.call('GET', P .. 'vol:' .. d['volunteer']) or '' end
+return {raw, redis.call('HGET', P .. 'nver', need) or '', redis.call('GET', P .. 'need:' .. need) or '',
+  redis.call('HGETALL', P .. 'fill:' .. need), vol}
+`
+
 var (
-	applyScript   = goredis.NewScript(applySrc)
-	reserveScript = goredis.NewScript(reserveSrc)
+	applyScript      = goredis.NewScript(applySrc)
+	reserveScript    = goredis.NewScript(reserveSrc)
+	acceptViewScript = goredis.NewScript(acceptViewSrc)
 )

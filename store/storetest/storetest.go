@@ -66,6 +66,8 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"ListLiveInvitations", testListLiveInvitations},
 		{"Accept", testAccept},
 		{"AcceptFull", testAcceptFull},
+		{"AcceptChecked", testAcceptChecked},
+		{"AcceptCheckedAtomic", testAcceptCheckedAtomic},
 		{"Decline", testDecline},
 		{"Overlap", testOverlap},
 		{"ConcurrentAccept", testConcurrentAccept},
