@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +24,13 @@ import (
 // from the store, the open ones put into a fresh grid.NewShiftsOf, the
 // volunteer's holding assignments read from the store, the distances as
 // shown.
-func referenceMenu(t *testing.T, ctx context.Context, st volmatch.Store, id string, now time.Time) matcher.ServiceMenu {
+func referenceMenu(t testing.TB, ctx context.Context, st volmatch.Store, id string, now time.Time) matcher.ServiceMenu {
 	t.Helper()
+	mustDo := func(_ testing.TB, what string, err error) {
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
 	v, err := st.Volunteer(ctx, id)
 	mustDo(t, "Volunteer", err)
 	var open []*volmatch.Need
@@ -36,8 +42,7 @@ func referenceMenu(t *testing.T, ctx context.Context, st volmatch.Store, id stri
 	}))
 	busy, err := engine.Holding(ctx, st, id)
 	mustDo(t, "Holding", err)
-	tax := taxonomy.Load()
-	sc := scoring.NewScorer(tax, scoring.Options{Weights: scoring.DefaultWeights()})
+	tax, sc := refScorer()
 	m := matcher.Menu(v, grid.NewShiftsOf(open, grid.ShiftsOptions{}), sc, matcher.MenuOptions{
 		K: 20, Busy: busy, After: now, DomainOf: tax.DomainOf})
 	for i := range m.Items {
@@ -50,6 +55,13 @@ func referenceMenu(t *testing.T, ctx context.Context, st volmatch.Store, id stri
 	}
 	return m
 }
+
+// refScorer is the taxonomy and the default scorer, made once (so that the
+// benchmark's old path does not pay for them on every call).
+var refScorer = sync.OnceValues(func() (*taxonomy.Taxonomy, *scoring.Scorer) {
+	tax := taxonomy.Load()
+	return tax, scoring.NewScorer(tax, scoring.Options{Weights: scoring.DefaultWeights()})
+})
 
 // TestBoltMenuShiftsIndex (issue 17): the engine's menu, read from the
 // open-shift index its follower keeps, equals the menu over the store's
