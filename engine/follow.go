@@ -87,9 +87,9 @@ type slimBatcher interface {
 	EachVolunteerSlim(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
 }
 
-// Follower keeps the text index and the feature grid in step with the
-// store by applying its change feed. It is safe for concurrent use: calls
-// are serialised.
+// Follower keeps the text index and the feature grid (and, when asked,
+// the open-shift index: Shifts) in step with the store by applying its
+// change feed. It is safe for concurrent use: calls are serialised.
 //
 // The grid also keeps the slots each volunteer holds (the busy gate): read
 // with the volunteer on each change of them (every write that changes a
