@@ -46,7 +46,7 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 	}
 	v = rankedAs(tok, v)
 	shifts := e.follower.Shifts()
-	if shifts == nil { // not started: read the store's open needs
+	if shifts == nil { // not started: the store's open needs
 		needs, err := e.openNeeds(ctx)
 		if err != nil {
 			return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
@@ -86,8 +86,15 @@ func rankedAs(tok *volmatch.Token, v *volmatch.Volunteer) *volmatch.Volunteer {
 	return v.Coarsened()
 }
 
-// openNeeds returns the store's open needs.
+// openNeeds returns the open needs that have a shift with a free slot, by
+// ID: the open-shift index's (Follower.Shifts; the caller must not change
+// them), or, before the engine starts, the store's open needs. A need
+// whose every shift is full offers nothing to a menu, a training
+// recommendation or the blocking trainings.
 func (e *Engine) openNeeds(ctx context.Context) ([]*volmatch.Need, error) {
+	if x := e.follower.Shifts(); x != nil {
+		return x.Needs(), nil
+	}
 	var needs []*volmatch.Need
 	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
 		if n.Status == volmatch.NeedOpen {
