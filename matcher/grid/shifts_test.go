@@ -317,7 +317,7 @@ func TestShiftsAfterChanges(t *testing.T) {
 				return out
 			}
 			all := grid.AllShifts(slices.Collect(maps.Values(now)))
-			if want = append([]string{}, want...); !slices.Equal(ids(x.Needs()), want) || !slices.Equal(ids(fresh.Needs()), want) || !slices.Equal(ids(all.Needs()), want) {
+			if !slices.Equal(ids(x.Needs()), want) || !slices.Equal(ids(fresh.Needs()), want) || !slices.Equal(ids(all.Needs()), want) {
 				t.Fatalf("step %d: Needs() = %v, afresh %v, exhaustive %v, want %v", step, ids(x.Needs()), ids(fresh.Needs()), ids(all.Needs()), want)
 			}
 		}
