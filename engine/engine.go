@@ -181,7 +181,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 		e.search, ti = text, text
 	}
 	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim,
-		Catalog: StoreCatalog(st)})
+		Catalog: StoreCatalog(st), Shifts: true})
 	return e
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"volmatch"
@@ -69,6 +70,9 @@ type FollowerOptions struct {
 	// Catalog, when set, is read for the catalogue records the text index
 	// holds (StoreCatalog); without it they are not indexed.
 	Catalog CatalogSource
+	// Shifts, when set, has the follower keep the open-shift index (see
+	// Follower.Shifts) for the volunteers' menus.
+	Shifts bool
 }
 
 // volunteerBatcher is a ChangeSource that reads many volunteers at a time,
@@ -83,9 +87,9 @@ type slimBatcher interface {
 	EachVolunteerSlim(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
 }
 
-// Follower keeps the text index and the feature grid in step with the
-// store by applying its change feed. It is safe for concurrent use: calls
-// are serialised.
+// Follower keeps the text index and the feature grid (and, when asked,
+// the open-shift index: Shifts) in step with the store by applying its
+// change feed. It is safe for concurrent use: calls are serialised.
 //
 // The grid also keeps the slots each volunteer holds (the busy gate): read
 // with the volunteer on each change of them (every write that changes a
@@ -108,6 +112,11 @@ type Follower struct {
 	progress func(done, total int)
 	slim     bool
 	catalog  CatalogSource // may be nil
+	// shifts is the open-shift index (nil unless FollowerOptions.Shifts):
+	// a full load builds a new one and swaps it in, so a reader never sees
+	// one half loaded; changes are put into the current one.
+	shifts   atomic.Pointer[grid.Shifts]
+	keepOpen bool
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
@@ -127,7 +136,41 @@ func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o Fo
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, advanced: make(chan struct{})}
+		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, keepOpen: o.Shifts, advanced: make(chan struct{})}
+}
+
+// Shifts returns the open-shift index: the open shifts (with a free slot)
+// of the store's open needs (volmatch.NeedOpen), as of the last change
+// applied (Seq). It is nil before Start and when the follower keeps none.
+// The index is safe for concurrent use; callers only read it.
+func (f *Follower) Shifts() *grid.Shifts { return f.shifts.Load() }
+
+// putShift puts need n into the open-shift index when it is open, deletes
+// it otherwise (grid.Shifts.Put drops a need without a free slot).
+func putShift(x *grid.Shifts, n *volmatch.Need) {
+	if n.Status == volmatch.NeedOpen {
+		x.Put(n)
+	} else {
+		x.Delete(n.ID)
+	}
+}
+
+// loadShifts builds the open-shift index afresh from the store's needs and
+// swaps it in.
+func (f *Follower) loadShifts(ctx context.Context) error {
+	if !f.keepOpen {
+		return nil
+	}
+	x := grid.NewShifts(grid.ShiftsOptions{})
+	err := f.src.EachNeed(ctx, func(n *volmatch.Need) error {
+		putShift(x, n)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index: load open shifts: %w", err)
+	}
+	f.shifts.Store(x)
+	return nil
 }
 
 // setSeq records seq as applied and wakes WaitApplied; f.mu is held.
@@ -194,6 +237,9 @@ func (f *Follower) Start(ctx context.Context) error {
 		// the text index's Seq are then applied to both, which repeats some
 		// on the features harmlessly: every change re-reads the record.
 		if err := f.loadFeatures(ctx); err != nil {
+			return err
+		}
+		if err := f.loadShifts(ctx); err != nil {
 			return err
 		}
 		if f.text == nil {
@@ -286,7 +332,14 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 			return err
 		}
 	}
+	var shifts *grid.Shifts
+	if f.keepOpen {
+		shifts = grid.NewShifts(grid.ShiftsOptions{})
+	}
 	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
+		if shifts != nil {
+			putShift(shifts, n)
+		}
 		pending = append(pending, n)
 		if len(pending) >= f.batch {
 			return flush()
@@ -298,6 +351,9 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 	}
 	if err := flush(); err != nil {
 		return err
+	}
+	if shifts != nil {
+		f.shifts.Store(shifts)
 	}
 	if err := f.rebuildCatalog(ctx); err != nil {
 		return err
@@ -461,6 +517,7 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		docs    []volmatch.CatalogDoc
 		deleted []volmatch.Change
 		retext  []*volmatch.Volunteer // the volunteers of vs the text index must see
+		all     []*volmatch.Need      // ns and the needs whose fill counts changed (Derived)
 	)
 	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
 		c := cs[i]
@@ -486,7 +543,7 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			}
 			continue
 		}
-		if c.Kind == volmatch.ChangeNeed && !textual[r] {
+		if c.Kind == volmatch.ChangeNeed && !textual[r] && !f.keepOpen {
 			continue // a fill count: the text index holds none, the grid no need
 		}
 		var (
@@ -509,7 +566,10 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 				retext = append(retext, cv)
 			}
 		case n != nil:
-			ns = append(ns, n)
+			all = append(all, n)
+			if textual[r] {
+				ns = append(ns, n)
+			}
 		default:
 			deleted = append(deleted, c) // deleted since: delete it here
 		}
@@ -522,6 +582,18 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		// neither, so such a volunteer is not indexed again.
 		if err := f.text.Apply(retext, ns, deleted, cs[len(cs)-1].Seq); err != nil {
 			return err
+		}
+	}
+	if x := f.shifts.Load(); x != nil {
+		// A fill count (Derived) may fill a shift or free one: the index
+		// re-reads every need changed.
+		for _, n := range all {
+			putShift(x, n)
+		}
+		for _, c := range deleted {
+			if c.Kind == volmatch.ChangeNeed {
+				x.Delete(c.ID)
+			}
 		}
 	}
 	if f.features != nil {

@@ -13,8 +13,10 @@ import (
 // Flow 3: a volunteer's menu (菜单式服务): the open shifts they are eligible
 // for, near home, in their free time, ranked by the same scorer from the
 // volunteer's side, diversified across domains and grouped by category and
-// day. The shift grid is built from the store's open needs on each request
-// (cheap at the scale of one city's open needs).
+// day. The shifts come from the open-shift index the follower keeps
+// (Follower.Shifts), so a menu reads no need from the store: a write on
+// this engine is in it when the write returns (synced), another replica's
+// once WaitApplied returns.
 
 // MenuOptions ask for K items of the menu.
 type MenuOptions struct {
@@ -43,9 +45,13 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 		return matcher.ServiceMenu{}, err
 	}
 	v = rankedAs(tok, v)
-	needs, err := e.openNeeds(ctx)
-	if err != nil {
-		return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
+	shifts := e.follower.Shifts()
+	if shifts == nil { // not started: the store's open needs
+		needs, err := e.openNeeds(ctx)
+		if err != nil {
+			return matcher.ServiceMenu{}, fmt.Errorf("menu of %s: %w", v.ID, err)
+		}
+		shifts = grid.NewShiftsOf(needs, grid.ShiftsOptions{})
 	}
 	busy, err := e.holding(ctx, v.ID)
 	if err != nil {
@@ -55,7 +61,7 @@ func (e *Engine) Menu(ctx context.Context, tok *volmatch.Token, id string, o Men
 	if sp == nil {
 		sp = &matcher.MenuScratch{}
 	}
-	m := matcher.Menu(v, grid.NewShiftsOf(needs, grid.ShiftsOptions{}), e.scorer(), matcher.MenuOptions{
+	m := matcher.Menu(v, shifts, e.scorer(), matcher.MenuOptions{
 		K: o.K, PerDomain: o.PerDomain, Busy: busy, After: e.at(&o.After), DomainOf: e.tax.DomainOf, Scratch: sp,
 	})
 	e.menus.Put(sp)
@@ -80,8 +86,15 @@ func rankedAs(tok *volmatch.Token, v *volmatch.Volunteer) *volmatch.Volunteer {
 	return v.Coarsened()
 }
 
-// openNeeds returns the store's open needs.
+// openNeeds returns the open needs that have a shift with a free slot, by
+// ID: the open-shift index's (Follower.Shifts; the caller must not change
+// them), or, before the engine starts, the store's open needs. A need
+// whose every shift is full offers nothing to a menu, a training
+// recommendation or the blocking trainings.
 func (e *Engine) openNeeds(ctx context.Context) ([]*volmatch.Need, error) {
+	if x := e.follower.Shifts(); x != nil {
+		return x.Needs(), nil
+	}
 	var needs []*volmatch.Need
 	err := e.store.EachNeed(ctx, func(n *volmatch.Need) error {
 		if n.Status == volmatch.NeedOpen {

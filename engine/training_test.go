@@ -188,6 +188,10 @@ func TestTrainingRecommendationsExact(t *testing.T) {
 	for i, n := range pop.Needs[:40] {
 		_, _ = st.Reserve(ctx, []volmatch.Reservation{{Need: n.ID, Shift: n.Shifts[0].ID, Volunteer: pop.Volunteers[i].ID}}, clock)
 	}
+	// The writes went to the store behind the engine: catch its indexes up
+	// (the open-shift index the recommendations read), as Follow would.
+	_, err := e.CatchUp(ctx)
+	must(t, err)
 	needs := func() []*volmatch.Need {
 		var out []*volmatch.Need
 		must(t, st.EachNeed(ctx, func(n *volmatch.Need) error {

@@ -2,6 +2,7 @@ package grid
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -223,6 +224,26 @@ func (x *Shifts) Len() int {
 		return c
 	}
 	return x.open
+}
+
+// Needs returns the needs held, by ID: those put that are open and have a
+// shift with a free slot (of an exhaustive Shifts, those of its list that
+// have one), as the copies kept. The caller must not change them.
+func (x *Shifts) Needs() []*volmatch.Need {
+	x.mu.RLock()
+	var out []*volmatch.Need
+	if x.all {
+		for _, n := range x.list {
+			if openShifts(n) > 0 {
+				out = append(out, n)
+			}
+		}
+	} else {
+		out = slices.Collect(maps.Values(x.needs))
+	}
+	x.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *volmatch.Need) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 // Shifts calls fn for every open shift of the needs within both

@@ -256,7 +256,7 @@ func TestShiftHoursNeedGates(t *testing.T) {
 // TestShiftsAfterChanges: after many puts (new needs, replaced needs with
 // other shifts, closed needs) and deletes in few cells, the index yields
 // the same shifts, with the same hours, as an index built afresh from the
-// needs that remain.
+// needs that remain, and holds the same needs (Needs).
 func TestShiftsAfterChanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(67, 68))
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, volmatch.Beijing)
@@ -301,6 +301,24 @@ func TestShiftsAfterChanges(t *testing.T) {
 			}
 			if x.Len() != fresh.Len() {
 				t.Fatalf("step %d: Len() = %d, afresh %d", step, x.Len(), fresh.Len())
+			}
+			var want []string // the needs held: open, with a free slot, by ID
+			for id, n := range now {
+				if n.Status == volmatch.NeedOpen && slices.ContainsFunc(n.Shifts, func(s volmatch.Shift) bool { return s.Filled < s.Slots }) {
+					want = append(want, id)
+				}
+			}
+			slices.Sort(want)
+			ids := func(ns []*volmatch.Need) []string {
+				out := []string{}
+				for _, n := range ns {
+					out = append(out, n.ID)
+				}
+				return out
+			}
+			all := grid.AllShifts(slices.Collect(maps.Values(now)))
+			if !slices.Equal(ids(x.Needs()), want) || !slices.Equal(ids(fresh.Needs()), want) || !slices.Equal(ids(all.Needs()), want) {
+				t.Fatalf("step %d: Needs() = %v, afresh %v, exhaustive %v, want %v", step, ids(x.Needs()), ids(fresh.Needs()), ids(all.Needs()), want)
 			}
 		}
 	}
