@@ -61,24 +61,6 @@ func BenchmarkRankSlowest(b *testing.B) {
 			}
 		}
 	}
-	if os.Getenv("VOLMATCH_AB") != "" {
-		for _, t := range ts[:8] {
-			nd := needs[t.i]
-			var ab [2][]time.Duration
-			for r := range 60 {
-				grid.DevBandOff = r%2 == 0 && os.Getenv("VOLMATCH_AB") == "band"
-				grid.DevExactOff = r%2 == 0 && os.Getenv("VOLMATCH_AB") == "exact"
-				c0, _ := threadCPU()
-				matcher.Rank(nd, f, sc, matcher.RankOptions{K: 10})
-				c1, _ := threadCPU()
-				ab[r%2] = append(ab[r%2], c1-c0)
-			}
-			grid.DevBandOff, grid.DevExactOff = false, false
-			slices.Sort(ab[0])
-			slices.Sort(ab[1])
-			b.Logf("AB %s: off %.2f on %.2f cpu-ms (median of 30)", nd.ID, float64(ab[0][15])/1e6, float64(ab[1][15])/1e6)
-		}
-	}
 	b.Run(fmt.Sprintf("need=%s", slow.ID), func(b *testing.B) {
 		var cpu []time.Duration
 		for b.Loop() {

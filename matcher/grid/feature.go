@@ -35,12 +35,6 @@ const (
 	// absolute (a margin for rounding).
 	approxRel   = 0.001
 	approxAbsKm = 0.05
-	// point32Km bounds, in km, how far a home rounded to float32 lies from
-	// the home (half a float32 step of a coordinate up to 180°, 0.85 m,
-	// in each of the two): the estimate of a point32 widens its margins
-	// by it. point32Rel bounds the relative rounding of a travel limit.
-	point32Km  = 0.002
-	point32Rel = 1.0 / (1 << 23)
 )
 
 var (
@@ -101,11 +95,6 @@ type Features struct {
 	live  bitset
 	cells [][]cellEntry // nCells grid cells, then the fallback list
 	meta  []cellMeta    // per cell: bounds of its rows, and whether sorted
-	// pts holds, by row, the row's home and travel limit as float32 (12
-	// bytes): where a sorted cell's rows neither certainly reach nor
-	// certainly miss the need by their travel limit, a query that only
-	// counts them reads these rather than the 88-byte entries.
-	pts []point32
 
 	// hours[h] holds the rows free at hour h of the week by their weekly
 	// pattern, exc the rows with a dated exception: a query counts the
@@ -182,10 +171,6 @@ type cellEntry struct {
 }
 
 const manySkills = 0xFFFF
-
-// point32 is a row's home and travel limit rounded to float32, for the
-// distance estimate of a row only counted (see pruneQuery.band).
-type point32 struct{ lat, lng, maxKm float32 }
 
 // cellMeta bounds what the rows of a cell hold, for leaving out or counting
 // a whole cell at once: the box of their homes, the union of their
@@ -278,7 +263,6 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 	})
 	// Sized once: rows, the ID map and every cell's entries.
 	f.rows = slices.Grow(f.rows, len(items))
-	f.pts = slices.Grow(f.pts, len(items))
 	if len(f.byID) == 0 {
 		f.byID = make(map[string]int32, len(items))
 	}
@@ -386,7 +370,7 @@ func (f *Features) Reset() {
 }
 
 func (f *Features) reset() {
-	f.rows, f.pts, f.free, f.live = nil, nil, nil, nil
+	f.rows, f.free, f.live = nil, nil, nil
 	f.byID = map[string]int32{}
 	f.cells = make([][]cellEntry, nCells+1)
 	f.meta = make([]cellMeta, nCells+1)
@@ -462,7 +446,6 @@ func (f *Features) upsert(v *volmatch.Volunteer) {
 	default:
 		r = int32(len(f.rows))
 		f.rows = append(f.rows, frow{})
-		f.pts = append(f.pts, point32{})
 	}
 	f.byID[v.ID] = r
 	f.add(r, v)
@@ -511,7 +494,6 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	row.cell, row.pos = int32(cell), int32(len(f.cells[cell]))
 	f.cells[cell] = append(f.cells[cell], e)
 	f.rows[r] = row
-	f.pts[r] = point32{float32(v.Home.Lat), float32(v.Home.Lng), float32(v.MaxTravelKm)}
 	f.live.set(r)
 }
 
@@ -1038,7 +1020,6 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	// Row by row, the set bits of prune only.
 	a, b := lo+int32(from), lo+int32(out)
 	inEnd := lo + int32(in)
-	bandFrom := max(a, inEnd)
 	for w := a >> 6; w <= (b-1)>>6; w++ {
 		word := wordOf(q.prune, w) & rangeMask(w, a, b)
 		high := ^uint64(0)
@@ -1054,17 +1035,6 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 				}
 			}
 		}
-		// Past the prefix, the rows that cannot reach the floor are only
-		// counted: their float32 copies settle most of them.
-		if !DevBandOff && (below || j >= 0) && word != 0 && w >= bandFrom>>6 {
-			band := word & rangeMask(w, bandFrom, b)
-			if !below {
-				band &^= high
-			}
-			if band != 0 {
-				word = word&^band | q.band(cell, w, band)
-			}
-		}
 		for word != 0 {
 			k := int32(bits.TrailingZeros64(word))
 			word &= word - 1
@@ -1072,38 +1042,6 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 		}
 	}
 }
-
-// band accounts for the rows of word w in p, all passing the first five
-// gates and unable to reach the floor, by their float32 home and travel
-// limit (pts) alone where the estimate settles them: those beyond reach
-// for certain are left to the count of rows never examined (distance),
-// those within it for certain are counted as countWord does. It returns
-// the rows it could not settle, to be read one by one.
-func (q *pruneQuery) band(cell []cellEntry, w int32, p uint64) (unsure uint64) {
-	pts := q.f.pts[w<<6:]
-	var sure uint64
-	for x := p; x != 0; x &= x - 1 {
-		k := bits.TrailingZeros64(x)
-		pt := &pts[k]
-		d2lo, d2hi := q.est.d2(float64(pt.lat), float64(pt.lng))
-		limit := math.Min(q.reach, float64(pt.maxKm))
-		if out := (limit*(1+point32Rel)*(1+1e-6) + approxAbsKm + point32Km) / (1 - approxRel); out >= 0 && d2lo > out*out {
-			continue
-		}
-		if inner := (limit*(1-point32Rel)*(1-1e-6) - approxAbsKm - point32Km) / (1 + approxRel); inner > 0 && d2hi < inner*inner {
-			sure |= 1 << uint(k)
-			continue
-		}
-		unsure |= 1 << uint(k)
-	}
-	if sure != 0 {
-		q.countWord(cell, w, sure)
-	}
-	return unsure
-}
-
-// DevBandOff is a temporary development switch. TODO remove.
-var DevBandOff, DevExactOff bool
 
 // fitLevels sets fitVals and fitSets from skillVal.
 func (q *pruneQuery) fitLevels() {
@@ -1361,9 +1299,10 @@ func (q *pruneQuery) decidedFree(e *cellEntry) bool {
 // unavailable reports whether a row within reach, passing the first five
 // gates on the first shift, is certainly excluded from every shift by the
 // availability gate (its weekly pattern, or its one exact exception):
-// ineligible, with availability as its reason on the first shift.
+// ineligible, with availability as its reason on the first shift, whatever
+// the later gates (busy) say.
 func (q *pruneQuery) unavailable(e *cellEntry) bool {
-	if DevExactOff || !e.excExact {
+	if !e.excExact {
 		return false
 	}
 	for i, w := range q.hours {
