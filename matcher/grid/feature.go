@@ -186,6 +186,10 @@ type cellMeta struct {
 	prefs                  uint64
 	avail                  volmatch.Week
 	skills                 []uint16 // each skill held, once: id<<2 | highest level
+	// runs are a sorted cell's rows by travel limit (nil when it has more
+	// than maxRuns distinct limits), for finding the rows within reach
+	// without reading them.
+	runs []limitRun
 }
 
 // addSkill notes a skill held in the cell (ids past 1<<14 bound the cell's
@@ -295,6 +299,48 @@ func (f *Features) markSorted(c int) {
 		}
 	}
 	f.meta[c].sorted = ok
+	f.meta[c].runs = nil
+	if !ok {
+		return
+	}
+	var runs []limitRun
+	for k := range cell {
+		if k > 0 && cell[k].maxKm == cell[k-1].maxKm {
+			runs[len(runs)-1].end++
+			continue
+		}
+		if len(runs) == maxRuns {
+			return // too many distinct limits: the query searches the rows
+		}
+		runs = append(runs, limitRun{cell[k].maxKm, int32(k + 1)})
+	}
+	f.meta[c].runs = slices.Clip(runs)
+}
+
+// maxRuns is the most distinct travel limits a sorted cell keeps as runs.
+const maxRuns = 64
+
+// limitRun is a run of a sorted cell's rows with one travel limit: the
+// rows before end (from the previous run's end) have travel limit maxKm.
+type limitRun struct {
+	maxKm float64
+	end   int32
+}
+
+// search returns the first row k of a sorted cell of n rows for which ok,
+// a monotone test of the travel limit (false, then true, down the rows),
+// holds on cell[k].maxKm, n when none: from the cell's runs when it has
+// them (a few neighbouring words rather than rows far apart), else over
+// the rows.
+func (m *cellMeta) search(cell []cellEntry, ok func(maxKm float64) bool) int {
+	if m.runs == nil {
+		return sort.Search(len(cell), func(k int) bool { return ok(cell[k].maxKm) })
+	}
+	i := sort.Search(len(m.runs), func(i int) bool { return ok(m.runs[i].maxKm) })
+	if i == 0 {
+		return 0
+	}
+	return int(m.runs[i-1].end)
 }
 
 // Compact lays the indexed volunteers out in memory cell by cell, as copies
@@ -984,12 +1030,12 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	// The rows of a sorted cell come by decreasing travel limit: a prefix
 	// lies within reach for certain, a suffix beyond it.
 	d2lo, d2hi := q.est.box(m)
-	in := sort.Search(len(cell), func(k int) bool {
-		inner := (math.Min(q.reach, cell[k].maxKm)*(1-1e-6) - approxAbsKm) / (1 + approxRel)
+	in := m.search(cell, func(maxKm float64) bool {
+		inner := (math.Min(q.reach, maxKm)*(1-1e-6) - approxAbsKm) / (1 + approxRel)
 		return !(inner > 0 && d2hi < inner*inner)
 	})
-	out := sort.Search(len(cell), func(k int) bool {
-		o := (math.Min(q.reach, cell[k].maxKm)*(1+1e-6) + approxAbsKm) / (1 - approxRel)
+	out := m.search(cell, func(maxKm float64) bool {
+		o := (math.Min(q.reach, maxKm)*(1+1e-6) + approxAbsKm) / (1 - approxRel)
 		return o >= 0 && d2lo > o*o
 	})
 	out = max(out, in)
