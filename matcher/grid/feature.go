@@ -63,9 +63,13 @@ var (
 // eligible: the scorer then reads only the volunteers that can still enter
 // the top K. Load numbers the rows cell by cell, by decreasing travel limit
 // within a cell, so that in a cell a prefix of rows lies within reach for
-// certain and a suffix beyond it: when a whole cell's bound is below the
+// certain and a suffix beyond it (found from the cell's runs of equal
+// travel limit, without reading rows): when a whole cell's bound is below the
 // floor, its prefix is counted a word at a time from the bitsets (weekly
-// hours, dated exceptions, the gates) without reading a row.
+// hours, dated exceptions, the gates) without reading a row. A row with one
+// dated exception on whole hours that covers every shift it is free for by
+// its weekly pattern is counted under availability from the compact row,
+// without the scorer reading the volunteer.
 //
 // The index also keeps the time slots each volunteer holds (SetHeld,
 // UpsertHeld, LoadHeld; held.go), bucketed by week: the busy gate. A query
