@@ -63,9 +63,13 @@ var (
 // eligible: the scorer then reads only the volunteers that can still enter
 // the top K. Load numbers the rows cell by cell, by decreasing travel limit
 // within a cell, so that in a cell a prefix of rows lies within reach for
-// certain and a suffix beyond it: when a whole cell's bound is below the
+// certain and a suffix beyond it (found from the cell's runs of equal
+// travel limit, without reading rows): when a whole cell's bound is below the
 // floor, its prefix is counted a word at a time from the bitsets (weekly
-// hours, dated exceptions, the gates) without reading a row.
+// hours, dated exceptions, the gates) without reading a row. A row with one
+// dated exception on whole hours that covers every shift it is free for by
+// its weekly pattern is counted under availability from the compact row,
+// without the scorer reading the volunteer.
 //
 // The index also keeps the time slots each volunteer holds (SetHeld,
 // UpsertHeld, LoadHeld; held.go), bucketed by week: the busy gate. A query
@@ -152,8 +156,12 @@ type certRef struct {
 
 // cellEntry is the compact row a query reads from a cell (88 bytes).
 type cellEntry struct {
-	v        *volmatch.Volunteer
-	row      int32
+	v   *volmatch.Volunteer
+	row int32
+	// excExact: one dated exception, starting before it ends, on whole
+	// hours: excLo and excHi are its bounds, and a shift overlaps it
+	// exactly when its span in whole hours overlaps [excLo, excHi).
+	excExact bool
 	maxKm    float64 // the volunteer's MaxTravelKm
 	lat, lng float64 // the volunteer's Home
 	avail    volmatch.Week
@@ -182,6 +190,10 @@ type cellMeta struct {
 	prefs                  uint64
 	avail                  volmatch.Week
 	skills                 []uint16 // each skill held, once: id<<2 | highest level
+	// runs are a sorted cell's rows by travel limit (nil when it has more
+	// than maxRuns distinct limits), for finding the rows within reach
+	// without reading them.
+	runs []limitRun
 }
 
 // addSkill notes a skill held in the cell (ids past 1<<14 bound the cell's
@@ -291,6 +303,48 @@ func (f *Features) markSorted(c int) {
 		}
 	}
 	f.meta[c].sorted = ok
+	f.meta[c].runs = nil
+	if !ok {
+		return
+	}
+	var runs []limitRun
+	for k := range cell {
+		if k > 0 && cell[k].maxKm == cell[k-1].maxKm {
+			runs[len(runs)-1].end++
+			continue
+		}
+		if len(runs) == maxRuns {
+			return // too many distinct limits: the query searches the rows
+		}
+		runs = append(runs, limitRun{cell[k].maxKm, int32(k + 1)})
+	}
+	f.meta[c].runs = slices.Clip(runs)
+}
+
+// maxRuns is the most distinct travel limits a sorted cell keeps as runs.
+const maxRuns = 64
+
+// limitRun is a run of a sorted cell's rows with one travel limit: the
+// rows before end (from the previous run's end) have travel limit maxKm.
+type limitRun struct {
+	maxKm float64
+	end   int32
+}
+
+// search returns the first row k of a sorted cell of n rows for which ok,
+// a monotone test of the travel limit (false, then true, down the rows),
+// holds on cell[k].maxKm, n when none: from the cell's runs when it has
+// them (a few neighbouring words rather than rows far apart), else over
+// the rows.
+func (m *cellMeta) search(cell []cellEntry, ok func(maxKm float64) bool) int {
+	if m.runs == nil {
+		return sort.Search(len(cell), func(k int) bool { return ok(cell[k].maxKm) })
+	}
+	i := sort.Search(len(m.runs), func(i int) bool { return ok(m.runs[i].maxKm) })
+	if i == 0 {
+		return 0
+	}
+	return int(m.runs[i-1].end)
 }
 
 // Compact lays the indexed volunteers out in memory cell by cell, as copies
@@ -479,6 +533,7 @@ func (f *Features) add(r int32, v *volmatch.Volunteer) {
 	e := cellEntry{v: v, row: r, maxKm: v.MaxTravelKm, lat: v.Home.Lat, lng: v.Home.Lng,
 		avail: v.Availability}
 	e.excLo, e.excHi = exceptionSpan(v.Exceptions)
+	e.excExact = exactException(v.Exceptions)
 	e.skills = packSkills(skills)
 	e.prefs = f.prefBits(v.PreferredDomains)
 	f.setHours(r, e.avail)
@@ -578,6 +633,23 @@ func exceptionSpan(xs []volmatch.Exception) (lo, hi int32) {
 		}
 	}
 	return lo, hi
+}
+
+// exactException reports whether xs is one exception that starts before it
+// ends, both on whole Unix hours strictly within the range floorHour
+// clamps to. Then, the hours being whole, x.Start < s.End exactly when
+// x.Start's hour < ceilHour(s.End), and s.Start < x.End exactly when
+// floorHour(s.Start) < x.End's hour (a clamped shift hour keeps both
+// comparisons): the hour spans decide the overlap that the availability
+// gate tests.
+func exactException(xs []volmatch.Exception) bool {
+	if len(xs) != 1 {
+		return false
+	}
+	x := xs[0]
+	lo, hi := floorHour(x.Start), floorHour(x.End)
+	return lo == ceilHour(x.Start) && hi == ceilHour(x.End) && x.Start.Before(x.End) &&
+		lo > math.MinInt32 && hi < math.MaxInt32
 }
 
 // packSkills packs up to four skills for a cellEntry as id<<2 | level,
@@ -962,12 +1034,12 @@ func (q *pruneQuery) cell(c int32, cell []cellEntry) {
 	// The rows of a sorted cell come by decreasing travel limit: a prefix
 	// lies within reach for certain, a suffix beyond it.
 	d2lo, d2hi := q.est.box(m)
-	in := sort.Search(len(cell), func(k int) bool {
-		inner := (math.Min(q.reach, cell[k].maxKm)*(1-1e-6) - approxAbsKm) / (1 + approxRel)
+	in := m.search(cell, func(maxKm float64) bool {
+		inner := (math.Min(q.reach, maxKm)*(1-1e-6) - approxAbsKm) / (1 + approxRel)
 		return !(inner > 0 && d2hi < inner*inner)
 	})
-	out := sort.Search(len(cell), func(k int) bool {
-		o := (math.Min(q.reach, cell[k].maxKm)*(1+1e-6) + approxAbsKm) / (1 - approxRel)
+	out := m.search(cell, func(maxKm float64) bool {
+		o := (math.Min(q.reach, maxKm)*(1+1e-6) + approxAbsKm) / (1 - approxRel)
 		return o >= 0 && d2lo > o*o
 	})
 	out = max(out, in)
@@ -1096,9 +1168,12 @@ func (q *pruneQuery) countWord(cell []cellEntry, w int32, p uint64) {
 	q.nSkipped += bits.OnesCount64(sure)
 	for rest := free &^ sure; rest != 0; rest &= rest - 1 {
 		e := &cell[w<<6+int32(bits.TrailingZeros64(rest))-lo]
-		if q.decidedFree(e) {
+		switch {
+		case q.decidedFree(e):
 			q.nSkipped++
-		} else {
+		case q.unavailable(e):
+			q.nAvail++
+		default:
 			q.floor = q.fn(e.v, q.heldOf(e.row))
 		}
 	}
@@ -1136,9 +1211,12 @@ func (q *pruneQuery) countIn(cell []cellEntry, a, b int32) {
 		q.nSkipped += bits.OnesCount64(sure)
 		for rest := free &^ sure; rest != 0; rest &= rest - 1 {
 			e := &cell[w<<6+int32(bits.TrailingZeros64(rest))-lo]
-			if q.decidedFree(e) {
+			switch {
+			case q.decidedFree(e):
 				q.nSkipped++
-			} else {
+			case q.unavailable(e):
+				q.nAvail++
+			default:
 				q.floor = q.fn(e.v, q.heldOf(e.row))
 			}
 		}
@@ -1195,6 +1273,10 @@ func (q *pruneQuery) row(e *cellEntry, sorted, below bool) {
 	if free {
 		if q.bound != nil && in && cls == clsPass && q.decidedFree(e) && (below || q.below(e, minKm)) {
 			q.nSkipped++ // eligible on some shift, cannot enter the ranking
+			return
+		}
+		if in && cls == clsPass && q.unavailable(e) {
+			q.nAvail++
 			return
 		}
 		q.floor = q.fn(e.v, q.heldOf(e.row))
@@ -1262,6 +1344,23 @@ func (q *pruneQuery) decidedFree(e *cellEntry) bool {
 		}
 	}
 	return false
+}
+
+// unavailable reports whether a row within reach, passing the first five
+// gates on the first shift, is certainly excluded from every shift by the
+// availability gate (its weekly pattern, or its one exact exception):
+// ineligible, with availability as its reason on the first shift, whatever
+// the later gates (busy) say.
+func (q *pruneQuery) unavailable(e *cellEntry) bool {
+	if !e.excExact {
+		return false
+	}
+	for i, w := range q.hours {
+		if e.avail.Covers(w) && !(e.excLo < q.spans[i][1] && q.spans[i][0] < e.excHi) {
+			return false
+		}
+	}
+	return true
 }
 
 // wordOf returns word w of b, zero beyond its length.
