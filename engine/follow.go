@@ -69,6 +69,10 @@ type FollowerOptions struct {
 	// Catalog, when set, is read for the catalogue records the text index
 	// holds (StoreCatalog); without it they are not indexed.
 	Catalog CatalogSource
+	// Snapshot, when set, is the file of the feature snapshot (snapshot.go):
+	// Start loads the feature index from it when it can be trusted, Run
+	// writes it after a full load, and SaveSnapshot writes it.
+	Snapshot string
 }
 
 // volunteerBatcher is a ChangeSource that reads many volunteers at a time,
@@ -108,6 +112,12 @@ type Follower struct {
 	progress func(done, total int)
 	slim     bool
 	catalog  CatalogSource // may be nil
+	snapshot string        // the feature snapshot's file; "" for none
+
+	// saving serialises SaveSnapshot; saveOnRun asks Run to save a
+	// snapshot (Start loaded the features in full).
+	saving    sync.Mutex
+	saveOnRun bool
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
@@ -127,7 +137,7 @@ func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o Fo
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, advanced: make(chan struct{})}
+		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, snapshot: o.Snapshot, advanced: make(chan struct{})}
 }
 
 // setSeq records seq as applied and wakes WaitApplied; f.mu is held.
@@ -168,7 +178,8 @@ func (f *Follower) Seq() uint64 {
 }
 
 // Start brings both indexes up to date. The feature index, which lives in
-// memory, is always loaded in full from the store. The text index is
+// memory, is loaded from the feature snapshot when there is one it can
+// trust (snapshot.go), in full from the store otherwise. The text index is
 // rebuilt when it is new or was emptied (Seq 0 while the store has
 // changes) or when it claims changes the store does not have (another
 // store); otherwise it catches up from its Seq.
@@ -190,17 +201,23 @@ func (f *Follower) Start(ctx context.Context) error {
 			return err
 		}
 	} else {
-		// Load the features as of now (at least last); the changes after
-		// the text index's Seq are then applied to both, which repeats some
-		// on the features harmlessly: every change re-reads the record.
-		if err := f.loadFeatures(ctx); err != nil {
-			return err
+		// Load the features as of the snapshot's Seq, or as of now (at
+		// least last); the changes after the older of the two indexes are
+		// then applied to both, which repeats some on the other
+		// harmlessly: every change re-reads the record.
+		featSeq, ok := f.loadSnapshot(ctx, last)
+		if !ok {
+			if err := f.loadFeatures(ctx); err != nil {
+				return err
+			}
+			featSeq = last
+			f.saveOnRun = true
 		}
-		if f.text == nil {
-			f.setSeq(last)
-		} else {
-			f.setSeq(textSeq)
+		seq := last
+		if f.text != nil {
+			seq = textSeq
 		}
+		f.setSeq(min(seq, featSeq))
 	}
 	n, err := f.catchUp(ctx)
 	if err != nil {
@@ -285,6 +302,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 		if err := f.loadHeld(ctx); err != nil {
 			return err
 		}
+		f.saveOnRun = true
 	}
 	err = f.src.EachNeed(ctx, func(n *volmatch.Need) error {
 		pending = append(pending, n)
@@ -564,6 +582,17 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 	// A source that can block until a newer change (store/redis, on its
 	// stream) wakes the follower at once instead of at the next tick.
 	waiter, _ := f.src.(changeWaiter)
+	f.mu.Lock()
+	save := f.saveOnRun
+	f.saveOnRun = false
+	f.mu.Unlock()
+	if save {
+		// A snapshot for the next start, should this process end without
+		// saving one (a crash): the changes since are applied from the store.
+		if err := f.SaveSnapshot(ctx); err != nil && ctx.Err() == nil {
+			f.log.Warn("index: feature snapshot not saved", "err", err)
+		}
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
