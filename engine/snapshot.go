@@ -20,10 +20,11 @@ import (
 //
 //   - it reads whole, of this version, with its checksum (grid.ErrSnapshot
 //     otherwise: truncated, corrupt, another version);
+//   - it was taken from this store: the store's identity (StoreID, made at
+//     random on first use) is the one it recorded, and so is the store's
+//     change at its Seq (a copy of the store file shares the identity);
 //   - it is not ahead of the store (Seq <= LastChange: a store restored from
-//     an older backup, or another store);
-//   - the store's change at Seq is the one the snapshot recorded (another
-//     store has another change there);
+//     an older backup);
 //   - the changes to apply after it are fewer than half the volunteers it
 //     holds (past that a full load is quicker).
 
@@ -56,6 +57,13 @@ func (f *Follower) loadSnapshot(ctx context.Context, last uint64) (seq uint64, o
 	info, err := grid.ReadSnapshotInfo(data)
 	if err != nil {
 		return refuse("invalid", err)
+	}
+	id, err := storeID(ctx, f.src)
+	if err != nil {
+		return refuse("store unreadable", err)
+	}
+	if info.Store != id {
+		return refuse("taken from another store", fmt.Errorf("store %q, snapshot of %q", id, info.Store))
 	}
 	if info.Seq > last {
 		return refuse("ahead of the store", fmt.Errorf("snapshot at change %d, store at %d", info.Seq, last))
@@ -97,7 +105,11 @@ func (f *Follower) SaveSnapshot(ctx context.Context) error {
 	seq := f.seq
 	z := f.features.Freeze()
 	f.mu.Unlock()
-	info := grid.SnapshotInfo{Seq: seq}
+	id, err := storeID(ctx, f.src)
+	if err != nil {
+		return fmt.Errorf("index: save snapshot: %w", err)
+	}
+	info := grid.SnapshotInfo{Store: id, Seq: seq}
 	if seq > 0 {
 		cs, err := f.src.Changes(ctx, seq-1, 1)
 		if err != nil {
@@ -123,6 +135,19 @@ func (f *Follower) SaveSnapshot(ctx context.Context) error {
 	f.log.Info("index: feature snapshot saved", "file", f.snapshot, "volunteers", len(z.Volunteers),
 		"seq", seq, "took", time.Since(begin).Round(time.Millisecond))
 	return nil
+}
+
+// identified is a ChangeSource with an identity (both stores).
+type identified interface {
+	StoreID(ctx context.Context) (string, error)
+}
+
+// storeID returns the source's identity, "" when it has none.
+func storeID(ctx context.Context, src ChangeSource) (string, error) {
+	if x, ok := src.(identified); ok {
+		return x.StoreID(ctx)
+	}
+	return "", nil
 }
 
 func writeSnapshotFile(path string, info grid.SnapshotInfo, z grid.Frozen) error {

@@ -19,13 +19,14 @@ import (
 // restart reads them in a fraction of the time a walk of the store and its
 // JSON records takes. The follower (engine) writes one to the data folder
 // and checks, before it trusts one, that the store it was taken from is
-// the store it serves (SnapshotInfo.At) and not behind it; it then applies
+// the store it serves (SnapshotInfo.Store, At) and not behind it; it then applies
 // the store's changes after SnapshotInfo.Seq as usual.
 //
 // Layout (every integer a varint unless said otherwise):
 //
 //	"VMFSNAP\n"          magic
 //	version
+//	store identity       (string)
 //	seq, change at seq   (kind, ID, flags: deleted 1, derived 2)
 //	string table         count, then each string (length, bytes); entry 0 is ""
 //	volunteer count
@@ -55,6 +56,8 @@ var snapCRC = crc32.MakeTable(crc32.Castagnoli)
 
 // SnapshotInfo is what a snapshot tells about the store it was taken from.
 type SnapshotInfo struct {
+	// Store is the identity of the store (empty when it has none).
+	Store string
 	// Seq is the last store change the index had applied.
 	Seq uint64
 	// At is the store's change at Seq (zero when Seq is 0): a store that
@@ -132,6 +135,7 @@ func WriteSnapshot(w io.Writer, info SnapshotInfo, z Frozen) error {
 	}
 	b := append([]byte(nil), snapshotMagic...)
 	b = binary.AppendUvarint(b, SnapshotVersion)
+	b = appendString(b, info.Store)
 	b = binary.AppendUvarint(b, info.Seq)
 	b = appendString(b, string(info.At.Kind))
 	b = appendString(b, info.At.ID)
@@ -626,6 +630,7 @@ func readHead(data []byte) (SnapshotInfo, *snapReader, error) {
 	if crc32.Checksum(body, snapCRC) != sum {
 		return info, nil, fmt.Errorf("%w: checksum mismatch (truncated or corrupt)", ErrSnapshot)
 	}
+	info.Store = r.str()
 	info.Seq = r.uvarint()
 	info.At.Kind = volmatch.ChangeKind(r.str())
 	info.At.ID = r.str()

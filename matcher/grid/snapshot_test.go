@@ -64,7 +64,7 @@ func snapCity(t *testing.T, n int) (*Features, map[string][]volmatch.HeldSlot) {
 	return f, slots
 }
 
-var snapInfo = SnapshotInfo{Seq: 4711, At: volmatch.Change{Seq: 4711, Kind: volmatch.ChangeVolunteer, ID: "V00042", Derived: true}}
+var snapInfo = SnapshotInfo{Store: "0123456789abcdef", Seq: 4711, At: volmatch.Change{Seq: 4711, Kind: volmatch.ChangeVolunteer, ID: "V00042", Derived: true}}
 
 func snapBytes(t *testing.T, z Frozen) []byte {
 	t.Helper()
