@@ -118,6 +118,9 @@ type Follower struct {
 	// snapshot (Start loaded the features in full).
 	saving    sync.Mutex
 	saveOnRun bool
+	// saved is the Seq of the snapshot in the file, as this follower
+	// loaded or wrote it (0: none known); under saving.
+	saved uint64
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes

@@ -86,13 +86,17 @@ func (f *Follower) loadSnapshot(ctx context.Context, last uint64) (seq uint64, o
 	}
 	data = nil //nolint:ineffassign // let the collector take the file's bytes during the load
 	f.features.LoadFrozen(z)
+	f.saving.Lock()
+	f.saved = info.Seq
+	f.saving.Unlock()
 	f.log.Info("index: features loaded from the snapshot", "file", f.snapshot, "volunteers", info.Volunteers,
 		"seq", info.Seq, "behind", last-info.Seq, "took", time.Since(begin).Round(time.Millisecond))
 	return info.Seq, true
 }
 
 // SaveSnapshot writes the feature index to the snapshot file (nothing when
-// the follower has none): to a temporary file beside it, synced, then
+// the follower has none, or when the file already holds the index as of the
+// last change applied): to a temporary file beside it, synced, then
 // renamed over it, so that a crash leaves the old snapshot or the new one.
 // It holds the follower only while it takes the index's contents; the
 // encoding runs beside catch-ups and queries.
@@ -123,6 +127,9 @@ func (f *Follower) SaveSnapshot(ctx context.Context) error {
 	// One writer at a time: two saves would share the temporary file.
 	f.saving.Lock()
 	defer f.saving.Unlock()
+	if seq > 0 && seq == f.saved {
+		return nil
+	}
 	tmp := f.snapshot + ".tmp"
 	if err := writeSnapshotFile(tmp, info, z); err != nil {
 		_ = os.Remove(tmp)
@@ -132,6 +139,7 @@ func (f *Follower) SaveSnapshot(ctx context.Context) error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("index: save snapshot: %w", err)
 	}
+	f.saved = seq
 	f.log.Info("index: feature snapshot saved", "file", f.snapshot, "volunteers", len(z.Volunteers),
 		"seq", seq, "took", time.Since(begin).Round(time.Millisecond))
 	return nil

@@ -229,11 +229,20 @@ func (f *Features) Load(vs []*volmatch.Volunteer) {
 	f.load(vs)
 }
 
-func (f *Features) load(vs []*volmatch.Volunteer) {
-	last := make(map[string]int, len(vs))
-	for i, v := range vs {
-		if v != nil && v.ID != "" {
-			last[v.ID] = i
+func (f *Features) load(vs []*volmatch.Volunteer) { f.loadRows(vs, false) }
+
+// loadRows is load; unique tells that no ID occurs twice in vs and none is
+// nil or empty (a snapshot: Freeze gives the index's rows), which spares
+// the map that finds the later of two. (A duplicate would still be
+// replaced as by Upsert, only less compactly.)
+func (f *Features) loadRows(vs []*volmatch.Volunteer, unique bool) {
+	var last map[string]int
+	if !unique {
+		last = make(map[string]int, len(vs))
+		for i, v := range vs {
+			if v != nil && v.ID != "" {
+				last[v.ID] = i
+			}
 		}
 	}
 	type item struct {
@@ -241,9 +250,9 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 		maxKm float64
 		i     int32
 	}
-	items := make([]item, 0, len(last))
+	items := make([]item, 0, len(vs))
 	for i, v := range vs {
-		if v != nil && v.ID != "" && last[v.ID] == i {
+		if unique || v != nil && v.ID != "" && last[v.ID] == i {
 			items = append(items, item{int32(cellOf(v.Home)), v.MaxTravelKm, int32(i)})
 		}
 	}

@@ -118,7 +118,7 @@ func (f *Features) LoadFrozen(z Frozen) {
 		return
 	}
 	f.reset()
-	f.load(z.Volunteers)
+	f.loadRows(z.Volunteers, true)
 	for i, v := range z.Volunteers {
 		if len(z.Held[i]) > 0 {
 			f.setHeld(v.ID, z.Held[i])
@@ -551,7 +551,9 @@ func (r *snapReader) certs() []volmatch.Certificate {
 }
 
 func (r *snapReader) volunteer(v *volmatch.Volunteer, shared lists) Held {
-	v.ID = r.str()
+	if v.ID = r.str(); v.ID == "" {
+		r.fail("volunteer ID")
+	}
 	v.Gender = r.key()
 	v.BirthYear = int(r.varint())
 	v.Home.Lat, v.Home.Lng = r.float(), r.float()
