@@ -85,7 +85,9 @@ func (f *Follower) loadSnapshot(ctx context.Context, last uint64) (seq uint64, o
 		return refuse("invalid", err)
 	}
 	data = nil //nolint:ineffassign // let the collector take the file's bytes during the load
-	f.features.LoadFrozen(z)
+	if err := f.features.LoadFrozen(z); err != nil {
+		return refuse("invalid", err)
+	}
 	f.saving.Lock()
 	f.saved = info.Seq
 	f.saving.Unlock()

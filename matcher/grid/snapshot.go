@@ -105,8 +105,10 @@ func (f *Features) Freeze() Frozen {
 }
 
 // LoadFrozen replaces the contents of the index with z (as Load, then the
-// held slots of each).
-func (f *Features) LoadFrozen(z Frozen) {
+// held slots of each). z must hold each ID once, as Freeze and ReadSnapshot
+// give it: an error (ErrSnapshot) when it does not, with the index then
+// empty.
+func (f *Features) LoadFrozen(z Frozen) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.all {
@@ -115,15 +117,19 @@ func (f *Features) LoadFrozen(z Frozen) {
 		for i, v := range z.Volunteers {
 			f.setHeld(v.ID, z.Held[i])
 		}
-		return
+		return nil
 	}
 	f.reset()
-	f.loadRows(z.Volunteers, true)
+	if !f.loadRows(z.Volunteers, true) {
+		f.reset()
+		return fmt.Errorf("%w: a volunteer ID occurs twice", ErrSnapshot)
+	}
 	for i, v := range z.Volunteers {
 		if len(z.Held[i]) > 0 {
 			f.setHeld(v.ID, z.Held[i])
 		}
 	}
+	return nil
 }
 
 // WriteSnapshot writes z as a snapshot taken at info.Seq (info.Volunteers

@@ -105,7 +105,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 
 	g := NewFeatures(nil)
-	g.LoadFrozen(got)
+	if err := g.LoadFrozen(got); err != nil {
+		t.Fatalf("LoadFrozen: %v", err)
+	}
 	r := rand.New(rand.NewPCG(9, 9))
 	for i := range 200 {
 		n := featNeed(r)
@@ -161,6 +163,22 @@ func TestSnapshotRefused(t *testing.T) {
 	other[len(snapshotMagic)] = SnapshotVersion + 1
 	check("another version", other)
 	check("empty", nil)
+
+	// A snapshot whose checksum holds but that names a volunteer twice.
+	z := f.Freeze()
+	z.Volunteers = append(z.Volunteers, z.Volunteers[0])
+	z.Held = append(z.Held, nil)
+	_, dup, err := ReadSnapshot(snapBytes(t, z))
+	if err != nil {
+		t.Fatalf("ReadSnapshot: %v", err)
+	}
+	g := NewFeatures(nil)
+	if err := g.LoadFrozen(dup); !errors.Is(err, ErrSnapshot) {
+		t.Fatalf("LoadFrozen of a volunteer twice: error %v, want ErrSnapshot", err)
+	}
+	if g.Len() != 0 {
+		t.Fatalf("LoadFrozen refused, but the index holds %d volunteers", g.Len())
+	}
 	check("JSON", []byte(`{"volunteers":[]}`))
 }
 
@@ -211,7 +229,7 @@ func FuzzReadSnapshot(f *testing.F) {
 		}
 		_, z, err := ReadSnapshot(b)
 		if err == nil {
-			NewFeatures(nil).LoadFrozen(z)
+			_ = NewFeatures(nil).LoadFrozen(z)
 		}
 	})
 }
