@@ -19,6 +19,8 @@ import (
 	"volmatch/datasets"
 	"volmatch/engine"
 	"volmatch/store/bolt"
+	"volmatch/store/redis"
+	"volmatch/store/redis/redistest"
 	"volmatch/taxonomy"
 )
 
@@ -249,4 +251,41 @@ func TestSnapshotRefused(t *testing.T) {
 		})
 	}
 	_ = path
+}
+
+// TestSnapshotRedis (issue 17): in Redis mode a replica saves its own
+// snapshot and a replica started from it ranks as the exhaustive scan over
+// the shared store does, after a write made since; a snapshot of another
+// Redis store (another DB) is refused.
+func TestSnapshotRedis(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	pop, now := replicaPop()
+	open := func(db int) *redis.Store {
+		st, err := redis.Open(ctx, srv.URL(db), redis.Options{Now: func() time.Time { return now }})
+		mustDo(t, "Open", err)
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	st, other := open(5), open(6)
+	mustDo(t, "PutVolunteers", st.PutVolunteers(ctx, pop.Volunteers))
+	mustDo(t, "PutNeeds", st.PutNeeds(ctx, pop.Needs))
+	mustDo(t, "PutVolunteers", other.PutVolunteers(ctx, pop.Volunteers))
+	dir, otherDir := t.TempDir(), t.TempDir()
+	e1, _ := snapEngine(t, ctx, st, dir, now)
+	mustDo(t, "SaveSnapshot", e1.SaveSnapshot(ctx))
+	eo, _ := snapEngine(t, ctx, other, otherDir, now)
+	mustDo(t, "SaveSnapshot", eo.SaveSnapshot(ctx))
+
+	mustDo(t, "DeleteVolunteer", st.DeleteVolunteer(ctx, pop.Volunteers[7].ID))
+	e2, lb := snapEngine(t, ctx, st, dir, now)
+	wantLog(t, lb, "replica restart", "features loaded from the snapshot")
+	sameAsExhaustive(t, ctx, "redis, from the snapshot", e2, st, pop.Needs[:20], now)
+
+	data, err := os.ReadFile(filepath.Join(otherDir, "features.snap"))
+	mustDo(t, "ReadFile", err)
+	mustDo(t, "WriteFile", os.WriteFile(filepath.Join(dir, "features.snap"), data, 0o600))
+	e3, lb := snapEngine(t, ctx, st, dir, now)
+	wantLog(t, lb, "another Redis store", `why="taken from another store"`)
+	sameAsExhaustive(t, ctx, "redis, another store's snapshot", e3, st, pop.Needs[:6], now)
 }
