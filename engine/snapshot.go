@@ -84,7 +84,6 @@ func (f *Follower) loadSnapshot(ctx context.Context, last uint64) (seq uint64, o
 	if err != nil {
 		return refuse("invalid", err)
 	}
-	data = nil //nolint:ineffassign // let the collector take the file's bytes during the load
 	if err := f.features.LoadFrozen(z); err != nil {
 		return refuse("invalid", err)
 	}
