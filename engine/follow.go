@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"volmatch"
@@ -119,8 +120,11 @@ type Follower struct {
 	saving    sync.Mutex
 	saveOnRun bool
 	// saved is the Seq of the snapshot in the file, as this follower
-	// loaded or wrote it (0: none known); under saving.
-	saved uint64
+	// loaded or wrote it (0: none known); under saving. savedAt mirrors it
+	// for Run, and inFlight tells that Run's background save is running.
+	saved    uint64
+	savedAt  atomic.Uint64
+	inFlight atomic.Bool
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
@@ -592,9 +596,7 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 	if save {
 		// A snapshot for the next start, should this process end without
 		// saving one (a crash): the changes since are applied from the store.
-		if err := f.SaveSnapshot(ctx); err != nil && ctx.Err() == nil {
-			f.log.Warn("index: feature snapshot not saved", "err", err)
-		}
+		f.saveBehind(ctx)
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -624,6 +626,9 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 		}
 		if n > 0 {
 			f.log.Debug("index: caught up", "changes", n, "seq", f.Seq())
+			if f.snapshot != "" && f.Seq()-f.savedAt.Load() >= snapshotEvery {
+				f.saveBehind(ctx)
+			}
 		}
 	}
 }

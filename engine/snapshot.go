@@ -27,6 +27,29 @@ import (
 //     an older backup);
 //   - the changes to apply after it are fewer than half the volunteers it
 //     holds (past that a full load is quicker).
+//
+// Run saves a snapshot after a full load and every snapshotEvery changes,
+// in the background; serve saves one at a clean shutdown.
+
+// snapshotEvery is the number of changes applied after which Run saves a
+// new snapshot, so that a start after a crash has at most about as many to
+// apply from the store.
+const snapshotEvery = 200_000
+
+// saveBehind saves a snapshot in the background unless one is being saved:
+// the follower goes on applying changes meanwhile (SaveSnapshot holds it only
+// while it takes the index's contents).
+func (f *Follower) saveBehind(ctx context.Context) {
+	if !f.inFlight.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer f.inFlight.Store(false)
+		if err := f.SaveSnapshot(ctx); err != nil && ctx.Err() == nil {
+			f.log.Warn("index: feature snapshot not saved", "err", err)
+		}
+	}()
+}
 
 // snapshotMaxBehind is the share of a snapshot's volunteers beyond which
 // the changes after it make a full load the quicker start.
@@ -89,6 +112,7 @@ func (f *Follower) loadSnapshot(ctx context.Context, last uint64) (seq uint64, o
 	}
 	f.saving.Lock()
 	f.saved = info.Seq
+	f.savedAt.Store(info.Seq)
 	f.saving.Unlock()
 	f.log.Info("index: features loaded from the snapshot", "file", f.snapshot, "volunteers", info.Volunteers,
 		"seq", info.Seq, "behind", last-info.Seq, "took", time.Since(begin).Round(time.Millisecond))
@@ -141,6 +165,7 @@ func (f *Follower) SaveSnapshot(ctx context.Context) error {
 		return fmt.Errorf("index: save snapshot: %w", err)
 	}
 	f.saved = seq
+	f.savedAt.Store(seq)
 	f.log.Info("index: feature snapshot saved", "file", f.snapshot, "volunteers", len(z.Volunteers),
 		"seq", seq, "took", time.Since(begin).Round(time.Millisecond))
 	return nil

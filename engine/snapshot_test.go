@@ -289,3 +289,26 @@ func TestSnapshotRedis(t *testing.T) {
 	wantLog(t, lb, "another Redis store", `why="taken from another store"`)
 	sameAsExhaustive(t, ctx, "redis, another store's snapshot", e3, st, pop.Needs[:6], now)
 }
+
+// TestSnapshotSavedByFollow: after a full load, the follower saves a
+// snapshot in the background once it runs, and the next start uses it.
+func TestSnapshotSavedByFollow(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	st, pop, now := snapCity(t, ctx, dir, 7)
+	e, _ := snapEngine(t, ctx, st, dir, now)
+	go e.Follow(ctx, 10*time.Millisecond)
+	path := filepath.Join(dir, "features.snap")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no snapshot saved by the follower within 20 s")
+		}
+	}
+	e2, lb := snapEngine(t, ctx, st, dir, now)
+	wantLog(t, lb, "restart", "features loaded from the snapshot")
+	sameAsExhaustive(t, ctx, "saved by Follow", e2, st, pop.Needs[:6], now)
+}
