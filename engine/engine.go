@@ -66,6 +66,10 @@ type Options struct {
 	// Slim keeps slim copies of the volunteers in the feature grid (a
 	// million volunteers in half the memory; see grid.Slim).
 	Slim bool
+	// FeatureSnapshot, when set (with Slim), is the file of the feature
+	// snapshot: Start loads the feature grid from it instead of walking the
+	// store when it can be trusted, and SaveSnapshot writes it (snapshot.go).
+	FeatureSnapshot string
 	// MinGroup is the minimum group size of the evaluation reports: a
 	// figure about people computed from fewer of them is withheld
 	// (evaluation.Filter.MinGroup; default evaluation.DefaultMinGroup, 5).
@@ -181,7 +185,7 @@ func New(st volmatch.Store, text Index, tax *taxonomy.Taxonomy, o Options) *Engi
 		e.search, ti = text, text
 	}
 	e.follower = NewFollower(st, ti, features, FollowerOptions{Logger: o.Logger, Progress: o.Progress, Slim: o.Slim,
-		Catalog: StoreCatalog(st), Shifts: true})
+		Catalog: StoreCatalog(st), Shifts: true, Snapshot: o.FeatureSnapshot})
 	return e
 }
 

@@ -73,6 +73,10 @@ type FollowerOptions struct {
 	// Shifts, when set, has the follower keep the open-shift index (see
 	// Follower.Shifts) for the volunteers' menus.
 	Shifts bool
+	// Snapshot, when set, is the file of the feature snapshot (snapshot.go):
+	// Start loads the feature index from it when it can be trusted, Run
+	// writes it after a full load, and SaveSnapshot writes it.
+	Snapshot string
 }
 
 // volunteerBatcher is a ChangeSource that reads many volunteers at a time,
@@ -117,6 +121,18 @@ type Follower struct {
 	// one half loaded; changes are put into the current one.
 	shifts   atomic.Pointer[grid.Shifts]
 	keepOpen bool
+	snapshot string // the feature snapshot's file; "" for none
+
+	// saving serialises SaveSnapshot; saveOnRun asks Run to save a
+	// snapshot (Start loaded the features in full).
+	saving    sync.Mutex
+	saveOnRun bool
+	// saved is the Seq of the snapshot in the file, as this follower
+	// loaded or wrote it (0: none known); under saving. savedAt mirrors it
+	// for Run, and inFlight tells that Run's background save is running.
+	saved    uint64
+	savedAt  atomic.Uint64
+	inFlight atomic.Bool
 
 	mu  sync.Mutex
 	seq uint64 // the last change applied to both indexes
@@ -136,7 +152,7 @@ func NewFollower(src ChangeSource, text TextIndex, features *grid.Features, o Fo
 		o.Batch = 1000
 	}
 	return &Follower{src: src, text: text, features: features, log: o.Logger, batch: o.Batch,
-		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, keepOpen: o.Shifts, advanced: make(chan struct{})}
+		progress: o.Progress, slim: o.Slim, catalog: o.Catalog, snapshot: o.Snapshot, keepOpen: o.Shifts, advanced: make(chan struct{})}
 }
 
 // Shifts returns the open-shift index: the open shifts (with a free slot)
@@ -211,7 +227,8 @@ func (f *Follower) Seq() uint64 {
 }
 
 // Start brings both indexes up to date. The feature index, which lives in
-// memory, is always loaded in full from the store. The text index is
+// memory, is loaded from the feature snapshot when there is one it can
+// trust (snapshot.go), in full from the store otherwise. The text index is
 // rebuilt when it is new or was emptied (Seq 0 while the store has
 // changes) or when it claims changes the store does not have (another
 // store); otherwise it catches up from its Seq.
@@ -233,20 +250,26 @@ func (f *Follower) Start(ctx context.Context) error {
 			return err
 		}
 	} else {
-		// Load the features as of now (at least last); the changes after
-		// the text index's Seq are then applied to both, which repeats some
-		// on the features harmlessly: every change re-reads the record.
-		if err := f.loadFeatures(ctx); err != nil {
-			return err
+		// Load the features as of the snapshot's Seq, or as of now (at
+		// least last); the changes after the older of the two indexes are
+		// then applied to both, which repeats some on the other
+		// harmlessly: every change re-reads the record.
+		featSeq, ok := f.loadSnapshot(ctx, last)
+		if !ok {
+			if err := f.loadFeatures(ctx); err != nil {
+				return err
+			}
+			featSeq = last
+			f.saveOnRun = true
 		}
 		if err := f.loadShifts(ctx); err != nil {
 			return err
 		}
-		if f.text == nil {
-			f.setSeq(last)
-		} else {
-			f.setSeq(textSeq)
+		seq := last
+		if f.text != nil {
+			seq = textSeq
 		}
+		f.setSeq(min(seq, featSeq))
 	}
 	n, err := f.catchUp(ctx)
 	if err != nil {
@@ -331,6 +354,7 @@ func (f *Follower) rebuild(ctx context.Context, last uint64) error {
 		if err := f.loadHeld(ctx); err != nil {
 			return err
 		}
+		f.saveOnRun = true
 	}
 	var shifts *grid.Shifts
 	if f.keepOpen {
@@ -636,6 +660,15 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 	// A source that can block until a newer change (store/redis, on its
 	// stream) wakes the follower at once instead of at the next tick.
 	waiter, _ := f.src.(changeWaiter)
+	f.mu.Lock()
+	save := f.saveOnRun
+	f.saveOnRun = false
+	f.mu.Unlock()
+	if save {
+		// A snapshot for the next start, should this process end without
+		// saving one (a crash): the changes since are applied from the store.
+		f.saveBehind(ctx)
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -664,6 +697,9 @@ func (f *Follower) Run(ctx context.Context, every time.Duration) {
 		}
 		if n > 0 {
 			f.log.Debug("index: caught up", "changes", n, "seq", f.Seq())
+			if f.snapshot != "" && f.Seq()-f.savedAt.Load() >= snapshotEvery {
+				f.saveBehind(ctx)
+			}
 		}
 	}
 }

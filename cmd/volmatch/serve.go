@@ -186,5 +186,11 @@ func (s *service) serve(ctx context.Context, addr string, ready func(url string)
 	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
+	// The feature snapshot, for a quick next start (engine/snapshot.go); a
+	// failure costs only that, so it is logged, not returned.
+	cancel() // the follower stops applying changes
+	if err := s.engine.SaveSnapshot(context.Background()); err != nil {
+		s.log.Warn("feature snapshot not saved", "err", err)
+	}
 	return nil
 }

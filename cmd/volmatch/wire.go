@@ -29,6 +29,10 @@ import (
 // revokes the token of the previous one.
 const AdminTokenEnv = volmatch.EnvAdminTokenName
 
+// SnapshotFile is the feature snapshot's file in the data folder
+// (engine.Options.FeatureSnapshot).
+const SnapshotFile = "features.snap"
+
 // service is the running set of parts behind the API: the store, the text
 // index, the engine over them (with the follower that keeps the indexes in
 // step), and the API server over the engine.
@@ -39,6 +43,7 @@ type service struct {
 	api    *api.Server
 	web    *web.Server        // the pages, whose live streams end at shutdown
 	hook   *webhook.Deliverer // the notification gateway's deliverer (nil: none)
+	log    *slog.Logger
 }
 
 // wireOptions say how to assemble a service.
@@ -101,6 +106,7 @@ func wire(ctx context.Context, o wireOptions) (*service, error) {
 
 func (s *service) open(ctx context.Context, o wireOptions) error {
 	tax := taxonomy.Load()
+	s.log = o.Logger
 	var err error
 	if s.text, err = openIndex(filepath.Join(o.Store.DataDir, "index"), tax, o.Logger); err != nil {
 		return err
@@ -108,6 +114,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 	// Slim copies in the feature grid: a million volunteers in half the
 	// memory (grid.Slim).
 	eo := engine.Options{Logger: o.Logger, Slim: true, Now: o.API.Now, MinGroup: o.MinGroup, Outbox: o.Webhook.URL != ""}
+	// The feature snapshot: a restart reads it instead of every volunteer
+	// record (each replica its own, beside its search index).
+	eo.FeatureSnapshot = filepath.Join(o.Store.DataDir, SnapshotFile)
 	if eo.CheckInKey, err = checkInKey(o.Store.DataDir); err != nil {
 		return err
 	}

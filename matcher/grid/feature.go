@@ -241,11 +241,21 @@ func (f *Features) Load(vs []*volmatch.Volunteer) {
 	f.load(vs)
 }
 
-func (f *Features) load(vs []*volmatch.Volunteer) {
-	last := make(map[string]int, len(vs))
-	for i, v := range vs {
-		if v != nil && v.ID != "" {
-			last[v.ID] = i
+func (f *Features) load(vs []*volmatch.Volunteer) { f.loadRows(vs, false) }
+
+// loadRows is load into an empty index; unique tells that no ID occurs
+// twice in vs and none is nil or empty (a snapshot: Freeze gives the
+// index's rows), which spares the map that finds the later of two and the
+// look-up of each ID before it is added. It reports false, the index then
+// to be reset, when an ID of a unique vs occurs twice after all.
+func (f *Features) loadRows(vs []*volmatch.Volunteer, unique bool) bool {
+	var last map[string]int
+	if !unique {
+		last = make(map[string]int, len(vs))
+		for i, v := range vs {
+			if v != nil && v.ID != "" {
+				last[v.ID] = i
+			}
 		}
 	}
 	type item struct {
@@ -253,9 +263,9 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 		maxKm float64
 		i     int32
 	}
-	items := make([]item, 0, len(last))
+	items := make([]item, 0, len(vs))
 	for i, v := range vs {
-		if v != nil && v.ID != "" && last[v.ID] == i {
+		if unique || v != nil && v.ID != "" && last[v.ID] == i {
 			items = append(items, item{int32(cellOf(v.Home)), v.MaxTravelKm, int32(i)})
 		}
 	}
@@ -269,10 +279,16 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 		}
 		return cmp.Compare(a.i, b.i)
 	})
-	// Sized once: rows, the ID map and every cell's entries.
+	// Sized once: rows, the ID map, the bitsets every row is in or most
+	// hours are, and every cell's entries.
 	f.rows = slices.Grow(f.rows, len(items))
 	if len(f.byID) == 0 {
 		f.byID = make(map[string]int32, len(items))
+	}
+	words := (len(f.rows) + len(items) + 63) / 64
+	f.live = slices.Grow(f.live, max(0, words-len(f.live)))
+	for h := range f.hours {
+		f.hours[h] = slices.Grow(f.hours[h], max(0, words-len(f.hours[h])))
 	}
 	for k := 0; k < len(items); {
 		c, j := items[k].cell, k
@@ -283,11 +299,22 @@ func (f *Features) load(vs []*volmatch.Volunteer) {
 		k = j
 	}
 	for _, it := range items {
-		f.upsert(vs[it.i])
+		v := vs[it.i]
+		if !unique {
+			f.upsert(v)
+			continue
+		}
+		r, n := int32(len(f.rows)), len(f.byID)
+		if f.byID[v.ID] = r; len(f.byID) == n {
+			return false
+		}
+		f.rows = append(f.rows, frow{})
+		f.add(r, v)
 	}
 	for c := range nCells {
 		f.markSorted(c)
 	}
+	return true
 }
 
 // markSorted sets the sorted flag of grid cell c when its entries qualify

@@ -147,3 +147,33 @@ func TestOpenLocked(t *testing.T) {
 	}
 	st3.Close()
 }
+
+// TestStoreID: the identity survives a reopen and differs between files.
+func TestStoreID(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ids := map[string]bool{}
+	for _, name := range []string{"a", "b"} {
+		path := filepath.Join(dir, name, bolt.FileName)
+		var first string
+		for range 2 {
+			st, err := bolt.Open(path, bolt.Options{NoSync: true})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			id, err := st.StoreID(ctx)
+			if err != nil {
+				t.Fatalf("StoreID: %v", err)
+			}
+			if first != "" && id != first {
+				t.Errorf("StoreID of %s after a reopen = %q, want %q", name, id, first)
+			}
+			first = id
+			_ = st.Close()
+		}
+		if ids[first] {
+			t.Errorf("two files have the identity %q", first)
+		}
+		ids[first] = true
+	}
+}

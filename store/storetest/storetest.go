@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"Invariants", testInvariants},
 		{"AdvanceFreesSlot", testAdvanceFreesSlot},
 		{"HeldSlots", testHeldSlots},
+		{"StoreID", testStoreID},
 		{"Events", testEvents},
 		{"Changes", testChanges},
 		{"FailedWriteWritesNothing", testFailedWrites},
