@@ -15,8 +15,6 @@ import (
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
 	"volmatch/store/bolt"
-	"volmatch/store/redis"
-	"volmatch/store/redis/redistest"
 	"volmatch/taxonomy"
 )
 
@@ -84,19 +82,9 @@ func TestBoltMenuShiftsIndex(t *testing.T) {
 func TestReplicaMenuShiftsIndex(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := redistest.Start(t)
 	pop, now := replicaPop()
-	clock := func() time.Time { return now }
-	var stores []*redis.Store
-	for range 2 {
-		st, err := redis.Open(ctx, srv.URL(5), redis.Options{Now: clock})
-		mustDo(t, "Open", err)
-		t.Cleanup(func() { st.Close() })
-		stores = append(stores, st)
-	}
-	mustDo(t, "PutVolunteers", stores[0].PutVolunteers(ctx, pop.Volunteers))
-	mustDo(t, "PutNeeds", stores[0].PutNeeds(ctx, pop.Needs))
-	testMenuShifts(t, ctx, stores[0], stores[1], &now)
+	a, b := replicaPair(t, ctx, 5, func() time.Time { return now }, pop)
+	testMenuShifts(t, ctx, a, b, &now)
 }
 
 func testMenuShifts(t *testing.T, ctx context.Context, stA, stB volmatch.Store, now *time.Time) {

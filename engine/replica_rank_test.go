@@ -80,19 +80,27 @@ func replicaPop() (*datasets.Population, time.Time) {
 func TestReplicaRankSeesAccept(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := redistest.Start(t)
 	pop, now := replicaPop()
-	clock := func() time.Time { return now }
-	var stores []*redis.Store
-	for range 2 {
-		st, err := redis.Open(ctx, srv.URL(4), redis.Options{Now: clock})
+	a, b := replicaPair(t, ctx, 4, func() time.Time { return now }, pop)
+	testReplicasRank(t, ctx, a, b, pop, now)
+}
+
+// replicaPair starts a real redis-server and opens two stores over its
+// database db (replicas A and B, clocked by clock), with pop's volunteers
+// and needs written through A.
+func replicaPair(t *testing.T, ctx context.Context, db int, clock func() time.Time, pop *datasets.Population) (a, b *redis.Store) {
+	t.Helper()
+	srv := redistest.Start(t)
+	var stores [2]*redis.Store
+	for i := range stores {
+		st, err := redis.Open(ctx, srv.URL(db), redis.Options{Now: clock})
 		mustDo(t, "Open", err)
 		t.Cleanup(func() { st.Close() })
-		stores = append(stores, st)
+		stores[i] = st
 	}
 	mustDo(t, "PutVolunteers", stores[0].PutVolunteers(ctx, pop.Volunteers))
 	mustDo(t, "PutNeeds", stores[0].PutNeeds(ctx, pop.Needs))
-	testReplicasRank(t, ctx, stores[0], stores[1], pop, now)
+	return stores[0], stores[1]
 }
 
 // TestBoltRankSeesAccept is the same in bbolt mode: one process, the
