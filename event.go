@@ -146,3 +146,33 @@ func PrepareEvents(evs []Event, now time.Time) ([]Event, error) {
 	}
 	return out, nil
 }
+
+// EventTypeOf reads an event's type from its JSON encoding without decoding
+// the rest. It relies on the order Event's fields are encoded in
+// ({"seq":N,"type":"T",...}) and reports false when raw does not start so,
+// or the type holds an escape; the caller then decodes the event whole.
+// The stores use it to skip, undecoded, the events a typed read
+// (EventLog.EventsOf) does not ask for.
+func EventTypeOf[T ~string | ~[]byte](raw T) (EventType, bool) {
+	const head, mid = `{"seq":`, `,"type":"`
+	if len(raw) < len(head) || string(raw[:len(head)]) != head {
+		return "", false
+	}
+	i := len(head)
+	for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
+		i++
+	}
+	if i == len(head) || len(raw)-i < len(mid) || string(raw[i:i+len(mid)]) != mid {
+		return "", false
+	}
+	i += len(mid)
+	for j := i; j < len(raw); j++ {
+		switch raw[j] {
+		case '"':
+			return EventType(raw[i:j]), true
+		case '\\':
+			return "", false
+		}
+	}
+	return "", false
+}

@@ -250,6 +250,13 @@ type EventLog interface {
 	AppendEvents(ctx context.Context, evs ...Event) error
 	// Events returns up to limit events with Seq > after, in Seq order.
 	Events(ctx context.Context, after uint64, limit int) ([]Event, error)
+	// EventsOf returns up to limit events (100 when limit <= 0) of the
+	// given types with Seq > after, in Seq order, decoding only those, and
+	// through, the Seq up to which it read the log: the last event's when
+	// it returns limit of them, else the newest event's then (after when
+	// there is none). A reader that polls for a few types passes through as
+	// its next after, so it never reads an event of another type twice.
+	EventsOf(ctx context.Context, after uint64, limit int, types ...EventType) (evs []Event, through uint64, err error)
 }
 
 // ChangeKind names the kind of record a change concerns.

@@ -460,6 +460,9 @@ func weightsOf(bd []volmatch.Component) (scoring.Weights, error) {
 // foldWeights applies one event to the adoptions in force: an adoption is
 // pushed, an undo of the latest pops it. An undo of another adoption, or
 // an adoption whose weights do not read, changes nothing.
+// weightsTypes are the events foldWeights reads.
+var weightsTypes = []volmatch.EventType{volmatch.EventWeightsAdopted, volmatch.EventWeightsUndone}
+
 func foldWeights(stack []Adoption, ev *volmatch.Event) []Adoption {
 	switch ev.Type {
 	case volmatch.EventWeightsAdopted:
@@ -482,17 +485,14 @@ func (e *Engine) syncWeights(ctx context.Context) error {
 	e.learn.mu.Lock()
 	defer e.learn.mu.Unlock()
 	for {
-		evs, err := e.store.Events(ctx, e.learn.last, eventPage)
+		evs, through, err := e.store.EventsOf(ctx, e.learn.last, eventPage, weightsTypes...)
 		if err != nil {
 			return fmt.Errorf("engine: read the event log after %d: %w", e.learn.last, err)
 		}
 		for i := range evs {
-			if evs[i].Seq <= e.learn.last {
-				continue
-			}
 			e.learn.stack = foldWeights(e.learn.stack, &evs[i])
-			e.learn.last = evs[i].Seq
 		}
+		e.learn.last = max(e.learn.last, through)
 		if len(evs) < eventPage {
 			break
 		}

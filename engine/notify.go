@@ -86,11 +86,11 @@ func (e *Engine) Notify(ctx context.Context) (int, error) {
 	}
 	count := 0
 	for {
-		evs, err := e.store.Events(ctx, n.cursor, notifyBatch)
+		evs, through, err := e.store.EventsOf(ctx, n.cursor, notifyBatch, noticeTypes...)
 		if err != nil {
 			return count, fmt.Errorf("notify: read events: %w", err)
 		}
-		if len(evs) == 0 {
+		if through <= n.cursor {
 			break
 		}
 		c := &noteCtx{e: e, prefs: map[string]*volmatch.NotifyPrefs{}, needs: map[string]*volmatch.Need{}}
@@ -103,11 +103,10 @@ func (e *Engine) Notify(ctx context.Context) (int, error) {
 			}
 			notes = append(notes, ns...)
 		}
-		last := evs[len(evs)-1].Seq
-		if err := e.storeNotes(ctx, last, notes); err != nil {
+		if err := e.storeNotes(ctx, through, notes); err != nil {
 			return count, err
 		}
-		n.cursor = last
+		n.cursor = through
 		count += len(notes)
 		if len(evs) < notifyBatch {
 			break
@@ -233,6 +232,10 @@ func (c *noteCtx) note(ctx context.Context, id, vol string, k volmatch.NoticeKin
 	}
 	return x, nil
 }
+
+// noticeTypes are the events fromEvent reads: the notifier reads only these.
+var noticeTypes = []volmatch.EventType{volmatch.EventInviteSent, volmatch.EventInviteAccepted, volmatch.EventSignUpRefused,
+	volmatch.EventCancelled, volmatch.EventCheckIn, volmatch.EventNoShow, volmatch.EventNeedClosed, volmatch.EventNeedChanged}
 
 // fromEvent returns the notifications ev gives and keeps the held shifts;
 // a stale event (older than NotifyHorizon) gives none.

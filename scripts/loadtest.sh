@@ -32,6 +32,10 @@
 #   LT_MODES="bolt redis"             which modes to run
 #   LT_DIR=/tmp/vmlt                  work folder (default: a temporary one,
 #                                     removed at the end)
+#   LT_SERVE_ARGS="--serving-cpuprofile /tmp/p"
+#                                     extra arguments of `volmatch serve`
+#                                     (MODE in them is replaced by bolt or
+#                                     redis)
 #   LT_SERVER_BIN=/path/to/volmatch   serve (and prepare the data) with this
 #                                     binary, e.g. an older build for a
 #                                     before/after comparison; the load
@@ -100,7 +104,10 @@ free_port() {
 start_server() {
 	local logf=$1
 	shift
-	VOLMATCH_ADMIN_TOKEN="$admin" "$srv" serve --addr 127.0.0.1:0 --rate -1 "$@" >"$logf.out" 2>"$logf.err" &
+	local mode=bolt extra=()
+	[[ "$*" == *--redis* ]] && mode=redis
+	read -r -a extra <<<"${LT_SERVE_ARGS//MODE/$mode}"
+	VOLMATCH_ADMIN_TOKEN="$admin" "$srv" serve --addr 127.0.0.1:0 --rate -1 "$@" "${extra[@]}" >"$logf.out" 2>"$logf.err" &
 	server_pid=$!
 	url=""
 	for _ in $(seq 1 600); do

@@ -35,6 +35,9 @@ type serveOptions struct {
 	// CPUProfile, when set, names a file that receives a CPU profile of the
 	// start, until the indexes are loaded (serve only).
 	CPUProfile string
+	// ServingProfile, when set, names a file that receives a CPU profile of
+	// the serving, from the moment the indexes are loaded until shutdown.
+	ServingProfile string
 }
 
 func addServeFlags(cmd *cobra.Command, o *serveOptions) {
@@ -104,6 +107,13 @@ it revokes that token too (replicas sharing a store must share the value).`,
 					return fmt.Errorf("serve: %w", err)
 				}
 			}
+			if so.ServingProfile != "" {
+				stopServing, err := startCPUProfile(so.ServingProfile)
+				if err != nil {
+					return fmt.Errorf("serve: %w", err)
+				}
+				defer stopServing()
+			}
 			return svc.serve(ctx, so.Addr, func(url string) {
 				fmt.Fprintf(e.stdout, "volmatch: serving on %s\n", url)
 			})
@@ -114,6 +124,7 @@ it revokes that token too (replicas sharing a store must share the value).`,
 	addWebhookFlags(cmd, &hook)
 	cmd.Flags().StringVar(&so.MemProfile, "memprofile", "", "write a heap profile to this file once the indexes are loaded (go tool pprof)")
 	cmd.Flags().StringVar(&so.CPUProfile, "cpuprofile", "", "write a CPU profile of the start (until the indexes are loaded) to this file")
+	cmd.Flags().StringVar(&so.ServingProfile, "serving-cpuprofile", "", "write a CPU profile of the serving (from loaded until shutdown) to this file")
 	cmd.Flags().IntVar(&authFailures, "auth-failures", 0, fmt.Sprintf(
 		"failed bearer tokens one client address may send a minute before it gets 429 (0: %d, or none with a negative --rate; negative: no limit)", api.DefaultAuthFailures))
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil,

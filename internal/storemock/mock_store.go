@@ -733,6 +733,27 @@ func (mr *MockStoreMockRecorder) Events(ctx, after, limit any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Events", reflect.TypeOf((*MockStore)(nil).Events), ctx, after, limit)
 }
 
+// EventsOf mocks base method.
+func (m *MockStore) EventsOf(ctx context.Context, after uint64, limit int, types ...volmatch.EventType) ([]volmatch.Event, uint64, error) {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, after, limit}
+	for _, a := range types {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "EventsOf", varargs...)
+	ret0, _ := ret[0].([]volmatch.Event)
+	ret1, _ := ret[1].(uint64)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// EventsOf indicates an expected call of EventsOf.
+func (mr *MockStoreMockRecorder) EventsOf(ctx, after, limit any, types ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, after, limit}, types...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EventsOf", reflect.TypeOf((*MockStore)(nil).EventsOf), varargs...)
+}
+
 // HeldSlots mocks base method.
 func (m *MockStore) HeldSlots(ctx context.Context, volunteers ...string) (map[string][]volmatch.HeldSlot, error) {
 	m.ctrl.T.Helper()

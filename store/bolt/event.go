@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -82,4 +83,37 @@ func (s *Store) LastChange(ctx context.Context) (uint64, error) {
 		return nil
 	})
 	return seq, err
+}
+
+// EventsOf returns up to limit events (100 when limit <= 0) of the given
+// types with Seq > after, in Seq order, and the Seq through which it read
+// (see volmatch.EventLog). The other events are skipped by their type
+// alone (volmatch.EventTypeOf), undecoded, in one read transaction.
+func (s *Store) EventsOf(ctx context.Context, after uint64, limit int, types ...volmatch.EventType) ([]volmatch.Event, uint64, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []volmatch.Event
+	through := after
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			through = binary.BigEndian.Uint64(k)
+			if t, ok := volmatch.EventTypeOf(v); ok && !slices.Contains(types, t) {
+				continue
+			}
+			var ev volmatch.Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("bolt: decode event %d: %w", through, err)
+			}
+			if slices.Contains(types, ev.Type) {
+				out = append(out, ev)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, after, err
+	}
+	return out, through, nil
 }

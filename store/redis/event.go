@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,64 @@ func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]volmatch
 		}
 		return ev, nil
 	})
+}
+
+// eventsOfPage is how many entries of the event stream one call of the
+// typed-read script reads at most (a script blocks the server while it runs).
+const eventsOfPage = 1000
+
+// EventsOf returns up to limit events (100 when limit <= 0) of the given
+// types with Seq > after, in Seq order, and the Seq through which it read
+// (see volmatch.EventLog). The server skips the other events by their type
+// alone (eventsOfSrc), so they are neither sent nor decoded.
+func (s *Store) EventsOf(ctx context.Context, after uint64, limit int, types ...volmatch.EventType) ([]volmatch.Event, uint64, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	args := make([]any, 2, 2+len(types))
+	args[1] = eventsOfPage
+	for _, t := range types {
+		args = append(args, string(t))
+	}
+	var out []volmatch.Event
+	through := after
+	for len(out) < limit {
+		args[0] = strconv.FormatUint(through+1, 10) + "-0"
+		res, err := eventsOfScript.Run(ctx, s.c, s.keys, args...).Slice()
+		if err != nil {
+			return nil, after, s.err("read events by type", err)
+		}
+		if len(res) < 2 {
+			return nil, after, fmt.Errorf("redis: read events by type: short answer")
+		}
+		last, _ := res[0].(string)
+		read, _ := res[1].(int64)
+		for i := 2; i+1 < len(res); i += 2 {
+			id, _ := res[i].(string)
+			raw, _ := res[i+1].(string)
+			var ev volmatch.Event
+			if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+				return nil, after, fmt.Errorf("redis: decode event %s: %w", id, err)
+			}
+			if !slices.Contains(types, ev.Type) {
+				continue
+			}
+			out = append(out, ev)
+			if len(out) == limit {
+				return out, ev.Seq, nil
+			}
+		}
+		if last == "" {
+			break
+		}
+		if through, err = streamSeq(last); err != nil {
+			return nil, after, err
+		}
+		if read < eventsOfPage {
+			break
+		}
+	}
+	return out, through, nil
 }
 
 // Changes returns up to limit changes (100 when limit <= 0) with Seq >

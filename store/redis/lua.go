@@ -226,7 +226,32 @@ return {raw, redis.call('HGET', P .. 'nver', need) or '', redis.call('GET', P ..
   redis.call('HGETALL', P .. 'fill:' .. need), vol}
 `
 
+// eventsOfSrc reads up to ARGV[2] entries of the event stream (KEYS[2])
+// from entry ID ARGV[1] on and answers the ID of the last one read ("" for
+// none), how many it read, then the ID and JSON of each entry whose type is
+// one of ARGV[3..] or cannot be read from the head of its JSON (the caller
+// decodes those to tell), so a typed read does not carry the other events
+// over the wire. The pattern is volmatch.EventTypeOf's.
+const eventsOfSrc = `
+local want = {}
+for i = 3, #ARGV do want[ARGV[i]] = true end
+local es = redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', tonumber(ARGV[2]))
+local out = {'', #es}
+for _, x in ipairs(es) do
+  local id, f, e = x[1], x[2], ''
+  for j = 1, #f, 2 do if f[j] == 'e' then e = f[j+1] end end
+  out[1] = id
+  local t = string.match(e, '^{"seq":%d+,"type":"([^"\\]*)"')
+  if t == nil or want[t] then
+    out[#out+1] = id
+    out[#out+1] = e
+  end
+end
+return out
+`
+
 var (
+	eventsOfScript   = goredis.NewScript(eventsOfSrc)
 	applyScript      = goredis.NewScript(applySrc)
 	reserveScript    = goredis.NewScript(reserveSrc)
 	acceptViewScript = goredis.NewScript(acceptViewSrc)

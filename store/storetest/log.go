@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"volmatch"
@@ -207,5 +210,83 @@ func testFailedWrites(t *testing.T, st volmatch.Store) {
 	}
 	if _, err := st.Need(ctx, "N2"); volmatch.ErrorCode(err) != volmatch.ENOTFOUND {
 		t.Errorf("Need(N2) after a refused create: %v, want not found", err)
+	}
+}
+
+// testEventsOf checks the typed read against filtering the whole log: the
+// same events in the same order, for random cursors, limits and type sets,
+// and a through that lets a poller read every event of its types once.
+// The log is longer than a page of the Redis script (eventsOfPage).
+func testEventsOf(t *testing.T, st volmatch.Store) {
+	ctx := context.Background()
+	evs, through, err := st.EventsOf(ctx, 0, 10, volmatch.EventInviteSent)
+	must(t, "EventsOf", err)
+	if len(evs) != 0 || through != 0 {
+		t.Fatalf("EventsOf of an empty store = %d events through %d, want none through 0", len(evs), through)
+	}
+	kinds := []volmatch.EventType{volmatch.EventMatchShown, volmatch.EventInviteSent, volmatch.EventCancelled,
+		volmatch.EventNeedChanged, volmatch.EventWeightsAdopted}
+	rng := rand.New(rand.NewPCG(17, 3))
+	var batch []volmatch.Event
+	for i := range 2600 {
+		// The Weights type is rare, as adoptions are; a need named like
+		// a type field must not fool the reader.
+		k := kinds[rng.IntN(len(kinds)-1)]
+		if i%700 == 350 {
+			k = volmatch.EventWeightsAdopted
+		}
+		batch = append(batch, volmatch.Event{Type: k, At: at(1), Need: fmt.Sprintf(`N%d","type":"%s`, i, volmatch.EventWeightsAdopted),
+			Volunteer: fmt.Sprintf("V%03d", i%50), Rank: 1 + i%10})
+	}
+	for i := 0; i < len(batch); i += 500 {
+		must(t, "AppendEvents", st.AppendEvents(ctx, batch[i:min(i+500, len(batch))]...))
+	}
+	all := allEvents(t, st)
+	last := all[len(all)-1].Seq
+	filter := func(after uint64, types []volmatch.EventType) []volmatch.Event {
+		var out []volmatch.Event
+		for _, e := range all {
+			if e.Seq > after && slices.Contains(types, e.Type) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	for range 60 {
+		types := []volmatch.EventType{kinds[rng.IntN(len(kinds))]}
+		if rng.IntN(2) == 0 {
+			types = append(types, kinds[rng.IntN(len(kinds))])
+		}
+		after := uint64(rng.IntN(int(last) + 2))
+		limit := 1 + rng.IntN(1500)
+		got, through, err := st.EventsOf(ctx, after, limit, types...)
+		must(t, "EventsOf", err)
+		want := filter(after, types)
+		wantThrough := max(after, last)
+		if len(want) >= limit {
+			want = want[:limit]
+			wantThrough = want[limit-1].Seq
+		}
+		sameJSON(t, fmt.Sprintf("EventsOf(after %d, limit %d, %v)", after, limit, types), got, want)
+		if through != wantThrough {
+			t.Errorf("EventsOf(after %d, limit %d, %v) through %d, want %d", after, limit, types, through, wantThrough)
+		}
+	}
+	// A poller of the rare type reads each adoption once and ends at the
+	// newest event.
+	var seen []volmatch.Event
+	cursor := uint64(0)
+	for range 100 {
+		evs, through, err := st.EventsOf(ctx, cursor, 2, volmatch.EventWeightsAdopted)
+		must(t, "EventsOf", err)
+		seen = append(seen, evs...)
+		if through == cursor {
+			break
+		}
+		cursor = through
+	}
+	sameJSON(t, "the poller's adoptions", seen, filter(0, []volmatch.EventType{volmatch.EventWeightsAdopted}))
+	if cursor != last {
+		t.Errorf("the poller stopped at %d, want the newest event %d", cursor, last)
 	}
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) volmatch.Store) {
 		{"HeldSlots", testHeldSlots},
 		{"StoreID", testStoreID},
 		{"Events", testEvents},
+		{"EventsOf", testEventsOf},
 		{"Changes", testChanges},
 		{"FailedWriteWritesNothing", testFailedWrites},
 		{"Context", testContext},
