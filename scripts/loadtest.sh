@@ -30,6 +30,10 @@
 #   LT_WARMUP=5s                      unmeasured requests before each run
 #   LT_VOLUNTEERS=20000 LT_NEEDS=2000 demo size
 #   LT_MODES="bolt redis"             which modes to run
+#   LT_SCENARIOS="matches accepts"    which scenarios to run in each mode
+#   LT_REDIS_STATS=1                  after each Redis-mode run, report the
+#                                     server's commands (calls, CPU µs per
+#                                     call) from INFO commandstats
 #   LT_DIR=/tmp/vmlt                  work folder (default: a temporary one,
 #                                     removed at the end)
 #   LT_SERVE_ARGS="--serving-cpuprofile /tmp/p"
@@ -62,6 +66,7 @@ warmup=${LT_WARMUP:-5s}
 vols=${LT_VOLUNTEERS:-20000}
 needs=${LT_NEEDS:-2000}
 modes=${LT_MODES:-bolt redis}
+scenarios=${LT_SCENARIOS:-matches accepts}
 dir=${LT_DIR:-}
 if [[ -z "$dir" ]]; then
 	dir=$(mktemp -d /tmp/volmatch-loadtest.XXXXXX)
@@ -106,7 +111,8 @@ start_server() {
 	shift
 	local mode=bolt extra=()
 	[[ "$*" == *--redis* ]] && mode=redis
-	read -r -a extra <<<"${LT_SERVE_ARGS//MODE/$mode}"
+	local args=${LT_SERVE_ARGS:-}
+	read -r -a extra <<<"${args//MODE/$mode}"
 	VOLMATCH_ADMIN_TOKEN="$admin" "$srv" serve --addr 127.0.0.1:0 --rate -1 "$@" "${extra[@]}" >"$logf.out" 2>"$logf.err" &
 	server_pid=$!
 	url=""
@@ -128,21 +134,28 @@ stop_server() {
 }
 
 # run_load NAME ARGS...: run `vmload ARGS` against url, print the
-# report (and the benchmark line under NAME).
+# report (and the benchmark line under NAME); a scenario not in
+# LT_SCENARIOS is skipped.
 run_load() {
 	local name=$1
 	shift
+	[[ " $scenarios " == *" $2 "* ]] || return 0
 	local before out
 	# The CPU time of the server (and redis-server) per request, which the
 	# other work of a shared machine does not inflate as it does req/s.
 	local cpu=(--cpu-pid "$server_pid")
 	[[ -n "$redis_pid" ]] && cpu+=(--cpu-pid "$redis_pid")
 	before=$(loadavg)
+	[[ -n "$redis_pid" && -n "${LT_REDIS_STATS:-}" ]] && redis-cli -p "$port" CONFIG RESETSTAT >/dev/null
 	out=$("$vmload" --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "${cpu[@]}" "$@" 2>&1)
 	{
 		echo "== $name ($clients clients; load average before: $before, after: $(loadavg))"
 		echo "   vmload --clients $clients --warmup $warmup $*"
 		grep -v '^Benchmark' <<<"$out" | sed 's/^/   /'
+		if [[ -n "$redis_pid" && -n "${LT_REDIS_STATS:-}" ]]; then
+			echo "   redis-server commands (setup included):"
+			redis-cli -p "$port" INFO commandstats | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\),usec_per_call=\([0-9.]*\).*/     \1 \2 calls, \3 µs, \4 µs per call/p' | sort -t, -k2 -n -r
+		fi
 	} >&2
 	if [[ "$bench" == 1 ]]; then
 		grep '^Benchmark' <<<"$out"
@@ -179,6 +192,9 @@ fi
 
 if [[ " $modes " == *" redis "* ]]; then
 	port=$(free_port)
+	# A fresh server and data folder each run (a kept LT_DIR holds the last
+	# run's append-only file, which the import must not add to).
+	rm -rf "$dir/redis" "$dir/rdata"
 	mkdir -p "$dir/redis"
 	log "redis mode: redis-server on 127.0.0.1:$port (AOF, appendfsync everysec)"
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save "" \

@@ -110,7 +110,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions, so serveOptions) error 
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc, err := wire(ctx, wireOptions{Store: storeConfig{DataDir: o.Data}, Logger: logger, Progress: e.stderr,
+	svc, err := wire(ctx, wireOptions{Store: storeConfig{DataDir: o.Data}, Logger: logger, Progress: e.stderr, GCHeadroom: defaultGCHeadroom << 20,
 		AdminToken: adminTokenFromEnv(), API: api.Options{Rate: so.Rate, Burst: so.Burst}})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)

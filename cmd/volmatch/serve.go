@@ -38,6 +38,11 @@ type serveOptions struct {
 	// ServingProfile, when set, names a file that receives a CPU profile of
 	// the serving, from the moment the indexes are loaded until shutdown.
 	ServingProfile string
+	// ServingAllocs, when set, names a file that receives, at shutdown, a
+	// profile of the memory allocated while serving.
+	ServingAllocs string
+	// GCHeadroom is wireOptions.GCHeadroom in MiB.
+	GCHeadroom int
 }
 
 func addServeFlags(cmd *cobra.Command, o *serveOptions) {
@@ -82,6 +87,9 @@ it revokes that token too (replicas sharing a store must share the value).`,
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
+			if so.GCHeadroom < 0 {
+				return fmt.Errorf("serve: --gc-headroom must be 0 or more MiB, got %d", so.GCHeadroom)
+			}
 			if minGroup < 1 {
 				return fmt.Errorf("serve: --min-group must be at least 1, got %d", minGroup)
 			}
@@ -95,7 +103,7 @@ it revokes that token too (replicas sharing a store must share the value).`,
 				}
 			}
 			svc, err := wire(ctx, wireOptions{Store: cfg, Logger: logger, Progress: e.stderr,
-				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, Webhook: hook, Certificates: certs, Ledger: rules, API: api.Options{Rate: so.Rate, Burst: so.Burst,
+				AdminToken: adminTokenFromEnv(), MinGroup: minGroup, GCHeadroom: uint64(so.GCHeadroom) << 20, Webhook: hook, Certificates: certs, Ledger: rules, API: api.Options{Rate: so.Rate, Burst: so.Burst,
 					AuthFailures: authFailures, TrustedProxies: proxies}})
 			stopProfile()
 			if err != nil {
@@ -114,6 +122,13 @@ it revokes that token too (replicas sharing a store must share the value).`,
 				}
 				defer stopServing()
 			}
+			if so.ServingAllocs != "" {
+				defer func() {
+					if err := writeProfile(so.ServingAllocs, "allocs"); err != nil {
+						logger.Warn("allocation profile not written", "err", err)
+					}
+				}()
+			}
 			return svc.serve(ctx, so.Addr, func(url string) {
 				fmt.Fprintf(e.stdout, "volmatch: serving on %s\n", url)
 			})
@@ -125,6 +140,9 @@ it revokes that token too (replicas sharing a store must share the value).`,
 	cmd.Flags().StringVar(&so.MemProfile, "memprofile", "", "write a heap profile to this file once the indexes are loaded (go tool pprof)")
 	cmd.Flags().StringVar(&so.CPUProfile, "cpuprofile", "", "write a CPU profile of the start (until the indexes are loaded) to this file")
 	cmd.Flags().StringVar(&so.ServingProfile, "serving-cpuprofile", "", "write a CPU profile of the serving (from loaded until shutdown) to this file")
+	cmd.Flags().IntVar(&so.GCHeadroom, "gc-headroom", defaultGCHeadroom,
+		"MiB the heap may grow by at least between collections while serving (0: half the live heap, as at a city's size; GOGC, when set, overrides it)")
+	cmd.Flags().StringVar(&so.ServingAllocs, "serving-allocs", "", "write a profile of the memory allocated while serving to this file at shutdown")
 	cmd.Flags().IntVar(&authFailures, "auth-failures", 0, fmt.Sprintf(
 		"failed bearer tokens one client address may send a minute before it gets 429 (0: %d, or none with a negative --rate; negative: no limit)", api.DefaultAuthFailures))
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil,
@@ -155,12 +173,17 @@ func parseProxies(vs []string) ([]netip.Prefix, error) {
 
 // writeHeapProfile writes the live heap to path.
 func writeHeapProfile(path string) error {
+	runtime.GC()
+	return writeProfile(path, "heap")
+}
+
+// writeProfile writes the runtime profile named name to path.
+func writeProfile(path, name string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	runtime.GC()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
 		f.Close()
 		return err
 	}

@@ -44,6 +44,8 @@ type service struct {
 	web    *web.Server        // the pages, whose live streams end at shutdown
 	hook   *webhook.Deliverer // the notification gateway's deliverer (nil: none)
 	log    *slog.Logger
+	// stopPace stops the collector's pacer (gcpace.go).
+	stopPace func()
 }
 
 // wireOptions say how to assemble a service.
@@ -72,6 +74,10 @@ type wireOptions struct {
 	Certificates certOptions
 	// Ledger are the earning rules of points and time savings (ledger.go).
 	Ledger engine.LedgerRules
+	// GCHeadroom is the least the heap may grow between collections while
+	// serving, in bytes (gcpace.go; 0: serveGCPercent alone). GOGC, when
+	// set, overrides it.
+	GCHeadroom uint64
 }
 
 // certOptions say where the certificate key is and how certificates name
@@ -154,6 +160,10 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 		return fmt.Errorf("start the engine: %w", err)
 	}
 	releaseLoadMemory(s.store)
+	s.stopPace = func() {}
+	if os.Getenv("GOGC") == "" {
+		s.stopPace = paceGC(serveGCPercent, o.GCHeadroom)
+	}
 	revoked, err := s.engine.EnsureAdminToken(ctx, o.AdminToken)
 	for _, t := range revoked {
 		o.Logger.Info("revoked the admin token of an earlier "+AdminTokenEnv, "hash", shortHash(t.Hash))
@@ -185,6 +195,9 @@ func (s *service) open(ctx context.Context, o wireOptions) error {
 // of it, keeps a city's resident memory within bounds for a little more
 // collector work.
 const serveGCPercent = 50
+
+// defaultGCHeadroom is the serve flag --gc-headroom's default, in MiB.
+const defaultGCHeadroom = 256
 
 // loadGCPercent is the collector's heap growth while the indexes load.
 const loadGCPercent = 400
@@ -224,6 +237,9 @@ func openIndex(dir string, tax *taxonomy.Taxonomy, log *slog.Logger) (*index.Tex
 
 // Close closes the index and the store.
 func (s *service) Close() error {
+	if s.stopPace != nil {
+		s.stopPace()
+	}
 	var errs []error
 	if s.text != nil {
 		errs = append(errs, s.text.Close())
