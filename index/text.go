@@ -56,7 +56,18 @@ type Text struct {
 
 	mu  sync.RWMutex // guards idx against Reset
 	idx bleve.Index
+
+	// The change Seq applied: seq in memory, written the one last
+	// written to the index (Apply writes a Seq alone only now and then).
+	seq, written atomic.Uint64
 }
+
+// seqWriteEvery is how far the Seq applied may run ahead of the one
+// written while no document changes: a Bleve batch holding the Seq alone
+// costs a segment and its persistence, at every catch-up of a follower
+// that applies only stats and fill counts (an accept's changes). After a
+// crash the follower applies those changes again (they are idempotent).
+const seqWriteEvery = 10_000
 
 // Open opens the index at path, creating it when missing. An index built
 // with other synonym groups or an older mapping is dropped and created anew
@@ -157,6 +168,8 @@ func (t *Text) Reset() error {
 		}
 		t.idx = nil
 	}
+	t.seq.Store(0)
+	t.written.Store(0)
 	if t.path != "" {
 		if err := os.RemoveAll(t.path); err != nil {
 			return fmt.Errorf("index: reset: remove %s: %w", t.path, err)
@@ -215,8 +228,15 @@ func (t *Text) persist(idx bleve.Index, b *bleve.Batch) error {
 func (t *Text) flush(idx bleve.Index) error {
 	b := idx.NewBatch()
 	b.SetInternal(keyFlushed, binary.BigEndian.AppendUint64(nil, flushCount.Add(1)))
+	seq := t.seq.Load()
+	if seq > t.written.Load() {
+		b.SetInternal(keySeq, binary.BigEndian.AppendUint64(nil, seq))
+	}
 	if err := t.persist(idx, b); err != nil {
 		return fmt.Errorf("index: flush: %w", err)
+	}
+	if seq > t.written.Load() {
+		t.written.Store(seq)
 	}
 	return nil
 }
@@ -399,7 +419,7 @@ func (t *Text) Seq() (uint64, error) {
 		}
 		return nil
 	})
-	return seq, err
+	return max(seq, t.seq.Load()), err
 }
 
 // SetSeq records the store change Seq the index has applied.
@@ -410,6 +430,8 @@ func (t *Text) SetSeq(seq uint64) error {
 		if err := t.persist(idx, b); err != nil {
 			return fmt.Errorf("index: write seq: %w", err)
 		}
+		t.seq.Store(seq)
+		t.written.Store(seq)
 		return nil
 	})
 }
@@ -813,6 +835,12 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 // and records seq as the store change applied, all in one Bleve batch, so
 // that the recorded Seq never runs ahead of the documents.
 func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error {
+	if len(vs) == 0 && len(ns) == 0 && !slices.ContainsFunc(deleted, func(c volmatch.Change) bool { return indexed(c.Kind) }) {
+		t.seq.Store(max(t.seq.Load(), seq))
+		if seq < t.written.Load()+seqWriteEvery {
+			return nil
+		}
+	}
 	return t.with(func(idx bleve.Index) error {
 		b := idx.NewBatch()
 		if err := t.addDocs(b, vs, ns, "apply"); err != nil {
@@ -823,10 +851,13 @@ func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []vo
 				b.Delete(docID(c.Kind, c.ID))
 			}
 		}
+		seq = max(seq, t.seq.Load())
 		b.SetInternal(keySeq, binary.BigEndian.AppendUint64(nil, seq))
 		if err := idx.Batch(b); err != nil {
 			return fmt.Errorf("index: apply changes up to %d: %w", seq, err)
 		}
+		t.seq.Store(seq)
+		t.written.Store(seq)
 		return nil
 	})
 }

@@ -533,3 +533,50 @@ func BenchmarkBulk(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*(len(p.Volunteers)+len(p.Needs)))/b.Elapsed().Seconds(), "docs/s")
 }
+
+// TestSeqAlone checks the Seq applied without documents (a follower that
+// applies only stats and fill counts): held in memory, newer than the
+// written one, written with the next documents and at Close, and never
+// moved back by an older Apply.
+func TestSeqAlone(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "text.bleve")
+	tx, err := index.Open(dir, index.Options{Synonyms: testSynonyms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); seq <= 50; seq++ {
+		if err := tx.Apply(nil, nil, []volmatch.Change{{Seq: seq, Kind: volmatch.ChangePool, ID: "P1", Deleted: true}}, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if seq, err := tx.Seq(); err != nil || seq != 50 {
+		t.Fatalf("Seq() after 50 changes without documents = %d, %v, want 50", seq, err)
+	}
+	vs, ns := fixture()
+	if err := tx.Apply(vs, ns, nil, 40); err != nil { // an older Seq with documents
+		t.Fatal(err)
+	}
+	if seq, err := tx.Seq(); err != nil || seq != 50 {
+		t.Errorf("Seq() after an older Apply = %d, %v, want 50", seq, err)
+	}
+	if err := tx.Apply(nil, nil, nil, 60); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tx, err = index.Open(dir, index.Options{Synonyms: testSynonyms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, err := tx.Seq(); err != nil || seq != 60 {
+		t.Errorf("reopened Seq() = %d, %v, want 60 (written at Close)", seq, err)
+	}
+	if err := tx.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if seq, err := tx.Seq(); err != nil || seq != 0 {
+		t.Errorf("Seq() after Reset = %d, %v, want 0", seq, err)
+	}
+	tx.Close()
+}

@@ -270,25 +270,39 @@ type acceptRead struct {
 // reservation script's first round checks that version without reading
 // the need again.
 func (s *Store) acceptView(ctx context.Context, id string, withVol bool) (acceptRead, error) {
-	var out acceptRead
-	wv := "0"
-	if withVol {
-		wv = "1"
+	// First without the need's JSON; again with it when the need's version
+	// is not cached (the first accept of a need, or of a new version).
+	out, missed, err := s.acceptViewOnce(ctx, id, withVol, false)
+	if missed && err == nil {
+		out, _, err = s.acceptViewOnce(ctx, id, withVol, true)
 	}
-	res, err := acceptViewScript.Run(ctx, s.c, s.keys, s.p, id, wv).Slice()
+	return out, err
+}
+
+// acceptViewOnce runs acceptViewSrc once, with the need's JSON when
+// withNeed; missed tells that the need exists but was not read and its
+// version is not cached.
+func (s *Store) acceptViewOnce(ctx context.Context, id string, withVol, withNeed bool) (out acceptRead, missed bool, err error) {
+	flag := func(b bool) string {
+		if b {
+			return "1"
+		}
+		return "0"
+	}
+	res, err := acceptViewScript.Run(ctx, s.c, s.keys, s.p, id, flag(withVol), flag(withNeed)).Slice()
 	if err != nil {
-		return out, s.err("read invitation", err)
+		return out, false, s.err("read invitation", err)
 	}
 	if len(res) == 0 {
-		return out, volmatch.NotFoundError("invitation", id)
+		return out, false, volmatch.NotFoundError("invitation", id)
 	}
 	out.invRaw, _ = res[0].(string)
 	out.inv = new(volmatch.Invitation)
 	if err := json.Unmarshal([]byte(out.invRaw), out.inv); err != nil {
-		return out, fmt.Errorf("redis: decode invitation %s: %w", id, err)
+		return out, false, fmt.Errorf("redis: decode invitation %s: %w", id, err)
 	}
 	if len(res) != 5 {
-		return out, fmt.Errorf("redis: read invitation %s: %d values, want 5", id, len(res))
+		return out, false, fmt.Errorf("redis: read invitation %s: %d values, want 5", id, len(res))
 	}
 	ver, _ := res[1].(string)
 	needRaw, _ := res[2].(string)
@@ -304,9 +318,12 @@ func (s *Store) acceptView(ctx context.Context, id string, withVol bool) (accept
 	if needRaw != "" {
 		n, ok := s.needs.get(out.inv.Need, ver)
 		if !ok {
+			if needRaw == "-" {
+				return out, true, nil
+			}
 			n = new(volmatch.Need)
 			if err := json.Unmarshal([]byte(needRaw), n); err != nil {
-				return out, fmt.Errorf("redis: decode need %s: %w", out.inv.Need, err)
+				return out, false, fmt.Errorf("redis: decode need %s: %w", out.inv.Need, err)
 			}
 			s.needs.put(out.inv.Need, ver, n)
 		}
@@ -316,10 +333,10 @@ func (s *Store) acceptView(ctx context.Context, id string, withVol bool) (accept
 	if withVol && out.volRaw != "" {
 		out.vol = new(volmatch.Volunteer)
 		if err := json.Unmarshal([]byte(out.volRaw), out.vol); err != nil {
-			return out, fmt.Errorf("redis: decode volunteer %s: %w", out.inv.Volunteer, err)
+			return out, false, fmt.Errorf("redis: decode volunteer %s: %w", out.inv.Volunteer, err)
 		}
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // Decline marks a sent invitation declined, counts it in the volunteer's

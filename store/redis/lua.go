@@ -208,9 +208,12 @@ return out
 // acceptViewSrc reads, for an accept, invitation ARGV[2] (ARGV[1] is the
 // key prefix) and the records it names, in one round trip: an empty table
 // when the invitation is missing; otherwise its JSON, its need's version,
-// the need's JSON, the need's fill counts (HGETALL) and, when ARGV[3] is
-// "1", the volunteer's JSON ("" for what is missing). Only the invitation's
-// JSON when it names no need or volunteer.
+// the need's JSON when ARGV[4] is "1" ("-" when not asked and the need
+// exists), the need's fill counts (HGETALL) and, when ARGV[3] is "1", the
+// volunteer's JSON ("" for what is missing). Only the invitation's JSON
+// when it names no need or volunteer. The caller asks for the need's JSON
+// only when it has not cached the need (needCache): an accept's need is
+// usually one accepted before.
 const acceptViewSrc = `
 local P = ARGV[1]
 local raw = redis.call('GET', P .. 'inv:' .. ARGV[2])
@@ -222,8 +225,15 @@ end
 local need = d['need']
 local vol = ''
 if ARGV[3] == '1' then vol = redis.call('GET', P .. 'vol:' .. d['volunteer']) or '' end
-return {raw, redis.call('HGET', P .. 'nver', need) or '', redis.call('GET', P .. 'need:' .. need) or '',
-  redis.call('HGETALL', P .. 'fill:' .. need), vol}
+local nj
+if ARGV[4] == '1' then
+  nj = redis.call('GET', P .. 'need:' .. need) or ''
+elseif redis.call('EXISTS', P .. 'need:' .. need) == 1 then
+  nj = '-'
+else
+  nj = ''
+end
+return {raw, redis.call('HGET', P .. 'nver', need) or '', nj, redis.call('HGETALL', P .. 'fill:' .. need), vol}
 `
 
 // eventsOfSrc reads up to ARGV[2] entries of the event stream (KEYS[2])
