@@ -133,6 +133,9 @@ func PrepareEvents(evs []Event, now time.Time) ([]Event, error) {
 		if ev.Type == "" {
 			return nil, AtIndex("events", i, FieldError("type", "is required"))
 		}
+		if !validEventType(ev.Type) {
+			return nil, AtIndex("events", i, FieldError("type", "must be lower-case letters, digits, '.', '_' or '-', at most 64"))
+		}
 		if err := CheckTime("at", ev.At); err != nil {
 			return nil, AtIndex("events", i, err)
 		}
@@ -145,6 +148,21 @@ func PrepareEvents(evs []Event, now time.Time) ([]Event, error) {
 		out[i] = ev
 	}
 	return out, nil
+}
+
+// validEventType tells whether t is a type the stores can index: the
+// characters of the types defined here (EventTypeOf reads it from the head
+// of the encoding, with no escape).
+func validEventType(t EventType) bool {
+	if len(t) > 64 {
+		return false
+	}
+	for _, r := range t {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // EventTypeOf reads an event's type from its JSON encoding without decoding

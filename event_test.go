@@ -3,6 +3,7 @@ package volmatch_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"volmatch"
 )
@@ -45,4 +46,17 @@ func tuple(t volmatch.EventType, ok bool) struct {
 		t  volmatch.EventType
 		ok bool
 	}{t, ok}
+}
+
+// TestPrepareEventsType refuses a type the stores could not index.
+func TestPrepareEventsType(t *testing.T) {
+	for _, typ := range []volmatch.EventType{`a"b`, `a\b`, "Upper", "空格", volmatch.EventType(make([]byte, 65))} {
+		_, err := volmatch.PrepareEvents([]volmatch.Event{{Type: volmatch.EventMatchShown}, {Type: typ}}, time.Now())
+		if volmatch.ErrorCode(err) != volmatch.EINVALID || volmatch.ErrorField(err) != "events[1].type" {
+			t.Errorf("PrepareEvents(type %q) = %v, want EINVALID on events[1].type", typ, err)
+		}
+	}
+	if _, err := volmatch.PrepareEvents([]volmatch.Event{{Type: "custom.kind_2-x"}}, time.Now()); err != nil {
+		t.Errorf("PrepareEvents(custom.kind_2-x) = %v, want accepted", err)
+	}
 }

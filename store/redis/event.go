@@ -69,19 +69,75 @@ func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]volmatch
 }
 
 // eventsOfPage is how many entries of the event stream one call of the
-// typed-read script reads at most (a script blocks the server while it runs).
+// scanning script reads at most (a script blocks the server while it runs).
 const eventsOfPage = 1000
 
 // EventsOf returns up to limit events (100 when limit <= 0) of the given
 // types with Seq > after, in Seq order, and the Seq through which it read
-// (see volmatch.EventLog). The server skips the other events by their type
-// alone (eventsOfSrc), so they are neither sent nor decoded.
+// (see volmatch.EventLog). It reads the streams of those types
+// (eventsIndexedSrc), so the other events are neither read, sent nor
+// decoded; the events written before the type index began are scanned by
+// the server, which sends only those of the types asked (eventsScanSrc).
 func (s *Store) EventsOf(ctx context.Context, after uint64, limit int, types ...volmatch.EventType) ([]volmatch.Event, uint64, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	args := make([]any, 2, 2+len(types))
-	args[1] = eventsOfPage
+	types = slices.Compact(slices.Sorted(slices.Values(types))) // each stream once
+	var out []volmatch.Event
+	for {
+		args := make([]any, 0, 2+len(types))
+		args = append(args, after, limit-len(out))
+		for _, t := range types {
+			args = append(args, string(t))
+		}
+		res, err := eventsIndexedScript.Run(ctx, s.c, s.keys, args...).Slice()
+		if err != nil {
+			return nil, after, s.err("read events by type", err)
+		}
+		if len(res) < 2 {
+			return nil, after, fmt.Errorf("redis: read events by type: short answer")
+		}
+		from, _ := res[0].(int64)
+		last, _ := res[1].(int64)
+		if from == 0 || after+1 < uint64(from) {
+			// Written before the type index: scan up to where it begins.
+			end := "+"
+			if from > 0 {
+				end = strconv.FormatInt(from-1, 10) + "-0"
+			}
+			evs, through, err := s.scanEventsOf(ctx, after, limit-len(out), end, types)
+			if err != nil {
+				return nil, after, err
+			}
+			out = append(out, evs...)
+			if len(out) == limit || from == 0 || through == after {
+				return out, through, nil
+			}
+			after = max(through, uint64(from)-1)
+			continue
+		}
+		for i := 2; i+1 < len(res); i += 2 {
+			id, _ := res[i].(string)
+			raw, _ := res[i+1].(string)
+			var ev volmatch.Event
+			if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+				return nil, after, fmt.Errorf("redis: decode event %s: %w", id, err)
+			}
+			out = append(out, ev)
+		}
+		if len(out) == limit {
+			return out, out[len(out)-1].Seq, nil
+		}
+		return out, max(after, uint64(last)), nil
+	}
+}
+
+// scanEventsOf scans the event stream above after up to the entry ID end
+// for up to limit events of the given types (eventsScanSrc), and returns
+// them with the Seq through which it read.
+func (s *Store) scanEventsOf(ctx context.Context, after uint64, limit int, end string, types []volmatch.EventType) ([]volmatch.Event, uint64, error) {
+	args := make([]any, 3, 3+len(types))
+	args[1], args[2] = eventsOfPage, end
 	for _, t := range types {
 		args = append(args, string(t))
 	}
@@ -89,12 +145,12 @@ func (s *Store) EventsOf(ctx context.Context, after uint64, limit int, types ...
 	through := after
 	for len(out) < limit {
 		args[0] = strconv.FormatUint(through+1, 10) + "-0"
-		res, err := eventsOfScript.Run(ctx, s.c, s.keys, args...).Slice()
+		res, err := eventsScanScript.Run(ctx, s.c, s.keys, args...).Slice()
 		if err != nil {
-			return nil, after, s.err("read events by type", err)
+			return nil, after, s.err("scan events by type", err)
 		}
 		if len(res) < 2 {
-			return nil, after, fmt.Errorf("redis: read events by type: short answer")
+			return nil, after, fmt.Errorf("redis: scan events by type: short answer")
 		}
 		last, _ := res[0].(string)
 		read, _ := res[1].(int64)

@@ -2,9 +2,10 @@ package redis
 
 import goredis "github.com/redis/go-redis/v9"
 
-// Both scripts take the same four KEYS, all under the store's one hash tag:
-// the event counter, the event stream, the change counter and the change
-// stream. The other keys they touch are named in ARGV; they share the hash
+// The scripts take the same five KEYS, all under the store's one hash tag:
+// the event counter, the event stream, the change counter, the change
+// stream and the Seq from which the events are indexed by type
+// (indexEventSrc). The other keys they touch are named in ARGV; they share the hash
 // tag, so in Redis Cluster they live in the same slot as KEYS[1].
 //
 // A script answers "OK" (or a table for reserve), "RETRY" when a
@@ -15,7 +16,7 @@ import goredis "github.com/redis/go-redis/v9"
 
 // applySrc runs a list of operations given flat in ARGV: first every check
 // (absent, present, eq, heq, ex, zempty), then every write in order.
-const applySrc = `
+const applySrc = indexEventSrc + `
 local a = ARGV
 local arity = {absent=4, present=4, eq=3, heq=4, ex=3, zempty=4, fence=4,
   set=3, del=2, hset=4, hdel=3, hincr=5, zadd=3, zrem=3, event=2, change=5}
@@ -65,6 +66,7 @@ while i <= n do
   elseif op == 'event' then
     local s = redis.call('INCR', KEYS[1])
     redis.call('XADD', KEYS[2], s .. '-0', 'e', '{"seq":' .. s .. string.sub(a[i+1], 9))
+    indexEvent(s, a[i+1])
   elseif op == 'change' then
     local s = redis.call('INCR', KEYS[3])
     if a[i+4] == '1' then
@@ -106,7 +108,7 @@ const reserveWidth = 19
 // of store/bolt, each reservation counting the ones before it in the
 // batch. It
 // answers a table: "OK" followed by the new assignment IDs.
-const reserveSrc = `
+const reserveSrc = indexEventSrc + `
 local P = ARGV[1]
 local k = tonumber(ARGV[2])
 local W = 19
@@ -196,6 +198,7 @@ for j = 0, k - 1 do
   change('volunteer', vol)
   local s = redis.call('INCR', KEYS[1])
   redis.call('XADD', KEYS[2], s .. '-0', 'e', '{"seq":' .. s .. string.sub(ARGV[b+17], 9) .. aid .. ARGV[b+18])
+  indexEvent(s, ARGV[b+17])
   if inv ~= '' then
     redis.call('SET', P .. 'inv:' .. inv, ARGV[b+3])
     redis.call('HDEL', P .. 'live', ARGV[b+4])
@@ -236,16 +239,69 @@ end
 return {raw, redis.call('HGET', P .. 'nver', need) or '', nj, redis.call('HGETALL', P .. 'fill:' .. need), vol}
 `
 
-// eventsOfSrc reads up to ARGV[2] entries of the event stream (KEYS[2])
-// from entry ID ARGV[1] on and answers the ID of the last one read ("" for
-// none), how many it read, then the ID and JSON of each entry whose type is
-// one of ARGV[3..] or cannot be read from the head of its JSON (the caller
-// decodes those to tell), so a typed read does not carry the other events
-// over the wire. The pattern is volmatch.EventTypeOf's.
-const eventsOfSrc = `
+// indexEventSrc defines indexEvent(s, json): it adds event s to the stream
+// of its type, {ns}:evt:TYPE (entries SEQ-0, no payload), and records in
+// KEYS[5] the first Seq so indexed. The type is read from the head of the
+// JSON (volmatch.EventTypeOf's pattern; PrepareEvents admits no type it
+// cannot read). The events before KEYS[5] (a log written before the
+// index) are read by scanning them (eventsScanSrc).
+const indexEventSrc = `
+local indexFrom = false
+local function indexEvent(s, json)
+  local t = string.match(json, '^{"seq":%d+,"type":"([^"\\]*)"')
+  if not t then return end
+  if not indexFrom then
+    redis.call('SET', KEYS[5], s, 'NX')
+    indexFrom = true
+  end
+  local p = string.sub(KEYS[2], 1, #KEYS[2] - 6)
+  redis.call('XADD', p .. 'evt:' .. t, s .. '-0', 'x', '')
+end
+`
+
+// eventsIndexedSrc reads up to ARGV[2] events of the types ARGV[3..] with
+// a Seq above ARGV[1] from the type streams (indexEventSrc). It answers
+// the Seq the index starts from (KEYS[5], 0 for none) and the newest Seq;
+// then, when the index covers everything above ARGV[1], the ID and JSON of
+// each event found, in Seq order.
+const eventsIndexedSrc = `
+local after, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local from = tonumber(redis.call('GET', KEYS[5]) or '0')
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local out = {from, last}
+if from == 0 or after + 1 < from then return out end
+local p = string.sub(KEYS[2], 1, #KEYS[2] - 6)
+local seqs = {}
+for i = 3, #ARGV do
+  local es = redis.call('XRANGE', p .. 'evt:' .. ARGV[i], (after + 1) .. '-0', '+', 'COUNT', limit)
+  for _, x in ipairs(es) do seqs[#seqs+1] = tonumber(string.match(x[1], '^(%d+)')) end
+end
+table.sort(seqs)
+for j = 1, math.min(#seqs, limit) do
+  local id = seqs[j] .. '-0'
+  local e = redis.call('XRANGE', KEYS[2], id, id)
+  if e[1] then
+    local f, v = e[1][2], ''
+    for k = 1, #f, 2 do if f[k] == 'e' then v = f[k+1] end end
+    out[#out+1] = id
+    out[#out+1] = v
+  end
+end
+return out
+`
+
+// eventsScanSrc reads up to ARGV[2] entries of the event stream (KEYS[2])
+// from entry ID ARGV[1] to ARGV[3] ("+": the end) and answers the ID of
+// the last one read ("" for none), how many it read, then the ID and JSON
+// of each entry whose type is one of ARGV[4..] or cannot be read from the
+// head of its JSON (the caller decodes those to tell), so a typed read
+// does not carry the other events over the wire. The pattern is
+// volmatch.EventTypeOf's. It reads the events written before the type
+// index (eventsIndexedSrc) began.
+const eventsScanSrc = `
 local want = {}
-for i = 3, #ARGV do want[ARGV[i]] = true end
-local es = redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', tonumber(ARGV[2]))
+for i = 4, #ARGV do want[ARGV[i]] = true end
+local es = redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[3], 'COUNT', tonumber(ARGV[2]))
 local out = {'', #es}
 for _, x in ipairs(es) do
   local id, f, e = x[1], x[2], ''
@@ -261,8 +317,9 @@ return out
 `
 
 var (
-	eventsOfScript   = goredis.NewScript(eventsOfSrc)
-	applyScript      = goredis.NewScript(applySrc)
-	reserveScript    = goredis.NewScript(reserveSrc)
-	acceptViewScript = goredis.NewScript(acceptViewSrc)
+	eventsIndexedScript = goredis.NewScript(eventsIndexedSrc)
+	eventsScanScript    = goredis.NewScript(eventsScanSrc)
+	applyScript         = goredis.NewScript(applySrc)
+	reserveScript       = goredis.NewScript(reserveSrc)
+	acceptViewScript    = goredis.NewScript(acceptViewSrc)
 )

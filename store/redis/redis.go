@@ -157,7 +157,7 @@ func NewWithClient(c goredis.UniversalClient, o Options) *Store {
 func newStore(c, bulk goredis.UniversalClient, o Options) *Store {
 	p := "{" + o.Namespace + "}:"
 	s := &Store{c: c, bulk: bulk, p: p, now: o.Now,
-		keys: []string{p + "seq:events", p + "events", p + "seq:changes", p + "changes"}}
+		keys: []string{p + "seq:events", p + "events", p + "seq:changes", p + "changes", p + "evtix:from"}}
 	s.common = s.shared()
 	return s
 }
