@@ -145,6 +145,16 @@ run_load() {
 	# other work of a shared machine does not inflate as it does req/s.
 	local cpu=(--cpu-pid "$server_pid")
 	[[ -n "$redis_pid" ]] && cpu+=(--cpu-pid "$redis_pid")
+	# A run starts once redis-server has finished rewriting its append-only
+	# file (the matches run's events grow it past the rewrite threshold):
+	# the rewrite's child process would otherwise take a core from the run
+	# that follows.
+	if [[ -n "$redis_pid" ]]; then
+		for _ in $(seq 1 600); do
+			redis-cli -p "$port" INFO persistence | grep -q '^aof_rewrite_in_progress:1' || break
+			sleep 0.5
+		done
+	fi
 	before=$(loadavg)
 	[[ -n "$redis_pid" && -n "${LT_REDIS_STATS:-}" ]] && redis-cli -p "$port" CONFIG RESETSTAT >/dev/null
 	out=$("$vmload" --url "$url" --token "$admin" --clients "$clients" --warmup "$warmup" --bench "$name" "${cpu[@]}" "$@" 2>&1)

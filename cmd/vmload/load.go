@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -43,6 +44,10 @@ type loadReport struct {
 	CPUPids []int
 	CPU     []time.Duration
 	CPUErr  error
+	// SelfCPU is the CPU time this load generator used over the measured
+	// period (0 when it could not be read): on a shared machine it is CPU
+	// the server did not get.
+	SelfCPU time.Duration
 }
 
 // CPUPerRequest is the CPU time the measured processes used per measured
@@ -98,6 +103,9 @@ func (r *loadReport) print(w io.Writer) {
 		if r.CPUErr != nil {
 			fmt.Fprintf(w, "cpu: %v\n", r.CPUErr)
 		}
+	}
+	if r.SelfCPU > 0 {
+		fmt.Fprintf(w, "load generator cpu: %.1f s (%.3f ms/request)\n", r.SelfCPU.Seconds(), ms(r.SelfCPU)/float64(max(1, r.Requests)))
 	}
 	keys := make([]string, 0, len(r.Errors))
 	for k := range r.Errors {
@@ -258,13 +266,16 @@ func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, cl
 	// and at its end (or when the clients stop, if earlier).
 	var cpu0 []time.Duration
 	var cpuErr error
+	var self0 time.Duration
+	var selfErr error
 	cpuDone := make(chan struct{})
 	go func() {
 		defer close(cpuDone)
+		time.Sleep(time.Until(measureFrom))
+		self0, selfErr = cpuTime(os.Getpid())
 		if len(o.CPUPids) == 0 {
 			return
 		}
-		time.Sleep(time.Until(measureFrom))
 		cpu0, cpuErr = cpuTimes(o.CPUPids)
 	}()
 	runCtx, cancel := context.WithDeadline(ctx, end.Add(30*time.Second))
@@ -312,6 +323,10 @@ func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, cl
 			cpuErr = err
 		}
 	}
+	self1, err := cpuTime(os.Getpid())
+	if err != nil {
+		selfErr = err
+	}
 	stop := time.Now()
 	if stop.After(end) {
 		stop = end
@@ -321,6 +336,9 @@ func drive(ctx context.Context, o loadOptions, next func(ctx context.Context, cl
 	}
 	rep := &loadReport{Clients: o.Clients, Elapsed: stop.Sub(measureFrom), Errors: map[string]int{},
 		CPUPids: o.CPUPids, CPUErr: cpuErr}
+	if selfErr == nil {
+		rep.SelfCPU = self1 - self0
+	}
 	if len(o.CPUPids) > 0 {
 		rep.CPU = make([]time.Duration, len(o.CPUPids))
 		for i := range o.CPUPids {
