@@ -2,12 +2,14 @@
 # loadtest.sh: the HTTP figures of issue 7, reproducibly. It builds volmatch
 # and the load generator vmload (cmd/vmload), prepares a demo-sized dataset (`volmatch demo --exit-after-setup`: 20,000
 # volunteers, 2,000 needs, 4 simulated weeks), then
-#   1. bolt mode: `volmatch serve` on the demo's bbolt file, and runs
-#      vmload with the matches scenario, then the accepts one;
+#   1. bolt mode: `volmatch serve` on a copy of the demo's data folder, and
+#      runs vmload with the matches scenario; then the same, on a fresh
+#      copy, with the accepts one;
 #   2. Redis mode: starts its own redis-server on a free port (AOF on,
 #      appendfsync everysec, no RDB), imports the same records into it
 #      (export from the bbolt file, `volmatch import --redis`), serves with
-#      --redis and runs both scenarios again.
+#      --redis and runs the matches scenario; then the same, on a fresh
+#      redis-server, with the accepts one.
 # The server runs without the per-token rate limit (--rate -1) and logs at
 # the default level to a file. Every figure comes with the machine load
 # (/proc/loadavg) before and after its run.
@@ -24,9 +26,10 @@
 #   LT_INVITES=120000                 invitations prepared per accepts run in
 #                                     Redis mode (a run ends early when they
 #                                     run out)
-#   LT_BOLT_INVITES=60000             the same in bolt mode (accepts share
+#   LT_BOLT_INVITES=120000            the same in bolt mode (accepts share
 #                                     group-committed transactions: a 20 s
-#                                     run at 2,000/s needs 40,000)
+#                                     run at 3,600/s, its warmup included,
+#                                     needs 90,000)
 #   LT_WARMUP=5s                      unmeasured requests before each run
 #   LT_VOLUNTEERS=20000 LT_NEEDS=2000 demo size
 #   LT_MODES="bolt redis"             which modes to run
@@ -61,7 +64,7 @@ clients=${LT_CLIENTS:-32}
 duration=${LT_DURATION:-60s}
 accept_duration=${LT_ACCEPT_DURATION:-20s}
 invites=${LT_INVITES:-120000}
-bolt_invites=${LT_BOLT_INVITES:-60000}
+bolt_invites=${LT_BOLT_INVITES:-120000}
 warmup=${LT_WARMUP:-5s}
 vols=${LT_VOLUNTEERS:-20000}
 needs=${LT_NEEDS:-2000}
@@ -134,12 +137,10 @@ stop_server() {
 }
 
 # run_load NAME ARGS...: run `vmload ARGS` against url, print the
-# report (and the benchmark line under NAME); a scenario not in
-# LT_SCENARIOS is skipped.
+# report (and the benchmark line under NAME).
 run_load() {
 	local name=$1
 	shift
-	[[ " $scenarios " == *" $2 "* ]] || return 0
 	local before out
 	# The CPU time of the server (and redis-server) per request, which the
 	# other work of a shared machine does not inflate as it does req/s.
@@ -192,18 +193,33 @@ if [[ " $modes " == *" redis "* ]]; then
 	done
 fi
 
+# args_of SCENARIO: vmload's arguments for a scenario in a mode.
+args_of() {
+	case $1 in
+	matches) echo --scenario matches --duration "$duration" ;;
+	accepts) echo --scenario accepts --duration "$accept_duration" --invites "$2" ;;
+	esac
+}
+
+# Each scenario starts from the same prepared data, on a fresh copy (bolt)
+# or a fresh redis-server (Redis): a scenario's writes (the matches run's
+# match.shown events, some million of them) do not slow the next one, and
+# the figures do not depend on the order the scenarios run in.
 if [[ " $modes " == *" bolt "* ]]; then
-	log "bolt mode: serving $demo"
-	start_server "$dir/serve-bolt" --data "$demo"
-	run_load HTTP/matches --scenario matches --duration "$duration"
-	run_load HTTP/accepts --scenario accepts --duration "$accept_duration" --invites "$bolt_invites"
-	stop_server
+	for sc in $scenarios; do
+		rm -rf "$dir/bolt"
+		cp -a "$demo" "$dir/bolt"
+		log "bolt mode, $sc: serving a copy of $demo"
+		start_server "$dir/serve-bolt-$sc" --data "$dir/bolt"
+		name=HTTP/$sc
+		# shellcheck disable=SC2046
+		run_load "$name" $(args_of "$sc" "$bolt_invites")
+		stop_server
+	done
 fi
 
-if [[ " $modes " == *" redis "* ]]; then
+start_redis() {
 	port=$(free_port)
-	# A fresh server and data folder each run (a kept LT_DIR holds the last
-	# run's append-only file, which the import must not add to).
 	rm -rf "$dir/redis" "$dir/rdata"
 	mkdir -p "$dir/redis"
 	log "redis mode: redis-server on 127.0.0.1:$port (AOF, appendfsync everysec)"
@@ -216,9 +232,22 @@ if [[ " $modes " == *" redis "* ]]; then
 	done
 	rurl="redis://127.0.0.1:$port/0"
 	"$srv" import --redis "$rurl" --data "$dir/rdata" "$dir"/export/*.jsonl >&2
-	start_server "$dir/serve-redis" --redis "$rurl" --data "$dir/rdata"
-	run_load HTTP/matches-redis --scenario matches --duration "$duration"
-	run_load HTTP/accepts-redis --scenario accepts --duration "$accept_duration" --invites "$invites"
-	stop_server
+}
+
+stop_redis() {
+	kill "$redis_pid"
+	wait "$redis_pid" 2>/dev/null || true
+	redis_pid=""
+}
+
+if [[ " $modes " == *" redis "* ]]; then
+	for sc in $scenarios; do
+		start_redis
+		start_server "$dir/serve-redis-$sc" --redis "$rurl" --data "$dir/rdata"
+		# shellcheck disable=SC2046
+		run_load "HTTP/$sc-redis" $(args_of "$sc" "$invites")
+		stop_server
+		stop_redis
+	done
 fi
 log "done; machine load average $(loadavg)"
