@@ -405,3 +405,48 @@ func TestStamp(t *testing.T) {
 		}
 	}
 }
+
+// TestBitsetGrow checks set and has against a map over random rows, the
+// words exposed by a growth within the capacity zero even when the array
+// held bits before (a bitset cut short and grown again), and fit keeping
+// the bits.
+func TestBitsetGrow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	var b bitset
+	want := map[int32]bool{}
+	for range 5000 {
+		r := int32(rng.IntN(200_000))
+		b.set(r)
+		want[r] = true
+	}
+	check := func(what string) {
+		t.Helper()
+		for r := int32(0); r < 200_000; r++ {
+			if b.has(r) != want[r] {
+				t.Fatalf("%s: has(%d) = %v, want %v", what, r, b.has(r), want[r])
+			}
+		}
+	}
+	check("after set")
+	if cap(b) > 2*len(b) {
+		t.Errorf("cap %d > twice len %d", cap(b), len(b))
+	}
+	// Cut short with ones in the cut words, then grown within capacity.
+	for i := 10; i < len(b); i++ {
+		b[i] = ^uint64(0)
+	}
+	b = b[:10]
+	for r := range want {
+		if r >= 640 {
+			delete(want, r)
+		}
+	}
+	b.set(199_999)
+	want[199_999] = true
+	check("after a growth within capacity")
+	b.fit()
+	if cap(b)-len(b) > len(b)/8 {
+		t.Errorf("after fit: cap %d, len %d", cap(b), len(b))
+	}
+	check("after fit")
+}

@@ -21,6 +21,10 @@
 //	{vm}:ids:KIND                    sorted set of IDs (score 0): ZRANGEBYLEX pages
 //	{vm}:ix:asgvol:V  {vm}:ix:asgshift:N:S  {vm}:ix:asgneed:N   assignment indexes
 //	{vm}:events {vm}:seq:events      the event log: a stream with IDs SEQ-0
+//	{vm}:evt:TYPE {vm}:evtix:from    the events of one type: a stream of IDs SEQ-0
+//	                                 (no payload; EventsOf reads them); the Seq
+//	                                 from which the log is so indexed (an earlier
+//	                                 log is scanned)
 //	{vm}:changes {vm}:seq:changes    the change feed: a stream with IDs SEQ-0,
 //	                                 fields k (kind), i (ID), d (1: deleted), x (1:
 //	                                 derived figures only, volmatch.Change.Derived)
