@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,27 +17,10 @@ import (
 	"volmatch/api"
 	"volmatch/engine"
 	"volmatch/index"
+	"volmatch/internal/testlog"
 	"volmatch/store/bolt"
 	"volmatch/taxonomy"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // env is a real server on 127.0.0.1:0 over the real engine on a bbolt
 // temp file and a real Bleve index, with a token per role.
@@ -47,7 +29,7 @@ type env struct {
 	st     *bolt.Store
 	srv    *httptest.Server
 	api    *api.Server
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	tokens map[string]string // admin, sw1 (org1), sw2 (org2), vol1 (v1), vol2 (v2), planner
 }
 
@@ -105,7 +87,7 @@ func newEnvWith(t *testing.T, o api.Options, wrap func(*bolt.Store) volmatch.Sto
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, st: st, logs: &syncBuffer{}}
+	e := &env{t: t, st: st, logs: &testlog.Buffer{}}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -18,6 +18,7 @@ import (
 	"volmatch/datasets"
 	"volmatch/engine"
 	"volmatch/evaluation"
+	"volmatch/internal/testlog"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
 	"volmatch/store/bolt"
@@ -94,7 +95,7 @@ func newDemoEnv(t *testing.T) (*env, *countingStore, *demoData) {
 		t.Fatal(err)
 	}
 	cs := &countingStore{Store: st}
-	e := &env{t: t, st: st, logs: &syncBuffer{}}
+	e := &env{t: t, st: st, logs: &testlog.Buffer{}}
 	e.api = api.New(startEngine(t, cs, openText(t), engine.Options{}), api.Options{Rate: -1})
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)

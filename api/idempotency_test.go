@@ -14,6 +14,7 @@ import (
 	"volmatch"
 	"volmatch/api"
 	"volmatch/engine"
+	"volmatch/internal/testlog"
 	"volmatch/store/bolt"
 )
 
@@ -102,7 +103,7 @@ func TestBatchJob(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	now := func() time.Time { return t0 }
 	eng := startEngine(t, st, openText(t), engine.Options{Now: now, CommitChunk: 1})
-	e := &env{t: t, st: st, logs: &syncBuffer{}}
+	e := &env{t: t, st: st, logs: &testlog.Buffer{}}
 	e.api = api.New(eng, api.Options{Rate: -1, Now: now})
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)

@@ -14,6 +14,7 @@ import (
 	"volmatch/api"
 	"volmatch/datasets"
 	"volmatch/engine"
+	"volmatch/internal/testlog"
 	"volmatch/matcher/grid"
 	"volmatch/scoring"
 	"volmatch/store/bolt"
@@ -59,7 +60,7 @@ func newLearnEnv(t *testing.T) (*env, *demoData) {
 		t.Fatal(err)
 	}
 	at := datasets.DefaultStart.Add(-24 * time.Hour)
-	e := &env{t: t, st: st, logs: &syncBuffer{}}
+	e := &env{t: t, st: st, logs: &testlog.Buffer{}}
 	e.api = api.New(startEngine(t, st, openText(t), engine.Options{Now: func() time.Time { return at }}), api.Options{Rate: -1})
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)

@@ -11,36 +11,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"volmatch"
 	"volmatch/datasets"
 	"volmatch/engine"
+	"volmatch/internal/testlog"
 	"volmatch/store/bolt"
 	"volmatch/store/redis"
 	"volmatch/store/redis/redistest"
 	"volmatch/taxonomy"
 )
-
-// logBuf collects an engine's log lines.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // snapCity is a generated city in a real bbolt file, with slots held by
 // some volunteers; it returns the store, the population and the clock.
@@ -64,9 +46,9 @@ func snapCity(t *testing.T, ctx context.Context, dir string, seed uint64) (*bolt
 
 // snapEngine starts an engine over st as serve does (slim grid, the
 // snapshot in dir) and returns it with its log.
-func snapEngine(t *testing.T, ctx context.Context, st volmatch.Store, dir string, now time.Time) (*engine.Engine, *logBuf) {
+func snapEngine(t *testing.T, ctx context.Context, st volmatch.Store, dir string, now time.Time) (*engine.Engine, *testlog.Buffer) {
 	t.Helper()
-	lb := &logBuf{}
+	lb := &testlog.Buffer{}
 	e := engine.New(st, nil, taxonomy.Load(), engine.Options{Now: func() time.Time { return now }, Slim: true,
 		Logger: slog.New(slog.NewTextHandler(lb, nil)), FeatureSnapshot: filepath.Join(dir, "features.snap")})
 	mustDo(t, "Start", e.Start(ctx))
@@ -91,7 +73,7 @@ func sameAsExhaustive(t *testing.T, ctx context.Context, what string, e *engine.
 	}
 }
 
-func wantLog(t *testing.T, lb *logBuf, what, want string) {
+func wantLog(t *testing.T, lb *testlog.Buffer, what, want string) {
 	t.Helper()
 	if !strings.Contains(lb.String(), want) && !strings.Contains(lb.String(), strings.ReplaceAll(want, `"`, "")) {
 		t.Fatalf("%s: log lacks %q:\n%s", what, want, lb.String())

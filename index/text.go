@@ -833,7 +833,9 @@ func (t *Text) searchKind(ctx context.Context, idx bleve.Index, q Query, kind vo
 // Apply indexes (or re-indexes) vs and ns, deletes the records named by
 // deleted (their Kind and ID; kinds not indexed are ignored)
 // and records seq as the store change applied, all in one Bleve batch, so
-// that the recorded Seq never runs ahead of the documents.
+// that the recorded Seq never runs ahead of the documents. With no document
+// to index or delete, seq is only held in memory (Seq reports it) and
+// written every seqWriteEvery changes, with the next documents or at Close.
 func (t *Text) Apply(vs []*volmatch.Volunteer, ns []*volmatch.Need, deleted []volmatch.Change, seq uint64) error {
 	if len(vs) == 0 && len(ns) == 0 && !slices.ContainsFunc(deleted, func(c volmatch.Change) bool { return indexed(c.Kind) }) {
 		t.seq.Store(max(t.seq.Load(), seq))

@@ -15,6 +15,7 @@ import (
 
 	"volmatch"
 	"volmatch/internal/fixture"
+	"volmatch/internal/testlog"
 )
 
 // failingCreate is the real store whose CreateVolunteer fails, once on is
@@ -45,7 +46,7 @@ var acceptAction = regexp.MustCompile(`action="/web/invitations/([^"/]+)/accept"
 // and none of their names, phones, ID-card numbers or volunteer IDs (the
 // API's version: api/logs_test.go).
 func TestNoPersonalDataInPageLogs(t *testing.T) {
-	var logs syncBuffer // workspace_test.go
+	var logs testlog.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnvWith(t, envOptions{Logger: logger})
 	ctx := context.Background()

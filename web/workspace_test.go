@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"html"
 	"log/slog"
@@ -11,13 +10,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"volmatch"
 	"volmatch/engine"
 	"volmatch/internal/fixture"
+	"volmatch/internal/testlog"
 	"volmatch/web"
 )
 
@@ -563,25 +562,12 @@ func TestScanCheckIn(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // TestRequestLog: each page request is logged with its method, route
 // pattern, status and duration, and nothing personal: no path IDs, no
 // query string (a check-in or sign-in code), no cookie, no name.
 func TestRequestLog(t *testing.T) {
 	e, today, _ := todayEnv(t)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	srv := httptest.NewServer(web.New(e.eng, web.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}).Handler())
 	t.Cleanup(srv.Close)
 	e.srv = srv

@@ -116,20 +116,32 @@ func (s *Store) EventsOf(ctx context.Context, after uint64, limit int, types ...
 			after = max(through, uint64(from)-1)
 			continue
 		}
-		for i := 2; i+1 < len(res); i += 2 {
-			id, _ := res[i].(string)
-			raw, _ := res[i+1].(string)
-			var ev volmatch.Event
-			if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-				return nil, after, fmt.Errorf("redis: decode event %s: %w", id, err)
-			}
-			out = append(out, ev)
+		evs, err := decodeEventPairs(res[2:])
+		if err != nil {
+			return nil, after, err
 		}
+		out = append(out, evs...)
 		if len(out) == limit {
 			return out, out[len(out)-1].Seq, nil
 		}
 		return out, max(after, uint64(last)), nil
 	}
+}
+
+// decodeEventPairs decodes a script's answer of entry IDs each followed by
+// its event's JSON.
+func decodeEventPairs(res []any) ([]volmatch.Event, error) {
+	out := make([]volmatch.Event, 0, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		id, _ := res[i].(string)
+		raw, _ := res[i+1].(string)
+		var ev volmatch.Event
+		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+			return nil, fmt.Errorf("redis: decode event %s: %w", id, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // scanEventsOf scans the event stream above after up to the entry ID end
@@ -154,15 +166,13 @@ func (s *Store) scanEventsOf(ctx context.Context, after uint64, limit int, end s
 		}
 		last, _ := res[0].(string)
 		read, _ := res[1].(int64)
-		for i := 2; i+1 < len(res); i += 2 {
-			id, _ := res[i].(string)
-			raw, _ := res[i+1].(string)
-			var ev volmatch.Event
-			if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-				return nil, after, fmt.Errorf("redis: decode event %s: %w", id, err)
-			}
+		evs, err := decodeEventPairs(res[2:])
+		if err != nil {
+			return nil, after, err
+		}
+		for _, ev := range evs {
 			if !slices.Contains(types, ev.Type) {
-				continue
+				continue // its head could not be read: decoded to tell
 			}
 			out = append(out, ev)
 			if len(out) == limit {
