@@ -111,11 +111,12 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		// A batch (Reserve, at most volmatch.MaxReserve) waits for its
 		// script's reply on the bulk client: a reply given up on would
 		// leave a committed batch answered as failed.
-		c := s.c
+		var res any
 		if what == "reserve" {
-			c = s.bulk
+			res, err = reserveScript.Run(ctx, s.bulk, s.keys, args...).Result()
+		} else {
+			res, err = s.pipe.run(ctx, reserveScript, s.keys, args...).Result()
 		}
-		res, err := reserveScript.Run(ctx, c, s.keys, args...).Result()
 		if err != nil {
 			return nil, s.err(what, err)
 		}

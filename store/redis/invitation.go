@@ -289,7 +289,7 @@ func (s *Store) acceptViewOnce(ctx context.Context, id string, withVol, withNeed
 		}
 		return "0"
 	}
-	res, err := acceptViewScript.Run(ctx, s.c, s.keys, s.p, id, flag(withVol), flag(withNeed)).Slice()
+	res, err := s.pipe.run(ctx, acceptViewScript, s.keys, s.p, id, flag(withVol), flag(withNeed)).Slice()
 	if err != nil {
 		return out, false, s.err("read invitation", err)
 	}

@@ -66,6 +66,7 @@ type Store struct {
 	keys    []string
 	now     func() time.Time
 	needs   needCache
+	pipe    *pipe // the accept path's script calls (pipe.go)
 }
 
 var _ volmatch.Store = (*Store)(nil)
@@ -156,7 +157,7 @@ func NewWithClient(c goredis.UniversalClient, o Options) *Store {
 
 func newStore(c, bulk goredis.UniversalClient, o Options) *Store {
 	p := "{" + o.Namespace + "}:"
-	s := &Store{c: c, bulk: bulk, p: p, now: o.Now,
+	s := &Store{c: c, bulk: bulk, p: p, now: o.Now, pipe: newPipe(c),
 		keys: []string{p + "seq:events", p + "events", p + "seq:changes", p + "changes", p + "evtix:from"}}
 	s.common = s.shared()
 	return s
@@ -164,6 +165,7 @@ func newStore(c, bulk goredis.UniversalClient, o Options) *Store {
 
 // Close closes the clients Open made.
 func (s *Store) Close() error {
+	s.pipe.close()
 	var first error
 	for _, c := range s.owned {
 		if err := c.Close(); err != nil && first == nil {

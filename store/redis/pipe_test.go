@@ -1,0 +1,161 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"volmatch/store/redis/redistest"
+)
+
+// pipeSizes records the number of commands of every pipeline of script
+// calls a client sends.
+type pipeSizes struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (h *pipeSizes) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h *pipeSizes) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return next
+}
+func (h *pipeSizes) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if len(cmds) > 0 && cmds[0].Name() == "evalsha" { // not a connection's handshake
+			h.mu.Lock()
+			h.sizes = append(h.sizes, len(cmds))
+			h.mu.Unlock()
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// slowIncr increments KEYS[1] after a busy loop of ARGV[1] rounds and
+// answers the new value: a script that keeps the server busy long enough
+// for calls to queue behind it.
+var slowIncr = goredis.NewScript(`
+local x = 0
+for i = 1, tonumber(ARGV[1]) do x = x + i end
+return redis.call('INCR', KEYS[1])`)
+
+func pipeClient(t *testing.T) (*pipe, goredis.UniversalClient, *pipeSizes) {
+	t.Helper()
+	srv := redistest.Start(t)
+	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	h := &pipeSizes{}
+	c.AddHook(h)
+	p := newPipe(c)
+	t.Cleanup(p.close)
+	return p, c, h
+}
+
+// TestPipeShares runs many script calls at once through a pipe: every call
+// runs exactly once and gets its own answer, and the calls that queued
+// while a pipeline was out went out together.
+func TestPipeShares(t *testing.T) {
+	p, c, h := pipeClient(t)
+	ctx := context.Background()
+	const calls = 256
+	if err := slowIncr.Load(ctx, c).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]int64, calls)
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			got[i], errs[i] = p.run(ctx, slowIncr, []string{"{t}:n"}, 20000).Int64()
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("answers %v..., want 1..%d each once", got[:min(len(got), 10)], calls)
+		}
+	}
+	if n, err := c.Get(ctx, "{t}:n").Int(); err != nil || n != calls {
+		t.Fatalf("counter = %d, %v; want %d", n, err, calls)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sum := 0
+	for _, s := range h.sizes {
+		sum += s
+	}
+	if sum != calls || len(h.sizes) >= calls || slices.Max(h.sizes) < 2 {
+		t.Fatalf("%d pipelines of sizes %v for %d calls; want fewer pipelines than calls", len(h.sizes), h.sizes, calls)
+	}
+	t.Logf("%d calls in %d pipelines, the largest %d", calls, len(h.sizes), slices.Max(h.sizes))
+}
+
+// TestPipeNoScript: a script the server has forgotten (SCRIPT FLUSH, a
+// restart) is loaded again by the call that finds it missing.
+func TestPipeNoScript(t *testing.T) {
+	p, c, _ := pipeClient(t)
+	ctx := context.Background()
+	for round := 1; round <= 2; round++ {
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := p.run(ctx, slowIncr, []string{"{t}:n"}, 1).Int(); err != nil || v != round {
+			t.Fatalf("round %d after SCRIPT FLUSH: %d, %v; want %d", round, v, err, round)
+		}
+	}
+}
+
+// TestPipeEndedContext: a call whose context has ended is not sent, so it
+// writes nothing; a call after close fails without being sent.
+func TestPipeEndedContext(t *testing.T) {
+	p, c, _ := pipeClient(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.run(ctx, slowIncr, []string{"{t}:n"}, 1).Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("call with an ended context: %v, want context.Canceled", err)
+	}
+	p.close()
+	if err := p.run(context.Background(), slowIncr, []string{"{t}:n"}, 1).Err(); !errors.Is(err, goredis.ErrClosed) {
+		t.Fatalf("call after close: %v, want %v", err, goredis.ErrClosed)
+	}
+	if n, err := c.Exists(context.Background(), "{t}:n").Result(); err != nil || n != 0 {
+		t.Fatalf("the calls not sent wrote the counter: exists %d, %v", n, err)
+	}
+}
+
+// TestPipeErrorReply: a script's error reply is that call's answer only;
+// the calls sent with it get their own.
+func TestPipeErrorReply(t *testing.T) {
+	p, _, _ := pipeClient(t)
+	ctx := context.Background()
+	bad := goredis.NewScript(`return redis.error_reply('volmatch: refused ' .. ARGV[1])`)
+	var wg sync.WaitGroup
+	errs := make([]error, 64)
+	for i := range errs {
+		wg.Go(func() {
+			if i%2 == 0 {
+				errs[i] = p.run(ctx, bad, []string{"{t}:x"}, i).Err()
+			} else {
+				errs[i] = p.run(ctx, slowIncr, []string{"{t}:n"}, 1000).Err()
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		want := ""
+		if i%2 == 0 {
+			want = fmt.Sprintf("volmatch: refused %d", i)
+		}
+		if got := fmt.Sprint(err); (want == "" && err != nil) || (want != "" && got != want) {
+			t.Errorf("call %d: %v, want %q", i, err, want)
+		}
+	}
+}
