@@ -90,7 +90,7 @@ func (s *Store) EventsOf(ctx context.Context, after uint64, limit int, types ...
 		for _, t := range types {
 			args = append(args, string(t))
 		}
-		res, err := eventsIndexedScript.Run(ctx, s.c, s.keys, args...).Slice()
+		res, err := s.pipe.run(ctx, eventsIndexedScript, s.keys, args...).Slice()
 		if err != nil {
 			return nil, after, s.err("read events by type", err)
 		}
@@ -157,7 +157,7 @@ func (s *Store) scanEventsOf(ctx context.Context, after uint64, limit int, end s
 	through := after
 	for len(out) < limit {
 		args[0] = strconv.FormatUint(through+1, 10) + "-0"
-		res, err := eventsScanScript.Run(ctx, s.c, s.keys, args...).Slice()
+		res, err := s.pipe.run(ctx, eventsScanScript, s.keys, args...).Slice()
 		if err != nil {
 			return nil, after, s.err("scan events by type", err)
 		}

@@ -202,7 +202,7 @@ func (s *Store) PutNeeds(ctx context.Context, ns []*volmatch.Need) error {
 	for i, c := range cs {
 		last[c.ID] = i
 	}
-	return s.applyOn(ctx, s.bulk, "put needs", func(o *ops) error {
+	return s.applyOn(ctx, true, "put needs", func(o *ops) error {
 		for i, c := range cs {
 			if last[c.ID] != i {
 				continue

@@ -8,11 +8,12 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// A pipe sends the hot path's script calls (an accept's read and its
-// reservation) in pipelines: each of pipeSenders goroutines takes the calls
-// waiting when it is free, up to pipeBatch, and sends them in one write;
-// the calls that come while a pipeline is out wait for the next free
-// sender. Under load an accept then shares its two round trips with the
+// A pipe sends the store's script calls on the hot client (every write
+// but an import's and a reservation batch's, an accept's read, the typed
+// event reads) in pipelines: each of pipeSenders goroutines takes the
+// calls waiting when it is free, up to pipeBatch, and sends them in one
+// write; the calls that come while the senders are busy wait for the next
+// free one. Under load an accept then shares its two round trips with the
 // accepts made at the same time: one write and one read on each side
 // instead of one per call. A lone call goes out at once, as it would alone.
 //

@@ -88,7 +88,7 @@ func (r stored[T, P]) Put(ctx context.Context, xs []*T) error {
 	if err != nil {
 		return err
 	}
-	return s.applyOn(ctx, s.bulk, "put "+k.list, func(o *ops) error {
+	return s.applyOn(ctx, true, "put "+k.list, func(o *ops) error {
 		for _, c := range cs {
 			id := k.id(c)
 			o.set(s.k(k.word, id), mustJSON(c))

@@ -319,10 +319,12 @@ func eventJSON(ev volmatch.Event) ([]byte, error) {
 // condition fails. build reads what it needs and fills ops; its error ends
 // the write.
 func (s *Store) apply(ctx context.Context, what string, build func(o *ops) error) error {
-	return s.applyOn(ctx, s.c, what, build)
+	return s.applyOn(ctx, false, what, build)
 }
 
-func (s *Store) applyOn(ctx context.Context, c goredis.UniversalClient, what string, build func(o *ops) error) error {
+// applyOn is apply on the bulk client when bulk (an import's large write,
+// whose reply is waited for), else through the pipe.
+func (s *Store) applyOn(ctx context.Context, bulk bool, what string, build func(o *ops) error) error {
 	for try := 0; try < maxTries; try++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("redis: %s: %w", what, err)
@@ -337,7 +339,13 @@ func (s *Store) applyOn(ctx context.Context, c goredis.UniversalClient, what str
 		if f, ok := volmatch.FenceFrom(ctx); ok {
 			o.add("fence", s.idemKey(f.Scope, f.Key), f.Nonce, volmatch.ErrorMessage(volmatch.FenceLost(f.Key)))
 		}
-		res, err := applyScript.Run(ctx, c, s.keys, o.args...).Result()
+		var res any
+		var err error
+		if bulk {
+			res, err = applyScript.Run(ctx, s.bulk, s.keys, o.args...).Result()
+		} else {
+			res, err = s.pipe.run(ctx, applyScript, s.keys, o.args...).Result()
+		}
 		if err != nil {
 			return s.err(what, err)
 		}

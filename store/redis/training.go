@@ -233,7 +233,7 @@ func (s *Store) Enrol(ctx context.Context, e *volmatch.Enrolment, at time.Time) 
 			refusal = scriptRefusal(volmatch.CheckEnrolment(c, sess, 0, nil, nil, e.Volunteer, at))
 		}
 		out := volmatch.EnrolmentFor(e.ID, c, sess, e.Volunteer, at)
-		res, err := enrolScript.Run(ctx, s.c, s.keys, s.p, c.ID, sess.ID, e.Volunteer, e.ID, raw,
+		res, err := s.pipe.run(ctx, enrolScript, s.keys, s.p, c.ID, sess.ID, e.Volunteer, e.ID, raw,
 			sess.Seats, tkey(sess.Start), tkey(sess.End), mustJSON(out), refusal).Result()
 		if err != nil {
 			return s.err("enrol", err)

@@ -129,7 +129,7 @@ func (s *Store) PutVolunteers(ctx context.Context, vs []*volmatch.Volunteer) err
 	if err != nil {
 		return err
 	}
-	return s.applyOn(ctx, s.bulk, "put volunteers", func(o *ops) error {
+	return s.applyOn(ctx, true, "put volunteers", func(o *ops) error {
 		for _, c := range cs {
 			s.putVolunteer(o, c)
 		}
