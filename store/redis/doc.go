@@ -59,6 +59,17 @@
 // again; reservations on one shift never retry because of each other, only
 // when the need itself changes.
 //
+// # Pipelines
+//
+// The script calls of the hot path (every write but an import's and a
+// reservation batch's, an accept's read, the typed event reads) go through
+// a pipe (pipe.go): a few sender goroutines each take the calls waiting
+// when they are free and send them in one pipeline, so concurrent requests
+// share their round trips instead of paying one write and one read each.
+// Redis runs each script of a pipeline whole, so what a call checks and
+// writes is the same as alone. Imports and reservation batches use the
+// bulk client and wait for their reply.
+//
 // # Redis Cluster
 //
 // A reservation touches the need's keys and the volunteer's keys, and every
