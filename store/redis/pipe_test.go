@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -158,4 +159,66 @@ func TestPipeErrorReply(t *testing.T) {
 			t.Errorf("call %d: %v, want %q", i, err, want)
 		}
 	}
+}
+
+// TestPipeServerCrash kills the server while pipelines are out: every call
+// returns (none waits forever), each acknowledged call's write survives the
+// restart (appendfsync always), and the same pipe serves again once the
+// server is back, without a new client.
+func TestPipeServerCrash(t *testing.T) {
+	srv := redistest.Start(t)
+	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), MaxRetries: -1,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+	t.Cleanup(func() { c.Close() })
+	p := newPipe(c)
+	t.Cleanup(p.close)
+	ctx := context.Background()
+	if err := slowIncr.Load(ctx, c).Err(); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	acked := 0
+	for range calls {
+		wg.Go(func() {
+			if _, err := p.run(ctx, slowIncr, []string{"{t}:n"}, 200000).Int(); err == nil {
+				mu.Lock()
+				acked++
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	srv.Kill()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("calls still waiting 10 s after the server died")
+	}
+	srv.Restart()
+	n, err := c.Get(ctx, "{t}:n").Int()
+	for try := 0; err != nil && try < 20; try++ { // the pool drops its dead connections
+		time.Sleep(100 * time.Millisecond)
+		n, err = c.Get(ctx, "{t}:n").Int()
+	}
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		t.Fatalf("read after restart: %v", err)
+	}
+	if n < acked || n > calls {
+		t.Fatalf("counter %d after the crash, with %d calls acknowledged of %d", n, acked, calls)
+	}
+	var v int
+	for try := 0; try < 20; try++ {
+		if v, err = p.run(ctx, slowIncr, []string{"{t}:n"}, 1).Int(); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || v != n+1 {
+		t.Fatalf("call after restart: %d, %v; want %d", v, err, n+1)
+	}
+	t.Logf("%d of %d calls acknowledged before the crash; counter %d", acked, calls, n)
 }
