@@ -20,9 +20,9 @@ import (
 // Each call is the same script call it would be alone (Redis runs every
 // script of a pipeline whole, in order), so nothing about what is checked
 // or written changes. A call whose context has ended before its pipeline
-// is sent is not sent. A call whose context ends while its pipeline is out
-// answers the context's error, as a lone call would, though the script may
-// have run: the idempotency fence covers that case as before.
+// is sent is not sent, and answers the context's error. A call that was
+// sent gets the answer of what ran, whatever its context does meanwhile
+// (as a lone go-redis call does): no write that ran is reported as failed.
 type pipe struct {
 	c     goredis.UniversalClient
 	calls chan *pipeCall
@@ -77,12 +77,12 @@ func (p *pipe) call(ctx context.Context, script *goredis.Script, keys []string, 
 		cmd.SetErr(goredis.ErrClosed)
 		return cmd
 	}
-	select {
-	case <-c.done:
-	case <-ctx.Done():
-		// The script may still run; its answer is not waited for.
-		return goredis.NewCmdResult(nil, ctx.Err())
-	}
+	// Once handed over, the call is waited for whatever its context does:
+	// its sender either leaves it out (its context ended first: nothing
+	// written) or sends it and reads its answer, within the client's read
+	// timeout. An answer given up on could report a write that ran as
+	// failed.
+	<-c.done
 	return cmd
 }
 

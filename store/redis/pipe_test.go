@@ -222,3 +222,46 @@ func TestPipeServerCrash(t *testing.T) {
 	}
 	t.Logf("%d of %d calls acknowledged before the crash; counter %d", acked, calls, n)
 }
+
+// TestPipeAnswersWhatRan: calls whose contexts end at random moments,
+// some before their pipeline is sent, some while it is out. A call either
+// was not sent (the context's error, nothing written) or gets the answer
+// of what ran: the counter ends equal to the calls answered with success,
+// so no write that happened is reported as failed.
+func TestPipeAnswersWhatRan(t *testing.T) {
+	p, c, _ := pipeClient(t)
+	ctx := context.Background()
+	if err := slowIncr.Load(ctx, c).Err(); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 128
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, cancelled := 0, 0
+	for i := range calls {
+		wg.Go(func() {
+			cctx, cancel := context.WithTimeout(ctx, time.Duration(i%8)*500*time.Microsecond)
+			defer cancel()
+			_, err := p.run(cctx, slowIncr, []string{"{t}:n"}, 20000).Int()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, context.DeadlineExceeded):
+				cancelled++
+			default:
+				t.Errorf("call %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	n, err := c.Get(ctx, "{t}:n").Int()
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		t.Fatal(err)
+	}
+	if n != ok {
+		t.Fatalf("counter %d, but %d calls answered success and %d the context's error: a write that ran was answered as failed", n, ok, cancelled)
+	}
+	t.Logf("%d calls ran, %d were not sent", ok, cancelled)
+}
