@@ -85,6 +85,13 @@ type volunteerBatcher interface {
 	EachVolunteerBatch(ctx context.Context, fn func([]*volmatch.Volunteer) error) error
 }
 
+// volunteersByID is a ChangeSource that reads the volunteers of a page of
+// changes at once (store/redis: in one round trip), leaving out the
+// missing ones.
+type volunteersByID interface {
+	VolunteersByID(ctx context.Context, ids []string) (map[string]*volmatch.Volunteer, error)
+}
+
 // slimBatcher is a ChangeSource that reads volunteers without what
 // grid.Slim drops, skipping it while decoding (store/bolt).
 type slimBatcher interface {
@@ -542,6 +549,8 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		deleted []volmatch.Change
 		retext  []*volmatch.Volunteer // the volunteers of vs the text index must see
 		all     []*volmatch.Need      // ns and the needs whose fill counts changed (Derived)
+		// volChanges are the changes of volunteers to read, newest first.
+		volChanges []volmatch.Change
 	)
 	for i := len(cs) - 1; i >= 0; i-- { // newest first, so the last word wins
 		c := cs[i]
@@ -570,25 +579,14 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		if c.Kind == volmatch.ChangeNeed && !textual[r] && !f.keepOpen {
 			continue // a fill count: the text index holds none, the grid no need
 		}
-		var (
-			v   *volmatch.Volunteer
-			n   *volmatch.Need
-			err error
-		)
 		if c.Kind == volmatch.ChangeVolunteer {
-			v, err = f.src.Volunteer(ctx, c.ID)
-		} else {
-			n, err = f.src.Need(ctx, c.ID)
+			volChanges = append(volChanges, c) // read below, all at once
+			continue
 		}
+		n, err := f.src.Need(ctx, c.ID)
 		switch {
 		case err != nil && volmatch.ErrorCode(err) != volmatch.ENOTFOUND:
 			return fmt.Errorf("index: read %s %s for change %d: %w", c.Kind, c.ID, c.Seq, err)
-		case v != nil:
-			cv := v.Coarsened()
-			vs = append(vs, cv)
-			if textual[r] {
-				retext = append(retext, cv)
-			}
 		case n != nil:
 			all = append(all, n)
 			if textual[r] {
@@ -596,6 +594,28 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			}
 		default:
 			deleted = append(deleted, c) // deleted since: delete it here
+		}
+	}
+	if len(volChanges) > 0 {
+		ids := make([]string, len(volChanges))
+		for i, c := range volChanges {
+			ids[i] = c.ID
+		}
+		got, err := f.readVolunteers(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("index: read %d volunteers for changes to %d: %w", len(ids), cs[len(cs)-1].Seq, err)
+		}
+		for _, c := range volChanges {
+			v := got[c.ID]
+			if v == nil {
+				deleted = append(deleted, c) // deleted since: delete it here
+				continue
+			}
+			cv := v.Coarsened()
+			vs = append(vs, cv)
+			if textual[ref{c.Kind, c.ID}] {
+				retext = append(retext, cv)
+			}
 		}
 	}
 	if f.text != nil {
@@ -642,6 +662,25 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		}
 	}
 	return nil
+}
+
+// readVolunteers reads the volunteers of ids, all at once when the source
+// can (volunteersByID), and leaves out the missing ones.
+func (f *Follower) readVolunteers(ctx context.Context, ids []string) (map[string]*volmatch.Volunteer, error) {
+	if b, ok := f.src.(volunteersByID); ok {
+		return b.VolunteersByID(ctx, ids)
+	}
+	out := make(map[string]*volmatch.Volunteer, len(ids))
+	for _, id := range ids {
+		v, err := f.src.Volunteer(ctx, id)
+		switch {
+		case err == nil:
+			out[id] = v
+		case volmatch.ErrorCode(err) != volmatch.ENOTFOUND:
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // changeWaiter is a ChangeSource that can wait for a change newer than after.

@@ -116,6 +116,7 @@ start_server() {
 	[[ "$*" == *--redis* ]] && mode=redis
 	local args=${LT_SERVE_ARGS:-}
 	read -r -a extra <<<"${args//MODE/$mode}"
+	: >"$logf.out" # exists before the first read below, however late the server starts
 	VOLMATCH_ADMIN_TOKEN="$admin" "$srv" serve --addr 127.0.0.1:0 --rate -1 "$@" "${extra[@]}" >"$logf.out" 2>"$logf.err" &
 	server_pid=$!
 	url=""
@@ -166,6 +167,7 @@ run_load() {
 		if [[ -n "$redis_pid" && -n "${LT_REDIS_STATS:-}" ]]; then
 			echo "   redis-server commands (setup included):"
 			redis-cli -p "$port" INFO commandstats | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\),usec_per_call=\([0-9.]*\).*/     \1 \2 calls, \3 µs, \4 µs per call/p' | sort -t, -k2 -n -r
+			echo "   redis-server persistence: $(redis-cli -p "$port" INFO persistence | tr -d '\r' | grep -E '^(aof_rewrites|aof_current_size|aof_base_size|rdb_saves):' | tr '\n' ' ')"
 		fi
 	} >&2
 	if [[ "$bench" == 1 ]]; then

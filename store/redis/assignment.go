@@ -28,6 +28,12 @@ type reservation struct {
 	// volRaw is "=" and the volunteer's JSON as the caller's check read
 	// it, "-" when the check saw no volunteer, "" when nothing was checked.
 	volRaw string
+	// need, when set, is the need as the caller's check read it, so the
+	// script reserves against that version; cached tells that build took
+	// it, or the invitation or volunteer, from this replica's caches
+	// rather than from a read of this round.
+	need   *needState
+	cached bool
 }
 
 // reserve runs the reservation script over what build returns, reading the
@@ -35,7 +41,7 @@ type reservation struct {
 // need, shift or volunteer. Refusals of a batch (more than one, or what is
 // "reserve") name the reservation.
 func (s *Store) reserve(ctx context.Context, what string, build func() ([]reservation, error), at time.Time, missing string) ([]*volmatch.Assignment, error) {
-	guessed := false // this round took a need's version from the cache
+	guessed := false // this round took a record from a cache (no backoff on RETRY)
 	for try := 0; try < maxTries; try++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("redis: %s: %w", what, err)
@@ -56,6 +62,11 @@ func (s *Store) reserve(ctx context.Context, what string, build func() ([]reserv
 		made := make([]volmatch.Assignment, len(rs)) // returned with the IDs the script gives
 		for i, r := range rs {
 			st, ok := needs[r.Need]
+			if r.need != nil {
+				st, ok = *r.need, true
+				needs[r.Need] = st
+			}
+			guessed = guessed || r.cached
 			if !ok && firstRound {
 				if st, ok = s.needs.latest(r.Need); ok {
 					needs[r.Need], guessed = st, true

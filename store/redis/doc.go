@@ -59,10 +59,24 @@
 // again; reservations on one shift never retry because of each other, only
 // when the need itself changes.
 //
+// # One round trip per accept
+//
+// An accept's check (the engine's rules: who may answer, the hard gates)
+// runs in Go between a read and the reservation script, which reserves only
+// while the invitation's JSON, the need's version and the volunteer's JSON
+// are as checked. Each replica keeps the invitations it sent or read and
+// the volunteers it read for an accept (recent.go: two generations, at
+// most 2^17 invitations and 2^15 volunteers) besides its needs
+// (needCache); when all three are held, check runs on them and the
+// reservation script is the accept's only call. A record changed on
+// another replica makes the script answer RETRY, and the accept reads the
+// three from the store and checks again; a refusal of check is given only
+// on records read from the store, never on held ones.
+//
 // # Pipelines
 //
 // The script calls of the hot path (every write but an import's and a
-// reservation batch's, an accept's read, the typed event reads) go through
+// reservation batch's, an accept's read and reservation, the typed event reads) go through
 // a pipe (pipe.go): a few sender goroutines each take the calls waiting
 // when they are free and send them in one pipeline, so concurrent requests
 // share their round trips instead of paying one write and one read each.

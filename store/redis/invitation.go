@@ -35,8 +35,9 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 			lfs[i] = liveField(c.Volunteer, c.Need, c.Shift)
 		}
 		bad := -1
+		var raws []string // each one's JSON as written, for sent
 		err := s.apply(ctx, "create invitations", func(o *ops) (err error) {
-			if bad, err = s.inviteOps(ctx, o, cs, lfs); err != nil {
+			if bad, raws, err = s.inviteOps(ctx, o, cs, lfs); err != nil {
 				return err
 			}
 			for _, ev := range evs {
@@ -46,6 +47,12 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 			}
 			return nil
 		})
+		if err == nil {
+			for i := range cs {
+				c := cs[i] // a copy of its own: cs goes back to the caller
+				s.sent.put(c.ID, raws[i], &c)
+			}
+		}
 		return bad, err
 	})
 }
@@ -53,15 +60,15 @@ func (s *Store) createInvitations(ctx context.Context, invs []*volmatch.Invitati
 // inviteOps reads what the checks of cs need (Invitation.Check), in a few
 // round trips whatever the batch's size, and adds the writes of cs, with
 // their live entries (lfs) and invite.sent events, conditioned on what it
-// read; it sets each one's Org. It returns, with a refusal, the index of
-// the invitation it concerns.
-func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation, lfs []string) (int, error) {
+// read; it sets each one's Org. It returns each one's JSON as written, or,
+// with a refusal, the index of the invitation it concerns.
+func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation, lfs []string) (int, []string, error) {
 	needs := map[string]needState{}
 	for _, c := range cs {
 		if _, ok := needs[c.Need]; !ok {
 			st, err := s.loadNeed(ctx, c.Need)
 			if err != nil {
-				return -1, err
+				return -1, nil, err
 			}
 			needs[c.Need] = st
 		}
@@ -79,13 +86,13 @@ func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation,
 	}
 	liveCmd := p.HMGet(ctx, s.k("live"), lfs...)
 	if _, err := p.Exec(ctx); err != nil {
-		return -1, s.err("read invitations", err)
+		return -1, nil, s.err("read invitations", err)
 	}
 	live := liveCmd.Val()
 	for i, c := range cs {
 		liveID, _ := live[i].(string)
 		if _, err := c.Check(idEx[i].Val() > 0, needs[c.Need].n, volEx[c.Volunteer].Val() > 0, liveID); err != nil {
-			return i, err
+			return i, nil, err
 		}
 	}
 	// The conditions: a clash written since the reads above makes the
@@ -100,19 +107,22 @@ func (s *Store) inviteOps(ctx context.Context, o *ops, cs []volmatch.Invitation,
 		o.exists(s.invKey(c.ID), false)
 		o.heq(s.k("live"), lfs[i], "")
 	}
+	raws := make([]string, len(cs))
 	for i := range cs {
 		c := &cs[i]
 		n := needs[c.Need].n
 		sh, _ := n.Shift(c.Shift) // Check found it
 		c.Org = n.Org
-		o.set(s.invKey(c.ID), mustJSON(c))
+		raw := mustJSON(c)
+		raws[i] = string(raw)
+		o.set(s.invKey(c.ID), raw)
 		o.zadd(s.k("ids", "inv"), c.ID)
 		o.hset(s.k("live"), lfs[i], c.ID)
 		if err := o.event(c.SentEvent(n, sh)); err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 	}
-	return -1, nil
+	return -1, raws, nil
 }
 
 // hget reads a hash field; ok false when missing.
@@ -212,18 +222,34 @@ func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*vol
 }
 
 // AcceptChecked is Accept with the caller's check (see
-// volmatch.InvitationStore). The invitation, its need and its volunteer are
-// read in one round trip, each decoded once (the need from the cache of its
-// version), and the reservation script reserves only while all three are
-// still as check saw them (the invitation's JSON, the need's version, the
-// volunteer's JSON); otherwise they are read again and check runs again.
+// volmatch.InvitationStore). The reservation script reserves only while
+// the invitation, its need and its volunteer are as check saw them (the
+// invitation's JSON, the need's version, the volunteer's JSON); otherwise
+// they are read again and check runs again.
+//
+// An accept usually takes one round trip: when this replica holds the
+// invitation (it sent it, sent), its need (needCache) and its volunteer
+// (read for an earlier accept, vols), check runs on those and the
+// reservation script is the only call (acceptCached). Otherwise, and
+// whenever check refuses or the script finds one of them changed, the
+// three are read in one round trip first (acceptView), each decoded once.
+// The shifts' Filled that check sees are those last read (cached: they
+// may lag); the script counts the slots itself.
 func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time, check volmatch.AcceptCheck) (*volmatch.Assignment, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
+	fromCache := check != nil
 	as, err := s.reserve(ctx, "accept", func() ([]reservation, error) {
+		if fromCache {
+			fromCache = false
+			if r, ok := s.acceptCached(inviteID, at, check); ok {
+				return []reservation{r}, nil
+			}
+		}
 		view, err := s.acceptView(ctx, inviteID, check != nil)
 		if err != nil {
+			s.sent.drop(inviteID)
 			return nil, err
 		}
 		inv := view.inv
@@ -235,22 +261,57 @@ func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time
 			volRaw = "-" // check saw no volunteer: there must still be none
 			if view.vol != nil {
 				volRaw = "=" + view.volRaw
+				s.vols.put(inv.Volunteer, view.volRaw, view.vol)
 			}
 		}
 		if inv.Status != volmatch.InviteSent {
+			s.sent.drop(inviteID)
 			return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonAnswered, "invitation %s is %s", inv.ID, inv.Status)
 		}
-		acc := *inv
-		acc.Status, acc.RespondedAt = volmatch.InviteAccepted, at
-		return []reservation{{
-			Reservation: volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team},
-			invite:      inv.ID, inviteRaw: view.invRaw, inviteNew: string(mustJSON(&acc)), volRaw: volRaw,
-		}}, nil
+		return []reservation{acceptReservation(inv, view.invRaw, volRaw, view.need, at, false)}, nil
 	}, at, volmatch.ECONFLICT)
+	s.sent.drop(inviteID) // answered now, or to be read again
 	if err != nil {
 		return nil, err
 	}
 	return as[0], nil
+}
+
+// acceptCached builds the reservation of an accept from this replica's
+// caches when they hold the invitation (sent), its need and its volunteer
+// and check passes on them; false otherwise, and whenever check refuses
+// (a refusal is given only on records read from the store).
+func (s *Store) acceptCached(id string, at time.Time, check volmatch.AcceptCheck) (reservation, bool) {
+	ie, ok := s.sent.get(id)
+	if !ok || ie.v.Status != volmatch.InviteSent {
+		return reservation{}, false
+	}
+	inv := ie.v
+	ve, ok := s.vols.get(inv.Volunteer)
+	if !ok {
+		return reservation{}, false
+	}
+	st, ok := s.needs.latest(inv.Need)
+	if !ok {
+		return reservation{}, false
+	}
+	if check(inv, st.n, ve.v) != nil {
+		return reservation{}, false
+	}
+	return acceptReservation(inv, ie.raw, "="+ve.raw, st, at, true), true
+}
+
+// acceptReservation is the reservation that accepts sent invitation inv
+// (its JSON raw) at at, with the volunteer's JSON volRaw and the need st
+// that the caller's check saw.
+func acceptReservation(inv *volmatch.Invitation, raw, volRaw string, st needState, at time.Time, cached bool) reservation {
+	acc := *inv
+	acc.Status, acc.RespondedAt = volmatch.InviteAccepted, at
+	return reservation{
+		Reservation: volmatch.Reservation{Need: inv.Need, Shift: inv.Shift, Volunteer: inv.Volunteer, Origin: inv.Origin, Team: inv.Team},
+		invite:      inv.ID, inviteRaw: raw, inviteNew: string(mustJSON(&acc)), volRaw: volRaw,
+		need: &st, cached: cached,
+	}
 }
 
 // acceptRead is what acceptView read: the invitation, its need (with
@@ -346,6 +407,7 @@ func (s *Store) Decline(ctx context.Context, inviteID string, at time.Time) (*vo
 	if at.IsZero() {
 		at = s.now()
 	}
+	s.sent.drop(inviteID)
 	var inv *volmatch.Invitation
 	err := s.apply(ctx, "decline", func(o *ops) error {
 		var raw string

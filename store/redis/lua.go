@@ -124,13 +124,19 @@ for j = 0, k - 1 do
   local st, en = ARGV[b+9], ARGV[b+10]
   local slots = tonumber(ARGV[b+8])
   local function refuse(code, msg) return 'E:' .. j .. ':' .. code .. ':' .. msg end
-  if inv ~= '' then
-    if (redis.call('GET', P .. 'inv:' .. inv) or '') ~= ARGV[b+2] then return 'RETRY' end
-  end
-  if (redis.call('HGET', P .. 'nver', need) or '') ~= ARGV[b+6] then return 'RETRY' end
   local vr = ARGV[b+19]
+  local icur, cur = false, false -- the invitation's and the volunteer's JSON, when compared
+  if inv ~= '' and vr ~= '' then
+    local m = redis.call('MGET', P .. 'inv:' .. inv, P .. 'vol:' .. vol)
+    icur, cur = m[1], m[2]
+  elseif inv ~= '' then
+    icur = redis.call('GET', P .. 'inv:' .. inv)
+  elseif vr ~= '' then
+    cur = redis.call('GET', P .. 'vol:' .. vol)
+  end
+  if inv ~= '' and (icur or '') ~= ARGV[b+2] then return 'RETRY' end
+  if (redis.call('HGET', P .. 'nver', need) or '') ~= ARGV[b+6] then return 'RETRY' end
   if vr ~= '' then
-    local cur = redis.call('GET', P .. 'vol:' .. vol)
     if vr == '-' then
       if cur then return 'RETRY' end
     elseif not cur or '=' .. cur ~= vr then
@@ -178,15 +184,21 @@ local out = {'OK'}
 if fkey ~= '' and redis.call('HGET', fkey, 'state') == 'pending' then
   redis.call('HSET', fkey, 'state', 'committed')
 end
-local function change(kind, id)
-  local s = redis.call('INCR', KEYS[3])
-  redis.call('XADD', KEYS[4], s .. '-0', 'k', kind, 'i', id, 'd', '0', 'x', '1')
+local function changes(need, vol)
+  local s = redis.call('INCRBY', KEYS[3], 2)
+  redis.call('XADD', KEYS[4], (s - 1) .. '-0', 'k', 'need', 'i', need, 'd', '0', 'x', '1')
+  redis.call('XADD', KEYS[4], s .. '-0', 'k', 'volunteer', 'i', vol, 'd', '0', 'x', '1')
 end
 for j = 0, k - 1 do
   local b = 2 + j * W
   local inv, need, shift, vol = ARGV[b+1], ARGV[b+5], ARGV[b+7], ARGV[b+11]
   local aid = string.format('A%012d', redis.call('INCR', P .. 'seq:asg'))
-  redis.call('SET', P .. 'asg:' .. aid, ARGV[b+15] .. aid .. ARGV[b+16])
+  if inv ~= '' then
+    redis.call('MSET', P .. 'asg:' .. aid, ARGV[b+15] .. aid .. ARGV[b+16], P .. 'inv:' .. inv, ARGV[b+3])
+    redis.call('HDEL', P .. 'live', ARGV[b+4])
+  else
+    redis.call('SET', P .. 'asg:' .. aid, ARGV[b+15] .. aid .. ARGV[b+16])
+  end
   redis.call('ZADD', P .. 'ids:asg', 0, aid)
   redis.call('ZADD', P .. 'ix:asgvol:' .. vol, 0, aid)
   redis.call('ZADD', P .. 'ix:asgshift:' .. need .. ':' .. shift, 0, aid)
@@ -194,15 +206,10 @@ for j = 0, k - 1 do
   redis.call('HINCRBY', P .. 'fill:' .. need, shift, 1)
   redis.call('HSET', P .. 'held:' .. vol, aid, need .. '\t' .. shift .. '\t' .. ARGV[b+9] .. '\t' .. ARGV[b+10])
   redis.call('HINCRBY', P .. 'vst:' .. vol, 'load', 1)
-  change('need', need)
-  change('volunteer', vol)
+  changes(need, vol)
   local s = redis.call('INCR', KEYS[1])
   redis.call('XADD', KEYS[2], s .. '-0', 'e', '{"seq":' .. s .. string.sub(ARGV[b+17], 9) .. aid .. ARGV[b+18])
   indexEvent(s, ARGV[b+17])
-  if inv ~= '' then
-    redis.call('SET', P .. 'inv:' .. inv, ARGV[b+3])
-    redis.call('HDEL', P .. 'live', ARGV[b+4])
-  end
   out[#out+1] = aid
 end
 return out

@@ -67,7 +67,20 @@ type Store struct {
 	now     func() time.Time
 	needs   needCache
 	pipe    *pipe // the accept path's script calls (pipe.go)
+	// sent and vols are the invitations this replica wrote or read and the
+	// volunteers it read for an accept, so that an accept of one usually
+	// takes them from here (acceptCached).
+	sent *recent[volmatch.Invitation]
+	vols *recent[volmatch.Volunteer]
 }
+
+// The sizes of a generation of Store.sent and Store.vols (recent): at
+// most twice as many entries are kept, some 100 MB for the invitations
+// and 60 MB for the volunteers at the most.
+const (
+	recentInvitations = 1 << 16
+	recentVolunteers  = 1 << 14
+)
 
 var _ volmatch.Store = (*Store)(nil)
 
@@ -158,6 +171,7 @@ func NewWithClient(c goredis.UniversalClient, o Options) *Store {
 func newStore(c, bulk goredis.UniversalClient, o Options) *Store {
 	p := "{" + o.Namespace + "}:"
 	s := &Store{c: c, bulk: bulk, p: p, now: o.Now, pipe: newPipe(c),
+		sent: newRecent[volmatch.Invitation](recentInvitations), vols: newRecent[volmatch.Volunteer](recentVolunteers),
 		keys: []string{p + "seq:events", p + "events", p + "seq:changes", p + "changes", p + "evtix:from"}}
 	s.common = s.shared()
 	return s

@@ -149,6 +149,20 @@ func (s *Store) Volunteer(ctx context.Context, id string) (*volmatch.Volunteer, 
 	return out[0], nil
 }
 
+// VolunteersByID reads the volunteers of ids in one round trip, leaving
+// out the missing ones (the follower reads a page of changes so).
+func (s *Store) VolunteersByID(ctx context.Context, ids []string) (map[string]*volmatch.Volunteer, error) {
+	vs, kept, err := fetch(ctx, s, s.c, ids, s.volKey, s.statsPrep)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*volmatch.Volunteer, len(vs))
+	for i, v := range vs {
+		out[kept[i]] = v
+	}
+	return out, nil
+}
+
 // DeleteVolunteer removes a volunteer and its stats; ENOTFOUND if missing.
 // Assignments and events that name the volunteer stay.
 func (s *Store) DeleteVolunteer(ctx context.Context, id string) error {
