@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,6 +91,13 @@ type volunteerBatcher interface {
 // missing ones.
 type volunteersByID interface {
 	VolunteersByID(ctx context.Context, ids []string) (map[string]*volmatch.Volunteer, error)
+}
+
+// statsHeldReader is a ChangeSource that reads only what a derived change
+// of volunteers changes, their Stats and held slots, in one round trip
+// (store/redis), leaving the missing ones out of stats.
+type statsHeldReader interface {
+	VolunteerStatsHeld(ctx context.Context, ids []string) (map[string]volmatch.VolunteerStats, map[string][]volmatch.HeldSlot, error)
 }
 
 // slimBatcher is a ChangeSource that reads volunteers without what
@@ -596,6 +604,45 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			deleted = append(deleted, c) // deleted since: delete it here
 		}
 	}
+	// A volunteer whose changes in this page are all derived (Stats and
+	// held slots) and whom the feature index holds is not read again: the
+	// index's copy takes the Stats and held slots read for it.
+	var derivedHeld map[string][]volmatch.HeldSlot
+	if sh, ok := f.src.(statsHeldReader); ok && f.features != nil && len(volChanges) > 0 {
+		var ids []string
+		held := make(map[string]*volmatch.Volunteer)
+		full := volChanges[:0:0]
+		for _, c := range volChanges {
+			if v, ok := f.features.Volunteer(c.ID); ok && !textual[ref{c.Kind, c.ID}] {
+				ids = append(ids, c.ID)
+				held[c.ID] = v
+				continue
+			}
+			full = append(full, c)
+		}
+		if len(ids) > 0 {
+			stats, slots, err := sh.VolunteerStatsHeld(ctx, ids)
+			if err != nil {
+				return fmt.Errorf("index: read stats of %d volunteers for changes to %d: %w", len(ids), cs[len(cs)-1].Seq, err)
+			}
+			derivedHeld = slots
+			for _, c := range volChanges {
+				v := held[c.ID]
+				if v == nil {
+					continue
+				}
+				st, ok := stats[c.ID]
+				if !ok {
+					deleted = append(deleted, c) // deleted since: delete it here
+					continue
+				}
+				cp := *v
+				cp.Stats = st
+				vs = append(vs, &cp)
+			}
+		}
+		volChanges = full
+	}
 	if len(volChanges) > 0 {
 		ids := make([]string, len(volChanges))
 		for i, c := range volChanges {
@@ -641,15 +688,22 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		}
 	}
 	if f.features != nil {
-		var held map[string][]volmatch.HeldSlot
-		if len(vs) > 0 {
-			ids := make([]string, len(vs))
-			for i, v := range vs {
-				ids[i] = v.ID
+		var ids []string // the volunteers of vs whose held slots are still to read
+		for _, v := range vs {
+			if _, ok := derivedHeld[v.ID]; !ok {
+				ids = append(ids, v.ID)
 			}
-			var err error
-			if held, err = f.src.HeldSlots(ctx, ids...); err != nil {
+		}
+		held := derivedHeld
+		if len(ids) > 0 {
+			more, err := f.src.HeldSlots(ctx, ids...)
+			if err != nil {
 				return fmt.Errorf("index: read held slots for changes to %d: %w", cs[len(cs)-1].Seq, err)
+			}
+			if held == nil {
+				held = more
+			} else {
+				maps.Copy(held, more)
 			}
 		}
 		for _, v := range vs {

@@ -510,6 +510,28 @@ func (f *Features) Upsert(v *volmatch.Volunteer) {
 	f.upsert(v)
 }
 
+// Volunteer returns the volunteer indexed under id, as it was given to
+// Upsert or Load (or its copy, after Compact); the caller must not change
+// it.
+func (f *Features) Volunteer(id string) (*volmatch.Volunteer, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.all {
+		for _, v := range f.scan {
+			if v != nil && v.ID == id {
+				return v, true
+			}
+		}
+		return nil, false
+	}
+	r, ok := f.byID[id]
+	if !ok {
+		return nil, false
+	}
+	row := f.rows[r]
+	return f.cells[row.cell][row.pos].v, true
+}
+
 // Delete removes the volunteer with the ID; a missing one is ignored.
 func (f *Features) Delete(id string) {
 	f.mu.Lock()

@@ -335,27 +335,71 @@ func (s *Store) HeldSlots(ctx context.Context, volunteers ...string) (map[string
 		return nil, s.err("read held slots", err)
 	}
 	for i, id := range volunteers {
-		h := hs[i].Val()
-		if len(h) == 0 {
-			continue
+		slots, err := heldSlots(id, hs[i].Val())
+		if err != nil {
+			return nil, err
 		}
-		slots := make([]volmatch.HeldSlot, 0, len(h))
-		for aid, v := range h {
-			f := strings.Split(v, "\t")
-			if len(f) != 4 {
-				return nil, fmt.Errorf("redis: held slot %s of %s: %q is not NEED\\tSHIFT\\tSTART\\tEND", aid, id, v)
-			}
-			start, err1 := untkey(f[2])
-			end, err2 := untkey(f[3])
-			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("redis: held slot %s of %s: bad time in %q", aid, id, v)
-			}
-			slots = append(slots, volmatch.HeldSlot{Assignment: aid, Start: start, End: end})
+		if len(slots) > 0 {
+			out[id] = slots
 		}
-		slices.SortFunc(slots, func(a, b volmatch.HeldSlot) int { return strings.Compare(a.Assignment, b.Assignment) })
-		out[id] = slots
 	}
 	return out, nil
+}
+
+// heldSlots decodes the held hash h of volunteer id, in assignment order.
+func heldSlots(id string, h map[string]string) ([]volmatch.HeldSlot, error) {
+	if len(h) == 0 {
+		return nil, nil
+	}
+	slots := make([]volmatch.HeldSlot, 0, len(h))
+	for aid, v := range h {
+		f := strings.Split(v, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("redis: held slot %s of %s: %q is not NEED\\tSHIFT\\tSTART\\tEND", aid, id, v)
+		}
+		start, err1 := untkey(f[2])
+		end, err2 := untkey(f[3])
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("redis: held slot %s of %s: bad time in %q", aid, id, v)
+		}
+		slots = append(slots, volmatch.HeldSlot{Assignment: aid, Start: start, End: end})
+	}
+	slices.SortFunc(slots, func(a, b volmatch.HeldSlot) int { return strings.Compare(a.Assignment, b.Assignment) })
+	return slots, nil
+}
+
+// VolunteerStatsHeld reads, in one round trip, the Stats and the held
+// slots of the volunteers of ids: all that a derived change of a volunteer
+// (volmatch.Change.Derived) changes, so the follower need not read and
+// decode their records. A missing volunteer is left out of stats.
+func (s *Store) VolunteerStatsHeld(ctx context.Context, ids []string) (map[string]volmatch.VolunteerStats, map[string][]volmatch.HeldSlot, error) {
+	p := s.c.TxPipeline()
+	ex := make([]*goredis.IntCmd, len(ids))
+	st := make([]*goredis.MapStringStringCmd, len(ids))
+	hs := make([]*goredis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		ex[i] = p.Exists(ctx, s.volKey(id))
+		st[i] = p.HGetAll(ctx, s.vstKey(id))
+		hs[i] = p.HGetAll(ctx, s.k("held", id))
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, nil, s.err("read volunteer stats", err)
+	}
+	stats := make(map[string]volmatch.VolunteerStats, len(ids))
+	held := make(map[string][]volmatch.HeldSlot, len(ids))
+	for i, id := range ids {
+		if ex[i].Val() == 0 {
+			continue
+		}
+		var err error
+		if stats[id], err = decodeStats(st[i].Val()); err != nil {
+			return nil, nil, err
+		}
+		if held[id], err = heldSlots(id, hs[i].Val()); err != nil {
+			return nil, nil, err
+		}
+	}
+	return stats, held, nil
 }
 
 // untkey reads a time written by tkey.
