@@ -228,10 +228,17 @@ start_redis() {
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save "" \
 		--appendonly yes --appendfsync everysec --logfile "$dir/redis/redis.log" &
 	redis_pid=$!
-	for _ in $(seq 1 100); do
-		redis-cli -p "$port" ping >/dev/null 2>&1 && break
+	local up=""
+	for _ in $(seq 1 600); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && up=1 && break
+		kill -0 "$redis_pid" 2>/dev/null || break
 		sleep 0.1
 	done
+	if [[ -z "$up" ]]; then
+		log "redis-server did not answer on port $port; its log:"
+		tail -n 20 "$dir/redis/redis.log" >&2
+		exit 1
+	fi
 	rurl="redis://127.0.0.1:$port/0"
 	"$srv" import --redis "$rurl" --data "$dir/rdata" "$dir"/export/*.jsonl >&2
 }
