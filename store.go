@@ -190,7 +190,8 @@ type InvitationStore interface {
 	Accept(ctx context.Context, inviteID string, at time.Time) (*Assignment, error)
 	// AcceptChecked is Accept with check run first, in the same atomic
 	// write, on the invitation as stored, its need (nil when gone; shifts
-	// with Filled) and its volunteer (nil when gone; Stats may be left
+	// with Filled as last read, which may lag: the store counts the slots
+	// itself when it reserves) and its volunteer (nil when gone; Stats may be left
 	// zero, which the rules of an accept do not read): an error of check is
 	// returned as it is and nothing is written, and none of the three
 	// records changes between check and the reservation's commit (the

@@ -5,8 +5,8 @@
 #   scripts/loadtest-ab.sh OLD_BINARY NEW_BINARY [ROUNDS]
 #
 # Each round runs scripts/loadtest.sh --bench with OLD_BINARY then with
-# NEW_BINARY as the server (LT_SERVER_BIN; the load generator is always the
-# one built here) and prints their benchmark lines, each prefixed with the
+# NEW_BINARY as the server (LT_SERVER_BIN; the load generator is the
+# one built here unless LT_VMLOAD_BIN names another) and prints their benchmark lines, each prefixed with the
 # time and "old" or "new", and the load average before the run. ROUNDS is 3
 # by default. The LT_* variables of loadtest.sh apply, for example
 #   LT_MODES=redis LT_SCENARIOS=accepts scripts/loadtest-ab.sh /tmp/volmatch-old ./volmatch

@@ -45,9 +45,10 @@
 #                                     redis)
 #   LT_SERVER_BIN=/path/to/volmatch   serve (and prepare the data) with this
 #                                     binary, e.g. an older build for a
-#                                     before/after comparison; the load
-#                                     generator (vmload) is always the one
-#                                     built here
+#                                     before/after comparison
+#   LT_VMLOAD_BIN=/path/to/vmload     the load generator to run (default:
+#                                     the one built here), e.g. an older
+#                                     build to compare generators
 #
 # Benchmark lines (for cmd/benchreport); C is the CPU time of the server
 # (and, in Redis mode, redis-server) per measured request:
@@ -178,6 +179,10 @@ run_load() {
 log "building volmatch and vmload; machine: $(nproc) cores, load average $(loadavg)"
 go build -o "$bin" ./cmd/volmatch
 go build -o "$vmload" ./cmd/vmload
+if [[ -n "${LT_VMLOAD_BIN:-}" ]]; then
+	vmload=$(realpath "$LT_VMLOAD_BIN")
+	log "load generator: $vmload"
+fi
 if [[ "$srv" != "$bin" ]]; then log "serving with $srv"; fi
 log "the load generator shares this machine's $(nproc) cores with the server (and redis-server)"
 

@@ -207,6 +207,16 @@ func runLoad(ctx context.Context, o loadOptions, logw io.Writer) (*loadReport, e
 	}
 	c := newLoadClient(o)
 	defer c.http.CloseIdleConnections()
+	// The measured requests: each client on its own connection (wire).
+	wires := make([]*wire, o.Clients)
+	for i := range wires {
+		w, err := newWire(c.base, c.token)
+		if err != nil {
+			return nil, err
+		}
+		wires[i] = w
+		defer w.close()
+	}
 	var next func(ctx context.Context, client int) (int, error)
 	var exhausted atomic.Bool
 	switch o.Scenario {
@@ -217,9 +227,9 @@ func runLoad(ctx context.Context, o loadOptions, logw io.Writer) (*loadReport, e
 		}
 		fmt.Fprintf(logw, "load: matches over %d needs, k=%d\n", len(needs), o.K)
 		var seq atomic.Uint64
-		next = func(ctx context.Context, _ int) (int, error) {
+		next = func(ctx context.Context, client int) (int, error) {
 			n := needs[int(seq.Add(1)-1)%len(needs)]
-			return c.do(ctx, http.MethodGet, "/v1/needs/"+url.PathEscape(n)+"/matches?k="+fmt.Sprint(o.K), nil, nil)
+			return wires[client].do(ctx, http.MethodGet, "/v1/needs/"+url.PathEscape(n)+"/matches?k="+fmt.Sprint(o.K))
 		}
 	case "accepts":
 		invs, err := prepareInvites(ctx, c, o, logw)
@@ -227,13 +237,13 @@ func runLoad(ctx context.Context, o loadOptions, logw io.Writer) (*loadReport, e
 			return nil, err
 		}
 		var seq atomic.Int64
-		next = func(ctx context.Context, _ int) (int, error) {
+		next = func(ctx context.Context, client int) (int, error) {
 			i := int(seq.Add(1) - 1)
 			if i >= len(invs) {
 				exhausted.Store(true)
 				return 0, errExhausted
 			}
-			return c.do(ctx, http.MethodPost, "/v1/invites/"+url.PathEscape(invs[i])+"/accept", nil, nil)
+			return wires[client].do(ctx, http.MethodPost, "/v1/invites/"+url.PathEscape(invs[i])+"/accept")
 		}
 	default:
 		return nil, fmt.Errorf("load: --scenario must be matches or accepts, got %q", o.Scenario)

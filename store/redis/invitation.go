@@ -228,8 +228,8 @@ func (s *Store) Accept(ctx context.Context, inviteID string, at time.Time) (*vol
 // they are read again and check runs again.
 //
 // An accept usually takes one round trip: when this replica holds the
-// invitation (it sent it, sent), its need (needCache) and its volunteer
-// (read for an earlier accept, vols), check runs on those and the
+// invitation (it sent it: Store.sent), its need (needCache) and its
+// volunteer (read for an earlier accept: Store.vols), check runs on those and the
 // reservation script is the only call (acceptCached). Otherwise, and
 // whenever check refuses or the script finds one of them changed, the
 // three are read in one round trip first (acceptView), each decoded once.
@@ -249,7 +249,6 @@ func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time
 		}
 		view, err := s.acceptView(ctx, inviteID, check != nil)
 		if err != nil {
-			s.sent.drop(inviteID)
 			return nil, err
 		}
 		inv := view.inv
@@ -265,7 +264,6 @@ func (s *Store) AcceptChecked(ctx context.Context, inviteID string, at time.Time
 			}
 		}
 		if inv.Status != volmatch.InviteSent {
-			s.sent.drop(inviteID)
 			return nil, volmatch.Reasonf(volmatch.ECONFLICT, volmatch.ReasonAnswered, "invitation %s is %s", inv.ID, inv.Status)
 		}
 		return []reservation{acceptReservation(inv, view.invRaw, volRaw, view.need, at, false)}, nil

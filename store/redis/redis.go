@@ -75,8 +75,9 @@ type Store struct {
 }
 
 // The sizes of a generation of Store.sent and Store.vols (recent): at
-// most twice as many entries are kept, some 100 MB for the invitations
-// and 60 MB for the volunteers at the most.
+// most twice as many entries are kept, about 110 MB of invitations and
+// 85 MB of volunteers when full (measured on generated records: 840 and
+// 2,600 bytes an entry, JSON and decoded).
 const (
 	recentInvitations = 1 << 16
 	recentVolunteers  = 1 << 14
