@@ -351,6 +351,12 @@ func (t *Text) Bulk(ctx context.Context, vs []*volmatch.Volunteer, ns []*volmatc
 	var err error
 feed:
 	for _, c := range chunks {
+		// A context already ended stops the feed before the next chunk
+		// (select picks among ready cases at random, so a waiting worker
+		// could otherwise take every chunk of a cancelled call).
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		select {
 		case err = <-errc:
 			break feed
