@@ -610,12 +610,12 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 	var derivedHeld map[string][]volmatch.HeldSlot
 	if sh, ok := f.src.(statsHeldReader); ok && f.features != nil && len(volChanges) > 0 {
 		var ids []string
-		held := make(map[string]*volmatch.Volunteer)
+		indexed := make(map[string]*volmatch.Volunteer) // the index's copy of each
 		full := volChanges[:0:0]
 		for _, c := range volChanges {
 			if v, ok := f.features.Volunteer(c.ID); ok && !textual[ref{c.Kind, c.ID}] {
 				ids = append(ids, c.ID)
-				held[c.ID] = v
+				indexed[c.ID] = v
 				continue
 			}
 			full = append(full, c)
@@ -627,7 +627,7 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			}
 			derivedHeld = slots
 			for _, c := range volChanges {
-				v := held[c.ID]
+				v := indexed[c.ID]
 				if v == nil {
 					continue
 				}

@@ -256,6 +256,32 @@ func (s *Server) Restart() {
 	s.t.Fatalf("redistest: restart redis-server on port %d: %v", s.Port, err)
 }
 
+// Calls returns how many times the server has run each of the commands
+// named (lower case, as INFO commandstats names them: "get", "evalsha"),
+// summed; those called from scripts count too. A test counts what reached
+// the server by the difference of two calls.
+func (s *Server) Calls(cmds ...string) int {
+	s.t.Helper()
+	info, err := command(s.Addr(), "INFO commandstats")
+	if err != nil {
+		s.t.Fatalf("redistest: INFO commandstats on port %d: %v", s.Port, err)
+	}
+	n := 0
+	for _, cmd := range cmds {
+		_, rest, ok := strings.Cut(info, "cmdstat_"+cmd+":calls=")
+		if !ok {
+			continue // never called
+		}
+		end := strings.IndexByte(rest, ',')
+		c, err := strconv.Atoi(rest[:max(end, 0)])
+		if err != nil {
+			s.t.Fatalf("redistest: INFO commandstats: cannot read the calls of %s in %q", cmd, rest)
+		}
+		n += c
+	}
+	return n
+}
+
 // ping sends PING and waits for +PONG (a loading server answers -LOADING).
 func ping(addr string) error {
 	line, err := command(addr, "PING")
