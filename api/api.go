@@ -127,7 +127,16 @@ func New(eng *engine.Engine, o Options) *Server {
 		Name: "volmatch_batch_cancelled_total",
 		Help: "Batch assignments stopped before writing because the client went away or the deadline passed.",
 	})
-	o.Registry.MustRegister(s.cancelled)
+	o.Registry.MustRegister(s.cancelled, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "volmatch_notifier_caught_up_timestamp_seconds",
+		Help: "When the notifier last began a read of the event log that reached its end (Unix seconds; 0 before the first): every earlier event's notifications are stored.",
+	}, func() float64 {
+		t := eng.NotifierCaughtUp()
+		if t.IsZero() {
+			return 0
+		}
+		return float64(t.UnixNano()) / 1e9
+	}))
 	s.router = gin.New()
 	s.router.HandleMethodNotAllowed = true
 	s.router.ContextWithFallback = true

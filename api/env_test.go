@@ -29,6 +29,7 @@ type env struct {
 	st     *bolt.Store
 	srv    *httptest.Server
 	api    *api.Server
+	eng    *engine.Engine
 	logs   *testlog.Buffer
 	tokens map[string]string // admin, sw1 (org1), sw2 (org2), vol1 (v1), vol2 (v2), planner
 }
@@ -101,8 +102,9 @@ func newEnvWith(t *testing.T, o api.Options, wrap func(*bolt.Store) volmatch.Sto
 	if wrap != nil {
 		es = wrap(st)
 	}
-	e.api = api.New(startEngine(t, es, openText(t), engine.Options{Now: o.Now, Logger: o.Logger,
-		Certificates: engine.CertificateOptions{Key: certKey}}), o)
+	e.eng = startEngine(t, es, openText(t), engine.Options{Now: o.Now, Logger: o.Logger,
+		Certificates: engine.CertificateOptions{Key: certKey}})
+	e.api = api.New(e.eng, o)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
 	e.tokens = createTokens(t, st, map[string]volmatch.Token{

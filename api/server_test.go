@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -207,7 +208,15 @@ func TestMetricsAndHealth(t *testing.T) {
 		t.Fatalf("readyz = %+v", st)
 	}
 	_, b := e.do("", "GET", "/metrics", nil, nil)
+	if !strings.Contains(string(b), "\nvolmatch_notifier_caught_up_timestamp_seconds 0\n") {
+		t.Errorf("metrics lack the notifier's caught-up time at 0 before its first pass")
+	}
+	if _, err := e.eng.Notify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, b = e.do("", "GET", "/metrics", nil, nil)
 	for _, want := range []string{
+		fmt.Sprintf("\nvolmatch_notifier_caught_up_timestamp_seconds %g\n", float64(t0.Unix())),
 		`volmatch_http_requests_total{method="POST",route="/v1/needs",status="201"} 1`,
 		`volmatch_matches_served_total 3`,
 		`volmatch_http_request_duration_seconds_bucket{method="GET",route="/v1/needs/:id/matches"`,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"volmatch"
@@ -55,6 +56,9 @@ type notifier struct {
 	mu     sync.Mutex // serialises Notify
 	loaded bool
 	cursor uint64
+	// caughtUp is when (UnixNano, engine clock) the read that found the
+	// end of the log began (NotifierCaughtUp); 0 before the first.
+	caughtUp atomic.Int64
 	held   map[string]heldShift // assignment ID -> the shift it holds
 	done   map[string]bool      // reminder IDs computed by this process
 
@@ -86,11 +90,13 @@ func (e *Engine) Notify(ctx context.Context) (int, error) {
 	}
 	count := 0
 	for {
+		readAt := e.now()
 		evs, through, err := e.store.EventsOf(ctx, n.cursor, notifyBatch, noticeTypes...)
 		if err != nil {
 			return count, fmt.Errorf("notify: read events: %w", err)
 		}
 		if through <= n.cursor {
+			n.caughtUp.Store(readAt.UnixNano())
 			break
 		}
 		c := &noteCtx{e: e, prefs: map[string]*volmatch.NotifyPrefs{}, needs: map[string]*volmatch.Need{}}
@@ -109,6 +115,7 @@ func (e *Engine) Notify(ctx context.Context) (int, error) {
 		n.cursor = through
 		count += len(notes)
 		if len(evs) < notifyBatch {
+			n.caughtUp.Store(readAt.UnixNano())
 			break
 		}
 	}
@@ -117,6 +124,20 @@ func (e *Engine) Notify(ctx context.Context) (int, error) {
 		return count, err
 	}
 	return count + rs, nil
+}
+
+// NotifierCaughtUp returns when the notifier last began a read of the
+// event log that reached its end (by the engine's clock): the notifications
+// of every event written before then are stored. It is zero until the first
+// such read. Operators watch its age (the metric
+// volmatch_notifier_caught_up_timestamp_seconds); a load test waits on it
+// so that a run does not also carry the notices of its own setup.
+func (e *Engine) NotifierCaughtUp() time.Time {
+	ns := e.notify.caughtUp.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // RunNotifier calls Notify every interval until ctx is done, logging

@@ -412,3 +412,36 @@ func TestNotifyHorizon(t *testing.T) {
 		t.Errorf("inbox = %v, want only the 2-hour reminder", got)
 	}
 }
+
+// TestNotifierCaughtUp: the notifier's caught-up time is zero before its
+// first pass, the clock of the pass's last read after it, and does not
+// move while events wait unread.
+func TestNotifierCaughtUp(t *testing.T) {
+	ctx := context.Background()
+	c := &movingClock{t: fixture.Base.Add(8 * time.Hour)}
+	e, _ := notifyEngine(t, nil, c, engine.Options{}, fixture.Volunteers(3)...)
+	if got := e.NotifierCaughtUp(); !got.IsZero() {
+		t.Fatalf("NotifierCaughtUp before any pass = %v, want zero", got)
+	}
+	t0 := c.Now()
+	mustNotify(t, e)
+	if got := e.NotifierCaughtUp(); !got.Equal(t0) {
+		t.Fatalf("NotifierCaughtUp after a pass at %v = %v", t0, got)
+	}
+	c.Add(time.Hour)
+	s1 := fixture.Base.Add(33 * time.Hour)
+	_, err := e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", s1, 3*time.Hour, 3))))
+	mustDo(t, "PostNeed", err)
+	_, err = e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000", "V001", "V002"}})
+	mustDo(t, "Invite", err)
+	if got := e.NotifierCaughtUp(); !got.Equal(t0) {
+		t.Fatalf("NotifierCaughtUp with unread invitations = %v, want %v (the last pass)", got, t0)
+	}
+	t1 := c.Now()
+	if got := mustNotify(t, e); got != 3 {
+		t.Fatalf("Notify = %d, want 3", got)
+	}
+	if got := e.NotifierCaughtUp(); !got.Equal(t1) {
+		t.Fatalf("NotifierCaughtUp after the second pass = %v, want %v", got, t1)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -232,7 +234,11 @@ func runLoad(ctx context.Context, o loadOptions, logw io.Writer) (*loadReport, e
 			return wires[client].do(ctx, http.MethodGet, "/v1/needs/"+url.PathEscape(n)+"/matches?k="+fmt.Sprint(o.K))
 		}
 	case "accepts":
+		sent := time.Now()
 		invs, err := prepareInvites(ctx, c, o, logw)
+		if err == nil {
+			err = waitNotifier(ctx, c, sent, o.NotifierWait, logw)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -510,6 +516,72 @@ func prepareInvites(ctx context.Context, c *loadClient, o loadOptions, logw io.W
 	}
 	fmt.Fprintf(logw, "load: %d invitations sent in %.1f s\n", total, time.Since(start).Seconds())
 	return ids, nil
+}
+
+// notifierGauge is the server's metric of when its notifier last read the
+// event log to its end (engine.NotifierCaughtUp).
+const notifierGauge = "volmatch_notifier_caught_up_timestamp_seconds"
+
+// waitNotifier waits, up to limit, until the server's notifier has read the
+// event log to its end at or after since: the setup's invitations each give
+// their volunteer a notice, and a run that began before the notifier had
+// stored them would measure that backlog along with the accepts. A server
+// without the gauge (a build before it) is not waited for; a limit of 0
+// waits for none.
+func waitNotifier(ctx context.Context, c *loadClient, since time.Time, limit time.Duration, logw io.Writer) error {
+	if limit <= 0 {
+		return nil
+	}
+	start := time.Now()
+	for {
+		at, ok, err := c.gauge(ctx, notifierGauge)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			fmt.Fprintf(logw, "load: the server has no %s; not waiting for its notifier\n", notifierGauge)
+			return nil
+		case at >= float64(since.UnixNano())/1e9:
+			fmt.Fprintf(logw, "load: the notifier caught up with the invitations %.1f s after they were sent\n", time.Since(start).Seconds())
+			return nil
+		case time.Since(start) > limit:
+			return fmt.Errorf("load: the server's notifier did not catch up with the invitations within %s", limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// gauge reads metric name's value from the server's /metrics; ok is false
+// when the server does not report it.
+func (c *loadClient) gauge(ctx context.Context, name string) (v float64, ok bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/metrics", nil)
+	if err != nil {
+		return 0, false, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, false, fmt.Errorf("load: GET /metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, false, fmt.Errorf("load: GET /metrics: status %d", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if rest, found := strings.CutPrefix(sc.Text(), name+" "); found {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				return 0, false, fmt.Errorf("load: /metrics: %s: %w", name, err)
+			}
+			return v, true, nil
+		}
+	}
+	return 0, false, sc.Err()
 }
 
 // loadVolunteers returns up to want volunteer IDs in ID order.

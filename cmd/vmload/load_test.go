@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -119,10 +122,15 @@ func TestLoad(t *testing.T) {
 
 	t.Run("accepts", func(t *testing.T) {
 		const invites = 250
-		o := loadOptions{URL: url, Token: admin, Clients: 4, Duration: time.Minute, Scenario: "accepts", Invites: invites}
-		rep, err := runLoad(ctx, o, io.Discard)
+		o := loadOptions{URL: url, Token: admin, Clients: 4, Duration: time.Minute, Scenario: "accepts", Invites: invites,
+			NotifierWait: time.Minute}
+		var logs bytes.Buffer
+		rep, err := runLoad(ctx, o, &logs)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.Contains(logs.String(), "load: the notifier caught up with the invitations") {
+			t.Errorf("the setup did not wait for the server's notifier:\n%s", logs.String())
 		}
 		if !rep.Exhausted || rep.Requests != invites || rep.OK != invites {
 			t.Fatalf("accepts: exhausted %v, %d requests, %d ok, errors %v; want all %d accepted",
@@ -203,5 +211,43 @@ func TestRun(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "--scenario") {
 		t.Errorf("run(--help) = %d, stdout %q; want 0 and the flags", code, stdout.String())
+	}
+}
+
+// TestWaitNotifier: the wait ends once the server's gauge reaches the time
+// the invitations were sent, fails when it never does within the limit,
+// and is skipped for a server without the gauge.
+func TestWaitNotifier(t *testing.T) {
+	ctx := context.Background()
+	since := time.Now()
+	var gauge atomic.Value // the /metrics body
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, gauge.Load().(string))
+	}))
+	defer srv.Close()
+	c := newLoadClient(loadOptions{URL: srv.URL, Clients: 1})
+	line := func(at time.Time) string {
+		return fmt.Sprintf("# HELP x\nvolmatch_notifier_caught_up_timestamp_seconds_other 9e9\n%s %g\n", notifierGauge, float64(at.UnixNano())/1e9)
+	}
+
+	gauge.Store(line(since.Add(-time.Minute)))
+	if err := waitNotifier(ctx, c, since, 500*time.Millisecond, io.Discard); err == nil {
+		t.Error("waitNotifier on a notifier a minute behind = nil, want an error once the limit passes")
+	}
+
+	gauge.Store(line(since.Add(-time.Minute)))
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		gauge.Store(line(since.Add(time.Second)))
+	}()
+	var logs bytes.Buffer
+	if err := waitNotifier(ctx, c, since, time.Minute, &logs); err != nil || !strings.Contains(logs.String(), "caught up") {
+		t.Errorf("waitNotifier on a notifier that catches up = %v, log %q", err, logs.String())
+	}
+
+	gauge.Store("# an older server\nvolmatch_http_requests_total 1\n")
+	logs.Reset()
+	if err := waitNotifier(ctx, c, since, time.Minute, &logs); err != nil || !strings.Contains(logs.String(), "not waiting") {
+		t.Errorf("waitNotifier on a server without the gauge = %v, log %q; want nil and a note", err, logs.String())
 	}
 }

@@ -47,6 +47,9 @@ type loadOptions struct {
 	// Invites is the pool of invitations the accepts scenario prepares; the
 	// run ends early when it is used up.
 	Invites int
+	// NotifierWait bounds the wait, after the accepts setup, for the
+	// server's notifier to catch up with the invitations (0: no wait).
+	NotifierWait time.Duration
 	// Bench, when set, also prints one line in Go benchmark format under
 	// this name (for scripts/bench.sh and cmd/benchreport).
 	Bench string
@@ -75,8 +78,10 @@ Scenarios:
            copied from an open one, with shifts on separate days holding
            10,000 slots each, and sends --invites invitations to distinct
            volunteers per shift; the clients then accept them, each exactly
-           once. The run ends early when the invitations are used up. The
-           token must be admin.
+           once. Before the warmup it waits until the server's notifier has
+           stored the invitations' notices (--notifier-wait), so the run
+           does not also measure that backlog. The run ends early when the
+           invitations are used up. The token must be admin.
 
 The server's per-token rate limit applies: start it with --rate -1 to measure
 the server itself. The load generator competes with the server for the CPU
@@ -113,6 +118,7 @@ when both run on one machine; say so with the figures.`,
 	f.StringSliceVar(&o.Needs, "need", nil, "matches: need IDs to ask for (default: the open needs)")
 	f.IntVar(&o.MaxNeeds, "max-needs", 1000, "matches: at most this many open needs are cycled through")
 	f.IntVar(&o.Invites, "invites", 100000, "accepts: invitations prepared before the run")
+	f.DurationVar(&o.NotifierWait, "notifier-wait", 5*time.Minute, "accepts: wait up to this long after the setup for the server's notifier to store the invitations' notices (0: do not wait)")
 	f.StringVar(&o.Bench, "bench", "", "also print a Go benchmark line under this name (e.g. HTTP/matches)")
 	f.IntSliceVar(&o.CPUPids, "cpu-pid", nil, "report the CPU time these processes use per measured request (Linux /proc; repeatable)")
 	return cmd
