@@ -234,10 +234,9 @@ func runLoad(ctx context.Context, o loadOptions, logw io.Writer) (*loadReport, e
 			return wires[client].do(ctx, http.MethodGet, "/v1/needs/"+url.PathEscape(n)+"/matches?k="+fmt.Sprint(o.K))
 		}
 	case "accepts":
-		sent := time.Now()
 		invs, err := prepareInvites(ctx, c, o, logw)
-		if err == nil {
-			err = waitNotifier(ctx, c, sent, o.NotifierWait, logw)
+		if err == nil { // every invitation's event is written by now
+			err = waitNotifier(ctx, c, time.Now(), o.NotifierWait, logw)
 		}
 		if err != nil {
 			return nil, err
@@ -522,8 +521,9 @@ func prepareInvites(ctx context.Context, c *loadClient, o loadOptions, logw io.W
 // event log to its end (engine.NotifierCaughtUp).
 const notifierGauge = "volmatch_notifier_caught_up_timestamp_seconds"
 
-// waitNotifier waits, up to limit, until the server's notifier has read the
-// event log to its end at or after since: the setup's invitations each give
+// waitNotifier waits, up to limit, until the server's notifier has begun a
+// read of the event log that reached its end at or after since (a time
+// after the last invitation was answered): the setup's invitations each give
 // their volunteer a notice, and a run that began before the notifier had
 // stored them would measure that backlog along with the accepts. A server
 // without the gauge (a build before it) is not waited for; a limit of 0
@@ -542,7 +542,7 @@ func waitNotifier(ctx context.Context, c *loadClient, since time.Time, limit tim
 			fmt.Fprintf(logw, "load: the server has no %s; not waiting for its notifier\n", notifierGauge)
 			return nil
 		case at >= float64(since.UnixNano())/1e9:
-			fmt.Fprintf(logw, "load: the notifier caught up with the invitations %.1f s after they were sent\n", time.Since(start).Seconds())
+			fmt.Fprintf(logw, "load: the notifier caught up with the invitations %.1f s after the last was sent\n", time.Since(start).Seconds())
 			return nil
 		case time.Since(start) > limit:
 			return fmt.Errorf("load: the server's notifier did not catch up with the invitations within %s", limit)
