@@ -17,7 +17,7 @@ calls=0
 for _ in $(seq 1 1200); do
 	pid=$(pgrep -n -x redis-server || true)
 	port=""
-	[[ -n "$pid" ]] && port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -1 | cut -d: -f2)
+	[[ -n "$pid" ]] && port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -1 | cut -d: -f2 || true)
 	if [[ -n "$port" ]]; then
 		calls=$(redis-cli -p "$port" INFO commandstats 2>/dev/null | grep -o 'cmdstat_hdel:calls=[0-9]*' | cut -d= -f2 || true)
 		[[ -n "$calls" && "$calls" -gt 20000 ]] && break
