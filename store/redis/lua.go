@@ -270,7 +270,8 @@ end
 // a Seq above ARGV[1] from the type streams (indexEventSrc). It answers
 // the Seq the index starts from (KEYS[5], 0 for none) and the newest Seq;
 // then, when the index covers everything above ARGV[1], the ID and JSON of
-// each event found, in Seq order.
+// each event found, in Seq order. The events are read from the event stream
+// by runs of consecutive Seqs, one XRANGE per run.
 const eventsIndexedSrc = `
 local after, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local from = tonumber(redis.call('GET', KEYS[5]) or '0')
@@ -284,15 +285,20 @@ for i = 3, #ARGV do
   for _, x in ipairs(es) do seqs[#seqs+1] = tonumber(string.match(x[1], '^(%d+)')) end
 end
 table.sort(seqs)
-for j = 1, math.min(#seqs, limit) do
-  local id = seqs[j] .. '-0'
-  local e = redis.call('XRANGE', KEYS[2], id, id)
-  if e[1] then
-    local f, v = e[1][2], ''
+local n = math.min(#seqs, limit)
+local j = 1
+while j <= n do
+  -- a run of consecutive Seqs (a burst of accepts, say) is one XRANGE
+  local r = j
+  while r < n and seqs[r+1] == seqs[r] + 1 do r = r + 1 end
+  local es = redis.call('XRANGE', KEYS[2], seqs[j] .. '-0', seqs[r] .. '-0')
+  for _, e in ipairs(es) do
+    local f, v = e[2], ''
     for k = 1, #f, 2 do if f[k] == 'e' then v = f[k+1] end end
-    out[#out+1] = id
+    out[#out+1] = e[1]
     out[#out+1] = v
   end
+  j = r + 1
 end
 return out
 `
