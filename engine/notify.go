@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -59,8 +60,9 @@ type notifier struct {
 	// caughtUp is when (UnixNano, engine clock) the read that found the
 	// end of the log began (NotifierCaughtUp); 0 before the first.
 	caughtUp atomic.Int64
-	held   map[string]heldShift // assignment ID -> the shift it holds
-	done   map[string]bool      // reminder IDs computed by this process
+	held     map[string]heldShift // assignment ID -> the shift it holds
+	due      dueHeap              // when to look at each held shift again
+	done     map[string]bool      // reminder IDs computed by this process
 
 	subMu sync.Mutex
 	subs  map[string]map[*subscriber]struct{} // volunteer -> subscribers
@@ -73,6 +75,49 @@ type heldShift struct {
 }
 
 type subscriber struct{ ch chan *volmatch.Notification }
+
+// dueShift is a time at which the notifier looks at held shift id again:
+// its 24-hour reminder's, its 2-hour reminder's or its start (when it stops
+// being held); the zero time is the next pass.
+type dueShift struct {
+	at time.Time
+	id string
+}
+
+// dueHeap is a min-heap of dueShifts by time (container/heap), so that a
+// pass looks only at the shifts whose time has come, not at every one
+// held.
+type dueHeap []dueShift
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueShift)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// hold records that assignment id holds shift h, looked at on the next
+// pass.
+func (n *notifier) hold(id string, h heldShift) {
+	n.held[id] = h
+	heap.Push(&n.due, dueShift{id: id})
+}
+
+// nextLook is when a held shift is next to be looked at after now: the
+// first of its 24-hour reminder's time, its 2-hour reminder's and its start
+// that is after now; false when it has begun.
+func nextLook(h heldShift, now time.Time) (time.Time, bool) {
+	for _, at := range []time.Time{h.start.Add(-Remind24h), h.start.Add(-Remind2h), h.start} {
+		if now.Before(at) {
+			return at, true
+		}
+	}
+	return time.Time{}, false
+}
 
 // Notify runs the notifier once: it reads the event log from where it
 // stopped and stores the notifications the events give, then those of the
@@ -165,7 +210,7 @@ func (e *Engine) loadNotifier(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("notify: cursor: %w", err)
 	}
-	n.held, n.done = map[string]heldShift{}, map[string]bool{}
+	n.held, n.done, n.due = map[string]heldShift{}, map[string]bool{}, nil
 	now := e.now()
 	f := volmatch.AssignmentFilter{Status: volmatch.AssignReserved, ListOptions: volmatch.ListOptions{Limit: 1000}}
 	for {
@@ -175,7 +220,7 @@ func (e *Engine) loadNotifier(ctx context.Context) error {
 		}
 		for _, a := range as {
 			if a.Start.After(now) {
-				n.held[a.ID] = heldShift{volunteer: a.Volunteer, need: a.Need, shift: a.Shift, start: a.Start, end: a.End, created: a.CreatedAt}
+				n.hold(a.ID, heldShift{volunteer: a.Volunteer, need: a.Need, shift: a.Shift, start: a.Start, end: a.End, created: a.CreatedAt})
 			}
 		}
 		if next == "" {
@@ -277,8 +322,8 @@ func (c *noteCtx) fromEvent(ctx context.Context, ev volmatch.Event, stale bool) 
 		return one(volmatch.NoticeInvite)
 	case volmatch.EventInviteAccepted:
 		if ev.Assignment != "" && ev.ShiftStart.After(c.e.now()) {
-			held[ev.Assignment] = heldShift{volunteer: ev.Volunteer, need: ev.Need, shift: ev.Shift,
-				start: ev.ShiftStart, end: ev.ShiftEnd, created: ev.At}
+			c.e.notify.hold(ev.Assignment, heldShift{volunteer: ev.Volunteer, need: ev.Need, shift: ev.Shift,
+				start: ev.ShiftStart, end: ev.ShiftEnd, created: ev.At})
 		}
 		// An approval: the organisation accepted a sign-up request (a
 		// sign-up without approval has no invitation, and the volunteer
@@ -377,16 +422,42 @@ func (c *noteCtx) toNeed(ctx context.Context, ev volmatch.Event, k volmatch.Noti
 // one from 24 to 2 hours before the start, the 2-hour one from 2 hours
 // before to the start, each only when the assignment was made before its
 // time (an accept 10 hours ahead gets no 24-hour reminder) and still holds
-// its open need's slot.
+// its open need's slot. It looks only at the held shifts whose time has
+// come (n.due), and sets when to look at each again: at its next time, or
+// on the next pass when this one failed.
 func (e *Engine) reminders(ctx context.Context) (int, error) {
 	n := &e.notify
 	now := e.now()
-	c := &noteCtx{e: e, prefs: map[string]*volmatch.NotifyPrefs{}, needs: map[string]*volmatch.Need{}}
-	ids := make([]string, 0, len(n.held))
-	for id := range n.held {
-		ids = append(ids, id)
+	var ids []string
+	for len(n.due) > 0 && !now.Before(n.due[0].at) {
+		d := heap.Pop(&n.due).(dueShift)
+		if _, ok := n.held[d.id]; ok {
+			ids = append(ids, d.id)
+		}
 	}
 	slices.Sort(ids) // a stable order: the same run gives the same writes
+	ids = slices.Compact(ids)
+	count, err := e.remind(ctx, ids, now)
+	for _, id := range ids {
+		h, ok := n.held[id]
+		switch {
+		case !ok:
+		case err != nil:
+			heap.Push(&n.due, dueShift{id: id})
+		default:
+			if at, ok := nextLook(h, now); ok {
+				heap.Push(&n.due, dueShift{at: at, id: id})
+			}
+		}
+	}
+	return count, err
+}
+
+// remind stores the reminders due at now of the held shifts ids (see
+// reminders).
+func (e *Engine) remind(ctx context.Context, ids []string, now time.Time) (int, error) {
+	n := &e.notify
+	c := &noteCtx{e: e, prefs: map[string]*volmatch.NotifyPrefs{}, needs: map[string]*volmatch.Need{}}
 	var notes []*volmatch.Notification
 	for _, id := range ids {
 		h := n.held[id]

@@ -445,3 +445,50 @@ func TestNotifierCaughtUp(t *testing.T) {
 		t.Fatalf("NotifierCaughtUp after the second pass = %v, want %v", got, t1)
 	}
 }
+
+// failingNotes is the bbolt store whose AddNotifications fails while armed.
+type failingNotes struct {
+	*bolt.Store
+	armed bool
+}
+
+func (f *failingNotes) AddNotifications(ctx context.Context, cursor uint64, ns []*volmatch.Notification) ([]*volmatch.Notification, error) {
+	if f.armed {
+		return nil, fmt.Errorf("injected: the store is away")
+	}
+	return f.Store.AddNotifications(ctx, cursor, ns)
+}
+
+// TestRemindersAfterFailure: a reminder whose write failed is written by the
+// next pass, not left for the shift's next reminder time (the notifier
+// looks only at the held shifts whose time has come).
+func TestRemindersAfterFailure(t *testing.T) {
+	ctx := context.Background()
+	start := fixture.Base.Add(33 * time.Hour)
+	c := &movingClock{t: start.Add(-30 * time.Hour)}
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "volmatch.db"), bolt.Options{NoSync: true, Now: c.Now})
+	mustDo(t, "Open", err)
+	t.Cleanup(func() { st.Close() })
+	mustDo(t, "PutVolunteers", st.PutVolunteers(ctx, fixture.Volunteers(1)))
+	fs := &failingNotes{Store: st}
+	e := engine.New(fs, nil, taxonomy.Load(), engine.Options{Now: c.Now})
+	mustDo(t, "Start", e.Start(ctx))
+	_, err = e.PostNeed(ctx, sw1, fixture.Need("N1", fixture.Org(""), fixture.Shifts(fixture.Shift("s1", start, 3*time.Hour, 1))))
+	mustDo(t, "PostNeed", err)
+	invs, err := e.Invite(ctx, sw1, "N1", engine.InviteRequest{Shift: "s1", Volunteers: []string{"V000"}})
+	mustDo(t, "Invite", err)
+	_, err = e.Accept(ctx, volunteerToken("V000"), invs[0].ID)
+	mustDo(t, "Accept", err)
+	mustNotify(t, e)
+
+	c.Set(start.Add(-23 * time.Hour))
+	fs.armed = true
+	if _, err := e.Notify(ctx); err == nil {
+		t.Fatal("Notify with the store away = nil error")
+	}
+	fs.armed = false
+	mustNotify(t, e)
+	if got, _ := inbox(t, e, "V000"); !slices.Equal(got, []string{"reminder_24h:s1", "invite:s1"}) {
+		t.Fatalf("inbox after the failed pass and the next = %v, want the 24-hour reminder", got)
+	}
+}

@@ -251,3 +251,19 @@ func TestWaitNotifier(t *testing.T) {
 		t.Errorf("waitNotifier on a server without the gauge = %v, log %q; want nil and a note", err, logs.String())
 	}
 }
+
+// TestSettle: the settle command runs with its output in the log, and a
+// failing one fails the run.
+func TestSettle(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	if err := settle(ctx, "", &logs); err != nil || logs.Len() != 0 {
+		t.Errorf("settle with no command = %v, log %q; want nil and nothing", err, logs.String())
+	}
+	if err := settle(ctx, "echo rewrite-done", &logs); err != nil || !strings.Contains(logs.String(), "rewrite-done\n") || !strings.Contains(logs.String(), "load: settled in") {
+		t.Errorf("settle(echo) = %v, log %q", err, logs.String())
+	}
+	if err := settle(ctx, "exit 3", io.Discard); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("settle(exit 3) = %v, want the exit status", err)
+	}
+}

@@ -50,6 +50,9 @@ type loadOptions struct {
 	// NotifierWait bounds the wait, after the accepts setup, for the
 	// server's notifier to catch up with the invitations (0: no wait).
 	NotifierWait time.Duration
+	// Settle is a shell command run after the setup, before the warmup,
+	// which must exit 0 (settle).
+	Settle string
 	// Bench, when set, also prints one line in Go benchmark format under
 	// this name (for scripts/bench.sh and cmd/benchreport).
 	Bench string
@@ -119,6 +122,7 @@ when both run on one machine; say so with the figures.`,
 	f.IntVar(&o.MaxNeeds, "max-needs", 1000, "matches: at most this many open needs are cycled through")
 	f.IntVar(&o.Invites, "invites", 100000, "accepts: invitations prepared before the run")
 	f.DurationVar(&o.NotifierWait, "notifier-wait", 5*time.Minute, "accepts: wait up to this long after the setup for the server's notifier to store the invitations' notices (0: do not wait)")
+	f.StringVar(&o.Settle, "settle", "", "a shell command to run after the setup and before the warmup, which must exit 0 (e.g. a wait for the store's background work the setup began)")
 	f.StringVar(&o.Bench, "bench", "", "also print a Go benchmark line under this name (e.g. HTTP/matches)")
 	f.IntSliceVar(&o.CPUPids, "cpu-pid", nil, "report the CPU time these processes use per measured request (Linux /proc; repeatable)")
 	return cmd
