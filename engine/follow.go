@@ -606,16 +606,19 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 	}
 	// A volunteer whose changes in this page are all derived (Stats and
 	// held slots) and whom the feature index holds is not read again: the
-	// index's copy takes the Stats and held slots read for it.
+	// index's copy takes the Stats and held slots read for it
+	// (grid.Features.SetStatsHeld, below).
+	var derivedIDs []string // in the order of volChanges
+	var derivedStats map[string]volmatch.VolunteerStats
 	var derivedHeld map[string][]volmatch.HeldSlot
 	if sh, ok := f.src.(statsHeldReader); ok && f.features != nil && len(volChanges) > 0 {
 		var ids []string
-		indexed := make(map[string]*volmatch.Volunteer) // the index's copy of each
+		var changes []volmatch.Change
 		full := volChanges[:0:0]
 		for _, c := range volChanges {
-			if v, ok := f.features.Volunteer(c.ID); ok && !textual[ref{c.Kind, c.ID}] {
+			if _, ok := f.features.Volunteer(c.ID); ok && !textual[ref{c.Kind, c.ID}] {
 				ids = append(ids, c.ID)
-				indexed[c.ID] = v
+				changes = append(changes, c)
 				continue
 			}
 			full = append(full, c)
@@ -625,20 +628,13 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 			if err != nil {
 				return fmt.Errorf("index: read stats of %d volunteers for changes to %d: %w", len(ids), cs[len(cs)-1].Seq, err)
 			}
-			derivedHeld = slots
-			for _, c := range volChanges {
-				v := indexed[c.ID]
-				if v == nil {
-					continue
-				}
-				st, ok := stats[c.ID]
-				if !ok {
+			derivedStats, derivedHeld = stats, slots
+			for _, c := range changes {
+				if _, ok := stats[c.ID]; !ok {
 					deleted = append(deleted, c) // deleted since: delete it here
 					continue
 				}
-				cp := *v
-				cp.Stats = st
-				vs = append(vs, &cp)
+				derivedIDs = append(derivedIDs, c.ID)
 			}
 		}
 		volChanges = full
@@ -708,6 +704,9 @@ func (f *Follower) applyChanges(ctx context.Context, cs []volmatch.Change) error
 		}
 		for _, v := range vs {
 			f.features.UpsertHeld(v, held[v.ID])
+		}
+		for _, id := range derivedIDs {
+			f.features.SetStatsHeld(id, derivedStats[id], derivedHeld[id])
 		}
 		for _, c := range deleted {
 			if c.Kind == volmatch.ChangeVolunteer {

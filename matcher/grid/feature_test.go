@@ -450,3 +450,82 @@ func TestBitsetGrow(t *testing.T) {
 	}
 	check("after fit")
 }
+
+// TestSetStatsHeld: the Stats and held slots set in place are what the
+// index then gives (for the grid and the exhaustive index alike, before and
+// after a Compact), a reader's earlier copy keeps the old Stats, and the
+// busy gate and the bound see the new ones as after a whole UpsertHeld.
+func TestSetStatsHeld(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var vs []*volmatch.Volunteer
+	for i := range 600 {
+		vs = append(vs, featVolunteer(r, i))
+	}
+	_, slots := featHeld(r, vs)
+	for _, compact := range []bool{false, true} {
+		grid, ref := NewFeatures(vs), NewFeatures(vs) // ref takes whole UpsertHelds
+		all := All(vs)
+		if compact {
+			grid.Compact()
+			ref.Compact()
+		}
+		for i, v := range vs {
+			if i%3 != 0 {
+				continue
+			}
+			before, _ := grid.Volunteer(v.ID)
+			st := v.Stats
+			st.Load, st.Hours, st.Reliability = 1+r.IntN(4), float64(r.IntN(200)), r.Float64()
+			hs := slots[v.ID]
+			for _, f := range []*Features{grid, all} {
+				if !f.SetStatsHeld(v.ID, st, hs) {
+					t.Fatalf("SetStatsHeld(%s) = false for an indexed volunteer", v.ID)
+				}
+			}
+			cp := *v
+			cp.Stats = st
+			ref.UpsertHeld(&cp, hs)
+			for _, f := range []*Features{grid, all} {
+				got, ok := f.Volunteer(v.ID)
+				if ok { // a home may be NaN, which DeepEqual never finds equal
+					g, w := *got, cp
+					g.Home, w.Home = volmatch.Point{}, volmatch.Point{}
+					ok = reflect.DeepEqual(g, w) && (got.Home == cp.Home || got.Home.Lat != got.Home.Lat)
+				}
+				if !ok || f.Held(v.ID).Len() != len(hs) {
+					t.Fatalf("compact %v: after SetStatsHeld(%s) the index holds %+v with %d slots, want %+v with %d", compact, v.ID, got, f.Held(v.ID).Len(), cp, len(hs))
+				}
+			}
+			if before.Stats != v.Stats {
+				t.Fatalf("SetStatsHeld changed the copy a reader had: %+v, want %+v", before.Stats, v.Stats)
+			}
+		}
+		if grid.SetStatsHeld("nobody", volmatch.VolunteerStats{}, nil) {
+			t.Error("SetStatsHeld(nobody) = true, want false")
+		}
+		sc := scoring.NewScorer(nil, scoring.Options{})
+		for i := range 100 {
+			n := featNeed(r)
+			yield := func(f *Features) (map[string]float64, volmatch.Exclusions) {
+				out := map[string]float64{}
+				ex, _ := f.PruneBounded(n, n.Shifts, sc.Prepare(n, n.Shifts), func(v *volmatch.Volunteer, h Held) float64 {
+					busy := false
+					for _, s := range n.Shifts {
+						busy = busy || h.Busy(s)
+					}
+					out[v.ID] = float64(v.Stats.Load)
+					if busy {
+						out[v.ID] = -1
+					}
+					return math.Inf(-1)
+				})
+				return out, ex
+			}
+			got, exG := yield(grid)
+			want, exW := yield(ref)
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(exG, exW) {
+				t.Fatalf("compact %v, need %d: the index after SetStatsHeld yields %v %v, after UpsertHeld %v %v", compact, i, got, exG, want, exW)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"slices"
 	"time"
 
 	"volmatch"
@@ -101,6 +102,37 @@ func (f *Features) UpsertHeld(v *volmatch.Volunteer, slots []volmatch.HeldSlot) 
 		f.upsert(v)
 	}
 	f.setHeld(v.ID, heldSpans(slots))
+}
+
+// SetStatsHeld gives the indexed volunteer with the ID the Stats st and
+// the held slots, at once: a change of neither moves a volunteer in a cell
+// or a bitset, so the index swaps in a copy of its volunteer with st (a
+// reader keeps the one it has) rather than removing and adding it, as
+// UpsertHeld does. It reports whether the ID is indexed.
+func (f *Features) SetStatsHeld(id string, st volmatch.VolunteerStats, slots []volmatch.HeldSlot) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.all {
+		i := slices.IndexFunc(f.scan, func(x *volmatch.Volunteer) bool { return x != nil && x.ID == id })
+		if i < 0 {
+			return false
+		}
+		cp := *f.scan[i]
+		cp.Stats = st
+		f.upsertAll(&cp)
+	} else {
+		r, ok := f.byID[id]
+		if !ok {
+			return false
+		}
+		row := f.rows[r]
+		e := &f.cells[row.cell][row.pos]
+		cp := *e.v
+		cp.Stats = st
+		e.v = &cp
+	}
+	f.setHeld(id, heldSpans(slots))
+	return true
 }
 
 // LoadHeld replaces every volunteer's held slots with held (by volunteer
