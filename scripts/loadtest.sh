@@ -10,6 +10,12 @@
 #      (export from the bbolt file, `volmatch import --redis`), serves with
 #      --redis and runs the matches scenario; then the same, on a fresh
 #      redis-server, with the accepts one.
+# The accepts scenario's setup sends the invitations (120,000 by default);
+# vmload then waits until the server's notifier has stored their notices
+# (the gauge volmatch_notifier_caught_up_timestamp_seconds), and, in Redis
+# mode, until redis-server has rewritten its append-only file after them
+# (vmload --settle), so that the run measures the accepts, not the setup's
+# backlog; the report says how many rewrites the run's own writes made.
 # The server runs without the per-token rate limit (--rate -1) and logs at
 # the default level to a file. Every figure comes with the machine load
 # (/proc/loadavg) before and after its run.
